@@ -1,0 +1,116 @@
+// Order events: what happened to a TikTok Shop order, as the seed specification names them.
+import { z } from "zod";
+import { amountMinor, currencyCode, quantity, skuId, tiktokId, unixSeconds } from "../shared-schemas.ts";
+
+/** Order statuses as TikTok Shop's webhooks and Orders API report them, normalised. */
+export const tiktokOrderStatus = z.enum([
+  "UNPAID",
+  "ON_HOLD",
+  "AWAITING_SHIPMENT",
+  "PARTIALLY_SHIPPING",
+  "AWAITING_COLLECTION",
+  "IN_TRANSIT",
+  "DELIVERED",
+  "COMPLETED",
+  "CANCELLED",
+]);
+export type TiktokOrderStatus = z.infer<typeof tiktokOrderStatus>;
+
+export const orderItem = z.strictObject({
+  sku_id: skuId,
+  product_id: tiktokId,
+  quantity: quantity.min(1),
+  unit_price_minor: amountMinor,
+  product_name: z.string().max(300).optional(),
+});
+export type OrderItem = z.infer<typeof orderItem>;
+
+export const orderEvents = {
+  "order.received_from_tiktok": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      shop_id: tiktokId,
+      tiktok_status: tiktokOrderStatus,
+      is_on_hold: z.boolean(),
+      tiktok_update_time: unixSeconds,
+      // Webhooks carry no items or amounts; the validation step fetches them.
+      items: z.array(orderItem).optional(),
+      total_minor: amountMinor.optional(),
+      currency: currencyCode.optional(),
+    }),
+  },
+  "order.validation_started": {
+    version: 1,
+    schema: z.strictObject({ order_id: tiktokId }),
+  },
+  "order.validated": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      items: z.array(orderItem).min(1),
+      subtotal_minor: amountMinor,
+      shipping_minor: amountMinor,
+      total_minor: amountMinor,
+      currency: currencyCode,
+    }),
+  },
+  "order.inventory_allocated": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      allocations: z.array(z.strictObject({ sku_id: skuId, quantity: quantity.min(1) })).min(1),
+    }),
+  },
+  "order.payment_processed": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      amount_minor: amountMinor,
+      currency: currencyCode,
+      payment_reference: z.string().min(1).max(200),
+    }),
+  },
+  "order.shipped": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      tiktok_status: tiktokOrderStatus.optional(),
+      tiktok_update_time: unixSeconds.optional(),
+      carrier: z.string().max(100).optional(),
+      tracking_number: z.string().max(100).optional(),
+      package_id: tiktokId.optional(),
+    }),
+  },
+  "order.delivered": {
+    version: 1,
+    schema: z.strictObject({ order_id: tiktokId, tiktok_update_time: unixSeconds.optional() }),
+  },
+  "order.completed": {
+    version: 1,
+    schema: z.strictObject({ order_id: tiktokId, tiktok_update_time: unixSeconds.optional() }),
+  },
+  "order.cancelled": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      cancelled_by: z.enum(["buyer", "seller", "system", "platform"]),
+      reason: z.string().max(500).optional(),
+      cancel_id: tiktokId.optional(),
+      tiktok_update_time: unixSeconds.optional(),
+    }),
+  },
+  "order.refunded": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      amount_minor: amountMinor.optional(),
+      currency: currencyCode.optional(),
+      return_id: tiktokId.optional(),
+      reason: z.string().max(500).optional(),
+      tiktok_update_time: unixSeconds.optional(),
+    }),
+  },
+} as const;
+
+export const orderAggregateId = (orderId: string) => `order-${orderId}`;

@@ -1,0 +1,37 @@
+// System events: the engine's own health, limits and failures, visible to creators and admins.
+import { z } from "zod";
+
+export const systemEvents = {
+  "system.health_check_completed": {
+    version: 1,
+    schema: z.strictObject({
+      status: z.enum(["healthy", "degraded", "unhealthy"]),
+      checks: z.record(z.string(), z.strictObject({ status: z.enum(["pass", "warn", "fail"]), detail: z.string().max(500).optional() })),
+    }),
+  },
+  "system.performance_threshold_exceeded": {
+    version: 1,
+    schema: z.strictObject({ metric: z.string().min(1).max(100), value: z.number(), threshold: z.number(), unit: z.string().max(20).optional() }),
+  },
+  "system.api_rate_limit_approached": {
+    version: 1,
+    schema: z.strictObject({
+      api: z.string().min(1).max(100),
+      remaining: z.number().int().nonnegative(),
+      limit: z.number().int().positive(),
+      reset_at: z.iso.datetime().optional(),
+    }),
+  },
+  "system.sync_failure_detected": {
+    version: 1,
+    schema: z.strictObject({
+      source: z.string().min(1).max(100),
+      reason: z.string().min(1).max(1000),
+      reference: z.string().max(200).optional(),
+    }),
+  },
+  "system.recovery_completed": {
+    version: 1,
+    schema: z.strictObject({ component: z.string().min(1).max(100), detail: z.string().max(1000).optional() }),
+  },
+} as const;

@@ -1,0 +1,5 @@
+export * from "./errors.ts";
+export * from "./event-store.ts";
+export * from "./type-filter.ts";
+export * from "./upcasting.ts";
+export * from "./validation.ts";

@@ -1,0 +1,17 @@
+// npm run db:migrate — applies pending migrations to DATABASE_URL, or to the local
+// embedded database (started for the occasion when the dev stack is not running).
+import { MigrationFailedError } from "./db/migrations.ts";
+import { prepareDatabase } from "../supabase/local/database.ts";
+
+try {
+  const database = await prepareDatabase({ log: (line) => console.log(line) });
+  console.log(
+    database.applied.length
+      ? `${database.applied.length} migration(s) applied to ${database.local ? "the local database" : "DATABASE_URL"}`
+      : "Database is up to date",
+  );
+  await database.stop();
+} catch (error) {
+  console.error(error instanceof MigrationFailedError ? error.message : error);
+  process.exit(1);
+}

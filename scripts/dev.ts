@@ -1,0 +1,73 @@
+// npm run dev — the whole local stack in one process tree: Postgres (embedded, or
+// DATABASE_URL), migrations, and Next.js on http://localhost:3000. Ctrl-C stops all of it.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import postgres from "postgres";
+import { prepareDatabase } from "../supabase/local/database.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const APP_PORT = Number(process.env.PORT ?? 3000);
+const PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+
+const stopActions: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function stopEverything(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log("\nStopping the local stack...");
+    // Reverse start order: the app first, the database last.
+    for (const stop of stopActions.reverse()) {
+      await stop().catch((error: unknown) => console.error(error));
+    }
+  }
+  process.exit(exitCode);
+}
+process.on("SIGINT", () => void stopEverything(0));
+process.on("SIGTERM", () => void stopEverything(0));
+
+function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: "inherit" });
+  child.on("exit", (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${signal ?? code}); stopping the stack.`);
+      void stopEverything(code ?? 1);
+    }
+  });
+  stopActions.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  );
+  return child;
+}
+
+try {
+  const database = await prepareDatabase({ log: (line) => console.log(`[db] ${line}`) });
+  stopActions.push(() => database.stop());
+  console.log(`[db] ${database.local ? "local PostgreSQL" : "DATABASE_URL"} ready, ${database.applied.length} migration(s) applied`);
+
+  // The scheduler: what pg_cron does on hosted Supabase.
+  const maintenance = postgres(database.url, { max: 1, onnotice: () => {} });
+  const maintainPartitions = () =>
+    maintenance`select * from public.maintain_event_store_partitions(3)`.catch((error: unknown) =>
+      console.error("[scheduler] partition maintenance failed:", error),
+    );
+  await maintainPartitions();
+  const maintenanceTimer = setInterval(maintainPartitions, PARTITION_MAINTENANCE_INTERVAL_MS);
+  stopActions.push(async () => {
+    clearInterval(maintenanceTimer);
+    await maintenance.end({ timeout: 2 });
+  });
+
+  startChild("Next.js", path.join(root, "node_modules/.bin/next"), ["dev", "--port", String(APP_PORT)], {
+    DATABASE_URL: database.url,
+  });
+  console.log(`\nCreatorFlow Sync: http://localhost:${APP_PORT}\n`);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  await stopEverything(1);
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { EventValidationError, validateEvent } from "../../../src/core/event-store/index.ts";
+import { eventCatalogue, eventPriority, eventTypes } from "../../../src/core/event-catalogue.ts";
+
+describe("the event catalogue", () => {
+  it("holds every event type of the seed specification", () => {
+    expect(eventTypes).toEqual(
+      expect.arrayContaining([
+        "order.received_from_tiktok", "order.validation_started", "order.validated", "order.inventory_allocated",
+        "order.payment_processed", "order.shipped", "order.delivered", "order.completed", "order.cancelled", "order.refunded",
+        "inventory.stock_updated", "inventory.reserved", "inventory.released", "inventory.low_stock_detected",
+        "inventory.reorder_triggered", "inventory.sync_conflict_detected", "inventory.sync_conflict_resolved",
+        "system.health_check_completed", "system.performance_threshold_exceeded", "system.api_rate_limit_approached",
+        "system.sync_failure_detected", "system.recovery_completed",
+      ]),
+    );
+    for (const type of eventTypes) expect(type).toMatch(/^(order|inventory|system)\.[a-z_]+$/);
+  });
+
+  it("puts payments, low stock and health first", () => {
+    expect(eventPriority("order.payment_processed")).toBe("critical");
+    expect(eventPriority("inventory.low_stock_detected")).toBe("critical");
+    expect(eventPriority("system.health_check_completed")).toBe("critical");
+    expect(eventPriority("order.delivered")).toBe("normal");
+    expect(eventPriority("something.unknown")).toBe("low");
+  });
+});
+
+describe("validateEvent", () => {
+  it("returns the parsed payload and the type's current schema version", () => {
+    const valid = validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 } });
+    expect(valid).toEqual({
+      type: "inventory.reserved",
+      data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 },
+      metadata: {},
+      schemaVersion: eventCatalogue["inventory.reserved"].version,
+    });
+  });
+
+  it("names every bad field", () => {
+    let error: unknown;
+    try {
+      validateEvent({ type: "inventory.reserved", data: { sku_id: "", order_id: 42, quantity: 0 } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as EventValidationError).fields).toEqual(["event_data.sku_id", "event_data.order_id", "event_data.quantity"]);
+    expect((error as Error).message).toMatch(/^Invalid inventory\.reserved: event_data\.sku_id: /);
+  });
+
+  it("rejects unknown types and inherited property names", () => {
+    expect(() => validateEvent({ type: "order.vanished", data: {} })).toThrow('Unknown event type "order.vanished"');
+    expect(() => validateEvent({ type: "toString", data: {} })).toThrow(/Unknown event type/);
+  });
+
+  it("keeps unknown metadata keys but checks the known ones", () => {
+    const valid = validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { source: "test", trace: "abc" } });
+    expect(valid.metadata).toEqual({ source: "test", trace: "abc" });
+    expect(() => validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { priority: "urgent" } })).toThrow(/metadata\.priority/);
+  });
+});

@@ -1,0 +1,4 @@
+export * from "./consumer.ts";
+export * from "./consumer-runner.ts";
+export * from "./dead-letters.ts";
+export * from "./retry-policy.ts";

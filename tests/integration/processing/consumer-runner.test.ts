@@ -1,0 +1,250 @@
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
+import { consumerFromHandlers, createConsumerRunner, createDeadLetters, type Consumer } from "../../../src/core/processing/index.ts";
+import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { orderReceived, orderShipped, uniqueOrderId } from "../event-store/fixtures.ts";
+
+const sql = connectTestDatabase();
+const store = createEventStore({ sql });
+
+beforeAll(async () => {
+  // A read model for these tests: no unique key, so counting twice would show.
+  await sql`create table if not exists public.test_handled_events (consumer text not null, event_id uuid not null, event_type text not null, handled_at timestamptz default clock_timestamp())`;
+});
+
+let consumerSequence = 0;
+function uniqueConsumerName(label: string): string {
+  consumerSequence += 1;
+  return `test-${label}-${process.pid}-${consumerSequence}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * A projection recording the events of one creator it handled, in its own transaction.
+ * `failOn` sees how many failed attempts the runner has recorded for the event so far.
+ */
+function recordingConsumer(name: string, creatorId: string, options: { failOn?: (event: StoredEvent, failedAttempts: number) => boolean; handles?: string[] } = {}): Consumer {
+  return {
+    name,
+    handles: options.handles ?? ["order.*"],
+    transactional: true,
+    batchSize: 50,
+    async handleBatch(events, context) {
+      for (const event of events) {
+        if (event.creatorId !== creatorId) continue;
+        const [retry] = await sql<{ attempts: number }[]>`select attempts from consumer_retries where consumer = ${name} and event_id = ${event.id}`;
+        const failedAttempts = retry?.attempts ?? 0;
+        if (options.failOn?.(event, failedAttempts)) throw new Error(`cannot handle ${event.type} (attempt ${failedAttempts + 1})`);
+        await context.sql`insert into public.test_handled_events (consumer, event_id, event_type) values (${name}, ${event.id}, ${event.type})`;
+      }
+    },
+  };
+}
+
+async function handled(consumer: string): Promise<string[]> {
+  const rows = await sql<{ event_id: string }[]>`select event_id from public.test_handled_events where consumer = ${consumer} order by handled_at`;
+  return rows.map((row) => row.event_id);
+}
+
+/** Places a new consumer at the end of the stream, so its first tick sees only what the test appends next. */
+async function startAtEndOfStream(...consumers: string[]): Promise<void> {
+  const [end] = await sql<{ transaction_id: string; position: string }[]>`
+    select transaction_id::text, position from event_store order by transaction_id desc, position desc limit 1`;
+  for (const consumer of consumers) {
+    await sql`insert into consumer_checkpoints (consumer, transaction_id, position)
+              values (${consumer}, ${end?.transaction_id ?? "0"}::xid8, ${end?.position ?? 0})`;
+  }
+}
+
+async function appendOrders(creatorId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const orderId = uniqueOrderId();
+    const result = await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] });
+    ids.push(...result.events.map((event) => event.id));
+  }
+  return ids;
+}
+
+describe("consumer runner", () => {
+  it("hands every event to a consumer once, in order, across batches and runs", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("once");
+    const ids = await appendOrders(creatorId, 60);
+    const runner = createConsumerRunner({ sql, consumers: [recordingConsumer(name, creatorId)], owner: "runner-a" });
+    await runner.drain({ budgetMs: 30_000 });
+    const more = await appendOrders(creatorId, 5);
+    await runner.drain({ budgetMs: 30_000 });
+    await runner.drain({ budgetMs: 30_000 });
+    expect(await handled(name)).toEqual([...ids, ...more]);
+    const [checkpoint] = await sql<{ lease_owner: string | null }[]>`select lease_owner from consumer_checkpoints where consumer = ${name}`;
+    expect(checkpoint.lease_owner).toBeNull();
+  });
+
+  it("lets only one instance run a consumer at a time", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("lease");
+    await appendOrders(creatorId, 3);
+    const first = createConsumerRunner({ sql, consumers: [recordingConsumer(name, creatorId)], owner: "instance-1" });
+    const second = createConsumerRunner({ sql, consumers: [recordingConsumer(name, creatorId)], owner: "instance-2" });
+    expect(await first.acquireLease(name)).not.toBeNull();
+    const [outcome] = await second.tick();
+    expect(outcome).toMatchObject({ consumer: name, skipped: true, processed: 0 });
+    await first.releaseLease(name);
+    const [afterRelease] = await second.tick();
+    expect(afterRelease.skipped).toBe(false);
+    expect(afterRelease.processed).toBeGreaterThan(0);
+  });
+
+  it("retries a failing event on the backoff schedule and handles it once when it succeeds", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("flaky");
+    await startAtEndOfStream(name);
+    const [received, shipped] = await appendOrders(creatorId, 1);
+    let clock = Date.now();
+    const runner = createConsumerRunner({
+      sql,
+      consumers: [recordingConsumer(name, creatorId, { failOn: (event, failedAttempts) => event.id === shipped && failedAttempts < 3 })],
+      owner: "runner-flaky",
+      now: () => new Date(clock),
+    });
+
+    const scheduled: number[] = [];
+    for (let failure = 1; failure <= 3; failure += 1) {
+      await runner.tick();
+      const [retry] = await sql<{ attempts: number; next_attempt_at: Date }[]>`select attempts, next_attempt_at from consumer_retries where consumer = ${name}`;
+      expect(retry.attempts).toBe(failure);
+      scheduled.push(retry.next_attempt_at.getTime() - clock);
+      const [waiting] = await runner.tick();
+      expect(waiting.waiting).toBe(true);
+      clock = retry.next_attempt_at.getTime();
+    }
+    expect(scheduled).toEqual([1_000, 2_000, 4_000]);
+    await runner.drain({ budgetMs: 30_000 });
+
+    expect(await handled(name)).toEqual([received, shipped]);
+    const log = await sql<{ attempt: number; outcome: string }[]>`select attempt, outcome from consumer_attempt_log where consumer = ${name} order by id`;
+    expect(log).toEqual([
+      { attempt: 1, outcome: "failed" },
+      { attempt: 2, outcome: "failed" },
+      { attempt: 3, outcome: "failed" },
+      { attempt: 4, outcome: "succeeded" },
+    ]);
+    const [retries] = await sql<{ count: string }[]>`select count(*) from consumer_retries where consumer = ${name}`;
+    expect(Number(retries.count)).toBe(0);
+  });
+
+  it("dead-letters an event that always fails after 5 attempts and goes on with the next", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("poison");
+    await startAtEndOfStream(name);
+    const [received, poison, nextReceived, nextShipped] = await appendOrders(creatorId, 2);
+    let clock = Date.now();
+    const consumer = recordingConsumer(name, creatorId, { failOn: (event) => event.id === poison });
+    const runner = createConsumerRunner({ sql, consumers: [consumer], owner: "runner-poison", now: () => new Date(clock) });
+
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      await runner.tick();
+      const [retry] = await sql<{ next_attempt_at: Date }[]>`select next_attempt_at from consumer_retries where consumer = ${name}`;
+      delays.push(retry.next_attempt_at.getTime() - clock);
+      clock = retry.next_attempt_at.getTime();
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000]);
+    await runner.drain({ budgetMs: 30_000 });
+
+    expect(await handled(name)).toEqual([received, nextReceived, nextShipped]);
+    const deadLetters = createDeadLetters({ sql, consumers: [consumer] });
+    const [letter] = await deadLetters.list({ consumer: name });
+    expect(letter).toMatchObject({ eventId: poison, eventType: "order.shipped", attempts: 5, status: "pending", creatorId });
+    expect(letter.error).toMatch(/cannot handle order\.shipped \(attempt 5\)/);
+    expect(letter.event).toMatchObject({ id: poison, type: "order.shipped" });
+  });
+
+  it("retries a dead letter through the consumer's handler, and discards another", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("letters");
+    const [, firstShipped, , secondShipped] = await appendOrders(creatorId, 2);
+    let healthy = false;
+    const consumer = recordingConsumer(name, creatorId, { failOn: (event) => !healthy && event.type === "order.shipped" });
+    const runner = createConsumerRunner({
+      sql,
+      consumers: [consumer],
+      owner: "runner-letters",
+      retryPolicy: { maxAttempts: 1, initialDelayMs: 1, multiplier: 1, maxDelayMs: 1 },
+    });
+    await runner.drain({ budgetMs: 30_000 });
+    const deadLetters = createDeadLetters({ sql, consumers: [consumer] });
+    const letters = await deadLetters.list({ consumer: name, status: "pending" });
+    expect(letters.map((letter) => letter.eventId).sort()).toEqual([firstShipped, secondShipped].sort());
+
+    const first = letters.find((letter) => letter.eventId === firstShipped)!;
+    const second = letters.find((letter) => letter.eventId === secondShipped)!;
+    expect(await deadLetters.retry(first.id, "admin@example.com")).toMatchObject({ ok: false });
+    healthy = true;
+    expect(await deadLetters.retry(first.id, "admin@example.com")).toEqual({ ok: true });
+    await deadLetters.discard(second.id, "admin@example.com");
+
+    expect(await handled(name)).toContain(firstShipped);
+    expect(await handled(name)).not.toContain(secondShipped);
+    expect(await deadLetters.get(first.id)).toMatchObject({ status: "retried", resolvedBy: "admin@example.com" });
+    expect(await deadLetters.get(second.id)).toMatchObject({ status: "discarded" });
+    await expect(deadLetters.discard(second.id, "admin@example.com")).rejects.toThrow(/no longer pending/);
+  });
+
+  it("runs the consumer with the most urgent events first within a tick", async () => {
+    const creatorId = newCreatorId();
+    const order: string[] = [];
+    const orderConsumer = consumerFromHandlers({
+      name: uniqueConsumerName("orders"),
+      transactional: true,
+      handlers: { "order.shipped": async (event) => void (event.creatorId === creatorId && order.push("orders")) },
+    });
+    const paymentsConsumer = consumerFromHandlers({
+      name: uniqueConsumerName("payments"),
+      transactional: true,
+      handlers: { "order.payment_processed": async (event) => void (event.creatorId === creatorId && order.push("payments")) },
+    });
+    await startAtEndOfStream(orderConsumer.name, paymentsConsumer.name);
+    const orderId = uniqueOrderId();
+    await store.appendToStream({
+      creatorId,
+      aggregateId: `order-${orderId}`,
+      aggregateType: "order",
+      events: [
+        orderShipped(orderId),
+        { type: "order.payment_processed", data: { order_id: orderId, amount_minor: 1999, currency: "USD", payment_reference: "pay-1" } },
+      ],
+    });
+    const runner = createConsumerRunner({ sql, consumers: [orderConsumer, paymentsConsumer], owner: "runner-priority" });
+    // The orders consumer is registered first, and its event was appended first.
+    await runner.tick();
+    expect(order).toEqual(["payments", "orders"]);
+  });
+
+  it("rolls back a batch whose lease was taken over, so nothing counts twice", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("fenced");
+    await appendOrders(creatorId, 2);
+    let stealLease: (() => Promise<void>) | undefined;
+    const consumer = recordingConsumer(name, creatorId);
+    const slowConsumer: Consumer = {
+      ...consumer,
+      async handleBatch(events, context) {
+        await consumer.handleBatch(events, context);
+        await stealLease?.();
+      },
+    };
+    const victim = createConsumerRunner({ sql, consumers: [slowConsumer], owner: "victim", leaseMs: 30_000 });
+    stealLease = async () => {
+      stealLease = undefined;
+      // Another instance found the lease expired (e.g. after a long pause) and took it.
+      await sql`update consumer_checkpoints set lease_owner = 'usurper' where consumer = ${name}`;
+    };
+    await victim.tick();
+    expect(await handled(name)).toEqual([]);
+    await sql`update consumer_checkpoints set lease_owner = null where consumer = ${name}`;
+    await victim.drain({ budgetMs: 30_000 });
+    expect(await handled(name)).toHaveLength(4);
+  });
+});

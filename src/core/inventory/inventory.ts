@@ -1,0 +1,203 @@
+// The inventory aggregate, one per SKU and creator: stock on hand, what orders hold,
+// how fast it sells, and the rules that keep it from being oversold.
+import type { NewEvent, StoredEvent } from "../event-store/index.ts";
+import { DomainError, illegalState } from "../domain-error.ts";
+
+export const DEFAULT_REORDER_POINT = 10;
+const VELOCITY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+export type LowStockSeverity = "warning" | "critical" | "emergency";
+
+export interface InventoryState {
+  skuId: string | null;
+  productId: string | null;
+  total: number;
+  reserved: number;
+  /** Reservations by order id: a release must match one. */
+  reservations: Record<string, number>;
+  reorderPoint: number;
+  /** Units sold (shipped) in the last day, for the sales velocity. */
+  recentSales: { at: string; quantity: number }[];
+  lastSyncAt: string | null;
+  lastChangeAt: string | null;
+  lastChangeSource: string | null;
+  lowStockSeverity: LowStockSeverity | null;
+}
+
+export const initialInventoryState = (): InventoryState => ({
+  skuId: null,
+  productId: null,
+  total: 0,
+  reserved: 0,
+  reservations: {},
+  reorderPoint: DEFAULT_REORDER_POINT,
+  recentSales: [],
+  lastSyncAt: null,
+  lastChangeAt: null,
+  lastChangeSource: null,
+  lowStockSeverity: null,
+});
+
+export const available = (state: InventoryState) => state.total - state.reserved;
+
+type Data = Record<string, unknown>;
+
+export function evolveInventory(state: InventoryState, event: StoredEvent): InventoryState {
+  const next = applyInventoryEvent(state, event);
+  // Back above the reorder point: the next drop raises a fresh alert.
+  return next.lowStockSeverity !== null && available(next) > next.reorderPoint ? { ...next, lowStockSeverity: null } : next;
+}
+
+function applyInventoryEvent(state: InventoryState, event: StoredEvent): InventoryState {
+  const data = event.data as Data;
+  const at = event.occurredAt.toISOString();
+  switch (event.type) {
+    case "inventory.stock_updated": {
+      const sold = data.source === "order" ? Math.max(0, (data.previous_total as number) - (data.new_total as number)) : 0;
+      const cutoff = event.occurredAt.getTime() - VELOCITY_WINDOW_MS;
+      return {
+        ...state,
+        skuId: String(data.sku_id),
+        productId: (data.product_id as string | undefined) ?? state.productId,
+        total: data.new_total as number,
+        recentSales: [...state.recentSales.filter((sale) => Date.parse(sale.at) >= cutoff), ...(sold ? [{ at, quantity: sold }] : [])],
+        lastChangeAt: at,
+        lastChangeSource: String(data.source),
+        lastSyncAt: data.source === "tiktok" || data.source === "reconciliation" ? at : state.lastSyncAt,
+      };
+    }
+    case "inventory.reserved": {
+      const orderId = String(data.order_id);
+      const quantity = data.quantity as number;
+      return {
+        ...state,
+        skuId: String(data.sku_id),
+        reserved: state.reserved + quantity,
+        reservations: { ...state.reservations, [orderId]: (state.reservations[orderId] ?? 0) + quantity },
+        lastChangeAt: at,
+        lastChangeSource: "order",
+      };
+    }
+    case "inventory.released": {
+      const orderId = String(data.order_id);
+      const quantity = data.quantity as number;
+      const { [orderId]: held = 0, ...others } = state.reservations;
+      const remaining = held - quantity;
+      return {
+        ...state,
+        reserved: state.reserved - quantity,
+        reservations: remaining > 0 ? { ...others, [orderId]: remaining } : others,
+        lastChangeAt: at,
+        lastChangeSource: "order",
+      };
+    }
+    case "inventory.external_count_reported":
+      return { ...state, skuId: String(data.sku_id), productId: String(data.product_id), lastSyncAt: at };
+    case "inventory.low_stock_detected":
+      return { ...state, lowStockSeverity: data.severity as LowStockSeverity, reorderPoint: data.reorder_point as number };
+    case "inventory.reorder_triggered":
+      return { ...state, reorderPoint: data.reorder_point as number };
+    default:
+      return state;
+  }
+}
+
+/** Units sold per hour over the last day, as of `now`. */
+export function salesVelocityPerHour(state: InventoryState, now: Date): number {
+  const cutoff = now.getTime() - VELOCITY_WINDOW_MS;
+  const sold = state.recentSales.filter((sale) => Date.parse(sale.at) >= cutoff).reduce((sum, sale) => sum + sale.quantity, 0);
+  return sold / (VELOCITY_WINDOW_MS / HOUR_MS);
+}
+
+export function hoursToStockout(state: InventoryState, now: Date): number | null {
+  const velocity = salesVelocityPerHour(state, now);
+  if (available(state) <= 0) return 0;
+  return velocity > 0 ? available(state) / velocity : null;
+}
+
+/** Severity by how soon the SKU runs out: under 4 h an emergency, under a day critical, else a warning. */
+export function lowStockSeverity(state: InventoryState, now: Date): LowStockSeverity | null {
+  if (available(state) > state.reorderPoint) return null;
+  const hours = hoursToStockout(state, now);
+  if (hours !== null && hours < 4) return "emergency";
+  if (hours !== null && hours < 24) return "critical";
+  return "warning";
+}
+
+export type InventoryCommand =
+  | { type: "AdjustStock"; skuId: string; newTotal: number; source: "manual" | "tiktok" | "reconciliation" | "system"; reason?: string }
+  | { type: "Reserve"; skuId: string; orderId: string; quantity: number }
+  | { type: "Release"; skuId: string; orderId: string; quantity?: number; reason: "cancelled" | "compensation" | "expired" }
+  | { type: "ConfirmShipment"; skuId: string; orderId: string };
+
+/** Appends a low-stock event when a change crosses into a (new) severity. */
+function withLowStockCheck(state: InventoryState, events: NewEvent[], now: Date): NewEvent[] {
+  let next = state;
+  for (const event of events) {
+    next = evolveInventory(next, { type: event.type, data: event.data as Data, occurredAt: now } as StoredEvent);
+  }
+  const severity = lowStockSeverity(next, now);
+  if (!severity || severity === state.lowStockSeverity) return events;
+  return [
+    ...events,
+    {
+      type: "inventory.low_stock_detected",
+      data: {
+        sku_id: next.skuId ?? "",
+        available: Math.max(0, available(next)),
+        reorder_point: next.reorderPoint,
+        severity,
+        hours_to_stockout: hoursToStockout(next, now),
+      },
+    },
+  ];
+}
+
+export function decideInventory(command: InventoryCommand, state: InventoryState, now: Date): NewEvent[] {
+  switch (command.type) {
+    case "AdjustStock": {
+      if (!Number.isInteger(command.newTotal) || command.newTotal < 0) {
+        throw new DomainError("validation", `Stock of ${command.skuId} cannot be ${command.newTotal}`);
+      }
+      if (command.newTotal < state.reserved) {
+        throw illegalState(`Stock of ${command.skuId} cannot drop to ${command.newTotal}: ${state.reserved} are reserved for orders`);
+      }
+      if (command.newTotal === state.total && state.skuId !== null) return [];
+      return withLowStockCheck(state, [{
+        type: "inventory.stock_updated",
+        data: { sku_id: command.skuId, previous_total: state.total, new_total: command.newTotal, source: command.source, ...(command.reason ? { reason: command.reason } : {}) },
+      }], now);
+    }
+    case "Reserve": {
+      if (!Number.isInteger(command.quantity) || command.quantity < 1) {
+        throw new DomainError("validation", `Cannot reserve ${command.quantity} of ${command.skuId}`);
+      }
+      // Idempotent per order: a retried saga step never reserves twice.
+      if (state.reservations[command.orderId] !== undefined) return [];
+      if (command.quantity > available(state)) {
+        throw illegalState(`Cannot reserve ${command.quantity} of ${command.skuId}: only ${Math.max(0, available(state))} available`);
+      }
+      return withLowStockCheck(state, [{ type: "inventory.reserved", data: { sku_id: command.skuId, order_id: command.orderId, quantity: command.quantity } }], now);
+    }
+    case "Release": {
+      const held = state.reservations[command.orderId];
+      if (held === undefined) return []; // already released, or never reserved: nothing to give back
+      const quantity = command.quantity ?? held;
+      if (quantity > held) throw illegalState(`Order ${command.orderId} holds ${held} of ${command.skuId}, cannot release ${quantity}`);
+      return [{ type: "inventory.released", data: { sku_id: command.skuId, order_id: command.orderId, quantity, reason: command.reason } }];
+    }
+    case "ConfirmShipment": {
+      const held = state.reservations[command.orderId];
+      if (held === undefined) return [];
+      return withLowStockCheck(state, [
+        { type: "inventory.released", data: { sku_id: command.skuId, order_id: command.orderId, quantity: held, reason: "shipped" } },
+        { type: "inventory.stock_updated", data: { sku_id: command.skuId, previous_total: state.total, new_total: state.total - held, source: "order" } },
+      ], now);
+    }
+    default: {
+      const unhandled: never = command;
+      throw new DomainError("validation", `Unknown inventory command ${JSON.stringify(unhandled)}`);
+    }
+  }
+}

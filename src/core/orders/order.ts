@@ -1,0 +1,218 @@
+// The order aggregate: its state folded from events, and the rules that decide what
+// may happen next. Pure: the clock arrives in the command's metadata.
+import type { NewEvent, StoredEvent } from "../event-store/index.ts";
+import { DomainError, illegalState } from "../domain-error.ts";
+import type { OrderItem, TiktokOrderStatus } from "./events.ts";
+
+export type OrderStatus =
+  | "none"
+  | "received"
+  | "validating"
+  | "validated"
+  | "allocated"
+  | "paid"
+  | "shipped"
+  | "delivered"
+  | "completed"
+  | "cancelled"
+  | "refunded";
+
+// Forward progress only; cancelled and refunded are terminal branches.
+const progressRank: Record<OrderStatus, number> = {
+  none: 0, received: 1, validating: 2, validated: 3, allocated: 4, paid: 5, shipped: 6, delivered: 7, completed: 8,
+  cancelled: 9, refunded: 10,
+};
+
+export interface OrderState {
+  status: OrderStatus;
+  orderId: string | null;
+  shopId: string | null;
+  items: OrderItem[];
+  totalMinor: number | null;
+  currency: string | null;
+  onHold: boolean;
+  tiktokStatus: TiktokOrderStatus | null;
+  tiktokUpdateTime: number;
+  allocations: { sku_id: string; quantity: number }[];
+  paid: boolean;
+  paidMinor: number;
+  shipping: { carrier: string | null; trackingNumber: string | null };
+  receivedAt: Date | null;
+  shippedAt: Date | null;
+  timeline: { type: string; at: Date; version: number }[];
+}
+
+export const initialOrderState = (): OrderState => ({
+  status: "none",
+  orderId: null,
+  shopId: null,
+  items: [],
+  totalMinor: null,
+  currency: null,
+  onHold: false,
+  tiktokStatus: null,
+  tiktokUpdateTime: 0,
+  allocations: [],
+  paid: false,
+  paidMinor: 0,
+  shipping: { carrier: null, trackingNumber: null },
+  receivedAt: null,
+  shippedAt: null,
+  timeline: [],
+});
+
+type Data = Record<string, unknown>;
+
+function advance(state: OrderState, status: OrderStatus): OrderStatus {
+  return progressRank[status] > progressRank[state.status] ? status : state.status;
+}
+
+function tiktokTime(state: OrderState, data: Data): number {
+  return typeof data.tiktok_update_time === "number" ? Math.max(state.tiktokUpdateTime, data.tiktok_update_time) : state.tiktokUpdateTime;
+}
+
+export function evolveOrder(current: OrderState, event: StoredEvent): OrderState {
+  const data = event.data as Data;
+  const state: OrderState = {
+    ...current,
+    timeline: [...current.timeline, { type: event.type, at: event.occurredAt, version: event.version }],
+    tiktokUpdateTime: tiktokTime(current, data),
+  };
+  switch (event.type) {
+    case "order.received_from_tiktok":
+      return {
+        ...state,
+        status: advance(state, "received"),
+        orderId: String(data.order_id),
+        shopId: String(data.shop_id),
+        onHold: Boolean(data.is_on_hold),
+        tiktokStatus: data.tiktok_status as TiktokOrderStatus,
+        items: (data.items as OrderItem[] | undefined) ?? state.items,
+        totalMinor: (data.total_minor as number | undefined) ?? state.totalMinor,
+        currency: (data.currency as string | undefined) ?? state.currency,
+        receivedAt: event.occurredAt,
+      };
+    case "order.hold_released":
+      return { ...state, onHold: false, tiktokStatus: "AWAITING_SHIPMENT" };
+    case "order.validation_started":
+      return { ...state, status: advance(state, "validating") };
+    case "order.validated":
+      return {
+        ...state,
+        status: advance(state, "validated"),
+        items: data.items as OrderItem[],
+        totalMinor: data.total_minor as number,
+        currency: data.currency as string,
+      };
+    case "order.inventory_allocated":
+      return { ...state, status: advance(state, "allocated"), allocations: data.allocations as OrderState["allocations"] };
+    case "order.payment_processed":
+      return { ...state, status: advance(state, "paid"), paid: true, paidMinor: data.amount_minor as number };
+    case "order.shipped":
+      return {
+        ...state,
+        status: advance(state, "shipped"),
+        shipping: { carrier: (data.carrier as string) ?? state.shipping.carrier, trackingNumber: (data.tracking_number as string) ?? state.shipping.trackingNumber },
+        shippedAt: state.shippedAt ?? event.occurredAt,
+      };
+    case "order.delivered":
+      return { ...state, status: advance(state, "delivered") };
+    case "order.completed":
+      return { ...state, status: advance(state, "completed") };
+    case "order.cancelled":
+      return { ...state, status: state.status === "refunded" ? "refunded" : "cancelled" };
+    case "order.refunded":
+      return { ...state, status: "refunded" };
+    default:
+      return state;
+  }
+}
+
+export type OrderCommand =
+  | { type: "StartValidation"; orderId: string }
+  | { type: "RecordValidation"; orderId: string; items: OrderItem[]; subtotalMinor: number; shippingMinor: number; currency: string }
+  | { type: "RecordAllocation"; orderId: string; allocations: { sku_id: string; quantity: number }[] }
+  | { type: "RecordPayment"; orderId: string; amountMinor: number; currency: string; paymentReference: string }
+  | { type: "Ship"; orderId: string; carrier: string; trackingNumber: string }
+  | { type: "Cancel"; orderId: string; cancelledBy: "buyer" | "seller" | "system" | "platform"; reason?: string }
+  | { type: "Refund"; orderId: string; amountMinor: number; reason?: string };
+
+const isClosed = (state: OrderState) => state.status === "cancelled" || state.status === "refunded";
+
+export function decideOrder(command: OrderCommand, state: OrderState): NewEvent[] {
+  if (state.status === "none") throw new DomainError("not_found", `Order ${command.orderId} has not been received`);
+  switch (command.type) {
+    case "StartValidation":
+      if (isClosed(state)) throw illegalState(`Order ${command.orderId} is ${state.status}`);
+      if (progressRank[state.status] >= progressRank.validating) return [];
+      return [{ type: "order.validation_started", data: { order_id: command.orderId } }];
+    case "RecordValidation": {
+      if (isClosed(state)) throw illegalState(`Order ${command.orderId} is ${state.status}`);
+      if (progressRank[state.status] >= progressRank.validated) return [];
+      if (command.items.length === 0) throw new DomainError("validation", `Order ${command.orderId} has no items`);
+      const subtotal = command.items.reduce((sum, item) => sum + item.quantity * item.unit_price_minor, 0);
+      if (subtotal !== command.subtotalMinor) {
+        throw new DomainError("validation", `Order ${command.orderId} items add up to ${subtotal}, not ${command.subtotalMinor}`);
+      }
+      return [{
+        type: "order.validated",
+        data: {
+          order_id: command.orderId,
+          items: command.items,
+          subtotal_minor: command.subtotalMinor,
+          shipping_minor: command.shippingMinor,
+          total_minor: command.subtotalMinor + command.shippingMinor,
+          currency: command.currency,
+        },
+      }];
+    }
+    case "RecordAllocation":
+      if (isClosed(state)) throw illegalState(`Cannot allocate stock to ${state.status} order ${command.orderId}`);
+      if (progressRank[state.status] >= progressRank.allocated) return [];
+      if (state.status !== "validated") throw illegalState(`Order ${command.orderId} must be validated before allocation`);
+      return [{ type: "order.inventory_allocated", data: { order_id: command.orderId, allocations: command.allocations } }];
+    case "RecordPayment":
+      if (isClosed(state)) throw illegalState(`Cannot take payment for ${state.status} order ${command.orderId}`);
+      if (state.paid) return [];
+      if (state.totalMinor !== null && command.amountMinor !== state.totalMinor) {
+        throw new DomainError("validation", `Payment of ${command.amountMinor} does not match the order total ${state.totalMinor}`);
+      }
+      return [{
+        type: "order.payment_processed",
+        data: { order_id: command.orderId, amount_minor: command.amountMinor, currency: command.currency, payment_reference: command.paymentReference },
+      }];
+    case "Ship":
+      if (isClosed(state)) throw illegalState(`Cannot ship ${state.status} order ${command.orderId}`);
+      // The buyer may still cancel during TikTok's one-hour hold.
+      if (state.onHold) throw illegalState(`Cannot ship order ${command.orderId} during its hold`);
+      if (progressRank[state.status] >= progressRank.shipped) return [];
+      if (!state.paid) throw illegalState(`Cannot ship unpaid order ${command.orderId}`);
+      return [{ type: "order.shipped", data: { order_id: command.orderId, carrier: command.carrier, tracking_number: command.trackingNumber } }];
+    case "Cancel":
+      if (isClosed(state)) return [];
+      if (progressRank[state.status] >= progressRank.shipped) throw illegalState(`Cannot cancel order ${command.orderId}: it has shipped`);
+      return [{
+        type: "order.cancelled",
+        data: { order_id: command.orderId, cancelled_by: command.cancelledBy, ...(command.reason ? { reason: command.reason } : {}) },
+      }];
+    case "Refund":
+      if (state.status === "refunded") return [];
+      if (!state.paid) throw illegalState(`Cannot refund order ${command.orderId}: it was never paid`);
+      if (command.amountMinor > state.paidMinor) {
+        throw new DomainError("validation", `Refund of ${command.amountMinor} exceeds the ${state.paidMinor} paid`);
+      }
+      return [{
+        type: "order.refunded",
+        data: { order_id: command.orderId, amount_minor: command.amountMinor, ...(state.currency ? { currency: state.currency } : {}), ...(command.reason ? { reason: command.reason } : {}) },
+      }];
+    default: {
+      const unhandled: never = command;
+      throw new DomainError("validation", `Unknown order command ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/** The stock this order took: what a cancellation or a compensation gives back (the inventory aggregate knows what is still held). */
+export function allocatedStock(state: OrderState): { sku_id: string; quantity: number }[] {
+  return state.allocations;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { NewEvent } from "../../../src/core/event-store/index.ts";
+import {
+  available,
+  decideInventory,
+  evolveInventory,
+  hoursToStockout,
+  initialInventoryState,
+  lowStockSeverity,
+  salesVelocityPerHour,
+  type InventoryCommand,
+} from "../../../src/core/inventory/inventory.ts";
+import { fold } from "./specification.ts";
+
+const SKU = "sku-red";
+const now = new Date("2026-11-20T12:00:00Z");
+const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
+
+const stocked = (total: number, at = hoursAgo(30)): NewEvent => ({
+  type: "inventory.stock_updated",
+  data: { sku_id: SKU, previous_total: 0, new_total: total, source: "manual" },
+  occurredAt: at,
+});
+const reserved = (orderId: string, quantity: number): NewEvent => ({ type: "inventory.reserved", data: { sku_id: SKU, order_id: orderId, quantity } });
+const sold = (from: number, to: number, at: Date): NewEvent => ({
+  type: "inventory.stock_updated",
+  data: { sku_id: SKU, previous_total: from, new_total: to, source: "order" },
+  occurredAt: at,
+});
+
+function spec(given: NewEvent[], when: InventoryCommand) {
+  return () => decideInventory(when, fold(initialInventoryState, evolveInventory, given), now);
+}
+
+describe("inventory decider", () => {
+  it("reserves what is available", () => {
+    expect(spec([stocked(50)], { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 3 })()).toEqual([reserved("o1", 3)]);
+  });
+
+  it("never reserves more than is available", () => {
+    expect(spec([stocked(5), reserved("o1", 4)], { type: "Reserve", skuId: SKU, orderId: "o2", quantity: 2 })).toThrow(/only 1 available/);
+  });
+
+  it("reserves once per order, so a retried step is harmless", () => {
+    expect(spec([stocked(50), reserved("o1", 3)], { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 3 })()).toEqual([]);
+  });
+
+  it("releases only what an order holds", () => {
+    expect(spec([stocked(50), reserved("o1", 3)], { type: "Release", skuId: SKU, orderId: "o1", reason: "cancelled" })()).toEqual([
+      { type: "inventory.released", data: { sku_id: SKU, order_id: "o1", quantity: 3, reason: "cancelled" } },
+    ]);
+    expect(spec([stocked(50), reserved("o1", 3)], { type: "Release", skuId: SKU, orderId: "o1", quantity: 4, reason: "cancelled" })).toThrow(/holds 3/);
+    expect(spec([stocked(50)], { type: "Release", skuId: SKU, orderId: "o9", reason: "cancelled" })()).toEqual([]);
+  });
+
+  it("never lets stock go negative or below what orders hold", () => {
+    expect(spec([stocked(50)], { type: "AdjustStock", skuId: SKU, newTotal: -1, source: "manual" })).toThrow(/cannot be -1/);
+    expect(spec([stocked(50), reserved("o1", 20)], { type: "AdjustStock", skuId: SKU, newTotal: 10, source: "manual" })).toThrow(/20 are reserved/);
+  });
+
+  it("turns a shipped reservation into a sale", () => {
+    const events = spec([stocked(50), reserved("o1", 3)], { type: "ConfirmShipment", skuId: SKU, orderId: "o1" })();
+    const state = fold(initialInventoryState, evolveInventory, [stocked(50), reserved("o1", 3), ...events.map((event) => ({ ...event, occurredAt: hoursAgo(1) }))]);
+    expect({ total: state.total, reserved: state.reserved, available: available(state) }).toEqual({ total: 47, reserved: 0, available: 47 });
+    expect(salesVelocityPerHour(state, now)).toBeCloseTo(3 / 24);
+  });
+
+  it("detects low stock at the reorder point with severity by hours to stock-out", () => {
+    // 48 sold in the last day: 2 per hour.
+    const busyDay = [stocked(60), sold(60, 12, hoursAgo(2))];
+    const state = fold(initialInventoryState, evolveInventory, busyDay);
+    expect(salesVelocityPerHour(state, now)).toBe(2);
+    expect(hoursToStockout(state, now)).toBe(6);
+    expect(lowStockSeverity(state, now)).toBeNull();
+
+    const [, alert] = spec(busyDay, { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 3 })();
+    expect(alert).toEqual({
+      type: "inventory.low_stock_detected",
+      data: { sku_id: SKU, available: 9, reorder_point: 10, severity: "critical", hours_to_stockout: 4.5 },
+    });
+    const [, emergency] = spec(busyDay, { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 6 })();
+    expect(emergency.data).toMatchObject({ severity: "emergency", hours_to_stockout: 3 });
+    const quiet = spec([stocked(12)], { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 5 })();
+    expect(quiet[1].data).toMatchObject({ severity: "warning", hours_to_stockout: null });
+  });
+
+  it("alerts once per severity, and again after a restock", () => {
+    const alerted = [stocked(12), reserved("o1", 5), { type: "inventory.low_stock_detected", data: { sku_id: SKU, available: 7, reorder_point: 10, severity: "warning", hours_to_stockout: null } }];
+    expect(spec(alerted, { type: "Reserve", skuId: SKU, orderId: "o2", quantity: 1 })()).toEqual([reserved("o2", 1)]);
+    const restocked = [...alerted, { type: "inventory.stock_updated", data: { sku_id: SKU, previous_total: 12, new_total: 40, source: "manual" } }];
+    const afterRestock = spec(restocked, { type: "AdjustStock", skuId: SKU, newTotal: 10, source: "manual" })();
+    expect(afterRestock.map((event) => event.type)).toEqual(["inventory.stock_updated", "inventory.low_stock_detected"]);
+  });
+});

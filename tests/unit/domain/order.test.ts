@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "../../../src/core/domain-error.ts";
+import type { NewEvent } from "../../../src/core/event-store/index.ts";
+import { decideOrder, evolveOrder, initialOrderState, type OrderCommand } from "../../../src/core/orders/order.ts";
+import { fold } from "./specification.ts";
+
+const ORDER = "576684019603311365";
+const item = { sku_id: "sku-red", product_id: "prod-1", quantity: 2, unit_price_minor: 1500 };
+
+const received = (onHold = false): NewEvent => ({
+  type: "order.received_from_tiktok",
+  data: { order_id: ORDER, shop_id: "7494726673780148744", tiktok_status: onHold ? "ON_HOLD" : "AWAITING_SHIPMENT", is_on_hold: onHold, tiktok_update_time: 1764000000 },
+});
+const validated: NewEvent = {
+  type: "order.validated",
+  data: { order_id: ORDER, items: [item], subtotal_minor: 3000, shipping_minor: 499, total_minor: 3499, currency: "USD" },
+};
+const allocated: NewEvent = { type: "order.inventory_allocated", data: { order_id: ORDER, allocations: [{ sku_id: "sku-red", quantity: 2 }] } };
+const paid: NewEvent = { type: "order.payment_processed", data: { order_id: ORDER, amount_minor: 3499, currency: "USD", payment_reference: "pay-1" } };
+const shipped: NewEvent = { type: "order.shipped", data: { order_id: ORDER, carrier: "USPS", tracking_number: "1Z" } };
+const cancelled: NewEvent = { type: "order.cancelled", data: { order_id: ORDER, cancelled_by: "buyer" } };
+
+function spec(given: NewEvent[], when: OrderCommand) {
+  return () => decideOrder(when, fold(initialOrderState, evolveOrder, given));
+}
+
+describe("order decider", () => {
+  it("validates a received order once", () => {
+    expect(spec([received()], { type: "RecordValidation", orderId: ORDER, items: [item], subtotalMinor: 3000, shippingMinor: 499, currency: "USD" })()).toEqual([validated]);
+    expect(spec([received(), validated], { type: "RecordValidation", orderId: ORDER, items: [item], subtotalMinor: 3000, shippingMinor: 499, currency: "USD" })()).toEqual([]);
+  });
+
+  it("rejects a validation whose items do not add up", () => {
+    expect(spec([received()], { type: "RecordValidation", orderId: ORDER, items: [item], subtotalMinor: 2999, shippingMinor: 0, currency: "USD" })).toThrow(/add up to 3000, not 2999/);
+  });
+
+  it("ships a paid order", () => {
+    expect(spec([received(), validated, allocated, paid], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" })()).toEqual([shipped]);
+  });
+
+  it("never ships a cancelled order", () => {
+    expect(spec([received(), validated, allocated, paid, cancelled], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" })).toThrow(/Cannot ship cancelled order/);
+  });
+
+  it("never ships during the hold", () => {
+    const attempt = spec([received(true), validated, allocated, paid], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" });
+    expect(attempt).toThrow(DomainError);
+    expect(attempt).toThrow(/during its hold/);
+  });
+
+  it("never ships an unpaid order", () => {
+    expect(spec([received(), validated, allocated], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" })).toThrow(/unpaid/);
+  });
+
+  it("refunds only after payment, and never more than was paid", () => {
+    expect(spec([received(), validated], { type: "Refund", orderId: ORDER, amountMinor: 100 })).toThrow(/never paid/);
+    expect(spec([received(), validated, allocated, paid], { type: "Refund", orderId: ORDER, amountMinor: 5000 })).toThrow(/exceeds the 3499 paid/);
+    expect(spec([received(), validated, allocated, paid, shipped], { type: "Refund", orderId: ORDER, amountMinor: 3499, reason: "damaged" })()).toEqual([
+      { type: "order.refunded", data: { order_id: ORDER, amount_minor: 3499, currency: "USD", reason: "damaged" } },
+    ]);
+  });
+
+  it("cancels before shipping, not after, and a second cancel changes nothing", () => {
+    expect(spec([received(), validated, allocated], { type: "Cancel", orderId: ORDER, cancelledBy: "buyer" })()).toEqual([cancelled]);
+    expect(spec([received(), validated, allocated, paid, shipped], { type: "Cancel", orderId: ORDER, cancelledBy: "buyer" })).toThrow(/it has shipped/);
+    expect(spec([received(), cancelled], { type: "Cancel", orderId: ORDER, cancelledBy: "seller" })()).toEqual([]);
+  });
+
+  it("keeps what a cancellation must give back", () => {
+    const state = fold(initialOrderState, evolveOrder, [received(), validated, allocated, cancelled]);
+    expect(state.status).toBe("cancelled");
+    expect(state.allocations).toEqual([{ sku_id: "sku-red", quantity: 2 }]);
+  });
+
+  it("never moves the status backwards, whatever order events arrive in", () => {
+    const delivered: NewEvent = { type: "order.delivered", data: { order_id: ORDER } };
+    const state = fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, shipped, delivered, shipped, validated]);
+    expect(state.status).toBe("delivered");
+  });
+
+  it("refuses commands for an order never received", () => {
+    expect(spec([], { type: "StartValidation", orderId: ORDER })).toThrow(/has not been received/);
+  });
+});

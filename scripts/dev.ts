@@ -26,7 +26,7 @@ async function stopEverything(exitCode: number): Promise<never> {
 process.on("SIGINT", () => void stopEverything(0));
 process.on("SIGTERM", () => void stopEverything(0));
 
-function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+function startChild(name: string, command: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: "inherit" });
   child.on("exit", (code, signal) => {
     if (!stopping) {

@@ -16,7 +16,7 @@ interface SuiteResult {
   exitCode: number;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ exitCode: number; output: string }> {
+function run(command: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -51,10 +51,27 @@ async function denoFunctions(): Promise<SuiteResult | undefined> {
   return { suite: "deno", passed: Number(summary?.[1] ?? 0), failed: Number(summary?.[2] ?? (exitCode ? 1 : 0)), exitCode };
 }
 
+async function browser(): Promise<SuiteResult> {
+  const report = path.join(resultsDir, "playwright.json");
+  const { exitCode } = await run(path.join(root, "node_modules/.bin/playwright"), ["test", "--reporter=list,json"], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+  });
+  const stats = existsSync(report)
+    ? (JSON.parse(readFileSync(report, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number } }).stats
+    : undefined;
+  return {
+    suite: "playwright",
+    passed: stats ? stats.expected + stats.flaky : 0,
+    failed: stats?.unexpected ?? (exitCode ? 1 : 0),
+    exitCode,
+  };
+}
+
 const results: SuiteResult[] = [];
 results.push(await vitest());
 const deno = await denoFunctions();
 if (deno) results.push(deno);
+results.push(await browser());
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);
 const failed = results.reduce((sum, result) => sum + result.failed, 0);

@@ -1,0 +1,134 @@
+// The live event store page and the health endpoint, in Chromium against `next start`
+// and a real Postgres. Events are appended straight through append_to_stream, the same
+// SQL function the engine uses, and must show up on an open page without a reload.
+import { expect, test, type Page } from "@playwright/test";
+import postgres, { type JSONValue, type Sql } from "postgres";
+import { listMigrations } from "../../scripts/db/migrations.ts";
+
+let sql: Sql;
+
+test.beforeAll(() => {
+  const url = process.env.E2E_DATABASE_URL;
+  if (!url) throw new Error("E2E_DATABASE_URL is not set: run the e2e through playwright.config.ts");
+  sql = postgres(url, { max: 2, onnotice: () => {} });
+});
+
+test.afterAll(async () => {
+  await sql.end({ timeout: 5 });
+});
+
+// A type alias, not an interface, so it is assignable to postgres.js's JSONValue.
+type NewEvent = { event_type: string; event_data: JSONValue };
+
+async function appendToStream(
+  creatorId: string,
+  aggregateId: string,
+  aggregateType: string,
+  expected: string,
+  events: NewEvent[],
+): Promise<void> {
+  await sql`
+    select * from public.append_to_stream(
+      ${creatorId}::uuid, ${aggregateId}, ${aggregateType}, ${expected}, ${sql.json(events)}, null)`;
+}
+
+/** Survives only as long as the document does: gone after any reload or navigation. */
+async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as Window & { e2eDocumentMarker?: boolean }).e2eDocumentMarker = true;
+  });
+}
+
+async function documentIsMarked(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as Window & { e2eDocumentMarker?: boolean }).e2eDocumentMarker === true);
+}
+
+test("GET /api/health reports the database reachable and every migration applied", async ({ request }) => {
+  const response = await request.get("/api/health");
+
+  expect(response.status()).toBe(200);
+  expect(response.headers()["cache-control"]).toContain("no-store");
+  const health = await response.json();
+  expect(health).toMatchObject({ status: "ok", database: { reachable: true }, migrations: { pending: [] } });
+  expect(typeof health.database.latency_ms).toBe("number");
+  expect(health.migrations.applied).toEqual(listMigrations().map((migration) => migration.version));
+});
+
+test("the event store page shows appended events without a reload", async ({ page }, testInfo) => {
+  const creatorId = crypto.randomUUID();
+  const orderId = `5770${Date.now()}`;
+  const orderStream = `order-${orderId}`;
+  const skuStream = `sku-${orderId}`;
+
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1, name: "Event store" })).toBeVisible();
+  const emptyState = page.getByRole("region", { name: "No events yet" });
+  await expect(emptyState).toContainText("npm run simulate");
+  await expect(page.getByTestId("total-events")).toHaveText("0");
+  await markDocument(page);
+
+  await appendToStream(creatorId, orderStream, "order", "no_stream", [
+    {
+      event_type: "order.received_from_tiktok",
+      event_data: {
+        order_id: orderId,
+        shop_id: "7495001",
+        tiktok_status: "AWAITING_SHIPMENT",
+        is_on_hold: false,
+        tiktok_update_time: 1_795_000_000,
+      },
+    },
+    { event_type: "order.validation_started", event_data: { order_id: orderId } },
+  ]);
+  await appendToStream(creatorId, skuStream, "inventory", "no_stream", [
+    {
+      event_type: "inventory.stock_updated",
+      event_data: { sku_id: "SKU-E2E-1", previous_total: 10, new_total: 9, source: "order" },
+    },
+  ]);
+
+  const latestEvents = page.getByRole("table", { name: /^Latest \d+ events, newest first$/ });
+  await expect(latestEvents).toBeVisible();
+  await expect(emptyState).toBeHidden();
+  await expect(page.getByTestId("total-events")).toHaveText("3");
+  await expect(latestEvents.getByRole("row").filter({ hasText: `order/${orderStream}` })).toHaveCount(2);
+  await expect(latestEvents.getByRole("row").filter({ hasText: `inventory/${skuStream}` })).toHaveCount(1);
+  await expect(latestEvents.getByRole("row").nth(1)).toContainText("inventory.stock_updated");
+
+  const eventsPerType = page.getByRole("table", { name: "Events per type" });
+  await expect(eventsPerType.getByRole("row", { name: /^order\.received_from_tiktok 1$/ })).toBeVisible();
+  await expect(eventsPerType.getByRole("row", { name: /^inventory\.stock_updated 1$/ })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText(/new events?, 3 in total\./);
+  await expect(page.getByTestId("connection-state")).toHaveText("Live");
+
+  await appendToStream(creatorId, orderStream, "order", "2", [
+    {
+      event_type: "order.validated",
+      event_data: {
+        order_id: orderId,
+        items: [{ sku_id: "SKU-E2E-1", product_id: "1729", quantity: 1, unit_price_minor: 2499 }],
+        subtotal_minor: 2499,
+        shipping_minor: 0,
+        total_minor: 2499,
+        currency: "USD",
+      },
+    },
+  ]);
+
+  await expect(page.getByTestId("total-events")).toHaveText("4");
+  await expect(latestEvents.getByRole("row").nth(1)).toContainText("order.validated");
+  await expect(page.getByRole("status")).toHaveText("1 new event, 4 in total.");
+  expect(await documentIsMarked(page)).toBe(true);
+  await page.screenshot({ path: testInfo.outputPath("event-store-desktop.png"), fullPage: true });
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect(latestEvents).toBeVisible();
+  const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(pageWidth).toBeLessThanOrEqual(360);
+  await page.screenshot({ path: testInfo.outputPath("event-store-phone.png"), fullPage: true });
+
+  await page.emulateMedia({ colorScheme: "dark" });
+  const darkBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(darkBackground).toBe("rgb(18, 19, 22)");
+  await page.screenshot({ path: testInfo.outputPath("event-store-phone-dark.png"), fullPage: true });
+});

@@ -90,6 +90,35 @@ create table if not exists auth.users (
   updated_at timestamptz not null default now()
 );
 
+-- Sessions and rotating refresh tokens, with GoTrue's table and column names: each
+-- refresh hands out a child token and revokes its parent; reusing a revoked token
+-- outside the reuse window revokes the whole session.
+create table if not exists auth.sessions (
+  id uuid primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  aal text not null default 'aal1',
+  not_after timestamptz,
+  refreshed_at timestamp without time zone,
+  user_agent text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index if not exists sessions_user_id_idx on auth.sessions (user_id);
+
+create table if not exists auth.refresh_tokens (
+  instance_id uuid,
+  id bigserial primary key,
+  token varchar(255) not null unique,
+  user_id varchar(255) not null,
+  revoked boolean not null default false,
+  parent varchar(255),
+  session_id uuid not null references auth.sessions (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index if not exists refresh_tokens_session_id_revoked_idx on auth.refresh_tokens (session_id, revoked);
+create index if not exists refresh_tokens_parent_idx on auth.refresh_tokens (parent);
+
 -- realtime.* objects with hosted Supabase's signatures.
 create table if not exists realtime.messages (
   topic text not null,

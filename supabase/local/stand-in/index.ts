@@ -1,0 +1,178 @@
+// The local Supabase stand-in: one HTTP + WebSocket server on the Supabase CLI's API
+// port that the unmodified @supabase/supabase-js talks to as to hosted Supabase: Auth
+// under /auth/v1, Realtime under /realtime/v1, Edge Functions under /functions/v1.
+// A development and test harness, never a production component.
+import { writeFileSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import postgres from "postgres";
+import { localStateDir } from "../postgres.ts";
+import { createAuthHandler } from "./auth.ts";
+import { createFunctionsGateway, type FunctionsGateway, type FunctionsOptions } from "./functions-gateway.ts";
+import { corsHeaders, sendEmpty, sendJson } from "./http-io.ts";
+import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } from "./realtime/realtime-server.ts";
+import { loadOrCreateSigningKeys } from "./signing-keys.ts";
+
+export { createLocalUser, type LocalUserInput, type LocalUserRole } from "./auth.ts";
+export type { FunctionsOptions } from "./functions-gateway.ts";
+export type { RealtimeLimits } from "./realtime/realtime-server.ts";
+
+export const STAND_IN_PORT = 54321;
+
+export interface StandInOptions {
+  databaseUrl: string;
+  port?: number;
+  host?: string;
+  /** Where the ES256 key (and the anon / service-role keys signed with it) is kept; default: the local state dir. */
+  keysDir?: string;
+  functions?: FunctionsOptions;
+  signUpEnabled?: boolean;
+  accessTokenLifetimeSeconds?: number;
+  refreshTokenReuseIntervalSeconds?: number;
+  realtimeLimits?: Partial<RealtimeLimits>;
+  log?: (line: string) => void;
+}
+
+export interface SupabaseStandIn {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwks: { keys: Record<string, unknown>[] };
+  /** Requests served so far for a method and path, e.g. `requestCount("GET", "/auth/v1/user")`. */
+  requestCount(method: string, path: string): number;
+  realtime: {
+    /** Drops every Realtime connection and refuses new ones (Auth and functions keep running). */
+    stop(): void;
+    start(): void;
+    connectionCount(): number;
+  };
+  functions: Pick<FunctionsGateway, "status" | "stopFunction" | "restartFunction">;
+  stop(): Promise<void>;
+}
+
+export async function startSupabaseStandIn(options: StandInOptions): Promise<SupabaseStandIn> {
+  const port = options.port ?? STAND_IN_PORT;
+  const host = options.host ?? "127.0.0.1";
+  const url = `http://${host}:${port}`;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const keys = await loadOrCreateSigningKeys(options.keysDir ?? localStateDir());
+  const sql = postgres(options.databaseUrl, { max: 10, onnotice: () => {}, connection: { application_name: "supabase-stand-in" } });
+
+  const handleAuth = createAuthHandler({
+    sql,
+    keys,
+    issuer: `${url}/auth/v1`,
+    signUpEnabled: options.signUpEnabled ?? false,
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+    refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds ?? 10,
+  });
+  const realtime = createRealtimeServer({ sql, keys, limits: { ...DEFAULT_REALTIME_LIMITS, ...options.realtimeLimits }, log });
+  const functions = options.functions
+    ? createFunctionsGateway({
+        ...options.functions,
+        keys,
+        log,
+        baseEnv: {
+          SUPABASE_URL: url,
+          SUPABASE_ANON_KEY: keys.anonKey,
+          SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+          SUPABASE_DB_URL: options.databaseUrl,
+          DATABASE_URL: options.databaseUrl,
+        },
+      })
+    : undefined;
+
+  const requestCounts = new Map<string, number>();
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestUrl = new URL(request.url ?? "/", url);
+    const pathname = requestUrl.pathname;
+    const countKey = `${request.method ?? "GET"} ${pathname}`;
+    requestCounts.set(countKey, (requestCounts.get(countKey) ?? 0) + 1);
+
+    if (pathname.startsWith("/functions/v1/")) {
+      if (!functions) return sendJson(response, 404, { code: "NOT_FOUND", message: "Requested function was not found" });
+      return functions.handleFunctionRequest(request, response, pathname.slice("/functions/v1".length), requestUrl.search);
+    }
+    const headers = corsHeaders(request);
+    if (request.method === "OPTIONS") return sendEmpty(response, 204, headers);
+    if (pathname.startsWith("/auth/v1/")) return handleAuth(request, response, requestUrl, pathname.slice("/auth/v1".length), headers);
+    if (pathname.startsWith("/realtime/v1/api/")) {
+      return realtime.handleRestBroadcast(request, response, requestUrl, pathname.slice("/realtime/v1".length), headers);
+    }
+    sendJson(response, 404, { message: "no route matched with those values" }, headers);
+  }
+
+  const server = http.createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      log(`[stand-in] ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      if (!response.headersSent) sendJson(response, 500, { message: "An unexpected error occurred" });
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const requestUrl = new URL(request.url ?? "/", url);
+    if (requestUrl.pathname !== "/realtime/v1/websocket") {
+      socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    realtime.handleUpgrade(request, socket, head, requestUrl).catch((error: unknown) => {
+      log(`[stand-in realtime] upgrade failed: ${String(error)}`);
+      socket.destroy();
+    });
+  });
+
+  try {
+    await realtime.listenForDatabaseBroadcasts();
+    await functions?.start();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await functions?.stop();
+    await realtime.close();
+    await sql.end({ timeout: 5 });
+    throw error;
+  }
+
+  return {
+    url,
+    anonKey: keys.anonKey,
+    serviceRoleKey: keys.serviceRoleKey,
+    jwks: keys.jwks as { keys: Record<string, unknown>[] },
+    requestCount: (method, path) => requestCounts.get(`${method} ${path}`) ?? 0,
+    realtime: { stop: () => realtime.stop(), start: () => realtime.start(), connectionCount: () => realtime.connectionCount() },
+    functions: {
+      status: () => functions?.status() ?? {},
+      stopFunction: async (name) => functions?.stopFunction(name),
+      restartFunction: async (name) => {
+        if (!functions) throw new Error("the stand-in was started without functions");
+        await functions.restartFunction(name);
+      },
+    },
+    async stop() {
+      await realtime.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await functions?.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Writes the env file Next.js reads (`.env.local`, git-ignored) with the stand-in's URL and keys. */
+export function writeLocalEnvFile(filePath: string, values: { url: string; anonKey: string; serviceRoleKey: string }): void {
+  const content = [
+    "# Written by the local Supabase stand-in on every start; local keys only, never hosted ones.",
+    `NEXT_PUBLIC_SUPABASE_URL=${values.url}`,
+    `NEXT_PUBLIC_SUPABASE_ANON_KEY=${values.anonKey}`,
+    `SUPABASE_SERVICE_ROLE_KEY=${values.serviceRoleKey}`,
+    "",
+  ].join("\n");
+  writeFileSync(filePath, content, { mode: 0o600 });
+}

@@ -1,0 +1,88 @@
+// The functions gateway in front of a real Deno process running the echo fixture.
+import { createHash, randomBytes } from "node:crypto";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "../../../supabase/local/postgres.ts";
+import { newClient, startTestStandIn } from "./stand-in-harness.ts";
+
+const standIn = await startTestStandIn({
+  functions: { dir: path.join(repoRoot, "tests/fixtures/functions"), env: { ECHO_FIXTURE_SETTING: "from-test" } },
+});
+
+interface EchoReport {
+  method: string;
+  path: string;
+  search: string;
+  headers: Record<string, string>;
+  bodyLength: number;
+  bodySha256: string;
+  env: { supabaseUrl: string | null; hasServiceRoleKey: boolean; databaseUrl: boolean; fixtureSetting: string | null };
+}
+
+const authorized = () => ({ apikey: standIn.anonKey, authorization: `Bearer ${standIn.anonKey}` });
+
+describe("functions gateway", () => {
+  it("finds the function folders and skips _shared", () => {
+    expect(Object.keys(standIn.functions.status())).toEqual(["echo"]);
+  });
+
+  it("invokes a function through supabase-js", async () => {
+    const { data, error } = await newClient(standIn).functions.invoke<EchoReport>("echo", { body: { hello: "deno" } });
+
+    expect(error).toBeNull();
+    expect(data).toMatchObject({
+      method: "POST",
+      path: "/echo",
+      env: { supabaseUrl: standIn.url, hasServiceRoleKey: true, databaseUrl: true, fixtureSetting: "from-test" },
+    });
+  });
+
+  it("passes raw body bytes, headers, path, query and status through untouched", async () => {
+    const body = randomBytes(70_000);
+    const response = await fetch(`${standIn.url}/functions/v1/echo/nested/path?status=207&x=1`, {
+      method: "PUT",
+      headers: { ...authorized(), "content-type": "application/octet-stream", "x-tts-signature": "abc123" },
+      body,
+    });
+
+    expect(response.status).toBe(207);
+    expect(response.headers.get("x-echo")).toBe("yes");
+    const report = (await response.json()) as EchoReport;
+    expect(report).toMatchObject({ method: "PUT", path: "/echo/nested/path", search: "?status=207&x=1", bodyLength: body.length });
+    expect(report.bodySha256).toBe(createHash("sha256").update(body).digest("hex"));
+    expect(report.headers["x-tts-signature"]).toBe("abc123");
+    expect(report.headers.authorization).toBe(`Bearer ${standIn.anonKey}`);
+  });
+
+  it("streams a streamed response", async () => {
+    const response = await fetch(`${standIn.url}/functions/v1/echo/stream`, { headers: authorized() });
+    expect(await response.text()).toBe("one\ntwo\nthree\n");
+  });
+
+  it("answers 404 for a function that does not exist", async () => {
+    const unknown = await fetch(`${standIn.url}/functions/v1/no-such-function`, { method: "POST", headers: authorized() });
+    const shared = await fetch(`${standIn.url}/functions/v1/_shared`, { headers: authorized() });
+
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: "NOT_FOUND" });
+    expect(shared.status).toBe(404);
+  });
+
+  it("answers 401 without a valid JWT, as functions verify JWTs unless config.toml says otherwise", async () => {
+    const missing = await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST" });
+    const forged = await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST", headers: { authorization: "Bearer a.b.c" } });
+
+    expect(missing.status).toBe(401);
+    expect(forged.status).toBe(401);
+  });
+
+  it("answers 503 while the function's process is down, and serves again after a restart", async () => {
+    await standIn.functions.stopFunction("echo");
+    const down = await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST", headers: authorized() });
+    expect(down.status).toBe(503);
+
+    await standIn.functions.restartFunction("echo");
+    const up = await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST", headers: authorized() });
+    expect(up.status).toBe(200);
+  });
+});

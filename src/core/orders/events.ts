@@ -40,6 +40,18 @@ export const orderEvents = {
       currency: currencyCode.optional(),
     }),
   },
+  // TikTok moved the order to a status that is no milestone of its own (paid, the one-hour
+  // hold released, awaiting collection to in transit); fulfilment waits for the hold to end.
+  "order.tiktok_status_changed": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      previous_status: tiktokOrderStatus,
+      tiktok_status: tiktokOrderStatus,
+      is_on_hold: z.boolean(),
+      tiktok_update_time: unixSeconds,
+    }),
+  },
   "order.validation_started": {
     version: 1,
     schema: z.strictObject({ order_id: tiktokId }),

@@ -1,0 +1,78 @@
+// One simulator run: serve the API, post the traffic, report. Used by scripts/simulate.ts.
+import { signWebhook } from "../core/tiktok/webhook-signature.ts";
+import { demoShops } from "./demo-catalogue.ts";
+import { startTikTokShopSimulator, type TikTokShopSimulator } from "./api-server.ts";
+import { createShopWorld } from "./shop-world.ts";
+import type { SimulatorOptions } from "./simulator-options.ts";
+import { sendWebhookTraffic, type WebhookSendReport } from "./webhook-sender.ts";
+import { createWebhookTraffic } from "./webhook-traffic.ts";
+
+export interface SimulationSummary {
+  seed: number;
+  startTime: number;
+  target: string | null;
+  api: { url: string; accepted: number; rejected: number; rejectedByReason: Record<string, number> } | null;
+  creators: { name: string; shopId: string; shopCipher: string }[];
+  rate: number;
+  durationSeconds: number;
+  delivery: WebhookSendReport | null;
+  traffic: ReturnType<typeof createWebhookTraffic>["stats"];
+}
+
+export interface SimulationHooks {
+  log: (line: string) => void;
+  /** Called with each signed delivery in a dry run. */
+  printDelivery: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export async function runSimulation(options: SimulatorOptions, hooks: SimulationHooks): Promise<SimulationSummary> {
+  const shops = demoShops(options.creators);
+  const world = createShopWorld(shops);
+  const traffic = createWebhookTraffic({ ...options, world });
+  let api: TikTokShopSimulator | undefined;
+  if (options.serveApi && !options.dryRun) {
+    api = await startTikTokShopSimulator({ port: options.apiPort, appKey: options.appKey, appSecret: options.appSecret, world });
+    hooks.log(`TikTok Shop API simulator on ${api.url}`);
+  }
+
+  let delivery: WebhookSendReport | null = null;
+  try {
+    if (options.dryRun) {
+      const count = Math.floor(options.rate * options.durationSeconds);
+      const encoder = new TextEncoder();
+      for (let index = 0; index < count; index++) {
+        const { body } = traffic.next();
+        const authorization = await signWebhook({ appKey: options.appKey, appSecret: options.appSecret, rawBody: encoder.encode(body) });
+        hooks.printDelivery(JSON.stringify({ authorization, body }));
+      }
+    } else {
+      hooks.log(`posting ${Math.floor(options.rate * options.durationSeconds)} webhooks to ${options.target} at ${options.rate}/s (seed ${options.seed})`);
+      delivery = await sendWebhookTraffic({ ...options, traffic, ...(hooks.signal ? { signal: hooks.signal } : {}) });
+      if (api !== undefined && options.lingerSeconds > 0 && !hooks.signal?.aborted) {
+        hooks.log(`webhooks sent; the API stays up ${options.lingerSeconds}s for follow-up calls (Ctrl-C to stop)`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.lingerSeconds * 1000);
+          hooks.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    }
+  } finally {
+    await api?.close();
+  }
+
+  return {
+    seed: options.seed,
+    startTime: options.startTime,
+    target: options.dryRun ? null : options.target,
+    api: api === undefined ? null : { url: api.url, ...api.stats },
+    creators: shops.map((shop) => ({ name: shop.creatorName, shopId: shop.shopId, shopCipher: shop.shopCipher })),
+    rate: options.rate,
+    durationSeconds: options.durationSeconds,
+    delivery,
+    traffic: traffic.stats,
+  };
+}

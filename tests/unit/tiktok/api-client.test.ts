@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { createTikTokShopClient, decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
+import { verifyApiRequestSignature } from "../../../src/core/tiktok/api-signature.ts";
+
+const config = { baseUrl: "https://tiktok.example/", appKey: "k", appSecret: "s", accessToken: "token-1", shopCipher: "ROW_1", now: () => 1_700_000_000_123 };
+
+function recordingFetch(respond: () => Response) {
+  const calls: { url: URL; init: RequestInit }[] = [];
+  const fetchStub = (async (input: string | URL | Request, init?: RequestInit) => {
+    calls.push({ url: new URL(String(input)), init: init ?? {} });
+    return respond();
+  }) as typeof fetch;
+  return { calls, fetchStub };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+describe("TikTok Shop API client", () => {
+  it("signs each request with app key, shop cipher and a timestamp in seconds, and sends the token as a header", async () => {
+    const { calls, fetchStub } = recordingFetch(() => json(200, { code: 0, message: "Success", request_id: "r1", data: { inventory: [] } }));
+    await createTikTokShopClient({ ...config, fetch: fetchStub }).searchInventory({ skuIds: ["111"] });
+    const [call] = calls;
+    if (call === undefined) throw new Error("no request");
+    expect(call.url.origin + call.url.pathname).toBe("https://tiktok.example/product/202309/inventory/search");
+    expect(Object.fromEntries(call.url.searchParams)).toMatchObject({ app_key: "k", shop_cipher: "ROW_1", timestamp: "1700000000" });
+    expect((call.init.headers as Record<string, string>)["x-tts-access-token"]).toBe("token-1");
+    expect(call.init.body).toBe('{"sku_ids":["111"]}');
+    await expect(
+      verifyApiRequestSignature({ appSecret: "s", path: call.url.pathname, query: call.url.searchParams, body: call.init.body as string, contentType: "application/json", sign: call.url.searchParams.get("sign") }),
+    ).resolves.toBe(true);
+  });
+
+  it("exposes rate-limit headers when the server sends them", async () => {
+    const { fetchStub } = recordingFetch(() => json(200, { code: 0, message: "Success", data: { orders: [] } }, { "x-ratelimit-limit": "50", "x-ratelimit-remaining": "49", "x-ratelimit-reset": "1" }));
+    const result = await createTikTokShopClient({ ...config, fetch: fetchStub }).getOrderDetails(["1"]);
+    expect(result.rateLimit).toEqual({ limit: 50, remaining: 49, resetAfterSeconds: 1 });
+  });
+
+  it.each([
+    [json(401, { code: 106001, message: "Invalid credentials." }), "unauthorized", false],
+    [json(429, { code: 1, message: "slow down" }, { "retry-after": "2" }), "rate_limited", true],
+    [new Response("<html>bad gateway</html>", { status: 502 }), "server", true],
+    [json(200, { code: 12345, message: "business rule failed" }), "invalid_request", false],
+    [json(200, { code: 0, message: "Success", data: { orders: [{ id: 1 }] } }), "invalid_response", false],
+    [new Response("not json", { status: 200 }), "invalid_response", false],
+  ] as const)("turns a failure into a typed error (%#)", async (response, kind, retryable) => {
+    const { fetchStub } = recordingFetch(() => response);
+    const error = await createTikTokShopClient({ ...config, fetch: fetchStub }).getOrderDetails(["1"]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TikTokShopApiError);
+    expect(error).toMatchObject({ kind, retryable });
+  });
+
+  it("reports an unreachable API as a retryable network error", async () => {
+    const failing = (async () => {
+      throw new TypeError("fetch failed");
+    }) as typeof fetch;
+    await expect(createTikTokShopClient({ ...config, fetch: failing }).getOrderDetails(["1"])).rejects.toMatchObject({ kind: "network", retryable: true });
+  });
+
+  it("refuses an empty or oversized order id list before calling TikTok", async () => {
+    const { calls, fetchStub } = recordingFetch(() => json(200, {}));
+    const client = createTikTokShopClient({ ...config, fetch: fetchStub });
+    await expect(client.getOrderDetails([])).rejects.toMatchObject({ kind: "invalid_request" });
+    await expect(client.getOrderDetails(Array.from({ length: 51 }, (_, index) => String(index)))).rejects.toMatchObject({ kind: "invalid_request" });
+    expect(calls).toHaveLength(0);
+  });
+});
+
+describe("amounts", () => {
+  it("converts decimal strings to minor units exactly", () => {
+    expect(decimalAmountToMinor("12.99", "USD")).toBe(1299);
+    expect(decimalAmountToMinor("0.1", "USD")).toBe(10);
+    expect(decimalAmountToMinor("1500", "JPY")).toBe(1500);
+    expect(() => decimalAmountToMinor("1.005", "USD")).toThrow(RangeError);
+    expect(() => decimalAmountToMinor("-1", "USD")).toThrow(RangeError);
+  });
+
+  it("folds one-unit line items into quantities per SKU and price", () => {
+    const line = (id: string, sku_id: string, sale_price: string) => ({ id, sku_id, product_id: "p", sale_price, currency: "USD" });
+    expect(orderItemsFromLineItems([line("1", "a", "5.00"), line("2", "a", "5.00"), line("3", "b", "2.50"), line("4", "a", "4.00")])).toEqual([
+      { sku_id: "a", product_id: "p", quantity: 2, unit_price_minor: 500 },
+      { sku_id: "b", product_id: "p", quantity: 1, unit_price_minor: 250 },
+      { sku_id: "a", product_id: "p", quantity: 1, unit_price_minor: 400 },
+    ]);
+  });
+});

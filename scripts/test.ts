@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { prepareDatabase } from "../supabase/local/database.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const resultsDir = path.join(root, "test-results");
@@ -44,9 +45,11 @@ async function vitest(): Promise<SuiteResult> {
 async function denoFunctions(): Promise<SuiteResult | undefined> {
   const testsDir = path.join(root, "supabase/functions/tests");
   if (!existsSync(testsDir) || readdirSync(testsDir).every((entry) => !entry.endsWith(".ts"))) return undefined;
-  const { exitCode, output } = await run(path.join(root, "node_modules/.bin/deno"), [
-    "test", "--allow-all", "--no-check=remote", testsDir,
-  ]);
+  // The functions' own suites run against a real database too: DATABASE_URL, or a fresh embedded one.
+  const database = await prepareDatabase({ port: 54333, name: "postgres-test-deno", ephemeral: true, database: "creatorflow_deno", recreate: true });
+  const { exitCode, output } = await run(path.join(root, "node_modules/.bin/deno"), ["test", "--allow-all", testsDir], {
+    DATABASE_URL: database.url,
+  }).finally(() => database.stop());
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
   return { suite: "deno", passed: Number(summary?.[1] ?? 0), failed: Number(summary?.[2] ?? (exitCode ? 1 : 0)), exitCode };
 }

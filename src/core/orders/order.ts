@@ -92,8 +92,9 @@ export function evolveOrder(current: OrderState, event: StoredEvent): OrderState
         currency: (data.currency as string | undefined) ?? state.currency,
         receivedAt: event.occurredAt,
       };
-    case "order.hold_released":
-      return { ...state, onHold: false, tiktokStatus: "AWAITING_SHIPMENT" };
+    case "order.tiktok_status_changed":
+      // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
+      return { ...state, onHold: Boolean(data.is_on_hold), tiktokStatus: data.tiktok_status as TiktokOrderStatus };
     case "order.validation_started":
       return { ...state, status: advance(state, "validating") };
     case "order.validated":

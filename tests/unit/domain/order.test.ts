@@ -48,6 +48,14 @@ describe("order decider", () => {
     expect(attempt).toThrow(/during its hold/);
   });
 
+  it("ships once TikTok ends the hold", () => {
+    const holdEnded: NewEvent = {
+      type: "order.tiktok_status_changed",
+      data: { order_id: ORDER, previous_status: "ON_HOLD", tiktok_status: "AWAITING_SHIPMENT", is_on_hold: false, tiktok_update_time: 1764003600 },
+    };
+    expect(spec([received(true), holdEnded, validated, allocated, paid], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" })()).toEqual([shipped]);
+  });
+
   it("never ships an unpaid order", () => {
     expect(spec([received(), validated, allocated], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" })).toThrow(/unpaid/);
   });

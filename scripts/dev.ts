@@ -1,12 +1,18 @@
 // npm run dev — the whole local stack in one process tree: Postgres (embedded, or
-// DATABASE_URL), migrations, and Next.js on http://localhost:3000. Ctrl-C stops all of it.
+// DATABASE_URL), migrations, the Supabase stand-in (Auth, Realtime, Edge Functions in
+// Deno) on :54321, demo data, and Next.js on http://localhost:3000. Ctrl-C stops all of it.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
 import { prepareDatabase } from "../supabase/local/database.ts";
+import { DEMO_PASSWORD, demoUsers, seedDemoData } from "../supabase/local/demo-seed.ts";
+import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand-in/index.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const APP_PORT = Number(process.env.PORT ?? 3000);
+// The fixtures' test pair, so the shared sample webhooks and the simulator verify out of the box.
+const TIKTOK_APP_KEY = process.env.TIKTOK_APP_KEY ?? "test_app_key";
+const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
 const PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 
 const stopActions: (() => Promise<void>)[] = [];
@@ -63,10 +69,36 @@ try {
     await maintenance.end({ timeout: 2 });
   });
 
+  const standIn = await startSupabaseStandIn({
+    databaseUrl: database.url,
+    functions: {
+      dir: path.join(root, "supabase/functions"),
+      env: { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330" },
+    },
+    log: (line) => console.log(`[supabase] ${line}`),
+  });
+  stopActions.push(() => standIn.stop());
+  writeLocalEnvFile(path.join(root, ".env.local"), { url: standIn.url, anonKey: standIn.anonKey, serviceRoleKey: standIn.serviceRoleKey });
+
+  if (database.local) {
+    await seedDemoData(maintenance);
+    console.log(`[seed] demo users (password ${DEMO_PASSWORD}): ${demoUsers.map((user) => user.email).join(", ")}`);
+  }
+
   startChild("Next.js", path.join(root, "node_modules/.bin/next"), ["dev", "--port", String(APP_PORT)], {
     DATABASE_URL: database.url,
+    NEXT_PUBLIC_SUPABASE_URL: standIn.url,
+    NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
   });
-  console.log(`\nCreatorFlow Sync: http://localhost:${APP_PORT}\n`);
+  console.log(`
+CreatorFlow Sync      http://localhost:${APP_PORT}
+Supabase (local)      ${standIn.url}
+  anon key            ${standIn.anonKey}
+  service role key    ${standIn.serviceRoleKey}
+TikTok webhooks       ${standIn.url}/functions/v1/tiktok-webhook
+Simulated traffic     npm run simulate   (in a second terminal)
+`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   await stopEverything(1);

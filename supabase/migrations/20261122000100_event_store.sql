@@ -45,7 +45,6 @@ create index event_store_creator_time_idx on public.event_store (creator_id, occ
 create index event_store_global_order_idx on public.event_store (transaction_id, position);
 create index event_store_position_idx on public.event_store (position);
 create index event_store_correlation_idx on public.event_store (correlation_id) where correlation_id is not null;
-create index event_store_unprocessed_idx on public.event_store (occurred_at) where processed_at is null;
 
 -- One row per aggregate: the optimistic concurrency check lives here.
 create table public.streams (

@@ -126,7 +126,7 @@ export function lowStockSeverity(state: InventoryState, now: Date): LowStockSeve
 }
 
 export type InventoryCommand =
-  | { type: "AdjustStock"; skuId: string; newTotal: number; source: "manual" | "tiktok" | "reconciliation" | "system"; reason?: string }
+  | { type: "AdjustStock"; skuId: string; productId?: string; newTotal: number; source: "manual" | "tiktok" | "reconciliation" | "system"; reason?: string }
   | { type: "Reserve"; skuId: string; orderId: string; quantity: number }
   | { type: "Release"; skuId: string; orderId: string; quantity?: number; reason: "cancelled" | "compensation" | "expired" }
   | { type: "ConfirmShipment"; skuId: string; orderId: string };
@@ -166,7 +166,14 @@ export function decideInventory(command: InventoryCommand, state: InventoryState
       if (command.newTotal === state.total && state.skuId !== null) return [];
       return withLowStockCheck(state, [{
         type: "inventory.stock_updated",
-        data: { sku_id: command.skuId, previous_total: state.total, new_total: command.newTotal, source: command.source, ...(command.reason ? { reason: command.reason } : {}) },
+        data: {
+          sku_id: command.skuId,
+          ...(command.productId ?? state.productId ? { product_id: command.productId ?? state.productId! } : {}),
+          previous_total: state.total,
+          new_total: command.newTotal,
+          source: command.source,
+          ...(command.reason ? { reason: command.reason } : {}),
+        },
       }], now);
     }
     case "Reserve": {

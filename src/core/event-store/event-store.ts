@@ -125,20 +125,7 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
       throw new EventValidationError("Nothing to append: events is empty", "", ["events"]);
     }
     // Everything is validated before the single round trip, so a bad event writes nothing.
-    const rows = request.events.map((event) => {
-      const valid = validateEvent(event);
-      return {
-        id: event.id ?? newEventId(),
-        event_type: valid.type,
-        event_data: valid.data,
-        metadata: valid.metadata,
-        schema_version: valid.schemaVersion,
-        correlation_id: valid.metadata.correlation_id,
-        causation_id: valid.metadata.causation_id,
-        user_id: valid.metadata.user_id,
-        occurred_at: event.occurredAt?.toISOString(),
-      };
-    });
+    const rows = toAppendRows(request.events);
     const expected = request.expectedVersion ?? "any";
     try {
       const result = await sql<{ event_id: string; event_position: string; event_version: string; duplicate: boolean }[]>`
@@ -304,7 +291,26 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
   return { appendToStream, readStream, readByType, readAllAfter, saveSnapshot, loadSnapshot, aggregateStream };
 }
 
-function translateAppendError(error: unknown, aggregateId: string, expected: ExpectedVersion): unknown {
+/** Validates events against the catalogue and shapes them as append_to_stream takes them. */
+export function toAppendRows(events: NewEvent[]) {
+  return events.map((event) => {
+    const valid = validateEvent(event);
+    return {
+      id: event.id ?? newEventId(),
+      event_type: valid.type,
+      event_data: valid.data,
+      metadata: valid.metadata,
+      schema_version: valid.schemaVersion,
+      correlation_id: valid.metadata.correlation_id,
+      causation_id: valid.metadata.causation_id,
+      user_id: valid.metadata.user_id,
+      occurred_at: event.occurredAt?.toISOString(),
+    };
+  });
+}
+
+/** Turns the SQL function's errors (CF409, CF403, bad input) into the store's typed errors. */
+export function translateAppendError(error: unknown, aggregateId: string, expected: ExpectedVersion): unknown {
   const code = (error as { code?: string }).code;
   if (code === "CF409") {
     const detail = JSON.parse((error as { detail?: string }).detail ?? "{}") as { actual?: string };

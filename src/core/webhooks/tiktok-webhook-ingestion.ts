@@ -1,10 +1,10 @@
 // Accepting a TikTok Shop webhook: verify the signature over the raw bytes, keep the
-// delivery in the inbox and append the events it maps to, all in one transaction, and
-// answer only once that has committed. Runtime-agnostic: the Edge Function (Deno) and
+// delivery in the inbox and append the events it maps to, in one statement (one
+// transaction, one round trip), and answer only once that has committed. Runtime-agnostic: the Edge Function (Deno) and
 // tests (Node) call the same code.
 import type { Sql } from "postgres";
-import { ConcurrencyError, createEventStore } from "../event-store/index.ts";
-import { parseWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
+import { createEventStore, toAppendRows } from "../event-store/index.ts";
+import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
 import { evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
 import { orderAggregateId } from "../orders/events.ts";
@@ -22,6 +22,12 @@ export type IngestionOutcome =
   | { status: 200; result: InboxStatus; inboxId: string; eventIds: string[] }
   | { status: 503; result: "unavailable"; error: unknown };
 
+interface DeliveryDecision {
+  status: InboxStatus;
+  reason?: string;
+  appends: { aggregate_id: string; aggregate_type: string; expected: string; events: ReturnType<typeof toAppendRows> }[];
+}
+
 export interface TikTokWebhookIngestionOptions {
   sql: Sql;
   appKey: string;
@@ -34,12 +40,13 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   const now = options.now ?? (() => Date.now());
   // Shops are linked once and rarely change; a short cache saves a query per delivery.
   const shopCache = new Map<string, { creatorId: string | null; until: number }>();
+  const store = createEventStore({ sql: options.sql });
 
-  async function creatorOfShop(tx: Sql, shopId: string | undefined, sellerOpenId: string | undefined): Promise<string | null> {
+  async function creatorOfShop(shopId: string | undefined, sellerOpenId: string | undefined): Promise<string | null> {
     const cacheKey = `${shopId ?? ""}|${sellerOpenId ?? ""}`;
     const cached = shopCache.get(cacheKey);
     if (cached && cached.until > now()) return cached.creatorId;
-    const [shop] = await tx<{ creator_id: string }[]>`
+    const [shop] = await options.sql<{ creator_id: string }[]>`
       select creator_id from public.tiktok_shops
        where shop_id = ${shopId ?? null} or (${sellerOpenId ?? null}::text is not null and seller_open_id = ${sellerOpenId ?? null})
        limit 1`;
@@ -49,87 +56,82 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     return creatorId;
   }
 
-  async function storeDelivery(rawBody: Uint8Array<ArrayBuffer>): Promise<IngestionOutcome> {
-    const parsed = await parseWebhook(rawBody);
-    return options.sql.begin(async (transaction) => {
-      const tx = transaction as unknown as Sql;
-      const envelope = parsed.kind === "valid" ? parsed.envelope : undefined;
-      const partial = envelope ?? shopFieldsOf(rawBody);
-      // The unique dedupe key makes concurrent copies of one delivery wait for the first, then find it.
-      const [inbox] = await tx<{ id: string }[]>`
-        insert into public.webhook_inbox (dedupe_key, notification_type, shop_id, raw_body, status)
-        values (${parsed.dedupeKey}, ${envelope?.type ?? null}, ${partial.shop_id ?? null}, ${rawBody}, 'processed')
-        on conflict (dedupe_key) do nothing
-        returning id`;
-      if (!inbox) return { status: 200, result: "duplicate" } as const;
+  /** What the delivery becomes: its inbox status and the appends it maps to (validated here, before any write). */
+  async function decideDelivery(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined): Promise<DeliveryDecision> {
+    if (parsed.kind === "unprocessable") {
+      // Retries cannot fix a body TikTok signed as it is: keep it, say so, answer 200.
+      const appends = creatorId
+        ? [{
+            aggregate_id: `system-${creatorId}`,
+            aggregate_type: "system",
+            expected: "any",
+            events: toAppendRows([{ type: "system.sync_failure_detected", data: { source: "tiktok_webhook", reason: parsed.reason, reference: parsed.dedupeKey.slice(0, 200) } }]),
+          }]
+        : [];
+      return { status: "unprocessable", reason: parsed.reason, appends };
+    }
+    const envelope = parsed.envelope;
+    if (!creatorId) return { status: "unlinked_shop", reason: `no creator is linked to shop ${shopLabel}`, appends: [] };
+    if (envelope.topic === "unknown") return { status: "ignored", reason: `type ${envelope.type} is not acted on`, appends: [] };
 
-      const creatorId = await creatorOfShop(tx, partial.shop_id, partial.seller_open_id);
-      const finish = async (status: InboxStatus, eventIds: string[], reason?: string) => {
-        await tx`update public.webhook_inbox set status = ${status}, creator_id = ${creatorId}, event_ids = ${eventIds}::uuid[],
-                 reason = ${reason ?? null} where id = ${inbox.id}`;
-        return { status: 200, result: status, inboxId: inbox.id, eventIds } as const;
-      };
+    const orderId = orderIdOfWebhook(envelope);
+    let lastApplied: AppliedOrderStatus | undefined;
+    let orderVersion = 0;
+    if (orderId) {
+      const history = await store.readStream(orderAggregateId(orderId));
+      lastApplied = history.reduce<AppliedOrderStatus | undefined>(evolveAppliedOrderStatus, undefined);
+      orderVersion = history.length ? history[history.length - 1].version : 0;
+    }
+    const mapped = mapWebhookToEvents(envelope, lastApplied);
+    if (mapped.length === 0) return { status: orderId ? "stale" : "ignored", appends: [] };
 
-      if (parsed.kind === "unprocessable") {
-        // Retries cannot fix a body TikTok signed as it is: keep it, say so, answer 200.
-        const eventIds = creatorId ? await recordSyncFailure(tx, creatorId, parsed.reason, parsed.dedupeKey) : [];
-        return finish("unprocessable", eventIds, parsed.reason);
-      }
-      if (!creatorId) return finish("unlinked_shop", [], `no creator is linked to shop ${partial.shop_id ?? partial.seller_open_id}`);
-      if (envelope!.topic === "unknown") return finish("ignored", [], `type ${envelope!.type} is not acted on`);
-
-      const orderId = orderIdOfWebhook(envelope!);
-      const store = createEventStore({ sql: tx });
-      let lastApplied: AppliedOrderStatus | undefined;
-      let orderVersion = 0;
-      if (orderId) {
-        const history = await store.readStream(orderAggregateId(orderId));
-        lastApplied = history.reduce<AppliedOrderStatus | undefined>(evolveAppliedOrderStatus, undefined);
-        orderVersion = history.length ? history[history.length - 1].version : 0;
-      }
-      const mapped = mapWebhookToEvents(envelope!, lastApplied);
-      if (mapped.length === 0) return finish(orderId ? "stale" : "ignored", []);
-
-      const eventIds: string[] = [];
-      const correlationId = crypto.randomUUID();
-      for (const [aggregateId, events] of groupByAggregate(mapped)) {
-        const isOrder = aggregateId === (orderId && orderAggregateId(orderId));
-        const result = await store.appendToStream({
-          creatorId,
-          aggregateId,
-          aggregateType: events[0].aggregateType,
-          // The order's version as read above: a concurrent delivery for the same order retries from scratch.
-          expectedVersion: isOrder ? (orderVersion === 0 ? "no_stream" : orderVersion) : "any",
-          events: events.map((event) => ({
-            type: event.type,
-            data: event.data,
-            metadata: { source: "tiktok_webhook", correlation_id: correlationId, request_id: parsed.dedupeKey },
-          })),
-        });
-        eventIds.push(...result.events.map((event) => event.id));
-      }
-      return finish("processed", eventIds);
-    });
+    const correlationId = crypto.randomUUID();
+    const appends = [...groupByAggregate(mapped)].map(([aggregateId, events]) => ({
+      aggregate_id: aggregateId,
+      aggregate_type: events[0].aggregateType,
+      // The order's version as read above: a concurrent delivery for the same order makes this one start over.
+      expected: orderId && aggregateId === orderAggregateId(orderId) ? (orderVersion === 0 ? "no_stream" : String(orderVersion)) : "any",
+      events: toAppendRows(
+        events.map((event) => ({
+          type: event.type,
+          data: event.data,
+          metadata: { source: "tiktok_webhook", correlation_id: correlationId, request_id: parsed.dedupeKey },
+        })),
+      ),
+    }));
+    return { status: "processed", appends };
   }
 
-  async function recordSyncFailure(tx: Sql, creatorId: string, reason: string, dedupeKey: string): Promise<string[]> {
-    const result = await createEventStore({ sql: tx }).appendToStream({
-      creatorId,
-      aggregateId: `system-${creatorId}`,
-      aggregateType: "system",
-      events: [{ type: "system.sync_failure_detected", data: { source: "tiktok_webhook", reason, reference: dedupeKey.slice(0, 200) } }],
-    });
-    return result.events.map((event) => event.id);
+  async function storeDelivery(rawBody: Uint8Array<ArrayBuffer>, parsed: ParsedWebhook, override?: DeliveryDecision): Promise<IngestionOutcome> {
+    const envelope = parsed.kind === "valid" ? parsed.envelope : undefined;
+    const shop = envelope ?? shopFieldsOf(rawBody);
+    const creatorId = await creatorOfShop(shop.shop_id, shop.seller_open_id);
+    const decision = override ?? (await decideDelivery(parsed, creatorId, shop.shop_id ?? shop.seller_open_id));
+    // One round trip: inbox row, appends and outcome commit together or not at all.
+    const [row] = await options.sql<{ result: { duplicate: boolean; inbox_id?: string; event_ids?: string[] } }[]>`
+      select public.store_webhook_delivery(
+        ${parsed.dedupeKey}, ${envelope?.type ?? null}, ${shop.shop_id ?? null}, ${creatorId}::uuid, ${rawBody},
+        ${decision.status}, ${decision.reason ?? null}, ${options.sql.json(decision.appends as never)}::jsonb) as result`;
+    if (row.result.duplicate) return { status: 200, result: "duplicate" };
+    return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds: row.result.event_ids ?? [] };
   }
 
   /** Accepts one delivery. Only a committed delivery is answered 200; anything that fails to store gets 503 so TikTok retries. */
   return async function ingest(rawBody: Uint8Array<ArrayBuffer>, authorization: string | null): Promise<IngestionOutcome> {
     if (!(await verify(rawBody, authorization))) return { status: 401, result: "invalid_signature" };
+    const parsed = await parseWebhook(rawBody);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await storeDelivery(rawBody);
+        return await storeDelivery(rawBody, parsed);
       } catch (error) {
-        if (error instanceof ConcurrencyError && attempt < MAX_CONCURRENCY_RETRIES) continue;
+        const code = (error as { code?: string }).code;
+        if (code === "CF409" && attempt < MAX_CONCURRENCY_RETRIES) continue;
+        if (code === "CF403") {
+          // The order's stream belongs to another creator: keep the delivery for a person to look at.
+          return storeDelivery(rawBody, parsed, { status: "unprocessable", reason: "order belongs to another creator's shop", appends: [] }).catch(
+            (storeError: unknown) => ({ status: 503, result: "unavailable", error: storeError }) as const,
+          );
+        }
         return { status: 503, result: "unavailable", error };
       }
     }

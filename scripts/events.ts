@@ -1,0 +1,146 @@
+// npm run events -- <command>: operate the event processing of DATABASE_URL (or of the
+// local dev database when unset).
+//
+//   status                               consumers: checkpoint, lag, lease, last error, rebuild progress
+//   rebuild <projection|all>             rebuild read models from the events, progress bar on stderr
+//   replay --into <projection|print>     feed past events to a projection (idempotent) or print them
+//          [--aggregate <id>] [--creator <uuid>] [--from <iso time>] [--to <iso time>]
+//          [--type <type or wildcard, e.g. order.*>]...
+//
+// Projections are named as in `status` (projection-dashboard-metrics) or without the
+// prefix (dashboard-metrics).
+import { parseArgs } from "node:util";
+import postgres, { type Sql } from "postgres";
+import type { Consumer } from "../src/core/processing/index.ts";
+import { allProjections, findProjection, projectionConsumer, rebuildProjection, type RebuildProgress } from "../src/core/projections/index.ts";
+import { replayEvents } from "../src/core/replay/replay.ts";
+import { localDatabaseUrl } from "../supabase/local/postgres.ts";
+
+const usage = `Usage:
+  npm run events -- status
+  npm run events -- rebuild <projection|all>
+  npm run events -- replay --into <projection|print> [--aggregate <id>] [--creator <uuid>] [--from <iso>] [--to <iso>] [--type <pattern>]...
+Projections: ${allProjections.map((projection) => projection.name.replace(/^projection-/, "")).join(", ")}
+`;
+
+class UsageError extends Error {}
+
+function progressBar(progress: RebuildProgress): string {
+  const width = 30;
+  const ratio = progress.total > 0 ? Math.min(1, progress.processed / progress.total) : progress.phase === "done" ? 1 : 0;
+  const filled = Math.round(ratio * width);
+  const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
+  return `\r${progress.projection.padEnd(30)} [${bar}] ${String(Math.round(ratio * 100)).padStart(3)}% ${progress.processed}/${progress.total} events, ${progress.eventsPerSecond}/s ${progress.phase}   `;
+}
+
+async function status(sql: Sql): Promise<void> {
+  const rows = await sql<
+    { consumer: string; position: string; lag: string; events_processed: string; lease_owner: string | null; lease_expires_at: Date | null; last_error: string | null; rebuild_progress: RebuildProgress | null; dead_letters: string }[]
+  >`
+    select c.consumer, c.position, c.events_processed, c.lease_owner, c.lease_expires_at, c.last_error, c.rebuild_progress,
+           (select count(*) from public.event_store e where (e.transaction_id, e.position) > (c.transaction_id, c.position)) as lag,
+           (select count(*) from public.dead_letters d where d.consumer = c.consumer and d.status = 'pending') as dead_letters
+      from public.consumer_checkpoints c
+     order by c.consumer`;
+  const table = rows.map((row) => ({
+    consumer: row.consumer,
+    position: Number(row.position),
+    "lag (events)": Number(row.lag),
+    processed: Number(row.events_processed),
+    lease: row.lease_owner && row.lease_expires_at && row.lease_expires_at > new Date() ? row.lease_owner : "",
+    "dead letters": Number(row.dead_letters),
+    rebuild: row.rebuild_progress ? `${row.rebuild_progress.phase} ${row.rebuild_progress.processed}/${row.rebuild_progress.total}` : "",
+    "last error": row.last_error?.slice(0, 60) ?? "",
+  }));
+  if (table.length === 0) console.log("No consumer has run yet.");
+  else console.table(table);
+}
+
+async function rebuild(sql: Sql, name: string | undefined): Promise<void> {
+  if (!name) throw new UsageError("rebuild needs a projection name (or all)");
+  const projections = name === "all" ? allProjections : [findProjection(name)];
+  if (projections.some((projection) => projection === undefined)) throw new UsageError(`Unknown projection "${name}"`);
+  for (const projection of projections) {
+    if (!projection) continue;
+    const result = await rebuildProjection({ sql, projection, onProgress: (progress) => process.stderr.write(progressBar(progress)) });
+    process.stderr.write("\n");
+    console.log(`${projection.name}: ${result.processed} events, ${result.eventsPerSecond} events/s`);
+  }
+}
+
+/** A handler that prints the events it is given, one JSON line each. */
+const printHandler: Consumer = {
+  name: "print",
+  handles: ["*"],
+  transactional: false,
+  async handleBatch(events) {
+    for (const event of events) process.stdout.write(`${JSON.stringify(event)}\n`);
+  },
+};
+
+async function replay(sql: Sql, argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      into: { type: "string" },
+      aggregate: { type: "string" },
+      creator: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      type: { type: "string", multiple: true },
+    },
+  });
+  if (!values.into) throw new UsageError("replay needs --into <projection|print>");
+  const projection = findProjection(values.into);
+  const into = values.into === "print" ? printHandler : projection ? projectionConsumer(projection) : undefined;
+  if (!into) throw new UsageError(`Unknown projection or handler "${values.into}"`);
+  const parseTime = (text: string | undefined, flag: string) => {
+    if (text === undefined) return undefined;
+    const time = new Date(text);
+    if (Number.isNaN(time.getTime())) throw new UsageError(`--${flag} must be an ISO time, got "${text}"`);
+    return time;
+  };
+  const { replayed } = await replayEvents({
+    sql,
+    into,
+    filter: {
+      aggregateId: values.aggregate,
+      creatorId: values.creator,
+      from: parseTime(values.from, "from"),
+      to: parseTime(values.to, "to"),
+      types: values.type,
+    },
+    onProgress: (count) => process.stderr.write(`\rreplayed ${count} events`),
+  });
+  process.stderr.write(`\rreplayed ${replayed} events into ${into.name} (flagged as replay: no side effects)\n`);
+}
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  const sql = postgres(process.env.DATABASE_URL ?? localDatabaseUrl(), { max: 4, onnotice: () => {} });
+  try {
+    if (command === "status") await status(sql);
+    else if (command === "rebuild") await rebuild(sql, rest[0]);
+    else if (command === "replay") await replay(sql, rest);
+    else throw new UsageError(command ? `Unknown command "${command}"` : "No command given");
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${usage}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,29 @@
+// The read models and the projections that keep them.
+import { alertsProjection } from "./alerts.ts";
+import { dashboardMetricsProjection } from "./dashboard-metrics.ts";
+import { eventMetricsProjection } from "./event-metrics.ts";
+import { inventoryLevelsProjection } from "./inventory-levels.ts";
+import { orderSummariesProjection } from "./order-summaries.ts";
+import type { Projection } from "./projection.ts";
+
+export * from "./alerts.ts";
+export * from "./dashboard-metrics.ts";
+export * from "./event-metrics.ts";
+export * from "./inventory-levels.ts";
+export * from "./order-summaries.ts";
+export * from "./projection.ts";
+export * from "./rebuild.ts";
+export * from "./projection-schema.ts";
+
+/** Every projection; the dashboard reads the first four. */
+export const allProjections: readonly Projection[] = [
+  dashboardMetricsProjection,
+  orderSummariesProjection,
+  inventoryLevelsProjection,
+  alertsProjection,
+  eventMetricsProjection,
+];
+
+export function findProjection(name: string): Projection | undefined {
+  return allProjections.find((projection) => projection.name === name || projection.name === `projection-${name}`);
+}

@@ -1,0 +1,194 @@
+// Rebuilds a projection from the events without taking the dashboard down:
+//   1. take the projection consumer's lease (live processing of it pauses; readers keep
+//      reading the live tables, which merely stop moving);
+//   2. fold every event into empty shadow tables shaped like the live ones;
+//   3. in ONE short transaction, replace the live rows by the shadow rows (DELETE +
+//      INSERT ... SELECT, not TRUNCATE, whose exclusive lock would block readers: with
+//      MVCC readers keep seeing the old rows until the commit) and move the checkpoint
+//      to where the rebuild stopped reading, so live processing resumes right after it.
+// Progress is kept in consumer_checkpoints.rebuild_progress for the CLI and admin panel.
+import type { Sql } from "postgres";
+import { compileTypeFilter, createEventStore, startOfGlobalStream, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
+import { RealtimeChanges } from "../realtime/realtime-changes.ts";
+import type { Projection } from "./projection.ts";
+import { createTablesLike, dropTables, shadowSchemaFor } from "./projection-schema.ts";
+
+export interface RebuildProgress {
+  projection: string;
+  phase: "building" | "swapping" | "done" | "failed";
+  processed: number;
+  /** Events to fold, counted when the rebuild started (more may arrive meanwhile). */
+  total: number;
+  eventsPerSecond: number;
+  error?: string;
+}
+
+export interface RebuildOptions {
+  sql: Sql;
+  projection: Projection;
+  /** Schema of the live tables; "public" in production. */
+  schema?: string;
+  /** The consumer keeping the projection live; defaults to the projection's name. */
+  consumerName?: string;
+  owner?: string;
+  /** Events read and folded per step. */
+  pageSize?: number;
+  /** How long the lease is taken for; renewed as pages go by. */
+  leaseMs?: number;
+  /** How long to wait for a live instance to let go of the lease. */
+  waitForLeaseMs?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+  now?: () => Date;
+}
+
+export class RebuildLeaseUnavailableError extends Error {
+  constructor(consumer: string) {
+    super(`Consumer ${consumer} is held by another instance; rebuild not started`);
+    this.name = "RebuildLeaseUnavailableError";
+  }
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildProgress & { checkpoint: GlobalCheckpoint }> {
+  const { sql, projection } = options;
+  const schema = options.schema ?? "public";
+  const shadow = shadowSchemaFor(schema);
+  const consumer = options.consumerName ?? projection.name;
+  const owner = options.owner ?? `rebuild-${crypto.randomUUID()}`;
+  const pageSize = options.pageSize ?? 5_000;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const now = options.now ?? (() => new Date());
+  const store = createEventStore({ sql });
+  const types = projection.handles.includes("*") ? undefined : [...projection.handles];
+  const tables = projection.tables.map((table) => table.name);
+
+  await acquireRebuildLease(sql, consumer, owner, leaseMs, options.waitForLeaseMs ?? 30_000);
+  const started = performance.now();
+  const progress: RebuildProgress = { projection: projection.name, phase: "building", processed: 0, total: await countEvents(sql, types), eventsPerSecond: 0 };
+  const report = async (renewLease: boolean) => {
+    progress.eventsPerSecond = Math.round(progress.processed / Math.max(0.001, (performance.now() - started) / 1000));
+    options.onProgress?.({ ...progress });
+    await sql`
+      update public.consumer_checkpoints
+         set rebuild_progress = ${sql.json({ ...progress } as never)},
+             lease_expires_at = case when ${renewLease} then now() + ${leaseMs} * interval '1 millisecond' else lease_expires_at end
+       where consumer = ${consumer} and lease_owner = ${owner}`;
+  };
+
+  try {
+    await sql`update public.consumer_checkpoints set rebuild_started_at = now() where consumer = ${consumer}`;
+    await report(true);
+    await createTablesLike(sql, { schema: shadow, likeSchema: schema, tables, unlogged: true });
+
+    let checkpoint: GlobalCheckpoint = startOfGlobalStream;
+    let lastReport = performance.now();
+    let nextPage = store.readAllAfter(checkpoint, { limit: pageSize, types });
+    for (;;) {
+      const page = await nextPage;
+      if (page.events.length === 0) break;
+      const more = page.events.length === pageSize;
+      // Reading the next page overlaps folding this one (another pooled connection).
+      if (more) nextPage = store.readAllAfter(page.checkpoint, { limit: pageSize, types });
+      await foldIntoShadow(sql, projection, page.events, shadow, now);
+      checkpoint = page.checkpoint;
+      progress.processed += page.events.length;
+      if (performance.now() - lastReport >= PROGRESS_INTERVAL_MS) {
+        lastReport = performance.now();
+        await report(true);
+      }
+      if (!more) break;
+    }
+
+    progress.phase = "swapping";
+    await report(true);
+    await swapIn(sql, { projection, schema, shadow, consumer, owner, checkpoint, progress: { ...progress, phase: "done" } });
+    progress.phase = "done";
+    progress.eventsPerSecond = Math.round(progress.processed / Math.max(0.001, (performance.now() - started) / 1000));
+    options.onProgress?.({ ...progress });
+    return { ...progress, checkpoint };
+  } catch (error) {
+    progress.phase = "failed";
+    progress.error = error instanceof Error ? error.message : String(error);
+    options.onProgress?.({ ...progress });
+    await sql`update public.consumer_checkpoints set rebuild_progress = ${sql.json({ ...progress } as never)}, lease_owner = null, lease_expires_at = null
+               where consumer = ${consumer} and lease_owner = ${owner}`;
+    throw error;
+  } finally {
+    await dropTables(sql, shadow, tables);
+  }
+}
+
+async function acquireRebuildLease(sql: Sql, consumer: string, owner: string, leaseMs: number, waitMs: number): Promise<void> {
+  await sql`insert into public.consumer_checkpoints (consumer) values (${consumer}) on conflict do nothing`;
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const taken = await sql`
+      update public.consumer_checkpoints
+         set lease_owner = ${owner}, lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+       where consumer = ${consumer} and (lease_owner is null or lease_owner = ${owner} or lease_expires_at < now())`;
+    if (taken.count === 1) return;
+    if (performance.now() > deadline) throw new RebuildLeaseUnavailableError(consumer);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function countEvents(sql: Sql, types: string[] | undefined): Promise<number> {
+  const filter = types ? compileTypeFilter(types) : undefined;
+  const [row] = await sql<{ count: string }[]>`
+    select count(*) from public.event_store
+     where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ${filter && !filter.matchesAll ? sql`and (event_type = any(${filter.exact}) or event_type like any(${filter.likePatterns}))` : sql``}`;
+  return Number(row.count);
+}
+
+async function foldIntoShadow(sql: Sql, projection: Projection, events: StoredEvent[], shadow: string, now: () => Date): Promise<void> {
+  await sql.begin(async (transaction) => {
+    const tx = transaction as unknown as Sql;
+    // Shadow tables are unlogged and thrown away if the rebuild dies: no need to wait for the WAL flush.
+    await tx`set local synchronous_commit = off`;
+    await projection.apply(events, { sql: tx, schema: shadow, replay: true, rebuilding: true, now }, new RealtimeChanges());
+  });
+}
+
+async function swapIn(
+  sql: Sql,
+  options: { projection: Projection; schema: string; shadow: string; consumer: string; owner: string; checkpoint: GlobalCheckpoint; progress: RebuildProgress },
+): Promise<void> {
+  const { projection, schema, shadow, consumer, owner, checkpoint } = options;
+  await sql.begin(async (transaction) => {
+    const tx = transaction as unknown as Sql;
+    for (const table of projection.tables) {
+      const live = tx(`${schema}.${table.name}`);
+      const copy = tx(`${shadow}.${table.name}`);
+      if (table.keptOnRebuild?.length) {
+        const assignments = table.keptOnRebuild.map((column) => `${quote(column)} = l.${quote(column)}`).join(", ");
+        const match = table.key.map((column) => `s.${quote(column)} = l.${quote(column)}`).join(" and ");
+        await tx`update ${copy} s set ${tx.unsafe(assignments)} from ${live} l where ${tx.unsafe(match)}`;
+      }
+      await tx`delete from ${live}`;
+      await tx`insert into ${live} select * from ${copy}`;
+    }
+    if (projection.readModel) {
+      // Tell every affected dashboard to refetch: the rows it holds may all have changed.
+      const [first] = projection.tables;
+      await tx`
+        insert into ${tx(`${schema}.realtime_outbox`)} as o (creator_id, dirty, changed_models, dirty_since)
+        select d.creator_id, true, array[${projection.readModel}]::text[], clock_timestamp()
+          from (select distinct creator_id from ${tx(`${schema}.${first.name}`)}) d
+         order by d.creator_id
+        on conflict (creator_id) do update set dirty = true, dirty_since = coalesce(o.dirty_since, excluded.dirty_since),
+          changed_models = array(select distinct m from unnest(o.changed_models || excluded.changed_models) m order by m)`;
+    }
+    const moved = await tx`
+      update public.consumer_checkpoints
+         set transaction_id = ${checkpoint.transactionId}::xid8, position = ${checkpoint.position},
+             rebuild_progress = ${tx.json(options.progress as never)}, lease_owner = null, lease_expires_at = null, updated_at = now()
+       where consumer = ${consumer} and lease_owner = ${owner}`;
+    if (moved.count !== 1) throw new Error(`Lost the lease on ${consumer} during the rebuild; live tables left as they were`);
+  });
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,86 @@
+// What a projection batch changed, per creator, recorded in the realtime outbox in the
+// projection's own transaction: the publisher later turns it into one coalesced delta.
+import type { Sql } from "postgres";
+
+export type ReadModel = "metrics" | "orders" | "inventory" | "alerts";
+
+/** Keys kept per creator until the next send; more than this and the client is told to refetch. */
+export const MAX_CHANGED_KEYS = 20;
+
+interface CreatorChanges {
+  models: Set<ReadModel>;
+  orders: Set<string>;
+  skus: Set<string>;
+  days: Set<string>;
+}
+
+export class RealtimeChanges {
+  readonly byCreator = new Map<string, CreatorChanges>();
+
+  private of(creatorId: string): CreatorChanges {
+    let changes = this.byCreator.get(creatorId);
+    if (!changes) {
+      changes = { models: new Set(), orders: new Set(), skus: new Set(), days: new Set() };
+      this.byCreator.set(creatorId, changes);
+    }
+    return changes;
+  }
+
+  metrics(creatorId: string, day: string): void {
+    const changes = this.of(creatorId);
+    changes.models.add("metrics");
+    if (changes.days.size <= MAX_CHANGED_KEYS) changes.days.add(day);
+  }
+
+  order(creatorId: string, orderId: string): void {
+    const changes = this.of(creatorId);
+    changes.models.add("orders");
+    if (changes.orders.size <= MAX_CHANGED_KEYS) changes.orders.add(orderId);
+  }
+
+  sku(creatorId: string, skuId: string): void {
+    const changes = this.of(creatorId);
+    changes.models.add("inventory");
+    if (changes.skus.size <= MAX_CHANGED_KEYS) changes.skus.add(skuId);
+  }
+
+  alerts(creatorId: string): void {
+    this.of(creatorId).models.add("alerts");
+  }
+
+  get size(): number {
+    return this.byCreator.size;
+  }
+}
+
+/**
+ * Marks the creators dirty in `<schema>.realtime_outbox`, merging what changed with what
+ * is already waiting. Rows are written in creator order so that two projections'
+ * transactions touching the same creators never deadlock.
+ */
+export async function recordRealtimeChanges(sql: Sql, schema: string, changes: RealtimeChanges): Promise<void> {
+  if (changes.size === 0) return;
+  const rows = [...changes.byCreator.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([creatorId, change]) => ({
+      creator_id: creatorId,
+      changed_models: [...change.models],
+      changed_orders: [...change.orders],
+      changed_skus: [...change.skus],
+      changed_days: [...change.days],
+    }));
+  // One more key than a message lists tells the publisher the list is incomplete.
+  const keep = MAX_CHANGED_KEYS + 1;
+  await sql`
+    insert into ${sql(`${schema}.realtime_outbox`)} as o
+           (creator_id, dirty, changed_models, changed_orders, changed_skus, changed_days, dirty_since)
+    select r.creator_id, true, r.changed_models, r.changed_orders, r.changed_skus, r.changed_days, clock_timestamp()
+      from jsonb_to_recordset(${sql.json(rows as never)}) as r(creator_id uuid, changed_models text[], changed_orders text[], changed_skus text[], changed_days date[])
+    on conflict (creator_id) do update set
+      dirty = true,
+      dirty_since = coalesce(o.dirty_since, excluded.dirty_since),
+      changed_models = array(select distinct m from unnest(o.changed_models || excluded.changed_models) m order by m),
+      changed_orders = (array(select distinct k from unnest(o.changed_orders || excluded.changed_orders) k order by k))[1:${keep}],
+      changed_skus = (array(select distinct k from unnest(o.changed_skus || excluded.changed_skus) k order by k))[1:${keep}],
+      changed_days = (array(select distinct k from unnest(o.changed_days || excluded.changed_days) k order by k desc))[1:${keep}]`;
+}

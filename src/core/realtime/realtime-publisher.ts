@@ -1,0 +1,137 @@
+// Sends the coalesced realtime deltas: every creator marked dirty in the outbox gets at
+// most one message per interval (100 ms: about 10 per second), whatever the burst,
+// because hosted Realtime bills every message delivered to every client.
+//
+// The message, on the private topic `creator:<creator_id>`, event "delta":
+//   {
+//     "seq": 42,                       // per creator, +1 per message: a gap means one was missed -> refetch
+//     "sent_at": "2026-11-22T10:00:00.123Z",
+//     "changed": ["alerts", "inventory", "metrics", "orders"],   // the read models that moved
+//     "refetch": false,                // true: more changed than listed (or a rebuild): refetch those models
+//     "metrics": {                     // when "metrics" changed: today's (UTC) KPIs from dashboard_metrics_daily
+//       "day": "2026-11-22", "currency": "USD", "gross_minor": 0, "net_minor": 0, "cancelled_minor": 0,
+//       "refunded_minor": 0, "orders_received": 0, "orders_valued": 0, "average_order_minor": null,
+//       "orders_pending": 0, "orders_shipped": 0, "orders_delivered": 0, "orders_cancelled": 0,
+//       "orders_refunded": 0, "ship_seconds_avg": null,
+//       "changed_days": ["2026-11-22"]  // days whose figures moved (an old order cancelled moves its day)
+//     },
+//     "orders": [{ "order_id", "status", "tiktok_status", "on_hold", "total_minor", "currency",
+//                  "received_at", "shipped_at" }],                    // up to 20 changed orders
+//     "inventory": [{ "sku_id", "available", "reserved", "total", "reorder_point", "velocity_per_hour",
+//                     "hours_to_stockout", "low_stock_severity", "has_open_conflict" }],   // up to 20 SKUs
+//     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now
+//   }
+// Keys are present only for the models in "changed". A payload stays around a few KB.
+import type { Sql } from "postgres";
+import { MAX_CHANGED_KEYS } from "./realtime-changes.ts";
+
+export const REALTIME_EVENT = "delta";
+export const DEFAULT_MIN_INTERVAL_MS = 100;
+
+export interface PublishResult {
+  sent: number;
+  /** Creators still dirty, waiting for their interval to pass. */
+  waiting: number;
+  /** When the next of those is due, in ms from now; null when none waits. */
+  nextDueInMs: number | null;
+}
+
+export function topicFor(creatorId: string): string {
+  return `creator:${creatorId}`;
+}
+
+export function createRealtimePublisher(options: { sql: Sql; schema?: string; minIntervalMs?: number; maxPerRun?: number }) {
+  const { sql } = options;
+  const schema = options.schema ?? "public";
+  const interval = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+  const maxPerRun = options.maxPerRun ?? 1_000;
+  const table = (name: string) => sql(`${schema}.${name}`);
+
+  /**
+   * Sends one delta to every creator that is due. The sequence moves in the same
+   * transaction as realtime.send() inserts the message, so sequence numbers and
+   * messages never disagree; SKIP LOCKED lets two publishers share the work.
+   */
+  async function publishDue(): Promise<PublishResult> {
+    const [result] = await sql<{ sent: number }[]>`
+      with due as (
+        select creator_id, changed_models, changed_orders, changed_skus, changed_days
+          from ${table("realtime_outbox")}
+         where dirty and (last_sent_at is null or last_sent_at <= clock_timestamp() - ${interval} * interval '1 millisecond')
+         order by dirty_since
+         limit ${maxPerRun}
+           for update skip locked
+      ),
+      sent as (
+        update ${table("realtime_outbox")} o
+           set sequence = o.sequence + 1, dirty = false, dirty_since = null, last_sent_at = clock_timestamp(),
+               changed_models = '{}', changed_orders = '{}', changed_skus = '{}', changed_days = '{}'
+          from due
+         where o.creator_id = due.creator_id
+        returning o.creator_id, o.sequence, due.changed_models, due.changed_orders, due.changed_skus, due.changed_days
+      ),
+      payloads as (
+        select s.creator_id, jsonb_strip_nulls(jsonb_build_object(
+                 'seq', s.sequence,
+                 'sent_at', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                 'changed', to_jsonb(s.changed_models),
+                 'refetch', (cardinality(s.changed_orders) > ${MAX_CHANGED_KEYS} or cardinality(s.changed_skus) > ${MAX_CHANGED_KEYS}
+                             or cardinality(s.changed_days) > ${MAX_CHANGED_KEYS}
+                             or ('orders' = any(s.changed_models) and cardinality(s.changed_orders) = 0)
+                             or ('inventory' = any(s.changed_models) and cardinality(s.changed_skus) = 0)),
+                 'metrics', case when 'metrics' = any(s.changed_models) then (
+                   select jsonb_build_object(
+                            'day', to_char(today, 'YYYY-MM-DD'),
+                            'currency', m.currency,
+                            'gross_minor', coalesce(m.gross_minor, 0), 'net_minor', coalesce(m.net_minor, 0),
+                            'cancelled_minor', coalesce(m.cancelled_minor, 0), 'refunded_minor', coalesce(m.refunded_minor, 0),
+                            'orders_received', coalesce(m.orders_received, 0), 'orders_valued', coalesce(m.orders_valued, 0),
+                            'average_order_minor', case when m.orders_valued > 0 then round(m.gross_minor::numeric / m.orders_valued) end,
+                            'orders_pending', coalesce(m.orders_pending, 0), 'orders_shipped', coalesce(m.orders_shipped, 0),
+                            'orders_delivered', coalesce(m.orders_delivered, 0), 'orders_cancelled', coalesce(m.orders_cancelled, 0),
+                            'orders_refunded', coalesce(m.orders_refunded, 0),
+                            'ship_seconds_avg', case when m.ship_count > 0 then round(m.ship_seconds_sum::numeric / m.ship_count) end,
+                            'changed_days', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d))
+                     from (select (date_trunc('day', clock_timestamp() at time zone 'UTC') at time zone 'UTC') as today) t
+                     left join ${table("dashboard_metrics_daily")} m on m.creator_id = s.creator_id and m.bucket_start = t.today)
+                 end,
+                 'orders', case when 'orders' = any(s.changed_models) then (
+                   select coalesce(jsonb_agg(jsonb_build_object(
+                            'order_id', os.order_id, 'status', os.status, 'tiktok_status', os.tiktok_status, 'on_hold', os.on_hold,
+                            'total_minor', os.total_minor, 'currency', os.currency,
+                            'received_at', os.received_at, 'shipped_at', os.shipped_at) order by os.received_at desc), '[]'::jsonb)
+                     from ${table("order_summaries")} os
+                    where os.creator_id = s.creator_id and os.order_id = any(s.changed_orders[1:${MAX_CHANGED_KEYS}]))
+                 end,
+                 'inventory', case when 'inventory' = any(s.changed_models) then (
+                   select coalesce(jsonb_agg(jsonb_build_object(
+                            'sku_id', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
+                            'reorder_point', il.reorder_point, 'velocity_per_hour', il.velocity_per_hour,
+                            'hours_to_stockout', il.hours_to_stockout, 'low_stock_severity', il.low_stock_severity,
+                            'has_open_conflict', il.has_open_conflict) order by il.sku_id), '[]'::jsonb)
+                     from ${table("inventory_levels")} il
+                    where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}]))
+                 end,
+                 'alerts', case when 'alerts' = any(s.changed_models) then (
+                   select jsonb_build_object('open', count(*),
+                            'warning', count(*) filter (where a.severity = 'warning'),
+                            'critical', count(*) filter (where a.severity = 'critical'),
+                            'emergency', count(*) filter (where a.severity = 'emergency'))
+                     from ${table("alerts")} a where a.creator_id = s.creator_id and a.resolved_at is null)
+                 end
+               )) as payload
+          from sent s
+      )
+      select count(realtime.send(p.payload, ${REALTIME_EVENT}, 'creator:' || p.creator_id, true)::text)::int as sent
+        from payloads p`;
+    const [waiting] = await sql<{ waiting: number; next_due_ms: number | null }[]>`
+      select count(*)::int as waiting,
+             greatest(0, extract(epoch from (min(last_sent_at) + ${interval} * interval '1 millisecond' - clock_timestamp())) * 1000)::float8 as next_due_ms
+        from ${table("realtime_outbox")} where dirty`;
+    return { sent: result?.sent ?? 0, waiting: waiting.waiting, nextDueInMs: waiting.waiting ? (waiting.next_due_ms ?? 0) : null };
+  }
+
+  return { publishDue };
+}
+
+export type RealtimePublisher = ReturnType<typeof createRealtimePublisher>;

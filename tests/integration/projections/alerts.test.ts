@@ -1,0 +1,57 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { alertsProjection } from "../../../src/core/projections/index.ts";
+import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { at, conflictDetected, conflictResolved, lowStockDetected, recovered, stockUpdated, syncFailure, uniqueId } from "./events.ts";
+import { readModelSchema } from "./read-model-harness.ts";
+
+const sql = connectTestDatabase();
+const models = readModelSchema(sql, "alerts");
+
+async function alerts(creatorId: string) {
+  return sql`select kind, severity, subject, opened_at, resolved_at from ${models.table("alerts")} where creator_id = ${creatorId} order by opened_at, kind`;
+}
+
+describe("alerts projection", () => {
+  beforeAll(() => models.startAtEndOfStream([alertsProjection]));
+
+  it("opens a low-stock alert, replaces it when the severity changes and resolves it on restock", async () => {
+    const creatorId = newCreatorId();
+    const sku = uniqueId("SKU");
+    await models.append(creatorId, `inventory-${sku}`, [lowStockDetected(sku, at("2026-06-01T10:00:00Z"), 8, "warning")]);
+    await models.project([alertsProjection]);
+    expect(await alerts(creatorId)).toEqual([{ kind: "low_stock", severity: "warning", subject: sku, opened_at: at("2026-06-01T10:00:00Z"), resolved_at: null }]);
+
+    await models.append(creatorId, `inventory-${sku}`, [
+      lowStockDetected(sku, at("2026-06-01T11:00:00Z"), 2, "critical"),
+      lowStockDetected(sku, at("2026-06-01T11:05:00Z"), 2, "critical"),
+      stockUpdated(sku, at("2026-06-01T12:00:00Z"), 2, 100, "manual"),
+    ]);
+    await models.project([alertsProjection]);
+    expect(await alerts(creatorId)).toEqual([
+      { kind: "low_stock", severity: "warning", subject: sku, opened_at: at("2026-06-01T10:00:00Z"), resolved_at: at("2026-06-01T11:00:00Z") },
+      { kind: "low_stock", severity: "critical", subject: sku, opened_at: at("2026-06-01T11:00:00Z"), resolved_at: at("2026-06-01T12:00:00Z") },
+    ]);
+  });
+
+  it("opens sync failure, sync conflict and stuck saga alerts and resolves them", async () => {
+    const creatorId = newCreatorId();
+    const sku = uniqueId("SKU");
+    const conflictId = crypto.randomUUID();
+    const orderId = uniqueId("o");
+    await models.append(creatorId, "system-health", [syncFailure(at("2026-06-02T10:00:00Z"), "tiktok-inventory")]);
+    await models.append(creatorId, `inventory-${sku}`, [conflictDetected(sku, at("2026-06-02T10:01:00Z"), conflictId)]);
+    await models.append(creatorId, `order-${orderId}`, [syncFailure(at("2026-06-02T10:02:00Z"), "saga:order-fulfilment", orderId)]);
+    await models.project([alertsProjection]);
+    expect((await alerts(creatorId)).map((alert) => [alert.kind, alert.severity, alert.resolved_at])).toEqual([
+      ["sync_failure", "critical", null],
+      ["sync_conflict", "warning", null],
+      ["stuck_saga", "critical", null],
+    ]);
+
+    await models.append(creatorId, "system-health", [recovered(at("2026-06-02T11:00:00Z"), "tiktok-inventory")]);
+    await models.append(creatorId, `inventory-${sku}`, [conflictResolved(sku, at("2026-06-02T11:01:00Z"), conflictId)]);
+    await models.append(creatorId, `order-${orderId}`, [recovered(at("2026-06-02T11:02:00Z"), orderId)]);
+    await models.project([alertsProjection]);
+    expect((await alerts(creatorId)).map((alert) => alert.resolved_at)).toEqual([at("2026-06-02T11:00:00Z"), at("2026-06-02T11:01:00Z"), at("2026-06-02T11:02:00Z")]);
+  });
+});

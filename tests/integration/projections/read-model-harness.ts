@@ -1,0 +1,50 @@
+// Each test file gets its own copy of the read models in a schema of its own and its own
+// consumer names: projections process every event of the shared test database, so two
+// files projecting into the same tables would count each other's work.
+import type { Sql } from "postgres";
+import { afterAll, beforeAll } from "vitest";
+import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
+import { createConsumerRunner } from "../../../src/core/processing/index.ts";
+import { allProjections, createReadModelSchema, projectionConsumer, shadowSchemaFor, type Projection } from "../../../src/core/projections/index.ts";
+
+export function readModelSchema(sql: Sql, label: string) {
+  const schema = `rm_${label}_${Math.random().toString(36).slice(2, 8)}`;
+  const store = createEventStore({ sql });
+  beforeAll(async () => {
+    await createReadModelSchema(sql, schema, allProjections);
+  });
+  afterAll(async () => {
+    await sql`drop schema if exists ${sql(schema)} cascade`;
+    await sql`drop schema if exists ${sql(shadowSchemaFor(schema))} cascade`;
+  });
+
+  const consumerName = (projection: Projection) => `${schema.replaceAll("_", "-")}-${projection.name}`;
+
+  function consumers(projections: readonly Projection[] = allProjections, options: { publish?: boolean } = {}) {
+    return projections.map((projection) => projectionConsumer(projection, { schema, name: consumerName(projection), publish: options.publish }));
+  }
+
+  /** Places the consumers at the end of the stream, so they see only what the test appends next. */
+  async function startAtEndOfStream(projections: readonly Projection[] = allProjections): Promise<void> {
+    const [end] = await sql<{ transaction_id: string; position: string }[]>`
+      select transaction_id::text, position from event_store order by transaction_id desc, position desc limit 1`;
+    for (const projection of projections) {
+      await sql`insert into consumer_checkpoints (consumer, transaction_id, position)
+                values (${consumerName(projection)}, ${end?.transaction_id ?? "0"}::xid8, ${end?.position ?? 0})
+                on conflict (consumer) do nothing`;
+    }
+  }
+
+  async function project(projections: readonly Projection[] = allProjections, options: { now?: () => Date } = {}) {
+    const runner = createConsumerRunner({ sql, consumers: consumers(projections), owner: `test-${schema}`, now: options.now });
+    return runner.drain({ budgetMs: 60_000 });
+  }
+
+  async function append(creatorId: string, aggregateId: string, events: NewEvent[]) {
+    return store.appendToStream({ creatorId, aggregateId, aggregateType: aggregateId.split("-")[0], events });
+  }
+
+  const table = (name: string) => sql(`${schema}.${name}`);
+
+  return { schema, store, consumerName, consumers, startAtEndOfStream, project, append, table };
+}

@@ -4,6 +4,7 @@
 // tests (Node) call the same code.
 import type { Sql } from "postgres";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
+import { createAppendAnnouncer } from "../processing/append-announcer.ts";
 import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
 import { evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
@@ -41,6 +42,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   // Shops are linked once and rarely change; a short cache saves a query per delivery.
   const shopCache = new Map<string, { creatorId: string | null; until: number }>();
   const store = createEventStore({ sql: options.sql });
+  const announceAppend = createAppendAnnouncer(options.sql);
 
   async function creatorOfShop(shopId: string | undefined, sellerOpenId: string | undefined): Promise<string | null> {
     const cacheKey = `${shopId ?? ""}|${sellerOpenId ?? ""}`;
@@ -113,6 +115,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         ${parsed.dedupeKey}, ${envelope?.type ?? null}, ${shop.shop_id ?? null}, ${creatorId}::uuid, ${rawBody},
         ${decision.status}, ${decision.reason ?? null}, ${options.sql.json(decision.appends as never)}::jsonb) as result`;
     if (row.result.duplicate) return { status: 200, result: "duplicate" };
+    if (row.result.event_ids?.length) announceAppend();
     return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds: row.result.event_ids ?? [] };
   }
 

@@ -1,0 +1,37 @@
+// POST /functions/v1/process-events - drains the event consumers (projections, sagas)
+// for a bounded time and publishes the realtime deltas. Called by pg_cron + pg_net on
+// hosted Supabase and by the dev scheduler locally; only with the service-role key.
+import { createEventProcessing } from "../../../src/core/process-events.ts";
+import { connectDatabase } from "../_shared/database.ts";
+
+const DEFAULT_BUDGET_MS = 5_000;
+const MAX_BUDGET_MS = 25_000;
+
+const processing = createEventProcessing({ sql: connectDatabase({ max: 4 }), owner: `process-events-${crypto.randomUUID()}` });
+
+/** The gateway (or hosted Supabase) has verified the JWT's signature; this checks who it is. */
+function isServiceRole(request: Request): boolean {
+  const token = request.headers.get("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
+  try {
+    const segment = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const payload = JSON.parse(atob(segment.padEnd(Math.ceil(segment.length / 4) * 4, "=")));
+    return payload.role === "service_role";
+  } catch {
+    return false;
+  }
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
+    if (!isServiceRole(request)) return Response.json({ error: "service role required" }, { status: 403 });
+    const requested = Number(new URL(request.url).searchParams.get("budget_ms") ?? DEFAULT_BUDGET_MS);
+    const budgetMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested, MAX_BUDGET_MS) : DEFAULT_BUDGET_MS;
+    try {
+      return Response.json(await processing.processFor(budgetMs));
+    } catch (error) {
+      console.error("process-events failed:", error instanceof Error ? error.message : error);
+      return Response.json({ error: "processing failed" }, { status: 500 });
+    }
+  },
+};

@@ -1,0 +1,46 @@
+// The process-events Edge Function in real Deno behind the gateway: a service-role call
+// brings the read models up to date and publishes the creator's delta; nobody else may call it.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createEventStore } from "../../../src/core/event-store/index.ts";
+import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { orderReceived, uniqueOrderId } from "../event-store/fixtures.ts";
+import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const sql = connectTestDatabase();
+const standIn = await startTestStandIn({
+  functions: { dir: path.join(repoRoot, "supabase/functions"), env: { TIKTOK_APP_KEY: "k", TIKTOK_APP_SECRET: "s" } },
+});
+const url = `${standIn.url}/functions/v1/process-events?budget_ms=20000`;
+
+describe("process-events Edge Function", () => {
+  it("projects appended events and publishes a delta to the creator's topic", async () => {
+    const creatorId = newCreatorId();
+    const orderId = uniqueOrderId();
+    await createEventStore({ sql }).appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+
+    let summary: { status: string }[] = [];
+    // Other test files append at the same time; call until this creator's order is in.
+    for (let call = 0; call < 20 && summary.length === 0; call += 1) {
+      const response = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${standIn.serviceRoleKey}` } });
+      expect(response.status).toBe(200);
+      const result = (await response.json()) as { processed: number; moreWaiting: boolean };
+      expect(result).toMatchObject({ processed: expect.any(Number), moreWaiting: expect.any(Boolean) });
+      summary = await sql<{ status: string }[]>`select status from order_summaries where creator_id = ${creatorId} and order_id = ${orderId}`;
+    }
+    expect(summary).toEqual([{ status: "received" }]);
+    const messages = await sql<{ event: string; payload: { seq: number } }[]>`
+      select event, payload from realtime.messages where topic = ${`creator:${creatorId}`} and private`;
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages[0].event).toBe("delta");
+    expect(messages[0].payload.seq).toBe(1);
+  });
+
+  it("refuses the anon key and a signed-in user's token", async () => {
+    const anon = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${standIn.anonKey}` } });
+    expect(anon.status).toBe(403);
+    const missing = await fetch(url, { method: "POST" });
+    expect(missing.status).toBe(401);
+  });
+});

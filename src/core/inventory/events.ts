@@ -5,6 +5,17 @@ import { quantity, skuId, tiktokId, unixSeconds, uuid } from "../shared-schemas.
 export const stockSource = z.enum(["tiktok", "manual", "reconciliation", "order", "system"]);
 export const lowStockSeverity = z.enum(["warning", "critical", "emergency"]);
 export const conflictType = z.enum(["quantity_mismatch", "concurrent_update", "stale_data"]);
+export const conflictResolutionMethod = z.enum([
+  "tolerance",
+  "source_wins",
+  "oversell_protection",
+  "pending_reservations",
+  // A stale external report loses to the newer local change.
+  "newest_wins",
+  "keep_local",
+  "accept_external",
+  "custom",
+]);
 
 export const inventoryEvents = {
   "inventory.stock_updated": {
@@ -69,6 +80,11 @@ export const inventoryEvents = {
       local_value: quantity,
       external_value: quantity,
       source: stockSource,
+      product_id: tiktokId.optional(),
+      /** TikTok's own time for the external value, when it has one (webhook update_time, reconciliation read). */
+      external_update_time: unixSeconds.optional(),
+      /** The event (an external count, a stock change) that revealed the conflict. */
+      trigger_event_id: uuid.optional(),
     }),
   },
   "inventory.sync_conflict_resolved": {
@@ -76,11 +92,24 @@ export const inventoryEvents = {
     schema: z.strictObject({
       conflict_id: uuid,
       sku_id: skuId,
-      method: z.enum(["tolerance", "source_wins", "oversell_protection", "pending_reservations", "keep_local", "accept_external", "custom"]),
+      method: conflictResolutionMethod,
       winning_value: quantity,
       losing_value: quantity,
       resolved_by: z.string().max(200),
       reason: z.string().max(500).optional(),
+      /** Whose value won; "local" means TikTok still has to be told (reconciliation writes it back). */
+      winner: z.enum(["local", "external", "custom"]).optional(),
+    }),
+  },
+  "inventory.external_count_pushed": {
+    version: 1,
+    schema: z.strictObject({
+      sku_id: skuId,
+      product_id: tiktokId,
+      /** The total TikTok now holds; `available` is what was sent (TikTok adds its commitments and holds). */
+      total: quantity,
+      available: quantity,
+      conflict_id: uuid.optional(),
     }),
   },
 } as const;

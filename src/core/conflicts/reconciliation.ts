@@ -1,0 +1,216 @@
+// The periodic reconciliation: read every known SKU's count through the TikTok Shop API
+// (signed; the simulator locally), raise and settle conflicts exactly as for webhooks, and
+// write the count back to TikTok when the local one won. Webhooks stop after ~15.5 h of
+// failed deliveries, so this is what eventually brings the two sides together.
+// Respects TikTok's rate limits: records system.api_rate_limit_approached when the
+// remaining budget runs low and waits for the window; backs off and retries on 429.
+import type { Sql } from "postgres";
+import { handleCommand } from "../command-handling.ts";
+import { createEventStore } from "../event-store/index.ts";
+import { inventoryAggregateId } from "../inventory/events.ts";
+import { TikTokShopApiError, type RateLimitInfo, type TikTokShopClient, type TikTokShopResult } from "../tiktok/api-client.ts";
+import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
+import { evolveSkuSync, initialSkuSyncState, methodsThatTellTikTok, SYNC_CONFLICTS_SOURCE, type SkuSyncState } from "./sku-sync-state.ts";
+import { decideOnExternalCount, type SyncDecision } from "./sync-decisions.ts";
+import { loadSyncRules, type SyncRules } from "./sync-rules.ts";
+
+export interface ReconcileInventoryOptions {
+  sql: Sql;
+  /** A signed client for a shop (its cipher and token come from wherever the app keeps them). */
+  clientForShop: (shop: { shopId: string; creatorId: string }) => TikTokShopClient;
+  now: () => Date;
+  /** Only these creators' shops; all linked shops by default. */
+  creatorIds?: readonly string[];
+  /** Names this run: the same run id and SKU give the same conflict id, so a rerun of a crashed run raises nothing twice. */
+  runId?: string;
+  rulesFor?: (sql: Sql, creatorId: string) => Promise<SyncRules>;
+  /** Warn (and wait for the window) when the remaining calls fall to this share of the limit or below. */
+  rateLimitWarningShare?: number;
+  maxAttempts?: number;
+  skusPerRequest?: number;
+  /** Waits between calls; injectable so tests need not wait. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ReconciliationReport {
+  runId: string;
+  shops: number;
+  skusChecked: number;
+  agreed: number;
+  adopted: number;
+  conflictsDetected: number;
+  autoResolved: number;
+  leftForPerson: number;
+  pushedToTikTok: number;
+  rateLimitWarnings: number;
+  rateLimitedRetries: number;
+  failures: { shopId: string; skuId?: string; error: string }[];
+}
+
+const API_NAME = "tiktok_shop.inventory";
+
+export async function reconcileInventory(options: ReconcileInventoryOptions): Promise<ReconciliationReport> {
+  const { sql } = options;
+  const runId = options.runId ?? crypto.randomUUID();
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxAttempts = options.maxAttempts ?? 5;
+  const warningShare = options.rateLimitWarningShare ?? 0.2;
+  const skusPerRequest = options.skusPerRequest ?? 50;
+  const rulesFor = options.rulesFor ?? loadSyncRules;
+  const store = createEventStore({ sql });
+  const report: ReconciliationReport = {
+    runId,
+    shops: 0,
+    skusChecked: 0,
+    agreed: 0,
+    adopted: 0,
+    conflictsDetected: 0,
+    autoResolved: 0,
+    leftForPerson: 0,
+    pushedToTikTok: 0,
+    rateLimitWarnings: 0,
+    rateLimitedRetries: 0,
+    failures: [],
+  };
+
+  const shops = await sql<{ shop_id: string; creator_id: string }[]>`
+    select shop_id, creator_id from public.tiktok_shops
+     ${options.creatorIds ? sql`where creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
+     order by creator_id, shop_id`;
+
+  for (const shop of shops) {
+    report.shops += 1;
+    const creatorId = shop.creator_id;
+    const client = options.clientForShop({ shopId: shop.shop_id, creatorId });
+    let warned = false;
+
+    const recordSystemEvent = (type: string, data: Record<string, unknown>) =>
+      store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type, data, metadata: { source: SYNC_CONFLICTS_SOURCE } }] });
+
+    /** Keeps to TikTok's budget: warns once per shop and run when it runs low, then lets the window reset. */
+    const respectRateLimit = async (info: RateLimitInfo | undefined) => {
+      if (!info || info.limit === undefined || info.remaining === undefined || info.limit <= 0) return;
+      if (info.remaining > Math.floor(info.limit * warningShare)) return;
+      const waitMs = (info.resetAfterSeconds ?? 1) * 1000;
+      if (!warned) {
+        warned = true;
+        report.rateLimitWarnings += 1;
+        await recordSystemEvent("system.api_rate_limit_approached", {
+          api: API_NAME,
+          remaining: Math.max(0, Math.floor(info.remaining)),
+          limit: Math.floor(info.limit),
+          reset_at: new Date(options.now().getTime() + waitMs).toISOString(),
+        });
+      }
+      await sleep(waitMs);
+    };
+
+    const callTikTok = async <T>(call: () => Promise<TikTokShopResult<T>>): Promise<TikTokShopResult<T>> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const result = await call();
+          await respectRateLimit(result.rateLimit);
+          return result;
+        } catch (error) {
+          if (!(error instanceof TikTokShopApiError) || !error.retryable || attempt >= maxAttempts) throw error;
+          if (error.kind === "rate_limited") {
+            report.rateLimitedRetries += 1;
+            await respectRateLimit({ ...error.details.rateLimit, remaining: 0, limit: error.details.rateLimit?.limit ?? 1 });
+          }
+          const retryAfterMs = (error.details.rateLimit?.resetAfterSeconds ?? 0) * 1000;
+          await sleep(Math.max(retryAfterMs, Math.min(30_000, 500 * 2 ** (attempt - 1))));
+        }
+      }
+    };
+
+    try {
+      const streams = await sql<{ aggregate_id: string }[]>`
+        select aggregate_id from public.streams where creator_id = ${creatorId}::uuid and aggregate_type = 'inventory' order by aggregate_id`;
+      const skuIds = streams.map((row) => row.aggregate_id.replace(/^inventory-/, ""));
+      const rules = await rulesFor(sql, creatorId);
+      for (let start = 0; start < skuIds.length; start += skusPerRequest) {
+        const page = await callTikTok(() => client.searchInventory({ skuIds: skuIds.slice(start, start + skusPerRequest) }));
+        for (const product of page.data.inventory) {
+          for (const sku of product.skus) {
+            try {
+              await reconcileSku(product.product_id, sku.id, sku.total_available_quantity, sku.total_committed_quantity ?? 0, rules);
+            } catch (error) {
+              report.failures.push({ shopId: shop.shop_id, skuId: sku.id, error: describe(error) });
+            }
+          }
+        }
+      }
+    } catch (error) {
+      report.failures.push({ shopId: shop.shop_id, error: describe(error) });
+      await recordSystemEvent("system.sync_failure_detected", { source: "inventory_reconciliation", reason: describe(error).slice(0, 1000), reference: shop.shop_id }).catch(() => undefined);
+    }
+
+    async function reconcileSku(productId: string, skuId: string, available: number, committed: number, rules: SyncRules): Promise<void> {
+      report.skusChecked += 1;
+      const readId = await deterministicUuid(`reconciliation:${runId}:${skuId}`);
+      const conflictId = await conflictIdFor(readId, "reconciliation");
+      const now = options.now();
+      let decision: SyncDecision | null = null;
+      let pushTotal: number | null = null;
+      let holds = 0;
+      const result = await handleCommand({
+        store,
+        creatorId,
+        aggregateId: inventoryAggregateId(skuId),
+        aggregateType: "inventory",
+        initialState: initialSkuSyncState,
+        evolve: evolveSkuSync,
+        commandId: `reconciliation:${runId}:${skuId}`,
+        decide: (state: SkuSyncState) => {
+          // The search reports no campaign or creator holds; the last webhook's are the best estimate.
+          holds = state.newestExternalReport?.holds ?? 0;
+          const externalTotal = available + committed + holds;
+          pushTotal = null;
+          if (state.pendingPushToTikTok && state.hasLocalLevel && externalTotal !== state.inventory.total) {
+            // Already decided (an admin or a rule chose the local count): just tell TikTok.
+            pushTotal = state.inventory.total;
+            decision = null;
+            return [];
+          }
+          decision = decideOnExternalCount(
+            state,
+            { source: "reconciliation", triggerId: readId, productId, total: externalTotal, committed, updateTime: Math.floor(now.getTime() / 1000) },
+            { skuId, conflictId, rules, now },
+          );
+          const resolution = decision.resolution;
+          if (resolution?.resolved && resolution.winner === "local" && methodsThatTellTikTok.has(resolution.method)) pushTotal = resolution.winningValue;
+          return decision.events;
+        },
+      });
+      const outcome = (decision as SyncDecision | null)?.outcome;
+      if (outcome === "agrees") report.agreed += 1;
+      if (outcome === "adopted") report.adopted += 1;
+      if (outcome === "auto_resolved" || outcome === "left_for_person") report.conflictsDetected += 1;
+      if (outcome === "auto_resolved") report.autoResolved += 1;
+      if (outcome === "left_for_person") report.leftForPerson += 1;
+      if (pushTotal === null || result.duplicate) return;
+      const total: number = pushTotal;
+      const availableToSell = Math.max(0, total - committed - holds);
+      await callTikTok(() => client.updateInventory(productId, { skus: [{ id: skuId, inventory: [{ quantity: availableToSell }] }] }));
+      await store.appendToStream({
+        creatorId,
+        aggregateId: inventoryAggregateId(skuId),
+        aggregateType: "inventory",
+        events: [
+          {
+            type: "inventory.external_count_pushed",
+            data: { sku_id: skuId, product_id: productId, total, available: availableToSell, ...(result.state.pendingPushToTikTok ? { conflict_id: result.state.pendingPushToTikTok.conflictId } : {}) },
+            metadata: { source: SYNC_CONFLICTS_SOURCE },
+          },
+        ],
+        idempotencyKey: `reconciliation-push:${runId}:${skuId}`,
+      });
+      report.pushedToTikTok += 1;
+    }
+  }
+  return report;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,165 @@
+// What conflict detection and resolution know about one SKU, folded from its inventory
+// stream: the inventory aggregate's own state, every conflict raised on it, TikTok's
+// newest report, the last stock write, and whether TikTok still has to be told a count.
+import type { StoredEvent } from "../event-store/index.ts";
+import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
+
+/** Metadata `source` of every event this context appends: its own stock writes are not "another writer". */
+export const SYNC_CONFLICTS_SOURCE = "sync-conflicts";
+
+export type ConflictType = "quantity_mismatch" | "concurrent_update" | "stale_data";
+export type ResolutionMethod =
+  | "tolerance"
+  | "source_wins"
+  | "oversell_protection"
+  | "pending_reservations"
+  | "newest_wins"
+  | "keep_local"
+  | "accept_external"
+  | "custom";
+export type Winner = "local" | "external" | "custom";
+
+export interface SkuConflict {
+  conflictId: string;
+  type: ConflictType;
+  localValue: number;
+  externalValue: number;
+  source: string;
+  detectedAt: string;
+  resolution: { method: ResolutionMethod; winningValue: number; losingValue: number; resolvedBy: string; resolvedAt: string; winner?: Winner } | null;
+}
+
+export interface StockWrite {
+  eventId: string;
+  source: string;
+  newTotal: number;
+  /** When the count was true: TikTok's own time for a count taken from TikTok, else when it was written. */
+  effectiveAtMs: number;
+  occurredAtMs: number;
+  bySyncConflicts: boolean;
+}
+
+export interface ExternalReport {
+  eventId: string;
+  version: number;
+  updateTime: number;
+  total: number;
+  committed: number;
+  /** creator_reserved + campaign_reserved: TikTok's holds, which its inventory search does not report. */
+  holds: number;
+}
+
+export interface SkuSyncState {
+  creatorId: string | null;
+  inventory: InventoryState;
+  /** A stock level was ever set here; before that TikTok's first count is simply adopted. */
+  hasLocalLevel: boolean;
+  conflicts: Record<string, SkuConflict>;
+  lastStockWrite: StockWrite | null;
+  newestExternalReport: ExternalReport | null;
+  /** A count decided here (local or custom won) that TikTok has not been sent yet. */
+  pendingPushToTikTok: { total: number; conflictId: string } | null;
+}
+
+export const initialSkuSyncState = (): SkuSyncState => ({
+  creatorId: null,
+  inventory: initialInventoryState(),
+  hasLocalLevel: false,
+  conflicts: {},
+  lastStockWrite: null,
+  newestExternalReport: null,
+  pendingPushToTikTok: null,
+});
+
+type Data = Record<string, unknown>;
+
+/**
+ * Resolutions after which TikTok must be sent the local count. Not tolerance (the
+ * difference is accepted as it is) nor pending reservations (TikTok is merely ahead).
+ */
+export const methodsThatTellTikTok: ReadonlySet<ResolutionMethod> = new Set(["source_wins", "oversell_protection", "newest_wins", "keep_local", "custom"]);
+
+export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncState {
+  const inventory = evolveInventory(state.inventory, event);
+  const next: SkuSyncState = { ...state, creatorId: event.creatorId ?? state.creatorId, inventory };
+  const data = event.data as Data;
+  const occurredAtMs = event.occurredAt.getTime();
+  switch (event.type) {
+    case "inventory.stock_updated": {
+      const reflects = event.metadata?.reflects_tiktok_update_time;
+      next.hasLocalLevel = true;
+      next.lastStockWrite = {
+        eventId: event.id,
+        source: String(data.source),
+        newTotal: data.new_total as number,
+        effectiveAtMs: typeof reflects === "number" ? reflects * 1000 : occurredAtMs,
+        occurredAtMs,
+        bySyncConflicts: event.metadata?.source === SYNC_CONFLICTS_SOURCE,
+      };
+      return next;
+    }
+    case "inventory.external_count_reported": {
+      const report: ExternalReport = {
+        eventId: event.id,
+        version: event.version,
+        updateTime: data.tiktok_update_time as number,
+        total: data.total as number,
+        committed: data.committed as number,
+        holds: (data.creator_reserved as number) + (data.campaign_reserved as number),
+      };
+      const newest = state.newestExternalReport;
+      if (newest === null || report.updateTime >= newest.updateTime) next.newestExternalReport = report;
+      // TikTok already shows the count it was to be sent.
+      if (state.pendingPushToTikTok && report.total === state.pendingPushToTikTok.total) next.pendingPushToTikTok = null;
+      return next;
+    }
+    case "inventory.sync_conflict_detected": {
+      const conflictId = String(data.conflict_id);
+      next.conflicts = {
+        ...state.conflicts,
+        [conflictId]: {
+          conflictId,
+          type: data.conflict_type as ConflictType,
+          localValue: data.local_value as number,
+          externalValue: data.external_value as number,
+          source: String(data.source),
+          detectedAt: event.occurredAt.toISOString(),
+          resolution: null,
+        },
+      };
+      return next;
+    }
+    case "inventory.sync_conflict_resolved": {
+      const conflictId = String(data.conflict_id);
+      const conflict = state.conflicts[conflictId];
+      if (!conflict) return next;
+      const winner = data.winner as Winner | undefined;
+      next.conflicts = {
+        ...state.conflicts,
+        [conflictId]: {
+          ...conflict,
+          resolution: {
+            method: data.method as ResolutionMethod,
+            winningValue: data.winning_value as number,
+            losingValue: data.losing_value as number,
+            resolvedBy: String(data.resolved_by),
+            resolvedAt: event.occurredAt.toISOString(),
+            ...(winner ? { winner } : {}),
+          },
+        },
+      };
+      if ((winner === "local" || winner === "custom") && methodsThatTellTikTok.has(data.method as ResolutionMethod)) {
+        next.pendingPushToTikTok = { total: data.winning_value as number, conflictId };
+      }
+      else if (winner === "external") next.pendingPushToTikTok = null;
+      return next;
+    }
+    case "inventory.external_count_pushed":
+      next.pendingPushToTikTok = null;
+      return next;
+    default:
+      return next;
+  }
+}
+
+export const openConflicts = (state: SkuSyncState) => Object.values(state.conflicts).filter((conflict) => conflict.resolution === null);

@@ -1,0 +1,105 @@
+// The consumer that watches inventory streams for sync conflicts and settles them by the
+// creator's rules in the same append that records them (so automatic resolution lands
+// with the detection, not a pass later). Not transactional: it appends events, at least
+// once, and is idempotent by construction (conflict ids and command ids derive from the
+// triggering event's id; a conflict already on the stream is not raised again).
+import type { Sql } from "postgres";
+import { handleCommand } from "../command-handling.ts";
+import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import { inventoryAggregateId } from "../inventory/events.ts";
+import type { Consumer } from "../processing/index.ts";
+import { conflictIdFor } from "./conflict-ids.ts";
+import type { ExternalCount } from "./detection.ts";
+import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type StockWrite } from "./sku-sync-state.ts";
+import { decideOnExternalCount, decideOnStockWrite, type SyncDecision } from "./sync-decisions.ts";
+import { loadSyncRules, type SyncRules } from "./sync-rules.ts";
+
+export const SYNC_CONFLICTS_CONSUMER = "sync-conflicts";
+
+export interface SyncConflictsConsumerOptions {
+  /** Defaults to the inventory_sync_rules table (with defaults for creators without rules). */
+  rulesFor?: (sql: Sql, creatorId: string) => Promise<SyncRules>;
+  /** Told of every decision, e.g. to count outcomes in a run. */
+  onDecision?: (decision: SyncDecision, event: StoredEvent) => void;
+}
+
+type Data = Record<string, unknown>;
+
+export function createSyncConflictsConsumer(options: SyncConflictsConsumerOptions = {}): Consumer {
+  const rulesFor = options.rulesFor ?? loadSyncRules;
+  return {
+    name: SYNC_CONFLICTS_CONSUMER,
+    handles: ["inventory.external_count_reported", "inventory.stock_updated"],
+    transactional: false,
+    batchSize: 200,
+    async handleBatch(events, context) {
+      // Replays re-derive nothing: the conflicts and their resolutions are already events.
+      if (context.replay) return;
+      for (const event of events) {
+        const decision = await handleSyncEvent(context.sql, event, rulesFor, context.now());
+        if (decision) options.onDecision?.(decision, event);
+      }
+    },
+  };
+}
+
+async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql, creatorId: string) => Promise<SyncRules>, now: Date): Promise<SyncDecision | null> {
+  const data = event.data as Data;
+  const skuId = String(data.sku_id);
+  if (event.aggregateId !== inventoryAggregateId(skuId)) return null;
+  if (event.type === "inventory.stock_updated" && (event.metadata?.source === SYNC_CONFLICTS_SOURCE || data.source === "order")) return null;
+  const store = createEventStore({ sql });
+  const rules = await rulesFor(sql, event.creatorId);
+  let decision: SyncDecision | null = null;
+
+  if (event.type === "inventory.external_count_reported") {
+    const count: ExternalCount = {
+      source: "tiktok",
+      triggerId: event.id,
+      productId: String(data.product_id),
+      total: data.total as number,
+      committed: data.committed as number,
+      updateTime: data.tiktok_update_time as number,
+    };
+    const conflictId = await conflictIdFor(event.id, "external_count");
+    await handleCommand({
+      store,
+      creatorId: event.creatorId,
+      aggregateId: event.aggregateId,
+      aggregateType: "inventory",
+      initialState: initialSkuSyncState,
+      evolve: evolveSkuSync,
+      commandId: `sync-conflicts:${event.id}`,
+      decide: (state) => {
+        decision = decideOnExternalCount(state, count, { skuId, conflictId, rules, now, triggerEventId: event.id });
+        return decision.events;
+      },
+    });
+    return decision;
+  }
+
+  const before = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialSkuSyncState, evolve: evolveSkuSync, at: { version: event.version - 1 } });
+  const write: StockWrite = {
+    eventId: event.id,
+    source: String(data.source),
+    newTotal: data.new_total as number,
+    effectiveAtMs: event.occurredAt.getTime(),
+    occurredAtMs: event.occurredAt.getTime(),
+    bySyncConflicts: false,
+  };
+  const conflictId = await conflictIdFor(event.id, "stock_write");
+  await handleCommand({
+    store,
+    creatorId: event.creatorId,
+    aggregateId: event.aggregateId,
+    aggregateType: "inventory",
+    initialState: initialSkuSyncState,
+    evolve: evolveSkuSync,
+    commandId: `sync-conflicts:${event.id}`,
+    decide: (state) => {
+      decision = decideOnStockWrite(state, before.state.lastStockWrite, write, { skuId, conflictId, rules, now });
+      return decision.events;
+    },
+  });
+  return decision;
+}

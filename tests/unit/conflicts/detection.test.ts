@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { detectConcurrentUpdate, detectExternalCountConflict, SYNC_CONFLICTS_SOURCE, type ExternalCount } from "../../../src/core/conflicts/index.ts";
+import { at, given, reported, stockSet } from "./given.ts";
+
+const countFrom = (event: ReturnType<typeof reported>): ExternalCount => ({
+  source: "tiktok",
+  triggerId: event.id,
+  total: event.data.total as number,
+  committed: event.data.committed as number,
+  updateTime: event.data.tiktok_update_time as number,
+});
+
+describe("detecting a quantity mismatch", () => {
+  it("adopts TikTok's first count when nothing local exists yet", () => {
+    const report = reported(40, 10);
+    expect(detectExternalCountConflict(given(report), countFrom(report))).toEqual({ kind: "adopt", total: 40 });
+  });
+
+  it("sees no conflict when TikTok's total equals the local one", () => {
+    const report = reported(30, 20);
+    expect(detectExternalCountConflict(given(stockSet(30, "manual", 10), report), countFrom(report))).toEqual({ kind: "agrees" });
+  });
+
+  it("raises quantity_mismatch with both values when the totals differ", () => {
+    const report = reported(27, 20, { committed: 2 });
+    const detection = detectExternalCountConflict(given(stockSet(30, "manual", 10), report), countFrom(report));
+    expect(detection).toEqual({
+      kind: "conflict",
+      conflict: { type: "quantity_mismatch", localValue: 30, externalValue: 27, source: "tiktok", externalIsTikTok: true, externalCommitted: 2, externalUpdateTime: at(20) },
+    });
+  });
+
+  it("leaves a report alone when a newer TikTok report is already on the stream", () => {
+    const older = reported(27, 20);
+    const state = given(stockSet(30, "manual", 10), older, reported(25, 30));
+    expect(detectExternalCountConflict(state, countFrom(older))).toEqual({ kind: "superseded" });
+  });
+});
+
+describe("detecting stale data", () => {
+  it("raises stale_data when TikTok's count predates the last local stock change", () => {
+    const report = reported(27, 5, { atSeconds: 20 });
+    const detection = detectExternalCountConflict(given(stockSet(30, "manual", 10), report), countFrom(report));
+    expect(detection.kind === "conflict" && detection.conflict.type).toBe("stale_data");
+  });
+
+  it("dates a count taken from TikTok by TikTok's time, so an older report arriving late is stale", () => {
+    const late = reported(27, 20, { atSeconds: 40 });
+    const state = given(stockSet(25, "tiktok", 35, { source: SYNC_CONFLICTS_SOURCE, reflects_tiktok_update_time: at(30) }), late);
+    const detection = detectExternalCountConflict(state, countFrom(late));
+    expect(detection.kind === "conflict" && detection.conflict.type).toBe("stale_data");
+  });
+});
+
+describe("detecting a concurrent update", () => {
+  const rules = { concurrentWindowSeconds: 10 };
+  const writeOf = (state: ReturnType<typeof given>) => state.lastStockWrite!;
+
+  it("raises concurrent_update when a manual and a TikTok write land within the window", () => {
+    const previous = writeOf(given(stockSet(30, "manual", 100)));
+    const write = writeOf(given(stockSet(26, "tiktok", 104)));
+    expect(detectConcurrentUpdate(previous, write, rules)).toEqual({ type: "concurrent_update", localValue: 30, externalValue: 26, source: "tiktok", externalIsTikTok: true });
+  });
+
+  it("ignores writes further apart than the window", () => {
+    expect(detectConcurrentUpdate(writeOf(given(stockSet(30, "manual", 100))), writeOf(given(stockSet(26, "tiktok", 111))), rules)).toBeNull();
+  });
+
+  it("ignores two writes from the same source, writes that agree, and order-driven decrements", () => {
+    const manual = writeOf(given(stockSet(30, "manual", 100)));
+    expect(detectConcurrentUpdate(manual, writeOf(given(stockSet(26, "manual", 101))), rules)).toBeNull();
+    expect(detectConcurrentUpdate(manual, writeOf(given(stockSet(30, "tiktok", 101))), rules)).toBeNull();
+    expect(detectConcurrentUpdate(manual, writeOf(given(stockSet(29, "order", 101))), rules)).toBeNull();
+  });
+
+  it("does not count its own corrections as a second writer", () => {
+    const correction = writeOf(given(stockSet(26, "reconciliation", 101, { source: SYNC_CONFLICTS_SOURCE })));
+    expect(detectConcurrentUpdate(writeOf(given(stockSet(30, "manual", 100))), correction, rules)).toBeNull();
+  });
+
+  it("marks two local writers as such: no rule picks between them", () => {
+    const conflict = detectConcurrentUpdate(writeOf(given(stockSet(30, "manual", 100))), writeOf(given(stockSet(20, "system", 102))), rules);
+    expect(conflict).toMatchObject({ localValue: 30, externalValue: 20, externalIsTikTok: false });
+  });
+
+});

@@ -1,0 +1,58 @@
+// Given-when-then helpers: a SKU's stream as stored events, folded into its sync state.
+import type { StoredEvent } from "../../../src/core/event-store/index.ts";
+import { evolveSkuSync, initialSkuSyncState, type SkuSyncState } from "../../../src/core/conflicts/index.ts";
+
+export const creatorId = "11111111-1111-4111-8111-111111111111";
+export const skuId = "1729582718312445659";
+export const productId = "1729582718312380123";
+const start = Date.parse("2026-03-01T10:00:00Z");
+
+let version = 0;
+export function stored(type: string, data: Record<string, unknown>, options: { atSeconds?: number; metadata?: Record<string, unknown>; id?: string } = {}): StoredEvent {
+  version += 1;
+  return {
+    id: options.id ?? crypto.randomUUID(),
+    position: version,
+    transactionId: String(version),
+    creatorId,
+    aggregateId: `inventory-${skuId}`,
+    aggregateType: "inventory",
+    type,
+    data: { sku_id: skuId, ...data },
+    metadata: options.metadata ?? {},
+    schemaVersion: 1,
+    version,
+    occurredAt: new Date(start + (options.atSeconds ?? version) * 1000),
+    processedAt: null,
+    correlationId: null,
+    causationId: null,
+    userId: null,
+  };
+}
+
+export const at = (seconds: number) => Math.floor(start / 1000) + seconds;
+
+export const stockSet = (newTotal: number, source: string, atSeconds: number, metadata: Record<string, unknown> = {}) =>
+  stored("inventory.stock_updated", { product_id: productId, previous_total: 0, new_total: newTotal, source }, { atSeconds, metadata });
+
+export const reserved = (orderId: string, quantity: number, atSeconds: number) => stored("inventory.reserved", { order_id: orderId, quantity }, { atSeconds });
+
+export const reported = (total: number, updateTimeSeconds: number, extra: { committed?: number; campaign?: number; atSeconds?: number } = {}) =>
+  stored(
+    "inventory.external_count_reported",
+    {
+      product_id: productId,
+      inventory_status: "LOW_STOCK",
+      total,
+      available: Math.max(0, total - (extra.committed ?? 0) - (extra.campaign ?? 0)),
+      creator_reserved: 0,
+      campaign_reserved: extra.campaign ?? 0,
+      committed: extra.committed ?? 0,
+      tiktok_update_time: at(updateTimeSeconds),
+    },
+    { atSeconds: extra.atSeconds ?? updateTimeSeconds },
+  );
+
+export function given(...events: StoredEvent[]): SkuSyncState {
+  return events.reduce(evolveSkuSync, initialSkuSyncState());
+}

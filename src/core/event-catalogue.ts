@@ -1,11 +1,12 @@
 // Every event type the engine knows, with its payload schema and current schema
 // version. Appends are validated here; reads are upcast to these versions.
 import { z } from "zod";
+import { fulfilmentEvents } from "./fulfilment/events.ts";
 import { inventoryEvents } from "./inventory/events.ts";
 import { orderEvents } from "./orders/events.ts";
 import { systemEvents } from "./system/events.ts";
 
-export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents };
+export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents };
 
 export type EventType = keyof typeof eventCatalogue;
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalogue)[T]["schema"]>;

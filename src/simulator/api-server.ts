@@ -1,5 +1,5 @@
 // The TikTok Shop API endpoints the app calls, served from the simulated shop world:
-// order detail, inventory search and inventory update (API version 202309). Every request
+// order detail, inventory search, inventory update and ship package (API version 202309). Every request
 // must carry a valid signature (the documented algorithm), a fresh timestamp, the app key
 // and an access token, or it is refused as TikTok refuses it: HTTP 401 with a JSON
 // {code, message} body.
@@ -89,6 +89,20 @@ const inventoryUpdateBody = z.object({
     .min(1),
 });
 
+const shipPackageBody = z.object({
+  handover_method: z.enum(["PICKUP", "DROP_OFF"]).optional(),
+  self_shipment: z.object({ tracking_number: z.string().min(1).max(100), shipping_provider_id: z.string().min(1).max(100) }),
+});
+
+// Statuses in which TikTok has made the order's package: paid, hold over, not cancelled.
+const packagedStatuses = new Set(["AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED"]);
+
+/** The order's package id, derived from the order until the traffic assigns one, so order detail and ship agree. */
+function packageIdOf(order: SimulatedOrder): string | undefined {
+  if (order.packageId !== undefined) return order.packageId;
+  return packagedStatuses.has(order.status) ? `1152${order.orderId.slice(-15)}` : undefined;
+}
+
 function orderDetail(order: SimulatedOrder) {
   const currency = order.shop.currency;
   const detail: Record<string, unknown> = {
@@ -120,9 +134,9 @@ function orderDetail(order: SimulatedOrder) {
       original_price: formatMinor(item.sku.priceMinor),
       currency,
       display_status: order.status,
-      ...(order.packageId === undefined ? {} : { package_id: order.packageId }),
+      ...(packageIdOf(order) === undefined ? {} : { package_id: packageIdOf(order) }),
     })),
-    packages: order.packageId === undefined ? [] : [{ id: order.packageId }],
+    packages: packageIdOf(order) === undefined ? [] : [{ id: packageIdOf(order) }],
   };
   if (order.paidTime !== undefined) detail.paid_time = order.paidTime;
   if (order.trackingNumber !== undefined) {
@@ -240,6 +254,27 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
         // The quantity the seller sets is what is available to sell; commitments stay.
         const available = entry.inventory.reduce((sum, line) => sum + line.quantity, 0);
         stock.total = available + stock.committed + stock.creatorReserved + stock.campaignReserved;
+      }
+      return {};
+    }
+    const ship = /^\/fulfillment\/202309\/packages\/([^/]+)\/ship$/.exec(url.pathname);
+    if (method === "POST" && ship !== null) {
+      const packageId = decodeURIComponent(ship[1] ?? "");
+      const order = [...world.orders.values()].find((candidate) => candidate.shop.shopId === shop.shopId && packageIdOf(candidate) === packageId);
+      if (order === undefined) throw new RequestRejected(rejection.notFound, "not_found", `Package ${packageId} not found in this shop.`);
+      const { self_shipment } = parseJson(body, shipPackageBody);
+      // Shipping the same package with the same tracking number again changes nothing, as a retry should.
+      if (order.trackingNumber === self_shipment.tracking_number) return {};
+      if (order.status !== "AWAITING_SHIPMENT") throw new RequestRejected(rejection.badRequest, "bad_request", `Order ${order.orderId} is ${order.status} and cannot be shipped.`);
+      order.packageId = packageId;
+      order.trackingNumber = self_shipment.tracking_number;
+      order.status = "AWAITING_COLLECTION";
+      order.updateTime = Math.max(order.updateTime, Math.floor(now() / 1000));
+      for (const item of order.lineItems) {
+        const stock = world.stockBySku.get(item.sku.skuId);
+        if (stock === undefined) continue;
+        stock.committed = Math.max(0, stock.committed - 1);
+        stock.total = Math.max(0, stock.total - 1);
       }
       return {};
     }

@@ -176,7 +176,21 @@ export interface TikTokShopClient {
   searchInventory(query: { productIds?: readonly string[]; skuIds?: readonly string[] }): Promise<TikTokShopResult<TikTokInventorySearchResult>>;
   /** POST /product/202309/products/{productId}/inventory/update. */
   updateInventory(productId: string, update: InventoryUpdate): Promise<TikTokShopResult<{ failed_skus?: { id: string }[] }>>;
+  /** POST /fulfillment/202309/packages/{packageId}/ship: hands a package over with the seller's own carrier and tracking number. */
+  shipPackage(packageId: string, shipment: PackageShipment): Promise<TikTokShopResult<Record<string, unknown>>>;
 }
+
+export interface PackageShipment {
+  trackingNumber: string;
+  shippingProviderId: string;
+  handoverMethod?: "PICKUP" | "DROP_OFF";
+}
+
+const shipPackageDataSchema = z
+  .looseObject({})
+  .nullable()
+  .optional()
+  .transform((data): Record<string, unknown> => data ?? {});
 
 export const maxOrderIdsPerRequest = 50;
 
@@ -252,6 +266,13 @@ export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokSh
     },
     updateInventory(productId, update) {
       return call("POST", `/product/202309/products/${encodeURIComponent(productId)}/inventory/update`, {}, update, inventoryUpdateDataSchema);
+    },
+    shipPackage(packageId, shipment) {
+      const body = {
+        handover_method: shipment.handoverMethod ?? "DROP_OFF",
+        self_shipment: { tracking_number: shipment.trackingNumber, shipping_provider_id: shipment.shippingProviderId },
+      };
+      return call("POST", `/fulfillment/202309/packages/${encodeURIComponent(packageId)}/ship`, {}, body, shipPackageDataSchema);
     },
   };
 }

@@ -2,6 +2,7 @@
 // call (pg_cron on hosted Supabase, the dev scheduler locally): every consumer catches
 // up for at most a time budget, then the coalesced realtime deltas go out.
 import type { Sql } from "postgres";
+import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
 import { createConsumerRunner, type Consumer } from "./processing/index.ts";
 import { allProjections, projectionConsumer } from "./projections/index.ts";
 import { createRealtimePublisher } from "./realtime/realtime-publisher.ts";
@@ -14,8 +15,22 @@ export interface ProcessEventsResult {
   moreWaiting: boolean;
 }
 
-export function createEventProcessing(options: { sql: Sql; owner: string; consumers?: Consumer[]; leaseMs?: number }) {
-  const consumers = [...allProjections.map((projection) => projectionConsumer(projection)), ...(options.consumers ?? [])];
+export function createEventProcessing(options: {
+  sql: Sql;
+  owner: string;
+  consumers?: Consumer[];
+  leaseMs?: number;
+  /** Runs before each call's catch-up (refreshing lookups the consumers use). */
+  beforeRound?: () => Promise<void>;
+  /** Runs after it (resuming sagas that wait on time rather than on an event). */
+  afterRound?: () => Promise<void>;
+}) {
+  const consumers = [
+    ...allProjections.map((projection) => projectionConsumer(projection)),
+    // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
+    createSyncConflictsConsumer(),
+    ...(options.consumers ?? []),
+  ];
   const runner = createConsumerRunner({ sql: options.sql, consumers, owner: options.owner, leaseMs: options.leaseMs });
   const publisher = createRealtimePublisher({ sql: options.sql });
 
@@ -25,6 +40,7 @@ export function createEventProcessing(options: { sql: Sql; owner: string; consum
     let ticks = 0;
     let published = 0;
     let moreWaiting = false;
+    await options.beforeRound?.();
     try {
       for (;;) {
         const outcomes = await runner.tick();
@@ -47,6 +63,7 @@ export function createEventProcessing(options: { sql: Sql; owner: string; consum
     } finally {
       for (const consumer of consumers) await runner.releaseLease(consumer.name);
     }
+    await options.afterRound?.();
     return { processed, ticks, published, moreWaiting };
   }
 

@@ -28,9 +28,9 @@ export async function seedDemoData(sql: Sql): Promise<void> {
   for (let index = 1; index <= DEMO_SHOP_COUNT; index += 1) {
     const shop = demoShop(index);
     const creatorId = demoCreatorId(index);
-    await sql`insert into public.tiktok_shops (shop_id, creator_id, shop_name, currency)
-              values (${shop.shopId}, ${creatorId}, ${shop.creatorName}, ${shop.currency})
-              on conflict (shop_id) do nothing`;
+    await sql`insert into public.tiktok_shops (shop_id, creator_id, shop_name, currency, shop_cipher)
+              values (${shop.shopId}, ${creatorId}, ${shop.creatorName}, ${shop.currency}, ${shop.shopCipher})
+              on conflict (shop_id) do update set shop_cipher = excluded.shop_cipher`;
     for (const sku of shop.skus) {
       await handleCommand({
         store,

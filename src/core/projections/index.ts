@@ -5,6 +5,7 @@ import { eventMetricsProjection } from "./event-metrics.ts";
 import { inventoryLevelsProjection } from "./inventory-levels.ts";
 import { orderSummariesProjection } from "./order-summaries.ts";
 import type { Projection } from "./projection.ts";
+import { syncConflictsProjection } from "../conflicts/sync-conflicts-projection.ts";
 
 export * from "./alerts.ts";
 export * from "./dashboard-metrics.ts";
@@ -15,13 +16,14 @@ export * from "./projection.ts";
 export * from "./rebuild.ts";
 export * from "./projection-schema.ts";
 
-/** Every projection; the dashboard reads the first four. */
+/** Every projection; the dashboard reads the first four, the admin panel's conflict queue the last. */
 export const allProjections: readonly Projection[] = [
   dashboardMetricsProjection,
   orderSummariesProjection,
   inventoryLevelsProjection,
   alertsProjection,
   eventMetricsProjection,
+  syncConflictsProjection,
 ];
 
 export function findProjection(name: string): Projection | undefined {

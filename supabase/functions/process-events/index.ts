@@ -1,13 +1,38 @@
 // POST /functions/v1/process-events - drains the event consumers (projections, sagas)
 // for a bounded time and publishes the realtime deltas. Called by pg_cron + pg_net on
 // hosted Supabase and by the dev scheduler locally; only with the service-role key.
+import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
 import { createEventProcessing } from "../../../src/core/process-events.ts";
-import { connectDatabase } from "../_shared/database.ts";
+import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
+import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 
 const DEFAULT_BUDGET_MS = 5_000;
 const MAX_BUDGET_MS = 25_000;
 
-const processing = createEventProcessing({ sql: connectDatabase({ max: 4 }), owner: `process-events-${crypto.randomUUID()}` });
+const sql = connectDatabase({ max: 4 });
+const shopClients = createShopClients(sql, {
+  // Unset means the local stack, whose TikTok Shop is the simulator.
+  baseUrl: Deno.env.get("TIKTOK_API_BASE_URL") ?? "http://127.0.0.1:54330",
+  appKey: requiredEnv("TIKTOK_APP_KEY"),
+  appSecret: requiredEnv("TIKTOK_APP_SECRET"),
+  accessToken: Deno.env.get("TIKTOK_ACCESS_TOKEN") ?? "local-simulator-token",
+});
+// No payment or carrier integration exists yet: both are the simulated providers (see the README).
+const fulfilment = {
+  tiktok: shopClients.clientFor,
+  payments: createSimulatedPaymentGateway(),
+  carrier: createSimulatedCarrier(),
+  now: () => new Date(),
+};
+const processing = createEventProcessing({
+  sql,
+  owner: `process-events-${crypto.randomUUID()}`,
+  consumers: [createFulfilmentSaga(fulfilment)],
+  beforeRound: shopClients.refresh,
+  afterRound: async () => {
+    await resumeFulfilmentSagas({ sql, ...fulfilment });
+  },
+});
 
 /** The gateway (or hosted Supabase) has verified the JWT's signature; this checks who it is. */
 function isServiceRole(request: Request): boolean {

@@ -56,6 +56,16 @@ async function startAtEndOfStream(...consumers: string[]): Promise<void> {
   }
 }
 
+/** Ticks until the runner has recorded `attempts` failures of the consumer's stuck event (other files append concurrently). */
+async function tickUntilFailures(runner: ReturnType<typeof createConsumerRunner>, consumer: string, attempts: number) {
+  for (let tick = 0; tick < 500; tick += 1) {
+    await runner.tick();
+    const [retry] = await sql<{ attempts: number; next_attempt_at: Date }[]>`select attempts, next_attempt_at from consumer_retries where consumer = ${consumer}`;
+    if (retry && retry.attempts >= attempts) return retry;
+  }
+  throw new Error(`${consumer} never recorded ${attempts} failed attempts`);
+}
+
 async function appendOrders(creatorId: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
@@ -111,8 +121,7 @@ describe("consumer runner", () => {
 
     const scheduled: number[] = [];
     for (let failure = 1; failure <= 3; failure += 1) {
-      await runner.tick();
-      const [retry] = await sql<{ attempts: number; next_attempt_at: Date }[]>`select attempts, next_attempt_at from consumer_retries where consumer = ${name}`;
+      const retry = await tickUntilFailures(runner, name, failure);
       expect(retry.attempts).toBe(failure);
       scheduled.push(retry.next_attempt_at.getTime() - clock);
       const [waiting] = await runner.tick();
@@ -145,8 +154,7 @@ describe("consumer runner", () => {
 
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt += 1) {
-      await runner.tick();
-      const [retry] = await sql<{ next_attempt_at: Date }[]>`select next_attempt_at from consumer_retries where consumer = ${name}`;
+      const retry = await tickUntilFailures(runner, name, attempt);
       delays.push(retry.next_attempt_at.getTime() - clock);
       clock = retry.next_attempt_at.getTime();
     }
@@ -218,7 +226,7 @@ describe("consumer runner", () => {
     });
     const runner = createConsumerRunner({ sql, consumers: [orderConsumer, paymentsConsumer], owner: "runner-priority" });
     // The orders consumer is registered first, and its event was appended first.
-    await runner.tick();
+    await runner.drain({ budgetMs: 30_000 });
     expect(order).toEqual(["payments", "orders"]);
   });
 

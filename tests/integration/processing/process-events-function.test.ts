@@ -15,7 +15,7 @@ const standIn = await startTestStandIn({
 const url = `${standIn.url}/functions/v1/process-events?budget_ms=20000`;
 
 describe("process-events Edge Function", () => {
-  it("projects appended events and publishes a delta to the creator's topic", async () => {
+  it("projects appended events, starts the fulfilment saga and publishes a delta to the creator's topic", async () => {
     const creatorId = newCreatorId();
     const orderId = uniqueOrderId();
     await createEventStore({ sql }).appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
@@ -29,7 +29,10 @@ describe("process-events Edge Function", () => {
       expect(result).toMatchObject({ processed: expect.any(Number), moreWaiting: expect.any(Boolean) });
       summary = await sql<{ status: string }[]>`select status from order_summaries where creator_id = ${creatorId} and order_id = ${orderId}`;
     }
-    expect(summary).toEqual([{ status: "received" }]);
+    expect(summary).toHaveLength(1);
+    // The saga ran too: it starts validating every order it sees received.
+    const started = await sql`select 1 from event_store where aggregate_id = ${`order-${orderId}`} and event_type = 'order.validation_started'`;
+    expect(started).toHaveLength(1);
     const messages = await sql<{ event: string; payload: { seq: number } }[]>`
       select event, payload from realtime.messages where topic = ${`creator:${creatorId}`} and private`;
     expect(messages.length).toBeGreaterThan(0);

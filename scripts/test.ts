@@ -45,6 +45,12 @@ async function vitest(): Promise<SuiteResult> {
 async function denoFunctions(): Promise<SuiteResult | undefined> {
   const testsDir = path.join(root, "supabase/functions/tests");
   if (!existsSync(testsDir) || readdirSync(testsDir).every((entry) => !entry.endsWith(".ts"))) return undefined;
+  // Type-check every function as deployed (tsconfig leaves supabase/functions to Deno).
+  const entrypoints = readdirSync(path.join(root, "supabase/functions"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(root, "supabase/functions", entry.name, "index.ts")))
+    .map((entry) => `supabase/functions/${entry.name}/index.ts`);
+  const check = await run(path.join(root, "node_modules/.bin/deno"), ["check", ...entrypoints]);
+  if (check.exitCode !== 0) return { suite: "deno check", passed: 0, failed: 1, exitCode: check.exitCode };
   // The functions' own suites run against a real database too: DATABASE_URL, or a fresh embedded one.
   const database = await prepareDatabase({ port: 54333, name: "postgres-test-deno", ephemeral: true, database: "creatorflow_deno", recreate: true });
   const { exitCode, output } = await run(path.join(root, "node_modules/.bin/deno"), ["test", "--allow-all", testsDir], {

@@ -20,8 +20,8 @@ const shopClients = createShopClients(sql, {
 // No payment or carrier integration exists yet: both are the simulated providers (see the README).
 const fulfilment = {
   tiktok: shopClients.clientFor,
-  payments: createSimulatedPaymentGateway(),
-  carrier: createSimulatedCarrier(),
+  payments: createSimulatedPaymentGateway().gateway,
+  carrier: createSimulatedCarrier().carrier,
   now: () => new Date(),
 };
 const processing = createEventProcessing({

@@ -16,6 +16,7 @@ import {
   type Projection,
 } from "../src/core/projections/index.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
+import { measureFreshness } from "./lib/freshness.ts";
 import { cpuProbe } from "./lib/cpu.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
@@ -37,6 +38,9 @@ const dashboardProjections: Projection[] = [dashboardMetricsProjection, orderSum
  * one multi-event append per stream, many streams per statement: fast enough to seed
  * 200,000 events in seconds without bypassing the store's bookkeeping.
  */
+const FRESHNESS_RATE_PER_S = 200;
+const FRESHNESS_SECONDS = Number(process.env.FRESHNESS_SECONDS ?? 10);
+
 async function seedOrders(sql: Sql, creatorId: string, runId: string): Promise<void> {
   const chunks = Math.ceil(ORDERS / STREAMS_PER_STATEMENT);
   let nextChunk = 0;
@@ -192,6 +196,8 @@ export async function run(): Promise<void> {
     for (const projection of dashboardProjections) await measureRebuild(sql, [projection], `rebuild_${projection.name.replace(/^projection-/, "").replaceAll("-", "_")}`);
     await measureRebuild(sql, dashboardProjections, "rebuild_dashboard_projections_together");
     await measureAggregateLoad(sql, creatorId, runId);
+    // Its own database on the same server, so projections start from an empty stream.
+    await measureFreshness({ port: 54362, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS });
   } finally {
     await sql.end({ timeout: 5 });
     await database.stop();

@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
-import { APPENDED_CHANNEL } from "../src/core/processing/append-announcer.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoUsers, seedDemoData } from "../supabase/local/demo-seed.ts";
+import { startEventScheduler } from "../supabase/local/event-scheduler.ts";
 import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand-in/index.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -15,8 +15,6 @@ const APP_PORT = Number(process.env.PORT ?? 3000);
 const TIKTOK_APP_KEY = process.env.TIKTOK_APP_KEY ?? "test_app_key";
 const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
 const PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
-// With nothing announced, process-events still runs this often (a lost NOTIFY, a retry falling due).
-const PROCESSING_FALLBACK_TICK_MS = 1000;
 
 const stopActions: (() => Promise<void>)[] = [];
 let stopping = false;
@@ -54,49 +52,6 @@ function startChild(name: string, command: string, args: string[], env: Record<s
   return child;
 }
 
-/**
- * The local stand-in for pg_cron + pg_net: calls the process-events Edge Function again
- * and again, at once when an append is announced (LISTEN), otherwise on a fallback tick.
- */
-function runEventProcessingScheduler(sql: postgres.Sql, url: string, serviceRoleKey: string): void {
-  let announced = true;
-  let wake: (() => void) | null = null;
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => resolve(), ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  stopActions.push(async () => wake?.());
-  void sql.listen(APPENDED_CHANNEL, () => {
-    announced = true;
-    wake?.();
-  });
-  let lastError = "";
-  void (async () => {
-    while (!stopping) {
-      announced = false;
-      let moreWaiting = false;
-      try {
-        const response = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${serviceRoleKey}`, apikey: serviceRoleKey } });
-        const result = (await response.json()) as { moreWaiting?: boolean; error?: string };
-        if (!response.ok) throw new Error(result.error ?? `HTTP ${response.status}`);
-        moreWaiting = Boolean(result.moreWaiting);
-        lastError = "";
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (message !== lastError) console.error(`[scheduler] process-events: ${message}`);
-        lastError = message;
-      }
-      if (stopping) break;
-      if (moreWaiting) await nap(50);
-      else if (!announced) await nap(PROCESSING_FALLBACK_TICK_MS);
-    }
-  })();
-}
-
 try {
   const database = await prepareDatabase({ log: (line) => console.log(`[db] ${line}`) });
   stopActions.push(() => database.stop());
@@ -126,7 +81,8 @@ try {
   stopActions.push(() => standIn.stop());
   writeLocalEnvFile(path.join(root, ".env.local"), { url: standIn.url, anonKey: standIn.anonKey, serviceRoleKey: standIn.serviceRoleKey });
 
-  runEventProcessingScheduler(maintenance, `${standIn.url}/functions/v1/process-events?budget_ms=5000`, standIn.serviceRoleKey);
+  const scheduler = startEventScheduler({ sql: maintenance, functionsUrl: `${standIn.url}/functions/v1`, serviceRoleKey: standIn.serviceRoleKey });
+  stopActions.push(() => scheduler.stop());
 
   if (database.local) {
     await seedDemoData(maintenance);

@@ -9,7 +9,7 @@ import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 const DEFAULT_BUDGET_MS = 5_000;
 const MAX_BUDGET_MS = 25_000;
 
-const sql = connectDatabase({ max: 4 });
+const sql = connectDatabase({ max: 8 });
 const shopClients = createShopClients(sql, {
   // Unset means the local stack, whose TikTok Shop is the simulator.
   baseUrl: Deno.env.get("TIKTOK_API_BASE_URL") ?? "http://127.0.0.1:54330",

@@ -1,0 +1,121 @@
+// Freshness, end to end: a signed webhook accepted by the tiktok-webhook function → the
+// event projected by process-events (driven by the local scheduler, as in `npm run dev`)
+// → the delta received by a real @supabase/supabase-js client subscribed to the
+// creator's private Realtime topic. Latency per order: from the webhook's 200 to the
+// first delta that lists the order.
+import path from "node:path";
+import { createClient } from "@supabase/supabase-js";
+import postgres from "postgres";
+import WebSocket from "ws";
+import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
+import { prepareDatabase } from "../../supabase/local/database.ts";
+import { startEventScheduler } from "../../supabase/local/event-scheduler.ts";
+import { createLocalUser, startSupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
+import { emit, log, percentile, round } from "./measure.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const credentials = { appKey: "bench_app_key", appSecret: "bench_app_secret" };
+const SHOP_ID = "7200000000000000001";
+
+export async function measureFreshness(options: { port: number; ratePerSecond: number; seconds: number }): Promise<void> {
+  const database = await prepareDatabase({ port: options.port, name: "postgres-bench-process", database: "creatorflow_bench_freshness", recreate: true });
+  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+  const creatorId = crypto.randomUUID();
+  const email = `freshness-${Date.now()}@bench.test`;
+  await createLocalUser(sql, { email, password: "bench-password", appMetadata: { role: "creator", creator_id: creatorId } });
+  await sql`insert into tiktok_shops (shop_id, creator_id) values (${SHOP_ID}, ${creatorId})`;
+
+  const standIn = await startSupabaseStandIn({
+    databaseUrl: database.url,
+    port: options.port + 1,
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret } },
+    log: () => {},
+  });
+  const scheduler = startEventScheduler({ sql, functionsUrl: `${standIn.url}/functions/v1`, serviceRoleKey: standIn.serviceRoleKey, budgetMs: 2000, log });
+  const client = createClient(standIn.url, standIn.anonKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    realtime: { transport: WebSocket as never },
+  });
+
+  const acceptedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let deltas = 0;
+  try {
+    const { error } = await client.auth.signInWithPassword({ email, password: "bench-password" });
+    if (error) throw error;
+    await client.realtime.setAuth();
+    await new Promise<void>((resolve, reject) => {
+      client
+        .channel(`creator:${creatorId}`, { config: { private: true } })
+        .on("broadcast", { event: "delta" }, ({ payload }) => {
+          const receivedAt = performance.now();
+          deltas += 1;
+          for (const order of (payload as { orders?: { order_id: string }[] }).orders ?? []) {
+            const accepted = acceptedAt.get(order.order_id);
+            if (accepted !== undefined) {
+              latencies.push(receivedAt - accepted);
+              acceptedAt.delete(order.order_id);
+            }
+          }
+        })
+        .subscribe((status, subscribeError) => {
+          if (status === "SUBSCRIBED") resolve();
+          if (status === "CHANNEL_ERROR" || status === "TIMED_OUT") reject(subscribeError ?? new Error(status));
+        });
+    });
+
+    const total = options.ratePerSecond * options.seconds;
+    log(`freshness: ${total} webhooks at ${options.ratePerSecond}/s`);
+    const started = performance.now();
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: total }, async (_, index) => {
+        const due = started + (index * 1000) / options.ratePerSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const orderId = `72${String(Date.now()).slice(-8)}${String(index).padStart(6, "0")}`;
+        const body = JSON.stringify({
+          type: 1,
+          tts_notification_id: `fresh-${orderId}`,
+          shop_id: SHOP_ID,
+          timestamp: 1764000000 + index,
+          data: { order_id: orderId, order_status: "AWAITING_SHIPMENT", is_on_hold_order: false, update_time: 1764000000 + index },
+        });
+        const response = await fetch(`${standIn.url}/functions/v1/tiktok-webhook`, {
+          method: "POST",
+          headers: { authorization: await signWebhook({ ...credentials, rawBody: new TextEncoder().encode(body) }) },
+          body,
+        });
+        await response.arrayBuffer();
+        if (response.status === 200) {
+          acceptedAt.set(orderId, performance.now());
+          sent += 1;
+        }
+      }),
+    );
+    // Let the last deltas arrive.
+    const settleUntil = performance.now() + 5000;
+    while (acceptedAt.size > 0 && performance.now() < settleUntil) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const sorted = Float64Array.from(latencies).sort();
+    emit({
+      name: "freshness_webhook_to_client",
+      webhooks: sent,
+      rate_per_s: options.ratePerSecond,
+      deltas_received: deltas,
+      orders_seen_in_deltas: latencies.length,
+      // A delta lists at most 20 orders and says "refetch" beyond; those orders reach the client by refetch.
+      orders_only_by_refetch: acceptedAt.size,
+      p50_ms: round(percentile(sorted, 50)),
+      p99_ms: round(percentile(sorted, 99)),
+      max_ms: round(sorted[sorted.length - 1] ?? Number.NaN),
+      target_p50_ms: 100,
+      target_p99_ms: 250,
+    });
+  } finally {
+    await client.removeAllChannels();
+    await scheduler.stop();
+    await standIn.stop();
+    await sql.end({ timeout: 5 });
+  }
+}

@@ -25,7 +25,6 @@ create table public.webhook_inbox (
   event_ids uuid[] not null default '{}',
   received_at timestamptz not null default now()
 );
-create index webhook_inbox_creator_time_idx on public.webhook_inbox (creator_id, received_at);
 create index webhook_inbox_time_idx on public.webhook_inbox (received_at);
 create index webhook_inbox_attention_idx on public.webhook_inbox (received_at) where status in ('unprocessable', 'unlinked_shop');
 

@@ -110,13 +110,14 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     const creatorId = await creatorOfShop(shop.shop_id, shop.seller_open_id);
     const decision = override ?? (await decideDelivery(parsed, creatorId, shop.shop_id ?? shop.seller_open_id));
     // One round trip: inbox row, appends and outcome commit together or not at all.
-    const [row] = await options.sql<{ result: { duplicate: boolean; inbox_id?: string; event_ids?: string[] } }[]>`
+    const [row] = await options.sql<{ result: { duplicate: boolean; inbox_id?: string } }[]>`
       select public.store_webhook_delivery(
         ${parsed.dedupeKey}, ${envelope?.type ?? null}, ${shop.shop_id ?? null}, ${creatorId}::uuid, ${rawBody},
         ${decision.status}, ${decision.reason ?? null}, ${options.sql.json(decision.appends as never)}::jsonb) as result`;
     if (row.result.duplicate) return { status: 200, result: "duplicate" };
-    if (row.result.event_ids?.length) announceAppend();
-    return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds: row.result.event_ids ?? [] };
+    const eventIds = decision.appends.flatMap((append) => append.events.map((event) => event.id));
+    if (eventIds.length) announceAppend();
+    return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds };
   }
 
   /** Accepts one delivery. Only a committed delivery is answered 200; anything that fails to store gets 503 so TikTok retries. */

@@ -1,5 +1,7 @@
 import type { Metadata, Viewport } from "next";
+import Link from "next/link";
 import type { ReactNode } from "react";
+import { readSignedInUser } from "@/server/auth/session.ts";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -17,7 +19,8 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await readSignedInUser().catch(() => null);
   return (
     <html lang="en">
       <body>
@@ -26,6 +29,14 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         </a>
         <header className="site-header">
           <p className="site-name">CreatorFlow Sync</p>
+          {user ? (
+            <nav aria-label="Account" className="site-nav">
+              <Link href="/dashboard">Dashboard</Link>
+              {user.role === "admin" ? <Link href="/">Event store</Link> : null}
+              <span className="site-user">{user.email}</span>
+              <Link href="/sign-out">Sign out</Link>
+            </nav>
+          ) : null}
         </header>
         {children}
       </body>

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
+import { redirect } from "next/navigation";
 import { connection } from "next/server";
+import { readSignedInUser } from "@/server/auth/session.ts";
 import { databaseClient } from "@/server/database.ts";
 import { readEventStoreOverview, type EventStoreOverview } from "@/server/event-store-overview.ts";
 import { EventStoreLive } from "./_components/event-store-live.tsx";
@@ -19,6 +21,10 @@ async function readInitialOverview(): Promise<EventStoreOverview | null> {
 export default async function EventStorePage() {
   // Read at request time, never at build time: the store changes every second.
   await connection();
+  // Every creator's event metadata is on this page: admins only. Creators start on their dashboard.
+  const user = await readSignedInUser();
+  if (!user) redirect("/sign-in");
+  if (user.role !== "admin") redirect("/dashboard");
   const initialOverview = await readInitialOverview();
   return (
     <main id="main" className="page">

@@ -1,16 +1,33 @@
 // Playwright global setup: a throwaway embedded Postgres with every migration applied,
-// a production build of the app (`next build`, skipped with E2E_SKIP_BUILD=1 when one
-// is already there), and `next start` against that database. Returns the teardown.
+// the local Supabase stand-in (Auth, Realtime, the tiktok-webhook Edge Function in Deno)
+// with the demo users, the events worker (projections + realtime deltas), a production
+// build of the app (`next build`, skipped with E2E_SKIP_BUILD=1 when one is already
+// there: the stand-in keeps its port and keys between runs so the inlined
+// NEXT_PUBLIC_* values stay right), and `next start`. Returns the teardown.
+//
+// The specs run in worker processes and cannot reach the stand-in object, so a small
+// control server (E2E_CONTROL_URL) lets them stop and restart its Realtime.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
+import postgres from "postgres";
 import { prepareDatabase } from "../../supabase/local/database.ts";
+import { seedDemoData } from "../../supabase/local/demo-seed.ts";
+import { startSupabaseStandIn, type SupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const nextBin = path.join(repoRoot, "node_modules", ".bin", "next");
+const tsxBin = path.join(repoRoot, "node_modules", ".bin", "tsx");
 const serverLogFile = path.join(repoRoot, "test-results", "e2e-next-server.log");
+const workerLogFile = path.join(repoRoot, "test-results", "e2e-events-worker.log");
+const standInLogFile = path.join(repoRoot, "test-results", "e2e-supabase-stand-in.log");
+/** The webhook fixtures' app credentials, as the dev stack and the simulator use them. */
+const E2E_TIKTOK_APP_KEY = "test_app_key";
+const E2E_TIKTOK_APP_SECRET = "test_app_secret";
 const SERVER_START_TIMEOUT_MS = 60_000;
 
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
@@ -35,28 +52,97 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   process.env.E2E_DATABASE_URL = database.url;
 
   let server: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
+  let standIn: SupabaseStandIn | undefined;
+  let control: http.Server | undefined;
+  const stopAll = async () => {
+    if (server) await stopProcessGroup(server);
+    if (worker) await stopProcessGroup(worker);
+    if (control) await new Promise((resolve) => control!.close(resolve));
+    if (standIn) await standIn.stop();
+    await database.stop();
+  };
   try {
-    if (process.env.E2E_SKIP_BUILD !== "1") await runToCompletion(nextBin, ["build"]);
-    server = startNextServer(baseURL, database.url);
+    const supabasePort = Number(process.env.E2E_SUPABASE_PORT ?? 54361);
+    await assertPortFree(supabasePort);
+    mkdirSync(path.dirname(standInLogFile), { recursive: true });
+    const standInLog = createWriteStream(standInLogFile);
+    standIn = await startSupabaseStandIn({
+      databaseUrl: database.url,
+      port: supabasePort,
+      // Kept between runs (not in the repo): a reused build has these keys inlined.
+      keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
+      functions: {
+        dir: path.join(repoRoot, "supabase/functions"),
+        env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET },
+      },
+      log: (line) => standInLog.write(`${line}\n`),
+    });
+    const seedSql = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      await seedDemoData(seedSql);
+    } finally {
+      await seedSql.end({ timeout: 5 });
+    }
+    process.env.E2E_SUPABASE_URL = standIn.url;
+    process.env.E2E_SUPABASE_ANON_KEY = standIn.anonKey;
+    process.env.E2E_WEBHOOK_URL = `${standIn.url}/functions/v1/tiktok-webhook`;
+    process.env.E2E_TIKTOK_APP_KEY = E2E_TIKTOK_APP_KEY;
+    process.env.E2E_TIKTOK_APP_SECRET = E2E_TIKTOK_APP_SECRET;
+    control = await startControlServer(standIn);
+    process.env.E2E_CONTROL_URL = `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`;
+
+    worker = startEventsWorker(database.url);
+    const appEnv = {
+      NEXT_PUBLIC_SUPABASE_URL: standIn.url,
+      NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
+    };
+    if (process.env.E2E_SKIP_BUILD !== "1") await runToCompletion(nextBin, ["build"], appEnv);
+    server = startNextServer(baseURL, database.url, appEnv);
     await waitUntilServing(new URL("/api/health", baseURL), server);
   } catch (error) {
-    if (server) await stopProcessGroup(server);
-    await database.stop();
+    await stopAll();
     throw error;
   }
 
-  return async () => {
-    if (server) await stopProcessGroup(server);
-    await database.stop();
-  };
+  return stopAll;
 }
 
-function startNextServer(baseURL: URL, databaseUrl: string): ChildProcess {
+/** POST /realtime/stop and /realtime/start: what a Realtime outage looks like to the browser. */
+async function startControlServer(standIn: SupabaseStandIn): Promise<http.Server> {
+  const control = http.createServer((request, response) => {
+    if (request.method === "POST" && request.url === "/realtime/stop") standIn.realtime.stop();
+    else if (request.method === "POST" && request.url === "/realtime/start") standIn.realtime.start();
+    else {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  return control;
+}
+
+function startEventsWorker(databaseUrl: string): ChildProcess {
+  const log = createWriteStream(workerLogFile);
+  const worker = spawn(tsxBin, ["scripts/events-worker.ts", "--tick-ms", "50"], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  worker.stdout?.pipe(log);
+  worker.stderr?.pipe(log);
+  return worker;
+}
+
+function startNextServer(baseURL: URL, databaseUrl: string, appEnv: Record<string, string>): ChildProcess {
   mkdirSync(path.dirname(serverLogFile), { recursive: true });
   const log = createWriteStream(serverLogFile);
   const server = spawn(nextBin, ["start", "--port", baseURL.port, "--hostname", baseURL.hostname], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, ...appEnv, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: "1" },
     // Its own process group, so teardown stops next and every worker it forked.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -66,10 +152,10 @@ function startNextServer(baseURL: URL, databaseUrl: string): ChildProcess {
   return server;
 }
 
-async function runToCompletion(command: string, args: string[]): Promise<void> {
+async function runToCompletion(command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   const child = spawn(command, args, {
     cwd: repoRoot,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: "inherit",
   });
   const code = await new Promise<number | null>((resolve, reject) => {

@@ -1,0 +1,15 @@
+import type { Metadata } from "next";
+import { SignInForm } from "@/components/auth/sign-in-form.tsx";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
+  const { next } = await searchParams;
+  return (
+    <main id="main" className="page page-narrow">
+      <h1>Sign in</h1>
+      <p className="page-intro">Your orders, revenue and stock, live.</p>
+      <SignInForm next={next ?? null} />
+    </main>
+  );
+}

@@ -1,0 +1,69 @@
+"use client";
+
+import { useMemo } from "react";
+import { adjustmentPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment } from "@/lib/dashboard/dashboard-api.ts";
+import { pipelineCounts } from "@/lib/dashboard/dashboard-state.ts";
+import type { DashboardSnapshot } from "@/lib/dashboard/dashboard-types.ts";
+import { connectCreatorChannel, type RealtimeConnector } from "@/lib/dashboard/realtime-connection.ts";
+import { useDashboardLive } from "@/lib/dashboard/use-dashboard-live.ts";
+import { AlertsPanel } from "./alerts-panel.tsx";
+import { ConnectionBadge } from "./connection-badge.tsx";
+import { HealthIndicator } from "./health-indicator.tsx";
+import { InventoryTable } from "./inventory-table.tsx";
+import { KpiCards } from "./kpi-cards.tsx";
+import { OrderFeed } from "./order-feed.tsx";
+import { OrderPipeline } from "./order-pipeline.tsx";
+import { RevenueChart } from "./revenue-chart.tsx";
+
+export interface DashboardLiveProps {
+  initial: DashboardSnapshot;
+  locale: string;
+  /** Set when an admin views a creator's dashboard: the API calls name that creator. */
+  creatorQuery?: string | null;
+  /** Injected by tests; the page uses the real channel and route handlers. */
+  connect?: RealtimeConnector;
+  fetchSnapshot?: FetchSnapshot;
+  postAdjustment?: PostAdjustment;
+  refreshDelayMs?: number;
+}
+
+export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, refreshDelayMs }: DashboardLiveProps) {
+  const defaultFetch = useMemo(() => snapshotFetcher(creatorQuery), [creatorQuery]);
+  const defaultPost = useMemo(() => adjustmentPoster(creatorQuery), [creatorQuery]);
+  const live = useDashboardLive({
+    initial,
+    connect: connect ?? connectCreatorChannel,
+    fetchSnapshot: fetchSnapshot ?? defaultFetch,
+    postAdjustment: postAdjustment ?? defaultPost,
+    refreshDelayMs,
+  });
+  const { data, newOrderIds, lastUpdateAt, pending, notice } = live.state;
+  const pipeline = pipelineCounts(data);
+  const isNewCreator = data.orders.length === 0 && data.today.ordersReceived === 0 && data.series.daily.length === 0;
+
+  return (
+    <div className="dashboard">
+      <div className="dashboard-status">
+        <ConnectionBadge state={live.connection} lastUpdateAt={lastUpdateAt} stale={live.stale} locale={locale} />
+        <HealthIndicator health={data.health} locale={locale} />
+      </div>
+      {isNewCreator ? (
+        <div className="empty-state panel" role="region" aria-label="Getting started">
+          <p>
+            <strong>Welcome! Nothing has sold yet.</strong> As soon as TikTok Shop sends your first order, revenue, orders and
+            stock update here live.
+          </p>
+          <p>Link your TikTok shop and point its webhooks at CreatorFlow; locally, <code>npm run simulate</code> sends sample orders.</p>
+        </div>
+      ) : null}
+      <KpiCards today={data.today} yesterday={data.yesterday} awaitingShipment={pipeline.pending} currency={data.currency} locale={locale} />
+      <div className="dashboard-grid">
+        <RevenueChart hourly={data.series.hourly} daily={data.series.daily} today={data.today.day} currency={data.currency} locale={locale} />
+        <OrderPipeline counts={pipeline} locale={locale} />
+        <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} />
+        <OrderFeed orders={data.orders} newOrderIds={newOrderIds} locale={locale} />
+        <InventoryTable rows={data.inventory} pending={pending} notice={notice} locale={locale} onAdjust={(skuId, total) => void live.adjustStock(skuId, total)} onDismissNotice={live.dismissNotice} />
+      </div>
+    </div>
+  );
+}

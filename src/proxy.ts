@@ -1,0 +1,12 @@
+// Next.js 16's proxy (formerly middleware): keeps the Supabase session fresh on every request.
+import type { NextRequest } from "next/server";
+import { updateSession } from "@/lib/supabase/proxy.ts";
+
+export async function proxy(request: NextRequest) {
+  return updateSession(request);
+}
+
+export const config = {
+  // Everything but static assets and the health check (load balancers carry no session).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/health|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
+};

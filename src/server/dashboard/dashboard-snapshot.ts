@@ -1,0 +1,230 @@
+// Reads everything /dashboard shows for one creator from the read models, in one
+// repeatable-read snapshot, together with the realtime sequence it is at least as new as:
+// a delta numbered sequence + 1 or later carries what happened after this read.
+// Read models are pre-aggregated, so the cost does not grow with the number of events.
+import type { Sql } from "postgres";
+import {
+  emptyDayMetrics,
+  ORDER_FEED_LIMIT,
+  PIPELINE_DAYS,
+  SERIES_DAYS,
+  type AlertCounts,
+  type AlertRow,
+  type DashboardSnapshot,
+  type DayMetrics,
+  type InventoryRow,
+  type OrderRow,
+  type PipelineCounts,
+  type SeriesPoint,
+  type Severity,
+  type SystemHealth,
+} from "@/lib/dashboard/dashboard-types.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const INVENTORY_LIMIT = 500;
+const ALERTS_LIMIT = 50;
+/** The projections whose read models this page shows; their lag is the page's staleness. */
+const DASHBOARD_PROJECTIONS = [
+  "projection-dashboard-metrics",
+  "projection-order-summaries",
+  "projection-inventory-levels",
+  "projection-alerts",
+];
+/** More events than this waiting to be projected counts as delayed. */
+const LAG_TOLERANCE_EVENTS = 500;
+
+interface MetricsRow {
+  bucket_start: Date;
+  currency: string | null;
+  mixed_currency: boolean;
+  orders_received: number;
+  orders_valued: number;
+  orders_pending: number;
+  orders_shipped: number;
+  orders_delivered: number;
+  orders_cancelled: number;
+  orders_refunded: number;
+  gross_minor: string;
+  cancelled_minor: string;
+  refunded_minor: string;
+  net_minor: string;
+}
+
+export const utcDayStart = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+const isoDay = (at: Date) => at.toISOString().slice(0, 10);
+
+function dayMetrics(day: Date, row: MetricsRow | undefined, medianShipSeconds: number | null): DayMetrics {
+  if (!row) return { ...emptyDayMetrics(isoDay(day)), medianShipSeconds };
+  const gross = Number(row.gross_minor);
+  return {
+    day: isoDay(day),
+    currency: row.currency,
+    mixedCurrency: row.mixed_currency,
+    grossMinor: gross,
+    netMinor: Number(row.net_minor),
+    cancelledMinor: Number(row.cancelled_minor),
+    refundedMinor: Number(row.refunded_minor),
+    ordersReceived: row.orders_received,
+    ordersValued: row.orders_valued,
+    averageOrderMinor: row.orders_valued > 0 ? Math.round(gross / row.orders_valued) : null,
+    ordersPending: row.orders_pending,
+    ordersShipped: row.orders_shipped,
+    ordersDelivered: row.orders_delivered,
+    ordersCancelled: row.orders_cancelled,
+    ordersRefunded: row.orders_refunded,
+    medianShipSeconds,
+  };
+}
+
+const point = (row: MetricsRow): SeriesPoint => ({
+  bucketStart: row.bucket_start.toISOString(),
+  grossMinor: Number(row.gross_minor),
+  netMinor: Number(row.net_minor),
+  orders: row.orders_received,
+});
+
+export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Date = new Date()): Promise<DashboardSnapshot> {
+  const today = utcDayStart(now);
+  const yesterday = new Date(today.getTime() - DAY_MS);
+  const seriesFrom = new Date(today.getTime() - (SERIES_DAYS - 1) * DAY_MS);
+  const hourlyFrom = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS);
+
+  return sql.begin("isolation level repeatable read read only", async (tx) => {
+    // The sequence first: everything read after it in this snapshot is at least that new.
+    const [outbox] = await tx<{ sequence: string }[]>`
+      select sequence from public.realtime_outbox where creator_id = ${creatorId}`;
+    const [daily, hourly, medians, orders, inventory, alerts, alertCounts, health, deadLetters, shops] = await Promise.all([
+      tx<MetricsRow[]>`
+        select bucket_start, currency, mixed_currency, orders_received, orders_valued, orders_pending, orders_shipped,
+               orders_delivered, orders_cancelled, orders_refunded, gross_minor, cancelled_minor, refunded_minor, net_minor
+          from public.dashboard_metrics_daily
+         where creator_id = ${creatorId} and bucket_start >= ${seriesFrom}
+         order by bucket_start`,
+      tx<MetricsRow[]>`
+        select bucket_start, currency, mixed_currency, orders_received, orders_valued, orders_pending, orders_shipped,
+               orders_delivered, orders_cancelled, orders_refunded, gross_minor, cancelled_minor, refunded_minor, net_minor
+          from public.dashboard_metrics_hourly
+         where creator_id = ${creatorId} and bucket_start >= ${hourlyFrom}
+         order by bucket_start`,
+      tx<{ day: Date; median_seconds: number | null }[]>`
+        select date_bin('1 day', received_at, timestamptz '2000-01-01 00:00:00+00') as day,
+               percentile_cont(0.5) within group (order by extract(epoch from shipped_at - received_at))::float8 as median_seconds
+          from public.dashboard_order_facts
+         where creator_id = ${creatorId} and received_at >= ${yesterday} and shipped_at is not null
+         group by 1`,
+      tx<{ order_id: string; status: string; tiktok_status: string | null; on_hold: boolean; total_minor: string | null; currency: string | null; received_at: Date | null; shipped_at: Date | null }[]>`
+        select order_id, status, tiktok_status, on_hold, total_minor, currency, received_at, shipped_at
+          from public.order_summaries
+         where creator_id = ${creatorId} and received_at is not null
+         order by received_at desc
+         limit ${ORDER_FEED_LIMIT}`,
+      tx<{ sku_id: string; product_id: string | null; available: number; reserved: number; total: number; reorder_point: number; velocity_per_hour: number; hours_to_stockout: number | null; low_stock_severity: Severity | null; has_open_conflict: boolean; last_version: string }[]>`
+        select sku_id, product_id, available, reserved, total, reorder_point, velocity_per_hour, hours_to_stockout,
+               low_stock_severity, has_open_conflict, last_version
+          from public.inventory_levels
+         where creator_id = ${creatorId}
+         order by sku_id
+         limit ${INVENTORY_LIMIT}`,
+      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; subject: string; message: string; opened_at: Date }[]>`
+        select id, kind, severity, subject, message, opened_at
+          from public.alerts
+         where creator_id = ${creatorId} and resolved_at is null
+         order by opened_at desc
+         limit ${ALERTS_LIMIT}`,
+      tx<{ open: number; warning: number; critical: number; emergency: number }[]>`
+        select count(*)::int as open,
+               count(*) filter (where severity = 'warning')::int as warning,
+               count(*) filter (where severity = 'critical')::int as critical,
+               count(*) filter (where severity = 'emergency')::int as emergency
+          from public.alerts
+         where creator_id = ${creatorId} and resolved_at is null`,
+      tx<{ head: string | null; slowest: string | null; last_run_at: Date | null }[]>`
+        select (select position from public.event_store order by position desc limit 1) as head,
+               min(position) as slowest, max(last_run_at) as last_run_at
+          from public.consumer_checkpoints
+         where consumer in ${tx(DASHBOARD_PROJECTIONS)}`,
+      tx<{ count: number }[]>`
+        select count(*)::int as count from public.dead_letters where creator_id = ${creatorId} and status = 'pending'`,
+      // The shop's currency formats money before the first priced order has arrived.
+      tx<{ currency: string | null }[]>`
+        select currency from public.tiktok_shops where creator_id = ${creatorId} and currency is not null order by shop_id limit 1`,
+    ]);
+
+    const medianFor = (day: Date) => {
+      const found = medians.find((row) => row.day.getTime() === day.getTime());
+      return found?.median_seconds == null ? null : Math.round(found.median_seconds);
+    };
+    const dailyFor = (day: Date) => daily.find((row) => row.bucket_start.getTime() === day.getTime());
+    const todayMetrics = dayMetrics(today, dailyFor(today), medianFor(today));
+    const yesterdayMetrics = dayMetrics(yesterday, dailyFor(yesterday), medianFor(yesterday));
+
+    const pipelineFrom = today.getTime() - (PIPELINE_DAYS - 1) * DAY_MS;
+    const pipelineBeforeToday: PipelineCounts = { received: 0, pending: 0, shipped: 0, delivered: 0, cancelled: 0, refunded: 0 };
+    for (const row of daily) {
+      const at = row.bucket_start.getTime();
+      if (at < pipelineFrom || at >= today.getTime()) continue;
+      pipelineBeforeToday.received += row.orders_received;
+      pipelineBeforeToday.pending += row.orders_pending;
+      pipelineBeforeToday.shipped += row.orders_shipped;
+      pipelineBeforeToday.delivered += row.orders_delivered;
+      pipelineBeforeToday.cancelled += row.orders_cancelled;
+      pipelineBeforeToday.refunded += row.orders_refunded;
+    }
+
+    const checkpoints = health[0];
+    const head = Number(checkpoints?.head ?? 0);
+    const lag = checkpoints?.slowest == null ? head : Math.max(0, head - Number(checkpoints.slowest));
+    const deadLetterCount = deadLetters[0]?.count ?? 0;
+    const systemHealth: SystemHealth = {
+      status: deadLetterCount > 0 ? "degraded" : lag > LAG_TOLERANCE_EVENTS ? "delayed" : "ok",
+      projectionLagEvents: lag,
+      deadLetters: deadLetterCount,
+      lastProjectedAt: checkpoints?.last_run_at?.toISOString() ?? null,
+    };
+
+    const counts: AlertCounts = alertCounts[0] ?? { open: 0, warning: 0, critical: 0, emergency: 0 };
+    const currency = todayMetrics.currency ?? [...daily].reverse().find((row) => row.currency)?.currency ?? orders.find((row) => row.currency)?.currency ?? shops[0]?.currency ?? null;
+
+    return {
+      creatorId,
+      sequence: Number(outbox?.sequence ?? 0),
+      readAt: now.toISOString(),
+      currency,
+      today: todayMetrics,
+      yesterday: yesterdayMetrics,
+      pipelineBeforeToday,
+      series: { hourly: hourly.map(point), daily: daily.map(point) },
+      orders: orders.map(
+        (row): OrderRow => ({
+          orderId: row.order_id,
+          status: row.status,
+          tiktokStatus: row.tiktok_status,
+          onHold: row.on_hold,
+          totalMinor: row.total_minor === null ? null : Number(row.total_minor),
+          currency: row.currency,
+          receivedAt: row.received_at?.toISOString() ?? null,
+          shippedAt: row.shipped_at?.toISOString() ?? null,
+        }),
+      ),
+      inventory: inventory.map(
+        (row): InventoryRow => ({
+          skuId: row.sku_id,
+          productId: row.product_id,
+          available: row.available,
+          reserved: row.reserved,
+          total: row.total,
+          reorderPoint: row.reorder_point,
+          velocityPerHour: row.velocity_per_hour,
+          hoursToStockout: row.hours_to_stockout,
+          severity: row.low_stock_severity,
+          hasOpenConflict: row.has_open_conflict,
+          version: Number(row.last_version),
+        }),
+      ),
+      alerts: alerts.map((row) => ({ id: row.id, kind: row.kind, severity: row.severity, subject: row.subject, message: row.message, openedAt: row.opened_at.toISOString() })),
+      alertCounts: counts,
+      health: systemHealth,
+    };
+  });
+}

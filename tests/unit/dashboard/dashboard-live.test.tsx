@@ -1,0 +1,203 @@
+// @vitest-environment jsdom
+// The live page's contract with Realtime and its own route handlers, with the channel and
+// the HTTP calls replaced by fakes the specification drives message by message.
+import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { DashboardLive } from "../../../src/components/dashboard/dashboard-live.tsx";
+import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "../../../src/lib/dashboard/dashboard-api.ts";
+import type { DashboardSnapshot } from "../../../src/lib/dashboard/dashboard-types.ts";
+import type { ChannelHandlers, ChannelStatus, RealtimeConnector } from "../../../src/lib/dashboard/realtime-connection.ts";
+import { orderDelta, snapshot, sku } from "./dashboard-fixtures.ts";
+
+beforeAll(() => {
+  // Recharts sizes its chart with ResizeObserver, which jsdom does not have.
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+afterEach(cleanup);
+
+function fakeChannel() {
+  let handlers: ChannelHandlers | null = null;
+  const connect: RealtimeConnector = (_creatorId, given) => {
+    handlers = given;
+    return () => {
+      handlers = null;
+    };
+  };
+  return {
+    connect,
+    status: (status: ChannelStatus) => act(() => handlers!.onStatus(status)),
+    send: (event: string, payload: unknown) => act(() => handlers!.onMessage(event, payload)),
+  };
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/** Lets the promise callbacks queued by the component run. */
+const settle = () => act(async () => {});
+
+function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?: FetchSnapshot; postAdjustment?: PostAdjustment } = {}) {
+  const channel = fakeChannel();
+  const initial = options.initial ?? snapshot();
+  const fetchSnapshot = vi.fn(options.fetchSnapshot ?? (async () => initial));
+  const postAdjustment = vi.fn<PostAdjustment>(options.postAdjustment ?? (async () => ({ ok: true, total: 0, reserved: 0, available: 0, version: 0 })));
+  render(
+    <DashboardLive
+      initial={initial}
+      locale="en-US"
+      connect={channel.connect}
+      fetchSnapshot={fetchSnapshot}
+      postAdjustment={postAdjustment}
+      // Long enough that only gaps, rejoins and unknown messages refetch during a test.
+      refreshDelayMs={3_600_000}
+    />,
+  );
+  return { channel, fetchSnapshot, postAdjustment };
+}
+
+const feed = () => within(screen.getByTestId("order-feed"));
+const ordersKpi = () => screen.getByTestId("kpi-orders-value");
+
+describe("live dashboard", () => {
+  it("shows the connection going live, reconnecting, and live again, refetching after each join", async () => {
+    const { channel, fetchSnapshot } = renderDashboard();
+    expect(screen.getByTestId("connection-status").textContent).toContain("Connecting…");
+
+    await channel.status("subscribed");
+    await settle();
+    expect(screen.getByTestId("connection-status").textContent).toContain("Live");
+    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+
+    await channel.status("error");
+    expect(screen.getByTestId("connection-status").textContent).toContain("Reconnecting…");
+
+    await channel.status("subscribed");
+    await settle();
+    expect(screen.getByTestId("connection-status").textContent).toContain("Live");
+    expect(fetchSnapshot).toHaveBeenCalledTimes(2);
+
+    await channel.status("closed");
+    expect(screen.getByTestId("connection-status").textContent).toContain("Offline");
+  });
+
+  it("applies a delta in sequence at once and marks the new order, without refetching", async () => {
+    const { channel, fetchSnapshot } = renderDashboard();
+    await channel.status("subscribed");
+    await settle();
+    fetchSnapshot.mockClear();
+
+    await channel.send("delta", orderDelta(6, "100000000000000002", 3));
+
+    const row = feed().getByText("100000000000000002").closest("li")!;
+    expect(row.dataset.new).toBe("true");
+    expect(within(row).getByText("New")).toBeTruthy();
+    expect(ordersKpi().textContent).toBe("3");
+    expect(fetchSnapshot).not.toHaveBeenCalled();
+  });
+
+  it("refetches on a gap in the sequence and shows what the refetch brought", async () => {
+    const missed = snapshot({
+      sequence: 8,
+      today: { ...snapshot().today, ordersReceived: 7 },
+      orders: [{ orderId: "100000000000000009", status: "shipped", tiktokStatus: "IN_TRANSIT", onHold: false, totalMinor: 990, currency: "USD", receivedAt: new Date().toISOString(), shippedAt: new Date().toISOString() }],
+    });
+    let answer = snapshot();
+    const { channel, fetchSnapshot } = renderDashboard({ fetchSnapshot: async () => answer });
+    await channel.status("subscribed");
+    await settle();
+    fetchSnapshot.mockClear();
+
+    await channel.send("delta", orderDelta(6, "100000000000000002", 3));
+    expect(fetchSnapshot).not.toHaveBeenCalled();
+
+    answer = missed;
+    // Sequence 7 never arrived.
+    await channel.send("delta", orderDelta(8, "100000000000000003", 7));
+    await settle();
+
+    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(feed().getByText("100000000000000009")).toBeTruthy();
+    expect(ordersKpi().textContent).toBe("7");
+
+    // Back in step: the next delta in sequence applies without another refetch.
+    await channel.send("delta", orderDelta(9, "100000000000000010", 8));
+    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+    expect(ordersKpi().textContent).toBe("8");
+  });
+
+  it("ignores a delta it has already seen", async () => {
+    const { channel, fetchSnapshot } = renderDashboard();
+    await channel.status("subscribed");
+    await settle();
+    fetchSnapshot.mockClear();
+    await channel.send("delta", orderDelta(5, "100000000000000004", 99));
+    expect(ordersKpi().textContent).toBe("2");
+    expect(fetchSnapshot).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["an unknown event", "snapshot_ready", { seq: 6 }],
+    ["a delta it cannot parse", "delta", { seq: "six", changed: "everything" }],
+    ["a delta naming a read model it does not know", "delta", { seq: 6, changed: ["forecasts"] }],
+    ["a delta asking for a refetch", "delta", { seq: 6, changed: ["orders"], refetch: true, orders: [] }],
+  ])("refetches on %s instead of guessing", async (_case, event, payload) => {
+    const { channel, fetchSnapshot } = renderDashboard();
+    await channel.status("subscribed");
+    await settle();
+    fetchSnapshot.mockClear();
+    await channel.send(event, payload);
+    await settle();
+    expect(fetchSnapshot).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows a stock adjustment at once and confirms it when the server accepts it", async () => {
+    const answer = deferred<AdjustmentResponse>();
+    const { postAdjustment } = renderDashboard({ postAdjustment: () => answer.promise });
+
+    fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "60" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
+
+    // 60 in stock, 2 reserved: 58 available, shown before the server has answered.
+    expect(screen.getByTestId("available-1001").textContent).toBe("58 (saving…)");
+    expect(postAdjustment).toHaveBeenCalledWith("1001", expect.objectContaining({ newTotal: 60, expectedVersion: 3 }));
+
+    await act(async () => answer.resolve({ ok: true, total: 60, reserved: 2, available: 58, version: 4 }));
+    expect(screen.getByTestId("available-1001").textContent).toBe("58");
+    expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock.");
+  });
+
+  it("rolls an adjustment back with a clear message when the stock moved meanwhile", async () => {
+    const answer = deferred<AdjustmentResponse>();
+    renderDashboard({
+      initial: snapshot({ inventory: [sku({ skuId: "1001", available: 40, reserved: 2, total: 42, version: 3 })] }),
+      postAdjustment: () => answer.promise,
+    });
+
+    fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "10" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
+    expect(screen.getByTestId("available-1001").textContent).toBe("8 (saving…)");
+
+    await act(async () =>
+      answer.resolve({
+        ok: false,
+        status: 412,
+        code: "version_conflict",
+        message: "Stock of 1001 changed while you were editing (now 45 in stock, 5 reserved). Your change to 10 was not saved.",
+        current: { total: 45, reserved: 5, available: 40, version: 5 },
+      }),
+    );
+
+    expect(screen.getByTestId("available-1001").textContent).toBe("40");
+    expect(screen.getByRole("alert").textContent).toContain("Your change to 10 was not saved.");
+  });
+});

@@ -15,6 +15,12 @@ export interface CommandHandlingOptions<State> {
   decide: (state: State) => NewEvent[];
   /** Same command id, same outcome: a retried request appends nothing new. */
   commandId: string;
+  /**
+   * The version the caller decided from (a person looking at a number): the append must
+   * land exactly there, and a moved stream is a conflict for the caller, never retried
+   * away. A repeated command id still returns its first outcome.
+   */
+  expectedVersion?: number;
   /** Shape version of the state, for snapshots; snapshots are written every SNAPSHOT_EVERY events. */
   snapshotSchemaVersion?: number;
   maxAttempts?: number;
@@ -43,7 +49,7 @@ export async function handleCommand<State>(options: CommandHandlingOptions<State
         creatorId: options.creatorId,
         aggregateId: options.aggregateId,
         aggregateType: options.aggregateType,
-        expectedVersion: loaded.version === 0 ? "no_stream" : loaded.version,
+        expectedVersion: (options.expectedVersion ?? loaded.version) === 0 ? "no_stream" : (options.expectedVersion ?? loaded.version),
         events,
         idempotencyKey: `command:${options.commandId}`,
       });
@@ -72,7 +78,7 @@ export async function handleCommand<State>(options: CommandHandlingOptions<State
       }
       return { state, version, appended: result.events, duplicate: false };
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts || options.expectedVersion !== undefined) throw error;
       // Spreads contenders out so the same ones do not collide again at once.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
     }

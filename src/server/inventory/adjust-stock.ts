@@ -4,7 +4,7 @@
 // overwrite it, so a moved stream is a conflict the creator resolves, not a retry.
 import type { Sql } from "postgres";
 import { handleCommand } from "@/core/command-handling.ts";
-import { ConcurrencyError, createEventStore, type EventStore } from "@/core/event-store/index.ts";
+import { ConcurrencyError, createEventStore } from "@/core/event-store/index.ts";
 import { inventoryAggregateId } from "@/core/inventory/events.ts";
 import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryState } from "@/core/inventory/inventory.ts";
 import { ApiError } from "@/server/auth/api-error.ts";
@@ -42,19 +42,6 @@ export async function adjustStock(sql: Sql, input: AdjustStockInput, now: Date =
   if (!level) throw new ApiError("not_found", `No SKU ${input.skuId} in your inventory`);
 
   const store = createEventStore({ sql });
-  // handleCommand appends at the version it loaded; remembering that version lets decide()
-  // refuse when it is not the one the creator saw. One attempt: a writer slipping in between
-  // load and append is the same conflict, so it must not be retried away.
-  let loadedVersion = -1;
-  const versionTrackingStore: EventStore = {
-    ...store,
-    aggregateStream: async (options) => {
-      const loaded = await store.aggregateStream(options);
-      loadedVersion = loaded.version;
-      return loaded;
-    },
-  };
-
   const conflict = (state: InventoryState, version: number) =>
     new ApiError(
       "version_conflict",
@@ -64,23 +51,22 @@ export async function adjustStock(sql: Sql, input: AdjustStockInput, now: Date =
 
   try {
     const result = await handleCommand({
-      store: versionTrackingStore,
+      store,
       creatorId: input.creatorId,
       aggregateId: inventoryAggregateId(input.skuId),
       aggregateType: "inventory",
       initialState: initialInventoryState,
       evolve: evolveInventory,
-      decide: (state) => {
-        if (loadedVersion !== input.expectedVersion) throw conflict(state, loadedVersion);
-        return decideInventory(
+      decide: (state) =>
+        decideInventory(
           { type: "AdjustStock", skuId: input.skuId, newTotal: input.newTotal, source: "manual", reason: input.reason ?? "manual adjustment on the dashboard" },
           state,
           now,
-        );
-      },
+        ),
       commandId: input.commandId,
+      // Appended only at the version the creator saw; a repeated command id returns its first result.
+      expectedVersion: input.expectedVersion,
       snapshotSchemaVersion: 1,
-      maxAttempts: 1,
     });
     return {
       skuId: input.skuId,

@@ -57,6 +57,33 @@ describe("command handling", () => {
     expect(again.state.total).toBe(30);
   });
 
+  it("appends only at the expected version a person decided from, and never retries that away", async () => {
+    const creatorId = newCreatorId();
+    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 20, source: "manual" });
+    const adjust = (newTotal: number, expectedVersion: number, commandId: string) =>
+      handleCommand({
+        store,
+        creatorId,
+        aggregateId: `inventory-${skuId}`,
+        aggregateType: "inventory",
+        initialState: initialInventoryState,
+        evolve: evolveInventory,
+        decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source: "manual" }, state, new Date()),
+        commandId,
+        expectedVersion,
+      });
+    const first = await adjust(25, 1, "edit-1");
+    expect(first.version).toBe(2);
+    // The same request again (a double click, a retried fetch) answers as the first did, appending nothing.
+    expect(await adjust(25, 1, "edit-1")).toMatchObject({ version: 2 });
+    expect(await store.readStream(`inventory-${skuId}`)).toHaveLength(2);
+    // Another edit made from the old number is a conflict, not silently applied.
+    await expect(adjust(30, 1, "edit-2")).rejects.toMatchObject({ expected: 1, actual: 2 });
+    const { state } = await store.aggregateStream({ aggregateId: `inventory-${skuId}`, initialState: initialInventoryState, evolve: evolveInventory });
+    expect(state.total).toBe(25);
+  });
+
   it("snapshots every hundred events and loads from the snapshot", async () => {
     const creatorId = newCreatorId();
     const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;

@@ -21,7 +21,7 @@ describe("process-events Edge Function", () => {
     await createEventStore({ sql }).appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
 
     let summary: { status: string }[] = [];
-    let started: unknown[] = [];
+    let started: readonly unknown[] = [];
     // Other test files append at the same time, and the saga works through their orders
     // too: call until this creator's order is projected and its saga has started.
     for (let call = 0; call < 60 && (summary.length === 0 || started.length === 0); call += 1) {

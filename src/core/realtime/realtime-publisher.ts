@@ -18,7 +18,7 @@
 //     "orders": [{ "order_id", "status", "tiktok_status", "on_hold", "total_minor", "currency",
 //                  "received_at", "shipped_at" }],                    // up to 20 changed orders
 //     "inventory": [{ "sku_id", "available", "reserved", "total", "reorder_point", "velocity_per_hour",
-//                     "hours_to_stockout", "low_stock_severity", "has_open_conflict" }],   // up to 20 SKUs
+//                     "hours_to_stockout", "low_stock_severity", "has_open_conflict", "last_version" }],   // up to 20 SKUs
 //     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now
 //   }
 // Keys are present only for the models in "changed". A payload stays around a few KB.
@@ -108,7 +108,7 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                             'sku_id', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
                             'reorder_point', il.reorder_point, 'velocity_per_hour', il.velocity_per_hour,
                             'hours_to_stockout', il.hours_to_stockout, 'low_stock_severity', il.low_stock_severity,
-                            'has_open_conflict', il.has_open_conflict) order by il.sku_id), '[]'::jsonb)
+                            'has_open_conflict', il.has_open_conflict, 'last_version', il.last_version) order by il.sku_id), '[]'::jsonb)
                      from ${table("inventory_levels")} il
                     where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}]))
                  end,

@@ -163,6 +163,7 @@ export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): Dashb
         hoursToStockout: sku.hours_to_stockout ?? null,
         severity: sku.low_stock_severity ?? null,
         hasOpenConflict: sku.has_open_conflict ?? row.hasOpenConflict,
+        version: sku.last_version ?? row.version,
       };
     });
     const added = delta.inventory
@@ -179,7 +180,7 @@ export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): Dashb
           hoursToStockout: sku.hours_to_stockout ?? null,
           severity: sku.low_stock_severity ?? null,
           hasOpenConflict: sku.has_open_conflict ?? false,
-          version: 0,
+          version: sku.last_version ?? 0,
         }),
       );
     next = { ...next, inventory: [...updated, ...added] };

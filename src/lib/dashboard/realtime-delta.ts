@@ -68,6 +68,8 @@ export const realtimeDeltaSchema = z
             hours_to_stockout: z.number().nullable().optional(),
             low_stock_severity: severity.nullable().optional(),
             has_open_conflict: z.boolean().optional(),
+            // The SKU stream's version, so a stock adjustment made right after a live change is not a false conflict.
+            last_version: z.number().int().nonnegative().optional(),
           })
           .loose(),
       )

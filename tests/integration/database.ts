@@ -13,3 +13,24 @@ export function connectTestDatabase(options: { max?: number } = {}): Sql {
 export function newCreatorId(): string {
   return crypto.randomUUID();
 }
+
+class RollBack extends Error {}
+
+/**
+ * Runs queries as Supabase runs a signed-in user's: role authenticated, the JWT's claims in
+ * request.jwt.claims (so RLS policies see auth.jwt() as they would), then rolls back.
+ */
+export async function asSignedInUser<T>(sql: Sql, appMetadata: Record<string, string>, query: (tx: Sql) => Promise<T>): Promise<T> {
+  const claims = { sub: crypto.randomUUID(), role: "authenticated", app_metadata: appMetadata };
+  let result: T | undefined;
+  await sql
+    .begin(async (tx) => {
+      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+      result = await query(tx as unknown as Sql);
+      throw new RollBack();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof RollBack)) throw error;
+    });
+  return result as T;
+}

@@ -1,28 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Sql } from "postgres";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "./fixtures.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
-
-/** Runs queries as Supabase runs a signed-in user's: role authenticated, the JWT's claims in request.jwt.claims. */
-async function asCreator<T>(creatorId: string, query: (tx: Sql) => Promise<T>): Promise<T> {
-  const claims = { sub: crypto.randomUUID(), role: "authenticated", app_metadata: { role: "creator", creator_id: creatorId } };
-  let result: T | undefined;
-  await sql
-    .begin(async (tx) => {
-      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-      result = await query(tx as unknown as Sql);
-      throw new RollBack();
-    })
-    .catch((error) => {
-      if (!(error instanceof RollBack)) throw error;
-    });
-  return result as T;
-}
-class RollBack extends Error {}
+const asCreator = <T>(creatorId: string, query: (tx: Sql) => Promise<T>) => asSignedInUser(sql, { role: "creator", creator_id: creatorId }, query);
 
 describe("row level security", () => {
   it("shows a creator only its own events, streams and idempotency keys", async () => {

@@ -3,25 +3,10 @@
 // server code), so no projection needs to run here.
 import type { Sql } from "postgres";
 import { describe, expect, it } from "vitest";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.ts";
 
 const sql = connectTestDatabase();
-class RollBack extends Error {}
 
-async function asUser<T>(appMetadata: Record<string, string>, query: (tx: Sql) => Promise<T>): Promise<T> {
-  const claims = { sub: crypto.randomUUID(), role: "authenticated", app_metadata: appMetadata };
-  let result: T | undefined;
-  await sql
-    .begin(async (tx) => {
-      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-      result = await query(tx as unknown as Sql);
-      throw new RollBack();
-    })
-    .catch((error) => {
-      if (!(error instanceof RollBack)) throw error;
-    });
-  return result as T;
-}
 
 const readModels = ["dashboard_metrics_hourly", "dashboard_metrics_daily", "order_summaries", "inventory_levels", "alerts", "event_metrics_hourly", "realtime_outbox"];
 
@@ -47,10 +32,10 @@ describe("read model row level security", () => {
     await seed();
     const countFor = (tx: Sql, table: string) => tx<{ count: number }[]>`select count(*)::int as count from ${tx(table)} where creator_id in (${mine}, ${theirs})`;
     for (const table of readModels) {
-      const creatorSees = await asUser({ role: "creator", creator_id: mine }, async (tx) => (await countFor(tx, table))[0].count);
-      const adminSees = await asUser({ role: "admin" }, async (tx) => (await countFor(tx, table))[0].count);
+      const creatorSees = await asSignedInUser(sql, { role: "creator", creator_id: mine }, async (tx) => (await countFor(tx, table))[0].count);
+      const adminSees = await asSignedInUser(sql, { role: "admin" }, async (tx) => (await countFor(tx, table))[0].count);
       expect({ table, creatorSees, adminSees }).toEqual({ table, creatorSees: 1, adminSees: 2 });
-      const write = await asUser({ role: "admin" }, (tx) => tx`delete from ${tx(table)} where creator_id = ${theirs}`.then(() => "deleted", (error: Error) => error.message));
+      const write = await asSignedInUser(sql, { role: "admin" }, (tx) => tx`delete from ${tx(table)} where creator_id = ${theirs}`.then(() => "deleted", (error: Error) => error.message));
       expect(write).toMatch(/permission denied/);
     }
   });

@@ -1,0 +1,126 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { DomainError } from "@/core/domain-error.ts";
+import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
+import { deadLetterQuerySchema } from "@/server/admin/admin-schemas.ts";
+import { adminDeadLetters, type DeadLetterView } from "@/server/admin/dead-letters.ts";
+import { databaseClient } from "@/server/database.ts";
+import { DeadLetterActions } from "../_components/dead-letter-actions.tsx";
+import styles from "../admin.module.css";
+
+export const metadata: Metadata = { title: "Dead letters" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+const statuses = ["pending", "retried", "discarded"] as const;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export default async function DeadLettersPage({ searchParams }: { searchParams: SearchParams }) {
+  const admin = await readAdminForPage("/admin/dead-letters");
+  if (!admin) return null;
+  const params = await searchParams;
+  const query = deadLetterQuerySchema.safeParse({ status: first(params.status) ?? "pending" });
+  const status = query.success ? (query.data.status ?? "pending") : "pending";
+  const letters = adminDeadLetters(databaseClient());
+  const list = await letters.list({ status });
+  const selectedId = first(params.id);
+  let selected: DeadLetterView | null = null;
+  let problem: string | null = null;
+  if (selectedId) {
+    try {
+      selected = await letters.get(selectedId);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      problem = error.message;
+    }
+  }
+
+  return (
+    <main id="main">
+      <h1>Dead letters</h1>
+      <p className="page-intro">Events a consumer gave up on after its last retry. Inspect the event and the error, then retry it (the consumer runs again on the stored event) or discard it.</p>
+      <nav aria-label="Dead letter status">
+        <ul className={styles.nav}>
+          {statuses.map((candidate) => (
+            <li key={candidate}>
+              <Link href={`/admin/dead-letters?status=${candidate}`} aria-current={candidate === status ? "page" : undefined}>
+                {candidate[0]!.toUpperCase() + candidate.slice(1)}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {problem ? (
+        <p className="panel notice" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      {selected ? (
+        <section className="panel" aria-labelledby="letter-heading" data-testid="dead-letter-detail">
+          <h2 id="letter-heading">
+            <span className={styles.mono}>{selected.eventType}</span> in {selected.consumer}
+          </h2>
+          <ul className={styles.meta}>
+            <li>Status: {selected.status}</li>
+            <li>Attempts: {selected.attempts}</li>
+            <li>
+              Since <time dateTime={selected.createdAt}>{selected.createdAt}</time>
+            </li>
+            <li>
+              Event <Link href={`/admin/history?event=${selected.eventId}`} className={styles.mono}>{selected.eventId}</Link>
+            </li>
+            {selected.resolvedBy ? <li>Settled by {selected.resolvedBy}</li> : null}
+          </ul>
+          <h3>Error</h3>
+          <pre className={styles.pre}>{selected.error}</pre>
+          <h3>Event</h3>
+          <pre className={styles.pre}>{JSON.stringify(selected.event, null, 2)}</pre>
+          {selected.status === "pending" ? <DeadLetterActions id={selected.id} retryable={selected.retryable} /> : null}
+        </section>
+      ) : null}
+      <section className="panel" aria-labelledby="letters-heading">
+        <h2 id="letters-heading">
+          {list.length} {status} {list.length === 1 ? "letter" : "letters"}
+        </h2>
+        {list.length === 0 ? (
+          <p className="section-note">Nothing here.</p>
+        ) : (
+          <div className={styles.tableScroll} role="region" aria-labelledby="letters-heading" tabIndex={0}>
+            <table className={styles.wideTable}>
+              <thead>
+                <tr>
+                  <th scope="col">Event</th>
+                  <th scope="col">Consumer</th>
+                  <th scope="col">Error</th>
+                  <th scope="col" className="numeric">
+                    Attempts
+                  </th>
+                  <th scope="col">Since</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((letter) => (
+                  <tr key={letter.id} data-dead-letter-id={letter.id}>
+                    <th scope="row">
+                      <Link href={`/admin/dead-letters?status=${status}&id=${letter.id}`} className={styles.mono}>
+                        {letter.eventType}
+                      </Link>
+                    </th>
+                    <td className={styles.mono}>{letter.consumer}</td>
+                    <td>{letter.error.slice(0, 120)}</td>
+                    <td className="numeric">{letter.attempts}</td>
+                    <td>
+                      <time dateTime={letter.createdAt}>{letter.createdAt.replace("T", " ").slice(0, 19)}</time>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}

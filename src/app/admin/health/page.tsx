@@ -1,0 +1,121 @@
+import type { Metadata } from "next";
+import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
+import { readSystemHealth } from "@/server/admin/system-health.ts";
+import { databaseClient } from "@/server/database.ts";
+import { AutoRefresh } from "../_components/auto-refresh.tsx";
+import styles from "../admin.module.css";
+
+export const metadata: Metadata = { title: "System health" };
+
+const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+const formatTime = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "never");
+
+export default async function HealthPage() {
+  const admin = await readAdminForPage("/admin/health");
+  if (!admin) return null;
+  const health = await readSystemHealth(databaseClient(), { now: new Date() });
+  const { report, webhooks } = health;
+  return (
+    <main id="main">
+      <h1>System health</h1>
+      <p className="page-intro">
+        Figures over the last {health.windowMinutes} minutes, measured {formatTime(health.measuredAt)}. Overall:{" "}
+        <span className={styles.badge} data-tone={report.status} data-testid="health-status">
+          {report.status}
+        </span>
+      </p>
+      <AutoRefresh intervalMs={15_000} />
+      <section className="panel" aria-labelledby="checks-heading">
+        <h2 id="checks-heading">Checks</h2>
+        <ul className={styles.list}>
+          {Object.entries(report.checks).map(([name, check]) => (
+            <li key={name}>
+              <span className={styles.badge} data-tone={check.status}>
+                {check.status}
+              </span>{" "}
+              <strong>{name.replaceAll("_", " ")}</strong>: {check.detail}
+            </li>
+          ))}
+        </ul>
+        <p className="section-note">
+          Thresholds (warn / fail):{" "}
+          {health.thresholds.map((threshold) => `${threshold.metric} ${threshold.warn} / ${threshold.fail} ${threshold.unit}`).join("; ")}. Webhook latency is TikTok&apos;s send time
+          to our receipt (whole seconds).
+        </p>
+      </section>
+      <section className="panel" aria-labelledby="intake-heading">
+        <h2 id="intake-heading">Webhooks and dead letters</h2>
+        <dl className="summary">
+          <div>
+            <dt>Webhooks / minute</dt>
+            <dd>{webhooks.perMinute.toFixed(1)}</dd>
+          </div>
+          <div>
+            <dt>Received</dt>
+            <dd>{webhooks.received}</dd>
+          </div>
+          <div>
+            <dt>p95 latency</dt>
+            <dd>{webhooks.p95LatencyMs === null ? "—" : `${webhooks.p95LatencyMs} ms`}</dd>
+          </div>
+          <div>
+            <dt>Dead letters pending</dt>
+            <dd>{health.deadLettersPending}</dd>
+          </div>
+        </dl>
+      </section>
+      <section className="panel" aria-labelledby="consumers-heading">
+        <h2 id="consumers-heading">Consumers</h2>
+        <div className={styles.tableScroll} role="region" aria-labelledby="consumers-heading" tabIndex={0}>
+          <table className={styles.wideTable}>
+            <thead>
+              <tr>
+                <th scope="col">Consumer</th>
+                <th scope="col" className="numeric">
+                  Lag
+                </th>
+                <th scope="col">Last run</th>
+                <th scope="col" className="numeric">
+                  Error rate
+                </th>
+                <th scope="col" className="numeric">
+                  Retry rate
+                </th>
+                <th scope="col">Last error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {health.consumers.map((consumer) => (
+                <tr key={consumer.consumer}>
+                  <th scope="row" className={styles.mono}>
+                    {consumer.consumer}
+                  </th>
+                  <td className="numeric">{consumer.lag}</td>
+                  <td>{formatTime(consumer.lastRunAt)}</td>
+                  <td className="numeric">{percent(consumer.errorRate)}</td>
+                  <td className="numeric">{percent(consumer.retryRate)}</td>
+                  <td>{consumer.lastError ? consumer.lastError.slice(0, 80) : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="panel" aria-labelledby="system-events-heading">
+        <h2 id="system-events-heading">Recent system events</h2>
+        {health.recentSystemEvents.length === 0 ? (
+          <p className="section-note">No health check recorded yet.</p>
+        ) : (
+          <ol>
+            {health.recentSystemEvents.map((event) => (
+              <li key={event.id}>
+                <span className={styles.mono}>{event.type}</span> <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>{" "}
+                {event.type === "system.health_check_completed" ? String(event.data.status) : `${String(event.data.metric)} = ${String(event.data.value)} (threshold ${String(event.data.threshold)})`}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </main>
+  );
+}

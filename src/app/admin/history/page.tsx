@@ -1,0 +1,220 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { DomainError } from "@/core/domain-error.ts";
+import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
+import { entityHistoryQuerySchema } from "@/server/admin/admin-schemas.ts";
+import { readEntityHistory, readEventLinks, type EntityHistory, type EventLinks, type TimelineEvent } from "@/server/admin/entity-history.ts";
+import { databaseClient } from "@/server/database.ts";
+import styles from "../admin.module.css";
+
+export const metadata: Metadata = { title: "History" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function formatTime(iso: string): string {
+  return `${iso.replace("T", " ").slice(0, 23)} UTC`;
+}
+
+function entityOf(event: TimelineEvent): { kind: "order" | "product"; id: string } | null {
+  if (event.aggregateId.startsWith("order-")) return { kind: "order", id: event.aggregateId.slice("order-".length) };
+  if (event.aggregateId.startsWith("inventory-")) return { kind: "product", id: event.aggregateId.slice("inventory-".length) };
+  return null;
+}
+
+function EventLink({ id, label }: { id: string; label?: string }) {
+  return (
+    <Link href={`/admin/history?event=${id}`} className={styles.mono}>
+      {label ?? id}
+    </Link>
+  );
+}
+
+function LinkedEventList({ title, events }: { title: string; events: TimelineEvent[] }) {
+  return (
+    <section className="panel" aria-label={title}>
+      <h2>{title}</h2>
+      {events.length === 0 ? (
+        <p className="section-note">None.</p>
+      ) : (
+        <ol>
+          {events.map((event) => (
+            <li key={event.id}>
+              <EventLink id={event.id} label={`${event.type} (${event.aggregateId} v${event.version})`} /> <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function EventLinksView({ links }: { links: EventLinks }) {
+  const { event } = links;
+  const entity = entityOf(event);
+  return (
+    <>
+      <section className="panel" aria-labelledby="event-heading">
+        <h2 id="event-heading">
+          Event <span className={styles.mono}>{event.type}</span>
+        </h2>
+        <ul className={styles.meta}>
+          <li>
+            Id <span className={styles.mono}>{event.id}</span>
+          </li>
+          <li>
+            Stream{" "}
+            {entity ? (
+              <Link href={`/admin/history?kind=${entity.kind}&id=${encodeURIComponent(entity.id)}&version=${event.version}`} className={styles.mono}>
+                {event.aggregateId} v{event.version}
+              </Link>
+            ) : (
+              <span className={styles.mono}>
+                {event.aggregateId} v{event.version}
+              </span>
+            )}
+          </li>
+          <li>
+            <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+          </li>
+          <li>
+            Creator <span className={styles.mono}>{event.creatorId}</span>
+          </li>
+          {event.userId ? (
+            <li>
+              User <span className={styles.mono}>{event.userId}</span>
+            </li>
+          ) : null}
+          <li>Correlation {event.correlationId ? <span className={styles.mono}>{event.correlationId}</span> : "none"}</li>
+        </ul>
+        <pre className={styles.pre}>{JSON.stringify({ data: event.data, metadata: event.metadata }, null, 2)}</pre>
+      </section>
+      <LinkedEventList title="Caused by" events={links.cause ? [links.cause] : []} />
+      <LinkedEventList title="Caused" events={links.effects} />
+      <LinkedEventList title="Same correlation" events={links.correlated} />
+    </>
+  );
+}
+
+function TimelineView({ history }: { history: EntityHistory }) {
+  const base = `/admin/history?kind=${history.kind}&id=${encodeURIComponent(history.id)}`;
+  return (
+    <div className={styles.twoColumns}>
+      <section className="panel" aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">
+          Timeline of <span className={styles.mono}>{history.aggregateId}</span> ({history.headVersion} events)
+        </h2>
+        {history.truncated ? <p className="section-note">Showing the newest {history.events.length} events.</p> : null}
+        <div className={styles.tableScroll} role="region" aria-labelledby="timeline-heading" tabIndex={0}>
+          <table className={styles.wideTable}>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Event</th>
+                <th scope="col">When</th>
+                <th scope="col">Caused by</th>
+                <th scope="col">Correlation</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.events.map((event) => (
+                <tr key={event.id} className={event.version === history.stateVersion ? styles.current : undefined} aria-current={event.version === history.stateVersion ? "step" : undefined}>
+                  <td className="numeric">
+                    <Link href={`${base}&version=${event.version}`} aria-label={`State at version ${event.version}`}>
+                      v{event.version}
+                    </Link>
+                  </td>
+                  <th scope="row">
+                    <EventLink id={event.id} label={event.type} />
+                  </th>
+                  <td>
+                    <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+                  </td>
+                  <td>{event.causationId ? <EventLink id={event.causationId} label={event.causationId.slice(0, 8)} /> : "—"}</td>
+                  <td>{event.correlationId ? <EventLink id={event.id} label={event.correlationId.slice(0, 8)} /> : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="panel" aria-labelledby="state-heading">
+        <h2 id="state-heading">
+          State at version {history.stateVersion}
+          {history.stateVersion === history.headVersion ? " (latest)" : ""}
+        </h2>
+        <pre className={styles.pre} data-testid="state-at-version">
+          {JSON.stringify(history.state, null, 2)}
+        </pre>
+      </section>
+    </div>
+  );
+}
+
+export default async function HistoryPage({ searchParams }: { searchParams: SearchParams }) {
+  const admin = await readAdminForPage("/admin/history");
+  if (!admin) return null;
+  const params = await searchParams;
+  const eventId = first(params.event);
+  const raw = { kind: first(params.kind) ?? "order", id: first(params.id) ?? "", version: first(params.version) ?? "", time: first(params.time) ?? "" };
+
+  let history: EntityHistory | null = null;
+  let links: EventLinks | null = null;
+  let problem: string | null = null;
+  try {
+    if (eventId) {
+      if (!uuidPattern.test(eventId)) throw new DomainError("not_found", "That is not an event id");
+      links = await readEventLinks(databaseClient(), eventId);
+    } else if (raw.id) {
+      const query = entityHistoryQuerySchema.safeParse(raw);
+      if (!query.success) throw new DomainError("validation", "Give an order id or SKU id (letters and digits), and optionally a version or an ISO time.");
+      const { kind, id, version, time } = query.data;
+      history = await readEntityHistory(databaseClient(), { kind, id, at: version !== undefined ? { version } : time ? { time } : undefined });
+    }
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    problem = error.message;
+  }
+
+  return (
+    <main id="main">
+      <h1>History</h1>
+      <p className="page-intro">Every event of an order or a product (SKU), its state at any version or point in time, and the events linked to each by correlation and causation.</p>
+      <form className={`panel ${styles.filters}`} method="get" aria-label="Find a history">
+        <label className={styles.field}>
+          Kind
+          <select name="kind" defaultValue={raw.kind}>
+            <option value="order">Order</option>
+            <option value="product">Product (SKU)</option>
+          </select>
+        </label>
+        <label className={styles.field}>
+          Order id or SKU id
+          <input name="id" required defaultValue={raw.id} autoComplete="off" />
+        </label>
+        <label className={styles.field}>
+          At version
+          <input name="version" type="number" min={0} defaultValue={raw.version} />
+        </label>
+        <label className={styles.field}>
+          Or at time (UTC)
+          <input name="time" type="datetime-local" step={1} defaultValue={raw.time} />
+        </label>
+        <div className={styles.actions}>
+          <button type="submit">Show history</button>
+        </div>
+      </form>
+      {problem ? (
+        <p className="panel notice" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      {links ? <EventLinksView links={links} /> : null}
+      {history ? <TimelineView history={history} /> : null}
+    </main>
+  );
+}

@@ -32,6 +32,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           {user ? (
             <nav aria-label="Account" className="site-nav">
               <Link href="/dashboard">Dashboard</Link>
+              {user.role === "admin" ? <Link href="/admin">Admin</Link> : null}
               {user.role === "admin" ? <Link href="/">Event store</Link> : null}
               <span className="site-user">{user.email}</span>
               <Link href="/sign-out">Sign out</Link>

@@ -91,7 +91,8 @@ test("an admin resolves a conflict with a custom count and the creator's dashboa
 test("a creator is refused every admin page and admin API", async ({ page }) => {
   await signIn(page, "creator1@example.com");
   for (const path of ["/admin", "/admin/history", "/admin/dead-letters", "/admin/projections", "/admin/health"]) {
-    await page.goto(path);
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(403);
     await expect(page.getByRole("heading", { level: 1, name: "403 — Admins only" })).toBeVisible();
     await expect(page.getByRole("heading", { level: 1, name: "Conflict queue" })).toHaveCount(0);
   }

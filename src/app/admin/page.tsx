@@ -17,7 +17,6 @@ function firstValues(params: Record<string, string | string[] | undefined>): Rec
 
 export default async function ConflictQueuePageView({ searchParams }: { searchParams: SearchParams }) {
   const admin = await readAdminForPage("/admin");
-  if (!admin) return null;
   const raw = firstValues(await searchParams);
   const query = conflictQueueQuerySchema.safeParse(raw);
   let page: ConflictQueuePage | null = null;

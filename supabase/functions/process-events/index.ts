@@ -2,6 +2,7 @@
 // for a bounded time and publishes the realtime deltas. Called by pg_cron + pg_net on
 // hosted Supabase and by the dev scheduler locally; only with the service-role key.
 import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
+import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createEventProcessing } from "../../../src/core/process-events.ts";
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
@@ -31,6 +32,8 @@ const processing = createEventProcessing({
   beforeRound: shopClients.refresh,
   afterRound: async () => {
     await resumeFulfilmentSagas({ sql, ...fulfilment });
+    // At most once per window (idempotent by the window's start), so every round may call it.
+    await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
   },
 });
 

@@ -19,7 +19,6 @@ function first(value: string | string[] | undefined): string | undefined {
 
 export default async function DeadLettersPage({ searchParams }: { searchParams: SearchParams }) {
   const admin = await readAdminForPage("/admin/dead-letters");
-  if (!admin) return null;
   const params = await searchParams;
   const query = deadLetterQuerySchema.safeParse({ status: first(params.status) ?? "pending" });
   const status = query.success ? (query.data.status ?? "pending") : "pending";

@@ -197,7 +197,8 @@ export async function run(): Promise<void> {
     await measureRebuild(sql, dashboardProjections, "rebuild_dashboard_projections_together");
     await measureAggregateLoad(sql, creatorId, runId);
     // Its own database on the same server, so projections start from an empty stream.
-    await measureFreshness({ port: 54362, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS });
+    await measureFreshness({ port: 54362, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS, fulfilmentSaga: false });
+    await measureFreshness({ port: 54362, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS, fulfilmentSaga: true });
   } finally {
     await sql.end({ timeout: 5 });
     await database.stop();

@@ -2,9 +2,9 @@
 // call (pg_cron on hosted Supabase, the dev scheduler locally): every consumer catches
 // up for at most a time budget while the coalesced realtime deltas go out.
 //
-// Consumers run in groups, concurrently: the projections (which the dashboard waits
-// for) never queue behind a saga waiting on TikTok or a carrier. Within a group the
-// runner's priorities apply (payments, low stock and health first).
+// Consumers run in groups, concurrently: each projection on its own (the dashboard's
+// metrics never queue behind another read model), conflict detection, and the sagas
+// (which wait on TikTok and carriers). Within a group the runner's priorities apply.
 import type { Sql } from "postgres";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
 import { createConsumerRunner, type Consumer } from "./processing/index.ts";
@@ -33,7 +33,7 @@ export function createEventProcessing(options: {
   afterRound?: () => Promise<void>;
 }) {
   const groups = [
-    allProjections.map((projection) => projectionConsumer(projection)),
+    ...allProjections.map((projection) => [projectionConsumer(projection)]),
     // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
     [createSyncConflictsConsumer()],
     options.consumers ?? [],

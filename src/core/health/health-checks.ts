@@ -281,13 +281,10 @@ export interface RecordHealthCheckOptions {
   consumers?: readonly ConsumerTypes[];
 }
 
-export interface RecordedHealthCheck {
-  report: HealthReport;
-  measurements: HealthMeasurements;
-  /** False when this window's check had been recorded already (nothing appended). */
-  recorded: boolean;
-  windowStart: Date;
-}
+export type RecordedHealthCheck =
+  | { recorded: true; report: HealthReport; measurements: HealthMeasurements; windowStart: Date }
+  /** This window's check had been recorded already: nothing measured, nothing appended. */
+  | { recorded: false; windowStart: Date };
 
 /**
  * Measures, judges and appends the verdict to the `system-health` stream, at most once per
@@ -302,9 +299,10 @@ export async function recordHealthCheck(options: RecordHealthCheckOptions): Prom
   const idempotencyKey = `system-health:${windowMs}:${windowStart.toISOString()}`;
   const [already] = await options.sql<{ found: boolean }[]>`
     select true as found from public.idempotency_keys where creator_id = ${SYSTEM_CREATOR_ID}::uuid and key = ${idempotencyKey}`;
+  // Called after every processing round: measure only once per window, not every round.
+  if (already) return { recorded: false, windowStart };
   const measurements = await measureSystemHealth(options.sql, { now, windowMs, consumers: options.consumers });
   const report = evaluateHealth(measurements, options.thresholds ?? defaultHealthThresholds);
-  if (already) return { report, measurements, recorded: false, windowStart };
   const result = await store.appendToStream({
     creatorId: SYSTEM_CREATOR_ID,
     aggregateId: SYSTEM_HEALTH_STREAM,
@@ -313,5 +311,6 @@ export async function recordHealthCheck(options: RecordHealthCheckOptions): Prom
     idempotencyKey,
     events: healthEvents(report),
   });
-  return { report, measurements, recorded: !result.duplicate, windowStart };
+  if (result.duplicate) return { recorded: false, windowStart };
+  return { report, measurements, recorded: true, windowStart };
 }

@@ -28,7 +28,8 @@ const fulfilment = {
 const processing = createEventProcessing({
   sql,
   owner: `process-events-${crypto.randomUUID()}`,
-  consumers: [createFulfilmentSaga(fulfilment)],
+  // FULFILMENT_SAGA=off: for shops fulfilled by another system (and to measure projections alone).
+  consumers: Deno.env.get("FULFILMENT_SAGA") === "off" ? [] : [createFulfilmentSaga(fulfilment)],
   beforeRound: shopClients.refresh,
   afterRound: async () => {
     await resumeFulfilmentSagas({ sql, ...fulfilment });

@@ -10,3 +10,4 @@ export * from "./sync-conflicts-consumer.ts";
 export * from "./sync-conflicts-projection.ts";
 export * from "./sync-decisions.ts";
 export * from "./sync-rules.ts";
+export * from "./scheduled-reconciliation.ts";

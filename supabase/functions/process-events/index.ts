@@ -2,6 +2,7 @@
 // for a bounded time and publishes the realtime deltas. Called by pg_cron + pg_net on
 // hosted Supabase and by the dev scheduler locally; only with the service-role key.
 import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
+import { reconcileInventoryWhenDue } from "../../../src/core/conflicts/scheduled-reconciliation.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createEventProcessing } from "../../../src/core/process-events.ts";
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
@@ -35,6 +36,10 @@ const processing = createEventProcessing({
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every round may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
+    // At most once every ten minutes across all callers; a failed run is kept in scheduled_jobs and must not stop processing.
+    await reconcileInventoryWhenDue({ sql, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
+      console.error("inventory reconciliation failed:", error instanceof Error ? error.message : error),
+    );
   },
 });
 

@@ -38,7 +38,7 @@ describe("alerts projection", () => {
     const sku = uniqueId("SKU");
     const conflictId = crypto.randomUUID();
     const orderId = uniqueId("o");
-    await models.append(creatorId, "system-health", [syncFailure(at("2026-06-02T10:00:00Z"), "tiktok-inventory")]);
+    await models.append(creatorId, `system-${creatorId}`, [syncFailure(at("2026-06-02T10:00:00Z"), "tiktok-inventory")]);
     await models.append(creatorId, `inventory-${sku}`, [conflictDetected(sku, at("2026-06-02T10:01:00Z"), conflictId)]);
     await models.append(creatorId, `order-${orderId}`, [syncFailure(at("2026-06-02T10:02:00Z"), "saga:order-fulfilment", orderId)]);
     await models.project([alertsProjection]);
@@ -48,7 +48,7 @@ describe("alerts projection", () => {
       ["stuck_saga", "critical", null],
     ]);
 
-    await models.append(creatorId, "system-health", [recovered(at("2026-06-02T11:00:00Z"), "tiktok-inventory")]);
+    await models.append(creatorId, `system-${creatorId}`, [recovered(at("2026-06-02T11:00:00Z"), "tiktok-inventory")]);
     await models.append(creatorId, `inventory-${sku}`, [conflictResolved(sku, at("2026-06-02T11:01:00Z"), conflictId)]);
     await models.append(creatorId, `order-${orderId}`, [recovered(at("2026-06-02T11:02:00Z"), orderId)]);
     await models.project([alertsProjection]);

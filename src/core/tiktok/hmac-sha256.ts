@@ -1,5 +1,5 @@
 // HMAC-SHA256 and SHA-256 over Web Crypto, shared by webhook and API request signing.
-// Web APIs only, so the same code runs in Node and in Deno.
+// Web APIs only, so the same code runs in Node and Deno alike.
 
 const encoder = new TextEncoder();
 

@@ -51,8 +51,11 @@ export async function run(): Promise<void> {
     log: () => {},
   });
   const url = `${standIn.url}/functions/v1/tiktok-webhook`;
-  const post = async (delivery: SignedDelivery) => {
-    const response = await fetch(url, { method: "POST", headers: { authorization: delivery.authorization, "content-type": "application/json" }, body: delivery.body });
+  // The Deno process itself, without the local gateway in front: a diagnostic, since the
+  // gateway shares this Node process (and a core) with the load generator.
+  const directUrl = `http://127.0.0.1:${standIn.functions.status()["tiktok-webhook"].port}/tiktok-webhook`;
+  const post = async (delivery: SignedDelivery, target = url) => {
+    const response = await fetch(target, { method: "POST", headers: { authorization: delivery.authorization, "content-type": "application/json" }, body: delivery.body });
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
   };
@@ -73,6 +76,19 @@ export async function run(): Promise<void> {
       p50_ms: round(percentile(closedLoop.latenciesMs, 50)),
       p99_ms: round(percentile(closedLoop.latenciesMs, 99)),
       target_webhooks_per_s: 1500,
+    });
+
+    log(`saturation straight to the function: ${SATURATION_WEBHOOKS} webhooks`);
+    const direct = await signedDeliveries(SATURATION_WEBHOOKS, "9004");
+    const directLoop = await runTimed(direct.length, SATURATION_CONCURRENCY, (index) => post(direct[index], directUrl));
+    emit({
+      name: "ingest_saturation_without_gateway",
+      webhooks: directLoop.operations,
+      concurrency: SATURATION_CONCURRENCY,
+      webhooks_per_s: Math.round(directLoop.operations / (directLoop.elapsedMs / 1000)),
+      p50_ms: round(percentile(directLoop.latenciesMs, 50)),
+      p99_ms: round(percentile(directLoop.latenciesMs, 99)),
+      note: "diagnostic: the local gateway is not in the path (hosted Supabase has its own)",
     });
 
     log(`fixed rate: ${FIXED_RATE_PER_S}/s for ${FIXED_RATE_SECONDS} s`);
@@ -105,7 +121,7 @@ export async function run(): Promise<void> {
 
     const [stored] = await sql<{ inbox: string; events: string }[]>`
       select (select count(*) from webhook_inbox) as inbox, (select count(*) from event_store) as events`;
-    emit({ name: "ingest_check", inbox_rows: Number(stored.inbox), events: Number(stored.events), expected: warmup.length + saturation.length + fixed.length });
+    emit({ name: "ingest_check", inbox_rows: Number(stored.inbox), events: Number(stored.events), expected: warmup.length + saturation.length + direct.length + fixed.length });
   } finally {
     await standIn.stop();
     await sql.end();

@@ -230,8 +230,9 @@ export function createFunctionsGateway(
       agent.destroy();
     },
     /** Names of the functions found, and whether each process answers. */
-    status(): Record<string, { up: boolean; pid: number | undefined }> {
-      return Object.fromEntries([...processes.values()].map((fn) => [fn.name, { up: fn.up, pid: fn.child?.pid }]));
+    /** Each function's process; `port` lets a benchmark reach it without the gateway. */
+    status(): Record<string, { up: boolean; pid: number | undefined; port: number }> {
+      return Object.fromEntries([...processes.values()].map((fn) => [fn.name, { up: fn.up, pid: fn.child?.pid, port: fn.port }]));
     },
     /** Stops one function's Deno process (the gateway then answers 503 for it). */
     async stopFunction(name: string): Promise<void> {

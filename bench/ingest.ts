@@ -3,12 +3,16 @@
 // saturation throughput (closed loop, many concurrent senders), and latency at a fixed
 // 500 webhooks/s (open loop: sends are scheduled by the clock, not by replies, so a
 // slow reply cannot hide the queueing it causes).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
+import { denoBinaryPath } from "../supabase/local/stand-in/functions-gateway.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
-import { emit, log, percentile, round, runTimed } from "./lib/measure.ts";
+import { emit, log, percentile, round } from "./lib/measure.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const credentials = { appKey: "bench_app_key", appSecret: "bench_app_secret" };
@@ -40,6 +44,32 @@ async function signedDeliveries(count: number, prefix: string): Promise<SignedDe
   return deliveries;
 }
 
+/**
+ * Sends the deliveries from a separate Deno process (bench/deno/load-generator.ts): a
+ * load generator inside this Node process would take a core from the gateway it measures.
+ */
+async function sendFromDeno(deliveries: SignedDelivery[], url: string, mode: "closed" | "open", parameter: number) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ingest-bench-"));
+  const file = path.join(dir, "deliveries.json");
+  writeFileSync(file, JSON.stringify(deliveries));
+  try {
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(denoBinaryPath(), ["run", "--allow-net", "--allow-read", path.join(root, "bench/deno/load-generator.ts"), file, url, mode, String(parameter)], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited ${code}`))));
+    });
+    const result = JSON.parse(output) as { elapsedMs: number; failures: number; latencies: number[] };
+    if (result.failures > 0) throw new Error(`${result.failures} deliveries were not answered 200`);
+    return { operations: deliveries.length, elapsedMs: result.elapsedMs, latenciesMs: Float64Array.from(result.latencies).sort() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   const database = await prepareDatabase({ port: 54353, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
@@ -51,23 +81,17 @@ export async function run(): Promise<void> {
     log: () => {},
   });
   const url = `${standIn.url}/functions/v1/tiktok-webhook`;
-  // The Deno process itself, without the local gateway in front: a diagnostic, since the
-  // gateway shares this Node process (and a core) with the load generator.
+  // The Deno process itself, without the local gateway in front: a diagnostic of what the
+  // gateway costs.
   const directUrl = `http://127.0.0.1:${standIn.functions.status()["tiktok-webhook"].port}/tiktok-webhook`;
-  const post = async (delivery: SignedDelivery, target = url) => {
-    const response = await fetch(target, { method: "POST", headers: { authorization: delivery.authorization, "content-type": "application/json" }, body: delivery.body });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-  };
-
   try {
     log("warming up");
     const warmup = await signedDeliveries(500, "9001");
-    await runTimed(warmup.length, 16, (index) => post(warmup[index]));
+    await sendFromDeno(warmup, url, "closed", 16);
 
     log(`saturation: ${SATURATION_WEBHOOKS} webhooks, ${SATURATION_CONCURRENCY} concurrent senders`);
     const saturation = await signedDeliveries(SATURATION_WEBHOOKS, "9002");
-    const closedLoop = await runTimed(saturation.length, SATURATION_CONCURRENCY, (index) => post(saturation[index]));
+    const closedLoop = await sendFromDeno(saturation, url, "closed", SATURATION_CONCURRENCY);
     emit({
       name: "ingest_saturation",
       webhooks: closedLoop.operations,
@@ -80,7 +104,7 @@ export async function run(): Promise<void> {
 
     log(`saturation straight to the function: ${SATURATION_WEBHOOKS} webhooks`);
     const direct = await signedDeliveries(SATURATION_WEBHOOKS, "9004");
-    const directLoop = await runTimed(direct.length, SATURATION_CONCURRENCY, (index) => post(direct[index], directUrl));
+    const directLoop = await sendFromDeno(direct, directUrl, "closed", SATURATION_CONCURRENCY);
     emit({
       name: "ingest_saturation_without_gateway",
       webhooks: directLoop.operations,
@@ -93,21 +117,9 @@ export async function run(): Promise<void> {
 
     log(`fixed rate: ${FIXED_RATE_PER_S}/s for ${FIXED_RATE_SECONDS} s`);
     const fixed = await signedDeliveries(FIXED_RATE_PER_S * FIXED_RATE_SECONDS, "9003");
-    const latencies = new Float64Array(fixed.length);
-    const started = performance.now();
-    const intervalMs = 1000 / FIXED_RATE_PER_S;
-    await Promise.all(
-      fixed.map(async (delivery, index) => {
-        const scheduledAt = started + index * intervalMs;
-        const wait = scheduledAt - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        await post(delivery);
-        // From the scheduled send time: a late send counts against the system, as TikTok would see it.
-        latencies[index] = performance.now() - scheduledAt;
-      }),
-    );
-    const elapsedMs = performance.now() - started;
-    latencies.sort();
+    const openLoop = await sendFromDeno(fixed, url, "open", FIXED_RATE_PER_S);
+    const latencies = openLoop.latenciesMs;
+    const elapsedMs = openLoop.elapsedMs;
     emit({
       name: "ingest_fixed_rate",
       webhooks: fixed.length,

@@ -10,7 +10,7 @@ import { inventoryAggregateId } from "../inventory/events.ts";
 import type { Consumer } from "../processing/index.ts";
 import { conflictIdFor } from "./conflict-ids.ts";
 import type { ExternalCount } from "./detection.ts";
-import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type StockWrite } from "./sku-sync-state.ts";
+import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
 import { decideOnExternalCount, decideOnStockWrite, type SyncDecision } from "./sync-decisions.ts";
 import { loadSyncRules, type SyncRules } from "./sync-rules.ts";
 
@@ -50,7 +50,24 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
   if (event.type === "inventory.stock_updated" && (event.metadata?.source === SYNC_CONFLICTS_SOURCE || data.source === "order")) return null;
   const store = createEventStore({ sql });
   const rules = await rulesFor(sql, event.creatorId);
-  let decision: SyncDecision | null = null;
+  // Decides on the SKU's sync state and appends, idempotent per triggering event.
+  const decideOnSkuStream = async (decide: (state: SkuSyncState) => SyncDecision): Promise<SyncDecision | null> => {
+    let decision: SyncDecision | null = null;
+    await handleCommand({
+      store,
+      creatorId: event.creatorId,
+      aggregateId: event.aggregateId,
+      aggregateType: "inventory",
+      initialState: initialSkuSyncState,
+      evolve: evolveSkuSync,
+      commandId: `sync-conflicts:${event.id}`,
+      decide: (state) => {
+        decision = decide(state);
+        return decision.events;
+      },
+    });
+    return decision;
+  };
 
   if (event.type === "inventory.external_count_reported") {
     const count: ExternalCount = {
@@ -62,20 +79,7 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
       updateTime: data.tiktok_update_time as number,
     };
     const conflictId = await conflictIdFor(event.id, "external_count");
-    await handleCommand({
-      store,
-      creatorId: event.creatorId,
-      aggregateId: event.aggregateId,
-      aggregateType: "inventory",
-      initialState: initialSkuSyncState,
-      evolve: evolveSkuSync,
-      commandId: `sync-conflicts:${event.id}`,
-      decide: (state) => {
-        decision = decideOnExternalCount(state, count, { skuId, conflictId, rules, now, triggerEventId: event.id });
-        return decision.events;
-      },
-    });
-    return decision;
+    return decideOnSkuStream((state) => decideOnExternalCount(state, count, { skuId, conflictId, rules, now, triggerEventId: event.id }));
   }
 
   const before = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialSkuSyncState, evolve: evolveSkuSync, at: { version: event.version - 1 } });
@@ -88,18 +92,5 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
     bySyncConflicts: false,
   };
   const conflictId = await conflictIdFor(event.id, "stock_write");
-  await handleCommand({
-    store,
-    creatorId: event.creatorId,
-    aggregateId: event.aggregateId,
-    aggregateType: "inventory",
-    initialState: initialSkuSyncState,
-    evolve: evolveSkuSync,
-    commandId: `sync-conflicts:${event.id}`,
-    decide: (state) => {
-      decision = decideOnStockWrite(state, before.state.lastStockWrite, write, { skuId, conflictId, rules, now });
-      return decision.events;
-    },
-  });
-  return decision;
+  return decideOnSkuStream((state) => decideOnStockWrite(state, before.state.lastStockWrite, write, { skuId, conflictId, rules, now }));
 }

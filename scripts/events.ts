@@ -38,7 +38,7 @@ async function status(sql: Sql): Promise<void> {
     { consumer: string; position: string; lag: string; events_processed: string; lease_owner: string | null; lease_expires_at: Date | null; last_error: string | null; rebuild_progress: RebuildProgress | null; dead_letters: string }[]
   >`
     select c.consumer, c.position, c.events_processed, c.lease_owner, c.lease_expires_at, c.last_error, c.rebuild_progress,
-           (select count(*) from public.event_store e where (e.transaction_id, e.position) > (c.transaction_id, c.position)) as lag,
+           public.consumer_lag(c.transaction_id, c.position) as lag,
            (select count(*) from public.dead_letters d where d.consumer = c.consumer and d.status = 'pending') as dead_letters
       from public.consumer_checkpoints c
      order by c.consumer`;

@@ -121,7 +121,7 @@ export async function measureSystemHealth(
   const since = new Date(options.now.getTime() - windowMs);
   const rows = await sql<ConsumerRow[]>`
     select c.consumer, c.position, c.events_processed, c.last_run_at, c.last_error, c.last_error_at, c.lease_owner, c.lease_expires_at,
-           (select count(*) from public.event_store e where (e.transaction_id, e.position) > (c.transaction_id, c.position)) as lag,
+           public.consumer_lag(c.transaction_id, c.position) as lag,
            (select count(*) from public.consumer_attempt_log a
              where a.consumer = c.consumer and a.recorded_at > ${since} and a.recorded_at <= ${options.now} and a.outcome in ('failed', 'dead_lettered')) as failed,
            (select count(*) from public.consumer_attempt_log a

@@ -41,7 +41,7 @@ export async function readProjectionStatuses(sql: Sql, now: Date): Promise<Proje
   const rows = await sql<CheckpointRow[]>`
     select c.consumer, c.position, c.events_processed, c.last_run_at, c.last_error, c.last_error_at, c.lease_owner, c.lease_expires_at,
            c.rebuild_started_at, c.rebuild_progress,
-           (select count(*) from public.event_store e where (e.transaction_id, e.position) > (c.transaction_id, c.position)) as lag
+           public.consumer_lag(c.transaction_id, c.position) as lag
       from public.consumer_checkpoints c
      where c.consumer = any(${names})`;
   const byName = new Map(rows.map((row) => [row.consumer, row]));

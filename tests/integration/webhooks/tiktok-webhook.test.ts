@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
-import { fixture, manifest } from "../../unit/tiktok/shared-fixtures.ts";
+import { fixture, manifest } from "../../fixtures/signed-webhooks.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const FIXTURE_SHOP = "7494726673780148744";

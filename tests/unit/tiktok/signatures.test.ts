@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiSignatureBaseString, signApiRequest, verifyApiRequestSignature } from "../../../src/core/tiktok/api-signature.ts";
 import { createWebhookVerifier, signWebhook, verifyWebhookSignature } from "../../../src/core/tiktok/webhook-signature.ts";
-import { manifest, signedFixtures } from "./shared-fixtures.ts";
+import { manifest, signedFixtures } from "../../fixtures/signed-webhooks.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const credentials = { appKey: manifest.app_key, appSecret: manifest.app_secret };

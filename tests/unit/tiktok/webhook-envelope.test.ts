@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseWebhook, webhookTopicName } from "../../../src/core/tiktok/webhook-envelope.ts";
-import { fixture, signedFixtures } from "./shared-fixtures.ts";
+import { fixture, signedFixtures } from "../../fixtures/signed-webhooks.ts";
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value));
 const sha256Key = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;

@@ -3,7 +3,7 @@ import { eventCatalogue } from "../../../src/core/event-catalogue.ts";
 import type { AppliedOrderStatus } from "../../../src/core/tiktok/order-status.ts";
 import { parseWebhook, type WebhookEnvelope } from "../../../src/core/tiktok/webhook-envelope.ts";
 import { appliedOrderStatusAfter, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../../../src/core/tiktok/webhook-mapping.ts";
-import { fixture, signedFixtures } from "./shared-fixtures.ts";
+import { fixture, signedFixtures } from "../../fixtures/signed-webhooks.ts";
 
 const shopId = "7494726673780148744";
 const orderId = "576684019603311365";

@@ -1,11 +1,11 @@
 // Deno suite for the tiktok-webhook function: the handler itself, in Deno, against the
-// real Postgres that `npm test` starts for it (DATABASE_URL), with the shared fixtures.
+// real Postgres that `npm test` starts for it (DATABASE_URL), with the signed samples in tests/fixtures/tiktok.
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import postgres from "postgres";
 import { signApiRequest } from "../../../src/core/tiktok/api-signature.ts";
 import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 
-const fixtures = new URL("../../../../shared/fixtures/tiktok/", import.meta.url);
+const fixtures = new URL("../../../tests/fixtures/tiktok/", import.meta.url);
 const manifest = JSON.parse(await Deno.readTextFile(new URL("manifest.json", fixtures))) as {
   app_key: string;
   app_secret: string;

@@ -2,7 +2,7 @@
 // against real Postgres), the Deno suites of the Edge Functions, and the browser tests.
 // Ends with one "N passed, N failed" line summing all of them.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { prepareDatabase } from "../supabase/local/database.ts";
 
@@ -33,13 +33,35 @@ function run(command: string, args: string[], env: Record<string, string | undef
   });
 }
 
+/**
+ * A suite's failures as the closing line counts them: the runner's own failures, plus at
+ * least one when it crashed, could not load a file, or exited non-zero with no report.
+ */
+function countedFailures(reported: number | undefined, exitCode: number): number {
+  if (reported === undefined) return exitCode !== 0 ? 1 : 0;
+  return exitCode !== 0 && reported === 0 ? 1 : reported;
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: { name: string; status: string; assertionResults: { status: string }[] }[];
+}
+
 async function vitest(): Promise<SuiteResult> {
   const report = path.join(resultsDir, "vitest.json");
+  rmSync(report, { force: true });
   const { exitCode } = await run(path.join(root, "node_modules/.bin/vitest"), [
     "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`,
   ]);
-  const summary = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number }) : undefined;
-  return { suite: "vitest", passed: summary?.numPassedTests ?? 0, failed: summary?.numFailedTests ?? (exitCode ? 1 : 0), exitCode };
+  const summary = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as VitestReport) : undefined;
+  // A file that throws on import has no failed test, only a failed status: count it.
+  const filesThatFailedToRun = summary?.testResults.filter(
+    (file) => file.status === "failed" && !file.assertionResults.some((test) => test.status === "failed"),
+  );
+  for (const file of filesThatFailedToRun ?? []) console.error(`vitest: ${path.relative(root, file.name)} failed to load or run`);
+  const failed = summary ? summary.numFailedTests + (filesThatFailedToRun?.length ?? 0) : undefined;
+  return { suite: "vitest", passed: summary?.numPassedTests ?? 0, failed: countedFailures(failed, exitCode), exitCode };
 }
 
 async function denoFunctions(): Promise<SuiteResult | undefined> {
@@ -57,30 +79,54 @@ async function denoFunctions(): Promise<SuiteResult | undefined> {
     DATABASE_URL: database.url,
   }).finally(() => database.stop());
   const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
-  return { suite: "deno", passed: Number(summary?.[1] ?? 0), failed: Number(summary?.[2] ?? (exitCode ? 1 : 0)), exitCode };
-}
-
-async function browser(): Promise<SuiteResult> {
-  const report = path.join(resultsDir, "playwright.json");
-  const { exitCode } = await run(path.join(root, "node_modules/.bin/playwright"), ["test", "--reporter=list,json"], {
-    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
-  });
-  const stats = existsSync(report)
-    ? (JSON.parse(readFileSync(report, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number } }).stats
-    : undefined;
   return {
-    suite: "playwright",
-    passed: stats ? stats.expected + stats.flaky : 0,
-    failed: stats?.unexpected ?? (exitCode ? 1 : 0),
+    suite: "deno",
+    passed: Number(summary?.[1] ?? 0),
+    failed: countedFailures(summary ? Number(summary[2]) : undefined, exitCode),
     exitCode,
   };
 }
 
-const results: SuiteResult[] = [];
-results.push(await vitest());
-const deno = await denoFunctions();
-if (deno) results.push(deno);
-results.push(await browser());
+async function browser(): Promise<SuiteResult> {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(chromium)) {
+    console.error(`playwright: no Chromium at ${chromium}; install Debian's with \`apt-get install chromium\` (as root), or set CHROMIUM_PATH`);
+    return { suite: "playwright", passed: 0, failed: 1, exitCode: 1 };
+  }
+  const report = path.join(resultsDir, "playwright.json");
+  rmSync(report, { force: true });
+  const { exitCode } = await run(path.join(root, "node_modules/.bin/playwright"), ["test", "--reporter=list,json"], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+  });
+  const summary = existsSync(report)
+    ? (JSON.parse(readFileSync(report, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number }; errors: unknown[] })
+    : undefined;
+  // Errors outside any test (global setup, a spec that fails to load) count as failures too.
+  const failed = summary ? summary.stats.unexpected + summary.errors.length : undefined;
+  return {
+    suite: "playwright",
+    passed: summary ? summary.stats.expected + summary.stats.flaky : 0,
+    failed: countedFailures(failed, exitCode),
+    exitCode,
+  };
+}
+
+/** A suite that cannot even start (Postgres will not run, say) is one failure with one clear line. */
+async function guarded(suite: string, start: () => Promise<SuiteResult | undefined>): Promise<SuiteResult[]> {
+  try {
+    const result = await start();
+    return result ? [result] : [];
+  } catch (error) {
+    console.error(`${suite}: could not run: ${error instanceof Error ? error.message : String(error)}`);
+    return [{ suite, passed: 0, failed: 1, exitCode: 1 }];
+  }
+}
+
+const results: SuiteResult[] = [
+  ...(await guarded("vitest", vitest)),
+  ...(await guarded("deno", denoFunctions)),
+  ...(await guarded("playwright", browser)),
+];
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);
 const failed = results.reduce((sum, result) => sum + result.failed, 0);

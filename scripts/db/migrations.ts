@@ -6,7 +6,10 @@ import path from "node:path";
 import type { Sql } from "postgres";
 
 export const migrationsDir = path.resolve(import.meta.dirname, "../../supabase/migrations");
-export const localBootstrapFile = path.resolve(import.meta.dirname, "../../supabase/local/bootstrap.sql");
+/** What hosted Supabase provides before any migration: roles, auth, realtime; then pg_net, pg_cron and Vault. */
+export const localBootstrapFiles = ["bootstrap.sql", "bootstrap-extensions.sql"].map((file) =>
+  path.resolve(import.meta.dirname, "../../supabase/local", file),
+);
 
 const migrationFileName = /^(\d{14})_([\w-]+)\.sql$/;
 
@@ -99,6 +102,6 @@ function errorLine(text: string, error: unknown): number | undefined {
 export async function applyLocalBootstrap(sql: Sql): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext('supabase_local_bootstrap'))`;
-    await tx.unsafe(readFileSync(localBootstrapFile, "utf8"));
+    for (const file of localBootstrapFiles) await tx.unsafe(readFileSync(file, "utf8"));
   });
 }

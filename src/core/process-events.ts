@@ -1,91 +1,134 @@
-// One round of event processing, as the process-events Edge Function runs it on every
-// call (pg_cron on hosted Supabase, the dev scheduler locally): every consumer catches
-// up for at most a time budget while the coalesced realtime deltas go out.
+// Event processing as the process-events Edge Function runs it: one call serves one lane
+// (woken by the appends through pg_net, or by the pg_cron safety net), and the lanes are
+// separate calls, so the dashboard's projections never wait behind the fulfilment saga.
 //
-// Consumers run in groups, concurrently: each projection on its own (the dashboard's
-// metrics never queue behind another read model), conflict detection, and the sagas
-// (which wait on TikTok and carriers). Within a group the runner's priorities apply.
+//   live        every projection in a group of its own (the dashboard's metrics never
+//               queue behind another read model), conflict detection, realtime deltas
+//   fulfilment  the sagas, which wait on TikTok, payments and carriers; and the periodic
+//               work that calls out (saga resumption, reconciliation, the health check)
 import type { Sql } from "postgres";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
 import { createConsumerRunner, type Consumer } from "./processing/index.ts";
+import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult } from "./processing/lane-call.ts";
 import { allProjections, projectionConsumer } from "./projections/index.ts";
 import { createRealtimePublisher } from "./realtime/realtime-publisher.ts";
 
-export interface ProcessEventsResult {
-  processed: number;
-  ticks: number;
-  published: number;
-  /** More is waiting (budget spent, a consumer held elsewhere, deltas not yet due): call again soon. */
-  moreWaiting: boolean;
+export const LANES = ["live", "fulfilment"] as const;
+export type LaneName = (typeof LANES)[number];
+
+export function isLaneName(value: string): value is LaneName {
+  return (LANES as readonly string[]).includes(value);
 }
 
-const PUBLISH_EVERY_MS = 25;
+/** Every consumer, by lane and group: the one list the Edge Function, the CLI and the tests use. */
+export function consumerLanes(fulfilmentConsumers: Consumer[]): Record<LaneName, Consumer[][]> {
+  return {
+    live: [
+      ...allProjections.map((projection) => [projectionConsumer(projection)]),
+      // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
+      [createSyncConflictsConsumer()],
+    ],
+    fulfilment: fulfilmentConsumers.length ? [fulfilmentConsumers] : [],
+  };
+}
+
+export interface ProcessLaneResult extends LaneCallResult {
+  lane: LaneName;
+  /** Epoch ms when the call began, for measuring the wake-up's delay. */
+  startedAt: number;
+}
 
 export function createEventProcessing(options: {
   sql: Sql;
   owner: string;
-  /** Extra consumers (sagas), run as a group of their own. */
-  consumers?: Consumer[];
+  /** The sagas: the fulfilment lane's consumers. */
+  fulfilmentConsumers?: Consumer[];
   leaseMs?: number;
-  /** Runs before each call's catch-up (refreshing lookups the consumers use). */
-  beforeRound?: () => Promise<void>;
-  /** Runs after it (resuming sagas that wait on time rather than on an event). */
-  afterRound?: () => Promise<void>;
+  timing?: Partial<Omit<LaneCallTiming, "budgetMs">>;
+  /** Runs before a call drains (refreshing lookups the consumers use). */
+  beforeCall?: () => Promise<void>;
+  /** Runs after a fulfilment call (work due by time rather than by an event). */
+  afterFulfilmentCall?: () => Promise<void>;
+  now?: () => number;
 }) {
-  const groups = [
-    ...allProjections.map((projection) => [projectionConsumer(projection)]),
-    // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
-    [createSyncConflictsConsumer()],
-    options.consumers ?? [],
-  ].filter((group) => group.length > 0);
-  const runners = groups.map((consumers) => createConsumerRunner({ sql: options.sql, consumers, owner: options.owner, leaseMs: options.leaseMs }));
-  const publisher = createRealtimePublisher({ sql: options.sql });
-  const consumers = groups.flat();
+  const { sql } = options;
+  const lanes = consumerLanes(options.fulfilmentConsumers ?? []);
+  type LaneRunners = { consumers: Consumer[]; runner: ReturnType<typeof createConsumerRunner> }[];
+  // Each call its own lease owner: two calls of one lane in the same isolate (a wake-up
+  // arriving while a call runs) must fence each other like calls in different ones.
+  const runnersForCall = (lane: LaneName): LaneRunners =>
+    lanes[lane].map((consumers) => ({
+      consumers,
+      runner: createConsumerRunner({ sql, consumers, owner: `${options.owner}-${lane}-${crypto.randomUUID()}`, leaseMs: options.leaseMs }),
+    }));
+  const publisher = createRealtimePublisher({ sql });
+  const clock = () => performance.now();
+  const now = options.now ?? (() => Date.now());
 
-  async function processFor(budgetMs: number, clock: () => number = () => performance.now()): Promise<ProcessEventsResult> {
-    const deadline = clock() + budgetMs;
-    const totals = { processed: 0, ticks: 0, published: 0 };
-    let stillBusy = false;
-    let groupsRunning = runners.length;
-    await options.beforeRound?.();
-
-    const drainGroup = async (runner: (typeof runners)[number], group: Consumer[]) => {
-      try {
+  async function drain(runners: LaneRunners, deadline: number): Promise<LaneDrainResult> {
+    const results = await Promise.all(
+      runners.map(async ({ runner }) => {
+        let processed = 0;
         for (;;) {
           const outcomes = await runner.tick();
-          totals.ticks += 1;
           const progressed = outcomes.reduce((sum, outcome) => sum + outcome.processed, 0);
-          totals.processed += progressed;
+          processed += progressed;
+          const skipped = outcomes.some((outcome) => outcome.skipped);
           const failed = outcomes.some((outcome) => outcome.failed);
-          if (clock() >= deadline) {
-            if (progressed > 0 || failed) stillBusy = true;
-            return;
-          }
-          if (progressed === 0 && !failed) {
-            if (outcomes.some((outcome) => outcome.skipped)) stillBusy = true;
-            return;
-          }
+          // A failure was recorded with its retry time; the next tick finds it waiting.
+          if ((progressed === 0 && !failed) || clock() >= deadline) return { processed, skipped };
         }
-      } finally {
-        for (const consumer of group) await runner.releaseLease(consumer.name);
-        groupsRunning -= 1;
-      }
-    };
-
-    // Deltas go out while the groups work, so a long catch-up still shows progress live.
-    const publishWhileDraining = async () => {
-      for (;;) {
-        const publication = await publisher.publishDue();
-        totals.published += publication.sent;
-        if (groupsRunning === 0) return publication.waiting > 0;
-        await new Promise((resolve) => setTimeout(resolve, PUBLISH_EVERY_MS));
-      }
-    };
-
-    const [deltasWaiting] = await Promise.all([publishWhileDraining(), ...runners.map((runner, index) => drainGroup(runner, groups[index]))]);
-    await options.afterRound?.();
-    return { ...totals, moreWaiting: stillBusy || deltasWaiting };
+      }),
+    );
+    return { processed: results.reduce((sum, result) => sum + result.processed, 0), skipped: results.some((result) => result.skipped) };
   }
 
-  return { processFor, consumers };
+  async function releaseLeases(runners: LaneRunners): Promise<void> {
+    for (const { consumers, runner } of runners) {
+      for (const consumer of consumers) await runner.releaseLease(consumer.name);
+    }
+  }
+
+  async function processLane(lane: LaneName, budgetMs: number): Promise<ProcessLaneResult> {
+    const startedAt = now();
+    await options.beforeCall?.();
+    const runners = runnersForCall(lane);
+    let result: LaneCallResult;
+    try {
+      result = await runLaneCall(lanePorts(lane, runners), { ...DEFAULT_LANE_TIMING, ...options.timing, budgetMs });
+    } finally {
+      await releaseLeases(runners);
+    }
+    // After the flag's release: whatever this appends wakes a new call.
+    if (lane === "fulfilment") await options.afterFulfilmentCall?.();
+    return { lane, startedAt, ...result };
+  }
+
+  function lanePorts(lane: LaneName, runners: LaneRunners): LaneCallPorts {
+    return {
+      probe: async () => {
+        const [row] = await sql<{ head: string; xmin: string; xmax: string }[]>`
+          select head::text, xmin::text, xmax::text from public.event_processing_probe()`;
+        return { head: row.head, xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
+      },
+      drain: (deadline) => drain(runners, deadline),
+      publish:
+        lane === "live"
+          ? async () => {
+              const publication = await publisher.publishDue();
+              return { sent: publication.sent, waitingMs: publication.nextDueInMs };
+            }
+          : undefined,
+      releaseFlag: async () => {
+        await sql`select public.release_event_processing_lane(${lane})`;
+      },
+      handOff: async () => {
+        await sql`select public.request_event_processing(array[${lane}]::text[])`;
+      },
+      clock,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+  }
+
+  return { processLane, consumers: LANES.flatMap((lane) => lanes[lane].flat()) };
 }

@@ -1,4 +1,4 @@
-export * from "./append-announcer.ts";
+export * from "./lane-call.ts";
 export * from "./consumer.ts";
 export * from "./consumer-runner.ts";
 export * from "./dead-letters.ts";

@@ -4,7 +4,6 @@
 // tests (Node) call the same code.
 import type { Sql } from "postgres";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
-import { createAppendAnnouncer } from "../processing/append-announcer.ts";
 import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
 import { evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
@@ -42,7 +41,6 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   // Shops are linked once and rarely change; a short cache saves a query per delivery.
   const shopCache = new Map<string, { creatorId: string | null; until: number }>();
   const store = createEventStore({ sql: options.sql });
-  const announceAppend = createAppendAnnouncer(options.sql);
 
   async function creatorOfShop(shopId: string | undefined, sellerOpenId: string | undefined): Promise<string | null> {
     const cacheKey = `${shopId ?? ""}|${sellerOpenId ?? ""}`;
@@ -116,7 +114,6 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         ${decision.status}, ${decision.reason ?? null}, ${options.sql.json(decision.appends as never)}::jsonb) as result`;
     if (row.result.duplicate) return { status: 200, result: "duplicate" };
     const eventIds = decision.appends.flatMap((append) => append.events.map((event) => event.id));
-    if (eventIds.length) announceAppend();
     return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds };
   }
 

@@ -1,10 +1,11 @@
-// POST /functions/v1/process-events - drains the event consumers (projections, sagas)
-// for a bounded time and publishes the realtime deltas. Called by pg_cron + pg_net on
-// hosted Supabase and by the dev scheduler locally; only with the service-role key.
+// POST /functions/v1/process-events?lane=live|fulfilment&budget_ms=N - one call of one
+// lane of event consumers (see src/core/process-events.ts); without a lane, both at once.
+// Woken through pg_net by the appends themselves (and by the pg_cron safety net), on
+// hosted Supabase and locally alike; only with the service-role key.
 import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
 import { reconcileInventoryWhenDue } from "../../../src/core/conflicts/scheduled-reconciliation.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
-import { createEventProcessing } from "../../../src/core/process-events.ts";
+import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 
@@ -30,11 +31,11 @@ const processing = createEventProcessing({
   sql,
   owner: `process-events-${crypto.randomUUID()}`,
   // FULFILMENT_SAGA=off: for shops fulfilled by another system (and to measure projections alone).
-  consumers: Deno.env.get("FULFILMENT_SAGA") === "off" ? [] : [createFulfilmentSaga(fulfilment)],
-  beforeRound: shopClients.refresh,
-  afterRound: async () => {
+  fulfilmentConsumers: Deno.env.get("FULFILMENT_SAGA") === "off" ? [] : [createFulfilmentSaga(fulfilment)],
+  beforeCall: shopClients.refresh,
+  afterFulfilmentCall: async () => {
     await resumeFulfilmentSagas({ sql, ...fulfilment });
-    // At most once per window (idempotent by the window's start), so every round may call it.
+    // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
     // At most once every ten minutes across all callers; a failed run is kept in scheduled_jobs and must not stop processing.
     await reconcileInventoryWhenDue({ sql, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
@@ -59,10 +60,19 @@ export default {
   async fetch(request: Request): Promise<Response> {
     if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
     if (!isServiceRole(request)) return Response.json({ error: "service role required" }, { status: 403 });
-    const requested = Number(new URL(request.url).searchParams.get("budget_ms") ?? DEFAULT_BUDGET_MS);
+    const params = new URL(request.url).searchParams;
+    const requested = Number(params.get("budget_ms") ?? DEFAULT_BUDGET_MS);
     const budgetMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested, MAX_BUDGET_MS) : DEFAULT_BUDGET_MS;
+    const lane = params.get("lane");
+    if (lane !== null && !isLaneName(lane)) return Response.json({ error: `unknown lane; one of ${LANES.join(", ")}` }, { status: 400 });
     try {
-      return Response.json(await processing.processFor(budgetMs));
+      const lanes = await Promise.all((lane ? [lane] : LANES).map((name) => processing.processLane(name, budgetMs)));
+      return Response.json({
+        lanes,
+        processed: lanes.reduce((sum, result) => sum + result.processed, 0),
+        published: lanes.reduce((sum, result) => sum + result.published, 0),
+        moreWaiting: lanes.some((result) => result.handedOff),
+      });
     } catch (error) {
       console.error("process-events failed:", error instanceof Error ? error.message : error);
       return Response.json({ error: "processing failed" }, { status: 500 });

@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import postgres from "postgres";
 import { localStateDir } from "../postgres.ts";
 import { createAuthHandler } from "./auth.ts";
+import { startDatabaseWorkers, type DatabaseWorkers } from "./database-workers.ts";
 import { createFunctionsGateway, type FunctionsGateway, type FunctionsOptions } from "./functions-gateway.ts";
 import { corsHeaders, sendEmpty, sendJson } from "./http-io.ts";
 import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } from "./realtime/realtime-server.ts";
@@ -30,6 +31,12 @@ export interface StandInOptions {
   accessTokenLifetimeSeconds?: number;
   refreshTokenReuseIntervalSeconds?: number;
   realtimeLimits?: Partial<RealtimeLimits>;
+  /**
+   * Run the pg_net and pg_cron workers and fill Vault's `project_url` and `service_role_key`,
+   * as a hosted project does: the appends then wake process-events and the safety net runs.
+   * Off where several stand-ins share one database (tests of the stand-in itself).
+   */
+  databaseWorkers?: boolean;
   log?: (line: string) => void;
 }
 
@@ -47,6 +54,8 @@ export interface SupabaseStandIn {
     connectionCount(): number;
   };
   functions: Pick<FunctionsGateway, "status" | "stopFunction" | "restartFunction">;
+  /** The pg_net and pg_cron workers, when started with `databaseWorkers`. */
+  databaseWorkers: DatabaseWorkers | undefined;
   stop(): Promise<void>;
 }
 
@@ -123,6 +132,7 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
     });
   });
 
+  let databaseWorkers: DatabaseWorkers | undefined;
   try {
     await realtime.listenForDatabaseBroadcasts();
     await functions?.start();
@@ -133,7 +143,12 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
         resolve();
       });
     });
+    if (options.databaseWorkers) {
+      databaseWorkers = await startDatabaseWorkers({ sql, vaultSecrets: { project_url: url, service_role_key: keys.serviceRoleKey }, log });
+    }
   } catch (error) {
+    await databaseWorkers?.stop();
+    server.close();
     await functions?.stop();
     await realtime.close();
     await sql.end({ timeout: 5 });
@@ -155,7 +170,9 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
         await functions.restartFunction(name);
       },
     },
+    databaseWorkers,
     async stop() {
+      await databaseWorkers?.stop();
       await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

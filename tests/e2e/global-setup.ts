@@ -1,6 +1,7 @@
 // Playwright global setup: a throwaway embedded Postgres with every migration applied,
-// the local Supabase stand-in (Auth, Realtime, the tiktok-webhook Edge Function in Deno)
-// with the demo users, the events worker (projections + realtime deltas), a production
+// the local Supabase stand-in (Auth, Realtime, the tiktok-webhook and process-events Edge
+// Functions in Deno, the pg_net and pg_cron workers, so appends wake process-events as in
+// production) with the demo users, a production
 // build of the app (`next build`, skipped with E2E_SKIP_BUILD=1 when one is already
 // there: the stand-in keeps its port and keys between runs so the inlined
 // NEXT_PUBLIC_* values stay right), and `next start`. Returns the teardown.
@@ -23,7 +24,6 @@ const repoRoot = path.resolve(import.meta.dirname, "../..");
 const nextBin = path.join(repoRoot, "node_modules", ".bin", "next");
 const tsxBin = path.join(repoRoot, "node_modules", ".bin", "tsx");
 const serverLogFile = path.join(repoRoot, "test-results", "e2e-next-server.log");
-const workerLogFile = path.join(repoRoot, "test-results", "e2e-events-worker.log");
 const standInLogFile = path.join(repoRoot, "test-results", "e2e-supabase-stand-in.log");
 /** The webhook fixtures' app credentials, as the dev stack and the simulator use them. */
 const E2E_TIKTOK_APP_KEY = "test_app_key";
@@ -52,12 +52,10 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   process.env.E2E_DATABASE_URL = database.url;
 
   let server: ChildProcess | undefined;
-  let worker: ChildProcess | undefined;
   let standIn: SupabaseStandIn | undefined;
   let control: http.Server | undefined;
   const stopAll = async () => {
     if (server) await stopProcessGroup(server);
-    if (worker) await stopProcessGroup(worker);
     if (control) await new Promise((resolve) => control!.close(resolve));
     if (standIn) await standIn.stop();
     await database.stop();
@@ -76,6 +74,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
         dir: path.join(repoRoot, "supabase/functions"),
         env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET },
       },
+      databaseWorkers: true,
       log: (line) => standInLog.write(`${line}\n`),
     });
     const seedSql = postgres(database.url, { max: 1, onnotice: () => {} });
@@ -92,7 +91,6 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     control = await startControlServer(standIn);
     process.env.E2E_CONTROL_URL = `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`;
 
-    worker = startEventsWorker(database.url);
     const appEnv = {
       NEXT_PUBLIC_SUPABASE_URL: standIn.url,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey,
@@ -122,19 +120,6 @@ async function startControlServer(standIn: SupabaseStandIn): Promise<http.Server
   });
   await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
   return control;
-}
-
-function startEventsWorker(databaseUrl: string): ChildProcess {
-  const log = createWriteStream(workerLogFile);
-  const worker = spawn(tsxBin, ["scripts/events-worker.ts", "--tick-ms", "50"], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  worker.stdout?.pipe(log);
-  worker.stderr?.pipe(log);
-  return worker;
 }
 
 function startNextServer(baseURL: URL, databaseUrl: string, appEnv: Record<string, string>): ChildProcess {

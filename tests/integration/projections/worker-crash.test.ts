@@ -13,7 +13,7 @@ import { readModelSchema } from "./read-model-harness.ts";
 const sql = connectTestDatabase({ max: 12 });
 const models = readModelSchema(sql, "crash");
 const consumerPrefix = `${models.schema.replaceAll("_", "-")}-`;
-const workerScript = path.resolve(import.meta.dirname, "../../../scripts/events-worker.ts");
+const workerScript = path.resolve(import.meta.dirname, "crash-worker.ts");
 
 const KILLS = 20;
 const ORDERS = 2_000;

@@ -1,21 +1,19 @@
-// The event-processing worker for Node (the dev stack, the crash test): runs every
-// projection as a consumer, then publishes the coalesced realtime deltas, in a loop.
-// Between rounds it sleeps for a short tick, or less when an append is announced on
-// the `event_store_appended` channel or a coalesced delta falls due.
+// The crash test's projection worker: every projection as a consumer of the shared
+// runner, on read models in a schema of the test's own, in a polling loop, in a process
+// the test can SIGKILL. Not a processing driver: the app's one driver is the
+// process-events Edge Function (src/core/process-events.ts), woken through pg_net.
 //
-//   tsx scripts/events-worker.ts [--schema public] [--consumer-prefix ""] [--lease-ms 30000]
-//                                [--tick-ms 100] [--no-publish] [--until-idle]
+//   tsx crash-worker.ts [--schema public] [--consumer-prefix ""] [--lease-ms 30000]
+//                       [--tick-ms 100] [--no-publish] [--until-idle]
 //
 // --until-idle exits once every consumer has caught up (no lease held elsewhere, nothing
 // left to read) and nothing waits to be published. Needs DATABASE_URL.
 import os from "node:os";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { createConsumerRunner, type BatchOutcome } from "../src/core/processing/index.ts";
-import { allProjections, projectionConsumer } from "../src/core/projections/index.ts";
-import { createRealtimePublisher } from "../src/core/realtime/realtime-publisher.ts";
-
-const APPENDED_CHANNEL = "event_store_appended";
+import { createConsumerRunner, type BatchOutcome } from "../../../src/core/processing/index.ts";
+import { allProjections, projectionConsumer } from "../../../src/core/projections/index.ts";
+import { createRealtimePublisher } from "../../../src/core/realtime/realtime-publisher.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -30,7 +28,7 @@ const { values: args } = parseArgs({
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {
-  process.stderr.write("events-worker: DATABASE_URL is not set\n");
+  process.stderr.write("crash-worker: DATABASE_URL is not set\n");
   process.exit(1);
 }
 
@@ -44,7 +42,7 @@ const runner = createConsumerRunner({
   consumers: allProjections.map((projection) =>
     projectionConsumer(projection, { schema, name: `${args["consumer-prefix"]}${projection.name}`, publish }),
   ),
-  owner: `events-worker-${os.hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+  owner: `crash-worker-${os.hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   leaseMs: Number(args["lease-ms"]),
 });
 const publisher = publish ? createRealtimePublisher({ sql, schema }) : null;
@@ -85,7 +83,6 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await sql.listen(APPENDED_CHANNEL, wakeUp);
   process.stdout.write(`ready ${process.pid}\n`);
   while (!stopping) {
     const { processed, blocked } = await catchUp();
@@ -100,7 +97,7 @@ async function main(): Promise<void> {
 main()
   .then(() => sql.end({ timeout: 5 }))
   .catch(async (error: unknown) => {
-    process.stderr.write(`events-worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`crash-worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     await sql.end({ timeout: 1 });
     process.exitCode = 1;
   });

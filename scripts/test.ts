@@ -73,6 +73,14 @@ async function denoFunctions(): Promise<SuiteResult | undefined> {
     .map((entry) => `supabase/functions/${entry.name}/index.ts`);
   const check = await run(path.join(root, "node_modules/.bin/deno"), ["check", ...entrypoints]);
   if (check.exitCode !== 0) return { suite: "deno check", passed: 0, failed: 1, exitCode: check.exitCode };
+  // And as `deploy --use-api` uploads them (npm run functions:bundle), each with its own
+  // deno.json; --node-modules-dir=manual serves its npm: versions from node_modules, offline.
+  const { bundleFunctions } = await import("./bundle-functions.ts");
+  for (const bundled of bundleFunctions()) {
+    const config = path.join(bundled.dir, "deno.json");
+    const bundledCheck = await run(path.join(root, "node_modules/.bin/deno"), ["check", "--node-modules-dir=manual", "--config", config, bundled.entrypoint]);
+    if (bundledCheck.exitCode !== 0) return { suite: "deno check", passed: 0, failed: 1, exitCode: bundledCheck.exitCode };
+  }
   // The functions' own suites run against a real database too: DATABASE_URL, or a fresh embedded one.
   const database = await prepareDatabase({ port: 54333, name: "postgres-test-deno", ephemeral: true, database: "creatorflow_deno", recreate: true });
   const { exitCode, output } = await run(path.join(root, "node_modules/.bin/deno"), ["test", "--allow-all", testsDir], {

@@ -92,7 +92,7 @@ export async function runLaneCall(ports: LaneCallPorts, timing: LaneCallTiming):
       held = drained.skipped;
       lastProcessed = drained.processed;
       if (writersEnded && !drained.skipped) watermark.settled = true;
-      if (drained.processed > 0) nextPublishAt = ports.clock();
+      if (drained.processed > 0 && ports.publish) nextPublishAt = ports.clock();
       idleSince = null;
     } else {
       lastProcessed = 0;

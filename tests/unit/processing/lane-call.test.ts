@@ -1,0 +1,133 @@
+// The lane call's stop protocol, against a small in-memory world of transactions and a
+// manual clock: it never stops while an append that skipped its wake-up could still be
+// unseen, it serves a burst in one call, and it hands the lane on when it cannot vouch.
+import { describe, expect, it } from "vitest";
+import { runLaneCall, type LaneCallPorts, type LaneCallTiming } from "../../../src/core/processing/lane-call.ts";
+
+const timing: LaneCallTiming = { budgetMs: 1_000, lingerMs: 100, pollMs: 5, heldPollMs: 20, stopGraceMs: 200 };
+
+/** Appending transactions with xids; an event is visible to a drain once its transaction committed. */
+function world() {
+  let now = 0;
+  let nextXid = 100n;
+  let head = 0;
+  const open = new Map<bigint, number[]>();
+  const committed: number[] = [];
+  const seen = new Set<number>();
+  const scheduled: { at: number; run: () => void }[] = [];
+  const log: string[] = [];
+  let leaseHeldUntil = -1;
+
+  const begin = () => {
+    const xid = nextXid++;
+    open.set(xid, []);
+    return {
+      append: () => open.get(xid)!.push(++head),
+      commit: () => {
+        committed.push(...open.get(xid)!);
+        open.delete(xid);
+      },
+    };
+  };
+  const advance = (ms: number) => {
+    now += ms;
+    for (const task of scheduled.filter((entry) => entry.at <= now)) {
+      scheduled.splice(scheduled.indexOf(task), 1);
+      task.run();
+    }
+  };
+  const ports: LaneCallPorts = {
+    probe: async () => ({ head: String(head), xmin: open.size ? [...open.keys()].reduce((a, b) => (a < b ? a : b)) : nextXid, xmax: nextXid }),
+    drain: async () => {
+      if (now < leaseHeldUntil) return { processed: 0, skipped: true };
+      const fresh = committed.filter((position) => !seen.has(position));
+      fresh.forEach((position) => seen.add(position));
+      advance(1);
+      return { processed: fresh.length, skipped: false };
+    },
+    releaseFlag: async () => {
+      log.push(`release@${now}`);
+    },
+    handOff: async () => {
+      log.push(`handOff@${now}`);
+    },
+    clock: () => now,
+    sleep: async (ms) => advance(ms),
+  };
+  return {
+    ports,
+    begin,
+    at: (time: number, run: () => void) => scheduled.push({ at: time, run }),
+    holdLeaseUntil: (time: number) => (leaseHeldUntil = time),
+    seen,
+    log,
+    now: () => now,
+  };
+}
+
+describe("a lane call", () => {
+  it("does not stop until an append that saw the flag still set has committed and been drained", async () => {
+    const w = world();
+    // An appender that read the flag before the call released it, and commits long after.
+    const late = w.begin();
+    late.append();
+    w.at(400, () => late.commit());
+
+    const result = await runLaneCall(w.ports, timing);
+
+    expect(w.log[0]).toMatch(/^release@/);
+    expect(w.seen.has(1)).toBe(true);
+    expect(result.processed).toBe(1);
+    expect(result.handedOff).toBe(false);
+    expect(w.now()).toBeGreaterThanOrEqual(400);
+  });
+
+  it("serves appends that keep coming within the linger in one call, then stops once caught up", async () => {
+    const w = world();
+    for (let time = 0; time < 600; time += 50) {
+      w.at(time, () => {
+        const tx = w.begin();
+        tx.append();
+        tx.commit();
+      });
+    }
+    const result = await runLaneCall(w.ports, timing);
+    expect(result.processed).toBe(12);
+    // Released only after the last append plus a full linger, not at the first lull of a poll.
+    expect(Number(w.log[0].split("@")[1])).toBeGreaterThanOrEqual(550 + timing.lingerMs);
+    expect(result.handedOff).toBe(false);
+  });
+
+  it("hands the lane on when another call holds a lease past its budget", async () => {
+    const w = world();
+    const tx = w.begin();
+    tx.append();
+    tx.commit();
+    w.holdLeaseUntil(10_000);
+    const result = await runLaneCall(w.ports, timing);
+    expect(result.handedOff).toBe(true);
+    expect(w.log).toEqual([`release@${timing.budgetMs}`, expect.stringMatching(/^handOff@/)]);
+    expect(w.seen.size).toBe(0);
+  });
+
+  it("stops at its budget while appends keep coming: releases the flag, drains what came before, and goes", async () => {
+    const w = world();
+    for (let time = 0; time < 5_000; time += 10) {
+      w.at(time, () => {
+        const tx = w.begin();
+        tx.append();
+        tx.commit();
+      });
+    }
+    const result = await runLaneCall(w.ports, timing);
+    const releasedAt = Number(w.log[0].replace("release@", ""));
+    expect(releasedAt).toBeGreaterThanOrEqual(timing.budgetMs);
+    expect(releasedAt).toBeLessThan(timing.budgetMs + timing.pollMs);
+    // Appends after the release wake a new call themselves: this one only vouches for those
+    // before its probe, drains them, and goes, without a hand-off.
+    expect(w.log).toHaveLength(1);
+    expect(result.handedOff).toBe(false);
+    expect(w.now()).toBeLessThan(releasedAt + timing.pollMs * 2);
+    expect(result.processed).toBe(Math.floor(releasedAt / 10) + 1);
+  });
+});

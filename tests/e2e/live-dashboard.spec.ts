@@ -47,6 +47,8 @@ test("a webhook order shows up live for its creator and nobody else", async ({ p
   const row = page.locator(`[data-order-id="${orderId}"]`);
   await expect(row).toBeVisible();
   await expect(row.getByText("New", { exact: true })).toBeVisible();
+  // It came in a live delta, so the row says how long it took from our webhook endpoint to this page.
+  await expect(row.getByTestId("order-arrival")).toHaveText(/^(just now|[\d.]+ s ago) · arrived in [\d.,]+ (ms|s)$/);
   await expect(page.getByTestId("kpi-orders-value")).toHaveText(String(ordersBefore + 1));
   expect(await documentIsMarked(page)).toBe(true);
   await page.screenshot({ path: testInfo.outputPath("dashboard-desktop.png"), fullPage: true });

@@ -25,9 +25,11 @@ export interface DashboardLiveProps {
   fetchSnapshot?: FetchSnapshot;
   postAdjustment?: PostAdjustment;
   refreshDelayMs?: number;
+  /** The page's monotonic clock (performance.now()); tests drive their own. */
+  clock?: () => number;
 }
 
-export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, refreshDelayMs }: DashboardLiveProps) {
+export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, refreshDelayMs, clock }: DashboardLiveProps) {
   const defaultFetch = useMemo(() => snapshotFetcher(creatorQuery), [creatorQuery]);
   const defaultPost = useMemo(() => adjustmentPoster(creatorQuery), [creatorQuery]);
   const live = useDashboardLive({
@@ -36,8 +38,9 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
     fetchSnapshot: fetchSnapshot ?? defaultFetch,
     postAdjustment: postAdjustment ?? defaultPost,
     refreshDelayMs,
+    clock,
   });
-  const { data, newOrderIds, lastUpdateAt, pending, notice } = live.state;
+  const { data, newOrderIds, lastUpdateAt, arrivals, pending, notice } = live.state;
   const pipeline = pipelineCounts(data);
   const isNewCreator = data.orders.length === 0 && data.today.ordersReceived === 0 && data.series.daily.length === 0;
 
@@ -61,7 +64,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
         <RevenueChart hourly={data.series.hourly} daily={data.series.daily} today={data.today.day} currency={data.currency} locale={locale} />
         <OrderPipeline counts={pipeline} locale={locale} />
         <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} />
-        <OrderFeed orders={data.orders} newOrderIds={newOrderIds} locale={locale} />
+        <OrderFeed orders={data.orders} newOrderIds={newOrderIds} arrivals={arrivals} locale={locale} clock={clock} />
         <InventoryTable rows={data.inventory} pending={pending} notice={notice} locale={locale} onAdjust={(skuId, total) => void live.adjustStock(skuId, total)} onDismissNotice={live.dismissNotice} />
       </div>
     </div>

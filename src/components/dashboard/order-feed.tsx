@@ -2,6 +2,8 @@
 
 import type { OrderRow } from "@/lib/dashboard/dashboard-types.ts";
 import { formatMoney } from "@/lib/dashboard/formatting.ts";
+import type { OrderArrival } from "@/lib/dashboard/order-arrival.ts";
+import { OrderArrivalLine } from "./order-arrival-line.tsx";
 
 const statusLabels: Record<string, string> = {
   received: "Received",
@@ -18,7 +20,17 @@ const statusLabels: Record<string, string> = {
 
 const statusLabel = (status: string) => statusLabels[status] ?? status.replaceAll("_", " ");
 
-export function OrderFeed({ orders, newOrderIds, locale }: { orders: OrderRow[]; newOrderIds: string[]; locale: string }) {
+export interface OrderFeedProps {
+  orders: OrderRow[];
+  newOrderIds: string[];
+  /** How orders that arrived live took from TikTok's webhook to the screen; orders read by a refetch have none. */
+  arrivals?: Record<string, OrderArrival>;
+  locale: string;
+  /** The page's monotonic clock, as the arrivals were timed with. */
+  clock?: () => number;
+}
+
+export function OrderFeed({ orders, newOrderIds, arrivals = {}, locale, clock }: OrderFeedProps) {
   const fresh = new Set(newOrderIds);
   const newest = orders.find((order) => fresh.has(order.orderId));
   return (
@@ -53,6 +65,7 @@ export function OrderFeed({ orders, newOrderIds, locale }: { orders: OrderRow[];
                   {new Date(order.receivedAt).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" })}
                 </time>
               ) : null}
+              {arrivals[order.orderId] ? <OrderArrivalLine arrival={arrivals[order.orderId]} locale={locale} clock={clock} /> : null}
             </li>
           ))}
         </ol>

@@ -5,6 +5,7 @@ import type { StoredEvent } from "../event-store/index.ts";
 import type { OrderItem, TiktokOrderStatus } from "../orders/events.ts";
 import { evolveOrder, initialOrderState, type OrderState, type OrderStatus } from "../orders/order.ts";
 import type { RealtimeChanges } from "../realtime/realtime-changes.ts";
+import { webhookDeliveryKeyOf } from "../webhooks/webhook-delivery.ts";
 import { eventsByOrder, tableIn, type Projection, type ProjectionContext } from "./projection.ts";
 
 interface OrderSummary {
@@ -162,14 +163,17 @@ export const orderSummariesProjection: Projection = {
     for (const [key, entry] of byOrder) {
       let summary = existing.get(key);
       let moved = false;
+      // The first TikTok webhook among the events that move the order: how long the dashboard took to show it.
+      let webhookDelivery: string | null = null;
       for (const event of entry.events) {
         if (summary && event.version <= summary.lastVersion) continue;
         summary = foldSummary(summary, event, entry.orderId);
         moved = true;
+        webhookDelivery ??= webhookDeliveryKeyOf(event.metadata);
       }
       if (summary && moved) {
         changed.push(summary);
-        changes.order(summary.creatorId, summary.orderId);
+        changes.order(summary.creatorId, summary.orderId, webhookDelivery);
       }
     }
     if (changed.length) await saveSummaries(context, changed);

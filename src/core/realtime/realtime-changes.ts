@@ -12,6 +12,8 @@ interface CreatorChanges {
   orders: Set<string>;
   skus: Set<string>;
   days: Set<string>;
+  /** Order id -> inbox key of the first TikTok webhook delivery among the order's changes. */
+  orderDeliveries: Map<string, string>;
 }
 
 export class RealtimeChanges {
@@ -20,7 +22,7 @@ export class RealtimeChanges {
   private of(creatorId: string): CreatorChanges {
     let changes = this.byCreator.get(creatorId);
     if (!changes) {
-      changes = { models: new Set(), orders: new Set(), skus: new Set(), days: new Set() };
+      changes = { models: new Set(), orders: new Set(), skus: new Set(), days: new Set(), orderDeliveries: new Map() };
       this.byCreator.set(creatorId, changes);
     }
     return changes;
@@ -32,10 +34,18 @@ export class RealtimeChanges {
     if (changes.days.size <= MAX_CHANGED_KEYS) changes.days.add(day);
   }
 
-  order(creatorId: string, orderId: string): void {
+  /**
+   * `webhookDelivery`: the inbox key of the TikTok webhook delivery behind the change, if
+   * one was; the first one named for an order is kept, as the earliest of its changes is
+   * the one that has waited longest to reach the screen.
+   */
+  order(creatorId: string, orderId: string, webhookDelivery?: string | null): void {
     const changes = this.of(creatorId);
     changes.models.add("orders");
     if (changes.orders.size <= MAX_CHANGED_KEYS) changes.orders.add(orderId);
+    if (webhookDelivery && changes.orders.has(orderId) && !changes.orderDeliveries.has(orderId)) {
+      changes.orderDeliveries.set(orderId, webhookDelivery);
+    }
   }
 
   sku(creatorId: string, skuId: string): void {
@@ -57,6 +67,12 @@ export class RealtimeChanges {
  * Marks the creators dirty in `<schema>.realtime_outbox`, merging what changed with what
  * is already waiting. Rows are written in creator order so that two projections'
  * transactions touching the same creators never deadlock.
+ *
+ * For orders changed by a TikTok webhook, it also keeps when our endpoint accepted that
+ * delivery (webhook_inbox.received_at), the earliest per order until the next send: the
+ * publisher turns it into the order's `since_webhook_ms`. The inbox is looked up here, in
+ * the same statement, so it costs no extra round trip; a delivery whose inbox row is gone
+ * simply has no figure.
  */
 export async function recordRealtimeChanges(sql: Sql, schema: string, changes: RealtimeChanges): Promise<void> {
   if (changes.size === 0) return;
@@ -68,19 +84,34 @@ export async function recordRealtimeChanges(sql: Sql, schema: string, changes: R
       changed_orders: [...change.orders],
       changed_skus: [...change.skus],
       changed_days: [...change.days],
+      order_deliveries: [...change.orderDeliveries].map(([orderId, delivery]) => ({ order_id: orderId, delivery })),
     }));
   // One more key than a message lists tells the publisher the list is incomplete.
   const keep = MAX_CHANGED_KEYS + 1;
   await sql`
     insert into ${sql(`${schema}.realtime_outbox`)} as o
-           (creator_id, dirty, changed_models, changed_orders, changed_skus, changed_days, dirty_since)
-    select r.creator_id, true, r.changed_models, r.changed_orders, r.changed_skus, r.changed_days, clock_timestamp()
-      from jsonb_to_recordset(${sql.json(rows as never)}) as r(creator_id uuid, changed_models text[], changed_orders text[], changed_skus text[], changed_days date[])
+           (creator_id, dirty, changed_models, changed_orders, changed_skus, changed_days, order_webhook_accepted_at, dirty_since)
+    select r.creator_id, true, r.changed_models, r.changed_orders, r.changed_skus, r.changed_days,
+           coalesce((select jsonb_object_agg(d.order_id, w.received_at)
+                       from jsonb_to_recordset(r.order_deliveries) as d(order_id text, delivery text)
+                       join public.webhook_inbox w on w.dedupe_key = d.delivery and w.creator_id = r.creator_id), '{}'::jsonb),
+           clock_timestamp()
+      from jsonb_to_recordset(${sql.json(rows as never)})
+           as r(creator_id uuid, changed_models text[], changed_orders text[], changed_skus text[], changed_days date[], order_deliveries jsonb)
     on conflict (creator_id) do update set
       dirty = true,
       dirty_since = coalesce(o.dirty_since, excluded.dirty_since),
       changed_models = array(select distinct m from unnest(o.changed_models || excluded.changed_models) m order by m),
       changed_orders = (array(select distinct k from unnest(o.changed_orders || excluded.changed_orders) k order by k))[1:${keep}],
       changed_skus = (array(select distinct k from unnest(o.changed_skus || excluded.changed_skus) k order by k))[1:${keep}],
-      changed_days = (array(select distinct k from unnest(o.changed_days || excluded.changed_days) k order by k desc))[1:${keep}]`;
+      changed_days = (array(select distinct k from unnest(o.changed_days || excluded.changed_days) k order by k desc))[1:${keep}],
+      -- Only for orders either side lists (at most twice the cap), so the map stays bounded.
+      order_webhook_accepted_at = (
+        select coalesce(jsonb_object_agg(a.order_id, a.accepted_at), '{}'::jsonb)
+          from (select e.key as order_id, min((e.value #>> '{}')::timestamptz) as accepted_at
+                  from (select key, value from jsonb_each(o.order_webhook_accepted_at)
+                        union all
+                        select key, value from jsonb_each(excluded.order_webhook_accepted_at)) e
+                 where e.key = any(o.changed_orders || excluded.changed_orders)
+                 group by e.key) a)`;
 }

@@ -16,7 +16,11 @@
 //       "changed_days": ["2026-11-22"]  // days whose figures moved (an old order cancelled moves its day)
 //     },
 //     "orders": [{ "order_id", "status", "tiktok_status", "on_hold", "total_minor", "currency",
-//                  "received_at", "shipped_at" }],                    // up to 20 changed orders
+//                  "received_at", "shipped_at",                       // up to 20 changed orders
+//                  "since_webhook_ms" }],  // only when a TikTok webhook changed the order since the last message:
+//                                          // ms from our endpoint accepting the (earliest such) delivery to this
+//                                          // message's sent_at, both by the database clock, so no clock skew
+//                                          // between machines enters it; the browser adds its own part
 //     "inventory": [{ "sku_id", "available", "reserved", "total", "reorder_point", "velocity_per_hour",
 //                     "hours_to_stockout", "low_stock_severity", "has_open_conflict", "last_version" }],   // up to 20 SKUs
 //     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now
@@ -55,7 +59,7 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
   async function publishDue(): Promise<PublishResult> {
     const [result] = await sql<{ sent: number }[]>`
       with due as (
-        select creator_id, changed_models, changed_orders, changed_skus, changed_days
+        select creator_id, changed_models, changed_orders, changed_skus, changed_days, order_webhook_accepted_at
           from ${table("realtime_outbox")}
          where dirty and (last_sent_at is null or last_sent_at <= clock_timestamp() - ${interval} * interval '1 millisecond')
          order by dirty_since
@@ -65,15 +69,18 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
       sent as (
         update ${table("realtime_outbox")} o
            set sequence = o.sequence + 1, dirty = false, dirty_since = null, last_sent_at = clock_timestamp(),
-               changed_models = '{}', changed_orders = '{}', changed_skus = '{}', changed_days = '{}'
+               changed_models = '{}', changed_orders = '{}', changed_skus = '{}', changed_days = '{}',
+               order_webhook_accepted_at = '{}'
           from due
          where o.creator_id = due.creator_id
-        returning o.creator_id, o.sequence, due.changed_models, due.changed_orders, due.changed_skus, due.changed_days
+        returning o.creator_id, o.sequence, o.last_sent_at, due.changed_models, due.changed_orders, due.changed_skus, due.changed_days,
+                  due.order_webhook_accepted_at
       ),
       payloads as (
         select s.creator_id, jsonb_strip_nulls(jsonb_build_object(
                  'seq', s.sequence,
-                 'sent_at', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                 -- The same instant since_webhook_ms is measured to.
+                 'sent_at', to_char(s.last_sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                  'changed', to_jsonb(s.changed_models),
                  'refetch', (cardinality(s.changed_orders) > ${MAX_CHANGED_KEYS} or cardinality(s.changed_skus) > ${MAX_CHANGED_KEYS}
                              or cardinality(s.changed_days) > ${MAX_CHANGED_KEYS}
@@ -99,7 +106,10 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                    select coalesce(jsonb_agg(jsonb_build_object(
                             'order_id', os.order_id, 'status', os.status, 'tiktok_status', os.tiktok_status, 'on_hold', os.on_hold,
                             'total_minor', os.total_minor, 'currency', os.currency,
-                            'received_at', os.received_at, 'shipped_at', os.shipped_at) order by os.received_at desc), '[]'::jsonb)
+                            'received_at', os.received_at, 'shipped_at', os.shipped_at,
+                            'since_webhook_ms', case when s.order_webhook_accepted_at ? os.order_id then greatest(0, round(
+                              extract(epoch from s.last_sent_at - (s.order_webhook_accepted_at ->> os.order_id)::timestamptz) * 1000))::bigint end
+                          ) order by os.received_at desc), '[]'::jsonb)
                      from ${table("order_summaries")} os
                     where os.creator_id = s.creator_id and os.order_id = any(s.changed_orders[1:${MAX_CHANGED_KEYS}]))
                  end,

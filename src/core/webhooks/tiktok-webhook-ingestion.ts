@@ -9,6 +9,7 @@ import { evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type Do
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import type { AppliedOrderStatus } from "../tiktok/order-status.ts";
+import { webhookEventMetadata } from "./webhook-delivery.ts";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 const MAX_CONCURRENCY_RETRIES = 5;
@@ -95,7 +96,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         events.map((event) => ({
           type: event.type,
           data: event.data,
-          metadata: { source: "tiktok_webhook", correlation_id: correlationId, request_id: parsed.dedupeKey },
+          metadata: webhookEventMetadata(parsed.dedupeKey, correlationId),
         })),
       ),
     }));

@@ -2,6 +2,7 @@
 // applied on top, and stock adjustments shown before the server confirms them.
 import type { DashboardSnapshot, DayMetrics, InventoryRow, OrderRow, PipelineCounts, SeriesPoint } from "./dashboard-types.ts";
 import { ORDER_FEED_LIMIT } from "./dashboard-types.ts";
+import type { OrderArrival } from "./order-arrival.ts";
 import type { RealtimeDelta } from "./realtime-delta.ts";
 
 export interface PendingAdjustment {
@@ -21,37 +22,55 @@ export interface DashboardState {
   newOrderIds: string[];
   /** When the page last received fresh data (a snapshot or a delta). */
   lastUpdateAt: string;
+  /**
+   * By order id, for orders on the feed: how the last live delta that carried a TikTok
+   * webhook's change of the order reached the screen. Kept across refetches (the order did
+   * arrive live); a snapshot never adds one.
+   */
+  arrivals: Record<string, OrderArrival>;
   pending: Record<string, PendingAdjustment>;
   notice: AdjustmentNotice | null;
 }
 
 export type DashboardAction =
   | { type: "snapshot_loaded"; snapshot: DashboardSnapshot; replay: RealtimeDelta[]; at: string }
-  | { type: "delta_received"; delta: RealtimeDelta; at: string }
+  /** `receivedAt`: the page's monotonic clock when the message came in. */
+  | { type: "delta_received"; delta: RealtimeDelta; at: string; receivedAt: number }
+  /** The page has rendered what it received; `at` by the same monotonic clock. */
+  | { type: "arrivals_shown"; at: number }
   | { type: "adjustment_started"; skuId: string; commandId: string; newTotal: number }
   | { type: "adjustment_confirmed"; skuId: string; commandId: string; total: number; reserved: number; available: number; version: number }
   | { type: "adjustment_rejected"; skuId: string; commandId: string; message: string; current?: { total: number; reserved: number; available: number; version: number } }
   | { type: "notice_dismissed" };
 
 export function initialDashboardState(snapshot: DashboardSnapshot): DashboardState {
-  return { data: snapshot, newOrderIds: [], lastUpdateAt: snapshot.readAt, pending: {}, notice: null };
+  return { data: snapshot, newOrderIds: [], lastUpdateAt: snapshot.readAt, arrivals: {}, pending: {}, notice: null };
 }
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
   switch (action.type) {
     case "snapshot_loaded": {
       const data = action.replay.reduce(applyDelta, action.snapshot);
-      return { ...state, data, lastUpdateAt: action.at };
+      return { ...state, data, arrivals: arrivalsOnFeed(state.arrivals, data), lastUpdateAt: action.at };
     }
     case "delta_received": {
       const known = new Set(state.data.orders.map((order) => order.orderId));
       const arrived = (action.delta.orders ?? []).map((order) => order.order_id).filter((id) => !known.has(id));
+      const data = applyDelta(state.data, action.delta);
       return {
         ...state,
-        data: applyDelta(state.data, action.delta),
+        data,
         newOrderIds: [...arrived, ...state.newOrderIds].slice(0, ORDER_FEED_LIMIT * 2),
+        arrivals: arrivalsOnFeed(recordArrivals(state.arrivals, action.delta, action.receivedAt), data),
         lastUpdateAt: action.at,
       };
+    }
+    case "arrivals_shown": {
+      const waiting = Object.entries(state.arrivals).filter(([, arrival]) => arrival.shownAt === null);
+      // Unchanged state, so the effect that reports renders does not loop.
+      if (waiting.length === 0) return state;
+      const shown = Object.fromEntries(waiting.map(([orderId, arrival]) => [orderId, { ...arrival, shownAt: action.at }]));
+      return { ...state, arrivals: { ...state.arrivals, ...shown } };
     }
     case "adjustment_started":
       return { ...state, pending: { ...state.pending, [action.skuId]: { commandId: action.commandId, newTotal: action.newTotal } }, notice: null };
@@ -91,6 +110,21 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return unreachable;
     }
   }
+}
+
+/** A delta's orders that a webhook changed since the last message: timed from when the page received it. */
+function recordArrivals(arrivals: Record<string, OrderArrival>, delta: RealtimeDelta, receivedAt: number): Record<string, OrderArrival> {
+  const timed = (delta.orders ?? []).filter((order) => order.since_webhook_ms !== undefined);
+  if (timed.length === 0) return arrivals;
+  const next = { ...arrivals };
+  for (const order of timed) next[order.order_id] = { serverMs: order.since_webhook_ms!, receivedAt, shownAt: null };
+  return next;
+}
+
+/** Only orders the feed shows keep a figure, so the record stays as small as the feed. */
+function arrivalsOnFeed(arrivals: Record<string, OrderArrival>, data: DashboardSnapshot): Record<string, OrderArrival> {
+  const kept = Object.entries(arrivals).filter(([orderId]) => data.orders.some((order) => order.orderId === orderId));
+  return kept.length === Object.keys(arrivals).length ? arrivals : Object.fromEntries(kept);
 }
 
 function updateInventoryRow(data: DashboardSnapshot, skuId: string, update: (row: InventoryRow) => InventoryRow): DashboardSnapshot {

@@ -51,6 +51,9 @@ export const realtimeDeltaSchema = z
             currency: z.string().nullable().optional(),
             received_at: isoTime.nullable().optional(),
             shipped_at: isoTime.nullable().optional(),
+            // Only when a TikTok webhook changed the order since the last message: ms from our
+            // endpoint accepting it to the message being sent, by the database clock.
+            since_webhook_ms: z.number().int().nonnegative().optional(),
           })
           .loose(),
       )

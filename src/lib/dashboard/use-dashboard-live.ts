@@ -20,6 +20,8 @@ export interface DashboardLiveOptions {
   /** Delay of the quiet refresh after a delta; a gap or a rejoin refetches at once. */
   refreshDelayMs?: number;
   newCommandId?: () => string;
+  /** The page's monotonic clock in ms, for how long a live order took to show; performance.now() unless a test drives it. */
+  clock?: () => number;
 }
 
 export interface DashboardLive {
@@ -32,6 +34,7 @@ export interface DashboardLive {
 }
 
 const now = () => new Date().toISOString();
+const pageClock = () => performance.now();
 
 export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const { initial, connect, fetchSnapshot, postAdjustment } = options;
@@ -49,6 +52,7 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const unmounted = useRef(false);
   const fetchSnapshotRef = useRef(fetchSnapshot);
   fetchSnapshotRef.current = fetchSnapshot;
+  const clock = useRef(options.clock ?? pageClock);
 
   const refetch = useCallback(async (): Promise<void> => {
     if (fetching.current) {
@@ -91,6 +95,7 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
 
   const handleMessage = useCallback(
     (event: string, payload: unknown) => {
+      const receivedAt = clock.current();
       const parsed = event === REALTIME_DELTA_EVENT ? realtimeDeltaSchema.safeParse(payload) : null;
       if (!parsed?.success) {
         void refetch();
@@ -102,7 +107,7 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
       const gap = delta.seq > sequence.current + 1;
       sequence.current = delta.seq;
       if (fetching.current) receivedWhileFetching.current.push(delta);
-      dispatch({ type: "delta_received", delta, at: now() });
+      dispatch({ type: "delta_received", delta, at: now(), receivedAt });
       if (gap || !isFullyUnderstood(delta)) void refetch();
       else scheduleQuietRefresh();
     },
@@ -136,6 +141,12 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
       refreshTimer.current = null;
     };
   }, [connect, initial.creatorId, handleMessage, refetch]);
+
+  // React runs effects of a render that no input event caused (a socket message) after the
+  // browser has painted it, generally: this is when a live order is on screen.
+  useEffect(() => {
+    if (Object.values(state.arrivals).some((arrival) => arrival.shownAt === null)) dispatch({ type: "arrivals_shown", at: clock.current() });
+  }, [state.arrivals]);
 
   const newCommandId = useRef(options.newCommandId ?? (() => crypto.randomUUID()));
   const stateRef = useRef(state);

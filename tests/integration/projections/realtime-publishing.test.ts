@@ -2,6 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { allProjections, projectionConsumer } from "../../../src/core/projections/index.ts";
 import { createRealtimePublisher, topicFor } from "../../../src/core/realtime/realtime-publisher.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
+import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
+import { manifest } from "../../fixtures/signed-webhooks.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { received, stockUpdated, uniqueId, validated } from "./events.ts";
 import { readModelSchema } from "./read-model-harness.ts";
@@ -15,7 +18,7 @@ interface Delta {
   changed: string[];
   refetch: boolean;
   metrics?: { gross_minor: number; orders_received: number; day: string };
-  orders?: { order_id: string; status: string }[];
+  orders?: { order_id: string; status: string; since_webhook_ms?: number }[];
   inventory?: { sku_id: string; available: number }[];
 }
 
@@ -111,5 +114,88 @@ describe("realtime publishing", () => {
     expect(await messages(creatorId)).toHaveLength(1);
     const [outbox] = await sql`select dirty from ${models.table("realtime_outbox")} where creator_id = ${creatorId}`;
     expect(outbox.dirty).toBe(false);
+  });
+});
+
+describe("realtime publishing of how long a TikTok webhook took", () => {
+  // No interval between messages, so each publishDue() sends what is dirty without waiting.
+  const publisher = createRealtimePublisher({ sql, schema: models.schema, minIntervalMs: 0 });
+  const ingest = createTikTokWebhookIngestion({ sql, appKey: manifest.app_key, appSecret: manifest.app_secret });
+  const creatorId = newCreatorId();
+  const shopId = `8${Date.now()}${Math.floor(Math.random() * 1e5)}`.slice(0, 19);
+  beforeAll(async () => {
+    await models.startAtEndOfStream();
+    await sql`insert into tiktok_shops (shop_id, creator_id, shop_name) values (${shopId}, ${creatorId}, 'Arrival shop')`;
+  });
+
+  /** Delivers a signed order status webhook; TikTok's `timestamp` in it is a year old, as a delayed or replayed one may be. */
+  async function deliver(orderId: string, status: string, updateTime: number): Promise<string> {
+    const notificationId = `n${orderId}${status}`;
+    const body = JSON.stringify({
+      type: 1, tts_notification_id: notificationId, shop_id: shopId, timestamp: updateTime,
+      data: { order_id: orderId, order_status: status, is_on_hold_order: false, update_time: updateTime },
+    });
+    const rawBody = new TextEncoder().encode(body);
+    const outcome = await ingest(rawBody, await signWebhook({ appKey: manifest.app_key, appSecret: manifest.app_secret, rawBody }));
+    expect(outcome).toMatchObject({ status: 200, result: "processed" });
+    return notificationId;
+  }
+
+  /** When our endpoint accepted a delivery, in epoch ms with the database's microseconds. */
+  async function acceptedAtMs(dedupeKey: string): Promise<number> {
+    const [row] = await sql<{ ms: number }[]>`select (extract(epoch from received_at) * 1000)::float8 as ms from webhook_inbox where dedupe_key = ${dedupeKey}`;
+    return row.ms;
+  }
+
+  async function lastMessage(): Promise<Delta> {
+    const all = await messages(creatorId);
+    return all.at(-1)!.payload;
+  }
+
+  it("measures from the inbox's acceptance to the message, not from TikTok's timestamp, and only on the first message after the webhook", async () => {
+    const orderId = String(Date.now()).padEnd(18, "1");
+    const yearAgo = Math.floor(Date.now() / 1000) - 365 * 86_400;
+    const started = performance.now();
+    const delivery = await deliver(orderId, "AWAITING_SHIPMENT", yearAgo);
+    await models.project();
+    await publisher.publishDue();
+    const elapsedMs = performance.now() - started;
+
+    const first = await lastMessage();
+    const [order] = first.orders ?? [];
+    expect(order).toMatchObject({ order_id: orderId, status: "received" });
+    // sent_at has whole milliseconds; the figure is rounded from microseconds: they agree within 1.5 ms.
+    expect(Math.abs(order.since_webhook_ms! - (Date.parse(first.sent_at) - (await acceptedAtMs(delivery))))).toBeLessThanOrEqual(1.5);
+    expect(order.since_webhook_ms).toBeLessThanOrEqual(elapsedMs + 1);
+
+    // A change that no webhook brought (the saga validating the order) carries no figure.
+    await models.append(creatorId, `order-${orderId}`, [validated(orderId, new Date(), 2500)]);
+    await models.project();
+    await publisher.publishDue();
+    const second = await lastMessage();
+    expect(second.seq).toBe(first.seq + 1);
+    expect(second.orders).toEqual([expect.objectContaining({ order_id: orderId, status: "validated" })]);
+    expect(second.orders![0]).not.toHaveProperty("since_webhook_ms");
+  });
+
+  it("measures coalesced webhooks of one order from the earliest, the one that waited longest", async () => {
+    const orderId = String(Date.now() + 1).padEnd(18, "2");
+    const now = Math.floor(Date.now() / 1000);
+    await deliver(orderId, "AWAITING_SHIPMENT", now - 60);
+    await models.project();
+    await publisher.publishDue();
+
+    const shippedDelivery = await deliver(orderId, "IN_TRANSIT", now - 30);
+    await models.project();
+    const deliveredDelivery = await deliver(orderId, "DELIVERED", now);
+    await models.project();
+    await publisher.publishDue();
+
+    const message = await lastMessage();
+    const [order] = message.orders ?? [];
+    expect(order).toMatchObject({ order_id: orderId, status: "delivered" });
+    const sentAt = Date.parse(message.sent_at);
+    expect(await acceptedAtMs(shippedDelivery)).toBeLessThan(await acceptedAtMs(deliveredDelivery));
+    expect(Math.abs(order.since_webhook_ms! - (sentAt - (await acceptedAtMs(shippedDelivery))))).toBeLessThanOrEqual(1.5);
   });
 });

@@ -32,6 +32,12 @@ function fakeChannel() {
     connect,
     status: (status: ChannelStatus) => act(() => handlers!.onStatus(status)),
     send: (event: string, payload: unknown) => act(() => handlers!.onMessage(event, payload)),
+    /** Delivers a message, then runs `meanwhile` before React renders what it changed. */
+    sendThen: (event: string, payload: unknown, meanwhile: () => void) =>
+      act(() => {
+        handlers!.onMessage(event, payload);
+        meanwhile();
+      }),
   };
 }
 
@@ -46,7 +52,7 @@ function deferred<T>() {
 /** Lets the promise callbacks queued by the component run. */
 const settle = () => act(async () => {});
 
-function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?: FetchSnapshot; postAdjustment?: PostAdjustment } = {}) {
+function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?: FetchSnapshot; postAdjustment?: PostAdjustment; clock?: () => number } = {}) {
   const channel = fakeChannel();
   const initial = options.initial ?? snapshot();
   const fetchSnapshot = vi.fn(options.fetchSnapshot ?? (async () => initial));
@@ -60,6 +66,7 @@ function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?:
       postAdjustment={postAdjustment}
       // Long enough that only gaps, rejoins and unknown messages refetch during a test.
       refreshDelayMs={3_600_000}
+      clock={options.clock}
     />,
   );
   return { channel, fetchSnapshot, postAdjustment };
@@ -133,6 +140,52 @@ describe("live dashboard", () => {
     await channel.send("delta", orderDelta(9, "100000000000000010", 8));
     expect(fetchSnapshot).toHaveBeenCalledTimes(1);
     expect(ordersKpi().textContent).toBe("8");
+  });
+
+  it("shows how long a live order took from TikTok's webhook to the screen, and nothing for orders a refetch brought", async () => {
+    // Only the line's once-a-second tick is faked; the page's clock is the test's.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      let pageTime = 50_000;
+      const live = "100000000000000002";
+      const missed = "100000000000000009";
+      let answer = snapshot();
+      const { channel } = renderDashboard({ clock: () => pageTime, fetchSnapshot: async () => answer });
+      await channel.status("subscribed");
+      await settle();
+
+      const delta = orderDelta(6, live, 3);
+      // 120 ms on the server side; the page renders it 18 ms after receiving it.
+      await channel.sendThen("delta", { ...delta, orders: delta.orders!.map((order) => ({ ...order, since_webhook_ms: 120 })) }, () => {
+        pageTime += 18;
+      });
+      const liveRow = () => feed().getByText(live).closest("li")!;
+      expect(within(liveRow()).getByTestId("order-arrival").textContent).toBe("just now · arrived in 138 ms");
+
+      pageTime += 2_100;
+      await act(() => vi.advanceTimersByTime(1_000));
+      expect(within(liveRow()).getByTestId("order-arrival").textContent).toBe("2.1 s ago · arrived in 138 ms");
+
+      // A rejoin refetches: an order that arrived meanwhile shows no figure, the live one keeps its own.
+      answer = snapshot({
+        sequence: 7,
+        orders: [
+          { orderId: missed, status: "received", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 990, currency: "USD", receivedAt: new Date().toISOString(), shippedAt: null },
+          { orderId: live, status: "validated", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 2500, currency: "USD", receivedAt: delta.orders![0].received_at!, shippedAt: null },
+          ...snapshot().orders,
+        ],
+      });
+      await channel.status("error");
+      await channel.status("subscribed");
+      await settle();
+      const missedRow = feed().getByText(missed).closest("li")!;
+      expect(within(missedRow).queryByTestId("order-arrival")).toBeNull();
+      expect(within(feed().getByText("100000000000000001").closest("li")!).queryByTestId("order-arrival")).toBeNull();
+      expect(within(liveRow()).getByText("Checked")).toBeTruthy();
+      expect(within(liveRow()).getByTestId("order-arrival").textContent).toBe("2.1 s ago · arrived in 138 ms");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("ignores a delta it has already seen", async () => {

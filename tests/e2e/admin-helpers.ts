@@ -1,6 +1,8 @@
-// Steps of the admin panel spec: a sync conflict that needs a person, raised straight in
-// the e2e database (the e2e events worker runs the projections, not the detection
-// consumer, so the spec records the detection itself), and reading what the store holds.
+// Steps of the admin specs: sync conflicts, either raised straight in the e2e database
+// (the admin panel spec, so its conflict's values do not depend on detection) or detected
+// by the real sync-conflicts consumer that process-events runs after a TikTok webhook
+// (webhook-conflict.spec.ts); a creator's sync rules set for one spec; and reading what
+// the store holds.
 import postgres, { type Sql } from "postgres";
 import { saveSyncRules, type SyncRules } from "../../src/core/conflicts/sync-rules.ts";
 import { createEventStore } from "../../src/core/event-store/index.ts";

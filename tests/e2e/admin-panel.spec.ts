@@ -1,6 +1,7 @@
-// The admin panel in Chromium against `next start`, the Supabase stand-in and the events
-// worker: an admin settles an inventory sync conflict and the creator's open dashboard
-// shows the new stock live; a creator is refused every admin page and API.
+// The admin panel in Chromium against `next start` and the Supabase stand-in (whose
+// process-events runs the consumers): an admin settles an inventory sync conflict and the
+// creator's open dashboard shows the new stock live; a creator is refused every admin page
+// and API.
 import { expect, test } from "@playwright/test";
 import { CREATOR1_ID, documentIsMarked, markDocument, signIn } from "./dashboard-helpers.ts";
 import { e2eDatabase, firstDashboardSku, parseShownNumber, raiseOpenConflict, resolutionEventOf } from "./admin-helpers.ts";
@@ -29,7 +30,7 @@ test("an admin resolves a conflict with a custom count and the creator's dashboa
     const adminPage = await adminContext.newPage();
     await signIn(adminPage, ADMIN_EMAIL);
     const card = adminPage.locator(`[data-conflict-id="${conflictId}"]`);
-    // The queue reads the conflicts projection, which the worker fills a moment after the append.
+    // The queue reads the conflicts projection, which process-events fills a moment after the append.
     await expect(async () => {
       await adminPage.goto(`/admin?product=${skuId}`);
       await expect(card).toBeVisible({ timeout: 1_000 });

@@ -1,5 +1,6 @@
 // Shared steps of the dashboard specs: signing in through the real form, and TikTok Shop
-// order webhooks signed as TikTok signs them, posted to the tiktok-webhook Edge Function.
+// order and inventory webhooks signed as TikTok signs them, posted to the tiktok-webhook
+// Edge Function.
 import { expect, type Page } from "@playwright/test";
 import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
 
@@ -33,14 +34,52 @@ export function newOrderId(): string {
 
 export async function postOrderWebhook(orderId: string, shopId = CREATOR1_SHOP): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({
+  await postSignedWebhook({
     type: 1,
     tts_notification_id: `e2e-${orderId}`,
     shop_id: shopId,
     timestamp: now,
     data: { order_id: orderId, order_status: "AWAITING_SHIPMENT", is_on_hold_order: false, update_time: now },
   });
-  const rawBody = new TextEncoder().encode(body);
+}
+
+export interface InventoryReport {
+  skuId: string;
+  productId: string;
+  /** TikTok's total, all of it available: nothing reserved or committed, so no reservation in flight explains a difference. */
+  total: number;
+  /** TikTok's time for the count, seconds since the epoch. */
+  updateTime: number;
+  shopId?: string;
+}
+
+/**
+ * A type 27 inventory webhook (the shape of tests/fixtures/tiktok/inventory-low-stock.json)
+ * reporting `total` for the SKU. Returns its notification id, which the appended event
+ * carries as `metadata.request_id`.
+ */
+export async function postInventoryWebhook(report: InventoryReport): Promise<string> {
+  const notificationId = `e2e-inventory-${report.skuId}-${Date.now()}`;
+  await postSignedWebhook({
+    type: 27,
+    tts_notification_id: notificationId,
+    shop_id: report.shopId ?? CREATOR1_SHOP,
+    timestamp: Math.floor(Date.now() / 1000),
+    data: {
+      product_id: report.productId,
+      sku_id: report.skuId,
+      trigger_reason: { alert_type: "REALTIME", lead_days: 0, low_stock_threshold: 10 },
+      current_inventory_status: report.total > 10 ? "IN_STOCK" : "LOW_STOCK",
+      inventory_distribution: { total: report.total, available: report.total, creator_reserved: 0, campaign_reserved: 0, committed: 0 },
+      update_time: report.updateTime,
+    },
+  });
+  return notificationId;
+}
+
+/** Signs the body as TikTok does and posts it to the tiktok-webhook Edge Function, which must answer 200. */
+async function postSignedWebhook(payload: Record<string, unknown>): Promise<void> {
+  const rawBody = new TextEncoder().encode(JSON.stringify(payload));
   const authorization = await signWebhook({ appKey: e2eEnv("E2E_TIKTOK_APP_KEY"), appSecret: e2eEnv("E2E_TIKTOK_APP_SECRET"), rawBody });
   const response = await fetch(e2eEnv("E2E_WEBHOOK_URL"), {
     method: "POST",

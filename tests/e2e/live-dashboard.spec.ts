@@ -1,6 +1,6 @@
 // The creator's live dashboard in Chromium against `next start`, the Supabase stand-in
-// (Auth, Realtime, the tiktok-webhook Edge Function in Deno) and the events worker:
-// signed webhooks go in at the Edge Function and must come out on the open page.
+// (Auth, Realtime, the tiktok-webhook and process-events Edge Functions in Deno): signed
+// webhooks go in at the Edge Function and must come out on the open page.
 import { createClient } from "@supabase/supabase-js";
 import { expect, test } from "@playwright/test";
 import WebSocket from "ws";

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { prepareDatabase } from "../supabase/local/database.ts";
+import { denoTotals, playwrightTotals, vitestTotals, type PlaywrightReport, type VitestReport } from "./test-totals.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const resultsDir = path.join(root, "test-results");
@@ -33,21 +34,6 @@ function run(command: string, args: string[], env: Record<string, string | undef
   });
 }
 
-/**
- * A suite's failures as the closing line counts them: the runner's own failures, plus at
- * least one when it crashed, could not load a file, or exited non-zero with no report.
- */
-function countedFailures(reported: number | undefined, exitCode: number): number {
-  if (reported === undefined) return exitCode !== 0 ? 1 : 0;
-  return exitCode !== 0 && reported === 0 ? 1 : reported;
-}
-
-interface VitestReport {
-  numPassedTests: number;
-  numFailedTests: number;
-  testResults: { name: string; status: string; assertionResults: { status: string }[] }[];
-}
-
 async function vitest(): Promise<SuiteResult> {
   const report = path.join(resultsDir, "vitest.json");
   rmSync(report, { force: true });
@@ -55,13 +41,9 @@ async function vitest(): Promise<SuiteResult> {
     "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`,
   ]);
   const summary = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as VitestReport) : undefined;
-  // A file that throws on import has no failed test, only a failed status: count it.
-  const filesThatFailedToRun = summary?.testResults.filter(
-    (file) => file.status === "failed" && !file.assertionResults.some((test) => test.status === "failed"),
-  );
-  for (const file of filesThatFailedToRun ?? []) console.error(`vitest: ${path.relative(root, file.name)} failed to load or run`);
-  const failed = summary ? summary.numFailedTests + (filesThatFailedToRun?.length ?? 0) : undefined;
-  return { suite: "vitest", passed: summary?.numPassedTests ?? 0, failed: countedFailures(failed, exitCode), exitCode };
+  const { passed, failed, unloadedFiles } = vitestTotals(summary, exitCode);
+  for (const file of unloadedFiles) console.error(`vitest: ${path.relative(root, file)} failed to load or run`);
+  return { suite: "vitest", passed, failed, exitCode };
 }
 
 async function denoFunctions(): Promise<SuiteResult | undefined> {
@@ -86,13 +68,7 @@ async function denoFunctions(): Promise<SuiteResult | undefined> {
   const { exitCode, output } = await run(path.join(root, "node_modules/.bin/deno"), ["test", "--allow-all", testsDir], {
     DATABASE_URL: database.url,
   }).finally(() => database.stop());
-  const summary = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""));
-  return {
-    suite: "deno",
-    passed: Number(summary?.[1] ?? 0),
-    failed: countedFailures(summary ? Number(summary[2]) : undefined, exitCode),
-    exitCode,
-  };
+  return { suite: "deno", ...denoTotals(output, exitCode), exitCode };
 }
 
 async function browser(): Promise<SuiteResult> {
@@ -106,17 +82,8 @@ async function browser(): Promise<SuiteResult> {
   const { exitCode } = await run(path.join(root, "node_modules/.bin/playwright"), ["test", "--reporter=list,json"], {
     PLAYWRIGHT_JSON_OUTPUT_NAME: report,
   });
-  const summary = existsSync(report)
-    ? (JSON.parse(readFileSync(report, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number }; errors: unknown[] })
-    : undefined;
-  // Errors outside any test (global setup, a spec that fails to load) count as failures too.
-  const failed = summary ? summary.stats.unexpected + summary.errors.length : undefined;
-  return {
-    suite: "playwright",
-    passed: summary ? summary.stats.expected + summary.stats.flaky : 0,
-    failed: countedFailures(failed, exitCode),
-    exitCode,
-  };
+  const summary = existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as PlaywrightReport) : undefined;
+  return { suite: "playwright", ...playwrightTotals(summary, exitCode), exitCode };
 }
 
 /** A suite that cannot even start (Postgres will not run, say) is one failure with one clear line. */

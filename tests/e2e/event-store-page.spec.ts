@@ -111,18 +111,22 @@ test("the event store page shows appended events to an admin without a reload", 
     },
   ]);
 
+  // The pipeline runs meanwhile (the fulfilment saga takes up the order and appends to its
+  // stream; health checks append too), so the store grows by at least what this spec adds.
+  const totalShown = async () => Number((await page.getByTestId("total-events").textContent())?.replace(/[^\d]/g, ""));
   const latestEvents = page.getByRole("table", { name: /^Latest \d+ events, newest first$/ });
   await expect(latestEvents).toBeVisible();
-  await expect(page.getByTestId("total-events")).toHaveText((totalBefore + 3).toLocaleString("en-US"));
-  await expect(latestEvents.getByRole("row").filter({ hasText: `order/${orderStream}` })).toHaveCount(2);
+  await expect.poll(totalShown).toBeGreaterThanOrEqual(totalBefore + 3);
+  await expect(latestEvents.getByRole("row").filter({ hasText: `order/${orderStream}` }).filter({ hasText: "order.received_from_tiktok" })).toHaveCount(1);
   await expect(latestEvents.getByRole("row").filter({ hasText: `inventory/${skuStream}` })).toHaveCount(1);
-  await expect(latestEvents.getByRole("row").nth(1)).toContainText("inventory.stock_updated");
+  await expect(latestEvents.getByRole("row").filter({ hasText: `inventory/${skuStream}` })).toContainText("inventory.stock_updated");
 
   const eventsPerType = page.getByRole("table", { name: "Events per type" });
   await expect(eventsPerType.getByRole("row", { name: `order.received_from_tiktok ${(receivedBefore + 1).toLocaleString("en-US")}` })).toBeVisible();
   await expect(eventsPerType.getByRole("row", { name: `inventory.stock_updated ${(stockUpdatesBefore + 1).toLocaleString("en-US")}` })).toBeVisible();
 
-  await appendToStream(creatorId, orderStream, "order", "2", [
+  const totalBeforeValidated = await totalShown();
+  await appendToStream(creatorId, orderStream, "order", "any", [
     {
       event_type: "order.validated",
       event_data: {
@@ -136,8 +140,8 @@ test("the event store page shows appended events to an admin without a reload", 
     },
   ]);
 
-  await expect(page.getByTestId("total-events")).toHaveText((totalBefore + 4).toLocaleString("en-US"));
-  await expect(latestEvents.getByRole("row").nth(1)).toContainText("order.validated");
+  await expect.poll(totalShown).toBeGreaterThanOrEqual(totalBeforeValidated + 1);
+  await expect(latestEvents.getByRole("row").filter({ hasText: `order/${orderStream}` }).filter({ hasText: "order.validated" })).toHaveCount(1);
   expect(await documentIsMarked(page)).toBe(true);
   await page.screenshot({ path: testInfo.outputPath("event-store-desktop.png"), fullPage: true });
 

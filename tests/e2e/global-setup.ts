@@ -1,7 +1,7 @@
 // Playwright global setup: a throwaway embedded Postgres with every migration applied,
 // the local Supabase stand-in (Auth, Realtime, the tiktok-webhook and process-events Edge
 // Functions in Deno, the pg_net and pg_cron workers, so appends wake process-events as in
-// production) with the demo users, a production
+// production) with the demo users, the TikTok Shop simulator's API, a production
 // build of the app (`next build`, skipped with E2E_SKIP_BUILD=1 when one is already
 // there: the stand-in keeps its port and keys between runs so the inlined
 // NEXT_PUBLIC_* values stay right), and `next start`. Returns the teardown.
@@ -18,6 +18,7 @@ import type { FullConfig } from "@playwright/test";
 import postgres from "postgres";
 import { prepareDatabase } from "../../supabase/local/database.ts";
 import { seedDemoData } from "../../supabase/local/demo-seed.ts";
+import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../src/simulator/api-server.ts";
 import { startSupabaseStandIn, type SupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -54,10 +55,12 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   let server: ChildProcess | undefined;
   let standIn: SupabaseStandIn | undefined;
   let control: http.Server | undefined;
+  let tiktok: TikTokShopSimulator | undefined;
   const stopAll = async () => {
     if (server) await stopProcessGroup(server);
     if (control) await new Promise((resolve) => control!.close(resolve));
     if (standIn) await standIn.stop();
+    if (tiktok) await tiktok.close();
     await database.stop();
   };
   try {
@@ -65,6 +68,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     await assertPortFree(supabasePort);
     mkdirSync(path.dirname(standInLogFile), { recursive: true });
     const standInLog = createWriteStream(standInLogFile);
+    // TikTok's side of the API, for the saga and reconciliation: the simulator's demo shops are the seed's.
+    tiktok = await startTikTokShopSimulator({ port: 0, appKey: E2E_TIKTOK_APP_KEY, appSecret: E2E_TIKTOK_APP_SECRET, creators: 6 });
     standIn = await startSupabaseStandIn({
       databaseUrl: database.url,
       port: supabasePort,
@@ -72,7 +77,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
       functions: {
         dir: path.join(repoRoot, "supabase/functions"),
-        env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET },
+        env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: tiktok.url },
       },
       databaseWorkers: true,
       log: (line) => standInLog.write(`${line}\n`),

@@ -62,6 +62,15 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
         });
     });
 
+    // Both functions' Deno isolates start before the clock runs: a cold start is paid once per
+    // instance, not per webhook. An unsigned delivery (401) starts tiktok-webhook; a short
+    // call starts process-events.
+    await (await fetch(`${standIn.url}/functions/v1/tiktok-webhook`, { method: "POST", body: "{}" })).arrayBuffer();
+    await (await fetch(`${standIn.url}/functions/v1/process-events?lane=live&budget_ms=100`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${standIn.serviceRoleKey}` },
+    })).arrayBuffer();
+
     const total = options.ratePerSecond * options.seconds;
     log(`freshness: ${total} webhooks at ${options.ratePerSecond}/s`);
     const started = performance.now();

@@ -41,12 +41,15 @@ export async function measureWakeupDelay(options: { port: number; samples: numbe
     await sql`update cron.job set active = false where jobname = 'process-events-safety-net'`;
     // The first call starts Deno's isolate and compiles the function: not a wake-up's cost.
     for (let sample = -2; sample < options.samples; sample += 1) {
-      await until(async () => {
-        const [row] = await sql<{ busy: number }[]>`
-          select (select count(*) from event_processing_lanes where wakeup_requested) + (select count(*) from net.http_request_queue) as busy`;
-        return Number(row.busy) === 0 ? true : undefined;
+      // At rest: no lane woken, nothing queued, and every request sent has its response (no call still running).
+      const last = await until(async () => {
+        const [row] = await sql<{ busy: number; sent: string; answered: string }[]>`
+          select (select count(*) from event_processing_lanes where wakeup_requested)
+                 + (select count(*) from net.http_request_queue) as busy,
+                 (select case when is_called then last_value else 0 end from net.http_request_queue_id_seq)::text as sent,
+                 (select coalesce(max(id), 0) from net._http_response)::text as answered`;
+        return Number(row.busy) === 0 && row.sent === row.answered ? row.sent : undefined;
       }, 30_000, "the lanes to come to rest");
-      const [{ last }] = await sql<{ last: string }[]>`select coalesce(max(id), 0)::text as last from net._http_response`;
       const appendStartedAt = Date.now();
       await store.appendToStream({
         creatorId,

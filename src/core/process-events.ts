@@ -65,22 +65,13 @@ export function createEventProcessing(options: {
   const clock = () => performance.now();
   const now = options.now ?? (() => Date.now());
 
-  async function drain(runners: LaneRunners, deadline: number): Promise<LaneDrainResult> {
-    const results = await Promise.all(
-      runners.map(async ({ runner }) => {
-        let processed = 0;
-        for (;;) {
-          const outcomes = await runner.tick();
-          const progressed = outcomes.reduce((sum, outcome) => sum + outcome.processed, 0);
-          processed += progressed;
-          const skipped = outcomes.some((outcome) => outcome.skipped);
-          const failed = outcomes.some((outcome) => outcome.failed);
-          // A failure was recorded with its retry time; the next tick finds it waiting.
-          if ((progressed === 0 && !failed) || clock() >= deadline) return { processed, skipped };
-        }
-      }),
-    );
-    return { processed: results.reduce((sum, result) => sum + result.processed, 0), skipped: results.some((result) => result.skipped) };
+  /**
+   * One round: every group takes one batch, concurrently. Rounds rather than draining each
+   * group to the end, so the call publishes deltas between batches while a backlog lasts.
+   */
+  async function drainRound(runners: LaneRunners): Promise<LaneDrainResult> {
+    const outcomes = (await Promise.all(runners.map(({ runner }) => runner.tick()))).flat();
+    return { processed: outcomes.reduce((sum, outcome) => sum + outcome.processed, 0), skipped: outcomes.some((outcome) => outcome.skipped) };
   }
 
   async function releaseLeases(runners: LaneRunners): Promise<void> {
@@ -111,7 +102,7 @@ export function createEventProcessing(options: {
           select head::text, xmin::text, xmax::text from public.event_processing_probe()`;
         return { head: row.head, xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
       },
-      drain: (deadline) => drain(runners, deadline),
+      drain: () => drainRound(runners),
       publish:
         lane === "live"
           ? async () => {

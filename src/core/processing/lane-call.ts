@@ -28,8 +28,8 @@ export interface LaneDrainResult {
 
 export interface LaneCallPorts {
   probe(): Promise<LaneProbe>;
-  /** Runs the lane's consumers until each is idle (or the deadline passes). */
-  drain(deadline: number): Promise<LaneDrainResult>;
+  /** One round: each of the lane's consumer groups takes at most one batch. */
+  drain(): Promise<LaneDrainResult>;
   /** Sends the realtime deltas that are due; says whether some wait for their interval. */
   publish?(): Promise<{ sent: number; waitingMs: number | null }>;
   releaseFlag(): Promise<void>;
@@ -65,7 +65,7 @@ export interface LaneCallResult {
 interface Watermark {
   head: string;
   horizon: bigint;
-  /** A drain that started after every writer below the horizon had ended saw them all. */
+  /** A round that started after every writer below the horizon had ended found nothing left. */
   settled: boolean;
 }
 
@@ -86,12 +86,13 @@ export async function runLaneCall(ports: LaneCallPorts, timing: LaneCallTiming):
     if (watermark === null || probe.head !== watermark.head) watermark = { head: probe.head, horizon: probe.xmax, settled: false };
     if (!watermark.settled) {
       const writersEnded = probe.xmin >= watermark.horizon;
-      const drained = await ports.drain(flagReleased ? deadline + timing.stopGraceMs : deadline);
+      const drained = await ports.drain();
       result.drains += 1;
       result.processed += drained.processed;
       held = drained.skipped;
       lastProcessed = drained.processed;
-      if (writersEnded && !drained.skipped) watermark.settled = true;
+      // Settled: a round that began after every writer below the horizon had ended found nothing.
+      if (writersEnded && !drained.skipped && drained.processed === 0) watermark.settled = true;
       if (drained.processed > 0 && ports.publish) nextPublishAt = ports.clock();
       idleSince = null;
     } else {

@@ -1,12 +1,33 @@
 // Connections for integration tests, to the database the global setup prepared.
 import postgres, { type Sql } from "postgres";
 import { afterAll, inject } from "vitest";
+import { prepareDatabase } from "../../supabase/local/database.ts";
 
 /** A postgres.js client closed after the file's tests; as the table owner it bypasses RLS, like server code. */
 export function connectTestDatabase(options: { max?: number } = {}): Sql {
   const sql = postgres(inject("databaseUrl"), { max: options.max ?? 10, onnotice: () => {} });
   afterAll(() => sql.end({ timeout: 5 }));
   return sql;
+}
+
+/**
+ * A database of the file's own, on an embedded server of its own (TEST_DB_PORT + `portOffset`),
+ * for tests whose consumers would otherwise work through every other file's events. Always
+ * embedded, even when DATABASE_URL names another; stopped after the file's tests.
+ */
+export async function ownTestDatabase(name: string, portOffset: number, options: { max?: number } = {}): Promise<{ url: string; sql: Sql }> {
+  const port = Number(process.env.TEST_DB_PORT ?? 54332) + portOffset;
+  const externalUrl = process.env.DATABASE_URL;
+  delete process.env.DATABASE_URL;
+  const database = await prepareDatabase({ port, name: `postgres-${name}-${port}`, ephemeral: true, database: `creatorflow_${name.replaceAll("-", "_")}`, recreate: true }).finally(() => {
+    if (externalUrl !== undefined) process.env.DATABASE_URL = externalUrl;
+  });
+  const sql = postgres(database.url, { max: options.max ?? 4, onnotice: () => {} });
+  afterAll(async () => {
+    await sql.end({ timeout: 5 });
+    await database.stop();
+  });
+  return { url: database.url, sql };
 }
 
 /** A fresh tenant id, so tests sharing the database never see each other's rows. */

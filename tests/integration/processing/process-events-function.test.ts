@@ -3,28 +3,16 @@
 // creator's delta; nobody else may call it. On a database of its own: in the shared one,
 // the saga would first work through every other test file's orders.
 import path from "node:path";
-import postgres from "postgres";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { prepareDatabase } from "../../../supabase/local/database.ts";
-import { newCreatorId } from "../database.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "../event-store/fixtures.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const ownPort = Number(process.env.TEST_DB_PORT ?? 54332) + 8;
-const externalUrl = process.env.DATABASE_URL;
-delete process.env.DATABASE_URL;
-const database = await prepareDatabase({ port: ownPort, name: `postgres-process-events-${ownPort}`, ephemeral: true, database: "creatorflow_process_events", recreate: true }).finally(() => {
-  if (externalUrl !== undefined) process.env.DATABASE_URL = externalUrl;
-});
-const sql = postgres(database.url, { max: 4, onnotice: () => {} });
-afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await database.stop();
-});
+const { url: databaseUrl, sql } = await ownTestDatabase("process-events", 8, { max: 4 });
 const standIn = await startTestStandIn({
-  databaseUrl: database.url,
+  databaseUrl,
   functions: { dir: path.join(repoRoot, "supabase/functions"), env: { TIKTOK_APP_KEY: "k", TIKTOK_APP_SECRET: "s" } },
 });
 const url = `${standIn.url}/functions/v1/process-events?budget_ms=20000`;

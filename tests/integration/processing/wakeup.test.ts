@@ -3,28 +3,17 @@
 // function in Deno drains its lane, and the pg_cron safety net catches what a lost
 // wake-up missed. On a database of its own, with the stand-in's database workers.
 import path from "node:path";
-import postgres from "postgres";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import type postgres from "postgres";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { prepareDatabase } from "../../../supabase/local/database.ts";
-import { newCreatorId } from "../database.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "../event-store/fixtures.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const ownPort = Number(process.env.TEST_DB_PORT ?? 54332) + 9;
-const externalUrl = process.env.DATABASE_URL;
-delete process.env.DATABASE_URL;
-const database = await prepareDatabase({ port: ownPort, name: `postgres-wakeup-${ownPort}`, ephemeral: true, database: "creatorflow_wakeup", recreate: true }).finally(() => {
-  if (externalUrl !== undefined) process.env.DATABASE_URL = externalUrl;
-});
-const sql = postgres(database.url, { max: 12, onnotice: () => {} });
-afterAll(async () => {
-  await sql.end({ timeout: 5 });
-  await database.stop();
-});
+const { url: databaseUrl, sql } = await ownTestDatabase("wakeup", 9, { max: 12 });
 const standIn = await startTestStandIn({
-  databaseUrl: database.url,
+  databaseUrl,
   databaseWorkers: true,
   // The saga is off: these tests are about waking, and every order's saga would call a TikTok that is not there.
   functions: { dir: path.join(repoRoot, "supabase/functions"), env: { TIKTOK_APP_KEY: "k", TIKTOK_APP_SECRET: "s", FULFILMENT_SAGA: "off" } },

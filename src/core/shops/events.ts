@@ -48,4 +48,4 @@ export const shopEvents = {
 } as const;
 
 export const shopAggregateId = (shopId: string) => `shop-${shopId}`;
-export const SHOP_AGGREGATE_TYPE = "shop";
+export const SHOP_AGGREGATE_TYPE = "shop" as const;

@@ -96,6 +96,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
         env: tiktokEnv,
       },
       databaseWorkers: true,
+      signUpEnabled: true,
       log: (line) => standInLog.write(`${line}\n`),
     });
     const seedSql = postgres(database.url, { max: 1, onnotice: () => {} });

@@ -78,7 +78,7 @@ export async function postInventoryWebhook(report: InventoryReport): Promise<str
 }
 
 /** Signs the body as TikTok does and posts it to the tiktok-webhook Edge Function, which must answer 200. */
-async function postSignedWebhook(payload: Record<string, unknown>): Promise<void> {
+export async function postSignedWebhook(payload: Record<string, unknown>): Promise<void> {
   const rawBody = new TextEncoder().encode(JSON.stringify(payload));
   const authorization = await signWebhook({ appKey: e2eEnv("E2E_TIKTOK_APP_KEY"), appSecret: e2eEnv("E2E_TIKTOK_APP_SECRET"), rawBody });
   const response = await fetch(e2eEnv("E2E_WEBHOOK_URL"), {

@@ -110,6 +110,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     process.env.E2E_WEBHOOK_URL = `${standIn.url}/functions/v1/tiktok-webhook`;
     process.env.E2E_TIKTOK_APP_KEY = E2E_TIKTOK_APP_KEY;
     process.env.E2E_TIKTOK_APP_SECRET = E2E_TIKTOK_APP_SECRET;
+    // The connect spec opens the sealed tokens to look for them where they must not be.
+    process.env.E2E_TIKTOK_TOKEN_ENCRYPTION_KEY = tiktokEnv.TIKTOK_TOKEN_ENCRYPTION_KEY;
     control = await startControlServer(standIn);
     process.env.E2E_CONTROL_URL = `http://127.0.0.1:${(control.address() as net.AddressInfo).port}`;
 

@@ -7,7 +7,7 @@ import { callbackResponse, connectResponse } from "../../../src/server/tiktok/sh
 import { appKey, appSecret, consentAtTikTok, DAY_MS, lifetimes, newCreator, shopClientsFor, shopsHarness, storedCredentials } from "./harness.ts";
 import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
 
-const harness = shopsHarness({ seed: 44 });
+const harness = shopsHarness({ seed: 44, firstSeller: 451 });
 const { sql } = harness;
 const captured: string[] = [];
 

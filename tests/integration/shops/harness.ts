@@ -9,6 +9,7 @@ import { generateTokenEncryptionKey, importTokenEncryptionKey, openToken } from 
 import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
+import { newSellerShop } from "../../../src/simulator/demo-catalogue.ts";
 import { shopConnectionDependencies } from "../../../src/server/tiktok/shop-connection.ts";
 import type { TikTokSettings } from "../../../src/server/tiktok/tiktok-settings.ts";
 import { connectTestDatabase } from "../database.ts";
@@ -17,6 +18,7 @@ export const appKey = "shops_test_app_key";
 export const appSecret = "shops_test_app_secret";
 export const redirectUri = "http://app.test/api/tiktok/callback";
 export const DAY_MS = 24 * 3600 * 1000;
+export const SELLERS_PER_FILE = 150;
 /** Realistic lifetimes: a week for access tokens, a year for the authorization. */
 export const lifetimes = { authCodeSeconds: 300, accessTokenSeconds: 7 * 24 * 3600, refreshTokenSeconds: 365 * 24 * 3600 };
 
@@ -33,7 +35,13 @@ export interface ShopsHarness {
   encryptionKey: string;
 }
 
-export function shopsHarness(options: { seed: number }): ShopsHarness {
+/**
+ * `firstSeller`: every simulator numbers the sellers who sign up on its consent page from 1,
+ * and a seller's shop id follows from that number; files sharing the test database must not
+ * hand out the same shops, so each starts its sellers at a number of its own (spaced by
+ * `SELLERS_PER_FILE`) and clears what an earlier run against a kept DATABASE_URL left there.
+ */
+export function shopsHarness(options: { seed: number; firstSeller: number }): ShopsHarness {
   const sql = connectTestDatabase({ max: 16 });
   let clockMs = Date.parse("2026-12-01T09:00:00Z");
   const clock = { now: () => new Date(clockMs), advance: (ms: number) => void (clockMs += ms) };
@@ -51,6 +59,16 @@ export function shopsHarness(options: { seed: number }): ShopsHarness {
 
   beforeAll(async () => {
     simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, creators: 1, now: () => clockMs, seed: options.seed, redirectUri, tokenLifetimes: lifetimes });
+    const shopIds = Array.from({ length: SELLERS_PER_FILE }, (_, index) => newSellerShop(options.firstSeller + index).shopId);
+    await sql`delete from public.tiktok_seller_credentials where seller_open_id in (select seller_open_id from public.tiktok_shops where shop_id = any(${shopIds}::text[]))`;
+    await sql`delete from public.tiktok_shops where shop_id = any(${shopIds}::text[])`;
+    const streams = shopIds.map((shopId) => `shop-${shopId}`);
+    await sql`delete from public.event_store where aggregate_id = any(${streams}::text[])`;
+    await sql`delete from public.streams where aggregate_id = any(${streams}::text[])`;
+    // Each consent page opened reserves the next seller number.
+    for (let skipped = 1; skipped < options.firstSeller; skipped += 1) {
+      await (await fetch(`${simulator.url}/oauth/authorize?app_key=${appKey}&state=skip`)).text();
+    }
   });
   afterAll(async () => {
     await simulator?.close();

@@ -18,7 +18,7 @@ import {
   type TestCreator,
 } from "./harness.ts";
 
-const harness = shopsHarness({ seed: 42 });
+const harness = shopsHarness({ seed: 42, firstSeller: 151 });
 const { sql } = harness;
 const REFRESH = "/api/v2/token/refresh";
 const ORDERS = "/order/202309/orders/search";
@@ -173,15 +173,26 @@ describe("seller credentials", () => {
     expect((await shopEventsOf(sql, shop.shopId)).at(-1)).toMatchObject({ event_type: "shop.reconnection_required", event_data: { reason: "TikTok's refresh token has expired" } });
   });
 
-  it("changes nothing when the refresh fails for a moment (TikTok unreachable): the call fails retryable", async () => {
+  it("changes nothing when the refresh fails for a moment (TikTok unreachable): a token not yet expired still serves", async () => {
     const shop = await connectedShop();
     const before = await storedCredentials(harness, shop.sellerOpenId);
     harness.clock.advance(lifetimes.accessTokenSeconds * 1000 - 60_000);
     harness.interceptNext(REFRESH, () => Promise.reject(new TypeError("fetch failed")));
-    const error = await caught(listOrders(shopClientsFor(harness), shop.target));
-    expect(error).toMatchObject({ kind: "network", retryable: true });
-    expect(await storedCredentials(harness, shop.sellerOpenId)).toMatchObject({ status: "active", accessToken: before.accessToken, refreshToken: before.refreshToken });
+    harness.requests.reset();
     await expect(listOrders(shopClientsFor(harness), shop.target)).resolves.toBeDefined();
+    expect(harness.requests.count(ORDERS)).toBe(1);
+    expect(await storedCredentials(harness, shop.sellerOpenId)).toMatchObject({ status: "active", accessToken: before.accessToken, refreshToken: before.refreshToken });
+
+    // Once it has expired, the call fails retryable, and still nothing changes.
+    harness.clock.advance(120_000);
+    harness.interceptNext(REFRESH, () => Promise.reject(new TypeError("fetch failed")));
+    harness.requests.reset();
+    expect(await caught(listOrders(shopClientsFor(harness), shop.target))).toMatchObject({ kind: "network", retryable: true });
+    expect(harness.requests.count(ORDERS)).toBe(0);
+    expect(await storedCredentials(harness, shop.sellerOpenId)).toMatchObject({ status: "active", accessToken: before.accessToken, refreshToken: before.refreshToken });
+    // TikTok back: the next call refreshes and goes through.
+    await expect(listOrders(shopClientsFor(harness), shop.target)).resolves.toBeDefined();
+    expect((await storedCredentials(harness, shop.sellerOpenId)).accessToken).not.toBe(before.accessToken);
   });
 
   it("never lets a second creator call TikTok with the first creator's shop", async () => {

@@ -19,7 +19,7 @@ import {
   storedCredentials,
 } from "./harness.ts";
 
-const harness = shopsHarness({ seed: 43 });
+const harness = shopsHarness({ seed: 43, firstSeller: 301 });
 const { sql } = harness;
 const store = createEventStore({ sql });
 const ingest = createTikTokWebhookIngestion({ sql, appKey, appSecret });

@@ -12,7 +12,7 @@ import {
   storedCredentials,
 } from "./harness.ts";
 
-const harness = shopsHarness({ seed: 41 });
+const harness = shopsHarness({ seed: 41, firstSeller: 1 });
 const { sql } = harness;
 
 async function oauthStatesOf(userId: string) {

@@ -143,3 +143,15 @@ test("a new creator connects a TikTok Shop, a replay and another account are ref
     for (const text of seen) expect(text.includes(secret), `a token appeared in: ${text.slice(0, 160)}`).toBe(false);
   }
 });
+
+test("connecting needs a signed-in creator: a signed-out visitor is sent to sign in, and nothing is started", async ({ request }) => {
+  const [before] = await sql<{ n: number }[]>`select count(*)::int as n from public.tiktok_oauth_states`;
+  for (const path of ["/api/tiktok/connect", "/api/tiktok/callback?code=x&state=y"]) {
+    const response = await request.get(path, { maxRedirects: 0 });
+    expect(response.status()).toBe(303);
+    expect(response.headers().location).toBe("/sign-in?next=/onboarding");
+    expect(response.headers()["cache-control"]).toBe("no-store");
+  }
+  const [after] = await sql<{ n: number }[]>`select count(*)::int as n from public.tiktok_oauth_states`;
+  expect(after!.n).toBe(before!.n);
+});

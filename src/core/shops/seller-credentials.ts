@@ -68,7 +68,7 @@ interface ShopAccessRow {
 type LockedRefresh =
   | { result: "current"; row: CredentialRow }
   | { result: "refreshed"; row: CredentialRow }
-  | { result: "needs_reconnecting"; reason: string; shopIds: string[] };
+  | { result: "needs_reconnecting"; reason: string };
 
 export function createSellerCredentialStore(options: SellerCredentialStoreOptions) {
   const { sql, now } = options;
@@ -190,8 +190,8 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
       const [row] = await tx<CredentialRow[]>`
         select seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, status
           from public.tiktok_seller_credentials where seller_open_id = ${sellerOpenId} for update`;
-      if (!row) return { result: "needs_reconnecting", reason: "no stored authorisation", shopIds: [] };
-      if (row.status !== "active") return { result: "needs_reconnecting", reason: "already waiting for the seller to reconnect", shopIds: [] };
+      if (!row) return { result: "needs_reconnecting", reason: "no stored authorisation" };
+      if (row.status !== "active") return { result: "needs_reconnecting", reason: "already waiting for the seller to reconnect" };
       if (!(await stillNeeded(row))) return { result: "current", row };
 
       if (row.refresh_token_expires_at.getTime() <= now().getTime()) {
@@ -249,7 +249,7 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
                       connection_status_version = greatest(connection_status_version, ${result.version}), connection_status_changed_at = ${at}
                 where shop_id = ${shop.shop_id} and connection_status = 'connected'`;
     }
-    return { result: "needs_reconnecting", reason, shopIds: shops.map((shop) => shop.shop_id) };
+    return { result: "needs_reconnecting", reason };
   }
 
   return { saveAuthorization, shopAccess, refreshAfterRejection, renewSeller };

@@ -1,5 +1,6 @@
 // The TikTok Shop API endpoints the app calls, served from the simulated shop world:
-// order detail, inventory search, inventory update and ship package (API version 202309). Every request
+// order detail, inventory search, inventory update, and fulfilment (fulfilment-routes.ts)
+// (API version 202309). Every request
 // must carry a valid signature (the documented algorithm), a fresh timestamp, the app key
 // and an access token, or it is refused as TikTok refuses it: HTTP 401 with a JSON
 // {code, message} body.
@@ -8,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { verifyApiRequestSignature } from "../core/tiktok/api-signature.ts";
 import { demoShops, type DemoShop } from "./demo-catalogue.ts";
+import { packageIdOf, routeFulfilment, shippingFieldsOf, type FulfilmentRouteContext } from "./fulfilment-routes.ts";
 import { availableOf, createShopWorld, formatMinor, type ShopWorld, type SimulatedOrder } from "./shop-world.ts";
 
 export interface TikTokShopSimulatorOptions {
@@ -30,8 +32,20 @@ export interface TikTokShopSimulator {
   port: number;
   world: ShopWorld;
   stats: { accepted: number; rejected: number; rejectedByReason: Record<string, number> };
+  /** Every request received, refused ones too, oldest first (the latest 10,000): what reached "TikTok". */
+  requests: RecordedApiRequest[];
   close(): Promise<void>;
 }
+
+export interface RecordedApiRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+const maxRecordedRequests = 10_000;
 
 export const defaultTikTokCredentials = { appKey: "test_app_key", appSecret: "test_app_secret" } as const;
 
@@ -48,7 +62,7 @@ const rejection = {
   rateLimited: { http: 429, code: 36009004, message: "Too many requests; slow down." },
   tooLarge: { http: 413, code: 36009005, message: "Request body too large." },
 } as const;
-type Rejection = (typeof rejection)[keyof typeof rejection];
+type Rejection = { readonly http: number; readonly code: number; readonly message: string };
 
 const maxBodyBytes = 1 << 20;
 const timestampToleranceSeconds = 300;
@@ -89,20 +103,6 @@ const inventoryUpdateBody = z.object({
     .min(1),
 });
 
-const shipPackageBody = z.object({
-  handover_method: z.enum(["PICKUP", "DROP_OFF"]).optional(),
-  self_shipment: z.object({ tracking_number: z.string().min(1).max(100), shipping_provider_id: z.string().min(1).max(100) }),
-});
-
-// Statuses in which TikTok has made the order's package: paid, hold over, not cancelled.
-const packagedStatuses = new Set(["AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED"]);
-
-/** The order's package id, derived from the order until the traffic assigns one, so order detail and ship agree. */
-function packageIdOf(order: SimulatedOrder): string | undefined {
-  if (order.packageId !== undefined) return order.packageId;
-  return packagedStatuses.has(order.status) ? `1152${order.orderId.slice(-15)}` : undefined;
-}
-
 function orderDetail(order: SimulatedOrder) {
   const currency = order.shop.currency;
   const detail: Record<string, unknown> = {
@@ -137,12 +137,9 @@ function orderDetail(order: SimulatedOrder) {
       ...(packageIdOf(order) === undefined ? {} : { package_id: packageIdOf(order) }),
     })),
     packages: packageIdOf(order) === undefined ? [] : [{ id: packageIdOf(order) }],
+    ...shippingFieldsOf(order),
   };
   if (order.paidTime !== undefined) detail.paid_time = order.paidTime;
-  if (order.trackingNumber !== undefined) {
-    detail.tracking_number = order.trackingNumber;
-    detail.shipping_provider = "USPS";
-  }
   if (order.cancelReason !== undefined) detail.cancel_reason = order.cancelReason;
   return detail;
 }
@@ -154,6 +151,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
   const now = options.now ?? Date.now;
   const rateLimit = options.rateLimitPerSecond ?? 50;
   const stats: TikTokShopSimulator["stats"] = { accepted: 0, rejected: 0, rejectedByReason: {} };
+  const requests: RecordedApiRequest[] = [];
   const windows = new Map<string, { second: number; count: number }>();
   let requestCounter = 0;
 
@@ -211,6 +209,15 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     return parsed.data;
   }
 
+  const fulfilmentContext: FulfilmentRouteContext = {
+    world,
+    now,
+    parseJson,
+    reject: (refusal, reason, detail) => {
+      throw new RequestRejected(refusal, reason, detail);
+    },
+  };
+
   function route(method: string, url: URL, body: string, shop: DemoShop): unknown {
     if (method === "GET" && url.pathname === "/order/202309/orders") {
       const ids = (url.searchParams.get("ids") ?? "").split(",").filter((id) => id !== "");
@@ -257,34 +264,22 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
       }
       return {};
     }
-    const ship = /^\/fulfillment\/202309\/packages\/([^/]+)\/ship$/.exec(url.pathname);
-    if (method === "POST" && ship !== null) {
-      const packageId = decodeURIComponent(ship[1] ?? "");
-      const order = [...world.orders.values()].find((candidate) => candidate.shop.shopId === shop.shopId && packageIdOf(candidate) === packageId);
-      if (order === undefined) throw new RequestRejected(rejection.notFound, "not_found", `Package ${packageId} not found in this shop.`);
-      const { self_shipment } = parseJson(body, shipPackageBody);
-      // Shipping the same package with the same tracking number again changes nothing, as a retry should.
-      if (order.trackingNumber === self_shipment.tracking_number) return {};
-      if (order.status !== "AWAITING_SHIPMENT") throw new RequestRejected(rejection.badRequest, "bad_request", `Order ${order.orderId} is ${order.status} and cannot be shipped.`);
-      order.packageId = packageId;
-      order.trackingNumber = self_shipment.tracking_number;
-      order.status = "AWAITING_COLLECTION";
-      order.updateTime = Math.max(order.updateTime, Math.floor(now() / 1000));
-      for (const item of order.lineItems) {
-        const stock = world.stockBySku.get(item.sku.skuId);
-        if (stock === undefined) continue;
-        stock.committed = Math.max(0, stock.committed - 1);
-        stock.total = Math.max(0, stock.total - 1);
-      }
-      return {};
-    }
+    const fulfilment = routeFulfilment(fulfilmentContext, method, url, body, shop.shopId);
+    if (fulfilment !== undefined) return fulfilment;
     throw new RequestRejected(rejection.notFound, "not_found", `No API at ${method} ${url.pathname}.`);
   }
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://simulator.invalid");
+    const recorded: RecordedApiRequest = { method: request.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: "", status: 0 };
+    requests.push(recorded);
+    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    response.on("finish", () => {
+      recorded.status = response.statusCode;
+    });
     readBody(request)
       .then(async (body) => {
+        recorded.body = body;
         const shop = await authenticate(request, url, body);
         const rateHeaders = takeRateLimit(shop);
         const data = route(request.method ?? "GET", url, body, shop);
@@ -314,6 +309,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     port: address.port,
     world,
     stats,
+    requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

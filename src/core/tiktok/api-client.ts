@@ -194,12 +194,15 @@ const shipPackageDataSchema = z
 
 export const maxOrderIdsPerRequest = 50;
 
-export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokShopClient {
+/** One signed call to the TikTok Shop API, its envelope and data checked; what every client method is built on. */
+export type SignedApiCall = <T>(method: "GET" | "POST", path: string, params: Record<string, string>, body: unknown, dataSchema: z.ZodType<T>) => Promise<TikTokShopResult<T>>;
+
+export function createSignedApiCall(config: TikTokShopClientConfig): SignedApiCall {
   const fetchImpl = config.fetch ?? fetch;
   const now = config.now ?? Date.now;
   const baseUrl = config.baseUrl.replace(/\/+$/, "");
 
-  async function call<T>(method: "GET" | "POST", path: string, params: Record<string, string>, body: unknown, dataSchema: z.ZodType<T>): Promise<TikTokShopResult<T>> {
+  return async function call<T>(method: "GET" | "POST", path: string, params: Record<string, string>, body: unknown, dataSchema: z.ZodType<T>): Promise<TikTokShopResult<T>> {
     const query: Record<string, string> = {
       ...params,
       app_key: config.appKey,
@@ -248,8 +251,11 @@ export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokSh
     if (envelope.data.request_id !== undefined) result.requestId = envelope.data.request_id;
     if (rateLimit !== undefined) result.rateLimit = rateLimit;
     return result;
-  }
+  };
+}
 
+export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokShopClient {
+  const call = createSignedApiCall(config);
   return {
     getOrderDetails(orderIds) {
       if (orderIds.length === 0 || orderIds.length > maxOrderIdsPerRequest) {

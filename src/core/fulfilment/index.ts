@@ -5,3 +5,4 @@ export * from "./payment-simulator.ts";
 export * from "./ports.ts";
 export * from "./saga-state.ts";
 export * from "./saga-store.ts";
+export * from "./tiktok-payments.ts";

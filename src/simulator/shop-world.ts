@@ -23,6 +23,8 @@ export interface SimulatedOrder {
   lineItems: SimulatedLineItem[];
   subtotalMinor: number;
   shippingMinor: number;
+  /** What the buyer paid in taxes on top (US orders); none when unset. */
+  taxMinor?: number;
   packageId?: string;
   trackingNumber?: string;
   cancelReason?: string;

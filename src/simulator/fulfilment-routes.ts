@@ -44,7 +44,7 @@ const refusal = {
   arrangeFirst: { http: 400, code: 21023035, message: "Please arrange shipment before retrieving the shipping document." },
   tiktokDeliveryOption: { http: 400, code: 21008117, message: "The delivery of the specified delivery_option_id is fulfilled by TikTok. No shipping provider will be returned." },
   unknownDeliveryOption: { http: 400, code: 21008116, message: "No Subscription without specified delivery option." },
-  notFound: { http: 404, code: 36009003, message: "Resource not found." },
+  notFound: { http: 404, code: 21011028, message: "The package does not belong to the current shop." },
 } as const;
 
 // Statuses in which TikTok has made the order's package: paid, hold over, not cancelled.

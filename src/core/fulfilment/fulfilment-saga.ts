@@ -289,6 +289,9 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
 
   async function createLabel(run: SagaRun, saga: FulfilmentSagaState, order: OrderState): Promise<SagaChanges> {
     const { client, detail } = await tiktokOrder(saga, order);
+    const tiktokStatus = normalizeOrderStatus(detail.status);
+    // Our events may have seen the hold end (or the payment) before TikTok's API does: no label until TikTok agrees.
+    if (tiktokStatus === "ON_HOLD" || tiktokStatus === "UNPAID") throw new StepFailure(false, `TikTok still reports order ${saga.orderId} as ${tiktokStatus}`);
     const shipping = orderShippingOf(detail);
     const packageId = shipping.packageIds[0];
     if (!packageId) throw new StepFailure(false, `TikTok has not made a package for order ${saga.orderId} yet`);

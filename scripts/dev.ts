@@ -64,7 +64,8 @@ try {
     databaseUrl: database.url,
     functions: {
       dir: path.join(root, "supabase/functions"),
-      env: { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330" },
+      // The simulated carrier for orders the seller ships: only the local stack sets this (process-events refuses it unless TikTok's API is a local simulator).
+      env: { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330", FULFILMENT_PROVIDERS: "simulated" },
     },
     // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
     databaseWorkers: database.local,

@@ -77,7 +77,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
       functions: {
         dir: path.join(repoRoot, "supabase/functions"),
-        env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: tiktok.url },
+        env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: tiktok.url, FULFILMENT_PROVIDERS: "simulated" },
       },
       databaseWorkers: true,
       signUpEnabled: true,

@@ -196,7 +196,7 @@ export async function run(): Promise<void> {
     databaseUrl: database.url,
     port: SUPABASE_PORT,
     keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET } },
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET, FULFILMENT_PROVIDERS: "simulated" } },
     log: () => {},
   });
   const children: ChildProcess[] = [];

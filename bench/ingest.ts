@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     port: 54354,
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret } },
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_PROVIDERS: "simulated" } },
     log: () => {},
   });
   const url = `${standIn.url}/functions/v1/tiktok-webhook`;

@@ -72,7 +72,8 @@ try {
     databaseUrl: database.url,
     functions: {
       dir: path.join(root, "supabase/functions"),
-      env: tiktokEnv,
+      // The simulated carrier for orders the seller ships: only the local stack sets this (process-events refuses it unless TikTok's API is a local simulator).
+      env: { ...tiktokEnv, FULFILMENT_PROVIDERS: "simulated" },
     },
     // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
     databaseWorkers: database.local,

@@ -29,7 +29,7 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     port: options.port + 1,
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_SAGA: options.fulfilmentSaga ? "on" : "off" } },
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_SAGA: options.fulfilmentSaga ? "on" : "off", FULFILMENT_PROVIDERS: "simulated" } },
     databaseWorkers: true,
     log: () => {},
   });

@@ -29,7 +29,7 @@ export async function measureWakeupDelay(options: { port: number; samples: numbe
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     port: options.port + 1,
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: "bench", TIKTOK_APP_SECRET: "bench" } },
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: "bench", TIKTOK_APP_SECRET: "bench", FULFILMENT_PROVIDERS: "simulated" } },
     databaseWorkers: true,
     log: () => {},
   });

@@ -18,7 +18,7 @@ export const rejection = {
   rateLimited: { http: 429, code: 36009004, message: "Too many requests; slow down." },
   tooLarge: { http: 413, code: 36009005, message: "Request body too large." },
 } as const;
-export type Rejection = (typeof rejection)[keyof typeof rejection];
+export type Rejection = { readonly http: number; readonly code: number; readonly message: string };
 
 export class RequestRejected extends Error {
   constructor(

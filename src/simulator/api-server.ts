@@ -57,8 +57,20 @@ export interface TikTokShopSimulator {
   port: number;
   world: ShopWorld;
   stats: { accepted: number; rejected: number; rejectedByReason: Record<string, number> };
+  /** Every request received, refused ones too, oldest first (the latest 10,000): what reached "TikTok". */
+  requests: RecordedApiRequest[];
   close(): Promise<void>;
 }
+
+export interface RecordedApiRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+const maxRecordedRequests = 10_000;
 
 export const defaultTikTokCredentials = { appKey: "test_app_key", appSecret: "test_app_secret" } as const;
 export const defaultRedirectUri = "http://localhost:3000/api/tiktok/callback";
@@ -92,6 +104,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     seed,
   });
   const stats: TikTokShopSimulator["stats"] = { accepted: 0, rejected: 0, rejectedByReason: {} };
+  const requests: RecordedApiRequest[] = [];
   const windows = new Map<string, { second: number; count: number }>();
   let requestCounter = 0;
 
@@ -191,8 +204,15 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://simulator.invalid");
+    const recorded: RecordedApiRequest = { method: request.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: "", status: 0 };
+    requests.push(recorded);
+    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+    response.on("finish", () => {
+      recorded.status = response.statusCode;
+    });
     readBody(request)
       .then(async (body) => {
+        recorded.body = body;
         const authAnswer = authRoute(request.method ?? "GET", url, body);
         if (authAnswer !== undefined) {
           sendAuthAnswer(response, authAnswer);
@@ -225,6 +245,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     port: address.port,
     world,
     stats,
+    requests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,9 +1,10 @@
 // The shop-scoped TikTok Shop API endpoints the app calls for one order or SKU: order
-// detail, inventory search, inventory update and ship package (API version 202309),
+// detail, inventory search, inventory update, and fulfilment (fulfilment-routes.ts) (API version 202309),
 // answered from the simulated shop world.
 import { z } from "zod";
 import type { DemoShop } from "./demo-catalogue.ts";
 import { parseJson, rejection, RequestRejected } from "./api-protocol.ts";
+import { packageIdOf, routeFulfilment, shippingFieldsOf, type FulfilmentRouteContext } from "./fulfilment-routes.ts";
 import { availableOf, formatMinor, type ShopWorld, type SimulatedOrder } from "./shop-world.ts";
 
 const inventorySearchBody = z.object({ product_ids: z.array(z.string()).max(100).optional(), sku_ids: z.array(z.string()).max(600).optional() });
@@ -13,21 +14,6 @@ const inventoryUpdateBody = z.object({
     .min(1),
 });
 
-const shipPackageBody = z.object({
-  handover_method: z.enum(["PICKUP", "DROP_OFF"]).optional(),
-  self_shipment: z.object({ tracking_number: z.string().min(1).max(100), shipping_provider_id: z.string().min(1).max(100) }),
-});
-
-// Statuses in which TikTok has made the order's package: paid, hold over, not cancelled.
-const packagedStatuses = new Set(["AWAITING_SHIPMENT", "PARTIALLY_SHIPPING", "AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED"]);
-
-/** The order's package id, derived from the order until the traffic assigns one, so order detail and ship agree. */
-function packageIdOf(order: SimulatedOrder): string | undefined {
-  if (order.packageId !== undefined) return order.packageId;
-  return packagedStatuses.has(order.status) ? `1152${order.orderId.slice(-15)}` : undefined;
-}
-
-/** An order as `GET /order/202309/orders` (and the order search) lists it. */
 export function orderDetail(order: SimulatedOrder) {
   const currency = order.shop.currency;
   const detail: Record<string, unknown> = {
@@ -41,8 +27,8 @@ export function orderDetail(order: SimulatedOrder) {
       currency,
       sub_total: formatMinor(order.subtotalMinor),
       shipping_fee: formatMinor(order.shippingMinor),
-      total_amount: formatMinor(order.subtotalMinor + order.shippingMinor),
-      tax: "0.00",
+      total_amount: formatMinor(order.subtotalMinor + order.shippingMinor + (order.taxMinor ?? 0)),
+      tax: formatMinor(order.taxMinor ?? 0),
       seller_discount: "0.00",
       platform_discount: "0.00",
       original_total_product_price: formatMinor(order.subtotalMinor),
@@ -62,12 +48,9 @@ export function orderDetail(order: SimulatedOrder) {
       ...(packageIdOf(order) === undefined ? {} : { package_id: packageIdOf(order) }),
     })),
     packages: packageIdOf(order) === undefined ? [] : [{ id: packageIdOf(order) }],
+    ...shippingFieldsOf(order),
   };
   if (order.paidTime !== undefined) detail.paid_time = order.paidTime;
-  if (order.trackingNumber !== undefined) {
-    detail.tracking_number = order.trackingNumber;
-    detail.shipping_provider = "USPS";
-  }
   if (order.cancelReason !== undefined) detail.cancel_reason = order.cancelReason;
   return detail;
 }
@@ -119,26 +102,17 @@ export function shopRoute(world: ShopWorld, now: () => number, method: string, u
     }
     return {};
   }
-  const ship = /^\/fulfillment\/202309\/packages\/([^/]+)\/ship$/.exec(url.pathname);
-  if (method === "POST" && ship !== null) {
-    const packageId = decodeURIComponent(ship[1] ?? "");
-    const order = [...world.orders.values()].find((candidate) => candidate.shop.shopId === shop.shopId && packageIdOf(candidate) === packageId);
-    if (order === undefined) throw new RequestRejected(rejection.notFound, "not_found", `Package ${packageId} not found in this shop.`);
-    const { self_shipment } = parseJson(body, shipPackageBody);
-    // Shipping the same package with the same tracking number again changes nothing, as a retry should.
-    if (order.trackingNumber === self_shipment.tracking_number) return {};
-    if (order.status !== "AWAITING_SHIPMENT") throw new RequestRejected(rejection.badRequest, "bad_request", `Order ${order.orderId} is ${order.status} and cannot be shipped.`);
-    order.packageId = packageId;
-    order.trackingNumber = self_shipment.tracking_number;
-    order.status = "AWAITING_COLLECTION";
-    order.updateTime = Math.max(order.updateTime, Math.floor(now() / 1000));
-    for (const item of order.lineItems) {
-      const stock = world.stockBySku.get(item.sku.skuId);
-      if (stock === undefined) continue;
-      stock.committed = Math.max(0, stock.committed - 1);
-      stock.total = Math.max(0, stock.total - 1);
-    }
-    return {};
-  }
-  return undefined;
+  return routeFulfilment(fulfilmentContext(world, now), method, url, body, shop.shopId);
 }
+
+function fulfilmentContext(world: ShopWorld, now: () => number): FulfilmentRouteContext {
+  return {
+    world,
+    now,
+    parseJson,
+    reject: (refusal, reason, detail) => {
+      throw new RequestRejected(refusal, reason, detail);
+    },
+  };
+}
+

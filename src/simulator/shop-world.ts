@@ -23,9 +23,15 @@ export interface SimulatedOrder {
   lineItems: SimulatedLineItem[];
   subtotalMinor: number;
   shippingMinor: number;
+  /** What the buyer paid in taxes on top (US orders); none when unset. */
+  taxMinor?: number;
   packageId?: string;
   trackingNumber?: string;
   cancelReason?: string;
+  /** Who carries the order (TikTok's `shipping_type`); the seller when unset. */
+  shippingType?: "TIKTOK" | "SELLER";
+  /** The provider the package shipped with, once it has. */
+  shippingProvider?: { id: string; name: string };
 }
 
 export type InventoryStatus = "IN_STOCK" | "LOW_STOCK" | "OUT_OF_STOCK";

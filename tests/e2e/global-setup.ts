@@ -93,7 +93,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
       functions: {
         dir: path.join(repoRoot, "supabase/functions"),
-        env: tiktokEnv,
+        env: { ...tiktokEnv, FULFILMENT_PROVIDERS: "simulated" },
       },
       databaseWorkers: true,
       signUpEnabled: true,

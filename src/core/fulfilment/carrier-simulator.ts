@@ -32,6 +32,7 @@ export function createSimulatedCarrier(options: SimulatedCarrierOptions = {}) {
   let sequence = 0;
 
   const carrier: Carrier = {
+    name,
     async createLabel(request: LabelRequest) {
       const existing = labelsByKey.get(request.idempotencyKey);
       if (existing) return labelOf(existing);

@@ -7,10 +7,16 @@ import { tiktokId } from "../shared-schemas.ts";
 export const fulfilmentStep = z.enum(["validate", "allocate", "pay", "label", "ship"]);
 export type FulfilmentStep = z.infer<typeof fulfilmentStep>;
 
+/** What a step lacks: a carrier for an order the seller ships, or a carrier TikTok accepts for the order's delivery option. */
+export const fulfilmentConfigurationGap = z.enum(["carrier", "shipping_provider"]);
+export type FulfilmentConfigurationGap = z.infer<typeof fulfilmentConfigurationGap>;
+
 /** What a compensation did, in the order it was done (the reverse of the steps). */
 const compensationRecord = z.strictObject({
   step: fulfilmentStep,
-  action: z.enum(["label_cancelled", "payment_voided", "payment_refunded", "inventory_released", "nothing_to_undo"]),
+  // "…_with_tiktok": TikTok holds the buyer's money (or the package's TikTok shipping); it
+  // gives them back when the order is cancelled on TikTok, which the saga cannot do for it.
+  action: z.enum(["label_cancelled", "payment_voided", "payment_refunded", "inventory_released", "nothing_to_undo", "payment_held_by_tiktok", "shipment_left_with_tiktok"]),
   reference: z.string().max(200).optional(),
 });
 
@@ -41,6 +47,19 @@ export const fulfilmentEvents = {
       step: fulfilmentStep,
       reason: z.string().min(1).max(1000),
       cause: z.enum(["permanent_error", "retries_exhausted", "cancelled"]),
+    }),
+  },
+  // A step cannot run where the saga runs (no carrier for an order the seller ships, or one
+  // TikTok does not accept): the saga stops in needs_configuration instead of inventing a
+  // label, and an admin sees it. Nothing was bought or sent to TikTok for the step.
+  "order.fulfilment_paused": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      step: fulfilmentStep,
+      reason: z.enum(["configuration_required"]),
+      missing: fulfilmentConfigurationGap,
+      detail: z.string().min(1).max(1000),
     }),
   },
   "order.compensation_completed": {

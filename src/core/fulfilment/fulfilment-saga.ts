@@ -2,6 +2,13 @@
 // the payment, buy a shipping label, ship the package on TikTok; and when a step fails
 // for good (or the buyer cancels), undo what was done in the reverse order.
 //
+// Label and ship follow how TikTok says the order ships (its detail's `shipping_type`):
+// TikTok's own shipping arranges the handover and makes the label (its tracking number is
+// TikTok's); an order the seller ships needs a carrier, whose label's tracking number and
+// TikTok shipping provider go to TikTok's ship call. Without a carrier (or with one TikTok
+// does not accept for the order) the saga stops in needs_configuration: it never makes up
+// a label or a tracking number, and TikTok's ship API is not called.
+//
 // Every step is persisted (fulfilment_sagas) before the next starts, and each is
 // idempotent on its own: commands carry deterministic ids (saga:<orderId>:reserve:<sku>),
 // the payment gateway and the carrier take idempotency keys, so a step repeated after a
@@ -16,10 +23,11 @@ import { decideInventory, evolveInventory, initialInventoryState, type Inventory
 import { orderAggregateId } from "../orders/events.ts";
 import { decideOrder, evolveOrder, initialOrderState, type OrderCommand, type OrderState } from "../orders/order.ts";
 import type { Consumer, ConsumerContext } from "../processing/index.ts";
-import { decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError, type TikTokOrderDetail, type TikTokShopClient } from "../tiktok/api-client.ts";
+import { decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError, type TikTokOrderDetail } from "../tiktok/api-client.ts";
+import { orderShippingOf, type OrderShipping, type TikTokShopFulfilmentClient } from "../tiktok/fulfilment-api.ts";
 import { normalizeOrderStatus } from "../tiktok/order-status.ts";
-import type { CompensationRecord, FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
-import { ExternalServiceError, type Carrier, type PaymentGateway } from "./ports.ts";
+import type { CompensationRecord, FulfilmentConfigurationGap, FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
+import { ExternalServiceError, PaymentNotYetMade, type Carrier, type PaymentGateway, type ShippingLabel, type TikTokClientProvider } from "./ports.ts";
 import {
   defaultStepRetry,
   nextAttemptAfter,
@@ -38,13 +46,11 @@ export const FULFILMENT_SAGA_NAME = "fulfilment-saga";
 export const FULFILMENT_ALERT_SOURCE = "saga:order_fulfilment";
 const EVENT_SOURCE = "fulfilment_saga";
 
-/** The signed TikTok Shop client for a creator's shop (credentials differ per shop). */
-export type TikTokClientProvider = (shop: { creatorId: string; shopId: string }) => TikTokShopClient | Promise<TikTokShopClient>;
-
 export interface FulfilmentSagaDependencies {
   tiktok: TikTokClientProvider;
   payments: PaymentGateway;
-  carrier: Carrier;
+  /** The carrier for orders the seller ships; null where none is configured (they stop in needs_configuration). */
+  carrier: Carrier | null;
   now: () => Date;
   /** Transient failures of one step are retried on this schedule, then the saga compensates. */
   stepRetry?: RetrySchedule;
@@ -66,6 +72,20 @@ class StepFailure extends Error {
 
 /** Another runner changed the saga since it was read: reload and decide again. */
 class SagaMoved extends Error {}
+
+/** The step cannot run where the saga runs; nothing was bought or sent for it. */
+class ConfigurationRequired extends Error {
+  constructor(
+    readonly missing: FulfilmentConfigurationGap,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConfigurationRequired";
+  }
+}
+
+// TikTok's codes for a shipping document it has not finished making: worth asking again.
+const documentNotReadyCodes = new Set([11034023, 11034037, 21023022, 36009003]);
 
 const MAX_ERROR_LENGTH = 1_000;
 
@@ -168,7 +188,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
     return run.store.readStream(aggregateId, { fromVersion: result.appended[0].version, toVersion: result.appended[result.appended.length - 1].version });
   }
 
-  async function tiktokOrder(saga: FulfilmentSagaState, order: OrderState): Promise<{ client: TikTokShopClient; detail: TikTokOrderDetail }> {
+  async function tiktokOrder(saga: FulfilmentSagaState, order: OrderState): Promise<{ client: TikTokShopFulfilmentClient; detail: TikTokOrderDetail }> {
     if (!order.shopId) throw new StepFailure(true, `order ${saga.orderId} names no shop`);
     const client = await dependencies.tiktok({ creatorId: saga.creatorId, shopId: order.shopId });
     const { data } = await client.getOrderDetails([saga.orderId]);
@@ -203,21 +223,79 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
     return { step: "pay", causeEventId: allocatedId, progress: { ...saga.progress, allocations } };
   }
 
-  async function pay(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaChanges> {
-    const amountMinor = saga.progress.totalMinor ?? 0;
-    const currency = saga.progress.currency ?? "USD";
-    const payment = await payments.confirmPayment({ orderId: saga.orderId, amountMinor, currency, idempotencyKey: `saga:${saga.orderId}:payment` });
+  async function pay(run: SagaRun, saga: FulfilmentSagaState, order: OrderState): Promise<SagaChanges> {
+    if (!order.shopId) throw new StepFailure(true, `order ${saga.orderId} names no shop`);
+    const payment = await payments.confirmPayment({
+      orderId: saga.orderId,
+      shop: { creatorId: saga.creatorId, shopId: order.shopId },
+      amountMinor: saga.progress.totalMinor ?? 0,
+      currency: saga.progress.currency ?? "USD",
+      idempotencyKey: `saga:${saga.orderId}:payment`,
+    });
+    // The provider's amounts, not the saga's: the order refuses a payment that does not match what was validated.
+    const collectedByTikTok = payment.tiktok
+      ? { paidTime: payment.tiktok.paidTime, taxMinor: payment.tiktok.taxMinor, buyerTotalMinor: payment.tiktok.totalAmountMinor }
+      : undefined;
     const paidId = await onOrder(run, saga, "record-payment", saga.causeEventId, "order.payment_processed",
-      orderCommand({ type: "RecordPayment", orderId: saga.orderId, amountMinor, currency, paymentReference: payment.reference }));
+      orderCommand({ type: "RecordPayment", orderId: saga.orderId, amountMinor: payment.amountMinor, currency: payment.currency, paymentReference: payment.reference, ...(collectedByTikTok ? { collectedByTikTok } : {}) }));
     return { step: "label", causeEventId: paidId, progress: { ...saga.progress, payment } };
   }
 
-  async function createLabel(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaChanges> {
+  /** TikTok's shipping: arrange the handover (unless a run before a crash did), then take the label TikTok made for it. */
+  async function tiktokShippingLabel(client: TikTokShopFulfilmentClient, detail: TikTokOrderDetail, shipping: OrderShipping, packageId: string): Promise<ShippingLabel> {
+    if (normalizeOrderStatus(detail.status) === "AWAITING_SHIPMENT" && !detail.tracking_number) {
+      await client.shipPackageWithTikTokShipping(packageId);
+    }
+    let document: { doc_url: string; tracking_number?: string };
+    try {
+      document = (await client.getPackageShippingDocument(packageId, "SHIPPING_LABEL")).data;
+    } catch (error) {
+      if (error instanceof TikTokShopApiError && documentNotReadyCodes.has(error.details.code ?? 0)) throw new StepFailure(false, `TikTok is still making the label for package ${packageId}`);
+      throw error;
+    }
+    if (!document.tracking_number) throw new StepFailure(false, `TikTok's label for package ${packageId} has no tracking number yet`);
+    return {
+      labelId: `tiktok-package-${packageId}`,
+      carrier: shipping.shippingProvider ?? "TikTok Shipping",
+      trackingNumber: document.tracking_number,
+      shippingProviderId: shipping.shippingProviderId ?? "",
+      madeBy: "tiktok",
+      packageId,
+    };
+  }
+
+  /** The seller ships: the configured carrier's label, with TikTok's id for that carrier checked before anything is bought. */
+  async function carrierLabel(client: TikTokShopFulfilmentClient, saga: FulfilmentSagaState, shipping: OrderShipping, packageId: string): Promise<ShippingLabel> {
+    if (!carrier) {
+      throw new ConfigurationRequired("carrier", `order ${saga.orderId} is shipped by the seller (TikTok shipping_type SELLER) and no carrier is configured: no label was bought and nothing was sent to TikTok`);
+    }
+    let shippingProviderId: string | null = null;
+    if (shipping.deliveryOptionId) {
+      const { data } = await client.getShippingProviders(shipping.deliveryOptionId);
+      const provider = data.shipping_providers.find((candidate) => candidate.name.trim().toLowerCase() === carrier.name.trim().toLowerCase());
+      if (!provider) {
+        const accepted = data.shipping_providers.map((candidate) => candidate.name).join(", ") || "none";
+        throw new ConfigurationRequired("shipping_provider", `carrier ${carrier.name} is not one of TikTok's shipping providers for order ${saga.orderId}'s delivery option (${accepted}): no label was bought`);
+      }
+      shippingProviderId = provider.id;
+    }
     const label = await carrier.createLabel({
       orderId: saga.orderId,
       idempotencyKey: `saga:${saga.orderId}:label`,
       items: unitsBySku(saga.progress.items ?? []).map((unit) => ({ skuId: unit.sku_id, quantity: unit.quantity })),
     });
+    return { ...label, shippingProviderId: shippingProviderId ?? label.shippingProviderId, madeBy: "carrier", packageId };
+  }
+
+  async function createLabel(run: SagaRun, saga: FulfilmentSagaState, order: OrderState): Promise<SagaChanges> {
+    const { client, detail } = await tiktokOrder(saga, order);
+    const tiktokStatus = normalizeOrderStatus(detail.status);
+    // Our events may have seen the hold end (or the payment) before TikTok's API does: no label until TikTok agrees.
+    if (tiktokStatus === "ON_HOLD" || tiktokStatus === "UNPAID") throw new StepFailure(false, `TikTok still reports order ${saga.orderId} as ${tiktokStatus}`);
+    const shipping = orderShippingOf(detail);
+    const packageId = shipping.packageIds[0];
+    if (!packageId) throw new StepFailure(false, `TikTok has not made a package for order ${saga.orderId} yet`);
+    const label = shipping.shippedBy === "tiktok" ? await tiktokShippingLabel(client, detail, shipping, packageId) : await carrierLabel(client, saga, shipping, packageId);
     const labelId = await onOrder(run, saga, "record-label", saga.causeEventId, "order.label_created", (order) =>
       order.timeline.some((entry) => entry.type === "order.label_created")
         ? []
@@ -233,10 +311,12 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
       const tiktokStatus = normalizeOrderStatus(detail.status);
       // TikTok may still hold the order though its status change has not reached us: wait for it.
       if (tiktokStatus === "ON_HOLD" || tiktokStatus === "UNPAID") throw new StepFailure(false, `TikTok still reports order ${saga.orderId} as ${tiktokStatus}`);
-      const alreadyShipped = detail.tracking_number === label.trackingNumber;
-      if (!alreadyShipped) {
-        const packageId = detail.packages?.[0]?.id;
-        if (!packageId) throw new StepFailure(false, `TikTok has not made a package for order ${saga.orderId} yet`);
+      const packageId = label.packageId ?? orderShippingOf(detail).packageIds[0];
+      if (!packageId) throw new StepFailure(false, `TikTok has not made a package for order ${saga.orderId} yet`);
+      if (label.madeBy === "tiktok") {
+        // TikTok's shipping took the package when it made the label; arrange it again only if TikTok has no handover for it.
+        if (tiktokStatus === "AWAITING_SHIPMENT" && !detail.tracking_number) await client.shipPackageWithTikTokShipping(packageId);
+      } else if (detail.tracking_number !== label.trackingNumber) {
         await client.shipPackage(packageId, { trackingNumber: label.trackingNumber, shippingProviderId: label.shippingProviderId });
       }
     }
@@ -255,9 +335,9 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
       case "allocate":
         return allocate(run, saga);
       case "pay":
-        return pay(run, saga);
+        return pay(run, saga, order);
       case "label":
-        return createLabel(run, saga);
+        return createLabel(run, saga, order);
       case "ship":
         return ship(run, saga, order);
       default: {
@@ -276,19 +356,27 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
         // Validation changed nothing; a failed ship call left TikTok as it was.
         return [];
       case "label": {
+        // No API takes back a handover TikTok's shipping has arranged: cancelling the order on TikTok does.
+        const tiktokLabel = saga.progress.label?.madeBy === "tiktok" ? saga.progress.label : undefined;
+        const records: CompensationRecord[] = tiktokLabel ? [{ step, action: "shipment_left_with_tiktok", reference: tiktokLabel.packageId ?? tiktokLabel.labelId }] : [];
+        if (!carrier) return records;
         // Looked up by key, not from the saga's progress: a label bought just before a crash was never recorded.
         const label = await carrier.findLabel(`saga:${saga.orderId}:label`);
-        if (!label) return [];
+        if (!label) return records;
         if (!label.cancelled) await carrier.cancelLabel({ labelId: label.labelId });
         await onOrder(run, saga, "cancel-label", causationId, "order.label_cancelled", (order) =>
           order.timeline.some((entry) => entry.type === "order.label_cancelled")
             ? []
             : [{ type: "order.label_cancelled", data: { order_id: saga.orderId, carrier: label.carrier, label_id: label.labelId, reason: failure.reason.slice(0, 500) } }]);
-        return [{ step, action: "label_cancelled", reference: label.labelId }];
+        return [...records, { step, action: "label_cancelled", reference: label.labelId }];
       }
       case "pay": {
+        // TikTok holds what the buyer paid it, and refunds it when the order is cancelled there: no refund is ours to record.
+        const recorded = saga.progress.payment;
+        if (recorded?.status === "collected_by_tiktok") return [{ step, action: "payment_held_by_tiktok", reference: recorded.reference }];
         const payment = await payments.findPayment(`saga:${saga.orderId}:payment`);
         if (!payment) return [];
+        if (payment.status === "collected_by_tiktok") return [{ step, action: "payment_held_by_tiktok", reference: payment.reference }];
         const action = payment.status === "authorized" ? "payment_voided" : "payment_refunded";
         if (!payment.reversed) {
           if (payment.status === "authorized") await payments.voidPayment({ reference: payment.reference });
@@ -374,6 +462,23 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
     });
   }
 
+  /** Records why the step cannot run here and stops the saga in needs_configuration, for an admin to see. */
+  async function pauseForConfiguration(run: SagaRun, saga: FulfilmentSagaState, step: FulfilmentStep, gap: ConfigurationRequired): Promise<FulfilmentSagaState> {
+    const detail = gap.message.slice(0, MAX_ERROR_LENGTH);
+    await onOrder(run, saga, `pause:${step}`, saga.causeEventId, "order.fulfilment_paused", (order) =>
+      order.timeline.some((entry) => entry.type === "order.fulfilment_paused")
+        ? []
+        : [{ type: "order.fulfilment_paused", data: { order_id: saga.orderId, step, reason: "configuration_required", missing: gap.missing, detail } }]);
+    return persist(run, saga, {
+      status: "needs_configuration",
+      waitingFor: null,
+      nextAttemptAt: null,
+      attempts: 0,
+      lastError: detail,
+      progress: { ...saga.progress, needsConfiguration: { step, missing: gap.missing, detail } },
+    });
+  }
+
   async function persist(run: SagaRun, saga: FulfilmentSagaState, changes: SagaChanges): Promise<FulfilmentSagaState> {
     const saved = await run.sagas.save(saga, changes, now());
     if (!saved) throw new SagaMoved();
@@ -403,6 +508,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
         switch (action.type) {
           case "stop":
           case "wait_for_retry":
+          case "await_configuration":
             return saga;
           case "wait":
             if (saga.status === "waiting" && saga.waitingFor === action.for) return saga;
@@ -435,6 +541,12 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
             try {
               changes = await runStep(run, saga, order, action.step);
             } catch (error) {
+              if (error instanceof ConfigurationRequired) return await pauseForConfiguration(run, saga, action.step, error);
+              if (error instanceof PaymentNotYetMade) {
+                // As for an order TikTok reports UNPAID: wait (the scheduler looks again), and let the wait show its age for the stuck alert.
+                if (saga.status === "waiting" && saga.waitingFor === "payment") return saga;
+                return await persist(run, saga, { status: "waiting", waitingFor: "payment", nextAttemptAt: null, lastError: error.message.slice(0, MAX_ERROR_LENGTH) });
+              }
               const failure = classify(error);
               if (!failure) throw error;
               // An order cancelled while the step ran makes the step fail; that is a cancellation, not a fault.

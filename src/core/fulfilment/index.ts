@@ -3,5 +3,7 @@ export * from "./events.ts";
 export * from "./fulfilment-saga.ts";
 export * from "./payment-simulator.ts";
 export * from "./ports.ts";
+export * from "./provider-selection.ts";
 export * from "./saga-state.ts";
 export * from "./saga-store.ts";
+export * from "./tiktok-payments.ts";

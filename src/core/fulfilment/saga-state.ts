@@ -2,10 +2,11 @@
 // the order as its events tell it. Pure: the clock arrives as an argument, no I/O.
 import type { OrderItem } from "../orders/events.ts";
 import type { OrderState } from "../orders/order.ts";
-import type { CompensationRecord, FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
+import type { CompensationRecord, FulfilmentConfigurationGap, FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
 import type { PaymentConfirmation, ShippingLabel } from "./ports.ts";
 
-export type SagaStatus = "running" | "waiting" | "compensating" | "completed" | "failed" | "cancelled";
+/** needs_configuration: a step cannot run where the saga runs (see SagaProgress.needsConfiguration); it stays until the order ships or closes. */
+export type SagaStatus = "running" | "waiting" | "needs_configuration" | "compensating" | "completed" | "failed" | "cancelled";
 export type SagaStep = FulfilmentStep | "done";
 export type WaitReason = "payment" | "hold_release" | "retry";
 
@@ -23,6 +24,8 @@ export interface SagaProgress {
   compensations?: CompensationRecord[];
   /** The order shipped without this saga (by hand in TikTok's Seller Center). */
   shippedElsewhere?: boolean;
+  /** Why the saga stopped in needs_configuration. */
+  needsConfiguration?: { step: FulfilmentStep; missing: FulfilmentConfigurationGap; detail: string };
 }
 
 export interface SagaFailure {
@@ -59,6 +62,7 @@ export type SagaAction =
   | { type: "wait_for_retry"; until: Date }
   | { type: "compensate"; failure: SagaFailure }
   | { type: "finish_shipped_elsewhere" }
+  | { type: "await_configuration" }
   | { type: "stop" };
 
 export const isFinished = (status: SagaStatus) => status === "completed" || status === "failed" || status === "cancelled";
@@ -112,6 +116,9 @@ export function nextSagaAction(saga: FulfilmentSagaState, order: OrderState, now
     // Shipped by this saga (the ship step was interrupted after recording it) or by the seller without it.
     return step === "ship" ? { type: "run_step", step } : { type: "finish_shipped_elsewhere" };
   }
+  // Nothing runs again by itself: the step would stop for the same reason. A cancellation
+  // (compensate, above) or the seller shipping by hand (finish, above) still ends it.
+  if (saga.status === "needs_configuration") return { type: "await_configuration" };
   if (saga.waitingFor === "retry" && saga.nextAttemptAt && saga.nextAttemptAt > now) return { type: "wait_for_retry", until: saga.nextAttemptAt };
   switch (step) {
     case "validate":

@@ -3,6 +3,16 @@
 import type { Sql } from "postgres";
 import type { FulfilmentSagaState, SagaFailure, SagaProgress, SagaStatus, SagaStep, WaitReason } from "./saga-state.ts";
 
+/** A saga stopped in needs_configuration, as the admin panel lists it. */
+export interface SagaNeedingConfiguration {
+  creatorId: string;
+  orderId: string;
+  step: SagaStep;
+  missing: string | null;
+  detail: string | null;
+  since: Date;
+}
+
 interface SagaRow {
   creator_id: string;
   order_id: string;
@@ -94,7 +104,26 @@ export function createSagaStore(sql: Sql) {
     return rows.map((row) => ({ creatorId: row.creator_id, orderId: row.order_id }));
   }
 
-  return { load, start, save, dueForResume };
+  /** Sagas stopped for lack of configuration, oldest first, and how many there are in all. */
+  async function needingConfiguration(limit: number): Promise<{ total: number; sagas: SagaNeedingConfiguration[] }> {
+    const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from public.fulfilment_sagas where status = 'needs_configuration'`;
+    const rows = await sql<{ creator_id: string; order_id: string; step: SagaStep; progress: SagaProgress; last_error: string | null; updated_at: Date }[]>`
+      select creator_id, order_id, step, progress, last_error, updated_at from public.fulfilment_sagas
+       where status = 'needs_configuration' order by updated_at limit ${limit}`;
+    return {
+      total,
+      sagas: rows.map((row) => ({
+        creatorId: row.creator_id,
+        orderId: row.order_id,
+        step: row.progress.needsConfiguration?.step ?? row.step,
+        missing: row.progress.needsConfiguration?.missing ?? null,
+        detail: row.progress.needsConfiguration?.detail ?? row.last_error,
+        since: row.updated_at,
+      })),
+    };
+  }
+
+  return { load, start, save, dueForResume, needingConfiguration };
 }
 
 export type SagaStore = ReturnType<typeof createSagaStore>;

@@ -81,6 +81,12 @@ export const orderEvents = {
       amount_minor: amountMinor,
       currency: currencyCode,
       payment_reference: z.string().min(1).max(200),
+      // When TikTok collected the payment (every TikTok Shop order): TikTok's own account of it.
+      collected_by: z.enum(["tiktok"]).optional(),
+      paid_time: unixSeconds.optional(),
+      tax_minor: amountMinor.optional(),
+      /** What the buyer paid in all: the amount above plus taxes and fees. */
+      buyer_total_minor: amountMinor.optional(),
     }),
   },
   "order.shipped": {

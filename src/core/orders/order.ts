@@ -133,7 +133,7 @@ export type OrderCommand =
   | { type: "StartValidation"; orderId: string }
   | { type: "RecordValidation"; orderId: string; items: OrderItem[]; subtotalMinor: number; shippingMinor: number; currency: string }
   | { type: "RecordAllocation"; orderId: string; allocations: { sku_id: string; quantity: number }[] }
-  | { type: "RecordPayment"; orderId: string; amountMinor: number; currency: string; paymentReference: string }
+  | { type: "RecordPayment"; orderId: string; amountMinor: number; currency: string; paymentReference: string; collectedByTikTok?: { paidTime: number; taxMinor: number; buyerTotalMinor: number } }
   | { type: "Ship"; orderId: string; carrier: string; trackingNumber: string }
   | { type: "Cancel"; orderId: string; cancelledBy: "buyer" | "seller" | "system" | "platform"; reason?: string }
   | { type: "Refund"; orderId: string; amountMinor: number; reason?: string };
@@ -178,9 +178,20 @@ export function decideOrder(command: OrderCommand, state: OrderState): NewEvent[
       if (state.totalMinor !== null && command.amountMinor !== state.totalMinor) {
         throw new DomainError("validation", `Payment of ${command.amountMinor} does not match the order total ${state.totalMinor}`);
       }
+      if (state.currency !== null && command.currency !== state.currency) {
+        throw new DomainError("validation", `Payment in ${command.currency} does not match the order's currency ${state.currency}`);
+      }
       return [{
         type: "order.payment_processed",
-        data: { order_id: command.orderId, amount_minor: command.amountMinor, currency: command.currency, payment_reference: command.paymentReference },
+        data: {
+          order_id: command.orderId,
+          amount_minor: command.amountMinor,
+          currency: command.currency,
+          payment_reference: command.paymentReference,
+          ...(command.collectedByTikTok
+            ? { collected_by: "tiktok", paid_time: command.collectedByTikTok.paidTime, tax_minor: command.collectedByTikTok.taxMinor, buyer_total_minor: command.collectedByTikTok.buyerTotalMinor }
+            : {}),
+        },
       }];
     case "Ship":
       if (isClosed(state)) throw illegalState(`Cannot ship ${state.status} order ${command.orderId}`);

@@ -98,13 +98,24 @@ export const maxOrderIdsPerRequest = 50;
 export const maxPageSize = 100;
 const defaultPageSize = 50;
 
-export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokShopClient {
+/** One signed call to the TikTok Shop API, its envelope and data checked; what every client method is built on. */
+export type SignedApiCall = <T>(
+  method: "GET" | "POST",
+  path: string,
+  params: Record<string, string>,
+  body: unknown,
+  dataSchema: z.ZodType<T>,
+  /** "seller" calls (the authorized shops) carry no shop cipher. */
+  scope?: "shop" | "seller",
+) => Promise<TikTokShopResult<T>>;
+
+export function createSignedApiCall(config: TikTokShopClientConfig): SignedApiCall {
   const fetchImpl = config.fetch ?? fetch;
   const now = config.now ?? Date.now;
   const baseUrl = config.baseUrl.replace(/\/+$/, "");
   const redact = (text: string) => redactCredentials(text, [config.accessToken, config.appSecret]);
 
-  async function call<T>(
+  return async function call<T>(
     method: "GET" | "POST",
     path: string,
     params: Record<string, string>,
@@ -135,16 +146,19 @@ export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokSh
       throw networkError(label, error, redact);
     }
     return unwrapTikTokAnswer(response, dataSchema, label, redact);
-  }
+  };
+}
 
-  function pageQuery(page: PageRequest): Record<string, string> {
-    const pageSize = page.pageSize ?? defaultPageSize;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize) {
-      throw new TikTokShopApiError("invalid_request", `page size must be an integer from 1 to ${maxPageSize}, got ${pageSize}`);
-    }
-    return { page_size: String(pageSize), ...(page.pageToken === undefined || page.pageToken === "" ? {} : { page_token: page.pageToken }) };
+function pageQuery(page: PageRequest): Record<string, string> {
+  const pageSize = page.pageSize ?? defaultPageSize;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize) {
+    throw new TikTokShopApiError("invalid_request", `page size must be an integer from 1 to ${maxPageSize}, got ${pageSize}`);
   }
+  return { page_size: String(pageSize), ...(page.pageToken === undefined || page.pageToken === "" ? {} : { page_token: page.pageToken }) };
+}
 
+export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokShopClient {
+  const call = createSignedApiCall(config);
   return {
     getAuthorizedShops() {
       return call("GET", "/authorization/202309/shops", {}, undefined, authorizedShopsDataSchema, "seller");

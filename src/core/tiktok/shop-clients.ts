@@ -7,9 +7,9 @@
 import type { Sql } from "postgres";
 import { createSellerCredentialStore, type ShopAccess } from "../shops/seller-credentials.ts";
 import { importTokenEncryptionKey } from "../shops/token-encryption.ts";
-import { createTikTokShopClient, type TikTokShopClient } from "./api-client.ts";
 import { TikTokShopApiError } from "./api-errors.ts";
 import { createTikTokAuthApi } from "./auth-api.ts";
+import { createTikTokShopFulfilmentClient, type TikTokShopFulfilmentClient } from "./fulfilment-api.ts";
 
 export interface TikTokApiConfig {
   baseUrl: string;
@@ -33,7 +33,7 @@ export function createShopClients(sql: Sql, config: TikTokApiConfig) {
   const credentials = createSellerCredentialStore({ sql, encryptionKey, tokens: authApi, now, refreshWithinMs: config.refreshWithinMs });
 
   const apiClient = (access: ShopAccess) =>
-    createTikTokShopClient({
+    createTikTokShopFulfilmentClient({
       baseUrl: config.baseUrl,
       appKey: config.appKey,
       appSecret: config.appSecret,
@@ -43,8 +43,8 @@ export function createShopClients(sql: Sql, config: TikTokApiConfig) {
       now: () => now().getTime(),
     });
 
-  function clientFor(target: { creatorId: string; shopId: string }): TikTokShopClient {
-    async function withAccess<T>(call: (client: TikTokShopClient) => Promise<T>): Promise<T> {
+  function clientFor(target: { creatorId: string; shopId: string }): TikTokShopFulfilmentClient {
+    async function withAccess<T>(call: (client: TikTokShopFulfilmentClient) => Promise<T>): Promise<T> {
       const access = await credentials.shopAccess(target);
       try {
         return await call(apiClient(access));
@@ -62,6 +62,9 @@ export function createShopClients(sql: Sql, config: TikTokApiConfig) {
       searchInventory: (query) => withAccess((client) => client.searchInventory(query)),
       updateInventory: (productId, update) => withAccess((client) => client.updateInventory(productId, update)),
       shipPackage: (packageId, shipment) => withAccess((client) => client.shipPackage(packageId, shipment)),
+      shipPackageWithTikTokShipping: (packageId, options) => withAccess((client) => client.shipPackageWithTikTokShipping(packageId, options)),
+      getPackageShippingDocument: (packageId, documentType) => withAccess((client) => client.getPackageShippingDocument(packageId, documentType)),
+      getShippingProviders: (deliveryOptionId) => withAccess((client) => client.getShippingProviders(deliveryOptionId)),
     };
   }
 

@@ -10,6 +10,7 @@ import {
   type HealthReport,
   type HealthThreshold,
 } from "../../core/health/health-checks.ts";
+import { createSagaStore } from "../../core/fulfilment/saga-store.ts";
 import { allProjections } from "../../core/projections/index.ts";
 import { createSyncConflictsConsumer } from "../../core/conflicts/index.ts";
 
@@ -33,7 +34,14 @@ export interface SystemHealthView {
   deadLettersPending: number;
   webhooks: { received: number; perMinute: number; p95LatencyMs: number | null; byStatus: Record<string, number> };
   recentSystemEvents: { id: string; type: string; occurredAt: string; data: Record<string, unknown> }[];
+  /** Order fulfilment stopped because a step cannot run here (no carrier for orders the seller ships): nothing was invented for them. */
+  fulfilmentNeedingConfiguration: {
+    total: number;
+    sagas: { creatorId: string; orderId: string; step: string; missing: string | null; detail: string | null; since: string }[];
+  };
 }
+
+const LISTED_SAGAS_NEEDING_CONFIGURATION = 50;
 
 /** The event types each known consumer handles, for its error rate's denominator. */
 function knownConsumerTypes() {
@@ -44,6 +52,7 @@ function knownConsumerTypes() {
 export async function readSystemHealth(sql: Sql, options: { now: Date; windowMs?: number }): Promise<SystemHealthView> {
   const measurements = await measureSystemHealth(sql, { now: options.now, windowMs: options.windowMs, consumers: knownConsumerTypes() });
   const report = evaluateHealth(measurements, defaultHealthThresholds);
+  const needingConfiguration = await createSagaStore(sql).needingConfiguration(LISTED_SAGAS_NEEDING_CONFIGURATION);
   const events = await sql<{ id: string; event_type: string; occurred_at: Date; event_data: Record<string, unknown> }[]>`
     select id, event_type, occurred_at, event_data from public.event_store
      where aggregate_id = ${SYSTEM_HEALTH_STREAM} order by version desc limit 20`;
@@ -67,5 +76,9 @@ export async function readSystemHealth(sql: Sql, options: { now: Date; windowMs?
     deadLettersPending: measurements.deadLettersPending,
     webhooks: measurements.webhooks,
     recentSystemEvents: events.map((event) => ({ id: event.id, type: event.event_type, occurredAt: event.occurred_at.toISOString(), data: event.event_data })),
+    fulfilmentNeedingConfiguration: {
+      total: needingConfiguration.total,
+      sagas: needingConfiguration.sagas.map((saga) => ({ ...saga, since: saga.since.toISOString() })),
+    },
   };
 }

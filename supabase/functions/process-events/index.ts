@@ -2,7 +2,7 @@
 // lane of event consumers (see src/core/process-events.ts); without a lane, both at once.
 // Woken through pg_net by the appends themselves (and by the pg_cron safety net), on
 // hosted Supabase and locally alike; only with the service-role key.
-import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
+import { chooseFulfilmentProviders, createFulfilmentProviders, createFulfilmentSaga, FULFILMENT_PROVIDERS_SETTING, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
 import { reconcileInventoryWhenDue } from "../../../src/core/conflicts/scheduled-reconciliation.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
@@ -14,9 +14,10 @@ const DEFAULT_BUDGET_MS = 5_000;
 const MAX_BUDGET_MS = 25_000;
 
 const sql = connectDatabase({ max: 8 });
+// Unset means the local stack, whose TikTok Shop (API and auth) is the simulator.
+const tiktokApiBaseUrl = Deno.env.get("TIKTOK_API_BASE_URL") ?? "http://127.0.0.1:54330";
 const shopClients = createShopClients(sql, {
-  // Unset means the local stack, whose TikTok Shop (API and auth) is the simulator.
-  baseUrl: Deno.env.get("TIKTOK_API_BASE_URL") ?? "http://127.0.0.1:54330",
+  baseUrl: tiktokApiBaseUrl,
   authBaseUrl: Deno.env.get("TIKTOK_AUTH_BASE_URL") ?? "http://127.0.0.1:54330",
   appKey: requiredEnv("TIKTOK_APP_KEY"),
   appSecret: requiredEnv("TIKTOK_APP_SECRET"),
@@ -24,11 +25,14 @@ const shopClients = createShopClients(sql, {
   // every TikTok call fails saying so, and the projections carry on.
   tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "",
 });
-// No payment or carrier integration exists yet: both are the simulated providers (see the README).
+// TikTok's payment record and TikTok's shipping everywhere; the simulated carrier only where
+// FULFILMENT_PROVIDERS=simulated (the local stack); elsewhere, orders the seller ships stop
+// in needs_configuration (see src/core/fulfilment/provider-selection.ts and the README).
+const providerChoice = chooseFulfilmentProviders({ providers: Deno.env.get(FULFILMENT_PROVIDERS_SETTING), tiktokApiBaseUrl });
+for (const notice of providerChoice.notices) console.warn(`fulfilment: ${notice}`);
 const fulfilment = {
   tiktok: shopClients.clientFor,
-  payments: createSimulatedPaymentGateway().gateway,
-  carrier: createSimulatedCarrier().carrier,
+  ...createFulfilmentProviders(providerChoice, { tiktok: shopClients.clientFor }),
   now: () => new Date(),
 };
 const processing = createEventProcessing({

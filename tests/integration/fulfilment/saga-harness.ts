@@ -10,7 +10,7 @@ import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState, type InventoryState } from "../../../src/core/inventory/inventory.ts";
 import { orderAggregateId, type TiktokOrderStatus } from "../../../src/core/orders/events.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
-import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopFulfilmentClient } from "../../../src/core/tiktok/fulfilment-api.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShop, type DemoSku } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
@@ -74,7 +74,7 @@ export interface PlacedOrder {
 }
 
 /** An order TikTok knows (in the simulator) and the engine received (in the event store). */
-export async function placeOrder(options: { creatorId?: string; lines: { sku: DemoSku; units: number }[]; status?: TiktokOrderStatus }): Promise<PlacedOrder> {
+export async function placeOrder(options: { creatorId?: string; lines: { sku: DemoSku; units: number }[]; status?: TiktokOrderStatus; shippingType?: "TIKTOK" | "SELLER"; taxMinor?: number }): Promise<PlacedOrder> {
   const creatorId = options.creatorId ?? newCreatorId();
   const orderId = unique("57");
   const status = options.status ?? "AWAITING_SHIPMENT";
@@ -86,6 +86,8 @@ export async function placeOrder(options: { creatorId?: string; lines: { sku: De
     lineItems, subtotalMinor, shippingMinor: 499,
   };
   if (status !== "UNPAID") simulated.paidTime = updateTime;
+  if (options.shippingType !== undefined) simulated.shippingType = options.shippingType;
+  if (options.taxMinor !== undefined) simulated.taxMinor = options.taxMinor;
   simulator.world.orders.set(orderId, simulated);
   const correlationId = crypto.randomUUID();
   await store.appendToStream({
@@ -108,6 +110,8 @@ export async function tiktokStatusChanged(order: PlacedOrder, from: TiktokOrderS
   order.simulated.status = to;
   order.simulated.isOnHold = to === "ON_HOLD";
   order.simulated.updateTime += 1;
+  // An order leaving UNPAID has been paid: TikTok's detail now carries the payment time.
+  if (from === "UNPAID" && to !== "CANCELLED") order.simulated.paidTime ??= order.simulated.updateTime;
   const result = await store.appendToStream({
     creatorId: order.creatorId,
     aggregateId: orderAggregateId(order.orderId),
@@ -153,7 +157,7 @@ export function testClock(start = Date.now()) {
 }
 
 export function tiktokClients(): FulfilmentSagaDependencies["tiktok"] {
-  return () => createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "saga-test-token", shopCipher: shop.shopCipher });
+  return () => createTikTokShopFulfilmentClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "saga-test-token", shopCipher: shop.shopCipher });
 }
 
 export function simulatedProviders(options: { carrier?: Parameters<typeof createSimulatedCarrier>[0]; payments?: Parameters<typeof createSimulatedPaymentGateway>[0] } = {}) {

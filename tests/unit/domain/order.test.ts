@@ -60,6 +60,15 @@ describe("order decider", () => {
     expect(spec([received(), validated, allocated], { type: "Ship", orderId: ORDER, carrier: "USPS", trackingNumber: "1Z" })).toThrow(/unpaid/);
   });
 
+  it("records the payment TikTok collected with TikTok's own figures, and refuses one in another currency", () => {
+    const payment = { type: "RecordPayment" as const, orderId: ORDER, amountMinor: 3499, currency: "USD", paymentReference: `tiktok-order-${ORDER}` };
+    expect(spec([received(), validated, allocated], { ...payment, collectedByTikTok: { paidTime: 1764000100, taxMinor: 280, buyerTotalMinor: 3779 } })()).toEqual([{
+      type: "order.payment_processed",
+      data: { order_id: ORDER, amount_minor: 3499, currency: "USD", payment_reference: `tiktok-order-${ORDER}`, collected_by: "tiktok", paid_time: 1764000100, tax_minor: 280, buyer_total_minor: 3779 },
+    }]);
+    expect(spec([received(), validated, allocated], { ...payment, currency: "GBP" })).toThrow(/GBP does not match the order's currency USD/);
+  });
+
   it("refunds only after payment, and never more than was paid", () => {
     expect(spec([received(), validated], { type: "Refund", orderId: ORDER, amountMinor: 100 })).toThrow(/never paid/);
     expect(spec([received(), validated, allocated, paid], { type: "Refund", orderId: ORDER, amountMinor: 5000 })).toThrow(/exceeds the 3499 paid/);

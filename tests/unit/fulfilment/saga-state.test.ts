@@ -88,6 +88,15 @@ describe("the fulfilment saga's next action", () => {
     expect(nextSagaAction(saga({ step: "label" }), shipped, now)).toEqual({ type: "finish_shipped_elsewhere" });
   });
 
+  it("runs nothing while it needs configuration, but still compensates a cancellation and finishes an order shipped by hand", () => {
+    const needsConfiguration = saga({ step: "label", status: "needs_configuration", progress: { needsConfiguration: { step: "label", missing: "carrier", detail: "no carrier" } } });
+    expect(nextSagaAction(needsConfiguration, orderAfter(received("AWAITING_SHIPMENT"), paid), now)).toEqual({ type: "await_configuration" });
+    const cancelled = orderAfter(received("AWAITING_SHIPMENT"), paid, { type: "order.cancelled", data: { order_id: orderId, cancelled_by: "buyer" } });
+    expect(nextSagaAction(needsConfiguration, cancelled, now)).toMatchObject({ type: "compensate", failure: { step: "label", cause: "cancelled" } });
+    const shippedByHand = orderAfter(received("AWAITING_SHIPMENT"), paid, { type: "order.shipped", data: { order_id: orderId, carrier: "USPS" } });
+    expect(nextSagaAction(needsConfiguration, shippedByHand, now)).toEqual({ type: "finish_shipped_elsewhere" });
+  });
+
   it("waits for a retry that is not due yet, and runs the step once it is", () => {
     const order = orderAfter(received("AWAITING_SHIPMENT"), paid);
     const retryAt = new Date(now.getTime() + 2_000);

@@ -38,7 +38,8 @@ describe("simulated carrier", () => {
 });
 
 describe("simulated payment gateway", () => {
-  const request = (orderId: string) => ({ orderId, amountMinor: 1798, currency: "USD", idempotencyKey: `saga:${orderId}:payment` });
+  const shop = { creatorId: "5f0c7d2e-8a43-4c4b-9d8e-2f1a3b4c5d6e", shopId: "7494726673780148744" };
+  const request = (orderId: string) => ({ orderId, shop, amountMinor: 1798, currency: "USD", idempotencyKey: `saga:${orderId}:payment` });
 
   it("charges once per idempotency key", async () => {
     const { gateway, payments } = createSimulatedPaymentGateway();

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { readSystemHealth } from "@/server/admin/system-health.ts";
 import { databaseClient } from "@/server/database.ts";
@@ -62,6 +63,33 @@ export default async function HealthPage() {
             <dd>{health.deadLettersPending}</dd>
           </div>
         </dl>
+      </section>
+      <section className="panel" aria-labelledby="fulfilment-configuration-heading" data-testid="fulfilment-needs-configuration">
+        <h2 id="fulfilment-configuration-heading">Fulfilment needing configuration</h2>
+        {health.fulfilmentNeedingConfiguration.total === 0 ? (
+          <p className="section-note">No order&apos;s fulfilment is stopped for lack of configuration.</p>
+        ) : (
+          <>
+            <p className="section-note">
+              {health.fulfilmentNeedingConfiguration.total} order(s) stopped before a step that cannot run here: no label was bought and nothing was sent to TikTok
+              for them. Ship them in TikTok Seller Center (the saga then completes), or configure a carrier (see the README&apos;s Production section).
+            </p>
+            <ul className={styles.list}>
+              {health.fulfilmentNeedingConfiguration.sagas.map((saga) => (
+                <li key={`${saga.creatorId}:${saga.orderId}`}>
+                  <span className={styles.badge} data-tone="warn">
+                    {saga.missing ?? "configuration"}
+                  </span>{" "}
+                  Order{" "}
+                  <Link href={`/admin/history?kind=order&id=${encodeURIComponent(saga.orderId)}`} className={styles.mono}>
+                    {saga.orderId}
+                  </Link>{" "}
+                  at step {saga.step}, since {formatTime(saga.since)}: {saga.detail ?? "—"}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
       </section>
       <section className="panel" aria-labelledby="consumers-heading">
         <h2 id="consumers-heading">Consumers</h2>

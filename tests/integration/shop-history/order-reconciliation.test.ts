@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { orderSummariesProjection } from "../../../src/core/projections/index.ts";
+import { reconcileWhenDue, requestReconciliation, runReconciliation } from "../../../src/core/shop-history/reconciliation-run.ts";
+import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { readModelSchema } from "../projections/read-model-harness.ts";
+import { linkShop, playTraffic, simulatedShop, startTime, worldReader } from "./harness.ts";
+
+const sql = connectTestDatabase();
+const readModels = readModelSchema(sql, "reconciliation");
+const projections = [orderSummariesProjection];
+beforeAll(() => readModels.startAtEndOfStream(projections));
+
+const nowAfter = (world: ReturnType<typeof simulatedShop>["world"]) => {
+  const latest = Math.max(startTime, ...[...world.orders.values()].map((order) => order.updateTime));
+  return () => new Date((latest + 60) * 1000);
+};
+const sixtyDays = 60 * 86_400_000;
+
+describe("order reconciliation against TikTok", () => {
+  it("with a fifth of the webhooks dropped, one run brings every order and status in line and reports what it recovered", async () => {
+    const { shop, world } = simulatedShop();
+    const creatorId = await linkShop(sql, shop, newCreatorId());
+    await playTraffic(sql, world, { deliveries: 300, dropRate: 0.2, deliver: true });
+    const now = nowAfter(world);
+
+    await readModels.project(projections);
+    const summariesBefore = await sql<{ order_id: string; tiktok_status: string | null }[]>`select order_id, tiktok_status from ${readModels.table("order_summaries")} where creator_id = ${creatorId}::uuid`;
+    const behind = [...world.orders.values()].filter((order) => summariesBefore.find((row) => row.order_id === order.orderId)?.tiktok_status !== order.status);
+    // The test means something only if webhooks were really missed.
+    expect(behind.length).toBeGreaterThan(0);
+
+    const report = await runReconciliation({ sql, readerFor: () => worldReader(world, shop), now, trigger: "manual", creatorIds: [creatorId], firstWindowMs: sixtyDays, pageSize: 25, sleep: async () => {} });
+    expect(report.orders.failures).toEqual([]);
+    expect(report.orders.ordersMissing + report.orders.statusesBehind).toBe(behind.length);
+
+    await readModels.project(projections);
+    const summaries = await sql<{ order_id: string; tiktok_status: string | null }[]>`select order_id, tiktok_status from ${readModels.table("order_summaries")} where creator_id = ${creatorId}::uuid`;
+    expect(summaries.length).toBe(world.orders.size);
+    for (const order of world.orders.values()) expect(summaries.find((row) => row.order_id === order.orderId)?.tiktok_status, order.orderId).toBe(order.status);
+
+    const drift = await sql<{ reference: string; kind: string; observed: string; action: string; source: string }[]>`
+      select d.reference, d.kind, d.observed, d.action, e.metadata ->> 'source' as source
+        from reconciliation_drift d join event_store e on e.id = d.event_ids[1]
+       where d.run_id = ${report.runId}`;
+    expect(new Set(drift.map((row) => row.reference))).toEqual(new Set(behind.map((order) => order.orderId)));
+    expect(drift.every((row) => row.source === "reconciliation")).toBe(true);
+
+    // Nothing left to recover: a second run finds no drift.
+    const again = await runReconciliation({ sql, readerFor: () => worldReader(world, shop), now, trigger: "manual", creatorIds: [creatorId], sleep: async () => {} });
+    expect(again.drift).toBe(0);
+    expect(again.orders.ordersChecked).toBeGreaterThan(0);
+  });
+
+  it("asks only for orders updated since the shop's last check, less the overlap", async () => {
+    const { shop, world } = simulatedShop();
+    const creatorId = await linkShop(sql, shop, newCreatorId());
+    await playTraffic(sql, world, { deliveries: 40, dropRate: 0, deliver: true });
+    const now = nowAfter(world);
+    const filters: { updateTimeGe?: number }[] = [];
+    const reader = worldReader(world, shop);
+    const spying = { ...reader, searchOrders: (filter: { updateTimeGe?: number }, page: { pageSize?: number; pageToken?: string }) => (filters.push(filter), reader.searchOrders(filter, page)) };
+    await runReconciliation({ sql, readerFor: () => spying, now, trigger: "scheduled", creatorIds: [creatorId], sleep: async () => {} });
+    const later = () => new Date(now().getTime() + 3_600_000);
+    await runReconciliation({ sql, readerFor: () => spying, now: later, trigger: "scheduled", creatorIds: [creatorId], overlapMs: 600_000, sleep: async () => {} });
+    expect(filters.at(-1)?.updateTimeGe).toBe(Math.floor(now().getTime() / 1000) - 600);
+  });
+
+  it("a creator's run never reads or writes another creator's shop", async () => {
+    const { shop, world } = simulatedShop();
+    const owner = await linkShop(sql, shop, newCreatorId());
+    await playTraffic(sql, world, { deliveries: 60, dropRate: 0, deliver: false });
+    const intruder = newCreatorId();
+    const readers: string[] = [];
+    const report = await runReconciliation({ sql, readerFor: ({ shopId }) => (readers.push(shopId), worldReader(world, shop)), now: nowAfter(world), trigger: "manual", creatorIds: [intruder], firstWindowMs: sixtyDays, sleep: async () => {} });
+    expect(report.orders.shops).toBe(0);
+    expect(readers).toEqual([]);
+    const [events] = await sql<{ n: number }[]>`select count(*)::int as n from event_store where creator_id = ${owner}::uuid`;
+    expect(events.n).toBe(0);
+  });
+
+  it("runs once per period whoever calls, and at once when asked from the admin panel", async () => {
+    const jobName = `reconciliation-test-${crypto.randomUUID().slice(0, 8)}`;
+    const { shop, world } = simulatedShop();
+    const creatorId = await linkShop(sql, shop, newCreatorId());
+    const run = () => reconcileWhenDue({ sql, readerFor: () => worldReader(world, shop), now: () => new Date(), creatorIds: [creatorId], jobName, everyMs: 600_000, sleep: async () => {} });
+    const results = await Promise.all([run(), run(), run()]);
+    expect(results.filter((report) => report !== null)).toHaveLength(1);
+    expect(results.find((report) => report !== null)?.trigger).toBe("scheduled");
+    expect(await run()).toBeNull();
+
+    await requestReconciliation(sql, { jobName });
+    const asked = await run();
+    expect(asked?.trigger).toBe("manual");
+    expect(await run()).toBeNull();
+    const runs = await sql<{ trigger: string; status: string }[]>`select trigger, status from reconciliation_runs where creator_id = ${creatorId}::uuid order by started_at`;
+    expect(runs).toEqual([{ trigger: "scheduled", status: "succeeded" }, { trigger: "manual", status: "succeeded" }]);
+  });
+});

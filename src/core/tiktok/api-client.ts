@@ -1,9 +1,38 @@
 // A fetch-based TikTok Shop API client (API version 202309). Every request is signed;
 // responses are checked with zod before anyone trusts them; failures are typed so callers
-// can tell "retry later" from "fix the credentials".
-import { z } from "zod";
+// can tell "retry later" from "refresh the token" from "fix the credentials".
+import type { z } from "zod";
 import type { OrderItem } from "../orders/events.ts";
+import { redactCredentials, TikTokShopApiError } from "./api-errors.ts";
+import { networkError, unwrapTikTokAnswer, type TikTokShopResult } from "./api-response.ts";
+import {
+  authorizedShopsDataSchema,
+  inventorySearchDataSchema,
+  inventoryUpdateDataSchema,
+  orderDetailDataSchema,
+  orderSearchDataSchema,
+  productSearchDataSchema,
+  shipPackageDataSchema,
+  type orderLineItemSchema,
+  type TikTokAuthorizedShop,
+  type TikTokInventorySearchResult,
+  type TikTokOrderDetail,
+  type TikTokProduct,
+} from "./api-schemas.ts";
 import { signApiRequest } from "./api-signature.ts";
+
+export { errorKindFor, TikTokShopApiError, type RateLimitInfo, type TikTokShopErrorDetails, type TikTokShopErrorKind } from "./api-errors.ts";
+export type { TikTokShopResult } from "./api-response.ts";
+export {
+  inventorySkuSchema,
+  orderDetailSchema,
+  orderLineItemSchema,
+  type TikTokAuthorizedShop,
+  type TikTokInventorySearchResult,
+  type TikTokOrderDetail,
+  type TikTokProduct,
+  type TikTokProductSku,
+} from "./api-schemas.ts";
 
 export interface TikTokShopClientConfig {
   /** e.g. the simulator's `http://127.0.0.1:54330`; from the environment in the app. */
@@ -11,167 +40,46 @@ export interface TikTokShopClientConfig {
   appKey: string;
   appSecret: string;
   accessToken: string;
-  shopCipher: string;
+  /**
+   * The shop's cipher (from getAuthorizedShops), sent as `shop_cipher` on every shop-scoped
+   * call. Only getAuthorizedShops works without one.
+   */
+  shopCipher?: string;
   fetch?: typeof fetch;
   /** Milliseconds since the epoch; the signed `timestamp` must be within 5 minutes of TikTok's clock. */
   now?: () => number;
 }
 
-export type TikTokShopErrorKind =
-  | "unauthorized" // bad sign, token or app key: retrying will not help
-  | "forbidden"
-  | "not_found"
-  | "invalid_request"
-  | "rate_limited"
-  | "server" // TikTok's side; retry with backoff
-  | "network"
-  | "invalid_response";
-
-export interface TikTokShopErrorDetails {
-  httpStatus?: number;
-  /** TikTok's own error code from the response body, e.g. 106001 for a bad signature. */
-  code?: number;
-  requestId?: string;
-  rateLimit?: RateLimitInfo;
-}
-
-export class TikTokShopApiError extends Error {
-  override readonly name = "TikTokShopApiError";
-  readonly kind: TikTokShopErrorKind;
-  readonly details: TikTokShopErrorDetails;
-
-  constructor(kind: TikTokShopErrorKind, message: string, details: TikTokShopErrorDetails = {}) {
-    super(message);
-    this.kind = kind;
-    this.details = details;
-  }
-
-  get retryable(): boolean {
-    return this.kind === "rate_limited" || this.kind === "server" || this.kind === "network";
-  }
-}
-
-export interface RateLimitInfo {
-  limit?: number;
-  remaining?: number;
-  /** Seconds until the window resets, or the Retry-After delay on a 429. */
-  resetAfterSeconds?: number;
-}
-
-export interface TikTokShopResult<T> {
-  data: T;
-  requestId?: string;
-  rateLimit?: RateLimitInfo;
-}
-
-const apiEnvelopeSchema = z.looseObject({
-  code: z.number().int(),
-  message: z.string().optional().default(""),
-  request_id: z.string().optional(),
-  data: z.unknown().optional(),
-});
-
-/** Money as TikTok sends it: a decimal string such as "12.99". */
-const moneyString = z.string().regex(/^\d+(\.\d+)?$/, "must be a decimal amount");
-
-export const orderLineItemSchema = z.looseObject({
-  id: z.string(),
-  sku_id: z.string(),
-  product_id: z.string(),
-  product_name: z.string().optional(),
-  sku_name: z.string().optional(),
-  seller_sku: z.string().optional(),
-  sale_price: moneyString,
-  original_price: moneyString.optional(),
-  currency: z.string(),
-  display_status: z.string().optional(),
-  package_id: z.string().optional(),
-});
-
-export const orderDetailSchema = z.looseObject({
-  id: z.string(),
-  status: z.string(),
-  create_time: z.number().int(),
-  update_time: z.number().int(),
-  paid_time: z.number().int().optional(),
-  is_on_hold_order: z.boolean().optional(),
-  buyer_user_id: z.string().optional(),
-  payment: z.looseObject({
-    currency: z.string(),
-    sub_total: moneyString,
-    shipping_fee: moneyString,
-    total_amount: moneyString,
-    tax: moneyString.optional(),
-    seller_discount: moneyString.optional(),
-    platform_discount: moneyString.optional(),
-  }),
-  // In API version 202309 every line item is one unit: two of a SKU are two line items.
-  line_items: z.array(orderLineItemSchema),
-  packages: z.array(z.looseObject({ id: z.string() })).optional(),
-  tracking_number: z.string().optional(),
-  shipping_provider: z.string().optional(),
-});
-export type TikTokOrderDetail = z.infer<typeof orderDetailSchema>;
-
-const orderDetailDataSchema = z.looseObject({ orders: z.array(orderDetailSchema) });
-
-export const inventorySkuSchema = z.looseObject({
-  id: z.string(),
-  seller_sku: z.string().optional(),
-  total_available_quantity: z.number().int(),
-  total_committed_quantity: z.number().int().optional(),
-  warehouse_inventory: z
-    .array(z.looseObject({ warehouse_id: z.string(), available_quantity: z.number().int(), committed_quantity: z.number().int().optional() }))
-    .optional(),
-});
-
-const inventorySearchDataSchema = z.looseObject({
-  inventory: z.array(z.looseObject({ product_id: z.string(), skus: z.array(inventorySkuSchema) })).default([]),
-});
-export type TikTokInventorySearchResult = z.infer<typeof inventorySearchDataSchema>;
-
 export interface InventoryUpdate {
   skus: { id: string; inventory: { warehouse_id?: string; quantity: number }[] }[];
 }
 
-const inventoryUpdateDataSchema = z
-  .looseObject({
-    failed_skus: z.array(z.looseObject({ id: z.string() })).optional(),
-  })
-  .nullable()
-  .optional()
-  .transform((data) => data ?? {});
-
-function errorKindForStatus(httpStatus: number): TikTokShopErrorKind {
-  if (httpStatus === 401) return "unauthorized";
-  if (httpStatus === 403) return "forbidden";
-  if (httpStatus === 404) return "not_found";
-  if (httpStatus === 429) return "rate_limited";
-  if (httpStatus >= 500) return "server";
-  return "invalid_request";
+/** Filters of the order search, unix seconds; `*Ge` includes the bound, `*Lt` excludes it. */
+export interface OrderSearchFilter {
+  createTimeGe?: number;
+  createTimeLt?: number;
+  updateTimeGe?: number;
+  updateTimeLt?: number;
+  /** An Orders API status, e.g. AWAITING_SHIPMENT. */
+  orderStatus?: string;
 }
 
-function numberHeader(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null || value.trim() === "") return undefined;
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : undefined;
-}
-
-function rateLimitFrom(headers: Headers): RateLimitInfo | undefined {
-  const info: RateLimitInfo = {};
-  const limit = numberHeader(headers, "x-ratelimit-limit");
-  const remaining = numberHeader(headers, "x-ratelimit-remaining");
-  const resetAfterSeconds = numberHeader(headers, "x-ratelimit-reset") ?? numberHeader(headers, "retry-after");
-  if (limit !== undefined) info.limit = limit;
-  if (remaining !== undefined) info.remaining = remaining;
-  if (resetAfterSeconds !== undefined) info.resetAfterSeconds = resetAfterSeconds;
-  return Object.keys(info).length > 0 ? info : undefined;
+export interface PageRequest {
+  /** 1-100; 50 when left out. */
+  pageSize?: number;
+  /** The previous page's nextPageToken. */
+  pageToken?: string;
 }
 
 export interface TikTokShopClient {
+  /** GET /authorization/202309/shops: the shops the seller of this access token has authorized, with their ciphers. */
+  getAuthorizedShops(): Promise<TikTokShopResult<{ shops: TikTokAuthorizedShop[] }>>;
   /** GET /order/202309/orders?ids=... (TikTok accepts up to 50 ids per call). */
   getOrderDetails(orderIds: readonly string[]): Promise<TikTokShopResult<{ orders: TikTokOrderDetail[] }>>;
+  /** POST /order/202309/orders/search: one page of the shop's orders matching the filter; nextPageToken is null on the last page. */
+  searchOrders(filter: OrderSearchFilter, page: PageRequest): Promise<TikTokShopResult<{ orders: TikTokOrderDetail[]; nextPageToken: string | null; totalCount: number }>>;
+  /** POST /product/202309/products/search: one page of the shop's products with their SKUs, prices and stock. */
+  searchProducts(page: PageRequest): Promise<TikTokShopResult<{ products: TikTokProduct[]; nextPageToken: string | null; totalCount: number }>>;
   /** POST /product/202309/inventory/search by product ids or SKU ids. */
   searchInventory(query: { productIds?: readonly string[]; skuIds?: readonly string[] }): Promise<TikTokShopResult<TikTokInventorySearchResult>>;
   /** POST /product/202309/products/{productId}/inventory/update. */
@@ -186,24 +94,30 @@ export interface PackageShipment {
   handoverMethod?: "PICKUP" | "DROP_OFF";
 }
 
-const shipPackageDataSchema = z
-  .looseObject({})
-  .nullable()
-  .optional()
-  .transform((data): Record<string, unknown> => data ?? {});
-
 export const maxOrderIdsPerRequest = 50;
+export const maxPageSize = 100;
+const defaultPageSize = 50;
 
 export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokShopClient {
   const fetchImpl = config.fetch ?? fetch;
   const now = config.now ?? Date.now;
   const baseUrl = config.baseUrl.replace(/\/+$/, "");
+  const redact = (text: string) => redactCredentials(text, [config.accessToken, config.appSecret]);
 
-  async function call<T>(method: "GET" | "POST", path: string, params: Record<string, string>, body: unknown, dataSchema: z.ZodType<T>): Promise<TikTokShopResult<T>> {
+  async function call<T>(
+    method: "GET" | "POST",
+    path: string,
+    params: Record<string, string>,
+    body: unknown,
+    dataSchema: z.ZodType<T>,
+    scope: "shop" | "seller" = "shop",
+  ): Promise<TikTokShopResult<T>> {
+    const label = `${method} ${path}`;
+    if (scope === "shop" && config.shopCipher === undefined) throw new TikTokShopApiError("invalid_request", `${label} needs the shop's cipher (shopCipher)`);
     const query: Record<string, string> = {
       ...params,
       app_key: config.appKey,
-      shop_cipher: config.shopCipher,
+      ...(scope === "shop" && config.shopCipher !== undefined ? { shop_cipher: config.shopCipher } : {}),
       timestamp: String(Math.floor(now() / 1000)),
     };
     const bodyText = body === undefined ? undefined : JSON.stringify(body);
@@ -218,44 +132,40 @@ export function createTikTokShopClient(config: TikTokShopClientConfig): TikTokSh
         body: bodyText,
       });
     } catch (error) {
-      throw new TikTokShopApiError("network", `TikTok Shop API unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      throw networkError(label, error, redact);
     }
+    return unwrapTikTokAnswer(response, dataSchema, label, redact);
+  }
 
-    const rateLimit = rateLimitFrom(response.headers);
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
+  function pageQuery(page: PageRequest): Record<string, string> {
+    const pageSize = page.pageSize ?? defaultPageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize) {
+      throw new TikTokShopApiError("invalid_request", `page size must be an integer from 1 to ${maxPageSize}, got ${pageSize}`);
     }
-    const envelope = apiEnvelopeSchema.safeParse(json);
-    const details = {
-      httpStatus: response.status,
-      ...(envelope.success ? { code: envelope.data.code, requestId: envelope.data.request_id } : {}),
-      ...(rateLimit ? { rateLimit } : {}),
-    };
-    if (!response.ok) {
-      const message = envelope.success ? envelope.data.message : `HTTP ${response.status}`;
-      throw new TikTokShopApiError(errorKindForStatus(response.status), `${method} ${path} failed: ${message}`, details);
-    }
-    if (!envelope.success) throw new TikTokShopApiError("invalid_response", `${method} ${path}: response is not a TikTok Shop API envelope`, details);
-    // TikTok also reports some failures with HTTP 200 and a non-zero code.
-    if (envelope.data.code !== 0) throw new TikTokShopApiError("invalid_request", `${method} ${path} failed: ${envelope.data.message}`, details);
-    const data = dataSchema.safeParse(envelope.data.data);
-    if (!data.success) throw new TikTokShopApiError("invalid_response", `${method} ${path}: unexpected data: ${z.prettifyError(data.error).slice(0, 300)}`, details);
-    const result: TikTokShopResult<T> = { data: data.data };
-    if (envelope.data.request_id !== undefined) result.requestId = envelope.data.request_id;
-    if (rateLimit !== undefined) result.rateLimit = rateLimit;
-    return result;
+    return { page_size: String(pageSize), ...(page.pageToken === undefined || page.pageToken === "" ? {} : { page_token: page.pageToken }) };
   }
 
   return {
+    getAuthorizedShops() {
+      return call("GET", "/authorization/202309/shops", {}, undefined, authorizedShopsDataSchema, "seller");
+    },
     getOrderDetails(orderIds) {
       if (orderIds.length === 0 || orderIds.length > maxOrderIdsPerRequest) {
         return Promise.reject(new TikTokShopApiError("invalid_request", `between 1 and ${maxOrderIdsPerRequest} order ids per request, got ${orderIds.length}`));
       }
       return call("GET", "/order/202309/orders", { ids: orderIds.join(",") }, undefined, orderDetailDataSchema);
+    },
+    async searchOrders(filter, page) {
+      const body: Record<string, string | number> = {};
+      if (filter.createTimeGe !== undefined) body.create_time_ge = filter.createTimeGe;
+      if (filter.createTimeLt !== undefined) body.create_time_lt = filter.createTimeLt;
+      if (filter.updateTimeGe !== undefined) body.update_time_ge = filter.updateTimeGe;
+      if (filter.updateTimeLt !== undefined) body.update_time_lt = filter.updateTimeLt;
+      if (filter.orderStatus !== undefined) body.order_status = filter.orderStatus;
+      return call("POST", "/order/202309/orders/search", pageQuery(page), body, orderSearchDataSchema);
+    },
+    async searchProducts(page) {
+      return call("POST", "/product/202309/products/search", pageQuery(page), {}, productSearchDataSchema);
     },
     searchInventory({ productIds, skuIds }) {
       const body: Record<string, readonly string[]> = {};

@@ -66,6 +66,112 @@ describe("TikTok Shop API client", () => {
   });
 });
 
+describe("TikTok Shop API client: connecting and reading a shop", () => {
+  it("lists the seller's authorized shops without a shop cipher, and maps them", async () => {
+    const { calls, fetchStub } = recordingFetch(() =>
+      json(200, { code: 0, message: "Success", data: { shops: [{ cipher: "ROW_aiVo7g", code: "USLCTNWY6A", id: "7495274531001436791", name: "Nova Store", region: "US", seller_type: "LOCAL" }] } }),
+    );
+    const { shopCipher: _unused, ...withoutCipher } = config;
+    const result = await createTikTokShopClient({ ...withoutCipher, fetch: fetchStub }).getAuthorizedShops();
+    expect(result.data.shops).toEqual([{ id: "7495274531001436791", name: "Nova Store", region: "US", code: "USLCTNWY6A", cipher: "ROW_aiVo7g", sellerType: "LOCAL" }]);
+    const [call] = calls;
+    expect(call?.init.method).toBe("GET");
+    expect(call?.url.pathname).toBe("/authorization/202309/shops");
+    expect(call?.url.searchParams.has("shop_cipher")).toBe(false);
+    await expect(
+      verifyApiRequestSignature({ appSecret: "s", path: call?.url.pathname ?? "", query: call?.url.searchParams ?? new URLSearchParams(), contentType: "application/json", sign: call?.url.searchParams.get("sign") ?? null }),
+    ).resolves.toBe(true);
+  });
+
+  it("refuses a shop-scoped call without a shop cipher before calling TikTok", async () => {
+    const { calls, fetchStub } = recordingFetch(() => json(200, { code: 0, data: {} }));
+    const { shopCipher: _unused, ...withoutCipher } = config;
+    await expect(createTikTokShopClient({ ...withoutCipher, fetch: fetchStub }).searchOrders({}, {})).rejects.toMatchObject({ kind: "invalid_request" });
+    expect(calls).toHaveLength(0);
+  });
+
+  it("searches orders with the filters in the signed body and the paging in the query", async () => {
+    const { calls, fetchStub } = recordingFetch(() => json(200, { code: 0, message: "Success", data: { orders: [], next_page_token: "page-2", total_count: 130 } }));
+    const result = await createTikTokShopClient({ ...config, fetch: fetchStub }).searchOrders(
+      { createTimeGe: 1_700_000_000, createTimeLt: 1_700_086_400, updateTimeGe: 1_699_000_000, updateTimeLt: 1_701_000_000, orderStatus: "AWAITING_SHIPMENT" },
+      { pageSize: 100, pageToken: "page-1" },
+    );
+    expect(result.data).toEqual({ orders: [], nextPageToken: "page-2", totalCount: 130 });
+    const [call] = calls;
+    expect(call?.url.pathname).toBe("/order/202309/orders/search");
+    expect(Object.fromEntries(call?.url.searchParams ?? [])).toMatchObject({ page_size: "100", page_token: "page-1", shop_cipher: "ROW_1" });
+    expect(JSON.parse(call?.init.body as string)).toEqual({
+      create_time_ge: 1_700_000_000,
+      create_time_lt: 1_700_086_400,
+      update_time_ge: 1_699_000_000,
+      update_time_lt: 1_701_000_000,
+      order_status: "AWAITING_SHIPMENT",
+    });
+  });
+
+  it("reads an empty next_page_token as the last page", async () => {
+    const { fetchStub } = recordingFetch(() => json(200, { code: 0, message: "Success", data: { orders: [], next_page_token: "", total_count: 0 } }));
+    const result = await createTikTokShopClient({ ...config, fetch: fetchStub }).searchOrders({}, {});
+    expect(result.data.nextPageToken).toBeNull();
+  });
+
+  it.each([0, 101, 2.5])("refuses page size %s before calling TikTok", async (pageSize) => {
+    const { calls, fetchStub } = recordingFetch(() => json(200, { code: 0, data: {} }));
+    await expect(createTikTokShopClient({ ...config, fetch: fetchStub }).searchProducts({ pageSize })).rejects.toMatchObject({ kind: "invalid_request" });
+    expect(calls).toHaveLength(0);
+  });
+
+  it("maps a product page to products with their SKUs, prices and stock", async () => {
+    const { calls, fetchStub } = recordingFetch(() =>
+      json(200, {
+        code: 0,
+        message: "Success",
+        data: {
+          products: [
+            {
+              id: "p1",
+              title: "Serum",
+              status: "ACTIVATE",
+              skus: [{ id: "s1", seller_sku: "SER-1", price: { currency: "USD", tax_exclusive_price: "24.99" }, inventory: [{ quantity: 7, warehouse_id: "w1" }] }],
+            },
+          ],
+          next_page_token: "t2",
+          total_count: 3,
+        },
+      }),
+    );
+    const result = await createTikTokShopClient({ ...config, fetch: fetchStub }).searchProducts({ pageSize: 1 });
+    expect(result.data).toEqual({
+      products: [{ id: "p1", title: "Serum", status: "ACTIVATE", skus: [{ id: "s1", sellerSku: "SER-1", price: { amount: "24.99", currency: "USD" }, inventory: [{ quantity: 7, warehouseId: "w1" }] }] }],
+      nextPageToken: "t2",
+      totalCount: 3,
+    });
+    expect(calls[0]?.url.pathname).toBe("/product/202309/products/search");
+    expect(calls[0]?.url.searchParams.get("page_size")).toBe("1");
+  });
+
+  it.each([
+    [401, 105002, "token_expired"],
+    [200, 105002, "token_expired"],
+    [401, 105001, "unauthorized"],
+  ] as const)("turns HTTP %i with code %i into %s, so callers know to refresh once", async (status, code, kind) => {
+    const { fetchStub } = recordingFetch(() => json(status, { code, message: "access token is expired, please refresh it" }));
+    const error = await createTikTokShopClient({ ...config, fetch: fetchStub }).getAuthorizedShops().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TikTokShopApiError);
+    expect(error).toMatchObject({ kind, retryable: false, details: { code } });
+  });
+
+  it("never quotes the access token, even when the server echoes it", async () => {
+    const { fetchStub } = recordingFetch(() => json(401, { code: 105001, message: "token ROW_tok_echoed is not valid" }));
+    const error = await createTikTokShopClient({ ...config, accessToken: "ROW_tok_echoed", fetch: fetchStub })
+      .getOrderDetails(["1"])
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TikTokShopApiError);
+    expect((error as TikTokShopApiError).message).not.toContain("ROW_tok_echoed");
+    expect((error as TikTokShopApiError).message).toContain("[redacted]");
+  });
+});
+
 describe("amounts", () => {
   it("converts decimal strings to minor units exactly", () => {
     expect(decimalAmountToMinor("12.99", "USD")).toBe(1299);

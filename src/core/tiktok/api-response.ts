@@ -1,0 +1,77 @@
+// Reading one TikTok Shop answer, from the shop API or the token endpoints alike: the
+// `{code, message, request_id, data}` envelope, rate-limit headers, and the typed error for
+// whatever went wrong. `data` is checked with zod before anyone trusts it.
+import { z } from "zod";
+import { errorKindFor, TikTokShopApiError, type RateLimitInfo, type TikTokShopErrorDetails } from "./api-errors.ts";
+
+export interface TikTokShopResult<T> {
+  data: T;
+  requestId?: string;
+  rateLimit?: RateLimitInfo;
+}
+
+const apiEnvelopeSchema = z.looseObject({
+  code: z.number().int(),
+  message: z.string().optional().default(""),
+  request_id: z.string().optional(),
+  data: z.unknown().optional(),
+});
+
+function numberHeader(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null || value.trim() === "") return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+function rateLimitFrom(headers: Headers): RateLimitInfo | undefined {
+  const info: RateLimitInfo = {};
+  const limit = numberHeader(headers, "x-ratelimit-limit");
+  const remaining = numberHeader(headers, "x-ratelimit-remaining");
+  const resetAfterSeconds = numberHeader(headers, "x-ratelimit-reset") ?? numberHeader(headers, "retry-after");
+  if (limit !== undefined) info.limit = limit;
+  if (remaining !== undefined) info.remaining = remaining;
+  if (resetAfterSeconds !== undefined) info.resetAfterSeconds = resetAfterSeconds;
+  return Object.keys(info).length > 0 ? info : undefined;
+}
+
+/**
+ * The checked `data` of a successful answer, or a TikTokShopApiError. `label` names the call
+ * in messages (never a URL: token endpoints carry secrets in the query); `redact` scrubs
+ * credentials from anything the server wrote.
+ */
+export async function unwrapTikTokAnswer<T>(response: Response, dataSchema: z.ZodType<T>, label: string, redact: (text: string) => string): Promise<TikTokShopResult<T>> {
+  const rateLimit = rateLimitFrom(response.headers);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const envelope = apiEnvelopeSchema.safeParse(json);
+  const details: TikTokShopErrorDetails = {
+    httpStatus: response.status,
+    ...(envelope.success ? { code: envelope.data.code, requestId: envelope.data.request_id } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+  };
+  if (!response.ok) {
+    const message = envelope.success ? envelope.data.message : `HTTP ${response.status}`;
+    throw new TikTokShopApiError(errorKindFor(response.status, details.code), redact(`${label} failed: ${message}`), details);
+  }
+  if (!envelope.success) throw new TikTokShopApiError("invalid_response", `${label}: response is not a TikTok Shop API envelope`, details);
+  // TikTok also reports failures with HTTP 200 and a non-zero code (the token endpoints always do).
+  if (envelope.data.code !== 0) throw new TikTokShopApiError(errorKindFor(400, envelope.data.code), redact(`${label} failed: ${envelope.data.message}`), details);
+  const data = dataSchema.safeParse(envelope.data.data);
+  if (!data.success) throw new TikTokShopApiError("invalid_response", redact(`${label}: unexpected data: ${z.prettifyError(data.error).slice(0, 300)}`), details);
+  const result: TikTokShopResult<T> = { data: data.data };
+  if (envelope.data.request_id !== undefined) result.requestId = envelope.data.request_id;
+  if (rateLimit !== undefined) result.rateLimit = rateLimit;
+  return result;
+}
+
+/** A fetch that failed before any answer, as a retryable network error with the credentials scrubbed. */
+export function networkError(label: string, error: unknown, redact: (text: string) => string): TikTokShopApiError {
+  const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}` : String(error);
+  return new TikTokShopApiError("network", redact(`${label}: TikTok Shop unreachable: ${reason}`));
+}

@@ -68,6 +68,8 @@ try {
     },
     // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
     databaseWorkers: database.local,
+    // Self-service creator accounts at /sign-up; locally without email confirmation (README: Sign-up).
+    signUpEnabled: true,
     log: (line) => console.log(`[supabase] ${line}`),
   });
   stopActions.push(() => standIn.stop());

@@ -80,6 +80,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
         env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: tiktok.url },
       },
       databaseWorkers: true,
+      signUpEnabled: true,
       log: (line) => standInLog.write(`${line}\n`),
     });
     const seedSql = postgres(database.url, { max: 1, onnotice: () => {} });

@@ -8,6 +8,7 @@ import { readSignedInUser } from "@/server/auth/session.ts";
 import { resolveCreatorId } from "@/server/auth/with-creator.ts";
 import { databaseClient } from "@/server/database.ts";
 import { readDashboardSnapshot } from "@/server/dashboard/dashboard-snapshot.ts";
+import { hasConnectedShop } from "@/server/onboarding/onboarding-state.ts";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
@@ -42,6 +43,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       </main>
     );
   }
+
+  // A creator without a shop has nothing to watch yet: onboarding connects one. Admins
+  // looking at a creator's dashboard see it as it is.
+  if (user.role === "creator" && !(await hasConnectedShop(databaseClient(), creatorId))) redirect("/onboarding");
 
   const [snapshot, requestHeaders] = await Promise.all([readDashboardSnapshot(databaseClient(), creatorId), headers()]);
   return (

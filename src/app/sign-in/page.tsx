@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { SignInForm } from "@/components/auth/sign-in-form.tsx";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -10,6 +11,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       <h1>Sign in</h1>
       <p className="page-intro">Your orders, revenue and stock, live.</p>
       <SignInForm next={next ?? null} />
+      <p className="auth-switch">
+        New to CreatorFlow Sync? <Link href="/sign-up">Create an account</Link>
+      </p>
     </main>
   );
 }

@@ -6,7 +6,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { supabasePublicKey, supabaseUrl } from "./env.ts";
 
 /** Pages anyone may open; every other page sends a signed-out visitor to /sign-in. */
-const PUBLIC_PATHS = ["/sign-in", "/sign-out"];
+const PUBLIC_PATHS = ["/sign-in", "/sign-up", "/sign-out"];
 
 export async function updateSession(request: NextRequest): Promise<NextResponse> {
   let response = NextResponse.next({ request });

@@ -35,23 +35,35 @@ export interface LocalUserInput {
   userMetadata?: Record<string, unknown>;
 }
 
-/** Creates (or, for an existing email, resets) a confirmed user: seeding for dev and tests. */
+/**
+ * Creates (or, for an existing email, resets) a confirmed user: seeding for dev and tests.
+ * As GoTrue's admin createUser does, it inserts the user and then writes the app_metadata
+ * it was given: the insert trigger of auth.users (20261201000300_creator_sign_up.sql) makes
+ * every new row a creator with a fresh creator id, and only this later update can make an
+ * admin or choose the creator id. Keys the caller leaves out keep the trigger's values.
+ */
 export async function createLocalUser(sql: Sql, input: LocalUserInput): Promise<{ id: string; email: string }> {
   const email = input.email.trim().toLowerCase();
   const hash = await bcrypt.hash(input.password, BCRYPT_COST);
   const appMetadata = { provider: "email", providers: ["email"], ...input.appMetadata };
-  const [row] = await sql<{ id: string; email: string }[]>`
-    insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                            raw_app_meta_data, raw_user_meta_data)
-    values ('00000000-0000-0000-0000-000000000000', ${randomUUID()}, 'authenticated', 'authenticated', ${email},
-            ${hash}, now(), ${sql.json(appMetadata as postgres.JSONValue)}, ${sql.json((input.userMetadata ?? {}) as postgres.JSONValue)})
-    on conflict (email) do update
-      set encrypted_password = excluded.encrypted_password,
-          raw_app_meta_data = excluded.raw_app_meta_data,
-          raw_user_meta_data = excluded.raw_user_meta_data,
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ id: string; email: string }[]>`
+      insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                              raw_app_meta_data, raw_user_meta_data)
+      values ('00000000-0000-0000-0000-000000000000', ${randomUUID()}, 'authenticated', 'authenticated', ${email},
+              ${hash}, now(), ${tx.json({ provider: "email", providers: ["email"] })}, '{}'::jsonb)
+      on conflict (email) do update
+        set encrypted_password = excluded.encrypted_password,
+            updated_at = now()
+      returning id, email`;
+    await tx`
+      update auth.users
+      set raw_app_meta_data = raw_app_meta_data || ${tx.json(appMetadata as postgres.JSONValue)},
+          raw_user_meta_data = ${tx.json((input.userMetadata ?? {}) as postgres.JSONValue)},
           updated_at = now()
-    returning id, email`;
-  return row;
+      where id = ${row.id}`;
+    return row;
+  });
 }
 
 interface UserRow {
@@ -225,6 +237,9 @@ export function createAuthHandler(options: AuthOptions) {
     }
     const userMetadata = data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
     const hash = await bcrypt.hash(password, BCRYPT_COST);
+    // As GoTrue: only `data` is taken (as user_metadata); app_metadata is never read from the
+    // body. The insert trigger of auth.users assigns the creator, and RETURNING gives the row
+    // as the trigger left it, so the first token already carries the creator id.
     const result = await sql.begin(async (tx) => {
       const [user] = await tx<UserRow[]>`
         insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,

@@ -4,9 +4,10 @@ import { z } from "zod";
 import { fulfilmentEvents } from "./fulfilment/events.ts";
 import { inventoryEvents } from "./inventory/events.ts";
 import { orderEvents } from "./orders/events.ts";
+import { shopEvents } from "./shops/events.ts";
 import { systemEvents } from "./system/events.ts";
 
-export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents };
+export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents };
 
 export type EventType = keyof typeof eventCatalogue;
 export type EventData<T extends EventType> = z.infer<(typeof eventCatalogue)[T]["schema"]>;
@@ -32,6 +33,10 @@ const priorityByType: Partial<Record<EventType, EventPriority>> = {
   "inventory.released": "high",
   "inventory.sync_conflict_detected": "high",
   "system.sync_failure_detected": "high",
+  // Calls for the shop stop until the creator acts: tell them first.
+  "shop.deauthorized": "high",
+  "shop.reconnection_required": "high",
+  "shop.authorization_expiring": "high",
 };
 
 export function eventPriority(type: string): EventPriority {

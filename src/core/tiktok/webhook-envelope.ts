@@ -105,6 +105,11 @@ export const inventoryStatusChangeDataSchema = z.looseObject({
   update_time: unixSeconds,
 });
 
+// Types 6 and 7 are about the seller's authorisation of the app; what matters is the
+// envelope's shop_id and timestamp, whatever the data holds.
+export const sellerDeauthorizationDataSchema = z.looseObject({});
+export const upcomingAuthorizationExpirationDataSchema = z.looseObject({});
+
 const dataSchemaByTopic = {
   order_status_change: orderStatusChangeDataSchema,
   recipient_address_update: recipientAddressUpdateDataSchema,
@@ -113,6 +118,8 @@ const dataSchemaByTopic = {
   cancellation_status_change: cancellationStatusChangeDataSchema,
   return_status_change: returnStatusChangeDataSchema,
   inventory_status_change: inventoryStatusChangeDataSchema,
+  seller_deauthorization: sellerDeauthorizationDataSchema,
+  upcoming_authorization_expiration: upcomingAuthorizationExpirationDataSchema,
 } as const;
 
 type KnownTopic = keyof typeof dataSchemaByTopic;
@@ -122,6 +129,8 @@ const topicByType: Readonly<Record<number, KnownTopic>> = {
   3: "recipient_address_update",
   4: "package_update",
   5: "product_status_change",
+  6: "seller_deauthorization",
+  7: "upcoming_authorization_expiration",
   11: "cancellation_status_change",
   12: "return_status_change",
   27: "inventory_status_change",

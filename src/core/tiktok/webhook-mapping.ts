@@ -5,6 +5,7 @@
 import type { EventData, EventType } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { orderAggregateId } from "../orders/events.ts";
+import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "../shops/events.ts";
 import type { WebhookEnvelope, WebhookOf } from "./webhook-envelope.ts";
 import {
   isNewerStatus,
@@ -14,7 +15,7 @@ import {
   type TiktokOrderStatus,
 } from "./order-status.ts";
 
-export type AggregateType = "order" | "inventory";
+export type AggregateType = "order" | "inventory" | typeof SHOP_AGGREGATE_TYPE;
 
 export type DomainEventToAppend = {
   [T in EventType]: { type: T; data: EventData<T>; aggregateId: string; aggregateType: AggregateType };
@@ -35,6 +36,8 @@ export function orderIdOfWebhook(envelope: WebhookEnvelope): string | undefined 
     case "package_update":
     case "product_status_change":
     case "inventory_status_change":
+    case "seller_deauthorization":
+    case "upcoming_authorization_expiration":
     case "unknown":
       return undefined;
     default:
@@ -200,6 +203,19 @@ function mapInventoryStatus(envelope: WebhookOf<"inventory_status_change">): Dom
 }
 
 /**
+ * Types 6 and 7 name a shop: the seller removed the app (calls for the shop stop), or the
+ * authorisation ends soon (the fulfilment lane refreshes it, or asks the creator to reconnect).
+ */
+function mapAuthorizationNotice(envelope: WebhookOf<"seller_deauthorization" | "upcoming_authorization_expiration">): DomainEventToAppend[] {
+  if (envelope.shop_id === undefined) return [];
+  const data = { shop_id: envelope.shop_id, tiktok_timestamp: envelope.timestamp };
+  const aggregate = { aggregateId: shopAggregateId(envelope.shop_id), aggregateType: SHOP_AGGREGATE_TYPE } as const;
+  return envelope.topic === "seller_deauthorization"
+    ? [{ type: "shop.deauthorized", data, ...aggregate }]
+    : [{ type: "shop.authorization_expiring", data, ...aggregate }];
+}
+
+/**
  * The domain events a webhook implies. `lastApplied` is the TikTok status the order
  * already has (undefined when the order was never seen); for non-order topics it is ignored.
  * Address (3), package (4) and product (5) updates and unknown types record nothing: they
@@ -215,6 +231,9 @@ export function mapWebhookToEvents(envelope: WebhookEnvelope, lastApplied: Appli
       return mapReturn(envelope);
     case "inventory_status_change":
       return mapInventoryStatus(envelope);
+    case "seller_deauthorization":
+    case "upcoming_authorization_expiration":
+      return mapAuthorizationNotice(envelope);
     case "recipient_address_update":
     case "package_update":
     case "product_status_change":

@@ -35,9 +35,16 @@ describe("parseWebhook", () => {
     expect(webhookTopicName(999)).toBe("UNKNOWN_999");
   });
 
-  it("parses a known but unmodelled type (seller deauthorisation) as unknown rather than failing", async () => {
-    const parsed = await parseWebhook(encode({ type: 6, tts_notification_id: "1", shop_id: "7494726673780148744", timestamp: 1, data: {} }));
-    expect(parsed).toMatchObject({ kind: "valid", envelope: { topic: "unknown", type: 6 } });
+  it("parses seller deauthorisation (6) and upcoming authorisation expiration (7), whatever their data holds", async () => {
+    const deauthorized = await parseWebhook(encode({ type: 6, tts_notification_id: "1", shop_id: "7494726673780148744", timestamp: 1, data: {} }));
+    expect(deauthorized).toMatchObject({ kind: "valid", envelope: { topic: "seller_deauthorization", type: 6, shop_id: "7494726673780148744" } });
+    const expiring = await parseWebhook(encode({ type: 7, tts_notification_id: "1b", shop_id: "7494726673780148744", timestamp: 1, data: { expire_time: 2, note: "x" } }));
+    expect(expiring).toMatchObject({ kind: "valid", envelope: { topic: "upcoming_authorization_expiration", type: 7, data: { expire_time: 2 } } });
+  });
+
+  it("parses a known but unmodelled type (product information change) as unknown rather than failing", async () => {
+    const parsed = await parseWebhook(encode({ type: 15, tts_notification_id: "1c", shop_id: "7494726673780148744", timestamp: 1, data: {} }));
+    expect(parsed).toMatchObject({ kind: "valid", envelope: { topic: "unknown", type: 15 } });
   });
 
   it("accepts type 24 with seller_open_id instead of shop_id", async () => {

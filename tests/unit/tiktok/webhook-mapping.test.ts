@@ -94,6 +94,21 @@ describe("mapping the shared fixtures", () => {
     expectValidAgainstCatalogue(events);
   });
 
+  it("maps seller deauthorisation (6) and upcoming authorisation expiration (7) to the shop's stream", async () => {
+    const notice = (type: number) => envelopeOf(new TextEncoder().encode(JSON.stringify({ type, tts_notification_id: `n-${type}`, shop_id: shopId, timestamp: 1_790_000_000, data: {} })));
+    const deauthorized = mapWebhookToEvents(await notice(6), undefined);
+    const expiring = mapWebhookToEvents(await notice(7), undefined);
+    expect(deauthorized).toEqual([{ type: "shop.deauthorized", data: { shop_id: shopId, tiktok_timestamp: 1_790_000_000 }, aggregateId: `shop-${shopId}`, aggregateType: "shop" }]);
+    expect(expiring).toEqual([{ type: "shop.authorization_expiring", data: { shop_id: shopId, tiktok_timestamp: 1_790_000_000 }, aggregateId: `shop-${shopId}`, aggregateType: "shop" }]);
+    expectValidAgainstCatalogue([...deauthorized, ...expiring]);
+    expect(orderIdOfWebhook(await notice(6))).toBeUndefined();
+  });
+
+  it("maps an authorisation notice that names only the seller to nothing (it stays in the inbox)", async () => {
+    const envelope = await envelopeOf(new TextEncoder().encode(JSON.stringify({ type: 6, tts_notification_id: "n-s", seller_open_id: "seller-1", timestamp: 1, data: {} })));
+    expect(mapWebhookToEvents(envelope, undefined)).toEqual([]);
+  });
+
   it("records who cancelled and the cancel id from a type 11 cancellation", async () => {
     const events = mapWebhookToEvents(await envelopeOf(fixture("cancellation-status.json").rawBody), { status: "ON_HOLD", updateTime: 1764000095 });
     expect(events).toEqual([

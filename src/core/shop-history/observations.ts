@@ -7,7 +7,7 @@ import { inventoryAggregateId } from "../inventory/events.ts";
 import { decimalAmountToMinor, orderItemsFromLineItems, type TikTokOrderDetail } from "../tiktok/api-client.ts";
 import { normalizeOrderStatus, type AppliedOrderStatus } from "../tiktok/order-status.ts";
 import { mapWebhookToEvents, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
-import type { SearchedProduct } from "./history-reader.ts";
+import type { TikTokProduct } from "./history-reader.ts";
 
 export type OrderDrift = "order_missing" | "order_status";
 
@@ -52,7 +52,7 @@ function withItems(data: EventData<"order.received_from_tiktok">, order: TikTokO
 }
 
 /** TikTok's count of each SKU of a product, as the event a type 27 webhook would have given. */
-export function stockReportsOfProduct(product: SearchedProduct, updateTime: number): DomainEventToAppend[] {
+export function stockReportsOfProduct(product: TikTokProduct, updateTime: number): DomainEventToAppend[] {
   return product.skus.map((sku) => {
     const available = sku.inventory.reduce((sum, line) => sum + Math.max(0, line.quantity), 0);
     const data: EventData<"inventory.external_count_reported"> = {

@@ -153,3 +153,41 @@ grant select on public.shop_imports, public.reconciliation_runs, public.shop_rec
 grant all on public.shop_imports, public.reconciliation_runs, public.shop_reconciliation_marks, public.reconciliation_drift to service_role;
 revoke execute on function public.save_shop_import_page(uuid, integer, text, text, text, integer, integer, integer, integer, integer, jsonb) from public, anon, authenticated;
 grant execute on function public.save_shop_import_page(uuid, integer, text, text, text, integer, integer, integer, integer, integer, jsonb) to service_role;
+
+-- A delivery kept as unlinked_shop, decided again once its shop is linked: the inbox row
+-- takes its outcome and the events it maps to are appended, together. False when another
+-- replay got there first.
+create or replace function public.replay_webhook_delivery(
+  p_inbox_id uuid,
+  p_creator_id uuid,
+  p_status text,
+  p_reason text,
+  p_appends jsonb
+) returns boolean
+language plpgsql
+set search_path = ''
+as $$
+declare
+  append jsonb;
+begin
+  update public.webhook_inbox
+     set creator_id = p_creator_id,
+         status = p_status,
+         reason = p_reason,
+         event_ids = array(select (e.value ->> 'id')::uuid
+                             from jsonb_array_elements(coalesce(p_appends, '[]'::jsonb)) a,
+                                  jsonb_array_elements(a.value -> 'events') e)
+   where id = p_inbox_id and status = 'unlinked_shop';
+  if not found then
+    return false;
+  end if;
+  for append in select value from jsonb_array_elements(coalesce(p_appends, '[]'::jsonb)) loop
+    perform public.append_to_stream(
+      p_creator_id, append ->> 'aggregate_id', append ->> 'aggregate_type', append ->> 'expected', append -> 'events');
+  end loop;
+  return true;
+end;
+$$;
+
+revoke execute on function public.replay_webhook_delivery(uuid, uuid, text, text, jsonb) from public, anon, authenticated;
+grant execute on function public.replay_webhook_delivery(uuid, uuid, text, text, jsonb) to service_role;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadAppliedOrders } from "../../../src/core/shop-history/applied-orders.ts";
 import { advanceShopImports, startShopImport } from "../../../src/core/shop-history/shop-import.ts";
+import { getOnboardingState } from "../../../src/server/onboarding/onboarding-state.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { linkShop, orderStreamsOf, webhookIngestion, playTraffic, simulatedShop, startTime, worldReader, type WorldReaderControls } from "./harness.ts";
 
@@ -66,6 +67,9 @@ describe("importing a shop's history when it is linked", () => {
     expect(crashed[0].error).toMatch(/the caller died here/);
     const midway = await importRow(crashed[0].importId);
     expect(midway.status).toBe("running");
+    // The creator's progress bar: three pages of five saved (the products, then orders), the product total known.
+    const products = new Set(shop.skus.map((sku) => sku.productId)).size;
+    expect((await getOnboardingState(sql, creatorId)).import).toMatchObject({ status: "running", phase: "orders", productsImported: products, productsTotal: products, importedCount: products + midway.orders_imported });
 
     // Retried after its backoff, from the page after the last one saved.
     const later = () => new Date(now().getTime() + 120_000);
@@ -73,6 +77,7 @@ describe("importing a shop's history when it is linked", () => {
     expect(resumed[0]).toMatchObject({ status: "completed" });
     expect((await importRow(crashed[0].importId)).orders_imported).toBe(world.orders.size);
     await expectStreamsMatchWorld(creatorId, world);
+    expect((await getOnboardingState(sql, creatorId)).import).toMatchObject({ status: "completed", phase: "done", importedCount: products + world.orders.size, totalCount: products + world.orders.size });
   });
 
   it("backs off on 429 and reports the limit approaching", async () => {

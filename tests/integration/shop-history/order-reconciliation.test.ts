@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { orderSummariesProjection } from "../../../src/core/projections/index.ts";
 import { reconcileWhenDue, requestReconciliation, runReconciliation } from "../../../src/core/shop-history/reconciliation-run.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { readDriftReport } from "../../../src/server/shop-history/drift-report.ts";
+import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.ts";
 import { readModelSchema } from "../projections/read-model-harness.ts";
 import { linkShop, playTraffic, simulatedShop, startTime, worldReader } from "./harness.ts";
 
@@ -44,6 +45,18 @@ describe("order reconciliation against TikTok", () => {
        where d.run_id = ${report.runId}`;
     expect(new Set(drift.map((row) => row.reference))).toEqual(new Set(behind.map((order) => order.orderId)));
     expect(drift.every((row) => row.source === "reconciliation")).toBe(true);
+
+    // The creator's drift report lists what was recovered; another creator's says 0 and cannot read these rows.
+    const report24h = await readDriftReport(sql, { creatorId, now: now() });
+    expect(report24h.counts).toMatchObject({ total: behind.length, order_missing: report.orders.ordersMissing, order_status: report.orders.statusesBehind });
+    expect(new Set(report24h.items.map((item) => item.reference))).toEqual(new Set(behind.map((order) => order.orderId)));
+    expect(report24h.lastCheckedAt).toBe(now().toISOString());
+    const other = newCreatorId();
+    expect((await readDriftReport(sql, { creatorId: other, now: now() })).counts.total).toBe(0);
+    const visible = await asSignedInUser(sql, { role: "creator", creator_id: other }, (tx) => tx<{ n: number }[]>`select count(*)::int as n from reconciliation_drift where run_id = ${report.runId}`);
+    expect(visible[0].n).toBe(0);
+    const own = await asSignedInUser(sql, { role: "creator", creator_id: creatorId }, (tx) => tx<{ n: number }[]>`select count(*)::int as n from reconciliation_drift where run_id = ${report.runId}`);
+    expect(own[0].n).toBe(behind.length);
 
     // Nothing left to recover: a second run finds no drift.
     const again = await runReconciliation({ sql, readerFor: () => worldReader(world, shop), now, trigger: "manual", creatorIds: [creatorId], sleep: async () => {} });

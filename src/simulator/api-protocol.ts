@@ -4,13 +4,15 @@ import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 
 // 106001 (bad sign) is what TikTok Shop answers for a forged request; 105001 is its code
-// for a bad access token. The other codes are the simulator's own.
+// for a bad access token and 105002 for an expired one. The other codes are the simulator's own.
 export const rejection = {
   badSign: { http: 401, code: 106001, message: "Invalid credentials. The 'sign' query parameter is invalid." },
   badAppKey: { http: 401, code: 106001, message: "Invalid credentials. The 'app_key' query parameter is invalid." },
   staleTimestamp: { http: 401, code: 106001, message: "Invalid credentials. The 'timestamp' query parameter is missing or more than 5 minutes from server time." },
   badAccessToken: { http: 401, code: 105001, message: "Invalid credentials. The access token is missing or invalid." },
+  expiredAccessToken: { http: 401, code: 105002, message: "access token is expired, please refresh it" },
   unknownShop: { http: 400, code: 36009001, message: "Invalid shop_cipher." },
+  shopNotAuthorized: { http: 403, code: 36009006, message: "The seller of this access token has not authorized this shop." },
   badRequest: { http: 400, code: 36009002, message: "Invalid request parameters." },
   notFound: { http: 404, code: 36009003, message: "Resource not found." },
   rateLimited: { http: 429, code: 36009004, message: "Too many requests; slow down." },

@@ -1,14 +1,27 @@
-// The TikTok Shop API the app calls, served from the simulated shop world (API version
-// 202309; the endpoints themselves live in shop-routes.ts). Every request must carry a
-// valid signature (the documented algorithm), a fresh timestamp, the app key and an access
-// token, or it is refused as TikTok refuses it: HTTP 401 with a JSON {code, message} body.
+// The simulated TikTok Shop, on one port: the seller's consent page and the token
+// endpoints (auth-routes.ts), and the signed shop API the app calls (API version 202309;
+// shop-routes.ts, search-routes.ts), served from the simulated shop world. Every API request
+// must carry a valid signature (the documented algorithm), a fresh timestamp, the app key
+// and an access token, or it is refused as TikTok refuses it: HTTP 401 with a JSON
+// {code, message} body; an expired access token answers 105002, so the app refreshes.
+//
+// Access tokens: the shops of sellers who consented through the consent page answer only to
+// the tokens issued to that seller. The demo shops (those the world started with) predate
+// seller authorization and accept any non-empty token the simulator did not issue (e.g.
+// `local-simulator-token`, the app's TIKTOK_ACCESS_TOKEN default), so the dev stack and the
+// tests that use one static token keep working; `acceptUnissuedTokensForDemoShops: false`
+// turns that off.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifyApiRequestSignature } from "../core/tiktok/api-signature.ts";
 import { readBody, rejection, RequestRejected } from "./api-protocol.ts";
+import { createAuthRoutes, type AuthAnswer } from "./auth-routes.ts";
 import { demoShops, type DemoShop } from "./demo-catalogue.ts";
+import { searchRoute } from "./search-routes.ts";
+import { createSeededRandom } from "./seeded-random.ts";
+import { createSellerAuthorizations, defaultAuthorizationLifetimes, type AuthorizationLifetimes } from "./seller-authorizations.ts";
 import { shopRoute } from "./shop-routes.ts";
-import { createShopWorld, type ShopWorld } from "./shop-world.ts";
+import { createShopWorld, sellerOfShop, type ShopWorld, type SimulatedSeller } from "./shop-world.ts";
 
 export interface TikTokShopSimulatorOptions {
   /** 0 picks a free port. */
@@ -16,13 +29,27 @@ export interface TikTokShopSimulatorOptions {
   host?: string;
   appKey?: string;
   appSecret?: string;
+  /** The app's name on the consent page. */
+  appName?: string;
+  /** The app's service id, for the services authorization link (/open/authorize?service_id=..). */
+  serviceId?: string;
+  /** Where Authorize redirects with `code` and `state`: the app's registered redirect URL. */
+  redirectUri?: string;
   /** Creates a world with this many demo shops when none is given. */
   creators?: number;
   world?: ShopWorld;
-  /** Milliseconds since the epoch; the signed timestamp must be within 5 minutes of it. */
+  /** Milliseconds since the epoch; the signed timestamp must be within 5 minutes of it, and every code and token expires by it. */
   now?: () => number;
+  /** Makes new sellers' shops and histories, and the random 429s, repeatable. */
+  seed?: number;
   /** Requests per second per shop before HTTP 429. */
   rateLimitPerSecond?: number;
+  /** Share of API calls (0-1) refused with HTTP 429 whatever the rate, as TikTok does now and then. */
+  rateLimitErrorRate?: number;
+  /** Lifetimes of auth codes, access tokens and refresh tokens, in seconds. */
+  tokenLifetimes?: Partial<AuthorizationLifetimes>;
+  /** Default true: the demo shops accept any access token the simulator did not issue (see above). */
+  acceptUnissuedTokensForDemoShops?: boolean;
 }
 
 export interface TikTokShopSimulator {
@@ -34,8 +61,13 @@ export interface TikTokShopSimulator {
 }
 
 export const defaultTikTokCredentials = { appKey: "test_app_key", appSecret: "test_app_secret" } as const;
+export const defaultRedirectUri = "http://localhost:3000/api/tiktok/callback";
+export const defaultServiceId = "7300000000000000001";
 
 const timestampToleranceSeconds = 300;
+
+/** Who is calling: a seller who consented, or a caller of the demo shops with an unissued token. */
+type Caller = { seller: SimulatedSeller } | { seller: null };
 
 export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptions = {}): Promise<TikTokShopSimulator> {
   const appKey = options.appKey ?? defaultTikTokCredentials.appKey;
@@ -43,6 +75,22 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
   const world = options.world ?? createShopWorld(demoShops(options.creators ?? 3));
   const now = options.now ?? Date.now;
   const rateLimit = options.rateLimitPerSecond ?? 50;
+  const rateLimitErrorRate = options.rateLimitErrorRate ?? 0;
+  const acceptUnissuedTokens = options.acceptUnissuedTokensForDemoShops ?? true;
+  const seed = options.seed ?? 1;
+  const throttleRandom = createSeededRandom((seed ^ 0x429429) >>> 0);
+  const authorizations = createSellerAuthorizations(world, now, { ...defaultAuthorizationLifetimes, ...options.tokenLifetimes });
+  const authRoute = createAuthRoutes({
+    appKey,
+    appSecret,
+    appName: options.appName ?? "CreatorFlow Sync",
+    redirectUri: options.redirectUri ?? defaultRedirectUri,
+    serviceId: options.serviceId ?? defaultServiceId,
+    world,
+    authorizations,
+    now,
+    seed,
+  });
   const stats: TikTokShopSimulator["stats"] = { accepted: 0, rejected: 0, rejectedByReason: {} };
   const windows = new Map<string, { second: number; count: number }>();
   let requestCounter = 0;
@@ -58,7 +106,27 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     response.end(body);
   }
 
-  async function authenticate(request: IncomingMessage, url: URL, body: string): Promise<DemoShop> {
+  function sendAuthAnswer(response: ServerResponse, answer: AuthAnswer) {
+    if (answer.kind === "json") {
+      if (answer.payload.code === 0) stats.accepted++;
+      else {
+        stats.rejected++;
+        const reason = answer.reason ?? "token";
+        stats.rejectedByReason[reason] = (stats.rejectedByReason[reason] ?? 0) + 1;
+      }
+      send(response, answer.status, answer.payload, { "cache-control": "no-store" });
+      return;
+    }
+    if (answer.kind === "redirect") {
+      response.writeHead(302, { location: answer.location, "cache-control": "no-store", "content-length": 0 });
+      response.end();
+      return;
+    }
+    response.writeHead(answer.status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(answer.html), "cache-control": "no-store" });
+    response.end(answer.html);
+  }
+
+  async function authenticate(request: IncomingMessage, url: URL, body: string): Promise<Caller> {
     if (url.searchParams.get("app_key") !== appKey) throw new RequestRejected(rejection.badAppKey, "app_key");
     const timestamp = Number(url.searchParams.get("timestamp"));
     if (!Number.isInteger(timestamp) || Math.abs(now() / 1000 - timestamp) > timestampToleranceSeconds) throw new RequestRejected(rejection.staleTimestamp, "timestamp");
@@ -73,33 +141,66 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     if (!signed) throw new RequestRejected(rejection.badSign, "sign");
     const token = request.headers["x-tts-access-token"];
     if (typeof token !== "string" || token.trim() === "") throw new RequestRejected(rejection.badAccessToken, "access_token");
+    const check = authorizations.checkAccessToken(token);
+    if (check.status === "expired") throw new RequestRejected(rejection.expiredAccessToken, "access_token_expired");
+    if (check.status === "valid") return { seller: check.seller };
+    if (!acceptUnissuedTokens) throw new RequestRejected(rejection.badAccessToken, "access_token");
+    return { seller: null };
+  }
+
+  /** The shop named by `shop_cipher`, if this caller may act for it. */
+  function shopFor(caller: Caller, url: URL): DemoShop {
     const shop = world.shopByCipher.get(url.searchParams.get("shop_cipher") ?? "");
     if (shop === undefined) throw new RequestRejected(rejection.unknownShop, "shop_cipher");
+    const owner = sellerOfShop(world, shop);
+    if (caller.seller === null && owner !== undefined) throw new RequestRejected(rejection.badAccessToken, "access_token");
+    if (caller.seller !== null && owner !== caller.seller) throw new RequestRejected(rejection.shopNotAuthorized, "shop_not_authorized");
     return shop;
   }
 
-  function takeRateLimit(shop: DemoShop): Record<string, string> {
+  function authorizedShops(caller: Caller) {
+    const shops = caller.seller?.shops ?? world.shops.filter((shop) => sellerOfShop(world, shop) === undefined);
+    return { shops: shops.map((shop) => ({ id: shop.shopId, name: shop.shopName, region: shop.region, code: shop.shopCode, cipher: shop.shopCipher, seller_type: shop.sellerType })) };
+  }
+
+  function takeRateLimit(key: string): Record<string, string> {
     const second = Math.floor(now() / 1000);
-    const window = windows.get(shop.shopId);
+    const window = windows.get(key);
     const current = window !== undefined && window.second === second ? window : { second, count: 0 };
     current.count++;
-    windows.set(shop.shopId, current);
+    windows.set(key, current);
     const headers = { "x-ratelimit-limit": String(rateLimit), "x-ratelimit-remaining": String(Math.max(0, rateLimit - current.count)), "x-ratelimit-reset": "1" };
     if (current.count > rateLimit) throw new RequestRejected(rejection.rateLimited, "rate_limited", undefined, { ...headers, "retry-after": "1" });
+    if (rateLimitErrorRate > 0 && throttleRandom.chance(rateLimitErrorRate)) throw new RequestRejected(rejection.rateLimited, "rate_limited_random", undefined, { ...headers, "retry-after": "1" });
     return headers;
+  }
+
+  async function answerApi(request: IncomingMessage, url: URL, body: string): Promise<{ data: unknown; headers: Record<string, string> }> {
+    const caller = await authenticate(request, url, body);
+    const method = request.method ?? "GET";
+    if (url.pathname === "/authorization/202309/shops" && method === "GET") {
+      const headers = takeRateLimit(caller.seller === null ? "demo-seller" : `seller:${caller.seller.openId}`);
+      return { data: authorizedShops(caller), headers };
+    }
+    const shop = shopFor(caller, url);
+    const headers = takeRateLimit(shop.shopId);
+    const data = shopRoute(world, now, method, url, body, shop) ?? searchRoute(world, method, url, body, shop);
+    if (data === undefined) throw new RequestRejected(rejection.notFound, "not_found", `No API at ${method} ${url.pathname}.`);
+    return { data, headers };
   }
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://simulator.invalid");
     readBody(request)
       .then(async (body) => {
-        const shop = await authenticate(request, url, body);
-        const rateHeaders = takeRateLimit(shop);
-        const method = request.method ?? "GET";
-        const data = shopRoute(world, now, method, url, body, shop);
-        if (data === undefined) throw new RequestRejected(rejection.notFound, "not_found", `No API at ${method} ${url.pathname}.`);
+        const authAnswer = authRoute(request.method ?? "GET", url, body);
+        if (authAnswer !== undefined) {
+          sendAuthAnswer(response, authAnswer);
+          return;
+        }
+        const { data, headers } = await answerApi(request, url, body);
         stats.accepted++;
-        send(response, 200, { code: 0, message: "Success", data }, rateHeaders);
+        send(response, 200, { code: 0, message: "Success", data }, headers);
       })
       .catch((error: unknown) => {
         stats.rejected++;

@@ -1,5 +1,7 @@
 // The demo creators' shops and what they sell. Ids are fixed per creator (not per seed) so
-// stock accumulates across runs; creator 1 is the shop of the shared fixtures.
+// stock accumulates across runs; creator 1 is the shop of the shared fixtures. Sellers who
+// connect through the simulated consent page get shops of their own (newSellerShop), with
+// ids apart from the demo ones.
 
 export interface DemoSku {
   skuId: string;
@@ -18,6 +20,11 @@ export interface DemoShop {
   creatorName: string;
   shopId: string;
   shopCipher: string;
+  /** As GET /authorization/202309/shops lists the shop. */
+  shopName: string;
+  region: string;
+  shopCode: string;
+  sellerType: "LOCAL" | "CROSS_BORDER";
   currency: string;
   warehouseId: string;
   skus: DemoSku[];
@@ -44,39 +51,74 @@ const fixtureSku = { productId: "1729582718312380123", skuId: "17295827183124456
 
 export const maxDemoCreators = 50;
 
-export function demoShop(creatorIndex: number): DemoShop {
-  if (!Number.isInteger(creatorIndex) || creatorIndex < 1 || creatorIndex > maxDemoCreators) {
-    throw new RangeError(`creator index must be 1-${maxDemoCreators}`);
-  }
-  const padded = String(creatorIndex).padStart(3, "0");
-  const shopId = creatorIndex === 1 ? fixtureShopId : `7494726673780${padded}900`;
+/** The catalogue of one shop: the same products everywhere, ids under the shop's own prefix, prices and stock varying by `variety`. */
+function catalogue(variety: number, padded: string, idPrefix: string, sellerSkuPrefix: string, fixtureIds: boolean): DemoSku[] {
   // Prices differ per creator (a few percent either way), as each sets their own.
-  const priceFactor = 1 + ((creatorIndex * 37) % 21 - 10) / 100;
+  const priceFactor = 1 + ((variety * 37) % 21 - 10) / 100;
   const skus: DemoSku[] = [];
   productTemplates.forEach((template, productIndex) => {
-    const productId = creatorIndex === 1 && productIndex === 0 ? fixtureSku.productId : `17295827${padded}${String(productIndex).padStart(2, "0")}0000`;
+    const productId = fixtureIds && productIndex === 0 ? fixtureSku.productId : `${idPrefix}${padded}${String(productIndex).padStart(2, "0")}0000`;
     template.variants.forEach((variant, variantIndex) => {
-      const skuId = creatorIndex === 1 && productIndex === 0 ? fixtureSku.skuId : `17295827${padded}${String(productIndex).padStart(2, "0")}${String(variantIndex + 1).padStart(2, "0")}00`;
+      const skuId = fixtureIds && productIndex === 0 ? fixtureSku.skuId : `${idPrefix}${padded}${String(productIndex).padStart(2, "0")}${String(variantIndex + 1).padStart(2, "0")}00`;
       skus.push({
         skuId,
         productId,
         productName: template.name,
         skuName: variant.name,
-        sellerSku: `C${padded}-P${productIndex + 1}-V${variantIndex + 1}`,
+        sellerSku: `${sellerSkuPrefix}${padded}-P${productIndex + 1}-V${variantIndex + 1}`,
         priceMinor: Math.round((variant.basePriceMinor * priceFactor) / 10) * 10 - 1,
-        initialStock: 14 + ((creatorIndex * 13 + productIndex * 29 + variantIndex * 7) % 40),
+        initialStock: 14 + ((variety * 13 + productIndex * 29 + variantIndex * 7) % 40),
         lowStockThreshold: 10,
       });
     });
   });
+  return skus;
+}
+
+export function demoShop(creatorIndex: number): DemoShop {
+  if (!Number.isInteger(creatorIndex) || creatorIndex < 1 || creatorIndex > maxDemoCreators) {
+    throw new RangeError(`creator index must be 1-${maxDemoCreators}`);
+  }
+  const padded = String(creatorIndex).padStart(3, "0");
+  const creatorName = creatorNames[(creatorIndex - 1) % creatorNames.length] ?? `Creator ${creatorIndex}`;
   return {
     creatorIndex,
-    creatorName: creatorNames[(creatorIndex - 1) % creatorNames.length] ?? `Creator ${creatorIndex}`,
-    shopId,
+    creatorName,
+    shopId: creatorIndex === 1 ? fixtureShopId : `7494726673780${padded}900`,
     shopCipher: `ROW_sim_${padded}`,
+    shopName: `${creatorName} Shop`,
+    region: "US",
+    shopCode: `USLCD${padded}SM`,
+    sellerType: "LOCAL",
     currency: "USD",
     warehouseId: `7068517275539719${padded}`,
-    skus,
+    skus: catalogue(creatorIndex, padded, "17295827", "C", creatorIndex === 1),
+  };
+}
+
+const newSellerNames = ["Nova Glow", "Pip & Pearl", "Juniper Finds", "Sol Studio", "Marlow Makes", "Indigo Edit", "Rue Beauty", "Atlas Gear"];
+
+export const maxNewSellers = 999;
+
+/** The shop of the n-th seller who connects through the consent page (1-based). */
+export function newSellerShop(sellerIndex: number): DemoShop {
+  if (!Number.isInteger(sellerIndex) || sellerIndex < 1 || sellerIndex > maxNewSellers) throw new RangeError(`seller index must be 1-${maxNewSellers}`);
+  const padded = String(sellerIndex).padStart(3, "0");
+  const baseName = newSellerNames[(sellerIndex - 1) % newSellerNames.length] ?? "New Seller";
+  const round = Math.floor((sellerIndex - 1) / newSellerNames.length);
+  const creatorName = round === 0 ? baseName : `${baseName} ${round + 1}`;
+  return {
+    creatorIndex: maxDemoCreators + sellerIndex,
+    creatorName,
+    shopId: `7494726673781${padded}700`,
+    shopCipher: `ROW_simnew_${padded}`,
+    shopName: `${creatorName} Store`,
+    region: "US",
+    shopCode: `USLCN${padded}SM`,
+    sellerType: "LOCAL",
+    currency: "USD",
+    warehouseId: `7068517275539720${padded}`,
+    skus: catalogue(sellerIndex + 7, padded, "17295828", "N", false),
   };
 }
 

@@ -4,6 +4,7 @@ import { demoShops } from "./demo-catalogue.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "./api-server.ts";
 import { createShopWorld } from "./shop-world.ts";
 import type { SimulatorOptions } from "./simulator-options.ts";
+import { withDroppedWebhooks } from "./webhook-drops.ts";
 import { sendWebhookTraffic, type WebhookSendReport } from "./webhook-sender.ts";
 import { createWebhookTraffic } from "./webhook-traffic.ts";
 
@@ -17,6 +18,8 @@ export interface SimulationSummary {
   durationSeconds: number;
   delivery: WebhookSendReport | null;
   traffic: ReturnType<typeof createWebhookTraffic>["stats"];
+  /** Notifications never delivered (--drop-rate), and how many orders they named. */
+  dropped: { notifications: number; orders: number };
 }
 
 export interface SimulationHooks {
@@ -29,11 +32,21 @@ export interface SimulationHooks {
 export async function runSimulation(options: SimulatorOptions, hooks: SimulationHooks): Promise<SimulationSummary> {
   const shops = demoShops(options.creators);
   const world = createShopWorld(shops);
-  const traffic = createWebhookTraffic({ ...options, world });
+  const traffic = withDroppedWebhooks(createWebhookTraffic({ ...options, world }), options);
   let api: TikTokShopSimulator | undefined;
   if (options.serveApi && !options.dryRun) {
-    api = await startTikTokShopSimulator({ port: options.apiPort, appKey: options.appKey, appSecret: options.appSecret, world });
+    api = await startTikTokShopSimulator({
+      port: options.apiPort,
+      appKey: options.appKey,
+      appSecret: options.appSecret,
+      world,
+      seed: options.seed,
+      redirectUri: options.redirectUri,
+      rateLimitErrorRate: options.rateLimitErrorRate,
+      tokenLifetimes: { accessTokenSeconds: options.accessTokenTtlSeconds, refreshTokenSeconds: options.refreshTokenTtlSeconds },
+    });
     hooks.log(`TikTok Shop API simulator on ${api.url}`);
+    hooks.log(`connect a shop: ${api.url}/oauth/authorize?app_key=${encodeURIComponent(options.appKey)}&state=<state>, redirecting to ${options.redirectUri}`);
   }
 
   let delivery: WebhookSendReport | null = null;
@@ -74,5 +87,6 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
     durationSeconds: options.durationSeconds,
     delivery,
     traffic: traffic.stats,
+    dropped: { notifications: traffic.drops.notifications, orders: traffic.drops.orderIds.size },
   };
 }

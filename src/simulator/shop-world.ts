@@ -41,21 +41,42 @@ export interface SimulatedStock {
   lastReportedStatus: InventoryStatus;
 }
 
+/** A seller who authorized the app through the consent page, and the shops that came with it. */
+export interface SimulatedSeller {
+  openId: string;
+  sellerName: string;
+  baseRegion: string;
+  shops: DemoShop[];
+}
+
 export interface ShopWorld {
   shops: DemoShop[];
   shopByCipher: Map<string, DemoShop>;
   orders: Map<string, SimulatedOrder>;
   stockBySku: Map<string, SimulatedStock>;
+  /** By open id. The demo shops belong to none of them: they predate seller authorization (see api-server.ts). */
+  sellers: Map<string, SimulatedSeller>;
 }
 
 export function createShopWorld(shops: DemoShop[]): ShopWorld {
-  const stockBySku = new Map<string, SimulatedStock>();
-  for (const shop of shops) {
-    for (const sku of shop.skus) {
-      stockBySku.set(sku.skuId, { shop, sku, total: sku.initialStock, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
-    }
+  const world: ShopWorld = { shops: [], shopByCipher: new Map(), orders: new Map(), stockBySku: new Map(), sellers: new Map() };
+  for (const shop of shops) addShop(world, shop);
+  return world;
+}
+
+/** Opens a shop in the world with its catalogue's initial stock. */
+export function addShop(world: ShopWorld, shop: DemoShop): void {
+  if (world.shopByCipher.has(shop.shopCipher)) throw new Error(`a shop with cipher ${shop.shopCipher} already exists`);
+  world.shops.push(shop);
+  world.shopByCipher.set(shop.shopCipher, shop);
+  for (const sku of shop.skus) {
+    world.stockBySku.set(sku.skuId, { shop, sku, total: sku.initialStock, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
   }
-  return { shops, shopByCipher: new Map(shops.map((shop) => [shop.shopCipher, shop])), orders: new Map(), stockBySku };
+}
+
+export function sellerOfShop(world: ShopWorld, shop: DemoShop): SimulatedSeller | undefined {
+  for (const seller of world.sellers.values()) if (seller.shops.includes(shop)) return seller;
+  return undefined;
 }
 
 export function availableOf(stock: SimulatedStock): number {

@@ -1,5 +1,6 @@
 // Command-line options of `npm run simulate`, parsed and checked in one place.
 import { parseArgs } from "node:util";
+import { defaultRedirectUri } from "./api-server.ts";
 import { maxDemoCreators } from "./demo-catalogue.ts";
 
 export interface SimulatorOptions {
@@ -12,7 +13,17 @@ export interface SimulatorOptions {
   startTime: number;
   duplicateRate: number;
   reorderRate: number;
+  /** Share of notifications never delivered, 0 to below 1; their orders are still found by the order search. */
+  dropRate: number;
   apiPort: number;
+  /** Share of API calls refused with HTTP 429 regardless of the per-second limit, 0-1. */
+  rateLimitErrorRate: number;
+  /** Where the consent page's Authorize button redirects, with `code` and `state`. */
+  redirectUri: string;
+  /** Lifetime of the access tokens the token endpoints issue. */
+  accessTokenTtlSeconds: number;
+  /** Lifetime of an authorization's refresh tokens, counted from the seller's consent. */
+  refreshTokenTtlSeconds: number;
   serveApi: boolean;
   /** Seconds the API keeps serving after the last webhook, for the app's follow-up calls. */
   lingerSeconds: number;
@@ -30,11 +41,21 @@ export const simulatorUsage = `Usage: npm run simulate -- [options]
   --start-time S|now      simulated time of the first order, unix seconds (default: 1764000000 with --seed, else now)
   --duplicate-rate R      share of deliveries sent twice, 0-1 (default 0.05)
   --reorder-rate R        share of deliveries held back to arrive late, 0-1 (default 0.1)
+  --drop-rate R           share of notifications never delivered, 0 to below 1 (default 0); their
+                          orders stay in TikTok's world and the order search finds them
   --api-port N            port of the simulated TikTok Shop API (default 54330)
+  --rate-limit-error-rate R  share of API calls answered 429 whatever the rate, 0-1 (default 0)
+  --redirect-uri URL      the app's redirect URL: the consent page sends the seller there with
+                          code and state (default ${defaultRedirectUri})
+  --access-token-ttl S    lifetime of issued access tokens, seconds (default 604800, 7 days)
+  --refresh-token-ttl S   lifetime of an authorization's refresh tokens, seconds (default 31536000)
   --no-api                do not serve the API
   --linger S              keep the API up this long after the last webhook (default 30)
   --dry-run               print the signed deliveries as JSON lines instead of posting them
-Credentials: TIKTOK_APP_KEY / TIKTOK_APP_SECRET (default test_app_key / test_app_secret).`;
+Credentials: TIKTOK_APP_KEY / TIKTOK_APP_SECRET (default test_app_key / test_app_secret).
+Connecting a shop: open <api>/oauth/authorize?app_key=<key>&state=<state>; each consent signs up a
+new seller whose shop has stock and a month of orders. The demo shops accept any access token the
+simulator did not issue; a consented seller's shop only that seller's issued tokens.`;
 
 /** When a seed is given without a start time, this fixed start makes the run reproducible. */
 export const reproducibleStartTime = 1764000000;
@@ -44,6 +65,15 @@ function numberOption(name: string, raw: string | undefined, fallback: number, c
   const value = Number(raw);
   if (!Number.isFinite(value) || !check(value)) throw new Error(`--${name} must be ${expectation}, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+function urlOption(name: string, raw: string): string {
+  try {
+    new URL(raw);
+  } catch {
+    throw new Error(`--${name} must be a URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 export function parseSimulatorOptions(argv: string[], env: Record<string, string | undefined>, nowSeconds: number, randomSeed: number): SimulatorOptions | "help" {
@@ -59,6 +89,11 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
       "start-time": { type: "string" },
       "duplicate-rate": { type: "string" },
       "reorder-rate": { type: "string" },
+      "drop-rate": { type: "string" },
+      "rate-limit-error-rate": { type: "string" },
+      "redirect-uri": { type: "string" },
+      "access-token-ttl": { type: "string" },
+      "refresh-token-ttl": { type: "string" },
       "api-port": { type: "string" },
       "no-api": { type: "boolean" },
       linger: { type: "string" },
@@ -74,12 +109,9 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
     rawStart === "now"
       ? nowSeconds
       : numberOption("start-time", rawStart, seedGiven ? reproducibleStartTime : nowSeconds, (value) => Number.isInteger(value) && value > 0, "unix seconds or now");
-  const target = values.target ?? "http://127.0.0.1:54321/functions/v1/tiktok-webhook";
-  try {
-    new URL(target);
-  } catch {
-    throw new Error(`--target must be a URL, got ${JSON.stringify(target)}`);
-  }
+  const target = urlOption("target", values.target ?? "http://127.0.0.1:54321/functions/v1/tiktok-webhook");
+  const redirectUri = urlOption("redirect-uri", values["redirect-uri"] ?? defaultRedirectUri);
+  const isLifetime = (value: number) => Number.isInteger(value) && value > 0;
   return {
     target,
     rate: numberOption("rate", values.rate, 5, (value) => value > 0 && value <= 10_000, "between 0 and 10000"),
@@ -89,6 +121,11 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
     startTime,
     duplicateRate: numberOption("duplicate-rate", values["duplicate-rate"], 0.05, isRate, "between 0 and 1"),
     reorderRate: numberOption("reorder-rate", values["reorder-rate"], 0.1, isRate, "between 0 and 1"),
+    dropRate: numberOption("drop-rate", values["drop-rate"], 0, (value) => value >= 0 && value < 1, "at least 0 and below 1"),
+    rateLimitErrorRate: numberOption("rate-limit-error-rate", values["rate-limit-error-rate"], 0, isRate, "between 0 and 1"),
+    redirectUri,
+    accessTokenTtlSeconds: numberOption("access-token-ttl", values["access-token-ttl"], 7 * 24 * 3600, isLifetime, "a positive number of seconds"),
+    refreshTokenTtlSeconds: numberOption("refresh-token-ttl", values["refresh-token-ttl"], 365 * 24 * 3600, isLifetime, "a positive number of seconds"),
     apiPort: numberOption("api-port", values["api-port"], 54330, (value) => Number.isInteger(value) && value >= 0 && value <= 65535, "a port number"),
     serveApi: values["no-api"] !== true,
     lingerSeconds: numberOption("linger", values.linger, 30, (value) => value >= 0, "zero or more"),

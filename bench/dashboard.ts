@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import postgres, { type Sql } from "postgres";
 import { chromium, type Page } from "playwright-core";
+import { generateTokenEncryptionKey } from "../src/core/shops/token-encryption.ts";
 import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoCreatorId, seedDemoData } from "../supabase/local/demo-seed.ts";
@@ -201,7 +202,8 @@ export async function run(): Promise<void> {
   const children: ChildProcess[] = [];
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
   try {
-    await seedDemoData(sql);
+    // The benchmark calls no TikTok API: a throwaway key seals the demo shops' credentials.
+    await seedDemoData(sql, { tokenEncryptionKey: generateTokenEncryptionKey() });
     const appEnv = { NEXT_PUBLIC_SUPABASE_URL: standIn.url, NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey, SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey };
     if (process.env.BENCH_SKIP_BUILD !== "1") await runToEnd(path.join(root, "node_modules/.bin/next"), ["build"], appEnv);
     children.push(start(path.join(root, "node_modules/.bin/tsx"), ["scripts/events-worker.ts", "--tick-ms", "50"], { DATABASE_URL: database.url }));

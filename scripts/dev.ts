@@ -7,12 +7,16 @@ import postgres from "postgres";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoUsers, seedDemoData } from "../supabase/local/demo-seed.ts";
 import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand-in/index.ts";
+import { loadOrCreateTokenEncryptionKey } from "../supabase/local/token-encryption-key.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const APP_PORT = Number(process.env.PORT ?? 3000);
 // The fixtures' test pair, so the shared sample webhooks and the simulator verify out of the box.
 const TIKTOK_APP_KEY = process.env.TIKTOK_APP_KEY ?? "test_app_key";
 const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
+// `npm run simulate` plays TikTok: its API and its auth host (consent page, tokens) on :54330.
+const TIKTOK_API_BASE_URL = process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330";
+const TIKTOK_AUTH_BASE_URL = process.env.TIKTOK_AUTH_BASE_URL ?? "http://127.0.0.1:54330";
 
 const stopActions: (() => Promise<void>)[] = [];
 let stopping = false;
@@ -60,11 +64,15 @@ try {
   // Monthly partitions from the start; after that pg_cron's daily job keeps them ahead.
   await sql`select * from public.maintain_event_store_partitions(3)`;
 
+  // Kept in the local state folder, so the sellers' tokens sealed in the local database open after a restart.
+  const TIKTOK_TOKEN_ENCRYPTION_KEY = process.env.TIKTOK_TOKEN_ENCRYPTION_KEY ?? loadOrCreateTokenEncryptionKey();
+  const tiktokEnv = { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL, TIKTOK_AUTH_BASE_URL, TIKTOK_TOKEN_ENCRYPTION_KEY };
+
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     functions: {
       dir: path.join(root, "supabase/functions"),
-      env: { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330" },
+      env: tiktokEnv,
     },
     // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
     databaseWorkers: database.local,
@@ -76,7 +84,7 @@ try {
   writeLocalEnvFile(path.join(root, ".env.local"), { url: standIn.url, anonKey: standIn.anonKey, serviceRoleKey: standIn.serviceRoleKey });
 
   if (database.local) {
-    await seedDemoData(sql);
+    await seedDemoData(sql, { tokenEncryptionKey: TIKTOK_TOKEN_ENCRYPTION_KEY });
     console.log(`[seed] demo users (password ${DEMO_PASSWORD}): ${demoUsers.map((user) => user.email).join(", ")}`);
   }
 
@@ -85,6 +93,8 @@ try {
     NEXT_PUBLIC_SUPABASE_URL: standIn.url,
     NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey,
     SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
+    // Connecting a shop (/api/tiktok/connect) exchanges the code and lists the seller's shops.
+    ...tiktokEnv,
   });
   console.log(`
 CreatorFlow Sync      http://localhost:${APP_PORT}

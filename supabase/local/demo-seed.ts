@@ -1,9 +1,11 @@
 // Demo data for the LOCAL stack only: sign-in users, their TikTok shops (the simulator's
-// demo shops) and each SKU's opening stock. Idempotent: every start runs it again.
+// demo shops, ready linked, with sealed credentials) and each SKU's opening stock.
+// Idempotent: every start runs it again.
 import type { Sql } from "postgres";
 import { handleCommand } from "../../src/core/command-handling.ts";
 import { createEventStore } from "../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
+import { importTokenEncryptionKey, sealToken } from "../../src/core/shops/token-encryption.ts";
 import { decideInventory, evolveInventory, initialInventoryState } from "../../src/core/inventory/inventory.ts";
 import { demoShop } from "../../src/simulator/demo-catalogue.ts";
 import { createLocalUser } from "./stand-in/index.ts";
@@ -13,6 +15,14 @@ export const DEMO_PASSWORD = "creatorflow-demo";
 const DEMO_SHOP_COUNT = 6;
 
 export const demoCreatorId = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
+/** The demo shops predate seller authorisation in the simulator, so their sellers are the seed's own. */
+export const demoSellerOpenId = (index: number) => `demo-seller-${String(index).padStart(3, "0")}`;
+/**
+ * The simulator's demo shops accept any token it did not issue itself, for ever
+ * (src/simulator/api-server.ts): one static token, never due for a refresh.
+ */
+export const DEMO_ACCESS_TOKEN = "local-simulator-token";
+const DEMO_TOKEN_EXPIRY = new Date("2099-12-31T00:00:00Z");
 
 export const demoUsers = [
   { email: "creator1@example.com", appMetadata: { role: "creator" as const, creator_id: demoCreatorId(1) } },
@@ -20,7 +30,8 @@ export const demoUsers = [
   { email: "admin@example.com", appMetadata: { role: "admin" as const, creator_id: null } },
 ];
 
-export async function seedDemoData(sql: Sql): Promise<void> {
+export async function seedDemoData(sql: Sql, options: { tokenEncryptionKey: string }): Promise<void> {
+  const encryptionKey = await importTokenEncryptionKey(options.tokenEncryptionKey);
   for (const user of demoUsers) {
     await createLocalUser(sql, { email: user.email, password: DEMO_PASSWORD, appMetadata: user.appMetadata });
   }
@@ -28,9 +39,21 @@ export async function seedDemoData(sql: Sql): Promise<void> {
   for (let index = 1; index <= DEMO_SHOP_COUNT; index += 1) {
     const shop = demoShop(index);
     const creatorId = demoCreatorId(index);
-    await sql`insert into public.tiktok_shops (shop_id, creator_id, shop_name, currency, shop_cipher)
-              values (${shop.shopId}, ${creatorId}, ${shop.creatorName}, ${shop.currency}, ${shop.shopCipher})
-              on conflict (shop_id) do update set shop_cipher = excluded.shop_cipher`;
+    const sellerOpenId = demoSellerOpenId(index);
+    await sql`insert into public.tiktok_shops (shop_id, creator_id, shop_name, currency, shop_cipher, seller_open_id)
+              values (${shop.shopId}, ${creatorId}, ${shop.creatorName}, ${shop.currency}, ${shop.shopCipher}, ${sellerOpenId})
+              on conflict (shop_id) do update set shop_cipher = excluded.shop_cipher, seller_open_id = excluded.seller_open_id`;
+    // Sealed again on every start: a new local key (a deleted state folder) must not leave tokens that no longer open.
+    const sealed = await sealToken(encryptionKey, DEMO_ACCESS_TOKEN, sellerOpenId);
+    await sql`insert into public.tiktok_seller_credentials
+                (seller_open_id, creator_id, seller_name, access_token_sealed, access_token_expires_at,
+                 refresh_token_sealed, refresh_token_expires_at, authorized_at)
+              values (${sellerOpenId}, ${creatorId}, ${shop.creatorName}, ${sealed}, ${DEMO_TOKEN_EXPIRY},
+                      ${sealed}, ${DEMO_TOKEN_EXPIRY}, now())
+              on conflict (seller_open_id) do update set
+                access_token_sealed = excluded.access_token_sealed, refresh_token_sealed = excluded.refresh_token_sealed,
+                access_token_expires_at = excluded.access_token_expires_at, refresh_token_expires_at = excluded.refresh_token_expires_at,
+                updated_at = now()`;
     for (const sku of shop.skus) {
       await handleCommand({
         store,

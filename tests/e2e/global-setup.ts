@@ -20,6 +20,7 @@ import { prepareDatabase } from "../../supabase/local/database.ts";
 import { seedDemoData } from "../../supabase/local/demo-seed.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../src/simulator/api-server.ts";
 import { startSupabaseStandIn, type SupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
+import { generateTokenEncryptionKey } from "../../src/core/shops/token-encryption.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const nextBin = path.join(repoRoot, "node_modules", ".bin", "next");
@@ -70,6 +71,14 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     const standInLog = createWriteStream(standInLogFile);
     // TikTok's side of the API, for the saga and reconciliation: the simulator's demo shops are the seed's.
     tiktok = await startTikTokShopSimulator({ port: 0, appKey: E2E_TIKTOK_APP_KEY, appSecret: E2E_TIKTOK_APP_SECRET, creators: 6 });
+    // The database is new every run, so a new key every run: nothing sealed with another survives.
+    const tiktokEnv = {
+      TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY,
+      TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET,
+      TIKTOK_API_BASE_URL: tiktok.url,
+      TIKTOK_AUTH_BASE_URL: tiktok.url,
+      TIKTOK_TOKEN_ENCRYPTION_KEY: generateTokenEncryptionKey(),
+    };
     standIn = await startSupabaseStandIn({
       databaseUrl: database.url,
       port: supabasePort,
@@ -77,7 +86,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
       functions: {
         dir: path.join(repoRoot, "supabase/functions"),
-        env: { TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY, TIKTOK_APP_SECRET: E2E_TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL: tiktok.url },
+        env: tiktokEnv,
       },
       databaseWorkers: true,
       signUpEnabled: true,
@@ -85,7 +94,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     });
     const seedSql = postgres(database.url, { max: 1, onnotice: () => {} });
     try {
-      await seedDemoData(seedSql);
+      await seedDemoData(seedSql, { tokenEncryptionKey: tiktokEnv.TIKTOK_TOKEN_ENCRYPTION_KEY });
     } finally {
       await seedSql.end({ timeout: 5 });
     }
@@ -101,6 +110,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       NEXT_PUBLIC_SUPABASE_URL: standIn.url,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey,
       SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
+      // Connecting a shop: the callback exchanges the code with the simulator and lists the seller's shops.
+      ...tiktokEnv,
     };
     if (process.env.E2E_SKIP_BUILD !== "1") await runToCompletion(nextBin, ["build"], appEnv);
     server = startNextServer(baseURL, database.url, appEnv);

@@ -8,6 +8,7 @@ const kindLabels: Record<AlertRow["kind"], string> = {
   sync_failure: "Sync failure",
   sync_conflict: "Stock conflict",
   stuck_saga: "Stuck order",
+  shop_connection: "TikTok Shop connection",
 };
 
 export function AlertsPanel({ alerts, counts, locale }: { alerts: AlertRow[]; counts: AlertCounts; locale: string }) {
@@ -30,7 +31,16 @@ export function AlertsPanel({ alerts, counts, locale }: { alerts: AlertRow[]; co
                 {alert.severity}
               </span>
               <span className="alert-kind">{kindLabels[alert.kind]}</span>
-              <span className="alert-message">{alert.message}</span>
+              <span className="alert-message">
+                {alert.message}
+                {alert.kind === "shop_connection" ? (
+                  <>
+                    {" "}
+                    {/* A navigation, not a fetch: the route sends the browser on to TikTok. */}
+                    <a href="/api/tiktok/connect">Reconnect</a>
+                  </>
+                ) : null}
+              </span>
               <time dateTime={alert.openedAt} suppressHydrationWarning>
                 {new Date(alert.openedAt).toLocaleString(locale, { dateStyle: "short", timeStyle: "short" })}
               </time>

@@ -88,7 +88,9 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
 
   const shops = await sql<{ shop_id: string; creator_id: string }[]>`
     select shop_id, creator_id from public.tiktok_shops
-     ${options.creatorIds ? sql`where creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
+     -- A shop whose seller must reconnect gets no calls (its creator has been told already).
+     where connection_status = 'connected'
+     ${options.creatorIds ? sql`and creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
      order by creator_id, shop_id`;
 
   for (const shop of shops) {

@@ -8,13 +8,15 @@
 // - stuck_saga: a system.sync_failure_detected whose source starts with "saga" (how the
 //   fulfilment saga reports a step that failed for good), about the order it names in
 //   `reference`; resolved by a recovery of that order or of the saga.
+// - shop_connection: shop.deauthorized or shop.reconnection_required opens one per shop
+//   (calls for it have stopped); the shop connected again (shop.connected) resolves it.
 // An alert's id is the id of the event that opened it, so applying an event twice
 // (a replay) finds the alert it already opened and changes nothing.
 import type { StoredEvent } from "../event-store/index.ts";
 import type { RealtimeChanges } from "../realtime/realtime-changes.ts";
 import { tableIn, type Projection, type ProjectionContext } from "./projection.ts";
 
-type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga";
+type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
 type AlertSeverity = "warning" | "critical" | "emergency";
 
 interface Alert {
@@ -50,6 +52,9 @@ export const alertEventTypes = [
   "inventory.sync_conflict_resolved",
   "system.sync_failure_detected",
   "system.recovery_completed",
+  "shop.deauthorized",
+  "shop.reconnection_required",
+  "shop.connected",
 ] as const;
 
 /** The subjects an event may open or resolve alerts about. */
@@ -66,6 +71,10 @@ function subjectsOf(event: StoredEvent): string[] {
       return typeof data.reference === "string" ? [String(data.source), data.reference] : [String(data.source)];
     case "system.recovery_completed":
       return [String(data.component)];
+    case "shop.deauthorized":
+    case "shop.reconnection_required":
+    case "shop.connected":
+      return [String(data.shop_id)];
     default:
       return [];
   }
@@ -149,6 +158,20 @@ function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Al
       resolveOpen("stuck_saga", component);
       break;
     }
+    case "shop.deauthorized":
+    case "shop.reconnection_required": {
+      const shopId = String(data.shop_id);
+      if (openAlerts.has(keyOf("shop_connection", shopId))) break;
+      const message =
+        event.type === "shop.deauthorized"
+          ? `TikTok Shop ${shopId} was disconnected on TikTok: orders and stock no longer sync with it. Connect it again to resume.`
+          : `TikTok Shop ${shopId} needs reconnecting (${String(data.reason)}): orders and stock no longer sync with it until you connect it again.`;
+      openNew(open(event, "shop_connection", "critical", shopId, message, { shop_id: shopId, cause: event.type === "shop.deauthorized" ? "deauthorized" : "needs_reconnecting" }));
+      break;
+    }
+    case "shop.connected":
+      resolveOpen("shop_connection", String(data.shop_id));
+      break;
   }
   return touched;
 }

@@ -124,7 +124,9 @@ async function reconcileOrders(options: ReconcileShopsOptions, runId: string): P
   const shops = await sql<{ shop_id: string; creator_id: string; checked_until: Date | null }[]>`
     select s.shop_id, s.creator_id::text as creator_id, m.orders_checked_until as checked_until
       from public.tiktok_shops s left join public.shop_reconciliation_marks m on m.shop_id = s.shop_id
-     ${options.creatorIds ? sql`where s.creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
+     -- A shop whose seller must reconnect gets no calls (its creator has been told already).
+     where s.connection_status = 'connected'
+     ${options.creatorIds ? sql`and s.creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
      order by s.creator_id, s.shop_id`;
   const metadata = { source: RECONCILIATION_SOURCE, correlation_id: runId };
 

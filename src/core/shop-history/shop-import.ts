@@ -63,7 +63,8 @@ export async function startShopImport(sql: Sql, request: { creatorId: string; sh
 export async function startImportsForNewShops(sql: Sql, options: { now: Date; days?: number; creatorIds?: readonly string[] }): Promise<string[]> {
   const shops = await sql<{ shop_id: string; creator_id: string }[]>`
     select s.shop_id, s.creator_id::text as creator_id from public.tiktok_shops s
-     where not exists (select 1 from public.shop_imports i where i.shop_id = s.shop_id)
+     where s.connection_status = 'connected'
+       and not exists (select 1 from public.shop_imports i where i.shop_id = s.shop_id)
        ${options.creatorIds ? sql`and s.creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}`;
   const started: string[] = [];
   for (const shop of shops) {

@@ -10,7 +10,10 @@ export type TikTokShopErrorKind =
   | "rate_limited"
   | "server" // TikTok's side; retry with backoff
   | "network"
-  | "invalid_response";
+  | "invalid_response"
+  // No call goes out for this shop: not the caller's, or its seller must connect it again
+  // (src/core/shops/shop-not-authorized-error.ts); retrying will not help until the creator does.
+  | "shop_not_authorized";
 
 export interface RateLimitInfo {
   limit?: number;

@@ -1,36 +1,71 @@
 // Signed TikTok Shop API clients per shop, for the sagas and jobs that call TikTok on a
-// creator's behalf. Shop ciphers come from tiktok_shops (refreshed by the caller once per
-// round, since the saga's client lookup is synchronous); credentials from configuration.
+// creator's behalf. `clientFor` answers at once (the saga asks synchronously); each call
+// then fetches the shop's cipher and its seller's token from the credential store, which
+// refreshes a token due to expire. An "access token expired" answer refreshes once and
+// retries the call once. Calls for a shop that is not this creator's, or whose seller must
+// reconnect, fail with ShopNotAuthorizedError before anything is sent.
 import type { Sql } from "postgres";
+import { createSellerCredentialStore, type ShopAccess } from "../shops/seller-credentials.ts";
+import { importTokenEncryptionKey } from "../shops/token-encryption.ts";
 import { createTikTokShopClient, type TikTokShopClient } from "./api-client.ts";
+import { TikTokShopApiError } from "./api-errors.ts";
+import { createTikTokAuthApi } from "./auth-api.ts";
 
 export interface TikTokApiConfig {
   baseUrl: string;
+  /** TikTok's auth host (token get and refresh); the simulator locally. */
+  authBaseUrl: string;
   appKey: string;
   appSecret: string;
-  /** One seller authorisation for every shop: enough for a single-seller deployment and the simulator. */
-  accessToken: string;
+  /** TIKTOK_TOKEN_ENCRYPTION_KEY: 32 bytes, base64. */
+  tokenEncryptionKey: string;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  refreshWithinMs?: number;
 }
 
 export function createShopClients(sql: Sql, config: TikTokApiConfig) {
-  let cipherByShop = new Map<string, string>();
-  const clients = new Map<string, TikTokShopClient>();
+  const now = config.now ?? (() => new Date());
+  const encryptionKey = importTokenEncryptionKey(config.tokenEncryptionKey);
+  // A bad key fails every call with its own message; it must not also crash the process as an unhandled rejection.
+  encryptionKey.catch(() => {});
+  const authApi = createTikTokAuthApi({ authBaseUrl: config.authBaseUrl, appKey: config.appKey, appSecret: config.appSecret, fetch: config.fetch });
+  const credentials = createSellerCredentialStore({ sql, encryptionKey, tokens: authApi, now, refreshWithinMs: config.refreshWithinMs });
 
-  async function refresh(): Promise<void> {
-    const rows = await sql<{ shop_id: string; shop_cipher: string | null }[]>`select shop_id, shop_cipher from public.tiktok_shops`;
-    cipherByShop = new Map(rows.map((row) => [row.shop_id, row.shop_cipher ?? ""]));
-  }
+  const apiClient = (access: ShopAccess) =>
+    createTikTokShopClient({
+      baseUrl: config.baseUrl,
+      appKey: config.appKey,
+      appSecret: config.appSecret,
+      accessToken: access.accessToken,
+      shopCipher: access.shopCipher,
+      fetch: config.fetch,
+      now: () => now().getTime(),
+    });
 
-  function clientFor({ shopId }: { creatorId: string; shopId: string }): TikTokShopClient {
-    const shopCipher = cipherByShop.get(shopId) ?? "";
-    const key = `${shopId}|${shopCipher}`;
-    let client = clients.get(key);
-    if (!client) {
-      client = createTikTokShopClient({ ...config, shopCipher });
-      clients.set(key, client);
+  function clientFor(target: { creatorId: string; shopId: string }): TikTokShopClient {
+    async function withAccess<T>(call: (client: TikTokShopClient) => Promise<T>): Promise<T> {
+      const access = await credentials.shopAccess(target);
+      try {
+        return await call(apiClient(access));
+      } catch (error) {
+        if (!(error instanceof TikTokShopApiError) || error.kind !== "token_expired") throw error;
+        const accessToken = await credentials.refreshAfterRejection(access);
+        return call(apiClient({ ...access, accessToken }));
+      }
     }
-    return client;
+    return {
+      getAuthorizedShops: () => withAccess((client) => client.getAuthorizedShops()),
+      getOrderDetails: (orderIds) => withAccess((client) => client.getOrderDetails(orderIds)),
+      searchOrders: (filter, page) => withAccess((client) => client.searchOrders(filter, page)),
+      searchProducts: (page) => withAccess((client) => client.searchProducts(page)),
+      searchInventory: (query) => withAccess((client) => client.searchInventory(query)),
+      updateInventory: (productId, update) => withAccess((client) => client.updateInventory(productId, update)),
+      shipPackage: (packageId, shipment) => withAccess((client) => client.shipPackage(packageId, shipment)),
+    };
   }
 
-  return { refresh, clientFor };
+  return { clientFor, credentials };
 }
+
+export type ShopClients = ReturnType<typeof createShopClients>;

@@ -72,7 +72,7 @@ export interface InventoryRow {
 
 export interface AlertRow {
   id: string;
-  kind: "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga";
+  kind: "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
   severity: Severity;
   subject: string;
   message: string;

@@ -7,6 +7,7 @@ import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
 import { advanceShopImports } from "../../../src/core/shop-history/shop-import.ts";
+import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-authorization-consumer.ts";
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
@@ -16,11 +17,14 @@ const MAX_BUDGET_MS = 25_000;
 
 const sql = connectDatabase({ max: 8 });
 const shopClients = createShopClients(sql, {
-  // Unset means the local stack, whose TikTok Shop is the simulator.
+  // Unset means the local stack, whose TikTok Shop (API and auth) is the simulator.
   baseUrl: Deno.env.get("TIKTOK_API_BASE_URL") ?? "http://127.0.0.1:54330",
+  authBaseUrl: Deno.env.get("TIKTOK_AUTH_BASE_URL") ?? "http://127.0.0.1:54330",
   appKey: requiredEnv("TIKTOK_APP_KEY"),
   appSecret: requiredEnv("TIKTOK_APP_SECRET"),
-  accessToken: Deno.env.get("TIKTOK_ACCESS_TOKEN") ?? "local-simulator-token",
+  // Each seller's tokens come from tiktok_seller_credentials, sealed with this key. Unset,
+  // every TikTok call fails saying so, and the projections carry on.
+  tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "",
 });
 // No payment or carrier integration exists yet: both are the simulated providers (see the README).
 const fulfilment = {
@@ -34,7 +38,7 @@ const processing = createEventProcessing({
   owner: `process-events-${crypto.randomUUID()}`,
   // FULFILMENT_SAGA=off: for shops fulfilled by another system (and to measure projections alone).
   fulfilmentConsumers: Deno.env.get("FULFILMENT_SAGA") === "off" ? [] : [createFulfilmentSaga(fulfilment)],
-  beforeCall: shopClients.refresh,
+  shopAuthorizationConsumers: [createShopAuthorizationConsumer(shopClients)],
   afterFulfilmentCall: async () => {
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every call may call it.

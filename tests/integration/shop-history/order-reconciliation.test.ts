@@ -4,40 +4,46 @@ import { reconcileWhenDue, requestReconciliation, runReconciliation } from "../.
 import { readDriftReport } from "../../../src/server/shop-history/drift-report.ts";
 import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.ts";
 import { readModelSchema } from "../projections/read-model-harness.ts";
-import { linkShop, playTraffic, simulatedShop, startTime, worldReader } from "./harness.ts";
+import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
+import { createWorld, linkShop, ordersOf, playTraffic, simulatedShop, startSimulator, startTime } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const readModels = readModelSchema(sql, "reconciliation");
 const projections = [orderSummariesProjection];
 beforeAll(() => readModels.startAtEndOfStream(projections));
 
-const nowAfter = (world: ReturnType<typeof simulatedShop>["world"]) => {
-  const latest = Math.max(startTime, ...[...world.orders.values()].map((order) => order.updateTime));
+const world = createWorld();
+const { clientFor } = await startSimulator(world);
+
+const nowAfter = (shop: DemoShop) => {
+  const latest = Math.max(startTime, ...ordersOf(world, shop).map((order) => order.updateTime));
   return () => new Date((latest + 60) * 1000);
 };
 const sixtyDays = 60 * 86_400_000;
 
 describe("order reconciliation against TikTok", () => {
   it("with a fifth of the webhooks dropped, one run brings every order and status in line and reports what it recovered", async () => {
-    const { shop, world } = simulatedShop();
+    const shop = simulatedShop(world);
     const creatorId = await linkShop(sql, shop, newCreatorId());
-    await playTraffic(sql, world, { deliveries: 300, dropRate: 0.2, deliver: true });
-    const now = nowAfter(world);
+    // The simulator's --drop-rate 0.2: a fifth of the notifications are never delivered.
+    const { drops } = await playTraffic(sql, world, shop, { deliveries: 300, dropRate: 0.2 });
+    expect(drops.notifications).toBeGreaterThan(0);
+    const now = nowAfter(shop);
 
     await readModels.project(projections);
     const summariesBefore = await sql<{ order_id: string; tiktok_status: string | null }[]>`select order_id, tiktok_status from ${readModels.table("order_summaries")} where creator_id = ${creatorId}::uuid`;
-    const behind = [...world.orders.values()].filter((order) => summariesBefore.find((row) => row.order_id === order.orderId)?.tiktok_status !== order.status);
+    const behind = ordersOf(world, shop).filter((order) => summariesBefore.find((row) => row.order_id === order.orderId)?.tiktok_status !== order.status);
     // The test means something only if webhooks were really missed.
     expect(behind.length).toBeGreaterThan(0);
 
-    const report = await runReconciliation({ sql, readerFor: () => worldReader(world, shop), now, trigger: "manual", creatorIds: [creatorId], firstWindowMs: sixtyDays, pageSize: 25, sleep: async () => {} });
+    const report = await runReconciliation({ sql, readerFor: () => clientFor(shop), now, trigger: "manual", creatorIds: [creatorId], firstWindowMs: sixtyDays, pageSize: 25, sleep: async () => {} });
     expect(report.orders.failures).toEqual([]);
     expect(report.orders.ordersMissing + report.orders.statusesBehind).toBe(behind.length);
 
     await readModels.project(projections);
     const summaries = await sql<{ order_id: string; tiktok_status: string | null }[]>`select order_id, tiktok_status from ${readModels.table("order_summaries")} where creator_id = ${creatorId}::uuid`;
-    expect(summaries.length).toBe(world.orders.size);
-    for (const order of world.orders.values()) expect(summaries.find((row) => row.order_id === order.orderId)?.tiktok_status, order.orderId).toBe(order.status);
+    expect(summaries.length).toBe(ordersOf(world, shop).length);
+    for (const order of ordersOf(world, shop)) expect(summaries.find((row) => row.order_id === order.orderId)?.tiktok_status, order.orderId).toBe(order.status);
 
     const drift = await sql<{ reference: string; kind: string; observed: string; action: string; source: string }[]>`
       select d.reference, d.kind, d.observed, d.action, e.metadata ->> 'source' as source
@@ -59,18 +65,18 @@ describe("order reconciliation against TikTok", () => {
     expect(own[0].n).toBe(behind.length);
 
     // Nothing left to recover: a second run finds no drift.
-    const again = await runReconciliation({ sql, readerFor: () => worldReader(world, shop), now, trigger: "manual", creatorIds: [creatorId], sleep: async () => {} });
+    const again = await runReconciliation({ sql, readerFor: () => clientFor(shop), now, trigger: "manual", creatorIds: [creatorId], sleep: async () => {} });
     expect(again.drift).toBe(0);
     expect(again.orders.ordersChecked).toBeGreaterThan(0);
   });
 
   it("asks only for orders updated since the shop's last check, less the overlap", async () => {
-    const { shop, world } = simulatedShop();
+    const shop = simulatedShop(world);
     const creatorId = await linkShop(sql, shop, newCreatorId());
-    await playTraffic(sql, world, { deliveries: 40, dropRate: 0, deliver: true });
-    const now = nowAfter(world);
+    await playTraffic(sql, world, shop, { deliveries: 40 });
+    const now = nowAfter(shop);
     const filters: { updateTimeGe?: number }[] = [];
-    const reader = worldReader(world, shop);
+    const reader = clientFor(shop);
     const spying = { ...reader, searchOrders: (filter: { updateTimeGe?: number }, page: { pageSize?: number; pageToken?: string }) => (filters.push(filter), reader.searchOrders(filter, page)) };
     await runReconciliation({ sql, readerFor: () => spying, now, trigger: "scheduled", creatorIds: [creatorId], sleep: async () => {} });
     const later = () => new Date(now().getTime() + 3_600_000);
@@ -79,12 +85,12 @@ describe("order reconciliation against TikTok", () => {
   });
 
   it("a creator's run never reads or writes another creator's shop", async () => {
-    const { shop, world } = simulatedShop();
+    const shop = simulatedShop(world);
     const owner = await linkShop(sql, shop, newCreatorId());
-    await playTraffic(sql, world, { deliveries: 60, dropRate: 0, deliver: false });
+    await playTraffic(sql, world, shop, { deliveries: 60, holdBack: 1 });
     const intruder = newCreatorId();
     const readers: string[] = [];
-    const report = await runReconciliation({ sql, readerFor: ({ shopId }) => (readers.push(shopId), worldReader(world, shop)), now: nowAfter(world), trigger: "manual", creatorIds: [intruder], firstWindowMs: sixtyDays, sleep: async () => {} });
+    const report = await runReconciliation({ sql, readerFor: ({ shopId }) => (readers.push(shopId), clientFor(shop)), now: nowAfter(shop), trigger: "manual", creatorIds: [intruder], firstWindowMs: sixtyDays, sleep: async () => {} });
     expect(report.orders.shops).toBe(0);
     expect(readers).toEqual([]);
     const [events] = await sql<{ n: number }[]>`select count(*)::int as n from event_store where creator_id = ${owner}::uuid`;
@@ -93,9 +99,9 @@ describe("order reconciliation against TikTok", () => {
 
   it("runs once per period whoever calls, and at once when asked from the admin panel", async () => {
     const jobName = `reconciliation-test-${crypto.randomUUID().slice(0, 8)}`;
-    const { shop, world } = simulatedShop();
+    const shop = simulatedShop(world);
     const creatorId = await linkShop(sql, shop, newCreatorId());
-    const run = () => reconcileWhenDue({ sql, readerFor: () => worldReader(world, shop), now: () => new Date(), creatorIds: [creatorId], jobName, everyMs: 600_000, sleep: async () => {} });
+    const run = () => reconcileWhenDue({ sql, readerFor: () => clientFor(shop), now: () => new Date(), creatorIds: [creatorId], jobName, everyMs: 600_000, sleep: async () => {} });
     const results = await Promise.all([run(), run(), run()]);
     expect(results.filter((report) => report !== null)).toHaveLength(1);
     expect(results.find((report) => report !== null)?.trigger).toBe("scheduled");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
-import { linkShop, simulatedShop } from "./harness.ts";
+import { createWorld, linkShop, simulatedShop } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const appKey = "test_app_key";
@@ -14,7 +14,7 @@ function statusWebhook(shopId: string, orderId: string, status: string, updateTi
 
 describe("deliveries that arrived before their shop was linked", () => {
   it("are replayed once the shop is linked, each once, as if they arrived then", async () => {
-    const { shop } = simulatedShop();
+    const shop = simulatedShop(createWorld());
     const ingestion = createTikTokWebhookIngestion({ sql, appKey, appSecret });
     const post = async (body: string) => {
       const raw = new TextEncoder().encode(body);

@@ -33,20 +33,23 @@ export function createRateLimitedCaller(options: RateLimitedCallerOptions) {
     await options.sleep(ms);
   };
 
+  async function warnOnce(info: RateLimitInfo & { limit: number; remaining: number }, waitMs: number): Promise<void> {
+    if (warned) return;
+    warned = true;
+    tally.warnings += 1;
+    await options.reportApproached({
+      api: options.api,
+      remaining: Math.max(0, Math.floor(info.remaining)),
+      limit: Math.max(1, Math.floor(info.limit)),
+      reset_at: new Date(options.now().getTime() + waitMs).toISOString(),
+    });
+  }
+
   async function respectRateLimit(info: RateLimitInfo | undefined): Promise<void> {
     if (!info || info.limit === undefined || info.remaining === undefined || info.limit <= 0) return;
     if (info.remaining > Math.floor(info.limit * warningShare)) return;
     const waitMs = (info.resetAfterSeconds ?? 1) * 1000;
-    if (!warned) {
-      warned = true;
-      tally.warnings += 1;
-      await options.reportApproached({
-        api: options.api,
-        remaining: Math.max(0, Math.floor(info.remaining)),
-        limit: Math.floor(info.limit),
-        reset_at: new Date(options.now().getTime() + waitMs).toISOString(),
-      });
-    }
+    await warnOnce({ ...info, limit: info.limit, remaining: info.remaining }, waitMs);
     await wait(waitMs);
   }
 
@@ -58,12 +61,14 @@ export function createRateLimitedCaller(options: RateLimitedCallerOptions) {
         return result;
       } catch (error) {
         if (!(error instanceof TikTokShopApiError) || !error.retryable || attempt >= maxAttempts) throw error;
+        const retryAfterMs = (error.details.rateLimit?.resetAfterSeconds ?? 0) * 1000;
+        const backoffMs = Math.max(retryAfterMs, Math.min(30_000, 500 * 2 ** (attempt - 1)));
         if (error.kind === "rate_limited") {
           tally.rateLimitedRetries += 1;
-          await respectRateLimit({ ...error.details.rateLimit, remaining: 0, limit: error.details.rateLimit?.limit ?? 1 });
+          // One wait covers both the window's reset and the backoff.
+          await warnOnce({ ...error.details.rateLimit, remaining: 0, limit: error.details.rateLimit?.limit ?? 1 }, backoffMs);
         }
-        const retryAfterMs = (error.details.rateLimit?.resetAfterSeconds ?? 0) * 1000;
-        await wait(Math.max(retryAfterMs, Math.min(30_000, 500 * 2 ** (attempt - 1))));
+        await wait(backoffMs);
       }
     }
   }

@@ -101,6 +101,8 @@ export interface ImportAdvance {
   error?: string;
   rateLimitedRetries: number;
   rateLimitWarnings: number;
+  /** Time spent waiting on TikTok's rate limit (backoff and window resets). */
+  waitedMs: number;
 }
 
 /** Moves every due import forward by up to `maxPagesPerCall` pages. */
@@ -143,7 +145,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
   const reader = options.readerFor({ creatorId, shopId: row.shop_id });
   const pageSize = options.pageSize ?? 100;
   const maxPages = options.maxPagesPerCall ?? 20;
-  const advance: ImportAdvance = { importId: row.id, shopId: row.shop_id, pages: 0, events: 0, status: row.status, phase: row.phase, rateLimitedRetries: 0, rateLimitWarnings: 0 };
+  const advance: ImportAdvance = { importId: row.id, shopId: row.shop_id, pages: 0, events: 0, status: row.status, phase: row.phase, rateLimitedRetries: 0, rateLimitWarnings: 0, waitedMs: 0 };
   let state = { phase: row.phase, pageToken: row.page_token, pages: row.pages };
   try {
     while (state.phase !== "done" && advance.pages < maxPages) {
@@ -169,6 +171,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
   }
   advance.rateLimitedRetries = caller.tally.rateLimitedRetries;
   advance.rateLimitWarnings = caller.tally.warnings;
+  advance.waitedMs = caller.tally.waitedMs;
   return advance;
 
   type PageState = { phase: ImportPhase; pageToken: string | null; pages: number };

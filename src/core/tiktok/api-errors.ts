@@ -75,6 +75,8 @@ export function errorKindFor(httpStatus: number, code: number | undefined): TikT
 /**
  * Replaces every occurrence of the given credentials in a text that may end up in a log,
  * since a server (or a fetch implementation quoting the URL) may echo what it was sent.
+ * Values under 4 characters are left alone: no real credential is that short, and
+ * scrubbing them would mangle the message.
  */
 export function redactCredentials(text: string, credentials: readonly (string | undefined)[]): string {
   let redacted = text;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// The app's "@/..." imports (tsconfig paths), for the component tests that load src/ modules.
+// The app's "@/..." imports (tsconfig paths), for the tests that load src/ modules.
 const appAlias = { "@": fileURLToPath(new URL("./src", import.meta.url)) };
 
 export default defineConfig({
@@ -16,6 +16,8 @@ export default defineConfig({
         },
       },
       {
+        // Route handlers' server modules (src/server) import with "@/..." too.
+        resolve: { alias: appAlias },
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],

@@ -70,7 +70,14 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     mkdirSync(path.dirname(standInLogFile), { recursive: true });
     const standInLog = createWriteStream(standInLogFile);
     // TikTok's side of the API, for the saga and reconciliation: the simulator's demo shops are the seed's.
-    tiktok = await startTikTokShopSimulator({ port: 0, appKey: E2E_TIKTOK_APP_KEY, appSecret: E2E_TIKTOK_APP_SECRET, creators: 6 });
+    // Its consent page sends the browser back to this app's callback, as TikTok does to the registered redirect URL.
+    tiktok = await startTikTokShopSimulator({
+      port: 0,
+      appKey: E2E_TIKTOK_APP_KEY,
+      appSecret: E2E_TIKTOK_APP_SECRET,
+      creators: 6,
+      redirectUri: new URL("/api/tiktok/callback", baseURL).toString(),
+    });
     // The database is new every run, so a new key every run: nothing sealed with another survives.
     const tiktokEnv = {
       TIKTOK_APP_KEY: E2E_TIKTOK_APP_KEY,

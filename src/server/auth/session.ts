@@ -13,11 +13,14 @@ export interface SignedInUser {
   role: Role;
   /** The tenant this user acts for; null for an admin. */
   creatorId: string | null;
+  /** The Auth session (the JWT's session_id), when the token names one: what a TikTok connect `state` is bound to. */
+  sessionId: string | null;
 }
 
 const verifiedClaimsSchema = z.object({
   sub: z.string().min(1),
   email: z.string().optional(),
+  session_id: z.string().max(200).optional(),
   app_metadata: z
     .object({
       role: z.enum(["creator", "admin"]).optional(),
@@ -34,7 +37,7 @@ export const readSignedInUser = cache(async function readSignedInUser(): Promise
   if (error || !data?.claims) return null;
   const parsed = verifiedClaimsSchema.safeParse(data.claims);
   if (!parsed.success) return null;
-  const { sub, email, app_metadata: appMetadata } = parsed.data;
+  const { sub, email, session_id: sessionId, app_metadata: appMetadata } = parsed.data;
   const role: Role = appMetadata?.role === "admin" ? "admin" : "creator";
-  return { userId: sub, email: email ?? null, role, creatorId: appMetadata?.creator_id ?? null };
+  return { userId: sub, email: email ?? null, role, creatorId: appMetadata?.creator_id ?? null, sessionId: sessionId ?? null };
 });

@@ -54,4 +54,34 @@ describe("alerts projection", () => {
     await models.project([alertsProjection]);
     expect((await alerts(creatorId)).map((alert) => alert.resolved_at)).toEqual([at("2026-06-02T11:00:00Z"), at("2026-06-02T11:01:00Z"), at("2026-06-02T11:02:00Z")]);
   });
+  it("opens a shop connection alert when a shop is deauthorised or needs reconnecting, once, and resolves it when the shop connects again", async () => {
+    const creatorId = newCreatorId();
+    const shopId = uniqueId("9");
+    const seller = { shop_id: shopId, seller_open_id: "seller-a" };
+    await models.append(creatorId, `shop-${shopId}`, [
+      { type: "shop.connected", occurredAt: at("2026-06-03T09:00:00Z"), data: { ...seller, shop_name: "Shop A", reconnected: false } },
+      { type: "shop.reconnection_required", occurredAt: at("2026-06-03T10:00:00Z"), data: { ...seller, reason: "TikTok's refresh token has expired" } },
+      { type: "shop.deauthorized", occurredAt: at("2026-06-03T10:05:00Z"), data: { shop_id: shopId, tiktok_timestamp: 1_780_000_000 } },
+    ]);
+    await models.project([alertsProjection]);
+    const open = await sql`select kind, severity, subject, message, resolved_at from ${models.table("alerts")} where creator_id = ${creatorId}`;
+    expect(open).toEqual([
+      {
+        kind: "shop_connection",
+        severity: "critical",
+        subject: shopId,
+        message: `TikTok Shop ${shopId} needs reconnecting (TikTok's refresh token has expired): orders and stock no longer sync with it until you connect it again.`,
+        resolved_at: null,
+      },
+    ]);
+
+    await models.append(creatorId, `shop-${shopId}`, [{ type: "shop.connected", occurredAt: at("2026-06-03T11:00:00Z"), data: { ...seller, shop_name: "Shop A", reconnected: true } }]);
+    await models.project([alertsProjection]);
+    expect((await alerts(creatorId)).map((alert) => [alert.kind, alert.resolved_at])).toEqual([["shop_connection", at("2026-06-03T11:00:00Z")]]);
+
+    await models.append(creatorId, `shop-${shopId}`, [{ type: "shop.deauthorized", occurredAt: at("2026-06-04T08:00:00Z"), data: { shop_id: shopId, tiktok_timestamp: 1_780_100_000 } }]);
+    await models.project([alertsProjection]);
+    const latest = await sql`select message, resolved_at from ${models.table("alerts")} where creator_id = ${creatorId} and resolved_at is null`;
+    expect(latest).toEqual([{ message: `TikTok Shop ${shopId} was disconnected on TikTok: orders and stock no longer sync with it. Connect it again to resume.`, resolved_at: null }]);
+  });
 });

@@ -7,6 +7,7 @@
 import type { Sql } from "postgres";
 import { DomainError } from "../domain-error.ts";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
+import { inventoryAggregateId } from "../inventory/events.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { decideOnObservedPage, loadAppliedOrders } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
@@ -183,8 +184,12 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
       const result = await caller.call(() => reader.searchProducts(page));
       const { products, nextPageToken, totalCount } = result.data;
       const updateTime = Math.floor(options.now().getTime() / 1000);
+      // A SKU the engine already follows (a webhook's count, a local write) is left to the
+      // stock reconciliation, which weighs TikTok's holds and commitments; search gives
+      // only what is available to sell, and would read as a conflict.
+      const known = await knownSkus(products.flatMap((product) => product.skus.map((sku) => sku.id)));
       const appends = products.flatMap((product) =>
-        stockReportsOfProduct(product, updateTime).map((event) => ({
+        stockReportsOfProduct(product, updateTime).filter((event) => !known.has(event.aggregateId)).map((event) => ({
           aggregate_id: event.aggregateId,
           aggregate_type: event.aggregateType,
           expected: "any",
@@ -212,6 +217,13 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
         if ((error as { code?: string }).code !== "CF409" || attempt >= MAX_CONFLICT_RETRIES) throw error;
       }
     }
+  }
+
+  async function knownSkus(skuIds: string[]): Promise<Set<string>> {
+    if (skuIds.length === 0) return new Set();
+    const rows = await sql<{ aggregate_id: string }[]>`
+      select aggregate_id from public.streams where aggregate_id = any(${skuIds.map(inventoryAggregateId)}::text[])`;
+    return new Set(rows.map((row) => row.aggregate_id));
   }
 
   async function savePage(

@@ -8,7 +8,9 @@ import { readSignedInUser } from "@/server/auth/session.ts";
 import { resolveCreatorId } from "@/server/auth/with-creator.ts";
 import { databaseClient } from "@/server/database.ts";
 import { readDashboardSnapshot } from "@/server/dashboard/dashboard-snapshot.ts";
+import { DriftSummary, DriftTable } from "@/components/shop-history/drift-table.tsx";
 import { hasConnectedShop } from "@/server/onboarding/onboarding-state.ts";
+import { readDriftReport } from "@/server/shop-history/drift-report.ts";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
@@ -48,11 +50,20 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   // looking at a creator's dashboard see it as it is.
   if (user.role === "creator" && !(await hasConnectedShop(databaseClient(), creatorId))) redirect("/onboarding");
 
-  const [snapshot, requestHeaders] = await Promise.all([readDashboardSnapshot(databaseClient(), creatorId), headers()]);
+  const [snapshot, requestHeaders, drift] = await Promise.all([
+    readDashboardSnapshot(databaseClient(), creatorId),
+    headers(),
+    readDriftReport(databaseClient(), { creatorId, now: new Date() }),
+  ]);
   return (
     <main id="main" className="page page-wide">
       <h1>Dashboard</h1>
       <DashboardLive initial={snapshot} locale={preferredLocale(requestHeaders.get("accept-language"))} creatorQuery={user.role === "admin" ? creatorId : null} />
+      <section className="panel" aria-labelledby="drift-heading">
+        <h2 id="drift-heading">Sync with TikTok</h2>
+        <DriftSummary report={drift} />
+        <DriftTable report={drift} showCreator={false} />
+      </section>
     </main>
   );
 }

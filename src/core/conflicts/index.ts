@@ -10,4 +10,3 @@ export * from "./sync-conflicts-consumer.ts";
 export * from "./sync-conflicts-projection.ts";
 export * from "./sync-decisions.ts";
 export * from "./sync-rules.ts";
-export * from "./scheduled-reconciliation.ts";

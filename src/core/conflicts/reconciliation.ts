@@ -8,7 +8,8 @@ import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import { TikTokShopApiError, type RateLimitInfo, type TikTokShopClient, type TikTokShopResult } from "../tiktok/api-client.ts";
+import type { TikTokShopClient, TikTokShopResult } from "../tiktok/api-client.ts";
+import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
 import { evolveSkuSync, initialSkuSyncState, methodsThatTellTikTok, SYNC_CONFLICTS_SOURCE, type SkuSyncState } from "./sku-sync-state.ts";
 import { decideOnExternalCount, type SyncDecision } from "./sync-decisions.ts";
@@ -45,6 +46,17 @@ export interface ReconciliationReport {
   rateLimitWarnings: number;
   rateLimitedRetries: number;
   failures: { shopId: string; skuId?: string; error: string }[];
+  /** Every SKU whose TikTok count differed from the local one: what the drift report shows. */
+  stockDrift: StockDrift[];
+}
+
+export interface StockDrift {
+  creatorId: string;
+  shopId: string;
+  skuId: string;
+  outcome: "adopted" | "auto_resolved" | "left_for_person";
+  externalTotal: number;
+  localTotal: number | null;
 }
 
 const API_NAME = "tiktok_shop.inventory";
@@ -71,6 +83,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
     rateLimitWarnings: 0,
     rateLimitedRetries: 0,
     failures: [],
+    stockDrift: [],
   };
 
   const shops = await sql<{ shop_id: string; creator_id: string }[]>`
@@ -84,46 +97,27 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
     report.shops += 1;
     const creatorId = shop.creator_id;
     const client = options.clientForShop({ shopId: shop.shop_id, creatorId });
-    let warned = false;
-
     const recordSystemEvent = (type: string, data: Record<string, unknown>) =>
       store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type, data, metadata: { source: SYNC_CONFLICTS_SOURCE } }] });
 
-    /** Keeps to TikTok's budget: warns once per shop and run when it runs low, then lets the window reset. */
-    const respectRateLimit = async (info: RateLimitInfo | undefined) => {
-      if (!info || info.limit === undefined || info.remaining === undefined || info.limit <= 0) return;
-      if (info.remaining > Math.floor(info.limit * warningShare)) return;
-      const waitMs = (info.resetAfterSeconds ?? 1) * 1000;
-      if (!warned) {
-        warned = true;
-        report.rateLimitWarnings += 1;
-        await recordSystemEvent("system.api_rate_limit_approached", {
-          api: API_NAME,
-          remaining: Math.max(0, Math.floor(info.remaining)),
-          limit: Math.floor(info.limit),
-          reset_at: new Date(options.now().getTime() + waitMs).toISOString(),
-        });
-      }
-      await sleep(waitMs);
-    };
-
+    const caller = createRateLimitedCaller({
+      now: options.now,
+      sleep,
+      api: API_NAME,
+      warningShare,
+      maxAttempts,
+      reportApproached: (data) => recordSystemEvent("system.api_rate_limit_approached", data).then(() => undefined),
+    });
     const callTikTok = async <T>(call: () => Promise<TikTokShopResult<T>>): Promise<TikTokShopResult<T>> => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const result = await call();
-          await respectRateLimit(result.rateLimit);
-          return result;
-        } catch (error) {
-          if (!(error instanceof TikTokShopApiError) || !error.retryable || attempt >= maxAttempts) throw error;
-          if (error.kind === "rate_limited") {
-            report.rateLimitedRetries += 1;
-            await respectRateLimit({ ...error.details.rateLimit, remaining: 0, limit: error.details.rateLimit?.limit ?? 1 });
-          }
-          const retryAfterMs = (error.details.rateLimit?.resetAfterSeconds ?? 0) * 1000;
-          await sleep(Math.max(retryAfterMs, Math.min(30_000, 500 * 2 ** (attempt - 1))));
-        }
+      try {
+        return await caller.call(call);
+      } finally {
+        report.rateLimitWarnings = baseWarnings + caller.tally.warnings;
+        report.rateLimitedRetries = baseRetries + caller.tally.rateLimitedRetries;
       }
     };
+    const baseWarnings = report.rateLimitWarnings;
+    const baseRetries = report.rateLimitedRetries;
 
     try {
       const streams = await sql<{ aggregate_id: string }[]>`
@@ -155,6 +149,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       let decision: SyncDecision | null = null;
       let pushTotal: number | null = null;
       let holds = 0;
+      let externalSeen = 0;
+      let localSeen: number | null = null;
       const result = await handleCommand({
         store,
         creatorId,
@@ -167,6 +163,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
           // The search reports no campaign or creator holds; the last webhook's are the best estimate.
           holds = state.newestExternalReport?.holds ?? 0;
           const externalTotal = available + committed + holds;
+          externalSeen = externalTotal;
+          localSeen = state.hasLocalLevel ? state.inventory.total : null;
           pushTotal = null;
           if (state.pendingPushToTikTok && state.hasLocalLevel && externalTotal !== state.inventory.total) {
             // Already decided (an admin or a rule chose the local count): just tell TikTok.
@@ -190,6 +188,9 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       if (outcome === "auto_resolved" || outcome === "left_for_person") report.conflictsDetected += 1;
       if (outcome === "auto_resolved") report.autoResolved += 1;
       if (outcome === "left_for_person") report.leftForPerson += 1;
+      if (!result.duplicate && (outcome === "adopted" || outcome === "auto_resolved" || outcome === "left_for_person")) {
+        report.stockDrift.push({ creatorId, shopId: shop.shop_id, skuId, outcome, externalTotal: externalSeen, localTotal: localSeen });
+      }
       if (pushTotal === null || result.duplicate) return;
       const total: number = pushTotal;
       const availableToSell = Math.max(0, total - committed - holds);

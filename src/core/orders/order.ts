@@ -2,6 +2,7 @@
 // may happen next. Pure: the clock arrives in the command's metadata.
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
+import { orderStatusRank } from "../tiktok/order-status.ts";
 import type { OrderItem, TiktokOrderStatus } from "./events.ts";
 
 export type OrderStatus =
@@ -115,18 +116,24 @@ export function evolveOrder(current: OrderState, event: StoredEvent): OrderState
         status: advance(state, "shipped"),
         shipping: { carrier: (data.carrier as string) ?? state.shipping.carrier, trackingNumber: (data.tracking_number as string) ?? state.shipping.trackingNumber },
         shippedAt: state.shippedAt ?? event.occurredAt,
+        tiktokStatus: (data.tiktok_status as TiktokOrderStatus | undefined) ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
       };
+    // The milestones are TikTok statuses too: the order's TikTok status must not stay at the last plain status change.
     case "order.delivered":
-      return { ...state, status: advance(state, "delivered") };
+      return { ...state, status: advance(state, "delivered"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") };
     case "order.completed":
-      return { ...state, status: advance(state, "completed") };
+      return { ...state, status: advance(state, "completed"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") };
     case "order.cancelled":
-      return { ...state, status: state.status === "refunded" ? "refunded" : "cancelled" };
+      return { ...state, status: state.status === "refunded" ? "refunded" : "cancelled", tiktokStatus: "CANCELLED" };
     case "order.refunded":
       return { ...state, status: "refunded" };
     default:
       return state;
   }
+}
+
+function tiktokStatusAtLeast(current: TiktokOrderStatus | null, reached: TiktokOrderStatus): TiktokOrderStatus {
+  return current !== null && orderStatusRank(current) >= orderStatusRank(reached) ? current : reached;
 }
 
 export type OrderCommand =

@@ -118,8 +118,37 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds };
   }
 
+  /**
+   * Decides again, now that their shop is linked, the deliveries kept as unlinked_shop for
+   * it: the inbox row takes the new outcome and its events are appended, in one
+   * transaction, exactly as if the delivery had arrived now. Returns how many were replayed.
+   */
+  async function replayUnlinked(shopId: string): Promise<number> {
+    const creatorId = await creatorOfShop(shopId, undefined);
+    if (!creatorId) return 0;
+    const rows = await options.sql<{ id: string; raw_body: Uint8Array }[]>`
+      select id, raw_body from public.webhook_inbox where shop_id = ${shopId} and status = 'unlinked_shop' order by received_at, id`;
+    let replayed = 0;
+    for (const row of rows) {
+      const parsed = await parseWebhook(new Uint8Array(row.raw_body));
+      for (let attempt = 1; ; attempt += 1) {
+        const decision = await decideDelivery(parsed, creatorId, shopId);
+        try {
+          const [result] = await options.sql<{ replayed: boolean }[]>`
+            select public.replay_webhook_delivery(${row.id}::uuid, ${creatorId}::uuid, ${decision.status}, ${decision.reason ?? null},
+                                                  ${options.sql.json(decision.appends as never)}::jsonb) as replayed`;
+          if (result.replayed) replayed += 1;
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== "CF409" || attempt >= MAX_CONCURRENCY_RETRIES) throw error;
+        }
+      }
+    }
+    return replayed;
+  }
+
   /** Accepts one delivery. Only a committed delivery is answered 200; anything that fails to store gets 503 so TikTok retries. */
-  return async function ingest(rawBody: Uint8Array<ArrayBuffer>, authorization: string | null): Promise<IngestionOutcome> {
+  async function ingest(rawBody: Uint8Array<ArrayBuffer>, authorization: string | null): Promise<IngestionOutcome> {
     if (!(await verify(rawBody, authorization))) return { status: 401, result: "invalid_signature" };
     const parsed = await parseWebhook(rawBody);
     for (let attempt = 1; ; attempt += 1) {
@@ -137,7 +166,9 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         return { status: 503, result: "unavailable", error };
       }
     }
-  };
+  }
+
+  return Object.assign(ingest, { replayUnlinked });
 }
 
 function groupByAggregate(events: DomainEventToAppend[]): Map<string, DomainEventToAppend[]> {

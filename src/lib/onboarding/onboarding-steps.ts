@@ -14,6 +14,12 @@ export interface ImportProgress {
   importedCount: number;
   /** How many items the import expects, when the marketplace has said. */
   totalCount: number | null;
+  /** Products (with their stock) first, then orders. */
+  phase?: "products" | "orders" | "done";
+  productsImported?: number;
+  ordersImported?: number;
+  productsTotal?: number | null;
+  ordersTotal?: number | null;
 }
 
 export interface OnboardingState {

@@ -3,6 +3,7 @@
 // creator itself (RLS on tiktok_shops stands behind it for the API roles).
 import type { Sql } from "postgres";
 import type { OnboardingState } from "../../lib/onboarding/onboarding-steps.ts";
+import { latestImportProgress } from "../shop-history/import-progress.ts";
 
 interface ShopRow {
   shop_id: string;
@@ -16,8 +17,7 @@ export async function getOnboardingState(sql: Sql, creatorId: string): Promise<O
     where creator_id = ${creatorId} order by created_at, shop_id`;
   return {
     shops: shops.map((shop) => ({ shopId: shop.shop_id, shopName: shop.shop_name, connectedAt: shop.created_at.toISOString() })),
-    // Filled in by the TikTok Shop import (issue 11): until then no import is recorded.
-    import: null,
+    import: await latestImportProgress(sql, creatorId),
   };
 }
 

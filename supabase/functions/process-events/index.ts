@@ -3,11 +3,13 @@
 // Woken through pg_net by the appends themselves (and by the pg_cron safety net), on
 // hosted Supabase and locally alike; only with the service-role key.
 import { chooseFulfilmentProviders, createFulfilmentProviders, createFulfilmentSaga, FULFILMENT_PROVIDERS_SETTING, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
-import { reconcileInventoryWhenDue } from "../../../src/core/conflicts/scheduled-reconciliation.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
+import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
+import { advanceShopImports } from "../../../src/core/shop-history/shop-import.ts";
 import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-authorization-consumer.ts";
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
+import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 
 const DEFAULT_BUDGET_MS = 5_000;
@@ -45,12 +47,26 @@ const processing = createEventProcessing({
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
-    // At most once every ten minutes across all callers; a failed run is kept in scheduled_jobs and must not stop processing.
-    await reconcileInventoryWhenDue({ sql, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
-      console.error("inventory reconciliation failed:", error instanceof Error ? error.message : error),
+    // A newly linked shop: its deliveries kept as unlinked_shop, then its history (a few pages per call; the next call goes on).
+    await replayUnlinkedDeliveries().catch((error: unknown) => console.error("unlinked delivery replay failed:", error instanceof Error ? error.message : error));
+    await advanceShopImports({ sql, readerFor: shopClients.clientFor, now: () => new Date(), maxPagesPerCall: 10 }).catch((error: unknown) =>
+      console.error("shop import failed:", error instanceof Error ? error.message : error),
+    );
+    // Orders and stock against TikTok, at most once every five minutes across all callers or at once when an admin asks;
+    // a failed run is kept in reconciliation_runs and must not stop processing.
+    await reconcileWhenDue({ sql, readerFor: shopClients.clientFor, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
+      console.error("reconciliation failed:", error instanceof Error ? error.message : error),
     );
   },
 });
+
+const webhookIngestion = createTikTokWebhookIngestion({ sql, appKey: requiredEnv("TIKTOK_APP_KEY"), appSecret: requiredEnv("TIKTOK_APP_SECRET") });
+
+async function replayUnlinkedDeliveries(): Promise<void> {
+  const shops = await sql<{ shop_id: string }[]>`
+    select distinct i.shop_id from public.webhook_inbox i join public.tiktok_shops s on s.shop_id = i.shop_id where i.status = 'unlinked_shop'`;
+  for (const shop of shops) await webhookIngestion.replayUnlinked(shop.shop_id);
+}
 
 /** The gateway (or hosted Supabase) has verified the JWT's signature; this checks who it is. */
 function isServiceRole(request: Request): boolean {

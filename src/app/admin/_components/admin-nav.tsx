@@ -9,6 +9,7 @@ const sections = [
   { href: "/admin/history", label: "History" },
   { href: "/admin/dead-letters", label: "Dead letters" },
   { href: "/admin/projections", label: "Projections" },
+  { href: "/admin/reconciliation", label: "Reconciliation" },
   { href: "/admin/health", label: "System health" },
 ];
 

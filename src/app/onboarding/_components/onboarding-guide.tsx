@@ -80,6 +80,12 @@ function ImportDetail({ status, progress }: { status: StepStatus; progress: Impo
   return (
     <>
       <p id="import-progress-label">{total === null ? `Importing… ${imported} items so far.` : `Importing… ${imported} of ${total} items.`}</p>
+      {progress?.productsImported !== undefined ? (
+        <p>
+          {progress.productsImported} products{progress.productsTotal == null ? "" : ` of ${progress.productsTotal}`} · {progress.ordersImported ?? 0} orders
+          {progress.ordersTotal == null ? "" : ` of ${progress.ordersTotal}`}
+        </p>
+      ) : null}
       {/* Without a total the bar is indeterminate: it moves without claiming a share. */}
       <progress className={styles.progress} aria-labelledby="import-progress-label" value={total === null ? undefined : imported} max={total ?? undefined} />
     </>

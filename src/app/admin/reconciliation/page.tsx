@@ -1,0 +1,63 @@
+import type { Metadata } from "next";
+import { DriftSummary, DriftTable } from "@/components/shop-history/drift-table.tsx";
+import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
+import { databaseClient } from "@/server/database.ts";
+import { readDriftReport, readReconciliationRuns } from "@/server/shop-history/drift-report.ts";
+import { ReconcileNow } from "../_components/reconcile-now.tsx";
+import styles from "../admin.module.css";
+
+export const metadata: Metadata = { title: "Reconciliation" };
+
+export default async function ReconciliationPage() {
+  await readAdminForPage("/admin/reconciliation");
+  const sql = databaseClient();
+  const [runs, drift] = await Promise.all([readReconciliationRuns(sql), readDriftReport(sql, { creatorId: null, now: new Date() })]);
+  return (
+    <main id="main">
+      <h1>Reconciliation</h1>
+      <p className="page-intro">Every five minutes the engine asks TikTok for the orders updated since each shop was last checked, and for every SKU&apos;s count, and appends what the webhooks missed. Below: the runs, and what they found.</p>
+      <ReconcileNow />
+      <section className="panel" aria-labelledby="drift-heading">
+        <h2 id="drift-heading">Drift, every creator</h2>
+        <DriftSummary report={drift} />
+        <DriftTable report={drift} showCreator />
+      </section>
+      <section className="panel" aria-labelledby="runs-heading">
+        <h2 id="runs-heading">Runs</h2>
+        <div className={styles.tableScroll} role="region" aria-labelledby="runs-heading" tabIndex={0}>
+          <table className={styles.wideTable} data-testid="reconciliation-runs">
+            <thead>
+              <tr>
+                <th scope="col">Started</th>
+                <th scope="col">Trigger</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="numeric">Orders checked</th>
+                <th scope="col" className="numeric">SKUs checked</th>
+                <th scope="col" className="numeric">Drift</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.id}>
+                  <td>
+                    <time dateTime={run.startedAt}>{run.startedAt.replace("T", " ").slice(0, 19)} UTC</time>
+                  </td>
+                  <td>{run.trigger}</td>
+                  <td>
+                    <span className={styles.badge} data-tone={run.status === "failed" ? "fail" : run.status === "succeeded" ? "pass" : "warn"}>
+                      {run.status}
+                    </span>
+                    {run.error ? <span className="section-note"> {run.error}</span> : null}
+                  </td>
+                  <td className="numeric">{run.ordersChecked ?? "–"}</td>
+                  <td className="numeric">{run.skusChecked ?? "–"}</td>
+                  <td className="numeric">{run.drift ?? "–"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </main>
+  );
+}

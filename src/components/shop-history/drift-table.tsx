@@ -1,0 +1,54 @@
+import { describeDriftKind, type DriftReport } from "@/server/shop-history/drift-report.ts";
+
+/** The drift rows of a report: what reconciliation found, when, and what it did. */
+export function DriftTable({ report, showCreator }: { report: DriftReport; showCreator: boolean }) {
+  if (report.items.length === 0) return null;
+  return (
+    <div role="region" aria-label="Drift found" tabIndex={0} style={{ overflowX: "auto" }}>
+      <table data-testid="drift-table">
+        <thead>
+          <tr>
+            <th scope="col">Found</th>
+            {showCreator ? <th scope="col">Creator</th> : null}
+            <th scope="col">Shop</th>
+            <th scope="col">What</th>
+            <th scope="col">Order or SKU</th>
+            <th scope="col">We had</th>
+            <th scope="col">TikTok had</th>
+            <th scope="col">Done</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.items.map((item) => (
+            <tr key={`${item.foundAt}-${item.kind}-${item.reference}`}>
+              <td>
+                <time dateTime={item.foundAt}>{item.foundAt.replace("T", " ").slice(0, 19)} UTC</time>
+              </td>
+              {showCreator ? <td>{item.creatorId}</td> : null}
+              <td>{item.shopId}</td>
+              <td>{describeDriftKind(item.kind)}</td>
+              <td>{item.reference}</td>
+              <td>{item.applied ?? "nothing"}</td>
+              <td>{item.observed}</td>
+              <td>{item.action}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** "0 drift in the last 24 h", or how much, and when the shops were last checked. */
+export function DriftSummary({ report }: { report: DriftReport }) {
+  const checked = report.lastCheckedAt ? `Last checked ${report.lastCheckedAt.replace("T", " ").slice(0, 16)} UTC.` : "Not checked against TikTok yet.";
+  return (
+    <p data-testid="drift-summary">
+      <strong>{report.counts.total} drift in the last 24 h</strong>
+      {report.counts.total > 0
+        ? ` (${report.counts.order_missing} orders never delivered, ${report.counts.order_status} statuses behind, ${report.counts.stock_count} stock counts apart; all recovered from TikTok).`
+        : "."}{" "}
+      {checked}
+    </p>
+  );
+}

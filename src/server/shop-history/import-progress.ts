@@ -1,0 +1,33 @@
+// The progress of a creator's latest shop import, for /onboarding's progress bar. Server
+// code reads as the table owner, so the query names the creator itself.
+import type { Sql } from "postgres";
+import type { ImportProgress } from "../../lib/onboarding/onboarding-steps.ts";
+
+interface ImportRow {
+  status: ImportProgress["status"];
+  phase: NonNullable<ImportProgress["phase"]>;
+  products_imported: number;
+  orders_imported: number;
+  products_total: number | null;
+  orders_total: number | null;
+}
+
+export async function latestImportProgress(sql: Sql, creatorId: string): Promise<ImportProgress | null> {
+  const [row] = await sql<ImportRow[]>`
+    select status, phase, products_imported, orders_imported, products_total, orders_total
+      from public.shop_imports where creator_id = ${creatorId}::uuid
+     order by started_at desc, id limit 1`;
+  if (!row) return null;
+  // The total is known once both searches have said how many there are.
+  const totalCount = row.products_total !== null && row.orders_total !== null ? row.products_total + row.orders_total : null;
+  return {
+    status: row.status,
+    phase: row.phase,
+    importedCount: row.products_imported + row.orders_imported,
+    totalCount,
+    productsImported: row.products_imported,
+    ordersImported: row.orders_imported,
+    productsTotal: row.products_total,
+    ordersTotal: row.orders_total,
+  };
+}

@@ -10,11 +10,10 @@ import { expect, test, type Page } from "@playwright/test";
 import type { Sql } from "postgres";
 import { importTokenEncryptionKey, openToken } from "../../src/core/shops/token-encryption.ts";
 import { e2eDatabase } from "./admin-helpers.ts";
+import { authorizeOnTikTok, creatorIdOf, recordAnswers, signUp } from "./connect-helpers.ts";
 import { e2eEnv, postSignedWebhook } from "./dashboard-helpers.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
-const PASSWORD = "a-long-enough-password";
-const newEmail = () => `e2e-connect-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@creatorflow.test`;
 
 let sql: Sql;
 test.beforeAll(() => {
@@ -23,46 +22,6 @@ test.beforeAll(() => {
 test.afterAll(async () => {
   await sql.end({ timeout: 5 });
 });
-
-/** Every answer the browser receives (status, headers, body), for the search at the end. */
-function recordAnswers(page: Page): string[] {
-  const answers: string[] = [];
-  page.on("response", async (response) => {
-    let body = "";
-    try {
-      body = await response.text();
-    } catch {
-      // Redirects and aborted loads have no body.
-    }
-    answers.push(`${response.status()} ${response.url()} ${JSON.stringify(await response.allHeaders())}\n${body}`);
-  });
-  return answers;
-}
-
-async function signUp(page: Page): Promise<string> {
-  const email = newEmail();
-  await page.goto("/sign-up");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL("**/onboarding");
-  return email;
-}
-
-async function creatorIdOf(email: string): Promise<string> {
-  const [user] = await sql<{ creator_id: string }[]>`select raw_app_meta_data ->> 'creator_id' as creator_id from auth.users where email = ${email}`;
-  return user!.creator_id;
-}
-
-/** On the simulated TikTok: pick a seller ("new" signs one up) and press Authorize. Returns the callback URL TikTok sent the browser to. */
-async function authorizeOnTikTok(page: Page, seller: "new" | { name: string }): Promise<string> {
-  await expect(page.getByRole("button", { name: "Authorize" })).toBeVisible();
-  if (seller !== "new") await page.getByRole("radio", { name: new RegExp(`Sign in as ${seller.name}`) }).check();
-  const callback = page.waitForRequest((request) => new URL(request.url()).pathname === "/api/tiktok/callback");
-  await page.getByRole("button", { name: "Authorize" }).click();
-  return (await callback).url();
-}
 
 async function sellerTokens(sellerOpenId: string): Promise<string[]> {
   const [row] = await sql<{ access_token_sealed: string; refresh_token_sealed: string }[]>`
@@ -79,7 +38,7 @@ test("a new creator connects a TikTok Shop, a replay and another account are ref
   test.setTimeout(120_000);
   const answers = recordAnswers(page);
   const email = await signUp(page);
-  const creatorId = await creatorIdOf(email);
+  const creatorId = await creatorIdOf(sql, email);
 
   // Connect: onboarding → TikTok's consent page → back to onboarding with the shop.
   await page.getByRole("link", { name: "Connect TikTok Shop" }).click();
@@ -110,7 +69,7 @@ test("a new creator connects a TikTok Shop, a replay and another account are ref
   await authorizeOnTikTok(other, { name: sellerName });
   await other.waitForURL("**/connect-tiktok/failed?reason=shop_linked_elsewhere");
   await expect(other.getByRole("heading", { level: 1 })).toHaveText("This shop is already linked to another account");
-  expect(await sql`select shop_id from public.tiktok_shops where creator_id = ${await creatorIdOf(otherEmail)}::uuid`).toEqual([]);
+  expect(await sql`select shop_id from public.tiktok_shops where creator_id = ${await creatorIdOf(sql, otherEmail)}::uuid`).toEqual([]);
   await otherContext.close();
 
   // The seller removes the app on TikTok (webhook type 6): calls stop, the dashboard says so.

@@ -20,7 +20,7 @@ describe("onboarding state", () => {
     expect(await hasConnectedShop(sql, creatorId)).toBe(false);
   });
 
-  it("lists the creator's own shops, oldest first, and nobody else's", async () => {
+  it("lists the creator's own shops, oldest first, and nobody else's, with their first import queued", async () => {
     const creatorId = newCreatorId();
     const second = await linkShop(creatorId, null, "2026-12-01T11:00:00Z");
     const first = await linkShop(creatorId, "Maya's Studio", "2026-12-01T10:00:00Z");
@@ -31,7 +31,8 @@ describe("onboarding state", () => {
         { shopId: first, shopName: "Maya's Studio", connectedAt: "2026-12-01T10:00:00.000Z" },
         { shopId: second, shopName: null, connectedAt: "2026-12-01T11:00:00.000Z" },
       ],
-      import: null,
+      // Connected, never imported: the import is queued (it starts with the next processing call), not done.
+      import: { status: "running", phase: "products", importedCount: 0, totalCount: null, productsImported: 0, ordersImported: 0, productsTotal: null, ordersTotal: null },
     });
     expect(await hasConnectedShop(sql, creatorId)).toBe(true);
   });

@@ -14,7 +14,8 @@ describe("the event catalogue", () => {
         "system.sync_failure_detected", "system.recovery_completed",
       ]),
     );
-    for (const type of eventTypes) expect(type).toMatch(/^(order|inventory|system)\.[a-z_]+$/);
+    // <aggregate>.<past-tense fact>, over the seed's aggregates and the shops a creator connects.
+    for (const type of eventTypes) expect(type).toMatch(/^(order|inventory|system|shop)\.[a-z_]+$/);
   });
 
   it("puts payments, low stock and health first", () => {

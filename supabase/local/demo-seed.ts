@@ -54,6 +54,10 @@ export async function seedDemoData(sql: Sql, options: { tokenEncryptionKey: stri
                 access_token_sealed = excluded.access_token_sealed, refresh_token_sealed = excluded.refresh_token_sealed,
                 access_token_expires_at = excluded.access_token_expires_at, refresh_token_expires_at = excluded.refresh_token_expires_at,
                 updated_at = now()`;
+    // Their history is the simulator's live traffic, which starts with the demo: nothing to import.
+    await sql`insert into public.shop_imports (creator_id, shop_id, status, phase, orders_since, orders_until)
+              select ${creatorId}, ${shop.shopId}, 'completed', 'done', now(), now()
+               where not exists (select 1 from public.shop_imports where shop_id = ${shop.shopId})`;
     for (const sku of shop.skus) {
       await handleCommand({
         store,

@@ -21,7 +21,12 @@ export function AlertsPanel({ alerts, counts, locale }: { alerts: AlertRow[]; co
       <p className="section-note">
         {counts.emergency} emergency · {counts.critical} critical · {counts.warning} warning
       </p>
-      {sorted.length === 0 ? (
+      {sorted.length === 0 && counts.open > 0 ? (
+        // A live delta brings the counts at once and the list with the next refresh: never "none" meanwhile.
+        <p className="empty-state" role="status">
+          {counts.open === 1 ? "1 new alert" : `${counts.open} new alerts`}: loading the details…
+        </p>
+      ) : sorted.length === 0 ? (
         <p className="empty-state">No open alerts. Low stock, sync failures and stuck orders show up here as they happen.</p>
       ) : (
         <ul className="alert-list">

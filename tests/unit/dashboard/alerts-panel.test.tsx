@@ -1,0 +1,22 @@
+// @vitest-environment jsdom
+// The alerts panel never says "no open alerts" while the live counts say there are some:
+// a delta brings the counts at once, the list only with the next refresh.
+import { cleanup, render, screen } from "@testing-library/react";
+import { afterEach, describe, expect, it } from "vitest";
+import { AlertsPanel } from "../../../src/components/dashboard/alerts-panel.tsx";
+
+afterEach(cleanup);
+
+describe("the alerts panel", () => {
+  it("says new alerts are loading when the counts are ahead of the list", () => {
+    render(<AlertsPanel alerts={[]} counts={{ open: 2, warning: 1, critical: 1, emergency: 0 }} locale="en-US" />);
+    expect(screen.getByRole("status").textContent).toBe("2 new alerts: loading the details…");
+    expect(screen.queryByText(/No open alerts/)).toBeNull();
+  });
+
+  it("says there are none only when the counts agree", () => {
+    render(<AlertsPanel alerts={[]} counts={{ open: 0, warning: 0, critical: 0, emergency: 0 }} locale="en-US" />);
+    expect(screen.getByText(/No open alerts/)).toBeTruthy();
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+});

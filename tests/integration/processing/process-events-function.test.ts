@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "../event-store/fixtures.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { seedUser, signedInClient, startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const { url: databaseUrl, sql } = await ownTestDatabase("process-events", 8, { max: 4 });
@@ -46,6 +46,11 @@ describe("process-events Edge Function", () => {
   it("refuses the anon key and a signed-in user's token", async () => {
     const anon = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${standIn.anonKey}` } });
     expect(anon.status).toBe(403);
+    const creator = await signedInClient(standIn, await seedUser(sql, { role: "creator", creator_id: newCreatorId() }));
+    const { data } = await creator.auth.getSession();
+    const userToken = data.session!.access_token;
+    const signedIn = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${userToken}`, apikey: standIn.anonKey } });
+    expect(signedIn.status).toBe(403);
     const missing = await fetch(url, { method: "POST" });
     expect(missing.status).toBe(401);
   });

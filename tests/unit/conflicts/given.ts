@@ -1,4 +1,5 @@
 // Given-when-then helpers: a SKU's stream as stored events, folded into its sync state.
+import { beforeEach } from "vitest";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import { evolveSkuSync, initialSkuSyncState, type SkuSyncState } from "../../../src/core/conflicts/index.ts";
 
@@ -7,7 +8,11 @@ export const skuId = "1729582718312445659";
 export const productId = "1729582718312380123";
 const start = Date.parse("2026-03-01T10:00:00Z");
 
+// Each test's stream starts at version 1, whatever ran before it.
 let version = 0;
+beforeEach(() => {
+  version = 0;
+});
 export function stored(type: string, data: Record<string, unknown>, options: { atSeconds?: number; metadata?: Record<string, unknown>; id?: string } = {}): StoredEvent {
   version += 1;
   return {

@@ -88,7 +88,9 @@ describe("health thresholds", () => {
 
   it("builds events the catalogue accepts", () => {
     const report = evaluateHealth(measurements({ deadLettersPending: 80, consumers: [consumer({ lag: 20_000, lastError: "x".repeat(2_000) })] }));
-    for (const event of healthEvents(report)) expect(() => validateEvent(event)).not.toThrow();
+    const events = healthEvents(report);
+    expect(events.map((event) => event.type)).toEqual(["system.health_check_completed", "system.performance_threshold_exceeded", "system.performance_threshold_exceeded"]);
+    for (const event of events) expect(() => validateEvent(event)).not.toThrow();
   });
 
   it("puts every moment of a window in the same window", () => {

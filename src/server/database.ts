@@ -2,9 +2,7 @@
 // pools connections itself, so one client per server process is right; it is kept on
 // globalThis so that hot reloads in development do not open a new pool each time.
 import postgres, { type Sql } from "postgres";
-
-/** Supavisor's transaction-mode port: connections are shared between clients, so named prepared statements break. */
-const TRANSACTION_POOLER_PORT = "6543";
+import { usesTransactionPooler } from "../core/database-url.ts";
 
 const globalForDatabase = globalThis as typeof globalThis & { creatorflowDatabase?: Sql };
 
@@ -28,12 +26,4 @@ export function databaseClient(): Sql {
   });
   globalForDatabase.creatorflowDatabase = client;
   return client;
-}
-
-export function usesTransactionPooler(url: string): boolean {
-  try {
-    return new URL(url).port === TRANSACTION_POOLER_PORT;
-  } catch {
-    return false;
-  }
 }

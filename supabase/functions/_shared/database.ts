@@ -1,15 +1,14 @@
 // The Postgres connection of an Edge Function. Hosted Supabase provides SUPABASE_DB_URL;
 // the local stack passes DATABASE_URL too.
 import postgres from "postgres";
+import { usesTransactionPooler } from "../../../src/core/database-url.ts";
 
 export function connectDatabase(options: { max?: number } = {}) {
   const url = Deno.env.get("DATABASE_URL") ?? Deno.env.get("SUPABASE_DB_URL");
   if (!url) throw new Error("DATABASE_URL (or SUPABASE_DB_URL) is not set");
-  // Supavisor's transaction mode (port 6543) cannot keep prepared statements.
-  const pooled = new URL(url).port === "6543";
   return postgres(url, {
     max: options.max ?? 10,
-    prepare: !pooled,
+    prepare: !usesTransactionPooler(url),
     // Fail fast when the database is away, so the caller can answer 503 well inside TikTok's 3 s.
     connect_timeout: 2,
     idle_timeout: 30,

@@ -11,6 +11,7 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { usesTransactionPooler } from "../../../src/core/database-url.ts";
 import { createConsumerRunner, type BatchOutcome } from "../../../src/core/processing/index.ts";
 import { allProjections, projectionConsumer } from "../../../src/core/projections/index.ts";
 import { createRealtimePublisher } from "../../../src/core/realtime/realtime-publisher.ts";
@@ -35,8 +36,7 @@ if (!databaseUrl) {
 const schema = args.schema;
 const publish = !args["no-publish"];
 const tickMs = Number(args["tick-ms"]);
-// Supavisor's transaction mode (port 6543) cannot keep named prepared statements.
-const sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, prepare: !databaseUrl.includes(":6543") });
+const sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, prepare: !usesTransactionPooler(databaseUrl) });
 const runner = createConsumerRunner({
   sql,
   consumers: allProjections.map((projection) =>

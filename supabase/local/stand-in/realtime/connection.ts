@@ -1,5 +1,5 @@
 // A client's WebSocket, the channels it joined, and the frames sent back to it.
-import type { WebSocket } from "ws";
+import { WebSocket } from "ws";
 import type { VerifiedClaims } from "../signing-keys.ts";
 import { encodeTextFrame, type PhoenixMessage, type ProtocolVersion } from "./phoenix-frames.ts";
 import type { TopicPolicies } from "./topic-authorization.ts";
@@ -41,11 +41,8 @@ export interface ReplyTarget {
 
 const SLOW_CONSUMER_BUFFER_BYTES = 16 * 1024 * 1024;
 
-// WebSocket.OPEN, read as a number so this module needs only ws's types.
-const SOCKET_OPEN = 1;
-
 export function isOpen(connection: Connection): boolean {
-  return connection.socket.readyState === SOCKET_OPEN;
+  return connection.socket.readyState === WebSocket.OPEN;
 }
 
 export function send(connection: Connection, message: PhoenixMessage): void {

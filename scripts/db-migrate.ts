@@ -1,6 +1,6 @@
 // npm run db:migrate — applies pending migrations to DATABASE_URL, or to the local
 // embedded database (started for the occasion when the dev stack is not running).
-import { MigrationFailedError } from "./db/migrations.ts";
+import { MigrationFailedError } from "../supabase/local/migrations.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 
 try {

@@ -1,5 +1,5 @@
 // Which migrations this build ships with and which the database has applied.
-// Deliberately not built on scripts/db/migrations.ts: its directory is computed at run
+// Deliberately not built on supabase/local/migrations.ts: its directory is computed at run
 // time, which makes Next's output tracing copy the whole project into the server bundle.
 // Here the folder is statically scoped, so only supabase/migrations is traced.
 import { readdir } from "node:fs/promises";

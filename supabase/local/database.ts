@@ -1,7 +1,7 @@
 // Gets a database ready for the app: the one DATABASE_URL names (hosted Supabase or
 // any Postgres 15+), or the embedded local one with the local-only bootstrap applied.
 import postgres from "postgres";
-import { applyLocalBootstrap, applyMigrations } from "../../scripts/db/migrations.ts";
+import { applyLocalBootstrap, applyMigrations } from "./migrations.ts";
 import { localDatabaseUrl, startLocalPostgres, type LocalPostgresOptions } from "./postgres.ts";
 
 export interface PreparedDatabase {

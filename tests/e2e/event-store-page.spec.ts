@@ -3,7 +3,7 @@
 // SQL function the engine uses, and must show up on an open page without a reload.
 import { expect, test, type Page } from "@playwright/test";
 import postgres, { type JSONValue, type Sql } from "postgres";
-import { listMigrations } from "../../scripts/db/migrations.ts";
+import { listMigrations } from "../../supabase/local/migrations.ts";
 import { DEMO_PASSWORD } from "./dashboard-helpers.ts";
 
 let sql: Sql;

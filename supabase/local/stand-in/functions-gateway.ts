@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "../free-port.ts";
 import { portAnswers } from "../postgres.ts";
 import { bearerToken, corsHeaders, sendJson } from "./http-io.ts";
 import { JwtRejectedError, type SigningKeys } from "./signing-keys.ts";
@@ -71,17 +71,6 @@ export function readVerifyJwtSettings(configToml: string): Record<string, boolea
     if (currentFunction && setting) settings[currentFunction] = setting[1] === "true";
   }
   return settings;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export function createFunctionsGateway(

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appliedMigrationVersions, applyMigrations, listMigrations, MigrationFailedError } from "../../../scripts/db/migrations.ts";
+import { appliedMigrationVersions, applyMigrations, listMigrations, MigrationFailedError } from "../../../supabase/local/migrations.ts";
 import { connectTestDatabase } from "../database.ts";
 
 const sql = connectTestDatabase({ max: 2 });

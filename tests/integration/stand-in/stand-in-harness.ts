@@ -2,25 +2,16 @@
 // real supabase-js clients pointed at it, seeded users, and a raw Phoenix socket for
 // the frames supabase-js would never send.
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createClient, type RealtimeChannel, type SupabaseClient } from "@supabase/supabase-js";
 import type { Sql } from "postgres";
 import { afterAll, inject } from "vitest";
 import WebSocket from "ws";
+import { freePort } from "../../../supabase/local/free-port.ts";
 import { createLocalUser, startSupabaseStandIn, type StandInOptions, type SupabaseStandIn } from "../../../supabase/local/stand-in/index.ts";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort };
 
 /** Starts a stand-in for this test file and stops it (and removes its keys) after the file's tests. */
 export async function startTestStandIn(options: Partial<StandInOptions> = {}): Promise<SupabaseStandIn> {

@@ -147,3 +147,7 @@ export function encodeBinaryBroadcast(input: {
   ]);
   return Buffer.concat([header, topic, userEvent, meta, input.payloadBytes]);
 }
+
+/** A JSON object (not an array, not null): payload fields are read only from these. */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -5,10 +5,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Sql } from "postgres";
 
-export const migrationsDir = path.resolve(import.meta.dirname, "../../supabase/migrations");
+export const migrationsDir = path.resolve(import.meta.dirname, "../migrations");
 /** What hosted Supabase provides before any migration: roles, auth, realtime; then pg_net, pg_cron and Vault. */
 export const localBootstrapFiles = ["bootstrap.sql", "bootstrap-extensions.sql"].map((file) =>
-  path.resolve(import.meta.dirname, "../../supabase/local", file),
+  path.resolve(import.meta.dirname, file),
 );
 
 const migrationFileName = /^(\d{14})_([\w-]+)\.sql$/;

@@ -22,6 +22,12 @@ export interface StockOutboxOptions {
   now?: () => Date;
   /** Waits within a call (rate-limit windows, 429 backoff); injectable so tests need not wait. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The least time between two pushes of one SKU. A change arriving sooner waits out the rest
+   * (then the push carries every change made meanwhile): a burst costs at most one call per
+   * interval, and a lone change is pushed at once. Default 250 ms.
+   */
+  minPushIntervalMs?: number;
   /** Attempts within one call before the runner's own retry takes over. */
   attemptsPerCall?: number;
   /** Told of every decision, for tests and benchmarks. */
@@ -31,6 +37,8 @@ export interface StockOutboxOptions {
 export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer {
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const minPushIntervalMs = options.minPushIntervalMs ?? 250;
+  const lastPushAt = new Map<string, number>();
   // One caller per shop for the life of the consumer: TikTok's limits are per shop.
   const callers = new Map<string, ReturnType<typeof createRateLimitedCaller>>();
   const callerFor = (sql: Sql, creatorId: string, shopId: string) => {
@@ -72,9 +80,18 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
 
   async function pushLatestCount(sql: Sql, event: StoredEvent, skuId: string): Promise<StockPushDecision> {
     const store = createEventStore({ sql });
-    const { state } = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-    const decision = decideStockPush(state, event.version);
+    const load = () => store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
+    let { state } = await load();
+    let decision = decideStockPush(state, event.version);
     if (decision.action === "skip") return decision;
+    const pushKey = `${event.creatorId}:${skuId}`;
+    const sinceLastPush = now().getTime() - (lastPushAt.get(pushKey) ?? Number.NEGATIVE_INFINITY);
+    if (sinceLastPush < minPushIntervalMs) {
+      await sleep(minPushIntervalMs - sinceLastPush);
+      ({ state } = await load());
+      decision = decideStockPush(state, event.version);
+      if (decision.action === "skip") return decision;
+    }
     const [shop] = await sql<{ shop_id: string }[]>`
       select shop_id from public.tiktok_shops
        where creator_id = ${event.creatorId}::uuid and connection_status = 'connected'
@@ -93,6 +110,7 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
       }
       throw error;
     }
+    lastPushAt.set(pushKey, now().getTime());
     if (answer.data.failed_skus?.some((failed) => failed.id === skuId)) {
       throw new PermanentConsumerFailure(`TikTok listed SKU ${skuId} among the failed SKUs of the ${describePush}`);
     }

@@ -10,7 +10,7 @@ import { decideInventory, evolveInventory, initialInventoryState } from "../../.
 import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import type { StockPushDecision } from "../../../src/core/inventory/stock-outbox.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
-import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
@@ -52,11 +52,21 @@ async function adjust(creatorId: string, skuId: string, newTotal: number, source
   });
 }
 
-async function outboxRunner(sql: Sql, creatorId: string, shop: DemoShop) {
+async function outboxRunner(sql: Sql, creatorId: string, shop: DemoShop, options: { failFirstCalls?: number; now?: () => Date } = {}) {
   const suffix = crypto.randomUUID().slice(0, 8);
   const decisions: StockPushDecision[] = [];
+  let failuresLeft = options.failFirstCalls ?? 0;
   const outbox = createStockOutboxConsumer({
-    clientFor: () => createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher }),
+    clientFor: () => {
+      const client = createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher });
+      return {
+        updateInventory: (productId, update) => {
+          if (failuresLeft <= 0) return client.updateInventory(productId, update);
+          failuresLeft -= 1;
+          return Promise.reject(new TikTokShopApiError("server", "TikTok answered 503"));
+        },
+      };
+    },
     sleep: async () => undefined,
     onDecision: (decision) => decisions.push(decision),
   });
@@ -67,7 +77,7 @@ async function outboxRunner(sql: Sql, creatorId: string, shop: DemoShop) {
   };
   const [{ start }] = await sql<{ start: string }[]>`select pg_snapshot_xmin(pg_current_snapshot())::text as start`;
   await sql`insert into public.consumer_checkpoints (consumer, transaction_id, position) values (${consumer.name}, ${start}::xid8, 0)`;
-  const runner = createConsumerRunner({ sql, consumers: [consumer], owner: `stock-outbox-test-${suffix}` });
+  const runner = createConsumerRunner({ sql, consumers: [consumer], owner: `stock-outbox-test-${suffix}`, now: options.now });
   const rewind = () => sql`update public.consumer_checkpoints set transaction_id = ${start}::xid8, position = 0 where consumer = ${consumer.name}`;
   return Object.assign(runner, { name: consumer.name, decisions, rewind });
 }
@@ -144,6 +154,37 @@ describe("the stock outbox", () => {
     await outbox.drain({ budgetMs: 30_000 });
     expect(inventoryUpdates(sku.productId)).toHaveLength(1);
     expect(simulator.world.stockBySku.get(sku.skuId)!.total).toBe(20);
+  });
+
+  it("retries a push TikTok fails for now, with backoff, until it goes through", async () => {
+    const shop = uniqueShop();
+    shops.push(shop);
+    simulator.world.shops.push(shop);
+    simulator.world.shopByCipher.set(shop.shopCipher, shop);
+    for (const sku of shop.skus) simulator.world.stockBySku.set(sku.skuId, { shop, sku, total: 50, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
+    const creatorId = await linkShop(sql, shop);
+    const sku = shop.skus[0]!;
+    await adjust(creatorId, sku.skuId, 50, "tiktok", sku.productId);
+    let clock = Date.now();
+    // Three calls fail in the consumer's first attempt (its own in-call retries), one more in the runner's second, whose next in-call retry goes through.
+    const outbox = await outboxRunner(sql, creatorId, shop, { failFirstCalls: 4, now: () => new Date(clock) });
+    await adjust(creatorId, sku.skuId, 44);
+
+    await outbox.drain({ budgetMs: 30_000 });
+    const [retry] = await sql<{ attempts: number; next_attempt_at: Date }[]>`select attempts, next_attempt_at from public.consumer_retries where consumer = ${outbox.name}`;
+    expect(retry).toMatchObject({ attempts: 1 });
+    expect(retry!.next_attempt_at.getTime()).toBe(clock + 1_000);
+    await outbox.drain({ budgetMs: 30_000 }); // not yet due: nothing happens
+    expect(simulator.world.stockBySku.get(sku.skuId)!.total).toBe(50);
+
+    clock += 1_000;
+    await outbox.drain({ budgetMs: 30_000 });
+    expect(simulator.world.stockBySku.get(sku.skuId)!.total).toBe(44);
+    expect(await pushes(sku.skuId)).toHaveLength(1);
+    const attempts = await sql<{ outcome: string }[]>`select outcome from public.consumer_attempt_log where consumer = ${outbox.name} order by attempt`;
+    expect(attempts.map((attempt) => attempt.outcome)).toEqual(["failed", "succeeded"]);
+    const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from public.consumer_retries where consumer = ${outbox.name}`;
+    expect(count).toBe(0);
   });
 
   it("dead-letters a push TikTok refuses for good, at once, saying why", async () => {

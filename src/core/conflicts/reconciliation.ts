@@ -193,6 +193,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
             { skuId, conflictId, rules, now },
           );
           const resolution = decision.resolution;
+          // Local changes TikTok was never sent, and the outbox's time for them is past (it stalled or gave up): send them now.
+          if (decision.outcome === "explained") pushTotal = state.inventory.total;
           if (resolution?.resolved && resolution.winner === "local" && methodsThatTellTikTok.has(resolution.method)) pushTotal = resolution.winningValue;
           return decision.events;
         },

@@ -3,24 +3,22 @@
 import type { Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconcileInventory } from "../../../src/core/conflicts/index.ts";
-import { handleCommand } from "../../../src/core/command-handling.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
-import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
-import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
-import type { StockPushDecision } from "../../../src/core/inventory/stock-outbox.ts";
-import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
-import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { appKey, appSecret, linkShop, uniqueShop } from "../conflicts/harness.ts";
 import { connectTestDatabase } from "../database.ts";
+import { adjustStock, stockOutboxRunner } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
 
 let simulator: TikTokShopSimulator;
+const outboxRunner = (sql: Sql, creatorId: string, shop: DemoShop, options: { failFirstCalls?: number; now?: () => Date } = {}) => stockOutboxRunner(sql, simulator, creatorId, shop, options);
+const adjust = (creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string) => adjustStock(sql, creatorId, skuId, newTotal, source, productId);
 const shops: DemoShop[] = [];
 beforeAll(async () => {
   for (let index = 0; index < 5; index += 1) shops.push(uniqueShop());
@@ -37,49 +35,6 @@ async function setUp(shop: DemoShop) {
   simulator.world.stockBySku.get(sku.skuId)!.total = 50;
   await adjust(creatorId, sku.skuId, 50, "tiktok", sku.productId);
   return { creatorId, sku, outbox: await outboxRunner(sql, creatorId, shop) };
-}
-
-async function adjust(creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string) {
-  return handleCommand({
-    store,
-    creatorId,
-    aggregateId: inventoryAggregateId(skuId),
-    aggregateType: "inventory",
-    initialState: initialInventoryState,
-    evolve: evolveInventory,
-    decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source, productId }, state, new Date()),
-    commandId: crypto.randomUUID(),
-  });
-}
-
-async function outboxRunner(sql: Sql, creatorId: string, shop: DemoShop, options: { failFirstCalls?: number; now?: () => Date } = {}) {
-  const suffix = crypto.randomUUID().slice(0, 8);
-  const decisions: StockPushDecision[] = [];
-  let failuresLeft = options.failFirstCalls ?? 0;
-  const outbox = createStockOutboxConsumer({
-    clientFor: () => {
-      const client = createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher });
-      return {
-        updateInventory: (productId, update) => {
-          if (failuresLeft <= 0) return client.updateInventory(productId, update);
-          failuresLeft -= 1;
-          return Promise.reject(new TikTokShopApiError("server", "TikTok answered 503"));
-        },
-      };
-    },
-    sleep: async () => undefined,
-    onDecision: (decision) => decisions.push(decision),
-  });
-  const consumer: Consumer = {
-    ...outbox,
-    name: `stock-outbox-test-${suffix}`,
-    handleBatch: (events, context) => outbox.handleBatch(events.filter((event) => event.creatorId === creatorId), context),
-  };
-  const [{ start }] = await sql<{ start: string }[]>`select pg_snapshot_xmin(pg_current_snapshot())::text as start`;
-  await sql`insert into public.consumer_checkpoints (consumer, transaction_id, position) values (${consumer.name}, ${start}::xid8, 0)`;
-  const runner = createConsumerRunner({ sql, consumers: [consumer], owner: `stock-outbox-test-${suffix}`, now: options.now });
-  const rewind = () => sql`update public.consumer_checkpoints set transaction_id = ${start}::xid8, position = 0 where consumer = ${consumer.name}`;
-  return Object.assign(runner, { name: consumer.name, decisions, rewind });
 }
 
 const pushes = async (skuId: string) => (await store.readStream(inventoryAggregateId(skuId))).filter((event) => event.type === "inventory.external_count_pushed");

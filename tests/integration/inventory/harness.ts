@@ -26,19 +26,35 @@ export async function adjustStock(sql: Sql, creatorId: string, skuId: string, ne
   });
 }
 
+export interface StockOutboxRunnerOptions {
+  /** The first calls fail as TikTok failing for now (503). */
+  failFirstCalls?: number;
+  /** The first successful calls are followed by a crash before the push is recorded. */
+  crashAfterFirstCalls?: number;
+  now?: () => Date;
+}
+
 /** The stock outbox under a private name, from the stream's head, seeing only one creator's events, calling the simulator. */
-export async function stockOutboxRunner(sql: Sql, simulator: TikTokShopSimulator, creatorId: string, shop: DemoShop, options: { failFirstCalls?: number; now?: () => Date } = {}) {
+export async function stockOutboxRunner(sql: Sql, simulator: TikTokShopSimulator, creatorId: string, shop: DemoShop, options: StockOutboxRunnerOptions = {}) {
   const suffix = crypto.randomUUID().slice(0, 8);
   const decisions: StockPushDecision[] = [];
   let failuresLeft = options.failFirstCalls ?? 0;
+  let crashesLeft = options.crashAfterFirstCalls ?? 0;
   const outbox = createStockOutboxConsumer({
     clientFor: () => {
       const client = createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher });
       return {
-        updateInventory: (productId, update) => {
-          if (failuresLeft <= 0) return client.updateInventory(productId, update);
-          failuresLeft -= 1;
-          return Promise.reject(new TikTokShopApiError("server", "TikTok answered 503"));
+        updateInventory: async (productId, update) => {
+          if (failuresLeft > 0) {
+            failuresLeft -= 1;
+            throw new TikTokShopApiError("server", "TikTok answered 503");
+          }
+          const answer = await client.updateInventory(productId, update);
+          if (crashesLeft > 0) {
+            crashesLeft -= 1;
+            throw new Error("crashed after TikTok's answer, before the push was recorded");
+          }
+          return answer;
         },
       };
     },

@@ -11,13 +11,13 @@ import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { appKey, appSecret, linkShop, uniqueShop } from "../conflicts/harness.ts";
 import { connectTestDatabase } from "../database.ts";
-import { adjustStock, stockOutboxRunner } from "./harness.ts";
+import { adjustStock, stockOutboxRunner, type StockOutboxRunnerOptions } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
 
 let simulator: TikTokShopSimulator;
-const outboxRunner = (sql: Sql, creatorId: string, shop: DemoShop, options: { failFirstCalls?: number; now?: () => Date } = {}) => stockOutboxRunner(sql, simulator, creatorId, shop, options);
+const outboxRunner = (sql: Sql, creatorId: string, shop: DemoShop, options: StockOutboxRunnerOptions = {}) => stockOutboxRunner(sql, simulator, creatorId, shop, options);
 const adjust = (creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string) => adjustStock(sql, creatorId, skuId, newTotal, source, productId);
 const shops: DemoShop[] = [];
 beforeAll(async () => {
@@ -140,6 +140,33 @@ describe("the stock outbox", () => {
     expect(attempts.map((attempt) => attempt.outcome)).toEqual(["failed", "succeeded"]);
     const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from public.consumer_retries where consumer = ${outbox.name}`;
     expect(count).toBe(0);
+  });
+
+  it("after a crash between TikTok's answer and the record, sends the latest count again, never an older one, and records it once", async () => {
+    const shop = uniqueShop();
+    simulator.world.shops.push(shop);
+    simulator.world.shopByCipher.set(shop.shopCipher, shop);
+    for (const sku of shop.skus) simulator.world.stockBySku.set(sku.skuId, { shop, sku, total: 50, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
+    const creatorId = await linkShop(sql, shop);
+    const sku = shop.skus[0]!;
+    await adjust(creatorId, sku.skuId, 50, "tiktok", sku.productId);
+    let clock = Date.now();
+    const outbox = await outboxRunner(sql, creatorId, shop, { crashAfterFirstCalls: 1, now: () => new Date(clock) });
+    for (const total of [30, 29, 28]) await adjust(creatorId, sku.skuId, total);
+
+    await outbox.drain({ budgetMs: 30_000 });
+    expect(simulator.world.stockBySku.get(sku.skuId)!.total).toBe(28);
+    expect(await pushes(sku.skuId)).toHaveLength(0);
+    // Another change lands while the push waits for its retry.
+    await adjust(creatorId, sku.skuId, 27);
+    clock += 1_000;
+    await outbox.drain({ budgetMs: 30_000 });
+
+    const sent = inventoryUpdates(sku.productId).map((request) => (JSON.parse(request.body) as { skus: { inventory: { quantity: number }[] }[] }).skus[0]!.inventory[0]!.quantity);
+    expect(sent).toEqual([28, 27]);
+    expect(simulator.world.stockBySku.get(sku.skuId)!.total).toBe(27);
+    const recorded = await pushes(sku.skuId);
+    expect(recorded.map((event) => event.data.available)).toEqual([27]);
   });
 
   it("dead-letters a push TikTok refuses for good, at once, saying why", async () => {

@@ -40,6 +40,13 @@ export interface TikTokShopSimulatorOptions {
   world?: ShopWorld;
   /** Milliseconds since the epoch; the signed timestamp must be within 5 minutes of it, and every code and token expires by it. */
   now?: () => number;
+  /**
+   * How far TikTok's clock runs ahead of ours (negative: behind), in seconds: the times it
+   * writes (request ids, the order times fulfilment calls set) move by it. Signed requests are
+   * still judged against the true time: a skewed TikTok that refused every call would reproduce
+   * nothing worth seeing.
+   */
+  clockSkewSeconds?: number;
   /** Makes new sellers' shops and histories, and the random 429s, repeatable. */
   seed?: number;
   /** Requests per second per shop before HTTP 429. */
@@ -56,6 +63,8 @@ export interface TikTokShopSimulator {
   url: string;
   port: number;
   world: ShopWorld;
+  /** TikTok's own clock (ms since the epoch): the true time plus the clock skew. */
+  tiktokNow: () => number;
   stats: { accepted: number; rejected: number; rejectedByReason: Record<string, number> };
   /** Every request received, refused ones too, oldest first (the latest 10,000): what reached "TikTok". */
   requests: RecordedApiRequest[];
@@ -86,6 +95,8 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
   const appSecret = options.appSecret ?? defaultTikTokCredentials.appSecret;
   const world = options.world ?? createShopWorld(demoShops(options.creators ?? 3));
   const now = options.now ?? Date.now;
+  const clockSkewMs = Math.round((options.clockSkewSeconds ?? 0) * 1000);
+  const tiktokNow = () => now() + clockSkewMs;
   const rateLimit = options.rateLimitPerSecond ?? 50;
   const rateLimitErrorRate = options.rateLimitErrorRate ?? 0;
   const acceptUnissuedTokens = options.acceptUnissuedTokensForDemoShops ?? true;
@@ -110,7 +121,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
 
   function requestId(): string {
     requestCounter++;
-    return `${Math.floor(now() / 1000).toString(16).toUpperCase()}SIM${requestCounter.toString(16).toUpperCase().padStart(12, "0")}`;
+    return `${Math.floor(tiktokNow() / 1000).toString(16).toUpperCase()}SIM${requestCounter.toString(16).toUpperCase().padStart(12, "0")}`;
   }
 
   function send(response: ServerResponse, httpStatus: number, payload: { code: number; message: string; data: unknown }, headers: Record<string, string> = {}) {
@@ -197,7 +208,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     }
     const shop = shopFor(caller, url);
     const headers = takeRateLimit(shop.shopId);
-    const data = shopRoute(world, now, method, url, body, shop) ?? searchRoute(world, method, url, body, shop);
+    const data = shopRoute(world, tiktokNow, method, url, body, shop) ?? searchRoute(world, method, url, body, shop);
     if (data === undefined) throw new RequestRejected(rejection.notFound, "not_found", `No API at ${method} ${url.pathname}.`);
     return { data, headers };
   }
@@ -246,6 +257,7 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
     world,
     stats,
     requests,
+    tiktokNow,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

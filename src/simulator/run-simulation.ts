@@ -11,6 +11,7 @@ import { createWebhookTraffic } from "./webhook-traffic.ts";
 export interface SimulationSummary {
   seed: number;
   startTime: number;
+  clockSkewSeconds: number;
   target: string | null;
   api: { url: string; accepted: number; rejected: number; rejectedByReason: Record<string, number> } | null;
   creators: { name: string; shopId: string; shopCipher: string }[];
@@ -32,7 +33,8 @@ export interface SimulationHooks {
 export async function runSimulation(options: SimulatorOptions, hooks: SimulationHooks): Promise<SimulationSummary> {
   const shops = demoShops(options.creators);
   const world = createShopWorld(shops);
-  const traffic = withDroppedWebhooks(createWebhookTraffic({ ...options, world }), options);
+  // TikTok's skewed clock writes every webhook's times: the traffic starts that far off.
+  const traffic = withDroppedWebhooks(createWebhookTraffic({ ...options, startTime: options.startTime + options.clockSkewSeconds, world }), options);
   let api: TikTokShopSimulator | undefined;
   if (options.serveApi && !options.dryRun) {
     api = await startTikTokShopSimulator({
@@ -43,6 +45,7 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
       seed: options.seed,
       redirectUri: options.redirectUri,
       rateLimitErrorRate: options.rateLimitErrorRate,
+      clockSkewSeconds: options.clockSkewSeconds,
       tokenLifetimes: { accessTokenSeconds: options.accessTokenTtlSeconds, refreshTokenSeconds: options.refreshTokenTtlSeconds },
     });
     hooks.log(`TikTok Shop API simulator on ${api.url}`);
@@ -80,6 +83,7 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
   return {
     seed: options.seed,
     startTime: options.startTime,
+    clockSkewSeconds: options.clockSkewSeconds,
     target: options.dryRun ? null : options.target,
     api: api === undefined ? null : { url: api.url, ...api.stats },
     creators: shops.map((shop) => ({ name: shop.creatorName, shopId: shop.shopId, shopCipher: shop.shopCipher })),

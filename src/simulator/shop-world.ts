@@ -85,6 +85,16 @@ export function sellerOfShop(world: ShopWorld, shop: DemoShop): SimulatedSeller 
   return undefined;
 }
 
+/** Units TikTok holds for orders, creators and campaigns: the total never drops below them. */
+export function heldOf(stock: SimulatedStock): number {
+  return stock.committed + stock.creatorReserved + stock.campaignReserved;
+}
+
+/** Honest books: nothing negative, nothing held that is not there. */
+export function stockBalances(stock: SimulatedStock): boolean {
+  return stock.committed >= 0 && stock.creatorReserved >= 0 && stock.campaignReserved >= 0 && stock.total >= heldOf(stock);
+}
+
 export function availableOf(stock: SimulatedStock): number {
   return Math.max(0, stock.total - stock.committed - stock.creatorReserved - stock.campaignReserved);
 }

@@ -11,6 +11,8 @@ export interface SimulatorOptions {
   seed: number;
   /** Simulated time of the first order, seconds since the epoch. */
   startTime: number;
+  /** How far TikTok's clock runs ahead of ours (negative: behind), seconds: shifts webhook and API times. */
+  clockSkewSeconds: number;
   duplicateRate: number;
   reorderRate: number;
   /** Share of notifications never delivered, 0 to below 1; their orders are still found by the order search. */
@@ -39,6 +41,8 @@ export const simulatorUsage = `Usage: npm run simulate -- [options]
   --creators N            demo creators/shops, 1-${maxDemoCreators} (default 3)
   --seed N                traffic seed; same seed and start time give the same bodies (default: random)
   --start-time S|now      simulated time of the first order, unix seconds (default: 1764000000 with --seed, else now)
+  --clock-skew S          TikTok's clock this many seconds ahead of ours, negative for behind (default 0):
+                          shifts every time in webhooks and API answers
   --duplicate-rate R      share of deliveries sent twice, 0-1 (default 0.05)
   --reorder-rate R        share of deliveries held back to arrive late, 0-1 (default 0.1)
   --drop-rate R           share of notifications never delivered, 0 to below 1 (default 0); their
@@ -76,9 +80,23 @@ function urlOption(name: string, raw: string): string {
   return raw;
 }
 
+/** `--clock-skew -3600` as `--clock-skew=-3600`: parseArgs takes a value starting with "-" for an option. */
+function joinNegativeValues(argv: string[], names: string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    const value = argv[index + 1];
+    if (names.includes(arg) && value !== undefined && /^-\d/.test(value)) {
+      joined.push(`${arg}=${value}`);
+      index += 1;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 export function parseSimulatorOptions(argv: string[], env: Record<string, string | undefined>, nowSeconds: number, randomSeed: number): SimulatorOptions | "help" {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv, ["--clock-skew"]),
     strict: true,
     options: {
       target: { type: "string" },
@@ -87,6 +105,7 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
       creators: { type: "string" },
       seed: { type: "string" },
       "start-time": { type: "string" },
+      "clock-skew": { type: "string" },
       "duplicate-rate": { type: "string" },
       "reorder-rate": { type: "string" },
       "drop-rate": { type: "string" },
@@ -119,6 +138,7 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
     creators: numberOption("creators", values.creators, 3, (value) => Number.isInteger(value) && value >= 1 && value <= maxDemoCreators, `an integer 1-${maxDemoCreators}`),
     seed: numberOption("seed", values.seed, randomSeed, (value) => Number.isInteger(value) && value >= 0 && value <= 0xffffffff, "an integer 0-4294967295"),
     startTime,
+    clockSkewSeconds: numberOption("clock-skew", values["clock-skew"], 0, (value) => Number.isInteger(value) && Math.abs(value) <= 10 * 365 * 24 * 3600, "whole seconds, either sign, within ten years"),
     duplicateRate: numberOption("duplicate-rate", values["duplicate-rate"], 0.05, isRate, "between 0 and 1"),
     reorderRate: numberOption("reorder-rate", values["reorder-rate"], 0.1, isRate, "between 0 and 1"),
     dropRate: numberOption("drop-rate", values["drop-rate"], 0, (value) => value >= 0 && value < 1, "at least 0 and below 1"),

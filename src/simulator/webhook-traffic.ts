@@ -5,7 +5,7 @@
 import type { TiktokOrderStatus } from "../core/orders/events.ts";
 import { demoShops, type DemoShop } from "./demo-catalogue.ts";
 import { createSeededRandom, type SeededRandom } from "./seeded-random.ts";
-import { availableOf, createShopWorld, inventoryStatusOf, type ShopWorld, type SimulatedOrder, type SimulatedStock } from "./shop-world.ts";
+import { availableOf, createShopWorld, heldOf, inventoryStatusOf, type ShopWorld, type SimulatedOrder, type SimulatedStock } from "./shop-world.ts";
 
 export interface WebhookTrafficOptions {
   seed: number;
@@ -152,7 +152,8 @@ export function createWebhookTraffic(options: WebhookTrafficOptions): WebhookTra
     if (status === "IN_STOCK") return;
     if (random.chance(market.inventoryDisagreementShare)) {
       if (random.chance(0.5) && availableOf(stock) > 0) stock.campaignReserved += Math.min(availableOf(stock), random.int(1, 3));
-      else stock.total = Math.max(stock.committed, stock.total - random.int(1, 3));
+      // A correction in Seller Center removes only units nothing holds: the books stay whole.
+      else stock.total = Math.max(heldOf(stock), stock.total - random.int(1, 3));
       stats.inventory.disagreements++;
     }
     reportInventory(stock, at, "REALTIME");

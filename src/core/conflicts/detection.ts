@@ -1,7 +1,14 @@
 // Detecting inventory sync conflicts: pure functions over a SKU's sync state.
 //   quantity_mismatch  TikTok's count (a type 27 webhook, a reconciliation read) differs
 //                      from the local count;
-//   stale_data         ... and TikTok's count is older than the local last stock change;
+//   stale_data         no longer raised (kept for conflicts recorded before): it compared
+//                      TikTok's clock with ours, and a skewed clock then destroyed real counts;
+// Counts by meaning, not by clocks: TikTok's count is judged against the count TikTok should
+// have (SkuSyncState.expectedTikTokTotal). Equal to it, the local count differs only by local
+// changes not yet pushed: not a conflict (the stock outbox is sending them). Different from
+// it, something happened on TikTok's side that no known event explains: a mismatch, settled
+// by the creator's rules (by default TikTok's count is kept). TikTok's timestamps only order
+// TikTok's own reports among themselves.
 //   concurrent_update  two writers from different sources set the stock within a short window.
 // Reservations in flight are accounted for in resolution (pending_reservations), so the
 // conflict stays on record with both values.
@@ -35,6 +42,8 @@ export type ExternalCountDetection =
   | { kind: "agrees" }
   /** A newer TikTok report is already on the stream; that one is compared instead. */
   | { kind: "superseded" }
+  /** TikTok shows what it was last told (moved by its own orders): the difference is local changes it has not been sent yet. */
+  | { kind: "explained"; expected: number }
   /** No local level yet: TikTok's first count becomes it. */
   | { kind: "adopt"; total: number }
   | { kind: "conflict"; conflict: DetectedConflict };
@@ -55,17 +64,20 @@ export function detectExternalCountConflict(state: SkuSyncState, count: External
       externalUpdateTime: count.updateTime,
     },
   });
-  // Whole seconds: TikTok's times have no finer grain, so a tie is not "older".
-  const lastWrite = state.lastStockWrite;
-  if (lastWrite && count.updateTime < Math.floor(lastWrite.effectiveAtMs / 1000)) return conflict("stale_data");
   if (isSuperseded(state, count)) return { kind: "superseded" };
+  // A webhook's report is on the stream already: it is judged against the expectation just before it.
+  const expected = count.source === "tiktok" ? (state.expectedBeforeReport[count.triggerId] ?? null) : state.expectedTikTokTotal;
+  if (expected !== null && count.total === expected) return { kind: "explained", expected };
   return conflict("quantity_mismatch");
 }
 
 function isSuperseded(state: SkuSyncState, count: ExternalCount): boolean {
+  if (count.source !== "tiktok") return false;
   const newest = state.newestExternalReport;
   // The fold keeps the later of two reports with the same time, so "newest is another report" means a newer one.
-  return count.source === "tiktok" && newest !== null && newest.eventId !== count.triggerId && newest.updateTime >= count.updateTime;
+  if (newest !== null && newest.eventId !== count.triggerId && newest.updateTime >= count.updateTime) return true;
+  // Or a count adopted from a later TikTok report: TikTok's time against TikTok's time, never against ours.
+  return state.newestTikTokCountTime !== null && state.newestTikTokCountTime > count.updateTime;
 }
 
 /** Sources whose writes set the stock outright; order-driven changes are decrements that compose with them. */

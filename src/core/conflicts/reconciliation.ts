@@ -8,6 +8,7 @@ import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
+import { evolveStockOutbox, initialStockOutboxState, stockPushPending } from "../inventory/stock-outbox.ts";
 import type { TikTokShopClient, TikTokShopResult } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
@@ -43,6 +44,8 @@ export interface ReconciliationReport {
   autoResolved: number;
   leftForPerson: number;
   pushedToTikTok: number;
+  /** SKUs left alone because the stock outbox has a push of a local change under way. */
+  leftToStockOutbox: number;
   rateLimitWarnings: number;
   rateLimitedRetries: number;
   failures: { shopId: string; skuId?: string; error: string }[];
@@ -60,6 +63,12 @@ export interface StockDrift {
 }
 
 const API_NAME = "tiktok_shop.inventory";
+/**
+ * How long a local change is the stock outbox's to push: TikTok's count is not compared with
+ * it meanwhile (it would look like a conflict) and not pushed twice. Past this, the outbox has
+ * stalled or dead-lettered and the reconciliation handles the SKU as before.
+ */
+export const STOCK_OUTBOX_GRACE_MS = 2 * 60 * 1000;
 
 export async function reconcileInventory(options: ReconcileInventoryOptions): Promise<ReconciliationReport> {
   const { sql } = options;
@@ -80,6 +89,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
     autoResolved: 0,
     leftForPerson: 0,
     pushedToTikTok: 0,
+    leftToStockOutbox: 0,
     rateLimitWarnings: 0,
     rateLimitedRetries: 0,
     failures: [],
@@ -143,6 +153,11 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
 
     async function reconcileSku(productId: string, skuId: string, available: number, committed: number, rules: SyncRules): Promise<void> {
       report.skusChecked += 1;
+      const outbox = await store.aggregateStream({ aggregateId: inventoryAggregateId(skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
+      if (stockPushPending(outbox.state) && outbox.state.pushableAt && options.now().getTime() - outbox.state.pushableAt.getTime() < STOCK_OUTBOX_GRACE_MS) {
+        report.leftToStockOutbox += 1;
+        return;
+      }
       const readId = await deterministicUuid(`reconciliation:${runId}:${skuId}`);
       const conflictId = await conflictIdFor(readId, "reconciliation");
       const now = options.now();
@@ -178,6 +193,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
             { skuId, conflictId, rules, now },
           );
           const resolution = decision.resolution;
+          // Local changes TikTok was never sent, and the outbox's time for them is past (it stalled or gave up): send them now.
+          if (decision.outcome === "explained") pushTotal = state.inventory.total;
           if (resolution?.resolved && resolution.winner === "local" && methodsThatTellTikTok.has(resolution.method)) pushTotal = resolution.winningValue;
           return decision.events;
         },
@@ -202,7 +219,16 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
         events: [
           {
             type: "inventory.external_count_pushed",
-            data: { sku_id: skuId, product_id: productId, total, available: availableToSell, ...(result.state.pendingPushToTikTok ? { conflict_id: result.state.pendingPushToTikTok.conflictId } : {}) },
+            data: {
+              sku_id: skuId,
+              product_id: productId,
+              total,
+              available: availableToSell,
+              // The version the decision saw: an outbox push of an older change is skipped after this.
+              stream_version: result.version,
+              pushed_by: "reconciliation",
+              ...(result.state.pendingPushToTikTok ? { conflict_id: result.state.pendingPushToTikTok.conflictId } : {}),
+            },
             metadata: { source: SYNC_CONFLICTS_SOURCE },
           },
         ],

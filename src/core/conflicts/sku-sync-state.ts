@@ -59,6 +59,17 @@ export interface SkuSyncState {
   newestExternalReport: ExternalReport | null;
   /** A count decided here (local or custom won) that TikTok has not been sent yet. */
   pendingPushToTikTok: { total: number; conflictId: string } | null;
+  /**
+   * The total TikTok should show by what is known: the last count pushed to it or taken
+   * from it, moved by what its own orders did since (shipments). Null until one is known.
+   * A report that differs from it is a change made on TikTok's side; a report equal to it
+   * differs from the local count only by local changes TikTok has not been sent yet.
+   */
+  expectedTikTokTotal: number | null;
+  /** TikTok's time of the newest count taken from TikTok (a report, or a count adopted from one): orders TikTok's reports only. */
+  newestTikTokCountTime: number | null;
+  /** The expectation as it stood just before each recent TikTok report (by event id): what that report is judged against. */
+  expectedBeforeReport: Record<string, number | null>;
 }
 
 export const initialSkuSyncState = (): SkuSyncState => ({
@@ -69,7 +80,13 @@ export const initialSkuSyncState = (): SkuSyncState => ({
   lastStockWrite: null,
   newestExternalReport: null,
   pendingPushToTikTok: null,
+  expectedTikTokTotal: null,
+  newestTikTokCountTime: null,
+  expectedBeforeReport: {},
 });
+
+/** Reports whose expectation is kept: enough for any report still waiting to be decided. */
+const KEPT_REPORT_EXPECTATIONS = 50;
 
 type Data = Record<string, unknown>;
 
@@ -88,6 +105,12 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
     case "inventory.stock_updated": {
       const reflects = event.metadata?.reflects_tiktok_update_time;
       next.hasLocalLevel = true;
+      // A count taken from TikTok is what TikTok has; a shipment moved TikTok's total as it moved ours.
+      if (data.source === "tiktok" || typeof reflects === "number") next.expectedTikTokTotal = data.new_total as number;
+      if (typeof reflects === "number") next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? reflects, reflects);
+      else if (data.source === "order" && state.expectedTikTokTotal !== null) {
+        next.expectedTikTokTotal = Math.max(0, state.expectedTikTokTotal + (data.new_total as number) - (data.previous_total as number));
+      }
       next.lastStockWrite = {
         eventId: event.id,
         source: String(data.source),
@@ -108,7 +131,14 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
         holds: (data.creator_reserved as number) + (data.campaign_reserved as number),
       };
       const newest = state.newestExternalReport;
-      if (newest === null || report.updateTime >= newest.updateTime) next.newestExternalReport = report;
+      const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));
+      next.expectedBeforeReport = { ...Object.fromEntries(kept), [event.id]: state.expectedTikTokTotal };
+      // TikTok's times order TikTok's own reports: only its newest says what it has now.
+      if (newest === null || report.updateTime >= newest.updateTime) {
+        next.newestExternalReport = report;
+        next.expectedTikTokTotal = report.total;
+      }
+      next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? report.updateTime, report.updateTime);
       // TikTok already shows the count it was to be sent.
       if (state.pendingPushToTikTok && report.total === state.pendingPushToTikTok.total) next.pendingPushToTikTok = null;
       return next;
@@ -156,6 +186,7 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
     }
     case "inventory.external_count_pushed":
       next.pendingPushToTikTok = null;
+      next.expectedTikTokTotal = data.total as number;
       return next;
     default:
       return next;

@@ -8,7 +8,7 @@ import { chooseAutomaticResolution, conflictEvents, type AutomaticResolution } f
 import { SYNC_CONFLICTS_SOURCE, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 
-export type SyncOutcome = "agrees" | "superseded" | "adopted" | "already_handled" | "no_conflict" | "auto_resolved" | "left_for_person";
+export type SyncOutcome = "agrees" | "superseded" | "explained" | "adopted" | "already_handled" | "no_conflict" | "auto_resolved" | "left_for_person";
 
 export interface SyncDecision {
   events: NewEvent[];
@@ -37,6 +37,7 @@ export function decideOnExternalCount(state: SkuSyncState, count: ExternalCount,
   switch (detection.kind) {
     case "agrees":
     case "superseded":
+    case "explained":
       return { events: [], outcome: detection.kind };
     case "adopt": {
       if (detection.total < state.inventory.reserved) {

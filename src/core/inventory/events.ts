@@ -110,6 +110,12 @@ export const inventoryEvents = {
       total: quantity,
       available: quantity,
       conflict_id: uuid.optional(),
+      /** The inventory stream version whose count was sent: no later push sends an older one. */
+      stream_version: z.number().int().nonnegative().optional(),
+      /** TikTok's request id for the update it accepted (a SKU it listed as failed is never recorded as pushed). */
+      tiktok_request_id: z.string().max(200).optional(),
+      /** Who pushed: the stock outbox (within seconds of a change) or the periodic reconciliation. */
+      pushed_by: z.enum(["stock_outbox", "reconciliation"]).optional(),
     }),
   },
 } as const;

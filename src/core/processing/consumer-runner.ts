@@ -4,7 +4,7 @@
 import type { Sql } from "postgres";
 import { eventPriority, type EventPriority } from "../event-catalogue.ts";
 import { createEventStore, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
-import type { Consumer, ConsumerContext } from "./consumer.ts";
+import { PermanentConsumerFailure, type Consumer, type ConsumerContext } from "./consumer.ts";
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.ts";
 
 export interface ConsumerRunnerOptions {
@@ -125,7 +125,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
       const attempts = (previous?.attempts ?? 0) + 1;
       await tx`update public.consumer_checkpoints set last_error = ${message}, last_error_at = now()
                 where consumer = ${consumer.name}`;
-      if (attempts >= policy.maxAttempts) {
+      if (attempts >= policy.maxAttempts || error instanceof PermanentConsumerFailure) {
         await tx`
           insert into public.dead_letters (consumer, event_id, event_position, event_type, creator_id, event, error, attempts)
           values (${consumer.name}, ${event.id}, ${event.position}, ${event.type}, ${event.creatorId}::uuid,

@@ -27,6 +27,17 @@ export interface Consumer {
   handleBatch(events: StoredEvent[], context: ConsumerContext): Promise<void>;
 }
 
+/**
+ * A failure no retry can mend (TikTok refused the request as invalid, the SKU is not the
+ * shop's): the runner dead-letters the event at once, with this message as the reason.
+ */
+export class PermanentConsumerFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PermanentConsumerFailure";
+  }
+}
+
 export type EventHandler = (event: StoredEvent, context: ConsumerContext) => Promise<void>;
 
 /** A consumer from handlers registered by event type, exact or wildcard; every matching handler runs, in registration order. */

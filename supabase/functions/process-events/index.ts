@@ -4,6 +4,7 @@
 // hosted Supabase and locally alike; only with the service-role key.
 import { chooseFulfilmentProviders, createFulfilmentProviders, createFulfilmentSaga, FULFILMENT_PROVIDERS_SETTING, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
+import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
 import { advanceShopImports } from "../../../src/core/shop-history/shop-import.ts";
@@ -43,6 +44,8 @@ const processing = createEventProcessing({
   // FULFILMENT_SAGA=off: for shops fulfilled by another system (and to measure projections alone).
   fulfilmentConsumers: Deno.env.get("FULFILMENT_SAGA") === "off" ? [] : [createFulfilmentSaga(fulfilment)],
   shopAuthorizationConsumers: [createShopAuthorizationConsumer(shopClients)],
+  // Local stock changes reach TikTok within seconds (a group of its own: never behind a saga).
+  stockOutboxConsumers: [createStockOutboxConsumer({ clientFor: shopClients.clientFor })],
   afterFulfilmentCall: async () => {
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every call may call it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectConcurrentUpdate, detectExternalCountConflict, SYNC_CONFLICTS_SOURCE, type ExternalCount } from "../../../src/core/conflicts/index.ts";
-import { at, given, reported, stockSet } from "./given.ts";
+import { at, given, productId, reported, stockSet, stored } from "./given.ts";
 
 const countFrom = (event: ReturnType<typeof reported>): ExternalCount => ({
   source: "tiktok",
@@ -37,18 +37,44 @@ describe("detecting a quantity mismatch", () => {
   });
 });
 
-describe("detecting stale data", () => {
-  it("raises stale_data when TikTok's count predates the last local stock change", () => {
-    const report = reported(27, 5, { atSeconds: 20 });
-    const detection = detectExternalCountConflict(given(stockSet(30, "manual", 10), report), countFrom(report));
-    expect(detection.kind === "conflict" && detection.conflict.type).toBe("stale_data");
+describe("counts by meaning, not by clocks", () => {
+  const pushed = (total: number) => stored("inventory.external_count_pushed", { product_id: productId, total, available: total });
+
+  it("never calls TikTok's count stale by comparing its clock with ours: a restock on TikTok's side an hour 'before' a local change is a mismatch for the rules", () => {
+    const report = reported(107, -3600, { atSeconds: 30 });
+    const detection = detectExternalCountConflict(given(stockSet(30, "tiktok", 10), stockSet(3, "manual", 20), report), countFrom(report));
+    expect(detection).toMatchObject({ kind: "conflict", conflict: { type: "quantity_mismatch", localValue: 3, externalValue: 107 } });
   });
 
-  it("dates a count taken from TikTok by TikTok's time, so an older report arriving late is stale", () => {
+  it("sees no conflict when TikTok shows what it last had and the difference is a local change not yet pushed", () => {
+    const report = reported(30, 25);
+    const detection = detectExternalCountConflict(given(stockSet(30, "tiktok", 10), stockSet(25, "manual", 20), report), countFrom(report));
+    expect(detection).toEqual({ kind: "explained", expected: 30 });
+  });
+
+  it("expects TikTok's count to move with its own orders' shipments", () => {
+    const report = reported(28, 25);
+    const state = given(stockSet(30, "tiktok", 10), stored("inventory.stock_updated", { previous_total: 30, new_total: 28, source: "order" }), stockSet(20, "manual", 20), report);
+    expect(detectExternalCountConflict(state, countFrom(report))).toEqual({ kind: "explained", expected: 28 });
+  });
+
+  it("expects TikTok to show the last count pushed to it", () => {
+    const report = reported(20, 25);
+    const state = given(stockSet(30, "tiktok", 10), stockSet(20, "manual", 11), pushed(20), stockSet(18, "manual", 12), report);
+    expect(detectExternalCountConflict(state, countFrom(report))).toEqual({ kind: "explained", expected: 20 });
+  });
+
+  it("judges a reconciliation read against the current expectation", () => {
+    const state = given(stockSet(30, "tiktok", 10), stockSet(25, "manual", 20));
+    const read: ExternalCount = { source: "reconciliation", triggerId: crypto.randomUUID(), total: 30, committed: 0, updateTime: at(-999_999) };
+    expect(detectExternalCountConflict(state, read)).toEqual({ kind: "explained", expected: 30 });
+    expect(detectExternalCountConflict(state, { ...read, total: 31 })).toMatchObject({ kind: "conflict", conflict: { type: "quantity_mismatch" } });
+  });
+
+  it("orders TikTok's own counts by TikTok's time: an older report arriving late is superseded by a count adopted from a newer one", () => {
     const late = reported(27, 20, { atSeconds: 40 });
     const state = given(stockSet(25, "tiktok", 35, { source: SYNC_CONFLICTS_SOURCE, reflects_tiktok_update_time: at(30) }), late);
-    const detection = detectExternalCountConflict(state, countFrom(late));
-    expect(detection.kind === "conflict" && detection.conflict.type).toBe("stale_data");
+    expect(detectExternalCountConflict(state, countFrom(late))).toEqual({ kind: "superseded" });
   });
 });
 

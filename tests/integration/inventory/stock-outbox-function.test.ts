@@ -1,0 +1,78 @@
+// The stock outbox as production runs it: a manual adjustment's append wakes the
+// process-events Edge Function in real Deno through pg_net (the stand-in's database workers),
+// whose fulfilment lane pushes the count to TikTok (the simulator) with the shop's sealed
+// seller token. On a database of its own, as wakeup.test.ts.
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { handleCommand } from "../../../src/core/command-handling.ts";
+import { createEventStore } from "../../../src/core/event-store/index.ts";
+import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
+import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
+import { generateTokenEncryptionKey, importTokenEncryptionKey, sealToken } from "../../../src/core/shops/token-encryption.ts";
+import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
+import { createShopWorld } from "../../../src/simulator/shop-world.ts";
+import { uniqueShop } from "../conflicts/harness.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const appKey = "stock_outbox_app_key";
+const appSecret = "stock_outbox_app_secret";
+const shop = uniqueShop();
+const sku = shop.skus[0]!;
+
+const tokenEncryptionKey = generateTokenEncryptionKey();
+const { url: databaseUrl, sql } = await ownTestDatabase("stock-outbox-function", 12, { max: 4 });
+const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
+afterAll(() => simulator.close());
+await startTestStandIn({
+  databaseUrl,
+  databaseWorkers: true,
+  functions: {
+    dir: path.join(repoRoot, "supabase/functions"),
+    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey, FULFILMENT_SAGA: "off" },
+  },
+});
+const store = createEventStore({ sql });
+
+const setStock = (creatorId: string, newTotal: number, source: "manual" | "tiktok") =>
+  handleCommand({
+    store,
+    creatorId,
+    aggregateId: inventoryAggregateId(sku.skuId),
+    aggregateType: "inventory",
+    initialState: initialInventoryState,
+    evolve: evolveInventory,
+    decide: (state) => decideInventory({ type: "AdjustStock", skuId: sku.skuId, productId: sku.productId, newTotal, source }, state, new Date()),
+    commandId: crypto.randomUUID(),
+  });
+
+/** Polls the simulator's count until it shows `total`, or the deadline passes; the time it took. */
+async function tiktokShows(total: number, withinMs: number): Promise<number> {
+  const started = performance.now();
+  const stock = simulator.world.stockBySku.get(sku.skuId)!;
+  while (stock.total !== total && performance.now() - started < withinMs) await new Promise((resolve) => setTimeout(resolve, 20));
+  return performance.now() - started;
+}
+
+describe("the stock outbox in the process-events function", () => {
+  it("sends a manual adjustment to TikTok within seconds of its commit, woken by the append itself", async () => {
+    const creatorId = newCreatorId();
+    const sellerOpenId = "stock-outbox-seller";
+    await sql`insert into tiktok_shops (shop_id, creator_id, shop_cipher, seller_open_id) values (${shop.shopId}, ${creatorId}, ${shop.shopCipher}, ${sellerOpenId})`;
+    const sealed = await sealToken(await importTokenEncryptionKey(tokenEncryptionKey), "stock-outbox-token", sellerOpenId);
+    await sql`insert into tiktok_seller_credentials (seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, authorized_at)
+              values (${sellerOpenId}, ${creatorId}, ${sealed}, now() + interval '7 days', ${sealed}, now() + interval '1 year', now())`;
+    simulator.world.stockBySku.get(sku.skuId)!.total = 40;
+    await setStock(creatorId, 40, "tiktok");
+
+    await setStock(creatorId, 23, "manual");
+    const tookMs = await tiktokShows(23, 10_000);
+
+    expect(simulator.world.stockBySku.get(sku.skuId)!.total).toBe(23);
+    expect(tookMs).toBeLessThan(5_000);
+    const updates = simulator.requests.filter((request) => request.path === `/product/202309/products/${sku.productId}/inventory/update`);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.status).toBe(200);
+  });
+});

@@ -2,6 +2,7 @@
 // embedded database (started for the occasion when the dev stack is not running).
 import { MigrationFailedError } from "../supabase/local/migrations.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
+import { LocalPostgresError } from "../supabase/local/postgres.ts";
 
 try {
   const database = await prepareDatabase({ log: (line) => console.log(line) });
@@ -12,6 +13,6 @@ try {
   );
   await database.stop();
 } catch (error) {
-  console.error(error instanceof MigrationFailedError ? error.message : error);
+  console.error(error instanceof MigrationFailedError || error instanceof LocalPostgresError ? error.message : error);
   process.exit(1);
 }

@@ -14,6 +14,9 @@
 //                                         allocation of an order TikTok placed counts); target 0
 //   skus_local_differs_from_tiktok        SKUs whose local available count differs from the
 //                                         simulator's at the end; target 0
+//   skus_differing_only_by_tiktok_holds   of those, the SKUs where totals and reservations agree
+//                                         and the gap is exactly TikTok's campaign and creator
+//                                         holds, which the local count does not know
 //
 // Its own embedded PostgreSQL (BENCH_DB_PORT, default 54368; database recreated).
 import path from "node:path";
@@ -125,12 +128,19 @@ export async function run(): Promise<void> {
       select event_data->>'order_id' as order_id, event_data->>'reason' as reason from public.event_store
        where event_type = 'order.fulfilment_failed' and event_data->>'step' = 'allocate' and creator_id = any(${creatorIds}::uuid[])`;
     const tiktokHadStock = failures.filter((failure) => world.orders.has(failure.order_id));
-    const levels = await sql<{ sku_id: string; available: number }[]>`select sku_id, available from public.inventory_levels where creator_id = any(${creatorIds}::uuid[])`;
-    const localAvailable = new Map(levels.map((level) => [level.sku_id, level.available]));
+    const levels = await sql<{ sku_id: string; available: number; total: number; reserved: number }[]>`
+      select sku_id, available, total, reserved from public.inventory_levels where creator_id = any(${creatorIds}::uuid[])`;
+    const localLevels = new Map(levels.map((level) => [level.sku_id, level]));
     const differing: { sku_id: string; local: number | null; tiktok: number }[] = [];
+    // Of those, the SKUs whose difference is exactly TikTok's campaign and creator holds: the
+    // totals agree and our reservations equal TikTok's commitments, but the local count knows
+    // nothing of the units TikTok holds back.
+    let onlyByTikTokHolds = 0;
     for (const [skuId, stock] of world.stockBySku) {
-      const local = localAvailable.get(skuId) ?? null;
-      if (local !== availableOf(stock)) differing.push({ sku_id: skuId, local, tiktok: availableOf(stock) });
+      const local = localLevels.get(skuId);
+      if (local?.available === availableOf(stock)) continue;
+      differing.push({ sku_id: skuId, local: local?.available ?? null, tiktok: availableOf(stock) });
+      if (local && local.total === stock.total && local.reserved === stock.committed && local.available - availableOf(stock) === stock.creatorReserved + stock.campaignReserved) onlyByTikTokHolds += 1;
     }
     const [{ allocated, pushes, sagas_unfinished, dead_letters }] = await sql<{ allocated: number; pushes: number; sagas_unfinished: number; dead_letters: number }[]>`
       select (select count(*)::int from public.event_store where event_type = 'order.inventory_allocated') as allocated,
@@ -138,7 +148,21 @@ export async function run(): Promise<void> {
              (select count(*)::int from public.fulfilment_sagas where status not in ('completed', 'failed', 'cancelled')) as sagas_unfinished,
              (select count(*)::int from public.dead_letters where status = 'pending') as dead_letters`;
     for (const failure of tiktokHadStock.slice(0, 5)) log(`stock-run: allocation failed for order ${failure.order_id}: ${failure.reason}`);
-    for (const sku of differing.slice(0, 5)) log(`stock-run: SKU ${sku.sku_id} local ${sku.local ?? "unknown"}, TikTok ${sku.tiktok}`);
+    for (const sku of differing.slice(0, 5)) {
+      const stock = world.stockBySku.get(sku.sku_id)!;
+      const [level] = await sql<{ total: number; reserved: number; has_open_conflict: boolean }[]>`
+        select total, reserved, has_open_conflict from public.inventory_levels where sku_id = ${sku.sku_id}`;
+      const lastEvents = await sql<{ event_type: string; event_data: unknown }[]>`
+        select event_type, event_data from public.event_store where aggregate_id = ${`inventory-${sku.sku_id}`} order by version desc limit 4`;
+      log(
+        `stock-run: SKU ${sku.sku_id} local available ${sku.local ?? "unknown"} (total ${level?.total}, reserved ${level?.reserved}, open conflict ${level?.has_open_conflict}); ` +
+          `TikTok available ${sku.tiktok} (total ${stock.total}, committed ${stock.committed}, creator ${stock.creatorReserved}, campaign ${stock.campaignReserved}); ` +
+          `last events ${JSON.stringify(lastEvents.map((event) => [event.event_type, event.event_data]))}`,
+      );
+    }
+    const unfinished = await sql<{ order_id: string; status: string; step: string; waiting_for: string | null; last_error: string | null }[]>`
+      select order_id, status, step, waiting_for, last_error from public.fulfilment_sagas where status not in ('completed', 'failed', 'cancelled') limit 5`;
+    for (const saga of unfinished) log(`stock-run: saga of order ${saga.order_id} ${saga.status} at ${saga.step} (${saga.waiting_for ?? "-"}): ${saga.last_error ?? ""}; TikTok: ${world.orders.get(saga.order_id)?.status ?? "unknown"}`);
     emit({
       name: "standard_run",
       seconds,
@@ -153,6 +177,7 @@ export async function run(): Promise<void> {
       skus: world.stockBySku.size,
       skus_local_differs_from_tiktok: differing.length,
       target_skus_local_differs_from_tiktok: 0,
+      skus_differing_only_by_tiktok_holds: onlyByTikTokHolds,
       stock_pushes: pushes,
       sagas_unfinished,
       dead_letters,

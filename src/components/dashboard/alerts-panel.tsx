@@ -1,6 +1,7 @@
 "use client";
 
 import type { AlertCounts, AlertRow, Severity } from "@/lib/dashboard/dashboard-types.ts";
+import { inventoryRowAnchor } from "./inventory-table.tsx";
 
 const severityRank: Record<Severity, number> = { emergency: 0, critical: 1, warning: 2 };
 const kindLabels: Record<AlertRow["kind"], string> = {
@@ -43,6 +44,14 @@ export function AlertsPanel({ alerts, counts, locale }: { alerts: AlertRow[]; co
                     {" "}
                     {/* A navigation, not a fetch: the route sends the browser on to TikTok. */}
                     <a href="/api/tiktok/connect">Reconnect</a>
+                  </>
+                ) : null}
+                {alert.skuId ? (
+                  <>
+                    {" "}
+                    <a href={`#${encodeURIComponent(inventoryRowAnchor(alert.skuId))}`} data-testid={`alert-sku-link-${alert.skuId}`}>
+                      See SKU {alert.skuId}
+                    </a>
                   </>
                 ) : null}
               </span>

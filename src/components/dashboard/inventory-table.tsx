@@ -8,6 +8,9 @@ import { formatHours, formatNumber } from "@/lib/dashboard/formatting.ts";
 type SortKey = "severity" | "sku" | "available" | "reserved" | "velocity" | "stockout";
 type Direction = "ascending" | "descending";
 
+/** The id of a SKU's row, so an alert about the SKU can link to it (`#sku-<id>`). */
+export const inventoryRowAnchor = (skuId: string) => `sku-${skuId}`;
+
 const severityRank = (severity: Severity | null) => (severity === "emergency" ? 0 : severity === "critical" ? 1 : severity === "warning" ? 2 : 3);
 const severityLabels: Record<Severity, string> = { emergency: "Emergency", critical: "Critical", warning: "Low" };
 
@@ -108,7 +111,7 @@ function InventoryTableRow({ row, saving, locale, onAdjust }: { row: InventoryRo
   };
 
   return (
-    <tr data-severity={row.severity ?? "ok"} data-sku={row.skuId} data-saving={saving ? "true" : undefined}>
+    <tr id={inventoryRowAnchor(row.skuId)} data-severity={row.severity ?? "ok"} data-sku={row.skuId} data-saving={saving ? "true" : undefined}>
       <th scope="row">
         <code>{row.skuId}</code>
         {row.hasOpenConflict ? <span className="badge">Conflict</span> : null}

@@ -19,13 +19,14 @@ import { DomainError } from "../domain-error.ts";
 import type { EventMetadata } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type NewEvent, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import { decideInventory, evolveInventory, initialInventoryState, type InventoryCommand } from "../inventory/inventory.ts";
+import { decideInventory, evolveInventory, initialInventoryState, InsufficientStock, type InventoryCommand } from "../inventory/inventory.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import { decideOrder, evolveOrder, initialOrderState, type OrderCommand, type OrderState } from "../orders/order.ts";
 import type { Consumer, ConsumerContext } from "../processing/index.ts";
 import { decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError, type TikTokOrderDetail } from "../tiktok/api-client.ts";
 import { orderShippingOf, type OrderShipping, type TikTokShopFulfilmentClient } from "../tiktok/fulfilment-api.ts";
 import { normalizeOrderStatus } from "../tiktok/order-status.ts";
+import { notEnoughStockReason } from "./allocation-failure.ts";
 import type { CompensationRecord, FulfilmentConfigurationGap, FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
 import { ExternalServiceError, PaymentNotYetMade, type Carrier, type PaymentGateway, type ShippingLabel, type TikTokClientProvider } from "./ports.ts";
 import {
@@ -64,6 +65,7 @@ class StepFailure extends Error {
     readonly permanent: boolean,
     message: string,
     readonly failureCause: FulfilmentFailureCause = "permanent_error",
+    readonly skuId?: string,
   ) {
     super(message);
     this.name = "StepFailure";
@@ -216,7 +218,13 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
   async function allocate(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaChanges> {
     const allocations = unitsBySku(saga.progress.items ?? []);
     for (const { sku_id, quantity } of allocations) {
-      await onInventory(run, saga, `reserve:${sku_id}`, saga.causeEventId, { type: "Reserve", skuId: sku_id, orderId: saga.orderId, quantity });
+      try {
+        await onInventory(run, saga, `reserve:${sku_id}`, saga.causeEventId, { type: "Reserve", skuId: sku_id, orderId: saga.orderId, quantity });
+      } catch (error) {
+        if (!(error instanceof InsufficientStock)) throw error;
+        const productName = (saga.progress.items ?? []).find((item) => item.sku_id === sku_id && item.product_name)?.product_name;
+        throw new StepFailure(true, notEnoughStockReason({ skuId: sku_id, productName, needed: quantity, available: error.available }), "permanent_error", sku_id);
+      }
     }
     const allocatedId = await onOrder(run, saga, "record-allocation", saga.causeEventId, "order.inventory_allocated",
       orderCommand({ type: "RecordAllocation", orderId: saga.orderId, allocations }));
@@ -439,7 +447,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
         : [{ type: "order.compensation_completed", data: { order_id: saga.orderId, cause: failure.cause, compensations } }]);
     // A cancellation is the buyer's right, not a fault: no alert for it.
     const alert = failure.cause !== "cancelled";
-    if (alert) await raiseAlert(run, saga, `step ${failure.step} failed (${failure.cause}): ${failure.reason}`, "failed");
+    if (alert) await raiseAlert(run, saga, `step ${failure.step} failed (${failure.cause}): ${failure.reason}`, "failed", failure.skuId);
     return persist(run, saga, {
       status: failure.cause === "cancelled" ? "cancelled" : "failed",
       finishedAt: now(),
@@ -448,14 +456,14 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
   }
 
   /** The alert the alerts projection shows as a stuck saga: system.sync_failure_detected from source saga:…, about the order. */
-  async function raiseAlert(run: SagaRun, saga: FulfilmentSagaState, reason: string, kind: "failed" | "stuck" | "compensation"): Promise<void> {
+  async function raiseAlert(run: SagaRun, saga: FulfilmentSagaState, reason: string, kind: "failed" | "stuck" | "compensation", skuId?: string): Promise<void> {
     await run.store.appendToStream({
       creatorId: saga.creatorId,
       aggregateId: `system-${saga.creatorId}`,
       aggregateType: "system",
       events: [{
         type: "system.sync_failure_detected",
-        data: { source: FULFILMENT_ALERT_SOURCE, reason: reason.slice(0, 1000), reference: saga.orderId },
+        data: { source: FULFILMENT_ALERT_SOURCE, reason: reason.slice(0, 1000), reference: saga.orderId, ...(skuId ? { sku_id: skuId } : {}) },
         metadata: metadataFor(saga, saga.causeEventId),
       }],
       idempotencyKey: `saga:${saga.orderId}:alert:${kind}`,
@@ -553,7 +561,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
               const cancelledMeanwhile = (await loadOrder(run, orderId)).status === "cancelled";
               const cause: FulfilmentFailureCause = cancelledMeanwhile ? "cancelled" : failure.failureCause;
               if (cause === "cancelled" || failure.permanent) {
-                await beginCompensation(run, saga, { step: action.step, reason: failure.message.slice(0, MAX_ERROR_LENGTH), cause });
+                await beginCompensation(run, saga, { step: action.step, reason: failure.message.slice(0, MAX_ERROR_LENGTH), cause, ...(failure.skuId ? { skuId: failure.skuId } : {}) });
                 continue;
               }
               if ((await recordTransientFailure(run, saga, failure)) === "give_up") {

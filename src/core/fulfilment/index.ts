@@ -7,3 +7,4 @@ export * from "./provider-selection.ts";
 export * from "./saga-state.ts";
 export * from "./saga-store.ts";
 export * from "./tiktok-payments.ts";
+export * from "./allocation-failure.ts";

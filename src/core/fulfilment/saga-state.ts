@@ -32,6 +32,8 @@ export interface SagaFailure {
   step: FulfilmentStep;
   reason: string;
   cause: FulfilmentFailureCause;
+  /** The SKU the failure is about (a reservation stock could not cover): the alert links to it. */
+  skuId?: string;
 }
 
 export interface FulfilmentSagaState {

@@ -3,6 +3,18 @@
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 
+/** A reservation the SKU's available count cannot cover; carries the numbers so a caller can explain it. */
+export class InsufficientStock extends DomainError {
+  constructor(
+    readonly skuId: string,
+    readonly requested: number,
+    readonly available: number,
+  ) {
+    super("illegal_state", `Cannot reserve ${requested} of ${skuId}: only ${available} available`);
+    this.name = "InsufficientStock";
+  }
+}
+
 export const DEFAULT_REORDER_POINT = 10;
 const VELOCITY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -183,7 +195,7 @@ export function decideInventory(command: InventoryCommand, state: InventoryState
       // Idempotent per order: a retried saga step never reserves twice.
       if (state.reservations[command.orderId] !== undefined) return [];
       if (command.quantity > available(state)) {
-        throw illegalState(`Cannot reserve ${command.quantity} of ${command.skuId}: only ${Math.max(0, available(state))} available`);
+        throw new InsufficientStock(command.skuId, command.quantity, Math.max(0, available(state)));
       }
       return withLowStockCheck(state, [{ type: "inventory.reserved", data: { sku_id: command.skuId, order_id: command.orderId, quantity: command.quantity } }], now);
     }

@@ -7,7 +7,8 @@
 //   for that component resolves it.
 // - stuck_saga: a system.sync_failure_detected whose source starts with "saga" (how the
 //   fulfilment saga reports a step that failed for good), about the order it names in
-//   `reference`; resolved by a recovery of that order or of the saga.
+//   `reference`; resolved by a recovery of that order or of the saga. One about a SKU
+//   (stock that could not cover the order) keeps it in details.sku_id, for a link to it.
 // - shop_connection: shop.deauthorized or shop.reconnection_required opens one per shop
 //   (calls for it have stopped); the shop connected again (shop.connected) resolves it.
 // An alert's id is the id of the event that opened it, so applying an event twice
@@ -149,7 +150,7 @@ function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Al
       const kind: AlertKind = isSaga ? "stuck_saga" : "sync_failure";
       const subject = isSaga && typeof data.reference === "string" ? data.reference : source;
       if (openAlerts.has(keyOf(kind, subject))) break;
-      openNew(open(event, kind, "critical", subject, `${source}: ${String(data.reason)}`, { source, reason: data.reason, reference: data.reference ?? null }));
+      openNew(open(event, kind, "critical", subject, `${source}: ${String(data.reason)}`, { source, reason: data.reason, reference: data.reference ?? null, sku_id: data.sku_id ?? null }));
       break;
     }
     case "system.recovery_completed": {

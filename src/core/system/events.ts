@@ -28,6 +28,8 @@ export const systemEvents = {
       source: z.string().min(1).max(100),
       reason: z.string().min(1).max(1000),
       reference: z.string().max(200).optional(),
+      /** The SKU the failure is about, when it is about one (an order its stock could not cover). */
+      sku_id: z.string().min(1).max(200).optional(),
     }),
   },
   "system.recovery_completed": {

@@ -77,6 +77,8 @@ export interface AlertRow {
   subject: string;
   message: string;
   openedAt: string;
+  /** The SKU the alert is about, if any: the panel links to its inventory row. */
+  skuId: string | null;
 }
 
 export interface AlertCounts {

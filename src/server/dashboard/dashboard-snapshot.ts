@@ -126,8 +126,9 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
          where creator_id = ${creatorId}
          order by sku_id
          limit ${INVENTORY_LIMIT}`,
-      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; subject: string; message: string; opened_at: Date }[]>`
-        select id, kind, severity, subject, message, opened_at
+      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; subject: string; message: string; opened_at: Date; sku_id: string | null }[]>`
+        select id, kind, severity, subject, message, opened_at,
+               coalesce(details->>'sku_id', case when kind = 'low_stock' then subject end) as sku_id
           from public.alerts
          where creator_id = ${creatorId} and resolved_at is null
          order by opened_at desc
@@ -222,7 +223,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
           version: Number(row.last_version),
         }),
       ),
-      alerts: alerts.map((row) => ({ id: row.id, kind: row.kind, severity: row.severity, subject: row.subject, message: row.message, openedAt: row.opened_at.toISOString() })),
+      alerts: alerts.map((row) => ({ id: row.id, kind: row.kind, severity: row.severity, subject: row.subject, message: row.message, openedAt: row.opened_at.toISOString(), skuId: row.sku_id })),
       alertCounts: counts,
       health: systemHealth,
     };

@@ -19,4 +19,22 @@ describe("the alerts panel", () => {
     expect(screen.getByText(/No open alerts/)).toBeTruthy();
     expect(screen.queryByRole("status")).toBeNull();
   });
+
+  it("links an alert about a SKU to that SKU's inventory row, and others to nothing", () => {
+    const base = { severity: "critical" as const, openedAt: "2026-06-01T10:00:00Z" };
+    render(
+      <AlertsPanel
+        alerts={[
+          { ...base, id: "a1", kind: "stuck_saga", subject: "5770001", message: "Not enough stock for SKU 1729 ab (Glow Serum)", skuId: "1729 ab" },
+          { ...base, id: "a2", kind: "sync_failure", subject: "tiktok-orders", message: "TikTok did not answer", skuId: null },
+        ]}
+        counts={{ open: 2, warning: 0, critical: 2, emergency: 0 }}
+        locale="en-US"
+      />,
+    );
+    const links = screen.getAllByRole("link");
+    expect(links).toHaveLength(1);
+    expect(links[0]!.textContent).toBe("See SKU 1729 ab");
+    expect(links[0]!.getAttribute("href")).toBe("#sku-1729%20ab");
+  });
 });

@@ -1,0 +1,60 @@
+// Oversell protection that explains itself: an order the local count cannot cover fails
+// its allocation with a reason a creator can act on, and the alert it raises names the
+// SKU, through to the alerts read model the dashboard links from.
+import { describe, expect, it } from "vitest";
+import { FULFILMENT_ALERT_SOURCE, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
+import { alertsProjection } from "../../../src/core/projections/index.ts";
+import { newCreatorId } from "../database.ts";
+import { readModelSchema } from "../projections/read-model-harness.ts";
+import {
+  alertsFor,
+  inventoryOf,
+  newSku,
+  orderEvents,
+  placeOrder,
+  runnerFor,
+  sagaConsumerFor,
+  simulatedProviders,
+  sql,
+  startAtEndOfStream,
+  stockUp,
+  testClock,
+  tiktokClients,
+  uniqueConsumerName,
+} from "./saga-harness.ts";
+
+const models = readModelSchema(sql, "shortfall");
+
+describe("an order the local stock cannot cover", () => {
+  it("fails allocation saying why in the creator's words, and its alert carries the SKU", async () => {
+    await models.startAtEndOfStream([alertsProjection]);
+    const creatorId = newCreatorId();
+    const clock = testClock();
+    const providers = simulatedProviders();
+    const dependencies: FulfilmentSagaDependencies = { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now };
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const runner = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const scarce = newSku();
+    const order = await placeOrder({ creatorId, lines: [{ sku: scarce, units: 2 }] });
+    await stockUp(creatorId, scarce.skuId, 1);
+
+    await runner.drain({ budgetMs: 30_000 });
+
+    const failed = (await orderEvents(order.orderId)).find((event) => event.type === "order.fulfilment_failed");
+    const expectedReason =
+      `Not enough stock for SKU ${scarce.skuId} (${scarce.productName}): the order needs 2 units, 1 is available here. ` +
+      "TikTok accepted the order, so TikTok's count was higher than ours: check this SKU's stock count.";
+    expect(failed?.data).toEqual({ order_id: order.orderId, step: "allocate", cause: "permanent_error", reason: expectedReason });
+    const alerts = await alertsFor(creatorId);
+    expect(alerts.map((event) => event.data)).toEqual([
+      { source: FULFILMENT_ALERT_SOURCE, reference: order.orderId, sku_id: scarce.skuId, reason: `step allocate failed (permanent_error): ${expectedReason}` },
+    ]);
+    expect(await inventoryOf(scarce.skuId)).toMatchObject({ total: 1, reserved: 0 });
+
+    await models.project([alertsProjection]);
+    const rows = await sql<{ kind: string; subject: string; sku_id: string | null; message: string }[]>`
+      select kind, subject, details->>'sku_id' as sku_id, message from ${models.table("alerts")} where creator_id = ${creatorId} and kind = 'stuck_saga'`;
+    expect(rows).toEqual([{ kind: "stuck_saga", subject: order.orderId, sku_id: scarce.skuId, message: `${FULFILMENT_ALERT_SOURCE}: step allocate failed (permanent_error): ${expectedReason}` }]);
+  });
+});

@@ -62,13 +62,25 @@ function toResolution(kind: ResolutionKind, custom: string): Resolution | null {
   return custom.trim() !== "" && Number.isInteger(value) && value >= 0 ? { kind, value } : null;
 }
 
-function ConflictCard({ conflict, selected, onSelect }: { conflict: ConflictQueueItem; selected: boolean; onSelect: (selected: boolean) => void }) {
+function ConflictCard({
+  conflict,
+  selected,
+  onSelect,
+  onResolved,
+}: {
+  conflict: ConflictQueueItem;
+  selected: boolean;
+  onSelect: (selected: boolean) => void;
+  onResolved: () => void;
+}) {
   const router = useRouter();
   const formId = useId();
   const [kind, setKind] = useState<ResolutionKind>("keep_local");
   const [custom, setCustom] = useState("");
   const [reason, setReason] = useState("");
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // Resolved from this card: its answer stays, even once the refreshed queue has moved on.
+  const [resolvedHere, setResolvedHere] = useState(false);
   const [pending, startTransition] = useTransition();
   // One id per attempt at this conflict: a retried click appends nothing twice.
   const [requestId] = useState(() => crypto.randomUUID());
@@ -93,11 +105,13 @@ function ConflictCard({ conflict, selected, onSelect }: { conflict: ConflictQueu
       }
       const resolved = (await response.json()) as { winningValue: number; total: number };
       setOutcome({ tone: "ok", message: `Resolved: stock is now ${resolved.total}.` });
+      setResolvedHere(true);
+      onResolved();
       router.refresh();
     });
   };
 
-  const open = conflict.status === "open";
+  const open = conflict.status === "open" && !resolvedHere;
   return (
     <li className={styles.card} data-conflict-id={conflict.conflictId} aria-labelledby={headingId}>
       <h2 id={headingId}>
@@ -160,16 +174,18 @@ function ConflictCard({ conflict, selected, onSelect }: { conflict: ConflictQueu
               {pending ? "Resolving…" : "Resolve"}
             </button>
           </div>
-          <p className={styles.status} role="status" data-tone={outcome?.tone}>
-            {outcome?.message ?? ""}
-          </p>
         </form>
-      ) : (
+      ) : resolvedHere ? null : (
         <p className={styles.status}>
           Resolved ({conflict.method}) to {conflict.winningValue} by {conflict.resolvedBy}
           {conflict.resolvedAt ? ` at ${formatTime(conflict.resolvedAt)}` : ""}: {conflict.reason}
         </p>
       )}
+      {open || resolvedHere ? (
+        <p className={styles.status} role="status" data-tone={outcome?.tone}>
+          {outcome?.message ?? ""}
+        </p>
+      ) : null}
     </li>
   );
 }
@@ -180,6 +196,8 @@ function BulkResolve({ selected, onDone }: { selected: ConflictQueueItem[]; onDo
   const [custom, setCustom] = useState("");
   const [reason, setReason] = useState("");
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // Resolved from this card: its answer stays, even once the refreshed queue has moved on.
+  const [resolvedHere, setResolvedHere] = useState(false);
   const [pending, startTransition] = useTransition();
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -234,6 +252,10 @@ function BulkResolve({ selected, onDone }: { selected: ConflictQueueItem[]; onDo
 
 export function ConflictQueue({ conflicts, status }: { conflicts: ConflictQueueItem[]; status: "open" | "resolved" }) {
   const [selectedIds, setSelectedIds] = useState<ReadonlySet<string>>(new Set());
+  // Conflicts resolved on this page stay on it (with their answer) after the refresh drops them from the open queue.
+  const [resolvedHere, setResolvedHere] = useState<ReadonlyMap<string, ConflictQueueItem>>(new Map());
+  const listed = new Set(conflicts.map((conflict) => conflict.conflictId));
+  const shown = [...conflicts, ...[...resolvedHere.values()].filter((conflict) => !listed.has(conflict.conflictId))];
   const selected = conflicts.filter((conflict) => selectedIds.has(conflict.conflictId));
   const select = (conflictId: string, on: boolean) =>
     setSelectedIds((current) => {
@@ -243,7 +265,7 @@ export function ConflictQueue({ conflicts, status }: { conflicts: ConflictQueueI
       return next;
     });
 
-  if (conflicts.length === 0) {
+  if (shown.length === 0) {
     return (
       <p className="panel empty-state" role="status">
         {status === "open" ? "No open conflicts match these filters." : "No resolved conflicts match these filters."}
@@ -255,8 +277,14 @@ export function ConflictQueue({ conflicts, status }: { conflicts: ConflictQueueI
       {status === "open" ? <BulkResolve selected={selected} onDone={() => setSelectedIds(new Set())} /> : null}
       <h2 className="visually-hidden">Conflicts</h2>
       <ul className={`${styles.list} panel-list`} aria-label={`${conflicts.length} ${status} conflicts`} style={{ marginTop: "1rem" }}>
-        {conflicts.map((conflict) => (
-          <ConflictCard key={conflict.conflictId} conflict={conflict} selected={selectedIds.has(conflict.conflictId)} onSelect={(on) => select(conflict.conflictId, on)} />
+        {shown.map((conflict) => (
+          <ConflictCard
+            key={conflict.conflictId}
+            conflict={conflict}
+            selected={selectedIds.has(conflict.conflictId)}
+            onSelect={(on) => select(conflict.conflictId, on)}
+            onResolved={() => setResolvedHere((current) => new Map(current).set(conflict.conflictId, conflict))}
+          />
         ))}
       </ul>
     </>

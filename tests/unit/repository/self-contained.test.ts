@@ -1,5 +1,5 @@
 // A clone of the project has nothing beside it: no tracked file may reach a path outside
-// the checkout (as the tests once read ../shared/fixtures), or a fresh clone fails.
+// the checkout (as the tests once read the signed samples from a folder beside it), or a fresh clone fails.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -21,7 +21,8 @@
 // Its own embedded PostgreSQL (BENCH_DB_PORT, default 54368; database recreated).
 import path from "node:path";
 import postgres, { type Sql } from "postgres";
-import { generateTokenEncryptionKey, importTokenEncryptionKey, sealToken } from "../src/core/shops/token-encryption.ts";
+import { saveSellerAuthorization } from "../src/core/shops/seller-credentials.ts";
+import { generateTokenEncryptionKey, importTokenEncryptionKey } from "../src/core/shops/token-encryption.ts";
 import { startTikTokShopSimulator } from "../src/simulator/api-server.ts";
 import { demoShops } from "../src/simulator/demo-catalogue.ts";
 import { availableOf, createShopWorld } from "../src/simulator/shop-world.ts";
@@ -103,9 +104,18 @@ export async function run(): Promise<void> {
     for (const [index, shop] of shops.entries()) {
       const creatorId = crypto.randomUUID();
       const sellerOpenId = `bench-stock-run-seller-${index + 1}`;
-      const sealed = await sealToken(key, `bench-stock-run-token-${index + 1}`, sellerOpenId);
-      await sql`insert into public.tiktok_seller_credentials (seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, authorized_at)
-                values (${sellerOpenId}, ${creatorId}, ${sealed}, now() + interval '7 days', ${sealed}, now() + interval '1 year', now())`;
+      const token = `bench-stock-run-token-${index + 1}`;
+      const at = new Date();
+      await saveSellerAuthorization(sql, {
+        encryptionKey: key,
+        creatorId,
+        at,
+        tokens: {
+          accessToken: token, accessTokenExpiresAt: new Date(at.getTime() + 7 * 86_400_000),
+          refreshToken: token, refreshTokenExpiresAt: new Date(at.getTime() + 365 * 86_400_000),
+          openId: sellerOpenId, sellerName: sellerOpenId, grantedScopes: [],
+        },
+      });
       await sql`insert into public.tiktok_shops (shop_id, creator_id, shop_cipher, seller_open_id, shop_name) values (${shop.shopId}, ${creatorId}, ${shop.shopCipher}, ${sellerOpenId}, ${shop.shopName ?? "bench"})`;
       creatorIds.push(creatorId);
     }

@@ -5,7 +5,8 @@ import type { Sql } from "postgres";
 import { handleCommand } from "../../src/core/command-handling.ts";
 import { createEventStore } from "../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
-import { importTokenEncryptionKey, sealToken } from "../../src/core/shops/token-encryption.ts";
+import { saveSellerAuthorization } from "../../src/core/shops/seller-credentials.ts";
+import { importTokenEncryptionKey } from "../../src/core/shops/token-encryption.ts";
 import { decideInventory, evolveInventory, initialInventoryState } from "../../src/core/inventory/inventory.ts";
 import { demoShop } from "../../src/simulator/demo-catalogue.ts";
 import { createLocalUser } from "./stand-in/index.ts";
@@ -44,16 +45,16 @@ export async function seedDemoData(sql: Sql, options: { tokenEncryptionKey: stri
               values (${shop.shopId}, ${creatorId}, ${shop.creatorName}, ${shop.currency}, ${shop.shopCipher}, ${sellerOpenId})
               on conflict (shop_id) do update set shop_cipher = excluded.shop_cipher, seller_open_id = excluded.seller_open_id`;
     // Sealed again on every start: a new local key (a deleted state folder) must not leave tokens that no longer open.
-    const sealed = await sealToken(encryptionKey, DEMO_ACCESS_TOKEN, sellerOpenId);
-    await sql`insert into public.tiktok_seller_credentials
-                (seller_open_id, creator_id, seller_name, access_token_sealed, access_token_expires_at,
-                 refresh_token_sealed, refresh_token_expires_at, authorized_at)
-              values (${sellerOpenId}, ${creatorId}, ${shop.creatorName}, ${sealed}, ${DEMO_TOKEN_EXPIRY},
-                      ${sealed}, ${DEMO_TOKEN_EXPIRY}, now())
-              on conflict (seller_open_id) do update set
-                access_token_sealed = excluded.access_token_sealed, refresh_token_sealed = excluded.refresh_token_sealed,
-                access_token_expires_at = excluded.access_token_expires_at, refresh_token_expires_at = excluded.refresh_token_expires_at,
-                updated_at = now()`;
+    await saveSellerAuthorization(sql, {
+      encryptionKey,
+      creatorId,
+      at: new Date(),
+      tokens: {
+        accessToken: DEMO_ACCESS_TOKEN, accessTokenExpiresAt: DEMO_TOKEN_EXPIRY,
+        refreshToken: DEMO_ACCESS_TOKEN, refreshTokenExpiresAt: DEMO_TOKEN_EXPIRY,
+        openId: sellerOpenId, sellerName: shop.creatorName, grantedScopes: [],
+      },
+    });
     // Their history is the simulator's live traffic, which starts with the demo: nothing to import.
     await sql`insert into public.shop_imports (creator_id, shop_id, status, phase, orders_since, orders_until)
               select ${creatorId}, ${shop.shopId}, 'completed', 'done', now(), now()

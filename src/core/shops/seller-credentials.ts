@@ -77,27 +77,7 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
 
   /** Seals and stores a seller's tokens (a new authorisation, or one given again); call inside the connecting transaction. */
   async function saveAuthorization(tx: Sql, creatorId: string, tokens: TikTokTokens): Promise<{ saved: boolean }> {
-    const encryptionKey = await key();
-    const access = await sealToken(encryptionKey, tokens.accessToken, tokens.openId);
-    const refresh = await sealToken(encryptionKey, tokens.refreshToken, tokens.openId);
-    const at = now();
-    const saved = await tx`
-      insert into public.tiktok_seller_credentials as c (
-        seller_open_id, creator_id, seller_name, seller_base_region, granted_scopes,
-        access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at,
-        status, status_reason, authorized_at, refreshed_at, updated_at)
-      values (${tokens.openId}, ${creatorId}::uuid, ${tokens.sellerName}, ${tokens.sellerBaseRegion ?? null}, ${tokens.grantedScopes}::text[],
-              ${access}, ${tokens.accessTokenExpiresAt}, ${refresh}, ${tokens.refreshTokenExpiresAt},
-              'active', null, ${at}, null, ${at})
-      on conflict (seller_open_id) do update set
-        seller_name = excluded.seller_name, seller_base_region = excluded.seller_base_region, granted_scopes = excluded.granted_scopes,
-        access_token_sealed = excluded.access_token_sealed, access_token_expires_at = excluded.access_token_expires_at,
-        refresh_token_sealed = excluded.refresh_token_sealed, refresh_token_expires_at = excluded.refresh_token_expires_at,
-        status = 'active', status_reason = null, authorized_at = excluded.authorized_at, updated_at = excluded.updated_at
-      -- A seller belongs to one creator; the caller checks first, this keeps a race honest.
-      where c.creator_id = excluded.creator_id
-      returning seller_open_id`;
-    return { saved: saved.length === 1 };
+    return saveSellerAuthorization(tx, { encryptionKey: await key(), creatorId, tokens, at: now() });
   }
 
   async function loadShop(shopId: string): Promise<ShopAccessRow | undefined> {
@@ -256,3 +236,34 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
 }
 
 export type SellerCredentialStore = ReturnType<typeof createSellerCredentialStore>;
+
+/**
+ * Seals a seller's tokens and stores them, active: the one way credentials are written,
+ * by the connect flow, the demo seed and tests that link a shop as the connect flow would.
+ * A seller belongs to one creator: another creator's seller is not saved.
+ */
+export async function saveSellerAuthorization(
+  tx: Sql,
+  options: { encryptionKey: CryptoKey; creatorId: string; tokens: TikTokTokens; at: Date },
+): Promise<{ saved: boolean }> {
+  const { encryptionKey, creatorId, tokens, at } = options;
+  const access = await sealToken(encryptionKey, tokens.accessToken, tokens.openId);
+  const refresh = await sealToken(encryptionKey, tokens.refreshToken, tokens.openId);
+  const saved = await tx`
+    insert into public.tiktok_seller_credentials as c (
+      seller_open_id, creator_id, seller_name, seller_base_region, granted_scopes,
+      access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at,
+      status, status_reason, authorized_at, refreshed_at, updated_at)
+    values (${tokens.openId}, ${creatorId}::uuid, ${tokens.sellerName}, ${tokens.sellerBaseRegion ?? null}, ${tokens.grantedScopes}::text[],
+            ${access}, ${tokens.accessTokenExpiresAt}, ${refresh}, ${tokens.refreshTokenExpiresAt},
+            'active', null, ${at}, null, ${at})
+    on conflict (seller_open_id) do update set
+      seller_name = excluded.seller_name, seller_base_region = excluded.seller_base_region, granted_scopes = excluded.granted_scopes,
+      access_token_sealed = excluded.access_token_sealed, access_token_expires_at = excluded.access_token_expires_at,
+      refresh_token_sealed = excluded.refresh_token_sealed, refresh_token_expires_at = excluded.refresh_token_expires_at,
+      status = 'active', status_reason = null, authorized_at = excluded.authorized_at, updated_at = excluded.updated_at
+    -- A seller belongs to one creator; the caller checks first, this keeps a race honest.
+    where c.creator_id = excluded.creator_id
+    returning seller_open_id`;
+  return { saved: saved.length === 1 };
+}

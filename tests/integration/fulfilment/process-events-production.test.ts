@@ -10,10 +10,11 @@ import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
 import { orderAggregateId } from "../../../src/core/orders/events.ts";
-import { generateTokenEncryptionKey, importTokenEncryptionKey, sealToken } from "../../../src/core/shops/token-encryption.ts";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
@@ -42,10 +43,7 @@ describe("process-events with production settings and no carrier", () => {
     const creatorId = newCreatorId();
     // The shop's seller authorised the app: its token, sealed as the app stores it (the simulator's demo shop takes any token it did not issue).
     const sellerOpenId = "production-test-seller";
-    await sql`insert into tiktok_shops (shop_id, creator_id, shop_cipher, seller_open_id) values (${shop.shopId}, ${creatorId}, ${shop.shopCipher}, ${sellerOpenId})`;
-    const sealed = await sealToken(await importTokenEncryptionKey(tokenEncryptionKey), "production-test-token", sellerOpenId);
-    await sql`insert into tiktok_seller_credentials (seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, authorized_at)
-              values (${sellerOpenId}, ${creatorId}, ${sealed}, now() + interval '7 days', ${sealed}, now() + interval '1 year', now())`;
+    await linkShopAsConnected(sql, { creatorId, shop, sellerOpenId, accessToken: "production-test-token", tokenEncryptionKey });
     await handleCommand({
       store,
       creatorId,

@@ -8,10 +8,11 @@ import { handleCommand } from "../../../src/core/command-handling.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
-import { generateTokenEncryptionKey, importTokenEncryptionKey, sealToken } from "../../../src/core/shops/token-encryption.ts";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
+import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
@@ -59,10 +60,7 @@ describe("the stock outbox in the process-events function", () => {
   it("sends a manual adjustment to TikTok within seconds of its commit, woken by the append itself", async () => {
     const creatorId = newCreatorId();
     const sellerOpenId = "stock-outbox-seller";
-    await sql`insert into tiktok_shops (shop_id, creator_id, shop_cipher, seller_open_id) values (${shop.shopId}, ${creatorId}, ${shop.shopCipher}, ${sellerOpenId})`;
-    const sealed = await sealToken(await importTokenEncryptionKey(tokenEncryptionKey), "stock-outbox-token", sellerOpenId);
-    await sql`insert into tiktok_seller_credentials (seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, authorized_at)
-              values (${sellerOpenId}, ${creatorId}, ${sealed}, now() + interval '7 days', ${sealed}, now() + interval '1 year', now())`;
+    await linkShopAsConnected(sql, { creatorId, shop, sellerOpenId, accessToken: "stock-outbox-token", tokenEncryptionKey });
     simulator.world.stockBySku.get(sku.skuId)!.total = 40;
     await setStock(creatorId, 40, "tiktok");
 

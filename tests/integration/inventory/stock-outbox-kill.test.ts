@@ -9,12 +9,13 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
-import { generateTokenEncryptionKey, importTokenEncryptionKey, sealToken } from "../../../src/core/shops/token-encryption.ts";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { ApiError } from "../../../src/server/auth/api-error.ts";
 import { adjustStock as adjustStockAsTheRouteDoes } from "../../../src/server/inventory/adjust-stock.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
+import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "./harness.ts";
@@ -84,10 +85,7 @@ describe("the stock outbox across a kill -9 of process-events mid-burst", () => 
   it("never pushes an older count after a newer one, loses nothing, and records its pushes in stream order", async () => {
     const creatorId = newCreatorId();
     const sellerOpenId = "stock-outbox-kill-seller";
-    await sql`insert into tiktok_shops (shop_id, creator_id, shop_cipher, seller_open_id) values (${shop.shopId}, ${creatorId}, ${shop.shopCipher}, ${sellerOpenId})`;
-    const sealed = await sealToken(await importTokenEncryptionKey(tokenEncryptionKey), "stock-outbox-kill-token", sellerOpenId);
-    await sql`insert into tiktok_seller_credentials (seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, authorized_at)
-              values (${sellerOpenId}, ${creatorId}, ${sealed}, now() + interval '7 days', ${sealed}, now() + interval '1 year', now())`;
+    await linkShopAsConnected(sql, { creatorId, shop, sellerOpenId, accessToken: "stock-outbox-kill-token", tokenEncryptionKey });
     simulator.world.stockBySku.get(sku.skuId)!.total = 500;
     await adjustStock(sql, creatorId, sku.skuId, 500, "tiktok", sku.productId);
     // The route adjusts only SKUs the creator's inventory read model shows.

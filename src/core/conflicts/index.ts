@@ -7,6 +7,8 @@ export * from "./reconciliation.ts";
 export * from "./resolution.ts";
 export * from "./sku-sync-state.ts";
 export * from "./sync-conflicts-consumer.ts";
+export * from "./sync-conflict-queries.ts";
+export * from "./sync-conflicts.ts";
 export * from "./sync-conflicts-projection.ts";
 export * from "./sync-decisions.ts";
 export * from "./sync-rules.ts";

@@ -8,7 +8,7 @@ import { DomainError } from "../domain-error.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { decideManualResolution, type ManualResolution } from "./resolution.ts";
 import { evolveSkuSync, initialSkuSyncState, type ResolutionMethod, type Winner } from "./sku-sync-state.ts";
-import { findSyncConflict } from "./sync-conflicts-projection.ts";
+import { findSyncConflict } from "./sync-conflict-queries.ts";
 
 export interface ResolveSyncConflictRequest {
   creatorId: string;

@@ -1,189 +1,78 @@
-// The sync_conflicts read model: one row per conflict, open or resolved, with both values,
-// how and by whom it was settled. The admin panel's queue reads it through listSyncConflicts.
-import type { Sql } from "postgres";
+// The sync conflicts projection: the pure fold of sync-conflicts.ts kept in the
+// sync_conflicts table, which the admin panel's queue reads (sync-conflict-queries.ts).
 import type { StoredEvent } from "../event-store/index.ts";
-import { projectionConsumer, tableIn, type Projection, type ProjectionContext } from "../projections/projection.ts";
-import type { Consumer } from "../processing/index.ts";
-import type { ConflictType, ResolutionMethod, Winner } from "./sku-sync-state.ts";
+import { defineProjection, type ProjectionContext, type ProjectionTable } from "../projections/projection.ts";
+import { selectRowsMatching, upsertRows } from "../projections/read-model-storage.ts";
+import { syncConflictFromRow, type SyncConflictDbRow } from "./sync-conflict-queries.ts";
+import { conflictKeyOf, foldSyncConflicts, syncConflictEventTypes, type SyncConflictRecord, type SyncConflicts } from "./sync-conflicts.ts";
 
-type Data = Record<string, unknown>;
-
-async function applyDetected(context: ProjectionContext, event: StoredEvent): Promise<void> {
-  const data = event.data as Data;
-  await context.sql`
-    insert into ${tableIn(context, "sync_conflicts")} (
-      creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source,
-      external_update_time, detected_at, detected_event_id)
-    values (${event.creatorId}::uuid, ${String(data.conflict_id)}::uuid, ${String(data.sku_id)}, ${(data.product_id as string | undefined) ?? null},
-            ${String(data.conflict_type)}, 'open', ${data.local_value as number}, ${data.external_value as number}, ${String(data.source)},
-            ${(data.external_update_time as number | undefined) ?? null}, ${event.occurredAt}, ${event.id}::uuid)
-    on conflict (creator_id, conflict_id) do nothing`;
-}
-
-async function applyResolved(context: ProjectionContext, event: StoredEvent): Promise<void> {
-  const data = event.data as Data;
-  // Only an open row moves: a redelivered resolution changes nothing.
-  await context.sql`
-    update ${tableIn(context, "sync_conflicts")}
-       set status = 'resolved', resolved_at = ${event.occurredAt}, method = ${String(data.method)},
-           winner = ${(data.winner as string | undefined) ?? null}, winning_value = ${data.winning_value as number},
-           losing_value = ${data.losing_value as number}, resolved_by = ${String(data.resolved_by)},
-           reason = ${(data.reason as string | undefined) ?? null}, resolved_event_id = ${event.id}::uuid
-     where creator_id = ${event.creatorId}::uuid and conflict_id = ${String(data.conflict_id)}::uuid and status = 'open'`;
-}
-
-export const syncConflictsProjection: Projection = {
-  name: "projection-sync-conflicts",
-  handles: ["inventory.sync_conflict_detected", "inventory.sync_conflict_resolved"],
-  tables: [{ name: "sync_conflicts", key: ["creator_id", "conflict_id"] }],
-  batchSize: 500,
-  async apply(events, context) {
-    for (const event of events) {
-      if (event.type === "inventory.sync_conflict_detected") await applyDetected(context, event);
-      else if (event.type === "inventory.sync_conflict_resolved") await applyResolved(context, event);
-    }
+const syncConflictsTable: ProjectionTable = {
+  name: "sync_conflicts",
+  key: ["creator_id", "conflict_id"],
+  columns: {
+    creator_id: "uuid",
+    conflict_id: "uuid",
+    sku_id: "text",
+    product_id: "text",
+    conflict_type: "text",
+    status: "text",
+    local_value: "integer",
+    external_value: "integer",
+    source: "text",
+    external_update_time: "bigint",
+    detected_at: "timestamptz",
+    detected_event_id: "uuid",
+    resolved_at: "timestamptz",
+    method: "text",
+    winner: "text",
+    winning_value: "integer",
+    losing_value: "integer",
+    resolved_by: "text",
+    reason: "text",
+    resolved_event_id: "uuid",
   },
 };
 
-/** The transactional consumer that keeps public.sync_conflicts live (rows and checkpoint commit together). */
-export function createSyncConflictsProjectionConsumer(options: { schema?: string } = {}): Consumer {
-  return projectionConsumer(syncConflictsProjection, { schema: options.schema, publish: false });
+async function loadConflicts(context: ProjectionContext, events: readonly StoredEvent[]): Promise<Map<string, SyncConflictRecord>> {
+  const keys = new Map(events.map((event) => conflictKeyOf(event)).map(({ creatorId, conflictId }) => [`${creatorId}|${conflictId}`, { creator_id: creatorId, conflict_id: conflictId }]));
+  const rows = await selectRowsMatching<SyncConflictDbRow & { detected_event_id: string; resolved_event_id: string | null }>(context, syncConflictsTable, [...keys.values()]);
+  return new Map(
+    rows.map((row) => [`${row.creator_id}|${row.conflict_id}`, { ...syncConflictFromRow(row), detectedEventId: row.detected_event_id, resolvedEventId: row.resolved_event_id }]),
+  );
 }
 
-export interface SyncConflictRow {
-  creatorId: string;
-  conflictId: string;
-  skuId: string;
-  productId: string | null;
-  type: ConflictType;
-  status: "open" | "resolved";
-  localValue: number;
-  externalValue: number;
-  source: string;
-  externalUpdateTime: number | null;
-  detectedAt: Date;
-  resolvedAt: Date | null;
-  method: ResolutionMethod | null;
-  winner: Winner | null;
-  winningValue: number | null;
-  losingValue: number | null;
-  resolvedBy: string | null;
-  reason: string | null;
+async function saveConflicts(context: ProjectionContext, records: SyncConflictRecord[]): Promise<void> {
+  const rows = records.map((record) => ({
+    creator_id: record.creatorId,
+    conflict_id: record.conflictId,
+    sku_id: record.skuId,
+    product_id: record.productId,
+    conflict_type: record.type,
+    status: record.status,
+    local_value: record.localValue,
+    external_value: record.externalValue,
+    source: record.source,
+    external_update_time: record.externalUpdateTime,
+    detected_at: record.detectedAt.toISOString(),
+    detected_event_id: record.detectedEventId,
+    resolved_at: record.resolvedAt?.toISOString() ?? null,
+    method: record.method,
+    winner: record.winner,
+    winning_value: record.winningValue,
+    losing_value: record.losingValue,
+    resolved_by: record.resolvedBy,
+    reason: record.reason,
+    resolved_event_id: record.resolvedEventId,
+  }));
+  await upsertRows(context, syncConflictsTable, rows);
 }
 
-export interface SyncConflictFilter {
-  /** Required for a creator's own view; an admin may leave it out to see every creator. */
-  creatorId?: string;
-  skuId?: string;
-  productId?: string;
-  type?: ConflictType;
-  status?: "open" | "resolved";
-  /** Age filters, as the queue shows them: detected at least / at most this long before `now`. */
-  olderThanMs?: number;
-  newerThanMs?: number;
-  now?: Date;
-  /** Oldest first (the queue's order); the cursor is the last row's `nextCursor`. */
-  limit?: number;
-  cursor?: string | null;
-}
-
-interface SyncConflictDbRow {
-  creator_id: string;
-  conflict_id: string;
-  sku_id: string;
-  product_id: string | null;
-  conflict_type: ConflictType;
-  status: "open" | "resolved";
-  local_value: number;
-  external_value: number;
-  source: string;
-  external_update_time: string | null;
-  detected_at: Date;
-  detected_at_exact?: string;
-  resolved_at: Date | null;
-  method: ResolutionMethod | null;
-  winner: Winner | null;
-  winning_value: number | null;
-  losing_value: number | null;
-  resolved_by: string | null;
-  reason: string | null;
-}
-
-const MAX_PAGE = 500;
-
-/** A page of conflicts matching the filter, oldest first, with the cursor of the next page. */
-export async function listSyncConflicts(sql: Sql, filter: SyncConflictFilter = {}): Promise<{ conflicts: SyncConflictRow[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(1, filter.limit ?? 50), MAX_PAGE);
-  const now = filter.now ?? new Date();
-  const after = filter.cursor ? decodeCursor(filter.cursor) : null;
-  const rows = await sql<SyncConflictDbRow[]>`
-    select creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source,
-           external_update_time, detected_at, detected_at::text as detected_at_exact, resolved_at, method, winner,
-           winning_value, losing_value, resolved_by, reason
-      from public.sync_conflicts
-     where true
-       ${filter.creatorId ? sql`and creator_id = ${filter.creatorId}::uuid` : sql``}
-       ${filter.skuId ? sql`and sku_id = ${filter.skuId}` : sql``}
-       ${filter.productId ? sql`and product_id = ${filter.productId}` : sql``}
-       ${filter.type ? sql`and conflict_type = ${filter.type}` : sql``}
-       ${filter.status ? sql`and status = ${filter.status}` : sql``}
-       ${filter.olderThanMs !== undefined ? sql`and detected_at <= ${new Date(now.getTime() - filter.olderThanMs)}` : sql``}
-       ${filter.newerThanMs !== undefined ? sql`and detected_at >= ${new Date(now.getTime() - filter.newerThanMs)}` : sql``}
-       ${after ? sql`and (detected_at, conflict_id) > (${after.detectedAt}::timestamptz, ${after.conflictId}::uuid)` : sql``}
-     order by detected_at, conflict_id
-     limit ${limit + 1}`;
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  // The cursor keeps Postgres' own microsecond timestamp: a JS Date would round it and skip rows.
-  return { conflicts: page.map(toConflictRow), nextCursor: rows.length > limit && last?.detected_at_exact ? encodeCursor(last.detected_at_exact, last.conflict_id) : null };
-}
-
-/** One conflict of one creator, or null (also for another creator's conflict). */
-export async function findSyncConflict(sql: Sql, creatorId: string, conflictId: string): Promise<SyncConflictRow | null> {
-  if (!uuidPattern.test(conflictId)) return null;
-  const [row] = await sql<SyncConflictDbRow[]>`
-    select creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source,
-           external_update_time, detected_at, resolved_at, method, winner, winning_value, losing_value, resolved_by, reason
-      from public.sync_conflicts where creator_id = ${creatorId}::uuid and conflict_id = ${conflictId}::uuid`;
-  return row ? toConflictRow(row) : null;
-}
-
-const postgresTimestampPattern = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function toConflictRow(row: SyncConflictDbRow): SyncConflictRow {
-  return {
-    creatorId: row.creator_id,
-    conflictId: row.conflict_id,
-    skuId: row.sku_id,
-    productId: row.product_id,
-    type: row.conflict_type,
-    status: row.status,
-    localValue: row.local_value,
-    externalValue: row.external_value,
-    source: row.source,
-    externalUpdateTime: row.external_update_time === null ? null : Number(row.external_update_time),
-    detectedAt: row.detected_at,
-    resolvedAt: row.resolved_at,
-    method: row.method,
-    winner: row.winner,
-    winningValue: row.winning_value,
-    losingValue: row.losing_value,
-    resolvedBy: row.resolved_by,
-    reason: row.reason,
-  };
-}
-
-function encodeCursor(detectedAt: string, conflictId: string): string {
-  return btoa(JSON.stringify([detectedAt, conflictId]));
-}
-
-function decodeCursor(cursor: string): { detectedAt: string; conflictId: string } {
-  try {
-    const [detectedAt, conflictId] = JSON.parse(atob(cursor)) as [string, string];
-    if (typeof detectedAt !== "string" || !postgresTimestampPattern.test(detectedAt) || !uuidPattern.test(conflictId)) throw new Error("bad cursor");
-    return { detectedAt, conflictId };
-  } catch {
-    throw new RangeError(`Invalid conflicts cursor "${cursor}"`);
-  }
-}
+export const syncConflictsProjection = defineProjection<SyncConflicts, SyncConflictRecord[]>({
+  name: "projection-sync-conflicts",
+  handles: syncConflictEventTypes,
+  tables: [syncConflictsTable],
+  batchSize: 500,
+  initialState: () => new Map(),
+  fold: (conflicts, events) => foldSyncConflicts(conflicts, events),
+  storage: { load: loadConflicts, save: saveConflicts },
+});

@@ -1,8 +1,9 @@
 // A consumer reads the global stream from its checkpoint and hands events to its
-// handlers: projections (read models), sagas, the realtime publisher.
+// handlers: projections (read models), sagas, the realtime publisher. The one way to
+// define one is an object of this interface; a projection gets its consumer from
+// projectionConsumer (projections/projection.ts).
 import type { Sql } from "postgres";
 import type { StoredEvent } from "../event-store/index.ts";
-import { typeMatches } from "../event-store/index.ts";
 
 export interface ConsumerContext {
   /** For a transactional consumer, the transaction that also moves its checkpoint. */
@@ -36,29 +37,4 @@ export class PermanentConsumerFailure extends Error {
     super(message);
     this.name = "PermanentConsumerFailure";
   }
-}
-
-export type EventHandler = (event: StoredEvent, context: ConsumerContext) => Promise<void>;
-
-/** A consumer from handlers registered by event type, exact or wildcard; every matching handler runs, in registration order. */
-export function consumerFromHandlers(options: {
-  name: string;
-  transactional: boolean;
-  batchSize?: number;
-  handlers: Record<string, EventHandler>;
-}): Consumer {
-  const registrations = Object.entries(options.handlers);
-  return {
-    name: options.name,
-    handles: registrations.map(([pattern]) => pattern),
-    transactional: options.transactional,
-    batchSize: options.batchSize,
-    async handleBatch(events, context) {
-      for (const event of events) {
-        for (const [pattern, handler] of registrations) {
-          if (typeMatches([pattern], event.type)) await handler(event, context);
-        }
-      }
-    },
-  };
 }

@@ -12,15 +12,15 @@
 // - shop_connection: shop.deauthorized or shop.reconnection_required opens one per shop
 //   (calls for it have stopped); the shop connected again (shop.connected) resolves it.
 // An alert's id is the id of the event that opened it, so applying an event twice
-// (a replay) finds the alert it already opened and changes nothing.
+// (a replay) finds the alert it already opened and changes nothing. Pure: the table it
+// is kept in is declared in alerts-projection.ts.
 import type { StoredEvent } from "../event-store/index.ts";
-import type { RealtimeChanges } from "../realtime/realtime-changes.ts";
-import { tableIn, type Projection, type ProjectionContext } from "./projection.ts";
+import type { Folded, FoldContext } from "./projection.ts";
 
-type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
-type AlertSeverity = "warning" | "critical" | "emergency";
+export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
+export type AlertSeverity = "warning" | "critical" | "emergency";
 
-interface Alert {
+export interface Alert {
   id: string;
   creatorId: string;
   kind: AlertKind;
@@ -31,19 +31,6 @@ interface Alert {
   openedAt: Date;
   resolvedAt: Date | null;
   resolvedByEventId: string | null;
-}
-
-interface AlertRow {
-  id: string;
-  creator_id: string;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  subject: string;
-  message: string;
-  details: Record<string, unknown>;
-  opened_at: Date;
-  resolved_at: Date | null;
-  resolved_by_event_id: string | null;
 }
 
 export const alertEventTypes = [
@@ -59,7 +46,7 @@ export const alertEventTypes = [
 ] as const;
 
 /** The subjects an event may open or resolve alerts about. */
-function subjectsOf(event: StoredEvent): string[] {
+export function subjectsOf(event: StoredEvent): string[] {
   const data = event.data as Record<string, unknown>;
   switch (event.type) {
     case "inventory.low_stock_detected":
@@ -177,85 +164,48 @@ function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Al
   return touched;
 }
 
-function alertFromRow(row: AlertRow): Alert {
-  return {
-    id: row.id,
-    creatorId: row.creator_id,
-    kind: row.kind,
-    severity: row.severity,
-    subject: row.subject,
-    message: row.message,
-    details: row.details,
-    openedAt: row.opened_at,
-    resolvedAt: row.resolved_at,
-    resolvedByEventId: row.resolved_by_event_id,
-  };
+/** The alerts an event may act on: the open ones, and what is known of the events already applied. */
+export interface AlertsState {
+  /** Open alerts by `creator|kind|subject`. */
+  open: ReadonlyMap<string, Alert>;
+  /** Events that opened or resolved an alert: applying them again changes nothing. */
+  applied: ReadonlySet<string>;
+  /**
+   * When each subject (`creator|subject`) last had an alert opened or resolved; kept for
+   * replays only. A replayed event that happened before it is not applied: a later event
+   * has decided since (an event that changed nothing at the time must not reopen what was
+   * resolved after it).
+   */
+  lastChangeAt: ReadonlyMap<string, Date>;
 }
 
-async function loadState(context: ProjectionContext, events: StoredEvent[]) {
-  const { sql } = context;
-  const subjects = new Map<string, { creator_id: string; subject: string }>();
+export const noAlerts = (): AlertsState => ({ open: new Map(), applied: new Set(), lastChangeAt: new Map() });
+
+/** Whether a replay (not a rebuild, which starts empty) must leave the event alone. */
+function supersededOnReplay(lastChangeAt: ReadonlyMap<string, Date>, event: StoredEvent): boolean {
+  return subjectsOf(event).some((subject) => {
+    const changedAt = lastChangeAt.get(`${event.creatorId}|${subject}`);
+    return changedAt !== undefined && event.occurredAt <= changedAt;
+  });
+}
+
+/** The alerts with the batch folded in; writes are the alerts it opened or resolved. */
+export function foldAlerts(state: AlertsState, events: readonly StoredEvent[], context: FoldContext): Folded<AlertsState, Alert[]> {
+  const open = new Map(state.open);
+  const applied = new Set(state.applied);
+  const lastChangeAt = new Map(state.lastChangeAt);
+  const checkSuperseded = context.replay && !context.rebuilding;
+  const touched = new Map<string, Alert>();
   for (const event of events) {
-    for (const subject of subjectsOf(event)) subjects.set(`${event.creatorId}|${subject}`, { creator_id: event.creatorId, subject });
-  }
-  const eventIds = events.map((event) => event.id);
-  const [openRows, seen] = await Promise.all([
-    sql<AlertRow[]>`
-      select a.* from ${tableIn(context, "alerts")} a
-        join jsonb_to_recordset(${sql.json([...subjects.values()] as never)}) as k(creator_id uuid, subject text)
-          on a.creator_id = k.creator_id and a.subject = k.subject
-       where a.resolved_at is null`,
-    // Events that already opened or resolved an alert: a replay must not apply them again.
-    sql<{ id: string }[]>`
-      select source_event_id as id from ${tableIn(context, "alerts")} where source_event_id = any(${eventIds}::uuid[])
-      union
-      select resolved_by_event_id from ${tableIn(context, "alerts")} where resolved_by_event_id = any(${eventIds}::uuid[])`,
-  ]);
-  return { openRows, applied: new Set(seen.map((row) => row.id)) };
-}
-
-async function saveAlerts(context: ProjectionContext, alerts: Alert[]): Promise<void> {
-  const { sql } = context;
-  const rows = alerts.map((alert) => ({
-    id: alert.id,
-    creator_id: alert.creatorId,
-    kind: alert.kind,
-    severity: alert.severity,
-    subject: alert.subject,
-    message: alert.message,
-    details: alert.details,
-    opened_at: alert.openedAt.toISOString(),
-    resolved_at: alert.resolvedAt?.toISOString() ?? null,
-    resolved_by_event_id: alert.resolvedByEventId,
-    source_event_id: alert.id,
-  }));
-  await sql`
-    insert into ${tableIn(context, "alerts")} (id, creator_id, kind, severity, subject, message, details, opened_at, resolved_at, resolved_by_event_id, source_event_id)
-    select * from jsonb_to_recordset(${sql.json(rows as never)}) as r(
-      id uuid, creator_id uuid, kind text, severity text, subject text, message text, details jsonb,
-      opened_at timestamptz, resolved_at timestamptz, resolved_by_event_id uuid, source_event_id uuid)
-     order by id
-    on conflict (id) do update set resolved_at = excluded.resolved_at, resolved_by_event_id = excluded.resolved_by_event_id`;
-}
-
-export const alertsProjection: Projection = {
-  name: "projection-alerts",
-  handles: alertEventTypes,
-  tables: [{ name: "alerts", key: ["id"] }],
-  readModel: "alerts",
-  batchSize: 1_000,
-  async apply(events, context, changes: RealtimeChanges) {
-    const relevant = events.filter((event) => subjectsOf(event).length > 0);
-    if (relevant.length === 0) return;
-    const { openRows, applied } = await loadState(context, relevant);
-    const openAlerts = new Map(openRows.map((row) => [`${row.creator_id}|${row.kind}|${row.subject}`, alertFromRow(row)]));
-    const touched = new Map<string, Alert>();
-    for (const event of relevant) {
-      if (applied.has(event.id)) continue;
-      for (const alert of applyAlertEvent(openAlerts, event)) touched.set(alert.id, alert);
+    if (applied.has(event.id) || subjectsOf(event).length === 0) continue;
+    if (checkSuperseded && supersededOnReplay(lastChangeAt, event)) continue;
+    const changed = applyAlertEvent(open, event);
+    if (changed.length === 0) continue;
+    applied.add(event.id);
+    for (const alert of changed) {
+      touched.set(alert.id, alert);
+      lastChangeAt.set(`${alert.creatorId}|${alert.subject}`, event.occurredAt);
     }
-    if (touched.size === 0) return;
-    await saveAlerts(context, [...touched.values()]);
-    for (const alert of touched.values()) changes.alerts(alert.creatorId);
-  },
-};
+  }
+  return { state: { open, applied, lastChangeAt }, writes: [...touched.values()] };
+}

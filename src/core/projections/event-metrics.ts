@@ -3,11 +3,12 @@
 // projected live (now - occurred_at). Counting has no per-event key to deduplicate on, so
 // this projection relies on its checkpoint moving in the same transaction (exactly once
 // live); replays are not processing and are not counted, and a rebuild recounts the
-// events while keeping the latencies measured live (see keptOnRebuild).
-import type { Projection } from "./projection.ts";
-import { hourStart, tableIn } from "./projection.ts";
+// events while keeping the latencies measured live (see keptOnRebuild in
+// event-metrics-projection.ts, where the table is declared). Pure.
+import type { StoredEvent } from "../event-store/index.ts";
+import { hourStart, type Folded, type FoldContext } from "./projection.ts";
 
-interface EventMetricsDelta {
+export interface EventMetricsDelta {
   creator_id: string;
   bucket_start: string;
   event_type: string;
@@ -17,51 +18,46 @@ interface EventMetricsDelta {
   latency_ms_max: number;
 }
 
-export const eventMetricsProjection: Projection = {
-  name: "projection-event-metrics",
-  handles: ["*"],
-  tables: [
-    {
-      name: "event_metrics_hourly",
-      key: ["creator_id", "bucket_start", "event_type"],
-      keptOnRebuild: ["latency_count", "latency_ms_sum", "latency_ms_max"],
-    },
-  ],
-  batchSize: 2_000,
-  async apply(events, context) {
-    if (context.replay && !context.rebuilding) return;
-    const measureLatency = !context.rebuilding;
-    const now = context.now().getTime();
-    const deltas = new Map<string, EventMetricsDelta>();
-    for (const event of events) {
-      const bucket = hourStart(event.occurredAt).toISOString();
-      const key = `${event.creatorId}|${bucket}|${event.type}`;
-      let delta = deltas.get(key);
-      if (!delta) {
-        delta = { creator_id: event.creatorId, bucket_start: bucket, event_type: event.type, event_count: 0, latency_count: 0, latency_ms_sum: 0, latency_ms_max: 0 };
-        deltas.set(key, delta);
-      }
-      delta.event_count += 1;
-      if (measureLatency) {
-        const latency = Math.max(0, now - event.occurredAt.getTime());
-        delta.latency_count += 1;
-        delta.latency_ms_sum += latency;
-        delta.latency_ms_max = Math.max(delta.latency_ms_max, latency);
-      }
+/** Buckets by `creator|hour|type`: the counts in a spec; live, nothing is read (the table adds the deltas up). */
+export type EventMetrics = ReadonlyMap<string, EventMetricsDelta>;
+
+/** The batch's counts per bucket, added to `metrics`; writes are the deltas. */
+export function foldEventMetrics(metrics: EventMetrics, events: readonly StoredEvent[], context: FoldContext): Folded<EventMetrics, EventMetricsDelta[]> {
+  if (context.replay && !context.rebuilding) return { state: metrics, writes: [] };
+  const measureLatency = !context.rebuilding;
+  const now = context.now().getTime();
+  const deltas = new Map<string, EventMetricsDelta>();
+  for (const event of events) {
+    const bucket = hourStart(event.occurredAt).toISOString();
+    const key = `${event.creatorId}|${bucket}|${event.type}`;
+    let delta = deltas.get(key);
+    if (!delta) {
+      delta = { creator_id: event.creatorId, bucket_start: bucket, event_type: event.type, event_count: 0, latency_count: 0, latency_ms_sum: 0, latency_ms_max: 0 };
+      deltas.set(key, delta);
     }
-    const { sql } = context;
-    const rows = [...deltas.values()];
-    await sql`
-      insert into ${tableIn(context, "event_metrics_hourly")} as t
-             (creator_id, bucket_start, event_type, event_count, latency_count, latency_ms_sum, latency_ms_max)
-      select * from jsonb_to_recordset(${sql.json(rows as never)}) as r(
-               creator_id uuid, bucket_start timestamptz, event_type text, event_count bigint,
-               latency_count bigint, latency_ms_sum double precision, latency_ms_max double precision)
-       order by creator_id, bucket_start, event_type
-      on conflict (creator_id, bucket_start, event_type) do update set
-        event_count = t.event_count + excluded.event_count,
-        latency_count = t.latency_count + excluded.latency_count,
-        latency_ms_sum = t.latency_ms_sum + excluded.latency_ms_sum,
-        latency_ms_max = greatest(t.latency_ms_max, excluded.latency_ms_max)`;
-  },
-};
+    delta.event_count += 1;
+    if (measureLatency) {
+      const latency = Math.max(0, now - event.occurredAt.getTime());
+      delta.latency_count += 1;
+      delta.latency_ms_sum += latency;
+      delta.latency_ms_max = Math.max(delta.latency_ms_max, latency);
+    }
+  }
+  const next = new Map(metrics);
+  for (const [key, delta] of deltas) {
+    const current = next.get(key);
+    next.set(
+      key,
+      current
+        ? {
+            ...current,
+            event_count: current.event_count + delta.event_count,
+            latency_count: current.latency_count + delta.latency_count,
+            latency_ms_sum: current.latency_ms_sum + delta.latency_ms_sum,
+            latency_ms_max: Math.max(current.latency_ms_max, delta.latency_ms_max),
+          }
+        : delta,
+    );
+  }
+  return { state: next, writes: [...deltas.values()] };
+}

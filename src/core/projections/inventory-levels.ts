@@ -1,22 +1,14 @@
 // Stock per creator and SKU: available, reserved, total, reorder point, sales velocity,
 // hours to stock-out, low-stock severity, last sync, open sync conflicts. Folded with the
 // inventory aggregate's own evolve function; the derived figures are computed as of the
-// SKU's last event, so a rebuild gives the same numbers as live processing.
+// SKU's last event, so a rebuild gives the same numbers as live processing. Pure: the
+// table it is kept in is declared in inventory-levels-projection.ts.
 import type { StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import {
-  available,
-  evolveInventory,
-  hoursToStockout,
-  initialInventoryState,
-  lowStockSeverity,
-  salesVelocityPerHour,
-  type InventoryState,
-} from "../inventory/inventory.ts";
-import type { RealtimeChanges } from "../realtime/realtime-changes.ts";
-import { tableIn, type Projection, type ProjectionContext } from "./projection.ts";
+import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
+import type { Folded } from "./projection.ts";
 
-interface InventoryLevel {
+export interface InventoryLevel {
   creatorId: string;
   skuId: string;
   aggregateId: string;
@@ -24,16 +16,6 @@ interface InventoryLevel {
   openConflictIds: string[];
   lastVersion: number;
   lastEventAt: Date;
-}
-
-interface InventoryLevelRow {
-  creator_id: string;
-  sku_id: string;
-  aggregate_id: string;
-  state: InventoryState;
-  open_conflict_ids: string[];
-  last_version: string;
-  last_event_at: Date;
 }
 
 function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, skuId: string): InventoryLevel {
@@ -70,104 +52,39 @@ function alreadyApplied(level: InventoryLevel | undefined, event: StoredEvent): 
   return level !== undefined && event.aggregateType === "inventory" && event.aggregateId === level.aggregateId && event.version <= level.lastVersion;
 }
 
-async function loadLevels(context: ProjectionContext, keys: { creator_id: string; sku_id: string }[]): Promise<Map<string, InventoryLevel>> {
-  const { sql } = context;
-  const rows = await sql<InventoryLevelRow[]>`
-    select l.creator_id, l.sku_id, l.aggregate_id, l.state, l.open_conflict_ids, l.last_version, l.last_event_at
-      from ${tableIn(context, "inventory_levels")} l
-      join jsonb_to_recordset(${sql.json(keys as never)}) as k(creator_id uuid, sku_id text)
-        on l.creator_id = k.creator_id and l.sku_id = k.sku_id`;
-  return new Map(
-    rows.map((row) => [
-      `${row.creator_id}|${row.sku_id}`,
-      {
-        creatorId: row.creator_id,
-        skuId: row.sku_id,
-        aggregateId: row.aggregate_id,
-        state: row.state,
-        openConflictIds: row.open_conflict_ids,
-        lastVersion: Number(row.last_version),
-        lastEventAt: row.last_event_at,
-      },
-    ]),
-  );
+/** Inventory levels by `creator|sku`: the whole read model in a spec, the SKUs a batch touches live. */
+export type InventoryLevels = ReadonlyMap<string, InventoryLevel>;
+
+/** A batch's events grouped by (creator, SKU), in stream order; keys are `creator|sku`. */
+export function eventsBySku(events: readonly StoredEvent[]): Map<string, { creatorId: string; skuId: string; events: StoredEvent[] }> {
+  const bySku = new Map<string, { creatorId: string; skuId: string; events: StoredEvent[] }>();
+  for (const event of events) {
+    const skuId = (event.data as { sku_id?: unknown }).sku_id;
+    if (typeof skuId !== "string") continue;
+    const key = `${event.creatorId}|${skuId}`;
+    const entry = bySku.get(key);
+    if (entry) entry.events.push(event);
+    else bySku.set(key, { creatorId: event.creatorId, skuId, events: [event] });
+  }
+  return bySku;
 }
 
-async function saveLevels(context: ProjectionContext, levels: InventoryLevel[]): Promise<void> {
-  const { sql } = context;
-  const rows = levels.map((level) => {
-    const { state } = level;
-    return {
-      creator_id: level.creatorId,
-      sku_id: level.skuId,
-      aggregate_id: level.aggregateId,
-      product_id: state.productId,
-      available: available(state),
-      reserved: state.reserved,
-      total: state.total,
-      reorder_point: state.reorderPoint,
-      velocity_per_hour: salesVelocityPerHour(state, level.lastEventAt),
-      hours_to_stockout: hoursToStockout(state, level.lastEventAt),
-      low_stock_severity: lowStockSeverity(state, level.lastEventAt),
-      last_sync_at: state.lastSyncAt,
-      has_open_conflict: level.openConflictIds.length > 0,
-      open_conflict_ids: level.openConflictIds,
-      last_version: level.lastVersion,
-      last_event_at: level.lastEventAt.toISOString(),
-      state,
-    };
-  });
-  await sql`
-    insert into ${tableIn(context, "inventory_levels")} (
-      creator_id, sku_id, aggregate_id, product_id, available, reserved, total, reorder_point, velocity_per_hour,
-      hours_to_stockout, low_stock_severity, last_sync_at, has_open_conflict, open_conflict_ids, last_version, last_event_at, state)
-    select * from jsonb_to_recordset(${sql.json(rows as never)}) as r(
-      creator_id uuid, sku_id text, aggregate_id text, product_id text, available integer, reserved integer, total integer,
-      reorder_point integer, velocity_per_hour double precision, hours_to_stockout double precision, low_stock_severity text,
-      last_sync_at timestamptz, has_open_conflict boolean, open_conflict_ids text[], last_version bigint,
-      last_event_at timestamptz, state jsonb)
-     order by creator_id, sku_id
-    on conflict (creator_id, sku_id) do update set
-      aggregate_id = excluded.aggregate_id, product_id = excluded.product_id, available = excluded.available,
-      reserved = excluded.reserved, total = excluded.total, reorder_point = excluded.reorder_point,
-      velocity_per_hour = excluded.velocity_per_hour, hours_to_stockout = excluded.hours_to_stockout,
-      low_stock_severity = excluded.low_stock_severity, last_sync_at = excluded.last_sync_at,
-      has_open_conflict = excluded.has_open_conflict, open_conflict_ids = excluded.open_conflict_ids,
-      last_version = excluded.last_version, last_event_at = excluded.last_event_at, state = excluded.state`;
+/** The levels with the batch folded in; writes are the levels it moved. */
+export function foldInventoryLevels(levels: InventoryLevels, events: readonly StoredEvent[]): Folded<InventoryLevels, InventoryLevel[]> {
+  const next = new Map(levels);
+  const changed: InventoryLevel[] = [];
+  for (const [key, entry] of eventsBySku(events)) {
+    let level = next.get(key);
+    let moved = false;
+    for (const event of entry.events) {
+      if (alreadyApplied(level, event)) continue;
+      level = foldLevel(level, event, entry.skuId);
+      moved = true;
+    }
+    if (level && moved) {
+      changed.push(level);
+      next.set(key, level);
+    }
+  }
+  return { state: next, writes: changed };
 }
-
-export const inventoryLevelsProjection: Projection = {
-  name: "projection-inventory-levels",
-  handles: ["inventory.*"],
-  tables: [{ name: "inventory_levels", key: ["creator_id", "sku_id"] }],
-  readModel: "inventory",
-  batchSize: 1_000,
-  async apply(events, context, changes: RealtimeChanges) {
-    const bySku = new Map<string, { creatorId: string; skuId: string; events: StoredEvent[] }>();
-    for (const event of events) {
-      const skuId = (event.data as { sku_id?: unknown }).sku_id;
-      if (typeof skuId !== "string") continue;
-      const key = `${event.creatorId}|${skuId}`;
-      const entry = bySku.get(key);
-      if (entry) entry.events.push(event);
-      else bySku.set(key, { creatorId: event.creatorId, skuId, events: [event] });
-    }
-    if (bySku.size === 0) return;
-    const existing = await loadLevels(context, [...bySku.values()].map((entry) => ({ creator_id: entry.creatorId, sku_id: entry.skuId })));
-    const changed: InventoryLevel[] = [];
-    for (const [key, entry] of bySku) {
-      let level = existing.get(key);
-      let moved = false;
-      for (const event of entry.events) {
-        if (alreadyApplied(level, event)) continue;
-        level = foldLevel(level, event, entry.skuId);
-        moved = true;
-      }
-      if (level && moved) {
-        changed.push(level);
-        changes.sku(level.creatorId, level.skuId);
-      }
-    }
-    if (changed.length) await saveLevels(context, changed);
-  },
-};

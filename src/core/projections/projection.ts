@@ -1,17 +1,22 @@
-// A projection folds events into read-model tables. It runs as a transactional consumer
-// (rows and checkpoint commit together), and the same code rebuilds its tables into
-// shadow copies (rebuild.ts) or into a test's own schema: every table name is qualified
-// with the schema the context names.
+// A projection folds events into read-model tables: a pure fold (unit-tested without a
+// database) and a declared storage that loads what a batch touches and saves what the fold
+// changed. It runs as a transactional consumer (rows and checkpoint commit together), and
+// the same code rebuilds its tables into shadow copies (rebuild.ts) or into a test's own
+// schema: every table name is qualified with the schema the context names.
 import type { Sql } from "postgres";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Consumer } from "../processing/index.ts";
 import { recordRealtimeChanges, RealtimeChanges, type ReadModel } from "../realtime/realtime-changes.ts";
 
-export interface ProjectionContext {
+export interface ProjectionContext extends FoldContext {
   /** The transaction that also moves the checkpoint (live), or the rebuild's connection. */
   sql: Sql;
   /** Where the tables are: "public" live, the shadow schema during a rebuild, a test's own schema. */
   schema: string;
+}
+
+/** What a fold may know of how it runs: plain values and the clock, never the database. */
+export interface FoldContext {
   /** Replayed events: tables are still written (idempotently), nothing is published. */
   replay: boolean;
   /** Rebuilding into empty shadow tables from the start of the stream. */
@@ -23,6 +28,8 @@ export interface ProjectionTable {
   name: string;
   /** The primary key, to match shadow rows with live ones. */
   key: readonly string[];
+  /** The columns the projection writes, with their Postgres types (how rows travel, see read-model-storage.ts). */
+  columns: Readonly<Record<string, string>>;
   /**
    * Columns a rebuild cannot recompute from the events (measured at processing time):
    * the live values are kept for rows that exist on both sides.
@@ -30,7 +37,25 @@ export interface ProjectionTable {
   keptOnRebuild?: readonly string[];
 }
 
-export interface Projection {
+/** A batch folded: the read model as it now stands, and what must be written to get there. */
+export interface Folded<State, Writes> {
+  state: State;
+  writes: Writes;
+}
+
+/** Where a projection's read model lives: the part of it a batch touches, and writing what a fold changed. */
+export interface ReadModelStorage<State, Writes> {
+  load(context: ProjectionContext, events: readonly StoredEvent[]): Promise<State>;
+  save(context: ProjectionContext, writes: Writes): Promise<void>;
+}
+
+/**
+ * The one way to define a projection: a pure fold and the storage it is declared with.
+ * `fold` sees the read model as loaded for the batch (or, in a spec, as kept in memory)
+ * and must be idempotent: folding events it already folded changes nothing and writes
+ * nothing (a projection's spec folds its events twice to prove it).
+ */
+export interface ProjectionDefinition<State, Writes> {
   /** Its consumer's name (checkpoint row) and the name the CLI knows it by. */
   name: string;
   handles: readonly string[];
@@ -38,11 +63,30 @@ export interface Projection {
   /** What the dashboard knows it as, in realtime deltas; none for operational read models. */
   readModel?: ReadModel;
   batchSize: number;
-  /**
-   * Applies a batch in stream order; idempotent (events already applied are skipped);
-   * records what changed in `changes`, for realtime.
-   */
+  /** The read model before the first event. */
+  initialState(): State;
+  /** Folds a batch, in stream order, into `state` without changing it. */
+  fold(state: State, events: readonly StoredEvent[], context: FoldContext): Folded<State, Writes>;
+  /** Records for realtime what the writes change. */
+  announce?(writes: Writes, changes: RealtimeChanges): void;
+  storage: ReadModelStorage<State, Writes>;
+}
+
+export interface Projection<State = unknown, Writes = unknown> extends ProjectionDefinition<State, Writes> {
+  /** Load, fold, save, announce: a batch applied to the tables in `context.schema`. */
   apply(events: StoredEvent[], context: ProjectionContext, changes: RealtimeChanges): Promise<void>;
+}
+
+export function defineProjection<State, Writes>(definition: ProjectionDefinition<State, Writes>): Projection<State, Writes> {
+  return {
+    ...definition,
+    async apply(events, context, changes) {
+      const state = await definition.storage.load(context, events);
+      const { writes } = definition.fold(state, events, context);
+      await definition.storage.save(context, writes);
+      definition.announce?.(writes, changes);
+    },
+  };
 }
 
 /** `schema.table` as a safely quoted identifier. */
@@ -86,7 +130,7 @@ export interface OrderEvents {
 }
 
 /** A batch's events grouped by (creator, order id), in stream order; keys are `creator|order`. */
-export function eventsByOrder(events: StoredEvent[]): Map<string, OrderEvents> {
+export function eventsByOrder(events: readonly StoredEvent[]): Map<string, OrderEvents> {
   const byOrder = new Map<string, OrderEvents>();
   for (const event of events) {
     const orderId = (event.data as { order_id?: unknown }).order_id;

@@ -2,8 +2,9 @@
 // uses, linked to a fresh creator; signed type 27 deliveries through the real ingestion
 // core; the sync-conflicts consumer and its projection run by the real consumer runner.
 import type { Sql } from "postgres";
-import { createSyncConflictsConsumer, createSyncConflictsProjectionConsumer } from "../../../src/core/conflicts/index.ts";
+import { createSyncConflictsConsumer, syncConflictsProjection } from "../../../src/core/conflicts/index.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
+import { projectionConsumer } from "../../../src/core/projections/index.ts";
 import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { demoShop, type DemoShop } from "../../../src/simulator/demo-catalogue.ts";
@@ -87,7 +88,7 @@ export async function conflictRunner(sql: Sql, creatorIds: Iterable<string>) {
   });
   const consumers = [
     onlyOurs(createSyncConflictsConsumer(), `sync-conflicts-test-${suffix}`),
-    onlyOurs(createSyncConflictsProjectionConsumer(), `projection-sync-conflicts-test-${suffix}`),
+    onlyOurs(projectionConsumer(syncConflictsProjection), `projection-sync-conflicts-test-${suffix}`),
   ];
   const [{ start }] = await sql<{ start: string }[]>`select pg_snapshot_xmin(pg_current_snapshot())::text as start`;
   for (const consumer of consumers) {

@@ -1,7 +1,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
-import { consumerFromHandlers, createConsumerRunner, createDeadLetters, type Consumer } from "../../../src/core/processing/index.ts";
+import { createConsumerRunner, createDeadLetters, type Consumer } from "../../../src/core/processing/index.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { orderReceived, orderShipped, uniqueOrderId } from "../event-store/fixtures.ts";
 
@@ -203,16 +203,17 @@ describe("consumer runner", () => {
   it("runs the consumer with the most urgent events first within a tick", async () => {
     const creatorId = newCreatorId();
     const order: string[] = [];
-    const orderConsumer = consumerFromHandlers({
-      name: uniqueConsumerName("orders"),
+    /** Notes its label when it handles one of the creator's events of `type`. */
+    const notingConsumer = (label: string, type: string): Consumer => ({
+      name: uniqueConsumerName(label),
+      handles: [type],
       transactional: true,
-      handlers: { "order.shipped": async (event) => void (event.creatorId === creatorId && order.push("orders")) },
+      async handleBatch(events) {
+        for (const event of events) if (event.creatorId === creatorId && event.type === type) order.push(label);
+      },
     });
-    const paymentsConsumer = consumerFromHandlers({
-      name: uniqueConsumerName("payments"),
-      transactional: true,
-      handlers: { "order.payment_processed": async (event) => void (event.creatorId === creatorId && order.push("payments")) },
-    });
+    const orderConsumer = notingConsumer("orders", "order.shipped");
+    const paymentsConsumer = notingConsumer("payments", "order.payment_processed");
     await startAtEndOfStream(orderConsumer.name, paymentsConsumer.name);
     const orderId = uniqueOrderId();
     await store.appendToStream({

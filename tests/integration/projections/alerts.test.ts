@@ -31,6 +31,13 @@ describe("alerts projection", () => {
       { kind: "low_stock", severity: "warning", subject: sku, opened_at: at("2026-06-01T10:00:00Z"), resolved_at: at("2026-06-01T11:00:00Z") },
       { kind: "low_stock", severity: "critical", subject: sku, opened_at: at("2026-06-01T11:00:00Z"), resolved_at: at("2026-06-01T12:00:00Z") },
     ]);
+
+    // Replayed twice, the events leave the alerts as they were: the 11:05 detection, which
+    // changed nothing at the time, does not reopen what the 12:00 restock resolved.
+    const before = await sql`select * from ${models.table("alerts")} where creator_id = ${creatorId} order by opened_at`;
+    await models.replay(alertsProjection, creatorId);
+    await models.replay(alertsProjection, creatorId);
+    expect(await sql`select * from ${models.table("alerts")} where creator_id = ${creatorId} order by opened_at`).toEqual(before);
   });
 
   it("opens sync failure, sync conflict and stuck saga alerts and resolves them", async () => {

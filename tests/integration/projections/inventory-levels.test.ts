@@ -38,6 +38,11 @@ describe("inventory levels projection", () => {
     expect(low).toMatchObject({ total: 8, reserved: 0, available: 8, reorder_point: 10, low_stock_severity: "warning", last_version: "7" });
     expect(low.velocity_per_hour).toBeCloseTo(5 / 24);
     expect(low.hours_to_stockout).toBeCloseTo(8 / (5 / 24));
+
+    // Replayed twice, the events leave the row as it was.
+    await models.replay(inventoryLevelsProjection, creatorId);
+    await models.replay(inventoryLevelsProjection, creatorId);
+    expect(await level(creatorId, sku)).toEqual(low);
   });
 
   it("flags an open sync conflict until it is resolved", async () => {

@@ -38,5 +38,10 @@ describe("order summaries projection", () => {
     expect(rows[0].items).toEqual([expect.objectContaining({ sku_id: "SKU-1", quantity: 2 })]);
     expect(rows[0].timeline.map((entry: { type: string }) => entry.type)).toEqual(["order.received_from_tiktok", "order.validated", "order.shipped"]);
     expect(rows[1]).toMatchObject({ order_id: cancelledOrder, status: "cancelled", cancelled_at: at("2026-04-01T10:15:00Z") });
+
+    // Replayed twice, the events leave the rows as they were.
+    await models.replay(orderSummariesProjection, creatorId);
+    await models.replay(orderSummariesProjection, creatorId);
+    expect(await sql`select * from ${models.table("order_summaries")} where creator_id = ${creatorId} order by received_at`).toEqual(rows);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from "vitest";
 import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
 import { createConsumerRunner } from "../../../src/core/processing/index.ts";
 import { allProjections, createReadModelSchema, projectionConsumer, shadowSchemaFor, type Projection } from "../../../src/core/projections/index.ts";
+import { replayEvents } from "../../../src/core/replay/replay.ts";
 
 export function readModelSchema(sql: Sql, label: string) {
   const schema = `rm_${label}_${Math.random().toString(36).slice(2, 8)}`;
@@ -44,7 +45,12 @@ export function readModelSchema(sql: Sql, label: string) {
     return store.appendToStream({ creatorId, aggregateId, aggregateType: aggregateId.split("-")[0], events });
   }
 
+  /** Replays a creator's events into the projection, as the admin's replay does (checkpoint untouched). */
+  async function replay(projection: Projection, creatorId: string) {
+    return replayEvents({ sql, filter: { creatorId, types: [...projection.handles] }, into: consumers([projection])[0]! });
+  }
+
   const table = (name: string) => sql(`${schema}.${name}`);
 
-  return { schema, store, consumerName, consumers, startAtEndOfStream, project, append, table };
+  return { schema, store, consumerName, consumers, startAtEndOfStream, project, append, replay, table };
 }

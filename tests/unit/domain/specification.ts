@@ -1,27 +1,34 @@
 // Given events / when a command / then events or an error: deciders read as specifications.
 import type { NewEvent, StoredEvent } from "../../../src/core/event-store/index.ts";
 
+export const specCreatorId = "00000000-0000-0000-0000-000000000001";
+
+/** New events as the store keeps them on one stream: versions (and positions) from 1, each at its own time or `at`. */
+export function storedStream(
+  aggregateId: string,
+  events: NewEvent[],
+  options: { creatorId?: string; aggregateType?: string; at?: Date } = {},
+): StoredEvent[] {
+  return events.map((event, index) => ({
+    id: event.id ?? crypto.randomUUID(),
+    position: index + 1,
+    transactionId: "1",
+    creatorId: options.creatorId ?? specCreatorId,
+    aggregateId,
+    aggregateType: options.aggregateType ?? aggregateId.split("-")[0]!,
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: event.metadata ?? {},
+    schemaVersion: 1,
+    version: index + 1,
+    occurredAt: event.occurredAt ?? options.at ?? new Date("2026-11-20T12:00:00Z"),
+    processedAt: null,
+    correlationId: null,
+    causationId: null,
+    userId: null,
+  }));
+}
+
 export function fold<State>(initial: () => State, evolve: (state: State, event: StoredEvent) => State, events: NewEvent[], at = new Date("2026-11-20T12:00:00Z")): State {
-  return events.reduce(
-    (state, event, index) =>
-      evolve(state, {
-        id: crypto.randomUUID(),
-        position: index + 1,
-        transactionId: "1",
-        creatorId: "00000000-0000-0000-0000-000000000001",
-        aggregateId: "spec",
-        aggregateType: "spec",
-        type: event.type,
-        data: event.data as Record<string, unknown>,
-        metadata: {},
-        schemaVersion: 1,
-        version: index + 1,
-        occurredAt: event.occurredAt ?? at,
-        processedAt: null,
-        correlationId: null,
-        causationId: null,
-        userId: null,
-      }),
-    initial(),
-  );
+  return storedStream("spec", events, { aggregateType: "spec", at }).reduce(evolve, initial());
 }

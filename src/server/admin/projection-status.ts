@@ -3,6 +3,7 @@
 // followed through consumer_checkpoints.rebuild_progress.
 import type { Sql } from "postgres";
 import { DomainError } from "../../core/domain-error.ts";
+import { readCheckpointStatuses } from "../../core/processing/checkpoint-status.ts";
 import { allProjections, findProjection, rebuildProjection, type RebuildProgress } from "../../core/projections/index.ts";
 
 export interface ProjectionStatus {
@@ -22,45 +23,25 @@ export interface ProjectionStatus {
   rebuild: RebuildProgress | null;
 }
 
-interface CheckpointRow {
-  consumer: string;
-  position: string;
-  lag: string;
-  events_processed: string;
-  last_run_at: Date | null;
-  last_error: string | null;
-  last_error_at: Date | null;
-  lease_owner: string | null;
-  lease_expires_at: Date | null;
-  rebuild_started_at: Date | null;
-  rebuild_progress: RebuildProgress | null;
-}
-
 export async function readProjectionStatuses(sql: Sql, now: Date): Promise<ProjectionStatus[]> {
-  const names = allProjections.map((projection) => projection.name);
-  const rows = await sql<CheckpointRow[]>`
-    select c.consumer, c.position, c.events_processed, c.last_run_at, c.last_error, c.last_error_at, c.lease_owner, c.lease_expires_at,
-           c.rebuild_started_at, c.rebuild_progress,
-           public.consumer_lag(c.transaction_id, c.position) as lag
-      from public.consumer_checkpoints c
-     where c.consumer = any(${names})`;
-  const byName = new Map(rows.map((row) => [row.consumer, row]));
+  const checkpoints = await readCheckpointStatuses(sql, now, allProjections.map((projection) => projection.name));
+  const byName = new Map(checkpoints.map((checkpoint) => [checkpoint.consumer, checkpoint]));
   // A projection that never ran has no checkpoint yet: it is behind by the whole stream.
   const [head] = await sql<{ count: string }[]>`select count(*) from public.event_store`;
   return allProjections.map((projection) => {
-    const row = byName.get(projection.name);
+    const checkpoint = byName.get(projection.name);
     return {
       name: projection.name,
       tables: projection.tables.map((table) => table.name),
-      position: Number(row?.position ?? 0),
-      lag: row ? Number(row.lag) : Number(head?.count ?? 0),
-      eventsProcessed: Number(row?.events_processed ?? 0),
-      lastRunAt: row?.last_run_at?.toISOString() ?? null,
-      lastError: row?.last_error ?? null,
-      lastErrorAt: row?.last_error_at?.toISOString() ?? null,
-      leased: Boolean(row?.lease_owner && row.lease_expires_at && row.lease_expires_at > now),
-      rebuildStartedAt: row?.rebuild_started_at?.toISOString() ?? null,
-      rebuild: row?.rebuild_progress ?? null,
+      position: checkpoint?.position ?? 0,
+      lag: checkpoint ? checkpoint.lag : Number(head?.count ?? 0),
+      eventsProcessed: checkpoint?.eventsProcessed ?? 0,
+      lastRunAt: checkpoint?.lastRunAt?.toISOString() ?? null,
+      lastError: checkpoint?.lastError ?? null,
+      lastErrorAt: checkpoint?.lastErrorAt?.toISOString() ?? null,
+      leased: checkpoint?.leaseOwner != null,
+      rebuildStartedAt: checkpoint?.rebuildStartedAt?.toISOString() ?? null,
+      rebuild: (checkpoint?.rebuildProgress ?? null) as RebuildProgress | null,
     };
   });
 }

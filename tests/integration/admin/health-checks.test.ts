@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import {
-  measureSystemHealth,
-  recordHealthCheck,
-  SYSTEM_CREATOR_ID,
-  SYSTEM_HEALTH_STREAM,
-  type HealthThreshold,
-} from "../../../src/core/health/health-checks.ts";
+import { recordHealthCheck, SYSTEM_CREATOR_ID, SYSTEM_HEALTH_STREAM } from "../../../src/core/health/health-checks.ts";
+import type { HealthThreshold } from "../../../src/core/health/health-evaluation.ts";
+import { measureSystemHealth } from "../../../src/core/health/health-measurements.ts";
 import { connectTestDatabase } from "../database.ts";
 
 const sql = connectTestDatabase();

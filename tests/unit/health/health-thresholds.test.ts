@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  attemptRates,
   defaultHealthThresholds,
   evaluateHealth,
   healthEvents,
   healthWindowStart,
   type ConsumerHealth,
   type HealthMeasurements,
-} from "../../../src/core/health/health-checks.ts";
+} from "../../../src/core/health/health-evaluation.ts";
 import { validateEvent } from "../../../src/core/event-store/index.ts";
 
 function consumer(overrides: Partial<ConsumerHealth>): ConsumerHealth {
@@ -96,5 +97,10 @@ describe("health thresholds", () => {
   it("puts every moment of a window in the same window", () => {
     expect(healthWindowStart(new Date("2026-11-22T10:04:59.999Z"), 300_000)).toEqual(new Date("2026-11-22T10:00:00Z"));
     expect(healthWindowStart(new Date("2026-11-22T10:05:00Z"), 300_000)).toEqual(new Date("2026-11-22T10:05:00Z"));
+  });
+
+  it("rates errors and retries against the events due plus the failed attempts", () => {
+    expect(attemptRates({ eventsDue: 0, failedAttempts: 0, retriedAttempts: 0 })).toEqual({ errorRate: 0, retryRate: 0 });
+    expect(attemptRates({ eventsDue: 18, failedAttempts: 2, retriedAttempts: 5 })).toEqual({ errorRate: 0.1, retryRate: 0.25 });
   });
 });

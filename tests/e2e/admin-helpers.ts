@@ -4,7 +4,8 @@
 // (webhook-conflict.spec.ts); a creator's sync rules set for one spec; and reading what
 // the store holds.
 import postgres, { type Sql } from "postgres";
-import { saveSyncRules, type SyncRules } from "../../src/core/conflicts/sync-rules.ts";
+import type { SyncRules } from "../../src/core/conflicts/sync-rules.ts";
+import { saveSyncRules } from "../../src/core/conflicts/sync-rules-store.ts";
 import { createEventStore } from "../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
 import { evolveInventory, initialInventoryState } from "../../src/core/inventory/inventory.ts";

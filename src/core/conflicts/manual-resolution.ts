@@ -6,19 +6,11 @@ import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { DomainError } from "../domain-error.ts";
 import { createEventStore } from "../event-store/index.ts";
-import { decideManualResolution, type ManualResolution } from "./resolution.ts";
+import { decideManualResolution, type ManualResolutionCommand } from "./resolution.ts";
 import { evolveSkuSync, initialSkuSyncState, type ResolutionMethod, type Winner } from "./sku-sync-state.ts";
 import { findSyncConflict } from "./sync-conflict-queries.ts";
 
-export interface ResolveSyncConflictRequest {
-  creatorId: string;
-  conflictId: string;
-  resolution: ManualResolution;
-  reason: string;
-  /** Who, as the panel shows it (e.g. the admin's email). */
-  resolvedBy: string;
-  /** The admin's auth user id (uuid), recorded on the events. */
-  userId?: string;
+export interface ResolveSyncConflictRequest extends ManualResolutionCommand {
   /** A retried request with the same id appends nothing new (e.g. an HTTP Idempotency-Key). */
   requestId?: string;
 }

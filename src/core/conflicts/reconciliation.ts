@@ -12,9 +12,10 @@ import { evolveStockOutbox, initialStockOutboxState, stockPushPending } from "..
 import type { TikTokShopClient, TikTokShopResult } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
-import { evolveSkuSync, initialSkuSyncState, methodsThatTellTikTok, SYNC_CONFLICTS_SOURCE, type SkuSyncState } from "./sku-sync-state.ts";
-import { decideOnExternalCount, type SyncDecision } from "./sync-decisions.ts";
-import { loadSyncRules, type SyncRules } from "./sync-rules.ts";
+import { decideOnInventoryRead, type InventoryReadDecision } from "./reconciliation-decisions.ts";
+import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type SkuSyncState } from "./sku-sync-state.ts";
+import type { SyncRules } from "./sync-rules.ts";
+import { loadSyncRules } from "./sync-rules-store.ts";
 
 export interface ReconcileInventoryOptions {
   sql: Sql;
@@ -161,11 +162,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       const readId = await deterministicUuid(`reconciliation:${runId}:${skuId}`);
       const conflictId = await conflictIdFor(readId, "reconciliation");
       const now = options.now();
-      let decision: SyncDecision | null = null;
-      let pushTotal: number | null = null;
-      let holds = 0;
-      let externalSeen = 0;
-      let localSeen: number | null = null;
+      // Set by the decision (which a concurrent append may make run again): the last one stands.
+      const decided: { read?: InventoryReadDecision } = {};
       const result = await handleCommand({
         store,
         creatorId,
@@ -175,40 +173,22 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
         evolve: evolveSkuSync,
         commandId: `reconciliation:${runId}:${skuId}`,
         decide: (state: SkuSyncState) => {
-          // The search reports no campaign or creator holds; the last webhook's are the best estimate.
-          holds = state.newestExternalReport?.holds ?? 0;
-          const externalTotal = available + committed + holds;
-          externalSeen = externalTotal;
-          localSeen = state.hasLocalLevel ? state.inventory.total : null;
-          pushTotal = null;
-          if (state.pendingPushToTikTok && state.hasLocalLevel && externalTotal !== state.inventory.total) {
-            // Already decided (an admin or a rule chose the local count): just tell TikTok.
-            pushTotal = state.inventory.total;
-            decision = null;
-            return [];
-          }
-          decision = decideOnExternalCount(
-            state,
-            { source: "reconciliation", triggerId: readId, productId, total: externalTotal, committed, updateTime: Math.floor(now.getTime() / 1000) },
-            { skuId, conflictId, rules, now },
-          );
-          const resolution = decision.resolution;
-          // Local changes TikTok was never sent, and the outbox's time for them is past (it stalled or gave up): send them now.
-          if (decision.outcome === "explained") pushTotal = state.inventory.total;
-          if (resolution?.resolved && resolution.winner === "local" && methodsThatTellTikTok.has(resolution.method)) pushTotal = resolution.winningValue;
-          return decision.events;
+          decided.read = decideOnInventoryRead(state, { readId, productId, available, committed }, { skuId, conflictId, rules, now });
+          return decided.read.events;
         },
       });
-      const outcome = (decision as SyncDecision | null)?.outcome;
+      const outcome = decided.read?.decision?.outcome;
       if (outcome === "agrees") report.agreed += 1;
       if (outcome === "adopted") report.adopted += 1;
       if (outcome === "auto_resolved" || outcome === "left_for_person") report.conflictsDetected += 1;
       if (outcome === "auto_resolved") report.autoResolved += 1;
       if (outcome === "left_for_person") report.leftForPerson += 1;
-      if (!result.duplicate && (outcome === "adopted" || outcome === "auto_resolved" || outcome === "left_for_person")) {
-        report.stockDrift.push({ creatorId, shopId: shop.shop_id, skuId, outcome, externalTotal: externalSeen, localTotal: localSeen });
+      if (!result.duplicate && decided.read && (outcome === "adopted" || outcome === "auto_resolved" || outcome === "left_for_person")) {
+        report.stockDrift.push({ creatorId, shopId: shop.shop_id, skuId, outcome, externalTotal: decided.read.externalTotal, localTotal: decided.read.localTotal });
       }
+      const pushTotal = decided.read?.pushTotal ?? null;
       if (pushTotal === null || result.duplicate) return;
+      const holds = decided.read?.holds ?? 0;
       const total: number = pushTotal;
       const availableToSell = Math.max(0, total - committed - holds);
       await callTikTok(() => client.updateInventory(productId, { skus: [{ id: skuId, inventory: [{ quantity: availableToSell }] }] }));

@@ -12,7 +12,8 @@ import { conflictIdFor } from "./conflict-ids.ts";
 import type { ExternalCount } from "./detection.ts";
 import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
 import { decideOnExternalCount, decideOnStockWrite, type SyncDecision } from "./sync-decisions.ts";
-import { loadSyncRules, type SyncRules } from "./sync-rules.ts";
+import type { SyncRules } from "./sync-rules.ts";
+import { loadSyncRules } from "./sync-rules-store.ts";
 
 export const SYNC_CONFLICTS_CONSUMER = "sync-conflicts";
 

@@ -4,9 +4,9 @@
 // 20261122000500_read_models.sql).
 import type { StoredEvent } from "../event-store/index.ts";
 import type { OrderStatus } from "../orders/order.ts";
-import { foldDashboardMetrics, isZero, type BucketDelta, type DashboardMetricsWrites, type OrderFact, type OrderFacts } from "./dashboard-metrics.ts";
+import { BUCKET_COUNTERS, foldDashboardMetrics, isZero, type BucketDelta, type DashboardMetricsWrites, type OrderFact, type OrderFacts } from "./dashboard-metrics.ts";
 import { defineProjection, eventsByOrder, type ProjectionContext, type ProjectionTable } from "./projection.ts";
-import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
+import { addingUp, selectRowsMatching, upsertRows } from "./read-model-storage.ts";
 
 const bucketColumns = {
   creator_id: "uuid",
@@ -55,19 +55,7 @@ const addToBucket = `
   currency = coalesce(t.currency, excluded.currency),
   mixed_currency = t.mixed_currency or excluded.mixed_currency
     or (t.currency is not null and excluded.currency is not null and t.currency <> excluded.currency),
-  orders_received = t.orders_received + excluded.orders_received,
-  orders_valued = t.orders_valued + excluded.orders_valued,
-  orders_pending = t.orders_pending + excluded.orders_pending,
-  orders_shipped = t.orders_shipped + excluded.orders_shipped,
-  orders_delivered = t.orders_delivered + excluded.orders_delivered,
-  orders_cancelled = t.orders_cancelled + excluded.orders_cancelled,
-  orders_refunded = t.orders_refunded + excluded.orders_refunded,
-  gross_minor = t.gross_minor + excluded.gross_minor,
-  cancelled_minor = t.cancelled_minor + excluded.cancelled_minor,
-  refunded_minor = t.refunded_minor + excluded.refunded_minor,
-  net_minor = t.net_minor + excluded.net_minor,
-  ship_seconds_sum = t.ship_seconds_sum + excluded.ship_seconds_sum,
-  ship_count = t.ship_count + excluded.ship_count,
+  ${addingUp(BUCKET_COUNTERS)},
   ship_hours_histogram = array(select a + b from unnest(t.ship_hours_histogram, excluded.ship_hours_histogram) as h(a, b)),
   last_event_at = greatest(t.last_event_at, excluded.last_event_at)`;
 

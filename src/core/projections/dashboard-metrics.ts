@@ -27,7 +27,7 @@ export interface OrderFact {
   lastVersion: number;
 }
 
-const COUNTERS = [
+export const BUCKET_COUNTERS = [
   "orders_received",
   "orders_valued",
   "orders_pending",
@@ -42,7 +42,7 @@ const COUNTERS = [
   "ship_seconds_sum",
   "ship_count",
 ] as const;
-type Counter = (typeof COUNTERS)[number];
+type Counter = (typeof BUCKET_COUNTERS)[number];
 type Counters = Record<Counter, number>;
 
 /** Upper bounds (hours) of the time-to-shipment histogram bins; the last bin takes the rest. */
@@ -82,7 +82,7 @@ function statusCounter(status: OrderStatus): Counter {
 }
 
 function emptyCounters(): Counters {
-  return Object.fromEntries(COUNTERS.map((counter) => [counter, 0])) as Counters;
+  return Object.fromEntries(BUCKET_COUNTERS.map((counter) => [counter, 0])) as Counters;
 }
 
 function shipHoursBin(seconds: number): number {
@@ -171,7 +171,7 @@ function addContribution(deltas: Map<string, BucketDelta>, fact: OrderFact, buck
     delta = { creatorId: fact.creatorId, bucketStart, currency: null, mixedCurrency: false, counters: emptyCounters(), histogram: new Array<number>(HISTOGRAM_LENGTH).fill(0), lastEventAt: at };
     deltas.set(key, delta);
   }
-  for (const counter of COUNTERS) delta.counters[counter] += sign * contribution.counters[counter];
+  for (const counter of BUCKET_COUNTERS) delta.counters[counter] += sign * contribution.counters[counter];
   for (let bin = 0; bin < HISTOGRAM_LENGTH; bin += 1) delta.histogram[bin] += sign * contribution.histogram[bin];
   if (sign === 1 && contribution.currency !== null) {
     if (delta.currency !== null && delta.currency !== contribution.currency) delta.mixedCurrency = true;
@@ -181,7 +181,7 @@ function addContribution(deltas: Map<string, BucketDelta>, fact: OrderFact, buck
 }
 
 export function isZero(delta: BucketDelta): boolean {
-  return COUNTERS.every((counter) => delta.counters[counter] === 0) && delta.histogram.every((count) => count === 0);
+  return BUCKET_COUNTERS.every((counter) => delta.counters[counter] === 0) && delta.histogram.every((count) => count === 0);
 }
 
 /** Order facts by `creator|order`: the whole read model in a spec, the orders a batch touches live. */

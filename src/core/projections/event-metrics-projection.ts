@@ -2,7 +2,7 @@
 // event_metrics_hourly table, whose rows add the batches' deltas up.
 import { foldEventMetrics, type EventMetrics, type EventMetricsDelta } from "./event-metrics.ts";
 import { defineProjection, type ProjectionTable } from "./projection.ts";
-import { upsertRows } from "./read-model-storage.ts";
+import { addingUp, upsertRows } from "./read-model-storage.ts";
 
 const eventMetricsTable: ProjectionTable = {
   name: "event_metrics_hourly",
@@ -31,10 +31,7 @@ export const eventMetricsProjection = defineProjection<EventMetrics, EventMetric
     load: async () => new Map(),
     save: (context, deltas) =>
       upsertRows(context, eventMetricsTable, deltas, {
-        onConflict: `event_count = t.event_count + excluded.event_count,
-          latency_count = t.latency_count + excluded.latency_count,
-          latency_ms_sum = t.latency_ms_sum + excluded.latency_ms_sum,
-          latency_ms_max = greatest(t.latency_ms_max, excluded.latency_ms_max)`,
+        onConflict: `${addingUp(["event_count", "latency_count", "latency_ms_sum"])}, latency_ms_max = greatest(t.latency_ms_max, excluded.latency_ms_max)`,
       }),
   },
 });

@@ -63,3 +63,8 @@ export async function upsertRows(context: ProjectionContext, table: ProjectionTa
      order by ${sql.unsafe(table.key.map(quote).join(", "))}
     on conflict (${sql(table.key as string[])}) do update set ${sql.unsafe(options.onConflict ?? replace)}`;
 }
+
+/** `onConflict` assignments that add the new row's `columns` to the stored ones (counters of a bucket). */
+export function addingUp(columns: readonly string[]): string {
+  return columns.map((column) => `${quote(column)} = t.${quote(column)} + excluded.${quote(column)}`).join(", ");
+}

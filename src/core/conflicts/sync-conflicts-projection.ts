@@ -64,7 +64,9 @@ async function saveConflicts(context: ProjectionContext, records: SyncConflictRe
     reason: record.reason,
     resolved_event_id: record.resolvedEventId,
   }));
-  await upsertRows(context, syncConflictsTable, rows);
+  // A row moves only from open to resolved, whatever loaded it: a replay running beside the
+  // live projection cannot put back a row the live one has moved on.
+  await upsertRows(context, syncConflictsTable, rows, { onlyWhen: "t.status = 'open' and excluded.status = 'resolved'" });
 }
 
 export const syncConflictsProjection = defineProjection<SyncConflicts, SyncConflictRecord[]>({

@@ -47,9 +47,15 @@ export async function selectRowsMatching<Result extends object>(
 /**
  * Inserts `rows` (every declared column), in key order so that concurrent writers never
  * deadlock. On a key conflict the row is replaced, or `onConflict` (SQL assignments, the
- * table aliased `t`, the new row `excluded`) says what to do instead.
+ * table aliased `t`, the new row `excluded`) says what to do instead; `onlyWhen` (a
+ * condition on `t` and `excluded`) leaves the stored row alone unless it holds.
  */
-export async function upsertRows(context: ProjectionContext, table: ProjectionTable, rows: readonly object[], options: { onConflict?: string } = {}): Promise<void> {
+export async function upsertRows(
+  context: ProjectionContext,
+  table: ProjectionTable,
+  rows: readonly object[],
+  options: { onConflict?: string; onlyWhen?: string } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   const { sql } = context;
   const columns = Object.keys(table.columns);
@@ -61,7 +67,8 @@ export async function upsertRows(context: ProjectionContext, table: ProjectionTa
     insert into ${tableIn(context, table.name)} as t (${sql(columns)})
     select * from jsonb_to_recordset(${sql.json(rows as never)}) as r(${sql.unsafe(recordDefinition(table, columns))})
      order by ${sql.unsafe(table.key.map(quote).join(", "))}
-    on conflict (${sql(table.key as string[])}) do update set ${sql.unsafe(options.onConflict ?? replace)}`;
+    on conflict (${sql(table.key as string[])}) do update set ${sql.unsafe(options.onConflict ?? replace)}
+    ${options.onlyWhen ? sql`where ${sql.unsafe(options.onlyWhen)}` : sql``}`;
 }
 
 /** `onConflict` assignments that add the new row's `columns` to the stored ones (counters of a bucket). */

@@ -48,7 +48,8 @@ export async function selectRowsMatching<Result extends object>(
  * Inserts `rows` (every declared column), in key order so that concurrent writers never
  * deadlock. On a key conflict the row is replaced, or `onConflict` (SQL assignments, the
  * table aliased `t`, the new row `excluded`) says what to do instead; `onlyWhen` (a
- * condition on `t` and `excluded`) leaves the stored row alone unless it holds.
+ * condition on `t` and `excluded`) leaves the stored row alone unless it holds. Both are
+ * spliced in as SQL text: constants of the projection's code, never anything from input.
  */
 export async function upsertRows(
   context: ProjectionContext,

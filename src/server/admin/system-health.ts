@@ -9,10 +9,10 @@ import {
   SYSTEM_HEALTH_STREAM,
   type HealthReport,
   type HealthThreshold,
-} from "../../core/health/health-checks.ts";
-import { createSagaStore } from "../../core/fulfilment/saga-store.ts";
-import { allProjections } from "../../core/projections/index.ts";
-import { createSyncConflictsConsumer } from "../../core/conflicts/index.ts";
+} from "@/core/health/health-checks.ts";
+import { createSagaStore } from "@/core/fulfilment/saga-store.ts";
+import { allProjections } from "@/core/projections/index.ts";
+import { createSyncConflictsConsumer } from "@/core/conflicts/index.ts";
 
 export interface SystemHealthView {
   measuredAt: string;

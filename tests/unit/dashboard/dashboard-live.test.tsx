@@ -3,7 +3,7 @@
 // the HTTP calls replaced by fakes the specification drives message by message.
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { DashboardLive } from "../../../src/components/dashboard/dashboard-live.tsx";
+import { DashboardLive } from "../../../src/app/dashboard/_components/dashboard-live.tsx";
 import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "../../../src/lib/dashboard/dashboard-api.ts";
 import type { DashboardSnapshot } from "../../../src/lib/dashboard/dashboard-types.ts";
 import type { ChannelHandlers, ChannelStatus, RealtimeConnector } from "../../../src/lib/dashboard/realtime-connection.ts";

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState, useTransition, type FormEvent } from "react";
 import type { ConflictQueueItem } from "@/server/admin/conflict-queue.ts";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 type ResolutionKind = "keep_local" | "accept_external" | "custom";
 type Resolution = { kind: "keep_local" } | { kind: "accept_external" } | { kind: "custom"; value: number };

@@ -5,8 +5,8 @@ import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { deadLetterQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { adminDeadLetters, type DeadLetterView } from "@/server/admin/dead-letters.ts";
 import { databaseClient } from "@/server/database.ts";
-import { DeadLetterActions } from "../_components/dead-letter-actions.tsx";
-import styles from "../admin.module.css";
+import { DeadLetterActions } from "./_components/dead-letter-actions.tsx";
+import styles from "@/app/admin/admin.module.css";
 
 export const metadata: Metadata = { title: "Dead letters" };
 

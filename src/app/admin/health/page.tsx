@@ -3,8 +3,8 @@ import Link from "next/link";
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { readSystemHealth } from "@/server/admin/system-health.ts";
 import { databaseClient } from "@/server/database.ts";
-import { AutoRefresh } from "../_components/auto-refresh.tsx";
-import styles from "../admin.module.css";
+import { AutoRefresh } from "./_components/auto-refresh.tsx";
+import styles from "@/app/admin/admin.module.css";
 
 export const metadata: Metadata = { title: "System health" };
 

@@ -5,7 +5,7 @@ import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { entityHistoryQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { readEntityHistory, readEventLinks, type EntityHistory, type EventLinks, type TimelineEvent } from "@/server/admin/entity-history.ts";
 import { databaseClient } from "@/server/database.ts";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 export const metadata: Metadata = { title: "History" };
 

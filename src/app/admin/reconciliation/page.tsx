@@ -3,8 +3,8 @@ import { DriftSummary, DriftTable } from "@/components/shop-history/drift-table.
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { databaseClient } from "@/server/database.ts";
 import { readDriftReport, readReconciliationRuns } from "@/server/shop-history/drift-report.ts";
-import { ReconcileNow } from "../_components/reconcile-now.tsx";
-import styles from "../admin.module.css";
+import { ReconcileNow } from "./_components/reconcile-now.tsx";
+import styles from "@/app/admin/admin.module.css";
 
 export const metadata: Metadata = { title: "Reconciliation" };
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { onboardingSteps, type ImportProgress, type OnboardingState, type StepStatus } from "@/lib/onboarding/onboarding-steps.ts";
-import styles from "../onboarding.module.css";
+import styles from "@/app/onboarding/onboarding.module.css";
 
 const STEP_COUNT = 3;
 const STATUS_LABEL: Record<StepStatus, string> = { done: "Done", current: "Current step", todo: "To do" };

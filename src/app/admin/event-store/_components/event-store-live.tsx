@@ -1,10 +1,10 @@
 "use client";
 
 import { useEffect, useMemo, useState, useSyncExternalStore, type CSSProperties } from "react";
-import type { EventStoreOverview, LatestEvent } from "@/server/event-store-overview.ts";
+import type { EventStoreOverview, LatestEvent } from "@/server/admin/event-store-overview.ts";
 
 const POLL_INTERVAL_MS = 2_000;
-const OVERVIEW_URL = "/api/events/overview";
+const OVERVIEW_URL = "/api/admin/event-store";
 const UNREACHABLE_AFTER_FAILURES = 3;
 
 type ConnectionState = "live" | "reconnecting" | "unreachable";

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import type { ProjectionStatus } from "@/server/admin/projection-status.ts";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 const FAST_POLL_MS = 1_000;
 const SLOW_POLL_MS = 5_000;

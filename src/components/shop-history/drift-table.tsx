@@ -1,4 +1,5 @@
 import { describeDriftKind, type DriftReport } from "@/server/shop-history/drift-report.ts";
+import { formatUtcTime } from "@/lib/utc-time.ts";
 
 /** The drift rows of a report: what reconciliation found, when, and what it did. */
 export function DriftTable({ report, showCreator }: { report: DriftReport; showCreator: boolean }) {
@@ -22,7 +23,7 @@ export function DriftTable({ report, showCreator }: { report: DriftReport; showC
           {report.items.map((item) => (
             <tr key={`${item.foundAt}-${item.kind}-${item.reference}`}>
               <td>
-                <time dateTime={item.foundAt}>{item.foundAt.replace("T", " ").slice(0, 19)} UTC</time>
+                <time dateTime={item.foundAt}>{formatUtcTime(item.foundAt)}</time>
               </td>
               {showCreator ? <td>{item.creatorId}</td> : null}
               <td>{item.shopId}</td>
@@ -41,7 +42,7 @@ export function DriftTable({ report, showCreator }: { report: DriftReport; showC
 
 /** "0 drift in the last 24 h", or how much, and when the shops were last checked. */
 export function DriftSummary({ report }: { report: DriftReport }) {
-  const checked = report.lastCheckedAt ? `Last checked ${report.lastCheckedAt.replace("T", " ").slice(0, 16)} UTC.` : "Not checked against TikTok yet.";
+  const checked = report.lastCheckedAt ? `Last checked ${formatUtcTime(report.lastCheckedAt, "minutes")}.` : "Not checked against TikTok yet.";
   return (
     <p data-testid="drift-summary">
       <strong>{report.counts.total} drift in the last 24 h</strong>

@@ -5,11 +5,12 @@ import { readSystemHealth } from "@/server/admin/system-health.ts";
 import { databaseClient } from "@/server/database.ts";
 import { AutoRefresh } from "./_components/auto-refresh.tsx";
 import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
 
 export const metadata: Metadata = { title: "System health" };
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
-const formatTime = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "never");
+const formatTime = (iso: string | null) => (iso ? formatUtcTime(iso) : "never");
 
 export default async function HealthPage() {
   const admin = await readAdminForPage("/admin/health");

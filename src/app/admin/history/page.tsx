@@ -6,6 +6,7 @@ import { entityHistoryQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { readEntityHistory, readEventLinks, type EntityHistory, type EventLinks, type TimelineEvent } from "@/server/admin/entity-history.ts";
 import { databaseClient } from "@/server/database.ts";
 import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
 
 export const metadata: Metadata = { title: "History" };
 
@@ -14,10 +15,6 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function formatTime(iso: string): string {
-  return `${iso.replace("T", " ").slice(0, 23)} UTC`;
 }
 
 function entityOf(event: TimelineEvent): { kind: "order" | "product"; id: string } | null {
@@ -44,7 +41,7 @@ function LinkedEventList({ title, events }: { title: string; events: TimelineEve
         <ol>
           {events.map((event) => (
             <li key={event.id}>
-              <EventLink id={event.id} label={`${event.type} (${event.aggregateId} v${event.version})`} /> <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+              <EventLink id={event.id} label={`${event.type} (${event.aggregateId} v${event.version})`} /> <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
             </li>
           ))}
         </ol>
@@ -79,7 +76,7 @@ function EventLinksView({ links }: { links: EventLinks }) {
             )}
           </li>
           <li>
-            <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+            <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
           </li>
           <li>
             Creator <span className={styles.mono}>{event.creatorId}</span>
@@ -132,7 +129,7 @@ function TimelineView({ history }: { history: EntityHistory }) {
                     <EventLink id={event.id} label={event.type} />
                   </th>
                   <td>
-                    <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+                    <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
                   </td>
                   <td>{event.causationId ? <EventLink id={event.causationId} label={event.causationId.slice(0, 8)} /> : "—"}</td>
                   <td>{event.correlationId ? <EventLink id={event.id} label={event.correlationId.slice(0, 8)} /> : "—"}</td>

@@ -5,6 +5,7 @@ import { databaseClient } from "@/server/database.ts";
 import { readDriftReport, readReconciliationRuns } from "@/server/shop-history/drift-report.ts";
 import { ReconcileNow } from "./_components/reconcile-now.tsx";
 import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
 
 export const metadata: Metadata = { title: "Reconciliation" };
 
@@ -40,7 +41,7 @@ export default async function ReconciliationPage() {
               {runs.map((run) => (
                 <tr key={run.id}>
                   <td>
-                    <time dateTime={run.startedAt}>{run.startedAt.replace("T", " ").slice(0, 19)} UTC</time>
+                    <time dateTime={run.startedAt}>{formatUtcTime(run.startedAt)}</time>
                   </td>
                   <td>{run.trigger}</td>
                   <td>

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ProjectionStatus } from "@/server/admin/projection-status.ts";
 import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
 
 const FAST_POLL_MS = 1_000;
 const SLOW_POLL_MS = 5_000;
@@ -10,7 +11,7 @@ const SLOW_POLL_MS = 5_000;
 const rebuilding = (status: ProjectionStatus) => status.rebuild?.phase === "building" || status.rebuild?.phase === "swapping";
 
 function formatTime(iso: string | null): string {
-  return iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "never";
+  return iso ? formatUtcTime(iso) : "never";
 }
 
 /** Projection statuses, polled: every second while a rebuild runs, every five otherwise. */

@@ -3,6 +3,7 @@
 // a delta numbered sequence + 1 or later carries what happened after this read.
 // Read models are pre-aggregated, so the cost does not grow with the number of events.
 import type { Sql } from "postgres";
+import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
 import {
   emptyDayMetrics,
   ORDER_FEED_LIMIT,
@@ -20,8 +21,6 @@ import {
   type SystemHealth,
 } from "@/lib/dashboard/dashboard-types.ts";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const HOUR_MS = 60 * 60 * 1000;
 const INVENTORY_LIMIT = 500;
 const ALERTS_LIMIT = 50;
 /** The projections whose read models this page shows; their lag is the page's staleness. */

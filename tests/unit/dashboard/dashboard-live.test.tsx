@@ -156,7 +156,7 @@ describe("live dashboard", () => {
 
       const delta = orderDelta(6, live, 3);
       // 120 ms on the server side; the page renders it 18 ms after receiving it.
-      await channel.sendThen("delta", { ...delta, orders: delta.orders!.map((order) => ({ ...order, since_webhook_ms: 120 })) }, () => {
+      await channel.sendThen("delta", { ...delta, orders: delta.orders!.map((order) => ({ ...order, sinceWebhookMs: 120 })) }, () => {
         pageTime += 18;
       });
       const liveRow = () => feed().getByText(live).closest("li")!;
@@ -171,7 +171,7 @@ describe("live dashboard", () => {
         sequence: 7,
         orders: [
           { orderId: missed, status: "received", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 990, currency: "USD", receivedAt: new Date().toISOString(), shippedAt: null },
-          { orderId: live, status: "validated", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 2500, currency: "USD", receivedAt: delta.orders![0].received_at!, shippedAt: null },
+          { orderId: live, status: "validated", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 2500, currency: "USD", receivedAt: delta.orders![0].receivedAt!, shippedAt: null },
           ...snapshot().orders,
         ],
       });

@@ -35,13 +35,13 @@ export default async function LandingPage() {
         </p>
         {user ? (
           <p className={styles.actions}>
-            <Link className={styles.primary} href="/admin">
+            <Link className="button-link" href="/admin">
               Open the admin panel
             </Link>
           </p>
         ) : (
           <p className={styles.actions}>
-            <Link className={styles.primary} href="/sign-up">
+            <Link className="button-link" href="/sign-up">
               Create an account
             </Link>
             <Link href="/sign-in">Sign in</Link>

@@ -5,14 +5,14 @@ let sequence = 0;
 const randomDigits = (count: number) => String(Math.floor(Math.random() * 10 ** count)).padStart(count, "0");
 
 /**
- * A numeric id as TikTok writes them (order, SKU, product), `length` digits starting with
- * `prefix`, unique across runs and calls: the clock, a random part (suites in parallel
- * share the clock) and a counter (calls in one millisecond share the rest).
+ * A numeric id as TikTok writes them (order, SKU, product, shop), `length` digits starting
+ * with `prefix`, unique across runs and calls: random digits first (suites run in parallel
+ * processes), then a counter (calls within one process), then the clock.
  */
 export function uniqueNumericId(prefix = "7", length = 18): string {
   sequence += 1;
-  const tail = `${Date.now()}${randomDigits(4)}${String(sequence).padStart(5, "0")}`;
-  return `${prefix}${tail.slice(-(length - prefix.length))}`;
+  const tail = `${randomDigits(6)}${String(sequence).padStart(5, "0")}${String(Date.now()).slice(-8)}`;
+  return `${prefix}${tail.slice(0, length - prefix.length)}`;
 }
 
 /** A short unique text id for what has no TikTok shape (stream names, consumer names). */

@@ -9,38 +9,18 @@ import postgres from "postgres";
 import { advanceShopImports } from "../src/core/shop-history/shop-import.ts";
 import { createTikTokShopClient } from "../src/core/tiktok/api-client.ts";
 import { defaultTikTokCredentials, startTikTokShopSimulator } from "../src/simulator/api-server.ts";
-import { demoShop, type DemoShop } from "../src/simulator/demo-catalogue.ts";
+import type { DemoShop } from "../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type ShopWorld } from "../src/simulator/shop-world.ts";
 import { createWebhookTraffic } from "../src/simulator/webhook-traffic.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { cpuProbe } from "./lib/cpu.ts";
 import { emit, log, round } from "./lib/measure.ts";
+import { benchShop } from "./lib/bench-shop.ts";
 
 const ORDERS = 10_000;
 const SKUS = 1_000;
 const PAGE_SIZE = 100;
 const START_TIME = 1_764_000_000;
-
-/** A shop of `skus` SKUs, about three per product, with ids unique to this scenario. */
-function benchShop(scenario: number, skus: number): DemoShop {
-  const template = demoShop(1);
-  const prefix = `${7494726673}${scenario}`;
-  const base = template.skus[0]!;
-  return {
-    ...template,
-    shopId: `${prefix}00001`,
-    shopCipher: `ROW_bench_${scenario}`,
-    skus: Array.from({ length: skus }, (_, index) => ({
-      ...base,
-      skuId: `${prefix}6${String(index).padStart(6, "0")}`,
-      productId: `${prefix}5${String(Math.floor(index / 3)).padStart(6, "0")}`,
-      productName: `Bench product ${Math.floor(index / 3)}`,
-      skuName: `Variant ${index % 3}`,
-      sellerSku: `BENCH-${index}`,
-      initialStock: 10_000,
-    })),
-  };
-}
 
 /** Plays the simulator's order lifecycle until the shop has `orders` orders. */
 function worldWithOrders(shop: DemoShop, orders: number, seed: number): ShopWorld {
@@ -61,7 +41,7 @@ export async function run(): Promise<void> {
   ];
   try {
     for (const [index, scenario] of scenarios.entries()) {
-      const shop = benchShop(index + 1, SKUS);
+      const shop = benchShop({ prefix: `7494726673${index + 1}`, shopCipher: `ROW_bench_${index + 1}`, skus: SKUS, skusPerProduct: 3, initialStock: 10_000 });
       log(`${scenario.name}: building a world of ${ORDERS} orders and ${SKUS} SKUs`);
       // Order ids come from the seed: a seed per scenario, so no scenario finds another's orders.
       const world = worldWithOrders(shop, ORDERS, 20261201 + index);

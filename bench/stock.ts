@@ -20,24 +20,12 @@ import { createStockOutboxConsumer } from "../src/core/inventory/stock-outbox-co
 import { createEventProcessing } from "../src/core/process-events.ts";
 import { createTikTokShopClient, type TikTokShopClient } from "../src/core/tiktok/api-client.ts";
 import { defaultTikTokCredentials, startTikTokShopSimulator } from "../src/simulator/api-server.ts";
-import { demoShop, type DemoShop } from "../src/simulator/demo-catalogue.ts";
 import { createShopWorld } from "../src/simulator/shop-world.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
+import { benchShop } from "./lib/bench-shop.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function benchShop(scenario: number, skus: number): DemoShop {
-  const template = demoShop(1);
-  const prefix = `${7494726674}${scenario}`;
-  const base = template.skus[0]!;
-  return {
-    ...template,
-    shopId: `${prefix}00001`,
-    shopCipher: `ROW_bench_stock_${scenario}`,
-    skus: Array.from({ length: skus }, (_, index) => ({ ...base, skuId: `${prefix}6${String(index).padStart(6, "0")}`, productId: `${prefix}5${String(index).padStart(6, "0")}`, initialStock: 1_000 })),
-  };
-}
 
 async function adjust(sql: Sql, creatorId: string, sku: { skuId: string; productId: string }, newTotal: number, source: "manual" | "tiktok") {
   return handleCommand({
@@ -54,7 +42,7 @@ async function adjust(sql: Sql, creatorId: string, sku: { skuId: string; product
 
 /** A shop linked to a new creator, its SKUs' counts known from TikTok, and the fulfilment lane running until stopped. */
 async function scenario(sql: Sql, index: number, skuCount: number) {
-  const shop = benchShop(index, skuCount);
+  const shop = benchShop({ prefix: `7494726674${index}`, shopCipher: `ROW_bench_stock_${index}`, skus: skuCount, skusPerProduct: 1, initialStock: 1_000 });
   const simulator = await startTikTokShopSimulator({ port: 0, world: createShopWorld([shop]), rateLimitPerSecond: 50 });
   const creatorId = crypto.randomUUID();
   await sql`insert into public.tiktok_shops (shop_id, creator_id, shop_name) values (${shop.shopId}, ${creatorId}::uuid, 'bench')`;

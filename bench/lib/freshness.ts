@@ -52,7 +52,7 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
         .on("broadcast", { event: "delta" }, ({ payload }) => {
           const receivedAt = performance.now();
           deltas += 1;
-          const ordersToday = (payload as { metrics?: { orders_received?: number } }).metrics?.orders_received ?? shown;
+          const ordersToday = (payload as { metrics?: { ordersReceived?: number } }).metrics?.ordersReceived ?? shown;
           // Acceptance times arrive in order; the count can only grow.
           for (; shown < Math.min(ordersToday, acceptedAt.length); shown += 1) latencies.push(receivedAt - acceptedAt[shown]);
         })

@@ -28,12 +28,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           Skip to content
         </a>
         <header className="site-header">
-          <p className="site-name">CreatorFlow Sync</p>
+          <p className="site-name">
+            <Link href="/">CreatorFlow Sync</Link>
+          </p>
           {user ? (
             <nav aria-label="Account" className="site-nav">
               <Link href="/dashboard">Dashboard</Link>
               {user.role === "admin" ? <Link href="/admin">Admin</Link> : null}
-              {user.role === "admin" ? <Link href="/">Event store</Link> : null}
               <span className="site-user">{user.email}</span>
               <Link href="/sign-out">Sign out</Link>
             </nav>

@@ -2,7 +2,7 @@
 // pools connections itself, so one client per server process is right; it is kept on
 // globalThis so that hot reloads in development do not open a new pool each time.
 import postgres, { type Sql } from "postgres";
-import { usesTransactionPooler } from "../core/database-url.ts";
+import { usesTransactionPooler } from "@/core/database-url.ts";
 
 const globalForDatabase = globalThis as typeof globalThis & { creatorflowDatabase?: Sql };
 

@@ -91,14 +91,14 @@ test("an admin resolves a conflict with a custom count and the creator's dashboa
 
 test("a creator is refused every admin page and admin API", async ({ page }) => {
   await signIn(page, "creator1@example.com");
-  for (const path of ["/admin", "/admin/history", "/admin/dead-letters", "/admin/projections", "/admin/health"]) {
+  for (const path of ["/admin", "/admin/history", "/admin/dead-letters", "/admin/projections", "/admin/health", "/admin/event-store"]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(403);
     await expect(page.getByRole("heading", { level: 1, name: "403 — Admins only" })).toBeVisible();
     await expect(page.getByRole("heading", { level: 1, name: "Conflict queue" })).toHaveCount(0);
   }
   const someId = crypto.randomUUID();
-  const reads = ["/api/admin/conflicts", "/api/admin/history?kind=order&id=1", `/api/admin/events/${someId}/links`, "/api/admin/dead-letters", `/api/admin/dead-letters/${someId}`, "/api/admin/projections", "/api/admin/health"];
+  const reads = ["/api/admin/conflicts", "/api/admin/history?kind=order&id=1", `/api/admin/events/${someId}/links`, "/api/admin/dead-letters", `/api/admin/dead-letters/${someId}`, "/api/admin/projections", "/api/admin/health", "/api/admin/event-store"];
   for (const path of reads) expect((await page.request.get(path)).status(), path).toBe(403);
   const writes: [string, unknown][] = [
     [`/api/admin/conflicts/${someId}/resolve`, { creatorId: CREATOR1_ID, resolution: { kind: "keep_local" }, reason: "mine" }],
@@ -111,4 +111,5 @@ test("a creator is refused every admin page and admin API", async ({ page }) => 
 
   // No session at all: 401, not 403.
   expect((await fetch(new URL("/api/admin/conflicts", page.url()))).status).toBe(401);
+  expect((await fetch(new URL("/api/admin/event-store", page.url()))).status).toBe(401);
 });

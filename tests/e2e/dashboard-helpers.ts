@@ -3,6 +3,7 @@
 // Edge Function.
 import { expect, type Page } from "@playwright/test";
 import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
+import { uniqueNumericId } from "../test-data.ts";
 
 export const DEMO_PASSWORD = "creatorflow-demo";
 export const CREATOR1_ID = "00000000-0000-4000-8000-000000000001";
@@ -24,13 +25,8 @@ export async function signIn(page: Page, email: string): Promise<void> {
   await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
 }
 
-let orderCounter = 0;
-
 /** A fresh TikTok order id: 18 digits, unique per run and call. */
-export function newOrderId(): string {
-  orderCounter += 1;
-  return `57${String(Date.now()).slice(-11)}${String(orderCounter).padStart(5, "0")}`;
-}
+export const newOrderId = () => uniqueNumericId("57");
 
 export async function postOrderWebhook(orderId: string, shopId = CREATOR1_SHOP): Promise<void> {
   const now = Math.floor(Date.now() / 1000);

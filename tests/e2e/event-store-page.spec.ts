@@ -61,9 +61,11 @@ test("creators are kept off the event store page, which shows every creator's ev
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL("**/dashboard");
-  await page.goto("/");
-  await page.waitForURL("**/dashboard");
-  expect((await page.request.get("/api/events/overview")).status()).toBe(403);
+  const response = await page.goto("/admin/event-store");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByTestId("admin-forbidden")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Events per type" })).toHaveCount(0);
+  expect((await page.request.get("/api/admin/event-store")).status()).toBe(403);
 });
 
 async function countOf(page: Page, eventType: string): Promise<number> {
@@ -78,11 +80,12 @@ test("the event store page shows appended events to an admin without a reload", 
   const orderStream = `order-${orderId}`;
   const skuStream = `sku-${orderId}`;
 
-  await page.goto("/sign-in?next=/");
+  await page.goto("/sign-in?next=/admin/event-store");
   await page.getByLabel("Email").fill("admin@example.com");
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Event store" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Admin sections" }).getByRole("link", { name: "Event store" })).toHaveAttribute("aria-current", "page");
   // The demo seed (opening stock) and earlier specs have stored events already: count from here.
   await expect(page.getByTestId("total-events")).not.toHaveText("");
   await expect(page.getByTestId("connection-state")).toHaveText("Live");

@@ -4,8 +4,8 @@
 import type { Sql } from "postgres";
 import { saveSellerAuthorization } from "../../src/core/shops/seller-credentials.ts";
 import { importTokenEncryptionKey } from "../../src/core/shops/token-encryption.ts";
+import { DAY_MS } from "../../src/core/durations.ts";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function linkShopAsConnected(
   sql: Sql,

@@ -6,6 +6,7 @@ import { readConflictQueue, type ConflictQueuePage } from "@/server/admin/confli
 import { databaseClient } from "@/server/database.ts";
 import { ConflictQueue } from "./_components/conflict-queue.tsx";
 import styles from "./admin.module.css";
+import { ProblemNotice } from "./_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "Conflict queue" };
 
@@ -85,11 +86,7 @@ export default async function ConflictQueuePageView({ searchParams }: { searchPa
           <Link href="/admin">Clear</Link>
         </div>
       </form>
-      {problem ? (
-        <p className="panel notice" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <ProblemNotice problem={problem} />
       {page ? <ConflictQueue conflicts={page.conflicts} status={status} /> : null}
       {nextParams ? (
         <p>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { connection } from "next/server";
-import { DashboardLive } from "@/components/dashboard/dashboard-live.tsx";
+import { DashboardLive } from "./_components/dashboard-live.tsx";
 import { ApiError } from "@/server/auth/api-error.ts";
 import { readSignedInUser } from "@/server/auth/session.ts";
 import { resolveCreatorId } from "@/server/auth/with-creator.ts";

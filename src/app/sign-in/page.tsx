@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { SignInForm } from "@/components/auth/sign-in-form.tsx";
+import { SignInForm } from "./_components/sign-in-form.tsx";
 
 export const metadata: Metadata = { title: "Sign in" };
 

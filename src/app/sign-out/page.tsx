@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { SignOutButton } from "@/components/auth/sign-out-button.tsx";
+import { SignOutButton } from "./_components/sign-out-button.tsx";
 import { readSignedInUser } from "@/server/auth/session.ts";
 
 export const metadata: Metadata = { title: "Sign out" };

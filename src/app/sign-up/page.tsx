@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { SignUpForm } from "@/components/auth/sign-up-form.tsx";
+import { SignUpForm } from "./_components/sign-up-form.tsx";
 import { readSignedInUser } from "@/server/auth/session.ts";
 
 export const metadata: Metadata = { title: "Create an account" };

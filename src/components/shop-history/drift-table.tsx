@@ -1,47 +1,46 @@
 import { describeDriftKind, type DriftReport } from "@/server/shop-history/drift-report.ts";
+import { formatUtcTime } from "@/lib/utc-time.ts";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
 
 /** The drift rows of a report: what reconciliation found, when, and what it did. */
 export function DriftTable({ report, showCreator }: { report: DriftReport; showCreator: boolean }) {
   if (report.items.length === 0) return null;
   return (
-    <div role="region" aria-label="Drift found" tabIndex={0} style={{ overflowX: "auto" }}>
-      <table data-testid="drift-table">
-        <thead>
-          <tr>
-            <th scope="col">Found</th>
-            {showCreator ? <th scope="col">Creator</th> : null}
-            <th scope="col">Shop</th>
-            <th scope="col">What</th>
-            <th scope="col">Order or SKU</th>
-            <th scope="col">We had</th>
-            <th scope="col">TikTok had</th>
-            <th scope="col">Done</th>
-          </tr>
-        </thead>
-        <tbody>
-          {report.items.map((item) => (
-            <tr key={`${item.foundAt}-${item.kind}-${item.reference}`}>
-              <td>
-                <time dateTime={item.foundAt}>{item.foundAt.replace("T", " ").slice(0, 19)} UTC</time>
-              </td>
-              {showCreator ? <td>{item.creatorId}</td> : null}
-              <td>{item.shopId}</td>
-              <td>{describeDriftKind(item.kind)}</td>
-              <td>{item.reference}</td>
-              <td>{item.applied ?? "nothing"}</td>
-              <td>{item.observed}</td>
-              <td>{item.action}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollingTable
+      label="Drift found"
+      testId="drift-table"
+      columns={[
+        { label: "Found" },
+        showCreator ? { label: "Creator" } : null,
+        { label: "Shop" },
+        { label: "What" },
+        { label: "Order or SKU" },
+        { label: "We had" },
+        { label: "TikTok had" },
+        { label: "Done" },
+      ]}
+    >
+      {report.items.map((item) => (
+        <tr key={`${item.foundAt}-${item.kind}-${item.reference}`}>
+          <td>
+            <time dateTime={item.foundAt}>{formatUtcTime(item.foundAt)}</time>
+          </td>
+          {showCreator ? <td>{item.creatorId}</td> : null}
+          <td>{item.shopId}</td>
+          <td>{describeDriftKind(item.kind)}</td>
+          <td>{item.reference}</td>
+          <td>{item.applied ?? "nothing"}</td>
+          <td>{item.observed}</td>
+          <td>{item.action}</td>
+        </tr>
+      ))}
+    </ScrollingTable>
   );
 }
 
 /** "0 drift in the last 24 h", or how much, and when the shops were last checked. */
 export function DriftSummary({ report }: { report: DriftReport }) {
-  const checked = report.lastCheckedAt ? `Last checked ${report.lastCheckedAt.replace("T", " ").slice(0, 16)} UTC.` : "Not checked against TikTok yet.";
+  const checked = report.lastCheckedAt ? `Last checked ${formatUtcTime(report.lastCheckedAt, "minutes")}.` : "Not checked against TikTok yet.";
   return (
     <p data-testid="drift-summary">
       <strong>{report.counts.total} drift in the last 24 h</strong>

@@ -2,6 +2,7 @@
 // how fast it sells, and the rules that keep it from being oversold.
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
+import { DAY_MS, HOUR_MS } from "../durations.ts";
 
 /** A reservation the SKU's available count cannot cover; carries the numbers so a caller can explain it. */
 export class InsufficientStock extends DomainError {
@@ -16,8 +17,7 @@ export class InsufficientStock extends DomainError {
 }
 
 export const DEFAULT_REORDER_POINT = 10;
-const VELOCITY_WINDOW_MS = 24 * 60 * 60 * 1000;
-const HOUR_MS = 60 * 60 * 1000;
+const VELOCITY_WINDOW_MS = DAY_MS;
 
 export type LowStockSeverity = "warning" | "critical" | "emergency";
 

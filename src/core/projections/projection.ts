@@ -7,6 +7,7 @@ import type { Sql } from "postgres";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Consumer } from "../processing/index.ts";
 import { recordRealtimeChanges, RealtimeChanges, type ReadModel } from "../realtime/realtime-changes.ts";
+import { DAY_MS, HOUR_MS } from "../durations.ts";
 
 export interface ProjectionContext extends FoldContext {
   /** The transaction that also moves the checkpoint (live), or the rebuild's connection. */
@@ -110,9 +111,6 @@ export function projectionConsumer(projection: Projection, options: { schema?: s
     },
   };
 }
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
 
 export function hourStart(at: Date): Date {
   return new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);

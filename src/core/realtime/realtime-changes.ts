@@ -70,7 +70,7 @@ export class RealtimeChanges {
  *
  * For orders changed by a TikTok webhook, it also keeps when our endpoint accepted that
  * delivery (webhook_inbox.received_at), the earliest per order until the next send: the
- * publisher turns it into the order's `since_webhook_ms`. The inbox is looked up here, in
+ * publisher turns it into the order's `sinceWebhookMs`. The inbox is looked up here, in
  * the same statement, so it costs no extra round trip; a delivery whose inbox row is gone
  * simply has no figure.
  */

@@ -5,27 +5,29 @@
 // The message, on the private topic `creator:<creator_id>`, event "delta":
 //   {
 //     "seq": 42,                       // per creator, +1 per message: a gap means one was missed -> refetch
-//     "sent_at": "2026-11-22T10:00:00.123Z",
+//     "sentAt": "2026-11-22T10:00:00.123Z",
 //     "changed": ["alerts", "inventory", "metrics", "orders"],   // the read models that moved
 //     "refetch": false,                // true: more changed than listed (or a rebuild): refetch those models
 //     "metrics": {                     // when "metrics" changed: today's (UTC) KPIs from dashboard_metrics_daily
-//       "day": "2026-11-22", "currency": "USD", "gross_minor": 0, "net_minor": 0, "cancelled_minor": 0,
-//       "refunded_minor": 0, "orders_received": 0, "orders_valued": 0, "average_order_minor": null,
-//       "orders_pending": 0, "orders_shipped": 0, "orders_delivered": 0, "orders_cancelled": 0,
-//       "orders_refunded": 0, "ship_seconds_avg": null,
-//       "changed_days": ["2026-11-22"]  // days whose figures moved (an old order cancelled moves its day)
+//       "day": "2026-11-22", "currency": "USD", "grossMinor": 0, "netMinor": 0, "cancelledMinor": 0,
+//       "refundedMinor": 0, "ordersReceived": 0, "ordersValued": 0, "averageOrderMinor": null,
+//       "ordersPending": 0, "ordersShipped": 0, "ordersDelivered": 0, "ordersCancelled": 0,
+//       "ordersRefunded": 0, "shipSecondsAvg": null,
+//       "changedDays": ["2026-11-22"]  // days whose figures moved (an old order cancelled moves its day)
 //     },
-//     "orders": [{ "order_id", "status", "tiktok_status", "on_hold", "total_minor", "currency",
-//                  "received_at", "shipped_at",                       // up to 20 changed orders
-//                  "since_webhook_ms" }],  // only when a TikTok webhook changed the order since the last message:
+//     "orders": [{ "orderId", "status", "tiktokStatus", "onHold", "totalMinor", "currency",
+//                  "receivedAt", "shippedAt",                         // up to 20 changed orders
+//                  "sinceWebhookMs" }],    // only when a TikTok webhook changed the order since the last message:
 //                                          // ms from our endpoint accepting the (earliest such) delivery to this
-//                                          // message's sent_at, both by the database clock, so no clock skew
+//                                          // message's sentAt, both by the database clock, so no clock skew
 //                                          // between machines enters it; the browser adds its own part
-//     "inventory": [{ "sku_id", "available", "reserved", "total", "reorder_point", "velocity_per_hour",
-//                     "hours_to_stockout", "low_stock_severity", "has_open_conflict", "last_version" }],   // up to 20 SKUs
+//     "inventory": [{ "skuId", "available", "reserved", "total", "reorderPoint", "velocityPerHour",
+//                     "hoursToStockout", "severity", "hasOpenConflict", "version" }],   // up to 20 SKUs
 //     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now
 //   }
-// Keys are present only for the models in "changed". A payload stays around a few KB.
+// Keys are present only for the models in "changed", and null values are left out. A payload
+// stays around a few KB. Rows carry the dashboard snapshot's own field names (camelCase, as
+// src/lib/dashboard/dashboard-types.ts has them), so the page merges them without renaming.
 import type { Sql } from "postgres";
 import { MAX_CHANGED_KEYS } from "./realtime-changes.ts";
 
@@ -79,8 +81,8 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
       payloads as (
         select s.creator_id, jsonb_strip_nulls(jsonb_build_object(
                  'seq', s.sequence,
-                 -- The same instant since_webhook_ms is measured to.
-                 'sent_at', to_char(s.last_sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                 -- The same instant sinceWebhookMs is measured to.
+                 'sentAt', to_char(s.last_sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                  'changed', to_jsonb(s.changed_models),
                  'refetch', (cardinality(s.changed_orders) > ${MAX_CHANGED_KEYS} or cardinality(s.changed_skus) > ${MAX_CHANGED_KEYS}
                              or cardinality(s.changed_days) > ${MAX_CHANGED_KEYS}
@@ -90,24 +92,24 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                    select jsonb_build_object(
                             'day', to_char(today, 'YYYY-MM-DD'),
                             'currency', m.currency,
-                            'gross_minor', coalesce(m.gross_minor, 0), 'net_minor', coalesce(m.net_minor, 0),
-                            'cancelled_minor', coalesce(m.cancelled_minor, 0), 'refunded_minor', coalesce(m.refunded_minor, 0),
-                            'orders_received', coalesce(m.orders_received, 0), 'orders_valued', coalesce(m.orders_valued, 0),
-                            'average_order_minor', case when m.orders_valued > 0 then round(m.gross_minor::numeric / m.orders_valued) end,
-                            'orders_pending', coalesce(m.orders_pending, 0), 'orders_shipped', coalesce(m.orders_shipped, 0),
-                            'orders_delivered', coalesce(m.orders_delivered, 0), 'orders_cancelled', coalesce(m.orders_cancelled, 0),
-                            'orders_refunded', coalesce(m.orders_refunded, 0),
-                            'ship_seconds_avg', case when m.ship_count > 0 then round(m.ship_seconds_sum::numeric / m.ship_count) end,
-                            'changed_days', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d))
+                            'grossMinor', coalesce(m.gross_minor, 0), 'netMinor', coalesce(m.net_minor, 0),
+                            'cancelledMinor', coalesce(m.cancelled_minor, 0), 'refundedMinor', coalesce(m.refunded_minor, 0),
+                            'ordersReceived', coalesce(m.orders_received, 0), 'ordersValued', coalesce(m.orders_valued, 0),
+                            'averageOrderMinor', case when m.orders_valued > 0 then round(m.gross_minor::numeric / m.orders_valued) end,
+                            'ordersPending', coalesce(m.orders_pending, 0), 'ordersShipped', coalesce(m.orders_shipped, 0),
+                            'ordersDelivered', coalesce(m.orders_delivered, 0), 'ordersCancelled', coalesce(m.orders_cancelled, 0),
+                            'ordersRefunded', coalesce(m.orders_refunded, 0),
+                            'shipSecondsAvg', case when m.ship_count > 0 then round(m.ship_seconds_sum::numeric / m.ship_count) end,
+                            'changedDays', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d))
                      from (select (date_trunc('day', clock_timestamp() at time zone 'UTC') at time zone 'UTC') as today) t
                      left join ${table("dashboard_metrics_daily")} m on m.creator_id = s.creator_id and m.bucket_start = t.today)
                  end,
                  'orders', case when 'orders' = any(s.changed_models) then (
                    select coalesce(jsonb_agg(jsonb_build_object(
-                            'order_id', os.order_id, 'status', os.status, 'tiktok_status', os.tiktok_status, 'on_hold', os.on_hold,
-                            'total_minor', os.total_minor, 'currency', os.currency,
-                            'received_at', os.received_at, 'shipped_at', os.shipped_at,
-                            'since_webhook_ms', case when s.order_webhook_accepted_at ? os.order_id then greatest(0, round(
+                            'orderId', os.order_id, 'status', os.status, 'tiktokStatus', os.tiktok_status, 'onHold', os.on_hold,
+                            'totalMinor', os.total_minor, 'currency', os.currency,
+                            'receivedAt', os.received_at, 'shippedAt', os.shipped_at,
+                            'sinceWebhookMs', case when s.order_webhook_accepted_at ? os.order_id then greatest(0, round(
                               extract(epoch from s.last_sent_at - (s.order_webhook_accepted_at ->> os.order_id)::timestamptz) * 1000))::bigint end
                           ) order by os.received_at desc), '[]'::jsonb)
                      from ${table("order_summaries")} os
@@ -115,10 +117,10 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                  end,
                  'inventory', case when 'inventory' = any(s.changed_models) then (
                    select coalesce(jsonb_agg(jsonb_build_object(
-                            'sku_id', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
-                            'reorder_point', il.reorder_point, 'velocity_per_hour', il.velocity_per_hour,
-                            'hours_to_stockout', il.hours_to_stockout, 'low_stock_severity', il.low_stock_severity,
-                            'has_open_conflict', il.has_open_conflict, 'last_version', il.last_version) order by il.sku_id), '[]'::jsonb)
+                            'skuId', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
+                            'reorderPoint', il.reorder_point, 'velocityPerHour', il.velocity_per_hour,
+                            'hoursToStockout', il.hours_to_stockout, 'severity', il.low_stock_severity,
+                            'hasOpenConflict', il.has_open_conflict, 'version', il.last_version) order by il.sku_id), '[]'::jsonb)
                      from ${table("inventory_levels")} il
                     where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}]))
                  end,

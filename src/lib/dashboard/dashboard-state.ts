@@ -55,7 +55,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     }
     case "delta_received": {
       const known = new Set(state.data.orders.map((order) => order.orderId));
-      const arrived = (action.delta.orders ?? []).map((order) => order.order_id).filter((id) => !known.has(id));
+      const arrived = (action.delta.orders ?? []).map((order) => order.orderId).filter((id) => !known.has(id));
       const data = applyDelta(state.data, action.delta);
       return {
         ...state,
@@ -114,10 +114,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 /** A delta's orders that a webhook changed since the last message: timed from when the page received it. */
 function recordArrivals(arrivals: Record<string, OrderArrival>, delta: RealtimeDelta, receivedAt: number): Record<string, OrderArrival> {
-  const timed = (delta.orders ?? []).filter((order) => order.since_webhook_ms !== undefined);
+  const timed = (delta.orders ?? []).filter((order) => order.sinceWebhookMs !== undefined);
   if (timed.length === 0) return arrivals;
   const next = { ...arrivals };
-  for (const order of timed) next[order.order_id] = { serverMs: order.since_webhook_ms!, receivedAt, shownAt: null };
+  for (const order of timed) next[order.orderId] = { serverMs: order.sinceWebhookMs!, receivedAt, shownAt: null };
   return next;
 }
 
@@ -131,6 +131,44 @@ function updateInventoryRow(data: DashboardSnapshot, skuId: string, update: (row
   return { ...data, inventory: data.inventory.map((row) => (row.skuId === skuId ? update(row) : row)) };
 }
 
+type DeltaOrder = NonNullable<RealtimeDelta["orders"]>[number];
+type DeltaSku = NonNullable<RealtimeDelta["inventory"]>[number];
+
+/**
+ * A delta's row over the row the page had. The publisher leaves null values out, so an
+ * absent optional field keeps what the page knew, except where absent means "none now"
+ * (hours to stock-out, low-stock severity). Fields are named one by one: a loose delta's
+ * unknown fields must not reach the row.
+ */
+function orderRow(order: DeltaOrder, previous: OrderRow | undefined): OrderRow {
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    tiktokStatus: order.tiktokStatus ?? previous?.tiktokStatus ?? null,
+    onHold: order.onHold ?? previous?.onHold ?? false,
+    totalMinor: order.totalMinor ?? previous?.totalMinor ?? null,
+    currency: order.currency ?? previous?.currency ?? null,
+    receivedAt: order.receivedAt ?? previous?.receivedAt ?? null,
+    shippedAt: order.shippedAt ?? previous?.shippedAt ?? null,
+  };
+}
+
+function inventoryRow(sku: DeltaSku, previous: InventoryRow | undefined): InventoryRow {
+  return {
+    skuId: sku.skuId,
+    productId: previous?.productId ?? null,
+    available: sku.available,
+    reserved: sku.reserved,
+    total: sku.total,
+    reorderPoint: sku.reorderPoint,
+    velocityPerHour: sku.velocityPerHour,
+    hoursToStockout: sku.hoursToStockout ?? null,
+    severity: sku.severity ?? null,
+    hasOpenConflict: sku.hasOpenConflict ?? previous?.hasOpenConflict ?? false,
+    version: sku.version ?? previous?.version ?? 0,
+  };
+}
+
 /** Deltas carry absolute values for what they list, so applying one twice changes nothing. */
 export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): DashboardSnapshot {
   let next: DashboardSnapshot = { ...data, sequence: Math.max(data.sequence, delta.seq) };
@@ -140,18 +178,18 @@ export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): Dashb
     const today: DayMetrics = {
       ...next.today,
       currency: metrics.currency ?? next.today.currency,
-      grossMinor: metrics.gross_minor,
-      netMinor: metrics.net_minor,
-      cancelledMinor: metrics.cancelled_minor,
-      refundedMinor: metrics.refunded_minor,
-      ordersReceived: metrics.orders_received,
-      ordersValued: metrics.orders_valued,
-      averageOrderMinor: metrics.average_order_minor ?? (metrics.orders_valued > 0 ? Math.round(metrics.gross_minor / metrics.orders_valued) : null),
-      ordersPending: metrics.orders_pending,
-      ordersShipped: metrics.orders_shipped,
-      ordersDelivered: metrics.orders_delivered,
-      ordersCancelled: metrics.orders_cancelled,
-      ordersRefunded: metrics.orders_refunded,
+      grossMinor: metrics.grossMinor,
+      netMinor: metrics.netMinor,
+      cancelledMinor: metrics.cancelledMinor,
+      refundedMinor: metrics.refundedMinor,
+      ordersReceived: metrics.ordersReceived,
+      ordersValued: metrics.ordersValued,
+      averageOrderMinor: metrics.averageOrderMinor ?? (metrics.ordersValued > 0 ? Math.round(metrics.grossMinor / metrics.ordersValued) : null),
+      ordersPending: metrics.ordersPending,
+      ordersShipped: metrics.ordersShipped,
+      ordersDelivered: metrics.ordersDelivered,
+      ordersCancelled: metrics.ordersCancelled,
+      ordersRefunded: metrics.ordersRefunded,
     };
     const todayStart = `${today.day}T00:00:00.000Z`;
     const todayPoint: SeriesPoint = { bucketStart: todayStart, grossMinor: today.grossMinor, netMinor: today.netMinor, orders: today.ordersReceived };
@@ -163,60 +201,19 @@ export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): Dashb
 
   if (delta.orders?.length) {
     const byId = new Map(next.orders.map((order) => [order.orderId, order]));
-    for (const order of delta.orders) {
-      const previous = byId.get(order.order_id);
-      const row: OrderRow = {
-        orderId: order.order_id,
-        status: order.status,
-        tiktokStatus: order.tiktok_status ?? previous?.tiktokStatus ?? null,
-        onHold: order.on_hold ?? previous?.onHold ?? false,
-        totalMinor: order.total_minor ?? previous?.totalMinor ?? null,
-        currency: order.currency ?? previous?.currency ?? null,
-        receivedAt: order.received_at ?? previous?.receivedAt ?? null,
-        shippedAt: order.shipped_at ?? previous?.shippedAt ?? null,
-      };
-      byId.set(row.orderId, row);
-    }
+    for (const order of delta.orders) byId.set(order.orderId, orderRow(order, byId.get(order.orderId)));
     const orders = [...byId.values()].sort((a, b) => (b.receivedAt ?? "").localeCompare(a.receivedAt ?? "")).slice(0, ORDER_FEED_LIMIT);
     next = { ...next, orders, currency: next.currency ?? orders.find((order) => order.currency)?.currency ?? null };
   }
 
   if (delta.inventory?.length) {
-    const changed = new Map(delta.inventory.map((sku) => [sku.sku_id, sku]));
+    const changed = new Map(delta.inventory.map((sku) => [sku.skuId, sku]));
     const known = new Set(next.inventory.map((row) => row.skuId));
-    const updated = next.inventory.map((row): InventoryRow => {
+    const updated = next.inventory.map((row) => {
       const sku = changed.get(row.skuId);
-      if (!sku) return row;
-      return {
-        ...row,
-        available: sku.available,
-        reserved: sku.reserved,
-        total: sku.total,
-        reorderPoint: sku.reorder_point,
-        velocityPerHour: sku.velocity_per_hour,
-        hoursToStockout: sku.hours_to_stockout ?? null,
-        severity: sku.low_stock_severity ?? null,
-        hasOpenConflict: sku.has_open_conflict ?? row.hasOpenConflict,
-        version: sku.last_version ?? row.version,
-      };
+      return sku ? inventoryRow(sku, row) : row;
     });
-    const added = delta.inventory
-      .filter((sku) => !known.has(sku.sku_id))
-      .map(
-        (sku): InventoryRow => ({
-          skuId: sku.sku_id,
-          productId: null,
-          available: sku.available,
-          reserved: sku.reserved,
-          total: sku.total,
-          reorderPoint: sku.reorder_point,
-          velocityPerHour: sku.velocity_per_hour,
-          hoursToStockout: sku.hours_to_stockout ?? null,
-          severity: sku.low_stock_severity ?? null,
-          hasOpenConflict: sku.has_open_conflict ?? false,
-          version: sku.last_version ?? 0,
-        }),
-      );
+    const added = delta.inventory.filter((sku) => !known.has(sku.skuId)).map((sku) => inventoryRow(sku, undefined));
     next = { ...next, inventory: [...updated, ...added] };
   }
 

@@ -1,5 +1,6 @@
-// What the dashboard shows, as the server sends it (the first render and GET /api/dashboard)
-// and as the client keeps it. Money is in minor units (cents) with the shop's currency;
+// What the dashboard shows, as the server sends it (the first render and GET /api/dashboard),
+// as the realtime deltas carry its rows and figures (the same field names), and as the
+// client keeps it. Money is in minor units (cents) with the shop's currency;
 // times are ISO strings; days are UTC days, as the read models bucket them.
 
 export interface DayMetrics {

@@ -2,7 +2,7 @@
 // feed: "2.1 s ago · arrived in 140 ms". It adds two parts, each measured by one clock, and
 // never subtracts one machine's clock from another's:
 // - the server part, from our webhook endpoint accepting the delivery to the realtime
-//   message being sent, by the database's clock, carried in the delta (`since_webhook_ms`);
+//   message being sent, by the database's clock, carried in the delta (`sinceWebhookMs`);
 // - the browser part, from the message reaching the page to the update being on screen, by
 //   the page's monotonic clock (performance.now(), which wall-clock corrections do not move).
 // The hop between them, Realtime carrying the message from the database to this browser,

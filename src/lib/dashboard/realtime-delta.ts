@@ -1,5 +1,6 @@
 // The realtime message the publisher (src/core/realtime/realtime-publisher.ts) sends on
-// `creator:<id>`, event "delta", as the browser validates it. Objects are loose (a new field
+// `creator:<id>`, event "delta", as the browser validates it. Its rows carry the snapshot's
+// field names (dashboard-types.ts), so one shape runs from the server to the screen. Objects are loose (a new field
 // is harmless) but every field the page uses is checked: a message that does not parse, or
 // names a read model the page does not know, makes the page refetch instead of guessing.
 import { z } from "zod";
@@ -12,71 +13,62 @@ const minor = z.number().int();
 const isoTime = z.string().min(1);
 const severity = z.enum(["warning", "critical", "emergency"]);
 
+/** A list of rows: loose objects (a new field is harmless), absent when the model did not change. */
+const rows = <Shape extends z.ZodRawShape>(shape: Shape) => z.array(z.object(shape).loose()).optional();
+
 export const realtimeDeltaSchema = z
   .object({
     seq: z.number().int().positive(),
-    sent_at: isoTime.optional(),
+    sentAt: isoTime.optional(),
     changed: z.array(z.string()),
     refetch: z.boolean().optional(),
     metrics: z
       .object({
         day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
         currency: z.string().nullable().optional(),
-        gross_minor: minor,
-        net_minor: minor,
-        cancelled_minor: minor,
-        refunded_minor: minor,
-        orders_received: count,
-        orders_valued: count,
-        average_order_minor: z.number().nullable().optional(),
-        orders_pending: count,
-        orders_shipped: count,
-        orders_delivered: count,
-        orders_cancelled: count,
-        orders_refunded: count,
-        ship_seconds_avg: z.number().nullable().optional(),
-        changed_days: z.array(z.string()).nullable().optional(),
+        grossMinor: minor,
+        netMinor: minor,
+        cancelledMinor: minor,
+        refundedMinor: minor,
+        ordersReceived: count,
+        ordersValued: count,
+        averageOrderMinor: z.number().nullable().optional(),
+        ordersPending: count,
+        ordersShipped: count,
+        ordersDelivered: count,
+        ordersCancelled: count,
+        ordersRefunded: count,
+        shipSecondsAvg: z.number().nullable().optional(),
+        changedDays: z.array(z.string()).nullable().optional(),
       })
       .loose()
       .optional(),
-    orders: z
-      .array(
-        z
-          .object({
-            order_id: z.string().min(1),
-            status: z.string().min(1),
-            tiktok_status: z.string().nullable().optional(),
-            on_hold: z.boolean().optional(),
-            total_minor: minor.nullable().optional(),
-            currency: z.string().nullable().optional(),
-            received_at: isoTime.nullable().optional(),
-            shipped_at: isoTime.nullable().optional(),
-            // Only when a TikTok webhook changed the order since the last message: ms from our
-            // endpoint accepting it to the message being sent, by the database clock.
-            since_webhook_ms: z.number().int().nonnegative().optional(),
-          })
-          .loose(),
-      )
-      .optional(),
-    inventory: z
-      .array(
-        z
-          .object({
-            sku_id: z.string().min(1),
-            available: z.number().int(),
-            reserved: count,
-            total: count,
-            reorder_point: count,
-            velocity_per_hour: z.number().nonnegative(),
-            hours_to_stockout: z.number().nullable().optional(),
-            low_stock_severity: severity.nullable().optional(),
-            has_open_conflict: z.boolean().optional(),
-            // The SKU stream's version, so a stock adjustment made right after a live change is not a false conflict.
-            last_version: z.number().int().nonnegative().optional(),
-          })
-          .loose(),
-      )
-      .optional(),
+    orders: rows({
+      orderId: z.string().min(1),
+      status: z.string().min(1),
+      tiktokStatus: z.string().nullable().optional(),
+      onHold: z.boolean().optional(),
+      totalMinor: minor.nullable().optional(),
+      currency: z.string().nullable().optional(),
+      receivedAt: isoTime.nullable().optional(),
+      shippedAt: isoTime.nullable().optional(),
+      // Only when a TikTok webhook changed the order since the last message: ms from our
+      // endpoint accepting it to the message being sent, by the database clock.
+      sinceWebhookMs: z.number().int().nonnegative().optional(),
+    }),
+    inventory: rows({
+      skuId: z.string().min(1),
+      available: z.number().int(),
+      reserved: count,
+      total: count,
+      reorderPoint: count,
+      velocityPerHour: z.number().nonnegative(),
+      hoursToStockout: z.number().nullable().optional(),
+      severity: severity.nullable().optional(),
+      hasOpenConflict: z.boolean().optional(),
+      // The SKU stream's version, so a stock adjustment made right after a live change is not a false conflict.
+      version: z.number().int().nonnegative().optional(),
+    }),
     alerts: z.object({ open: count, warning: count, critical: count, emergency: count }).loose().optional(),
   })
   .loose();

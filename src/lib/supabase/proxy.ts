@@ -5,8 +5,12 @@ import { createServerClient } from "@supabase/ssr";
 import { NextResponse, type NextRequest } from "next/server";
 import { supabasePublicKey, supabaseUrl } from "./env.ts";
 
-/** Pages anyone may open; every other page sends a signed-out visitor to /sign-in. */
-const PUBLIC_PATHS = ["/sign-in", "/sign-up", "/sign-out"];
+/** Pages anyone may open (the landing page, and these with what lies below them); every other page sends a signed-out visitor to /sign-in. */
+const PUBLIC_SECTIONS = ["/sign-in", "/sign-up", "/sign-out"];
+
+function isPublicPage(pathname: string): boolean {
+  return pathname === "/" || PUBLIC_SECTIONS.some((path) => pathname === path || pathname.startsWith(`${path}/`));
+}
 
 export async function updateSession(request: NextRequest): Promise<NextResponse> {
   let response = NextResponse.next({ request });
@@ -33,11 +37,11 @@ export async function updateSession(request: NextRequest): Promise<NextResponse>
 
   const { pathname } = request.nextUrl;
   const isPage = !pathname.startsWith("/api/");
-  if (isPage && !signedIn && !PUBLIC_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`))) {
+  if (isPage && !signedIn && !isPublicPage(pathname)) {
     const url = request.nextUrl.clone();
     url.pathname = "/sign-in";
     url.search = "";
-    if (pathname !== "/") url.searchParams.set("next", pathname);
+    url.searchParams.set("next", pathname);
     const redirect = NextResponse.redirect(url);
     // Keep whatever refresh getClaims() did (e.g. clearing a dead session's cookies).
     for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie);

@@ -11,9 +11,9 @@ import {
   type ManualResolution,
   type ResolvedSyncConflict,
   type SyncConflictRow,
-} from "../../core/conflicts/index.ts";
-import type { ConflictType } from "../../core/conflicts/sku-sync-state.ts";
-import { inventoryAggregateId } from "../../core/inventory/events.ts";
+} from "@/core/conflicts/index.ts";
+import type { ConflictType } from "@/core/conflicts/sku-sync-state.ts";
+import { inventoryAggregateId } from "@/core/inventory/events.ts";
 
 export interface ConflictQueueFilter {
   creatorId?: string;

@@ -3,11 +3,11 @@
 // its TikTok, payment and carrier ports, which live in the process-events function: its
 // letters are listed and can be discarded here, and a retry of one says so plainly.
 import type { Sql } from "postgres";
-import { createSyncConflictsConsumer } from "../../core/conflicts/index.ts";
-import { DomainError } from "../../core/domain-error.ts";
-import { EventStoreError } from "../../core/event-store/index.ts";
-import { createDeadLetters, type Consumer, type DeadLetter } from "../../core/processing/index.ts";
-import { allProjections, projectionConsumer } from "../../core/projections/index.ts";
+import { createSyncConflictsConsumer } from "@/core/conflicts/index.ts";
+import { DomainError } from "@/core/domain-error.ts";
+import { EventStoreError } from "@/core/event-store/index.ts";
+import { createDeadLetters, type Consumer, type DeadLetter } from "@/core/processing/index.ts";
+import { allProjections, projectionConsumer } from "@/core/projections/index.ts";
 
 export function retryableConsumers(): Consumer[] {
   return [...allProjections.map((projection) => projectionConsumer(projection)), createSyncConflictsConsumer()];

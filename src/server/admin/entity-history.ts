@@ -2,12 +2,12 @@
 // at any version or point in time (the event store's time travel), and the events linked
 // to any one event by correlation and causation.
 import type { PendingQuery, Row, Sql } from "postgres";
-import { DomainError } from "../../core/domain-error.ts";
-import { createEventStore, type StoredEvent } from "../../core/event-store/index.ts";
-import { inventoryAggregateId } from "../../core/inventory/events.ts";
-import { evolveInventory, initialInventoryState } from "../../core/inventory/inventory.ts";
-import { orderAggregateId } from "../../core/orders/events.ts";
-import { evolveOrder, initialOrderState } from "../../core/orders/order.ts";
+import { DomainError } from "@/core/domain-error.ts";
+import { createEventStore, type StoredEvent } from "@/core/event-store/index.ts";
+import { inventoryAggregateId } from "@/core/inventory/events.ts";
+import { evolveInventory, initialInventoryState } from "@/core/inventory/inventory.ts";
+import { orderAggregateId } from "@/core/orders/events.ts";
+import { evolveOrder, initialOrderState } from "@/core/orders/order.ts";
 
 export type HistoryKind = "order" | "product";
 

@@ -2,9 +2,9 @@
 // of the stream, last run, last error, lease) and its rebuild, started from the panel and
 // followed through consumer_checkpoints.rebuild_progress.
 import type { Sql } from "postgres";
-import { DomainError } from "../../core/domain-error.ts";
-import { readCheckpointStatuses } from "../../core/processing/checkpoint-status.ts";
-import { allProjections, findProjection, rebuildProjection, type RebuildProgress } from "../../core/projections/index.ts";
+import { DomainError } from "@/core/domain-error.ts";
+import { readCheckpointStatuses } from "@/core/processing/checkpoint-status.ts";
+import { allProjections, findProjection, rebuildProjection, type RebuildProgress } from "@/core/projections/index.ts";
 
 export interface ProjectionStatus {
   name: string;

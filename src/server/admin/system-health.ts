@@ -2,12 +2,12 @@
 // health checks use (src/core/health), plus the latest system.* events of the system-health
 // stream, so the page shows both the live figures and what has been raised.
 import type { Sql } from "postgres";
-import { SYSTEM_HEALTH_STREAM } from "../../core/health/health-checks.ts";
-import { defaultHealthThresholds, evaluateHealth, type HealthReport, type HealthThreshold } from "../../core/health/health-evaluation.ts";
-import { measureSystemHealth } from "../../core/health/health-measurements.ts";
-import { createSagaStore } from "../../core/fulfilment/saga-store.ts";
-import { allProjections } from "../../core/projections/index.ts";
-import { createSyncConflictsConsumer } from "../../core/conflicts/index.ts";
+import { SYSTEM_HEALTH_STREAM } from "@/core/health/health-checks.ts";
+import { defaultHealthThresholds, evaluateHealth, type HealthReport, type HealthThreshold } from "@/core/health/health-evaluation.ts";
+import { measureSystemHealth } from "@/core/health/health-measurements.ts";
+import { createSagaStore } from "@/core/fulfilment/saga-store.ts";
+import { allProjections } from "@/core/projections/index.ts";
+import { createSyncConflictsConsumer } from "@/core/conflicts/index.ts";
 
 export interface SystemHealthView {
   measuredAt: string;

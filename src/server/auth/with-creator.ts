@@ -1,19 +1,14 @@
-// The one wrapper every authenticated route handler goes through: it resolves the caller
-// from verified claims, decides which creator the request acts for, and turns any error
-// into the shared JSON error shape.
-import { ApiError, errorResponse } from "./api-error.ts";
-import { readSignedInUser, type SignedInUser } from "./session.ts";
+// The wrapper every creator route handler goes through: it decides which creator the
+// request acts for (never from the body), on top of withSignedInUser's caller and errors.
+import { ApiError } from "./api-error.ts";
+import type { SignedInUser } from "./session.ts";
+import { withSignedInUser, type SignedInRequest } from "./signed-in-route.ts";
 import { z } from "zod";
 
-export interface CreatorContext<Params> {
-  request: Request;
-  params: Params;
-  user: SignedInUser;
+export interface CreatorContext<Params> extends SignedInRequest<Params> {
   /** The creator whose data this request reads or changes; never taken from the body. */
   creatorId: string;
 }
-
-type RouteContext<Params> = { params: Promise<Params> };
 
 const creatorQuerySchema = z.uuid();
 
@@ -21,37 +16,11 @@ const creatorQuerySchema = z.uuid();
  * Creators act for their own creator id. Admins may act for any creator named by the
  * `creator` query parameter (support, investigating a report); RLS stays the second wall.
  */
-export function withCreator<Params = Record<string, never>>(
-  handler: (context: CreatorContext<Params>) => Promise<Response>,
-) {
-  return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
-    const label = `${request.method} ${new URL(request.url).pathname}`;
-    try {
-      const user = await readSignedInUser();
-      if (!user) throw new ApiError("unauthorized", "Sign in to continue");
-      const creatorId = resolveCreatorId(user, new URL(request.url).searchParams.get("creator"));
-      return await handler({ request, params: await context.params, user, creatorId });
-    } catch (error) {
-      return errorResponse(error, label);
-    }
-  };
-}
-
-/** For admin-only handlers (the event store overview): creators get a 403. */
-export function withAdmin<Params = Record<string, never>>(
-  handler: (context: { request: Request; params: Params; user: SignedInUser }) => Promise<Response>,
-) {
-  return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
-    const label = `${request.method} ${new URL(request.url).pathname}`;
-    try {
-      const user = await readSignedInUser();
-      if (!user) throw new ApiError("unauthorized", "Sign in to continue");
-      if (user.role !== "admin") throw new ApiError("forbidden", "Only admins can see this");
-      return await handler({ request, params: await context.params, user });
-    } catch (error) {
-      return errorResponse(error, label);
-    }
-  };
+export function withCreator<Params = Record<string, never>>(handler: (context: CreatorContext<Params>) => Promise<Response>) {
+  return withSignedInUser<Params>((context) => {
+    const creatorId = resolveCreatorId(context.user, new URL(context.request.url).searchParams.get("creator"));
+    return handler({ ...context, creatorId });
+  });
 }
 
 export function resolveCreatorId(user: SignedInUser, requested: string | null): string {

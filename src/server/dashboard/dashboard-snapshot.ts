@@ -2,7 +2,8 @@
 // repeatable-read snapshot, together with the realtime sequence it is at least as new as:
 // a delta numbered sequence + 1 or later carries what happened after this read.
 // Read models are pre-aggregated, so the cost does not grow with the number of events.
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
+import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
 import {
   emptyDayMetrics,
   ORDER_FEED_LIMIT,
@@ -20,8 +21,6 @@ import {
   type SystemHealth,
 } from "@/lib/dashboard/dashboard-types.ts";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const HOUR_MS = 60 * 60 * 1000;
 const INVENTORY_LIMIT = 500;
 const ALERTS_LIMIT = 50;
 /** The projections whose read models this page shows; their lag is the page's staleness. */
@@ -84,6 +83,16 @@ const point = (row: MetricsRow): SeriesPoint => ({
   orders: row.orders_received,
 });
 
+/** One creator's metric buckets from `from` on, oldest first: the daily and the hourly tables have the same columns. */
+function readMetrics(sql: TransactionSql, table: "dashboard_metrics_daily" | "dashboard_metrics_hourly", creatorId: string, from: Date) {
+  return sql<MetricsRow[]>`
+    select bucket_start, currency, mixed_currency, orders_received, orders_valued, orders_pending, orders_shipped,
+           orders_delivered, orders_cancelled, orders_refunded, gross_minor, cancelled_minor, refunded_minor, net_minor
+      from ${sql(`public.${table}`)}
+     where creator_id = ${creatorId} and bucket_start >= ${from}
+     order by bucket_start`;
+}
+
 export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Date = new Date()): Promise<DashboardSnapshot> {
   const today = utcDayStart(now);
   const yesterday = new Date(today.getTime() - DAY_MS);
@@ -95,18 +104,8 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
     const [outbox] = await tx<{ sequence: string }[]>`
       select sequence from public.realtime_outbox where creator_id = ${creatorId}`;
     const [daily, hourly, medians, orders, inventory, alerts, alertCounts, health, deadLetters, shops] = await Promise.all([
-      tx<MetricsRow[]>`
-        select bucket_start, currency, mixed_currency, orders_received, orders_valued, orders_pending, orders_shipped,
-               orders_delivered, orders_cancelled, orders_refunded, gross_minor, cancelled_minor, refunded_minor, net_minor
-          from public.dashboard_metrics_daily
-         where creator_id = ${creatorId} and bucket_start >= ${seriesFrom}
-         order by bucket_start`,
-      tx<MetricsRow[]>`
-        select bucket_start, currency, mixed_currency, orders_received, orders_valued, orders_pending, orders_shipped,
-               orders_delivered, orders_cancelled, orders_refunded, gross_minor, cancelled_minor, refunded_minor, net_minor
-          from public.dashboard_metrics_hourly
-         where creator_id = ${creatorId} and bucket_start >= ${hourlyFrom}
-         order by bucket_start`,
+      readMetrics(tx, "dashboard_metrics_daily", creatorId, seriesFrom),
+      readMetrics(tx, "dashboard_metrics_hourly", creatorId, hourlyFrom),
       tx<{ day: Date; median_seconds: number | null }[]>`
         select date_bin('1 day', received_at, timestamptz '2000-01-01 00:00:00+00') as day,
                percentile_cont(0.5) within group (order by extract(epoch from shipped_at - received_at))::float8 as median_seconds

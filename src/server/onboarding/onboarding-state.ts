@@ -2,8 +2,8 @@
 // the first import. Server code reads as the table owner, so every query names the
 // creator itself (RLS on tiktok_shops stands behind it for the API roles).
 import type { Sql } from "postgres";
-import type { OnboardingState } from "../../lib/onboarding/onboarding-steps.ts";
-import { latestImportProgress } from "../shop-history/import-progress.ts";
+import type { OnboardingState } from "@/lib/onboarding/onboarding-steps.ts";
+import { latestImportProgress } from "@/server/shop-history/import-progress.ts";
 
 interface ShopRow {
   shop_id: string;

@@ -1,7 +1,7 @@
 // The progress of a creator's latest shop import, for /onboarding's progress bar. Server
 // code reads as the table owner, so the query names the creator itself.
 import type { Sql } from "postgres";
-import type { ImportProgress } from "../../lib/onboarding/onboarding-steps.ts";
+import type { ImportProgress } from "@/lib/onboarding/onboarding-steps.ts";
 
 interface ImportRow {
   status: ImportProgress["status"];

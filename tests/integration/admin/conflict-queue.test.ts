@@ -4,14 +4,14 @@ import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { readConflictQueue, resolveConflictAsAdmin, resolveConflictsAsAdmin } from "../../../src/server/admin/conflict-queue.ts";
 import { conflictRunner } from "../conflicts/harness.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
 const now = () => new Date();
 const admin = { userId: crypto.randomUUID(), email: "admin@example.com" };
 
-let skuCounter = 0;
-const newSkuId = () => `9${String(Date.now()).slice(-9)}${String(++skuCounter).padStart(4, "0")}${String(Math.floor(Math.random() * 1e4)).padStart(4, "0")}`;
+const newSkuId = () => uniqueNumericId("9");
 
 /** A SKU with opening stock and an open conflict that needs a person (appended as detection records it). */
 async function skuWithOpenConflict(creatorId: string, options: { total: number; external: number; type?: "quantity_mismatch" | "stale_data"; productId?: string; detectedAt?: Date }) {

@@ -7,12 +7,12 @@ import { adminDeadLetters } from "../../../src/server/admin/dead-letters.ts";
 import { readEntityHistory, readEventLinks } from "../../../src/server/admin/entity-history.ts";
 import { prepareProjectionRebuild, readProjectionStatuses } from "../../../src/server/admin/projection-status.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
 
-let counter = 0;
-const newSkuId = () => `7${String(Date.now()).slice(-9)}${String(++counter).padStart(4, "0")}${String(Math.floor(Math.random() * 1e4)).padStart(4, "0")}`;
+const newSkuId = () => uniqueNumericId("7");
 
 const stockUpdated = (skuId: string, previous: number, next: number, extra: { occurredAt?: Date; metadata?: Record<string, unknown> } = {}) => ({
   type: "inventory.stock_updated",

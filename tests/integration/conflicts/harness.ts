@@ -9,17 +9,13 @@ import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { demoShop, type DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { newCreatorId } from "../database.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 export const appKey = "test_app_key";
 export const appSecret = "test_app_secret";
 
-let counter = 0;
 /** Digits unique to this process and call, for TikTok-style ids. */
-function uniqueDigits(length: number): string {
-  counter += 1;
-  const random = String(Math.floor(Math.random() * 1e9)).padStart(9, "0");
-  return `${random}${String(counter).padStart(4, "0")}${String(Date.now() % 1e6).padStart(6, "0")}`.slice(0, length).padEnd(length, "7");
-}
+const uniqueDigits = (length: number) => uniqueNumericId("", length);
 
 /** A demo shop (as the simulator builds it) with fresh shop, product and SKU ids. */
 export function uniqueShop(creatorIndex = 1): DemoShop {

@@ -1,11 +1,9 @@
 // Valid events for the store's tests, built from the catalogue's own shapes.
 import type { NewEvent } from "../../../src/core/event-store/index.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
-let sequence = 0;
-export function uniqueOrderId(): string {
-  sequence += 1;
-  return `${Date.now()}${process.pid}${sequence}`.slice(-19);
-}
+/** A fresh 19-digit TikTok order id. */
+export const uniqueOrderId = () => uniqueNumericId("5", 19);
 
 export function orderReceived(orderId: string): NewEvent {
   return {

@@ -5,10 +5,7 @@
 // the shared one, the saga would first work through every other test file's orders.
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { handleCommand } from "../../../src/core/command-handling.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
-import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
 import { orderAggregateId } from "../../../src/core/orders/events.ts";
 import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
@@ -17,6 +14,7 @@ import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/sho
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { adjustStock } from "../inventory/harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const appKey = "production_test_app_key";
@@ -44,16 +42,7 @@ describe("process-events with production settings and no carrier", () => {
     // The shop's seller authorised the app: its token, sealed as the app stores it (the simulator's demo shop takes any token it did not issue).
     const sellerOpenId = "production-test-seller";
     await linkShopAsConnected(sql, { creatorId, shop, sellerOpenId, accessToken: "production-test-token", tokenEncryptionKey });
-    await handleCommand({
-      store,
-      creatorId,
-      aggregateId: inventoryAggregateId(sku.skuId),
-      aggregateType: "inventory",
-      initialState: initialInventoryState,
-      evolve: evolveInventory,
-      decide: (state) => decideInventory({ type: "AdjustStock", skuId: sku.skuId, newTotal: 10, source: "manual" }, state, new Date()),
-      commandId: `production-test-stock:${sku.skuId}`,
-    });
+    await adjustStock(sql, creatorId, sku.skuId, 10);
     const now = Math.floor(Date.now() / 1000);
     const order: SimulatedOrder = {
       orderId: "576684019699000001", shop, buyerUserId: "7021000000000001", status: "AWAITING_SHIPMENT", isOnHold: false,

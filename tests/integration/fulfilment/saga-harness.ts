@@ -15,6 +15,7 @@ import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src
 import { demoShop, type DemoSku } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const appKey = "saga_test_app_key";
 const appSecret = "saga_test_app_secret";
@@ -164,11 +165,7 @@ export function simulatedProviders(options: { carrier?: Parameters<typeof create
   return { carrier: createSimulatedCarrier(options.carrier), payments: createSimulatedPaymentGateway(options.payments) };
 }
 
-let consumerSequence = 0;
-export function uniqueConsumerName(): string {
-  consumerSequence += 1;
-  return `test-fulfilment-${process.pid}-${consumerSequence}-${Math.random().toString(36).slice(2, 8)}`;
-}
+export const uniqueConsumerName = () => uniqueId("test-fulfilment-");
 
 /** Places a new consumer at the end of the stream, so it sees only what the test appends next. */
 export async function startAtEndOfStream(consumer: string): Promise<void> {

@@ -4,10 +4,6 @@
 // seller token. On a database of its own, as wakeup.test.ts.
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { handleCommand } from "../../../src/core/command-handling.ts";
-import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
-import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
 import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
@@ -15,6 +11,7 @@ import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { adjustStock } from "./harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const appKey = "stock_outbox_app_key";
@@ -34,19 +31,8 @@ await startTestStandIn({
     env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey, FULFILMENT_SAGA: "off" },
   },
 });
-const store = createEventStore({ sql });
 
-const setStock = (creatorId: string, newTotal: number, source: "manual" | "tiktok") =>
-  handleCommand({
-    store,
-    creatorId,
-    aggregateId: inventoryAggregateId(sku.skuId),
-    aggregateType: "inventory",
-    initialState: initialInventoryState,
-    evolve: evolveInventory,
-    decide: (state) => decideInventory({ type: "AdjustStock", skuId: sku.skuId, productId: sku.productId, newTotal, source }, state, new Date()),
-    commandId: crypto.randomUUID(),
-  });
+const setStock = (creatorId: string, newTotal: number, source: "manual" | "tiktok") => adjustStock(sql, creatorId, sku.skuId, newTotal, source, sku.productId);
 
 /** Polls the simulator's count until it shows `total`, or the deadline passes; the time it took. */
 async function tiktokShows(total: number, withinMs: number): Promise<number> {

@@ -4,6 +4,7 @@ import { createEventStore, type StoredEvent } from "../../../src/core/event-stor
 import { createConsumerRunner, createDeadLetters, type Consumer } from "../../../src/core/processing/index.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { orderReceived, orderShipped, uniqueOrderId } from "../event-store/fixtures.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
@@ -13,11 +14,7 @@ beforeAll(async () => {
   await sql`create table if not exists public.test_handled_events (consumer text not null, event_id uuid not null, event_type text not null, handled_at timestamptz default clock_timestamp())`;
 });
 
-let consumerSequence = 0;
-function uniqueConsumerName(label: string): string {
-  consumerSequence += 1;
-  return `test-${label}-${process.pid}-${consumerSequence}-${Math.random().toString(36).slice(2, 8)}`;
-}
+const uniqueConsumerName = (label: string) => uniqueId(`test-${label}-`);
 
 /**
  * A projection recording the events of one creator it handled, in its own transaction.

@@ -1,11 +1,7 @@
 // Valid events for the projection tests, with the time they happened.
 import type { NewEvent } from "../../../src/core/event-store/index.ts";
 
-let sequence = 0;
-export function uniqueId(prefix = ""): string {
-  sequence += 1;
-  return `${prefix}${Date.now().toString(36)}${process.pid}${sequence}`.slice(-40);
-}
+export { uniqueId } from "../../test-data.ts";
 
 export const at = (iso: string) => new Date(iso);
 

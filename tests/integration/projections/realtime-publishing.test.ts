@@ -14,12 +14,12 @@ const models = readModelSchema(sql, "realtime");
 
 interface Delta {
   seq: number;
-  sent_at: string;
+  sentAt: string;
   changed: string[];
   refetch: boolean;
-  metrics?: { gross_minor: number; orders_received: number; day: string };
-  orders?: { order_id: string; status: string; since_webhook_ms?: number }[];
-  inventory?: { sku_id: string; available: number }[];
+  metrics?: { grossMinor: number; ordersReceived: number; day: string };
+  orders?: { orderId: string; status: string; sinceWebhookMs?: number }[];
+  inventory?: { skuId: string; available: number }[];
 }
 
 async function messages(creatorId: string) {
@@ -56,8 +56,8 @@ describe("realtime publishing", () => {
       seq: 1,
       changed: ["metrics", "orders"],
       refetch: false,
-      metrics: { gross_minor: 2500, orders_received: 1, day: now.toISOString().slice(0, 10) },
-      orders: [{ order_id: orderId, status: "validated" }],
+      metrics: { grossMinor: 2500, ordersReceived: 1, day: now.toISOString().slice(0, 10) },
+      orders: [{ orderId, status: "validated" }],
     });
     expect(JSON.stringify(first.payload).length).toBeLessThan(4_096);
 
@@ -67,7 +67,7 @@ describe("realtime publishing", () => {
     await publishAllDue();
     const all = await messages(creatorId);
     expect(all.map((message) => message.payload.seq)).toEqual([1, 2]);
-    expect(all[1].payload).toMatchObject({ changed: ["inventory"], inventory: [{ sku_id: sku, available: 30, last_version: 1 }] });
+    expect(all[1].payload).toMatchObject({ changed: ["inventory"], inventory: [{ skuId: sku, available: 30, version: 1 }] });
   });
 
   it("coalesces a burst of 200 events into at most one message per 100 ms", async () => {
@@ -98,10 +98,10 @@ describe("realtime publishing", () => {
     const sent = await messages(creatorId);
     expect(sent.map((message) => message.payload.seq)).toEqual(sent.map((_, index) => index + 1));
     expect(sent.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds * 10) + 1);
-    const times = sent.map((message) => Date.parse(message.payload.sent_at));
+    const times = sent.map((message) => Date.parse(message.payload.sentAt));
     for (let index = 1; index < times.length; index += 1) expect(times[index] - times[index - 1]).toBeGreaterThanOrEqual(99);
     const last = sent.at(-1)?.payload;
-    expect(last?.metrics?.orders_received).toBe(100);
+    expect(last?.metrics?.ordersReceived).toBe(100);
   });
 
   it("sends nothing for replayed events", async () => {
@@ -169,10 +169,10 @@ describe("realtime publishing of how long a TikTok webhook took", () => {
 
     const first = await lastMessage();
     const [order] = first.orders ?? [];
-    expect(order).toMatchObject({ order_id: orderId, status: "received" });
-    // sent_at has whole milliseconds; the figure is rounded from microseconds: they agree within 1.5 ms.
-    expect(Math.abs(order.since_webhook_ms! - (Date.parse(first.sent_at) - (await acceptedAtMs(delivery))))).toBeLessThanOrEqual(1.5);
-    expect(order.since_webhook_ms).toBeLessThanOrEqual(elapsedMs + 1);
+    expect(order).toMatchObject({ orderId, status: "received" });
+    // sentAt has whole milliseconds; the figure is rounded from microseconds: they agree within 1.5 ms.
+    expect(Math.abs(order.sinceWebhookMs! - (Date.parse(first.sentAt) - (await acceptedAtMs(delivery))))).toBeLessThanOrEqual(1.5);
+    expect(order.sinceWebhookMs).toBeLessThanOrEqual(elapsedMs + 1);
 
     // A change that no webhook brought (the saga validating the order) carries no figure.
     await models.append(creatorId, `order-${orderId}`, [validated(orderId, new Date(), 2500)]);
@@ -180,8 +180,8 @@ describe("realtime publishing of how long a TikTok webhook took", () => {
     await publisher.publishDue();
     const second = await lastMessage();
     expect(second.seq).toBe(first.seq + 1);
-    expect(second.orders).toEqual([expect.objectContaining({ order_id: orderId, status: "validated" })]);
-    expect(second.orders![0]).not.toHaveProperty("since_webhook_ms");
+    expect(second.orders).toEqual([expect.objectContaining({ orderId, status: "validated" })]);
+    expect(second.orders![0]).not.toHaveProperty("sinceWebhookMs");
   });
 
   it("measures coalesced webhooks of one order from the earliest, the one that waited longest", async () => {
@@ -199,9 +199,9 @@ describe("realtime publishing of how long a TikTok webhook took", () => {
 
     const message = await lastMessage();
     const [order] = message.orders ?? [];
-    expect(order).toMatchObject({ order_id: orderId, status: "delivered" });
-    const sentAt = Date.parse(message.sent_at);
+    expect(order).toMatchObject({ orderId, status: "delivered" });
+    const sentAt = Date.parse(message.sentAt);
     expect(await acceptedAtMs(shippedDelivery)).toBeLessThan(await acceptedAtMs(deliveredDelivery));
-    expect(Math.abs(order.since_webhook_ms! - (sentAt - (await acceptedAtMs(shippedDelivery))))).toBeLessThanOrEqual(1.5);
+    expect(Math.abs(order.sinceWebhookMs! - (sentAt - (await acceptedAtMs(shippedDelivery))))).toBeLessThanOrEqual(1.5);
   });
 });

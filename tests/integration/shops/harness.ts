@@ -17,7 +17,7 @@ import { connectTestDatabase } from "../database.ts";
 export const appKey = "shops_test_app_key";
 export const appSecret = "shops_test_app_secret";
 export const redirectUri = "http://app.test/api/tiktok/callback";
-export const DAY_MS = 24 * 3600 * 1000;
+export { DAY_MS } from "../../../src/core/durations.ts";
 export const SELLERS_PER_FILE = 150;
 /** Realistic lifetimes: a week for access tokens, a year for the authorization. */
 export const lifetimes = { authCodeSeconds: 300, accessTokenSeconds: 7 * 24 * 3600, refreshTokenSeconds: 365 * 24 * 3600 };

@@ -17,6 +17,7 @@ import {
   storedCredentials,
   type TestCreator,
 } from "./harness.ts";
+import { rejectionOf } from "../../rejection.ts";
 
 const harness = shopsHarness({ seed: 42, firstSeller: 151 });
 const { sql } = harness;
@@ -31,14 +32,7 @@ async function connectedShop(creator: TestCreator = newCreator()) {
 
 const listOrders = (clients: ReturnType<typeof shopClientsFor>, target: { creatorId: string; shopId: string }) => clients.clientFor(target).searchOrders({}, { pageSize: 5 });
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error,
-  );
-}
+const caught = (promise: Promise<unknown>) => rejectionOf(promise);
 
 const expiredTokenAnswer = async () => Response.json({ code: 105002, message: "Expired credentials. The access token has expired." }, { status: 401 });
 

@@ -6,6 +6,7 @@ import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { fixture, manifest } from "../../fixtures/signed-webhooks.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const FIXTURE_SHOP = "7494726673780148744";
@@ -62,7 +63,7 @@ async function inboxRow(dedupeKey: string) {
   return row;
 }
 
-const uniqueId = () => `${Date.now()}${Math.floor(Math.random() * 1e6)}`.slice(0, 18);
+const uniqueId = () => uniqueNumericId("1");
 
 describe("tiktok-webhook Edge Function", () => {
   it("verifies every shared fixture and maps each to its events", async () => {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 const router = vi.hoisted(() => ({ replace: vi.fn(), refresh: vi.fn() }));
 vi.mock("next/navigation", () => ({ useRouter: () => router }));
 
-import { SignUpForm } from "../../../src/components/auth/sign-up-form.tsx";
+import { SignUpForm } from "../../../src/app/sign-up/_components/sign-up-form.tsx";
 
 const SUPABASE_URL = "http://127.0.0.1:54321";
 

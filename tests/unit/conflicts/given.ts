@@ -1,6 +1,7 @@
 // Given-when-then helpers: a SKU's stream as stored events, folded into its sync state.
 import { beforeEach } from "vitest";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
+import { storedEvent } from "../../test-data.ts";
 import { evolveSkuSync, initialSkuSyncState, type SkuSyncState } from "../../../src/core/conflicts/index.ts";
 
 export const creatorId = "11111111-1111-4111-8111-111111111111";
@@ -15,7 +16,7 @@ beforeEach(() => {
 });
 export function stored(type: string, data: Record<string, unknown>, options: { atSeconds?: number; metadata?: Record<string, unknown>; id?: string } = {}): StoredEvent {
   version += 1;
-  return {
+  return storedEvent({
     id: options.id ?? crypto.randomUUID(),
     position: version,
     transactionId: String(version),
@@ -25,14 +26,9 @@ export function stored(type: string, data: Record<string, unknown>, options: { a
     type,
     data: { sku_id: skuId, ...data },
     metadata: options.metadata ?? {},
-    schemaVersion: 1,
     version,
     occurredAt: new Date(start + (options.atSeconds ?? version) * 1000),
-    processedAt: null,
-    correlationId: null,
-    causationId: null,
-    userId: null,
-  };
+  });
 }
 
 export const at = (seconds: number) => Math.floor(start / 1000) + seconds;

@@ -3,7 +3,7 @@
 // a delta brings the counts at once, the list only with the next refresh.
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { AlertsPanel } from "../../../src/components/dashboard/alerts-panel.tsx";
+import { AlertsPanel } from "../../../src/app/dashboard/_components/alerts-panel.tsx";
 
 afterEach(cleanup);
 

@@ -7,10 +7,10 @@ describe("applying an inventory delta", () => {
   const delta = (lastVersion?: number) =>
     realtimeDeltaSchema.parse({
       seq: 2,
-      sent_at: new Date().toISOString(),
+      sentAt: new Date().toISOString(),
       changed: ["inventory"],
       refetch: false,
-      inventory: [{ sku_id: "1001", available: 37, reserved: 5, total: 42, reorder_point: 10, velocity_per_hour: 1, ...(lastVersion === undefined ? {} : { last_version: lastVersion }) }],
+      inventory: [{ skuId: "1001", available: 37, reserved: 5, total: 42, reorderPoint: 10, velocityPerHour: 1, ...(lastVersion === undefined ? {} : { version: lastVersion }) }],
     });
 
   it("takes the SKU's stream version from the delta, so the next adjustment is made at the right version", () => {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionBadge } from "../../../src/components/dashboard/connection-badge.tsx";
+import { ConnectionBadge } from "../../../src/app/dashboard/_components/connection-badge.tsx";
 import type { ConnectionState } from "../../../src/lib/dashboard/use-dashboard-live.ts";
 
 afterEach(cleanup);

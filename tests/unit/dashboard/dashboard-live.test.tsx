@@ -3,7 +3,7 @@
 // the HTTP calls replaced by fakes the specification drives message by message.
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { DashboardLive } from "../../../src/components/dashboard/dashboard-live.tsx";
+import { DashboardLive } from "../../../src/app/dashboard/_components/dashboard-live.tsx";
 import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "../../../src/lib/dashboard/dashboard-api.ts";
 import type { DashboardSnapshot } from "../../../src/lib/dashboard/dashboard-types.ts";
 import type { ChannelHandlers, ChannelStatus, RealtimeConnector } from "../../../src/lib/dashboard/realtime-connection.ts";
@@ -156,7 +156,7 @@ describe("live dashboard", () => {
 
       const delta = orderDelta(6, live, 3);
       // 120 ms on the server side; the page renders it 18 ms after receiving it.
-      await channel.sendThen("delta", { ...delta, orders: delta.orders!.map((order) => ({ ...order, since_webhook_ms: 120 })) }, () => {
+      await channel.sendThen("delta", { ...delta, orders: delta.orders!.map((order) => ({ ...order, sinceWebhookMs: 120 })) }, () => {
         pageTime += 18;
       });
       const liveRow = () => feed().getByText(live).closest("li")!;
@@ -171,7 +171,7 @@ describe("live dashboard", () => {
         sequence: 7,
         orders: [
           { orderId: missed, status: "received", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 990, currency: "USD", receivedAt: new Date().toISOString(), shippedAt: null },
-          { orderId: live, status: "validated", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 2500, currency: "USD", receivedAt: delta.orders![0].received_at!, shippedAt: null },
+          { orderId: live, status: "validated", tiktokStatus: "AWAITING_SHIPMENT", onHold: false, totalMinor: 2500, currency: "USD", receivedAt: delta.orders![0].receivedAt!, shippedAt: null },
           ...snapshot().orders,
         ],
       });

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { InventoryTable } from "../../../src/components/dashboard/inventory-table.tsx";
+import { InventoryTable } from "../../../src/app/dashboard/_components/inventory-table.tsx";
 import { sku } from "./dashboard-fixtures.ts";
 
 afterEach(cleanup);

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { KpiCards } from "../../../src/components/dashboard/kpi-cards.tsx";
+import { KpiCards } from "../../../src/app/dashboard/_components/kpi-cards.tsx";
 import { day } from "./dashboard-fixtures.ts";
 
 afterEach(cleanup);

@@ -10,7 +10,7 @@ const LIVE = "100000000000000002";
 
 function liveDelta(seq: number, orderId: string, sinceWebhookMs?: number): RealtimeDelta {
   const delta = orderDelta(seq, orderId, 3);
-  return { ...delta, orders: delta.orders!.map((order) => ({ ...order, ...(sinceWebhookMs === undefined ? {} : { since_webhook_ms: sinceWebhookMs }) })) };
+  return { ...delta, orders: delta.orders!.map((order) => ({ ...order, ...(sinceWebhookMs === undefined ? {} : { sinceWebhookMs: sinceWebhookMs }) })) };
 }
 
 const receive = (state: DashboardState, delta: RealtimeDelta, receivedAt: number) =>

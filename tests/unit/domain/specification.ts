@@ -1,7 +1,8 @@
 // Given events / when a command / then events or an error: deciders read as specifications.
 import type { NewEvent, StoredEvent } from "../../../src/core/event-store/index.ts";
+import { SPEC_CREATOR_ID, storedEvent } from "../../test-data.ts";
 
-export const specCreatorId = "00000000-0000-0000-0000-000000000001";
+export const specCreatorId = SPEC_CREATOR_ID;
 
 /** New events as the store keeps them on one stream: versions (and positions) from 1, each at its own time or `at`. */
 export function storedStream(
@@ -9,24 +10,20 @@ export function storedStream(
   events: NewEvent[],
   options: { creatorId?: string; aggregateType?: string; at?: Date } = {},
 ): StoredEvent[] {
-  return events.map((event, index) => ({
-    id: event.id ?? crypto.randomUUID(),
-    position: index + 1,
-    transactionId: "1",
-    creatorId: options.creatorId ?? specCreatorId,
-    aggregateId,
-    aggregateType: options.aggregateType ?? aggregateId.split("-")[0]!,
-    type: event.type,
-    data: event.data as Record<string, unknown>,
-    metadata: event.metadata ?? {},
-    schemaVersion: 1,
-    version: index + 1,
-    occurredAt: event.occurredAt ?? options.at ?? new Date("2026-11-20T12:00:00Z"),
-    processedAt: null,
-    correlationId: null,
-    causationId: null,
-    userId: null,
-  }));
+  return events.map((event, index) =>
+    storedEvent({
+      id: event.id ?? crypto.randomUUID(),
+      position: index + 1,
+      creatorId: options.creatorId ?? SPEC_CREATOR_ID,
+      aggregateId,
+      aggregateType: options.aggregateType ?? aggregateId.split("-")[0]!,
+      type: event.type,
+      data: event.data as Record<string, unknown>,
+      metadata: event.metadata ?? {},
+      version: index + 1,
+      occurredAt: event.occurredAt ?? options.at ?? new Date("2026-11-20T12:00:00Z"),
+    }),
+  );
 }
 
 export function fold<State>(initial: () => State, evolve: (state: State, event: StoredEvent) => State, events: NewEvent[], at = new Date("2026-11-20T12:00:00Z")): State {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoredEvent } from "../../../src/core/event-store/index.ts";
+import { storedEvent } from "../../test-data.ts";
 import { nextAttemptAfter, nextSagaAction, stepsToCompensate, unitsBySku, type FulfilmentSagaState } from "../../../src/core/fulfilment/saga-state.ts";
 import { evolveOrder, initialOrderState, type OrderState } from "../../../src/core/orders/order.ts";
 
@@ -8,7 +8,7 @@ const now = new Date("2026-11-22T10:00:00Z");
 
 function orderAfter(...events: { type: string; data: Record<string, unknown> }[]): OrderState {
   return events.reduce(
-    (state, event, index) => evolveOrder(state, { ...event, version: index + 1, occurredAt: now } as StoredEvent),
+    (state, event, index) => evolveOrder(state, storedEvent({ ...event, version: index + 1, occurredAt: now })),
     initialOrderState(),
   );
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
 import { createTikTokAuthApi, type TikTokTokens } from "../../../src/core/tiktok/auth-api.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
+import { rejectionOf } from "../../rejection.ts";
 
 const appKey = "auth_test_app_key";
 const appSecret = "auth_test_app_secret";
@@ -24,14 +25,7 @@ const authApi = () => createTikTokAuthApi({ authBaseUrl: simulator.url, appKey, 
 const clientWith = (accessToken: string, shopCipher?: string) =>
   createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken, now, ...(shopCipher === undefined ? {} : { shopCipher }) });
 
-async function caught(promise: Promise<unknown>): Promise<TikTokShopApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof TikTokShopApiError)) throw new Error(`expected a TikTokShopApiError, got ${String(error)}`);
-  return error;
-}
+const caught = (promise: Promise<unknown>) => rejectionOf(promise, TikTokShopApiError);
 
 /** Opens the consent page from the app's link, picks a seller and presses Authorize; returns where TikTok sends the browser. */
 async function consent(state: string, seller = "new", authorizationUrl = authApi().authorizationUrl(state)): Promise<{ page: string; location: URL }> {

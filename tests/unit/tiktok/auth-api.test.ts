@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
 import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
+import { rejectionOf } from "../../rejection.ts";
 
 const config = { authBaseUrl: "https://auth.tiktok.example/", appKey: "app-key-1", appSecret: "app-secret-1" };
 
@@ -33,14 +34,7 @@ const tokenAnswer = {
   },
 };
 
-async function caught(promise: Promise<unknown>): Promise<TikTokShopApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof TikTokShopApiError)) throw new Error(`expected a TikTokShopApiError, got ${String(error)}`);
-  return error;
-}
+const caught = (promise: Promise<unknown>) => rejectionOf(promise, TikTokShopApiError);
 
 describe("TikTok Shop authorization API", () => {
   it("builds the seller's consent link from the app key and the state", () => {

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 const sections = [
   { href: "/admin", label: "Conflicts" },
@@ -11,6 +11,7 @@ const sections = [
   { href: "/admin/projections", label: "Projections" },
   { href: "/admin/reconciliation", label: "Reconciliation" },
   { href: "/admin/health", label: "System health" },
+  { href: "/admin/event-store", label: "Event store" },
 ];
 
 export function AdminNav() {

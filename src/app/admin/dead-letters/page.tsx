@@ -5,8 +5,11 @@ import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { deadLetterQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { adminDeadLetters, type DeadLetterView } from "@/server/admin/dead-letters.ts";
 import { databaseClient } from "@/server/database.ts";
-import { DeadLetterActions } from "../_components/dead-letter-actions.tsx";
-import styles from "../admin.module.css";
+import { DeadLetterActions } from "./_components/dead-letter-actions.tsx";
+import styles from "@/app/admin/admin.module.css";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import { formatUtcTime } from "@/lib/utc-time.ts";
+import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "Dead letters" };
 
@@ -51,11 +54,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
           ))}
         </ul>
       </nav>
-      {problem ? (
-        <p className="panel notice" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <ProblemNotice problem={problem} />
       {selected ? (
         <section className="panel" aria-labelledby="letter-heading" data-testid="dead-letter-detail">
           <h2 id="letter-heading">
@@ -86,38 +85,27 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
         {list.length === 0 ? (
           <p className="section-note">Nothing here.</p>
         ) : (
-          <div className={styles.tableScroll} role="region" aria-labelledby="letters-heading" tabIndex={0}>
-            <table className={styles.wideTable}>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Consumer</th>
-                  <th scope="col">Error</th>
-                  <th scope="col" className="numeric">
-                    Attempts
-                  </th>
-                  <th scope="col">Since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((letter) => (
-                  <tr key={letter.id} data-dead-letter-id={letter.id}>
-                    <th scope="row">
-                      <Link href={`/admin/dead-letters?status=${status}&id=${letter.id}`} className={styles.mono}>
-                        {letter.eventType}
-                      </Link>
-                    </th>
-                    <td className={styles.mono}>{letter.consumer}</td>
-                    <td>{letter.error.slice(0, 120)}</td>
-                    <td className="numeric">{letter.attempts}</td>
-                    <td>
-                      <time dateTime={letter.createdAt}>{letter.createdAt.replace("T", " ").slice(0, 19)}</time>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollingTable
+            labelledBy="letters-heading"
+            tableClassName={styles.wideTable}
+            columns={[{ label: "Event" }, { label: "Consumer" }, { label: "Error" }, { label: "Attempts", numeric: true }, { label: "Since" }]}
+          >
+            {list.map((letter) => (
+              <tr key={letter.id} data-dead-letter-id={letter.id}>
+                <th scope="row">
+                  <Link href={`/admin/dead-letters?status=${status}&id=${letter.id}`} className={styles.mono}>
+                    {letter.eventType}
+                  </Link>
+                </th>
+                <td className={styles.mono}>{letter.consumer}</td>
+                <td>{letter.error.slice(0, 120)}</td>
+                <td className="numeric">{letter.attempts}</td>
+                <td>
+                  <time dateTime={letter.createdAt}>{formatUtcTime(letter.createdAt)}</time>
+                </td>
+              </tr>
+            ))}
+          </ScrollingTable>
         )}
       </section>
     </main>

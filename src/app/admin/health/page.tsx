@@ -3,13 +3,15 @@ import Link from "next/link";
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { readSystemHealth } from "@/server/admin/system-health.ts";
 import { databaseClient } from "@/server/database.ts";
-import { AutoRefresh } from "../_components/auto-refresh.tsx";
-import styles from "../admin.module.css";
+import { AutoRefresh } from "./_components/auto-refresh.tsx";
+import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
 
 export const metadata: Metadata = { title: "System health" };
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
-const formatTime = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 19)} UTC` : "never");
+const formatTime = (iso: string | null) => (iso ? formatUtcTime(iso) : "never");
 
 export default async function HealthPage() {
   const admin = await readAdminForPage("/admin/health");
@@ -93,40 +95,24 @@ export default async function HealthPage() {
       </section>
       <section className="panel" aria-labelledby="consumers-heading">
         <h2 id="consumers-heading">Consumers</h2>
-        <div className={styles.tableScroll} role="region" aria-labelledby="consumers-heading" tabIndex={0}>
-          <table className={styles.wideTable}>
-            <thead>
-              <tr>
-                <th scope="col">Consumer</th>
-                <th scope="col" className="numeric">
-                  Lag
-                </th>
-                <th scope="col">Last run</th>
-                <th scope="col" className="numeric">
-                  Error rate
-                </th>
-                <th scope="col" className="numeric">
-                  Retry rate
-                </th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {health.consumers.map((consumer) => (
-                <tr key={consumer.consumer}>
-                  <th scope="row" className={styles.mono}>
-                    {consumer.consumer}
-                  </th>
-                  <td className="numeric">{consumer.lag}</td>
-                  <td>{formatTime(consumer.lastRunAt)}</td>
-                  <td className="numeric">{percent(consumer.errorRate)}</td>
-                  <td className="numeric">{percent(consumer.retryRate)}</td>
-                  <td>{consumer.lastError ? consumer.lastError.slice(0, 80) : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollingTable
+          labelledBy="consumers-heading"
+          tableClassName={styles.wideTable}
+          columns={[{ label: "Consumer" }, { label: "Lag", numeric: true }, { label: "Last run" }, { label: "Error rate", numeric: true }, { label: "Retry rate", numeric: true }, { label: "Last error" }]}
+        >
+          {health.consumers.map((consumer) => (
+            <tr key={consumer.consumer}>
+              <th scope="row" className={styles.mono}>
+                {consumer.consumer}
+              </th>
+              <td className="numeric">{consumer.lag}</td>
+              <td>{formatTime(consumer.lastRunAt)}</td>
+              <td className="numeric">{percent(consumer.errorRate)}</td>
+              <td className="numeric">{percent(consumer.retryRate)}</td>
+              <td>{consumer.lastError ? consumer.lastError.slice(0, 80) : "—"}</td>
+            </tr>
+          ))}
+        </ScrollingTable>
       </section>
       <section className="panel" aria-labelledby="system-events-heading">
         <h2 id="system-events-heading">Recent system events</h2>

@@ -5,7 +5,10 @@ import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { entityHistoryQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { readEntityHistory, readEventLinks, type EntityHistory, type EventLinks, type TimelineEvent } from "@/server/admin/entity-history.ts";
 import { databaseClient } from "@/server/database.ts";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "History" };
 
@@ -14,10 +17,6 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function formatTime(iso: string): string {
-  return `${iso.replace("T", " ").slice(0, 23)} UTC`;
 }
 
 function entityOf(event: TimelineEvent): { kind: "order" | "product"; id: string } | null {
@@ -44,7 +43,7 @@ function LinkedEventList({ title, events }: { title: string; events: TimelineEve
         <ol>
           {events.map((event) => (
             <li key={event.id}>
-              <EventLink id={event.id} label={`${event.type} (${event.aggregateId} v${event.version})`} /> <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+              <EventLink id={event.id} label={`${event.type} (${event.aggregateId} v${event.version})`} /> <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
             </li>
           ))}
         </ol>
@@ -79,7 +78,7 @@ function EventLinksView({ links }: { links: EventLinks }) {
             )}
           </li>
           <li>
-            <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
+            <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
           </li>
           <li>
             Creator <span className={styles.mono}>{event.creatorId}</span>
@@ -109,38 +108,29 @@ function TimelineView({ history }: { history: EntityHistory }) {
           Timeline of <span className={styles.mono}>{history.aggregateId}</span> ({history.headVersion} events)
         </h2>
         {history.truncated ? <p className="section-note">Showing the newest {history.events.length} events.</p> : null}
-        <div className={styles.tableScroll} role="region" aria-labelledby="timeline-heading" tabIndex={0}>
-          <table className={styles.wideTable}>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Event</th>
-                <th scope="col">When</th>
-                <th scope="col">Caused by</th>
-                <th scope="col">Correlation</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.events.map((event) => (
-                <tr key={event.id} className={event.version === history.stateVersion ? styles.current : undefined} aria-current={event.version === history.stateVersion ? "step" : undefined}>
-                  <td className="numeric">
-                    <Link href={`${base}&version=${event.version}`} aria-label={`State at version ${event.version}`}>
-                      v{event.version}
-                    </Link>
-                  </td>
-                  <th scope="row">
-                    <EventLink id={event.id} label={event.type} />
-                  </th>
-                  <td>
-                    <time dateTime={event.occurredAt}>{formatTime(event.occurredAt)}</time>
-                  </td>
-                  <td>{event.causationId ? <EventLink id={event.causationId} label={event.causationId.slice(0, 8)} /> : "—"}</td>
-                  <td>{event.correlationId ? <EventLink id={event.id} label={event.correlationId.slice(0, 8)} /> : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollingTable
+          labelledBy="timeline-heading"
+          tableClassName={styles.wideTable}
+          columns={[{ label: "Version" }, { label: "Event" }, { label: "When" }, { label: "Caused by" }, { label: "Correlation" }]}
+        >
+          {history.events.map((event) => (
+            <tr key={event.id} className={event.version === history.stateVersion ? styles.current : undefined} aria-current={event.version === history.stateVersion ? "step" : undefined}>
+              <td className="numeric">
+                <Link href={`${base}&version=${event.version}`} aria-label={`State at version ${event.version}`}>
+                  v{event.version}
+                </Link>
+              </td>
+              <th scope="row">
+                <EventLink id={event.id} label={event.type} />
+              </th>
+              <td>
+                <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
+              </td>
+              <td>{event.causationId ? <EventLink id={event.causationId} label={event.causationId.slice(0, 8)} /> : "—"}</td>
+              <td>{event.correlationId ? <EventLink id={event.id} label={event.correlationId.slice(0, 8)} /> : "—"}</td>
+            </tr>
+          ))}
+        </ScrollingTable>
       </section>
       <section className="panel" aria-labelledby="state-heading">
         <h2 id="state-heading">
@@ -207,11 +197,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Sear
           <button type="submit">Show history</button>
         </div>
       </form>
-      {problem ? (
-        <p className="panel notice" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <ProblemNotice problem={problem} />
       {links ? <EventLinksView links={links} /> : null}
       {history ? <TimelineView history={history} /> : null}
     </main>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { readProjectionStatuses } from "@/server/admin/projection-status.ts";
 import { databaseClient } from "@/server/database.ts";
-import { ProjectionsLive } from "../_components/projections-live.tsx";
+import { ProjectionsLive } from "./_components/projections-live.tsx";
 
 export const metadata: Metadata = { title: "Projections" };
 

@@ -3,8 +3,10 @@ import { DriftSummary, DriftTable } from "@/components/shop-history/drift-table.
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { databaseClient } from "@/server/database.ts";
 import { readDriftReport, readReconciliationRuns } from "@/server/shop-history/drift-report.ts";
-import { ReconcileNow } from "../_components/reconcile-now.tsx";
-import styles from "../admin.module.css";
+import { ReconcileNow } from "./_components/reconcile-now.tsx";
+import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
 
 export const metadata: Metadata = { title: "Reconciliation" };
 
@@ -24,39 +26,30 @@ export default async function ReconciliationPage() {
       </section>
       <section className="panel" aria-labelledby="runs-heading">
         <h2 id="runs-heading">Runs</h2>
-        <div className={styles.tableScroll} role="region" aria-labelledby="runs-heading" tabIndex={0}>
-          <table className={styles.wideTable} data-testid="reconciliation-runs">
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="numeric">Orders checked</th>
-                <th scope="col" className="numeric">SKUs checked</th>
-                <th scope="col" className="numeric">Drift</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((run) => (
-                <tr key={run.id}>
-                  <td>
-                    <time dateTime={run.startedAt}>{run.startedAt.replace("T", " ").slice(0, 19)} UTC</time>
-                  </td>
-                  <td>{run.trigger}</td>
-                  <td>
-                    <span className={styles.badge} data-tone={run.status === "failed" ? "fail" : run.status === "succeeded" ? "pass" : "warn"}>
-                      {run.status}
-                    </span>
-                    {run.error ? <span className="section-note"> {run.error}</span> : null}
-                  </td>
-                  <td className="numeric">{run.ordersChecked ?? "–"}</td>
-                  <td className="numeric">{run.skusChecked ?? "–"}</td>
-                  <td className="numeric">{run.drift ?? "–"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollingTable
+          labelledBy="runs-heading"
+          tableClassName={styles.wideTable}
+          testId="reconciliation-runs"
+          columns={[{ label: "Started" }, { label: "Trigger" }, { label: "Status" }, { label: "Orders checked", numeric: true }, { label: "SKUs checked", numeric: true }, { label: "Drift", numeric: true }]}
+        >
+          {runs.map((run) => (
+            <tr key={run.id}>
+              <td>
+                <time dateTime={run.startedAt}>{formatUtcTime(run.startedAt)}</time>
+              </td>
+              <td>{run.trigger}</td>
+              <td>
+                <span className={styles.badge} data-tone={run.status === "failed" ? "fail" : run.status === "succeeded" ? "pass" : "warn"}>
+                  {run.status}
+                </span>
+                {run.error ? <span className="section-note"> {run.error}</span> : null}
+              </td>
+              <td className="numeric">{run.ordersChecked ?? "–"}</td>
+              <td className="numeric">{run.skusChecked ?? "–"}</td>
+              <td className="numeric">{run.drift ?? "–"}</td>
+            </tr>
+          ))}
+        </ScrollingTable>
       </section>
     </main>
   );

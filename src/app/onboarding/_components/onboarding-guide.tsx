@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { onboardingSteps, type ImportProgress, type OnboardingState, type StepStatus } from "@/lib/onboarding/onboarding-steps.ts";
-import styles from "../onboarding.module.css";
+import styles from "@/app/onboarding/onboarding.module.css";
 
 const STEP_COUNT = 3;
 const STATUS_LABEL: Record<StepStatus, string> = { done: "Done", current: "Current step", todo: "To do" };
@@ -16,7 +16,7 @@ export function OnboardingGuide({ state }: { state: OnboardingState }) {
           <>
             <p>Authorise CreatorFlow Sync in TikTok Shop, so your orders and stock can flow in. TikTok sends you back here.</p>
             {/* A plain link: a route handler that redirects to TikTok, never a client-side navigation. */}
-            <a className={styles.action} href="/api/tiktok/connect">
+            <a className="button-link" href="/api/tiktok/connect">
               Connect TikTok Shop
             </a>
           </>
@@ -35,7 +35,7 @@ export function OnboardingGuide({ state }: { state: OnboardingState }) {
         {steps.live === "current" ? (
           <>
             <p>Everything is in place. Revenue, orders and stock now update on your dashboard as they happen.</p>
-            <Link className={styles.action} href="/dashboard">
+            <Link className="button-link" href="/dashboard">
               Open your dashboard
             </Link>
           </>

@@ -1,4 +1,4 @@
-import { withAdmin } from "@/server/auth/with-creator.ts";
+import { withAdmin } from "@/server/auth/with-admin.ts";
 import { readSystemHealth } from "@/server/admin/system-health.ts";
 import { databaseClient } from "@/server/database.ts";
 

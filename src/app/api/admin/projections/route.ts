@@ -1,4 +1,4 @@
-import { withAdmin } from "@/server/auth/with-creator.ts";
+import { withAdmin } from "@/server/auth/with-admin.ts";
 import { readProjectionStatuses } from "@/server/admin/projection-status.ts";
 import { databaseClient } from "@/server/database.ts";
 

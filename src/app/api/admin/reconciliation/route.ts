@@ -1,5 +1,5 @@
 import { requestReconciliation } from "@/core/shop-history/reconciliation-run.ts";
-import { withAdmin } from "@/server/auth/with-creator.ts";
+import { withAdmin } from "@/server/auth/with-admin.ts";
 import { databaseClient } from "@/server/database.ts";
 import { readDriftReport, readReconciliationRuns } from "@/server/shop-history/drift-report.ts";
 

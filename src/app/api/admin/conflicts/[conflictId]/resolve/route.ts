@@ -1,5 +1,5 @@
 import { ApiError } from "@/server/auth/api-error.ts";
-import { withAdmin } from "@/server/auth/with-creator.ts";
+import { withAdmin } from "@/server/auth/with-admin.ts";
 import { resolveConflictBodySchema, uuidParamSchema } from "@/server/admin/admin-schemas.ts";
 import { resolveConflictAsAdmin } from "@/server/admin/conflict-queue.ts";
 import { databaseClient } from "@/server/database.ts";

@@ -1,5 +1,5 @@
 import { ApiError } from "@/server/auth/api-error.ts";
-import { withAdmin } from "@/server/auth/with-creator.ts";
+import { withAdmin } from "@/server/auth/with-admin.ts";
 import { uuidParamSchema } from "@/server/admin/admin-schemas.ts";
 import { adminDeadLetters } from "@/server/admin/dead-letters.ts";
 import { databaseClient } from "@/server/database.ts";

@@ -1,6 +1,6 @@
 import { after } from "next/server";
 import { ApiError } from "@/server/auth/api-error.ts";
-import { withAdmin } from "@/server/auth/with-creator.ts";
+import { withAdmin } from "@/server/auth/with-admin.ts";
 import { projectionNameParamSchema } from "@/server/admin/admin-schemas.ts";
 import { prepareProjectionRebuild } from "@/server/admin/projection-status.ts";
 import { databaseClient } from "@/server/database.ts";

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 /** Asks for a reconciliation now; the run shows in the list once the fulfilment lane has run it. */
 export function ReconcileNow() {

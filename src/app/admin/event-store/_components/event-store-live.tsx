@@ -1,10 +1,11 @@
 "use client";
 
 import { useEffect, useMemo, useState, useSyncExternalStore, type CSSProperties } from "react";
-import type { EventStoreOverview, LatestEvent } from "@/server/event-store-overview.ts";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import type { EventStoreOverview, LatestEvent } from "@/server/admin/event-store-overview.ts";
 
 const POLL_INTERVAL_MS = 2_000;
-const OVERVIEW_URL = "/api/events/overview";
+const OVERVIEW_URL = "/api/admin/event-store";
 const UNREACHABLE_AFTER_FAILURES = 3;
 
 type ConnectionState = "live" | "reconnecting" | "unreachable";
@@ -194,43 +195,31 @@ function LatestEventsTable({
   formatting: DisplayFormatting;
 }) {
   return (
-    // Narrow screens scroll the table, not the page; the region is focusable so keyboards can scroll it too.
-    <div className="table-scroll" role="region" aria-labelledby="latest-events-caption" tabIndex={0}>
-      <table className="latest-events">
-        <caption id="latest-events-caption">Latest {events.length} events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Type</th>
-            <th scope="col">Aggregate</th>
-            <th scope="col">Creator</th>
-            <th scope="col" className="numeric">
-              Position
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => (
-            <tr key={event.id} data-new={newEventIds.has(event.id)} data-aggregate-id={event.aggregateId}>
-              <td>
-                <time dateTime={event.occurredAt}>{formatting.time(event.occurredAt)}</time>
-              </td>
-              <td className="event-type">{event.eventType}</td>
-              <td className="aggregate">
-                {event.aggregateType}/{event.aggregateId}
-              </td>
-              <td className="creator">
-                <span aria-hidden="true" title={event.creatorId}>
-                  {event.creatorId.slice(0, 8)}
-                </span>
-                <span className="visually-hidden">{event.creatorId}</span>
-              </td>
-              <td className="numeric">{event.position}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollingTable
+      labelledBy="latest-events-caption"
+      tableClassName="latest-events"
+      caption={<caption id="latest-events-caption">Latest {events.length} events, newest first</caption>}
+      columns={[{ label: "Time" }, { label: "Type" }, { label: "Aggregate" }, { label: "Creator" }, { label: "Position", numeric: true }]}
+    >
+      {events.map((event) => (
+        <tr key={event.id} data-new={newEventIds.has(event.id)} data-aggregate-id={event.aggregateId}>
+          <td>
+            <time dateTime={event.occurredAt}>{formatting.time(event.occurredAt)}</time>
+          </td>
+          <td className="event-type">{event.eventType}</td>
+          <td className="aggregate">
+            {event.aggregateType}/{event.aggregateId}
+          </td>
+          <td className="creator">
+            <span aria-hidden="true" title={event.creatorId}>
+              {event.creatorId.slice(0, 8)}
+            </span>
+            <span className="visually-hidden">{event.creatorId}</span>
+          </td>
+          <td className="numeric">{event.position}</td>
+        </tr>
+      ))}
+    </ScrollingTable>
   );
 }
 

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 /** Retry or discard one pending dead letter; the page re-reads the list afterwards. */
 export function DeadLetterActions({ id, retryable }: { id: string; retryable: boolean }) {

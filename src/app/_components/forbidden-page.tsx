@@ -1,4 +1,4 @@
-import styles from "../admin.module.css";
+import styles from "@/app/admin/admin.module.css";
 
 /** What a signed-in creator sees at /admin/*: the same refusal the admin APIs answer with a 403. */
 export function ForbiddenPage() {

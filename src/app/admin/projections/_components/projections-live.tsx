@@ -1,0 +1,105 @@
+"use client";
+
+import { useCallback, useEffect, useState } from "react";
+import type { ProjectionStatus } from "@/server/admin/projection-status.ts";
+import styles from "@/app/admin/admin.module.css";
+import { formatUtcTime } from "@/lib/utc-time.ts";
+import { ScrollingTable } from "@/components/scrolling-table.tsx";
+
+const FAST_POLL_MS = 1_000;
+const SLOW_POLL_MS = 5_000;
+
+const rebuilding = (status: ProjectionStatus) => status.rebuild?.phase === "building" || status.rebuild?.phase === "swapping";
+
+function formatTime(iso: string | null): string {
+  return iso ? formatUtcTime(iso) : "never";
+}
+
+/** Projection statuses, polled: every second while a rebuild runs, every five otherwise. */
+export function ProjectionsLive({ initial }: { initial: ProjectionStatus[] }) {
+  const [projections, setProjections] = useState(initial);
+  const [message, setMessage] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
+  const [starting, setStarting] = useState<string | null>(null);
+  const anyRebuilding = projections.some(rebuilding) || starting !== null;
+
+  const refresh = useCallback(async () => {
+    const response = await fetch("/api/admin/projections", { cache: "no-store" }).catch(() => null);
+    if (!response?.ok) return;
+    setProjections(((await response.json()) as { projections: ProjectionStatus[] }).projections);
+  }, []);
+
+  useEffect(() => {
+    const timer = setInterval(refresh, anyRebuilding ? FAST_POLL_MS : SLOW_POLL_MS);
+    return () => clearInterval(timer);
+  }, [anyRebuilding, refresh]);
+
+  const rebuild = async (name: string) => {
+    setStarting(name);
+    try {
+      const response = await fetch(`/api/admin/projections/${name}/rebuild`, { method: "POST" });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+        setMessage({ tone: "error", text: body?.error?.message ?? `The server answered ${response.status}` });
+      } else {
+        setMessage({ tone: "ok", text: `Rebuild of ${name} started.` });
+      }
+      await refresh();
+    } finally {
+      setStarting(null);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="projections-heading">
+      <h2 id="projections-heading">Projections</h2>
+      <p className={styles.status} role="status" data-tone={message?.tone}>
+        {message?.text ?? ""}
+      </p>
+      <ScrollingTable
+        labelledBy="projections-heading"
+        tableClassName={styles.wideTable}
+        columns={[{ label: "Projection" }, { label: "Lag (events)", numeric: true }, { label: "Processed", numeric: true }, { label: "Last run" }, { label: "Last error" }, { label: "Rebuild" }]}
+      >
+        {projections.map((projection) => {
+          const progress = projection.rebuild;
+          const running = rebuilding(projection);
+          return (
+            <tr key={projection.name} data-projection={projection.name}>
+              <th scope="row">
+                <span className={styles.mono}>{projection.name}</span>
+                <br />
+                <span className="section-note">{projection.tables.join(", ")}</span>
+              </th>
+              <td className="numeric" data-testid={`lag-${projection.name}`}>
+                {projection.lag}
+              </td>
+              <td className="numeric">{projection.eventsProcessed}</td>
+              <td>{formatTime(projection.lastRunAt)}</td>
+              <td>{projection.lastError ? <span title={projection.lastError}>{projection.lastError.slice(0, 80)}</span> : "—"}</td>
+              <td>
+                {progress ? (
+                  <div data-testid={`rebuild-${projection.name}`}>
+                    <progress
+                      className={styles.progress}
+                      max={Math.max(1, progress.total)}
+                      value={progress.phase === "done" ? Math.max(1, progress.total) : progress.processed}
+                      aria-label={`Rebuild of ${projection.name}`}
+                    />
+                    <div className="section-note">
+                      {progress.phase} · {progress.processed}/{progress.total} events
+                      {progress.eventsPerSecond ? ` · ${progress.eventsPerSecond}/s` : ""}
+                      {progress.error ? ` · ${progress.error}` : ""}
+                    </div>
+                  </div>
+                ) : null}
+                <button type="button" className={styles.secondary} onClick={() => rebuild(projection.name)} disabled={running || starting !== null}>
+                  {running ? "Rebuilding…" : `Rebuild ${projection.name.replace(/^projection-/, "")}`}
+                </button>
+              </td>
+            </tr>
+          );
+        })}
+      </ScrollingTable>
+    </section>
+  );
+}

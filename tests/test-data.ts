@@ -1,0 +1,45 @@
+// The one place tests make ids and stored events, so every suite builds them alike.
+import type { StoredEvent } from "../src/core/event-store/index.ts";
+
+let sequence = 0;
+const randomDigits = (count: number) => String(Math.floor(Math.random() * 10 ** count)).padStart(count, "0");
+
+/**
+ * A numeric id as TikTok writes them (order, SKU, product, shop), `length` digits starting
+ * with `prefix`, unique across runs and calls: random digits first (suites run in parallel
+ * processes), then a counter (calls within one process), then the clock.
+ */
+export function uniqueNumericId(prefix = "7", length = 18): string {
+  sequence += 1;
+  const tail = `${randomDigits(6)}${String(sequence).padStart(5, "0")}${String(Date.now()).slice(-8)}`;
+  return `${prefix}${tail.slice(0, length - prefix.length)}`;
+}
+
+/** A short unique text id for what has no TikTok shape (stream names, consumer names). */
+export function uniqueId(prefix = ""): string {
+  sequence += 1;
+  return `${prefix}${Date.now().toString(36)}${randomDigits(4)}${sequence}`;
+}
+
+export const SPEC_CREATOR_ID = "00000000-0000-0000-0000-000000000001";
+
+/** An event as the store hands it out, for pure folds: the type and data given, the rest plain defaults. */
+export function storedEvent(event: Pick<StoredEvent, "type" | "data"> & Partial<StoredEvent>): StoredEvent {
+  return {
+    id: crypto.randomUUID(),
+    position: event.version ?? 1,
+    transactionId: "1",
+    creatorId: SPEC_CREATOR_ID,
+    aggregateId: "spec",
+    aggregateType: "spec",
+    metadata: {},
+    schemaVersion: 1,
+    version: 1,
+    occurredAt: new Date("2026-11-20T12:00:00Z"),
+    processedAt: null,
+    correlationId: null,
+    causationId: null,
+    userId: null,
+    ...event,
+  };
+}

@@ -20,6 +20,8 @@ const SHOP_ID = "7100000000000000001";
 const SATURATION_WEBHOOKS = Number(process.env.INGEST_SATURATION_WEBHOOKS ?? 6_000);
 const SATURATION_CONCURRENCY = Number(process.env.INGEST_CONCURRENCY ?? 64);
 const FIXED_RATE_PER_S = 500;
+// Its own embedded PostgreSQL on BENCH_DB_PORT (default 54353) and the stand-in on the next port.
+const DB_PORT = Number(process.env.BENCH_DB_PORT ?? 54353);
 const FIXED_RATE_SECONDS = Number(process.env.INGEST_FIXED_RATE_SECONDS ?? 10);
 
 interface SignedDelivery {
@@ -71,12 +73,12 @@ async function sendFromDeno(deliveries: SignedDelivery[], url: string, mode: "cl
 }
 
 export async function run(): Promise<void> {
-  const database = await prepareDatabase({ port: 54353, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
+  const database = await prepareDatabase({ port: DB_PORT, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   await sql`insert into tiktok_shops (shop_id, creator_id) values (${SHOP_ID}, ${crypto.randomUUID()}) on conflict do nothing`;
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
-    port: 54354,
+    port: DB_PORT + 1,
     functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_PROVIDERS: "simulated" } },
     log: () => {},
   });

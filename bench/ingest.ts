@@ -12,6 +12,7 @@ import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { denoBinaryPath } from "../supabase/local/stand-in/functions-gateway.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
+import { cpuProbe, processCpuMs } from "./lib/cpu.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -86,6 +87,23 @@ export async function run(): Promise<void> {
   // The Deno process itself, without the local gateway in front: a diagnostic of what the
   // gateway costs.
   const directUrl = `http://127.0.0.1:${standIn.functions.status()["tiktok-webhook"].port}/tiktok-webhook`;
+  // Where the time goes: CPU of the function's Deno process, of every PostgreSQL process,
+  // and of this Node process (the local gateway runs in it), per webhook of each scenario.
+  const functionPid = standIn.functions.status()["tiktok-webhook"].pid!;
+  const cpu = await cpuProbe(sql);
+  const measuredSend = async (deliveries: SignedDelivery[], target: string, mode: "closed" | "open", parameter: number) => {
+    cpu.lap();
+    const functionBefore = processCpuMs(functionPid) ?? 0;
+    const result = await sendFromDeno(deliveries, target, mode, parameter);
+    const { clientCpuMs, serverCpuMs } = cpu.lap();
+    const perWebhookUs = (ms: number | null) => (ms === null ? null : Math.round((ms * 1000) / deliveries.length));
+    const cpuUsPerWebhook = {
+      function_cpu_us_per_webhook: perWebhookUs((processCpuMs(functionPid) ?? functionBefore) - functionBefore),
+      postgres_cpu_us_per_webhook: perWebhookUs(serverCpuMs),
+      gateway_cpu_us_per_webhook: perWebhookUs(clientCpuMs),
+    };
+    return { ...result, cpuUsPerWebhook };
+  };
   try {
     log("warming up");
     const warmup = await signedDeliveries(500, "9001");
@@ -93,7 +111,7 @@ export async function run(): Promise<void> {
 
     log(`saturation: ${SATURATION_WEBHOOKS} webhooks, ${SATURATION_CONCURRENCY} concurrent senders`);
     const saturation = await signedDeliveries(SATURATION_WEBHOOKS, "9002");
-    const closedLoop = await sendFromDeno(saturation, url, "closed", SATURATION_CONCURRENCY);
+    const closedLoop = await measuredSend(saturation, url, "closed", SATURATION_CONCURRENCY);
     emit({
       name: "ingest_saturation",
       webhooks: closedLoop.operations,
@@ -102,11 +120,12 @@ export async function run(): Promise<void> {
       p50_ms: round(percentile(closedLoop.latenciesMs, 50)),
       p99_ms: round(percentile(closedLoop.latenciesMs, 99)),
       target_webhooks_per_s: 1500,
+      ...closedLoop.cpuUsPerWebhook,
     });
 
     log(`saturation straight to the function: ${SATURATION_WEBHOOKS} webhooks`);
     const direct = await signedDeliveries(SATURATION_WEBHOOKS, "9004");
-    const directLoop = await sendFromDeno(direct, directUrl, "closed", SATURATION_CONCURRENCY);
+    const directLoop = await measuredSend(direct, directUrl, "closed", SATURATION_CONCURRENCY);
     emit({
       name: "ingest_saturation_without_gateway",
       webhooks: directLoop.operations,
@@ -115,11 +134,12 @@ export async function run(): Promise<void> {
       p50_ms: round(percentile(directLoop.latenciesMs, 50)),
       p99_ms: round(percentile(directLoop.latenciesMs, 99)),
       note: "diagnostic: the local gateway is not in the path (hosted Supabase has its own)",
+      ...directLoop.cpuUsPerWebhook,
     });
 
     log(`fixed rate: ${FIXED_RATE_PER_S}/s for ${FIXED_RATE_SECONDS} s`);
     const fixed = await signedDeliveries(FIXED_RATE_PER_S * FIXED_RATE_SECONDS, "9003");
-    const openLoop = await sendFromDeno(fixed, url, "open", FIXED_RATE_PER_S);
+    const openLoop = await measuredSend(fixed, url, "open", FIXED_RATE_PER_S);
     const latencies = openLoop.latenciesMs;
     const elapsedMs = openLoop.elapsedMs;
     emit({
@@ -131,6 +151,7 @@ export async function run(): Promise<void> {
       p99_ms: round(percentile(latencies, 99)),
       max_ms: round(latencies[latencies.length - 1]),
       target_p99_ms: 50,
+      ...openLoop.cpuUsPerWebhook,
     });
 
     const [stored] = await sql<{ inbox: string; events: string }[]>`

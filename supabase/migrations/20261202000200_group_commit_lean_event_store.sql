@@ -184,3 +184,17 @@ revoke execute on function public.store_webhook_deliveries(jsonb) from public, a
 grant execute on function public.store_webhook_deliveries(jsonb) to service_role;
 
 drop function public.store_webhook_delivery(text, integer, text, uuid, bytea, text, text, jsonb);
+
+-- Every index of event_store is paid for by every append. Each remaining one is named
+-- with the query it serves in tests/integration/event-store/indexes.test.ts (EXPLAIN):
+--   primary key (id, occurred_at)     an event by id (admin event links)
+--   aggregate_version_idx             a stream's events (readStream, aggregateStream, histories)
+--   type_time_idx                     events by type in a time range (health checks, readByType with a range)
+--   global_order_idx                  the global stream after a checkpoint (readAllAfter, consumer_lag)
+--   position_idx                      the head and the latest events (dashboard, overview), readByType's cursor
+--   correlation_idx                   a conversation's events (admin event links)
+-- (creator_id, occurred_at) served only `npm run events -- replay --creator` and a rare
+-- fallback of the conflict resolution, both as well served by position_idx and
+-- type_time_idx with a filter on creator_id. The processed_at index the seed had was
+-- dropped before the first release.
+drop index if exists public.event_store_creator_time_idx;

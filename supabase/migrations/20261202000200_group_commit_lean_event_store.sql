@@ -20,6 +20,9 @@ create or replace function public.store_webhook_deliveries(p_deliveries jsonb)
 returns table (ordinal integer, outcome text, inbox_id uuid, actual_version text)
 language plpgsql
 set search_path = ''
+-- Its statements depend on the batch only through jsonb and arrays, whose estimates never
+-- change a plan: planning them afresh on every call cost more than running them.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   claimed jsonb;            -- dedupe_key -> {ord, id}: the copy of each key this batch stored
@@ -125,20 +128,20 @@ begin
 
   -- 4. Undo the inbox rows of refused deliveries: a conflict is decided again by the caller,
   --    another creator's stream is kept for a person to look at.
-  delete from public.webhook_inbox w
-   using jsonb_each(verdicts) v
-   where v.value ->> 'outcome' = 'conflict' and w.id = (claimed -> v.key ->> 'id')::uuid;
-  update public.webhook_inbox w
-     set status = 'unprocessable', reason = 'order belongs to another creator''s shop', event_ids = '{}'
-    from jsonb_each(verdicts) v
-   where v.value ->> 'outcome' = 'wrong_tenant' and w.id = (claimed -> v.key ->> 'id')::uuid;
+  if verdicts <> '{}'::jsonb then
+    delete from public.webhook_inbox w
+     where w.id = any (array(select (claimed -> v.key ->> 'id')::uuid from jsonb_each(verdicts) v where v.value ->> 'outcome' = 'conflict'));
+    update public.webhook_inbox w
+       set status = 'unprocessable', reason = 'order belongs to another creator''s shop', event_ids = '{}'
+     where w.id = any (array(select (claimed -> v.key ->> 'id')::uuid from jsonb_each(verdicts) v where v.value ->> 'outcome' = 'wrong_tenant'));
+  end if;
 
   -- 5. Stream versions, the placeholders nobody appended to, then every event in one insert.
   if touched is not null then
+    -- Found by primary key (= any), never by a join the planner could turn into a scan of every stream.
     update public.streams s
-       set version = (n.value ->> 0)::bigint, creator_id = (n.value ->> 1)::uuid, updated_at = now()
-      from jsonb_each(streams_now) n
-     where s.aggregate_id = n.key and s.version <> (n.value ->> 0)::bigint;
+       set version = (streams_now -> s.aggregate_id ->> 0)::bigint, creator_id = (streams_now -> s.aggregate_id ->> 1)::uuid, updated_at = now()
+     where s.aggregate_id = any (touched) and s.version <> (streams_now -> s.aggregate_id ->> 0)::bigint;
     delete from public.streams s where s.aggregate_id = any (touched) and s.version = 0;
   end if;
   if jsonb_array_length(accepted) > 0 then

@@ -12,6 +12,7 @@ import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { denoBinaryPath } from "../supabase/local/stand-in/functions-gateway.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
+import { cpuProbe, processCpuMs } from "./lib/cpu.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -20,6 +21,8 @@ const SHOP_ID = "7100000000000000001";
 const SATURATION_WEBHOOKS = Number(process.env.INGEST_SATURATION_WEBHOOKS ?? 6_000);
 const SATURATION_CONCURRENCY = Number(process.env.INGEST_CONCURRENCY ?? 64);
 const FIXED_RATE_PER_S = 500;
+// Its own embedded PostgreSQL on BENCH_DB_PORT (default 54353) and the stand-in on the next port.
+const DB_PORT = Number(process.env.BENCH_DB_PORT ?? 54353);
 const FIXED_RATE_SECONDS = Number(process.env.INGEST_FIXED_RATE_SECONDS ?? 10);
 
 interface SignedDelivery {
@@ -71,12 +74,12 @@ async function sendFromDeno(deliveries: SignedDelivery[], url: string, mode: "cl
 }
 
 export async function run(): Promise<void> {
-  const database = await prepareDatabase({ port: 54353, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
+  const database = await prepareDatabase({ port: DB_PORT, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   await sql`insert into tiktok_shops (shop_id, creator_id) values (${SHOP_ID}, ${crypto.randomUUID()}) on conflict do nothing`;
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
-    port: 54354,
+    port: DB_PORT + 1,
     functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_PROVIDERS: "simulated" } },
     log: () => {},
   });
@@ -84,6 +87,23 @@ export async function run(): Promise<void> {
   // The Deno process itself, without the local gateway in front: a diagnostic of what the
   // gateway costs.
   const directUrl = `http://127.0.0.1:${standIn.functions.status()["tiktok-webhook"].port}/tiktok-webhook`;
+  // Where the time goes: CPU of the function's Deno process, of every PostgreSQL process,
+  // and of this Node process (the local gateway runs in it), per webhook of each scenario.
+  const functionPid = standIn.functions.status()["tiktok-webhook"].pid!;
+  const cpu = await cpuProbe(sql);
+  const measuredSend = async (deliveries: SignedDelivery[], target: string, mode: "closed" | "open", parameter: number) => {
+    cpu.lap();
+    const functionBefore = processCpuMs(functionPid) ?? 0;
+    const result = await sendFromDeno(deliveries, target, mode, parameter);
+    const { clientCpuMs, serverCpuMs } = cpu.lap();
+    const perWebhookUs = (ms: number | null) => (ms === null ? null : Math.round((ms * 1000) / deliveries.length));
+    const cpuUsPerWebhook = {
+      function_cpu_us_per_webhook: perWebhookUs((processCpuMs(functionPid) ?? functionBefore) - functionBefore),
+      postgres_cpu_us_per_webhook: perWebhookUs(serverCpuMs),
+      gateway_cpu_us_per_webhook: perWebhookUs(clientCpuMs),
+    };
+    return { ...result, cpuUsPerWebhook };
+  };
   try {
     log("warming up");
     const warmup = await signedDeliveries(500, "9001");
@@ -91,7 +111,7 @@ export async function run(): Promise<void> {
 
     log(`saturation: ${SATURATION_WEBHOOKS} webhooks, ${SATURATION_CONCURRENCY} concurrent senders`);
     const saturation = await signedDeliveries(SATURATION_WEBHOOKS, "9002");
-    const closedLoop = await sendFromDeno(saturation, url, "closed", SATURATION_CONCURRENCY);
+    const closedLoop = await measuredSend(saturation, url, "closed", SATURATION_CONCURRENCY);
     emit({
       name: "ingest_saturation",
       webhooks: closedLoop.operations,
@@ -100,11 +120,12 @@ export async function run(): Promise<void> {
       p50_ms: round(percentile(closedLoop.latenciesMs, 50)),
       p99_ms: round(percentile(closedLoop.latenciesMs, 99)),
       target_webhooks_per_s: 1500,
+      ...closedLoop.cpuUsPerWebhook,
     });
 
     log(`saturation straight to the function: ${SATURATION_WEBHOOKS} webhooks`);
     const direct = await signedDeliveries(SATURATION_WEBHOOKS, "9004");
-    const directLoop = await sendFromDeno(direct, directUrl, "closed", SATURATION_CONCURRENCY);
+    const directLoop = await measuredSend(direct, directUrl, "closed", SATURATION_CONCURRENCY);
     emit({
       name: "ingest_saturation_without_gateway",
       webhooks: directLoop.operations,
@@ -113,11 +134,12 @@ export async function run(): Promise<void> {
       p50_ms: round(percentile(directLoop.latenciesMs, 50)),
       p99_ms: round(percentile(directLoop.latenciesMs, 99)),
       note: "diagnostic: the local gateway is not in the path (hosted Supabase has its own)",
+      ...directLoop.cpuUsPerWebhook,
     });
 
     log(`fixed rate: ${FIXED_RATE_PER_S}/s for ${FIXED_RATE_SECONDS} s`);
     const fixed = await signedDeliveries(FIXED_RATE_PER_S * FIXED_RATE_SECONDS, "9003");
-    const openLoop = await sendFromDeno(fixed, url, "open", FIXED_RATE_PER_S);
+    const openLoop = await measuredSend(fixed, url, "open", FIXED_RATE_PER_S);
     const latencies = openLoop.latenciesMs;
     const elapsedMs = openLoop.elapsedMs;
     emit({
@@ -129,6 +151,7 @@ export async function run(): Promise<void> {
       p99_ms: round(percentile(latencies, 99)),
       max_ms: round(latencies[latencies.length - 1]),
       target_p99_ms: 50,
+      ...openLoop.cpuUsPerWebhook,
     });
 
     const [stored] = await sql<{ inbox: string; events: string }[]>`

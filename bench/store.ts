@@ -299,10 +299,11 @@ async function readGlobalStream(store: EventStore, sql: Sql, probe: CpuProbe): P
 
 export async function run(): Promise<void> {
   const runStarted = performance.now();
-  log(process.env.DATABASE_URL ? "using DATABASE_URL" : "starting embedded PostgreSQL 17 on port 54352 (durable settings)");
+  const port = Number(process.env.BENCH_DB_PORT ?? 54352);
+  log(process.env.DATABASE_URL ? "using DATABASE_URL" : `starting embedded PostgreSQL 17 on port ${port} (durable settings)`);
   // Not ephemeral: fsync and synchronous_commit stay on, so commit costs are real.
   const database = await prepareDatabase({
-    port: 54352,
+    port,
     name: "postgres-bench",
     database: "creatorflow_bench",
     recreate: true,

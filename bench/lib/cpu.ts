@@ -20,6 +20,11 @@ function procStat(pid: number): { ppid: number; cpuMs: number; reapedChildrenCpu
   }
 }
 
+/** CPU milliseconds (user + system) one process has used so far; undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  return procStat(pid)?.cpuMs;
+}
+
 function isPostgres(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres");

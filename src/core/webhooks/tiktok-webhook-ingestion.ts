@@ -1,21 +1,32 @@
-// Accepting a TikTok Shop webhook: verify the signature over the raw bytes, keep the
-// delivery in the inbox and append the events it maps to, in one statement (one
-// transaction, one round trip), and answer only once that has committed. Runtime-agnostic: the Edge Function (Deno) and
-// tests (Node) call the same code.
+// Accepting a TikTok Shop webhook: verify the signature over the raw bytes, decide what
+// the delivery becomes (its inbox status and the events it maps to), then store it with
+// the deliveries that arrived alongside it: one transaction per batch (group commit), each
+// delivery answered only once that batch has committed, with its own outcome.
+// Runtime-agnostic: the Edge Function (Deno) and tests (Node) call the same code.
 import type { Sql } from "postgres";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
 import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
-import { evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
+import { appliedOrderStatusAfter, evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
 import { orderAggregateId } from "../orders/events.ts";
-import type { AppliedOrderStatus } from "../tiktok/order-status.ts";
+import { createGroupCommit } from "./group-commit.ts";
+import { createOrderStatusCache, type KnownOrderStatus } from "./order-status-cache.ts";
 import { webhookEventMetadata } from "./webhook-delivery.ts";
+import { storeWebhookDeliveries, type DeliveryToStore, type InboxStatus, type StoreOutcome, type StreamAppend } from "./webhook-delivery-store.ts";
+
+export type { InboxStatus } from "./webhook-delivery-store.ts";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 const MAX_CONCURRENCY_RETRIES = 5;
 const SHOP_CACHE_MS = 60_000;
 
-export type InboxStatus = "processed" | "ignored" | "stale" | "unprocessable" | "unlinked_shop";
+/** How deliveries are grouped; the defaults suit one Edge Function instance on a small database. */
+export interface GroupCommitSettings {
+  maxBatchSize: number;
+  maxWaitMs: number;
+  maxConcurrentCommits: number;
+}
+const defaultGroupCommit: GroupCommitSettings = { maxBatchSize: 64, maxWaitMs: 5, maxConcurrentCommits: 2 };
 
 export type IngestionOutcome =
   | { status: 401; result: "invalid_signature" }
@@ -26,7 +37,9 @@ export type IngestionOutcome =
 interface DeliveryDecision {
   status: InboxStatus;
   reason?: string;
-  appends: { aggregate_id: string; aggregate_type: string; expected: string; events: ReturnType<typeof toAppendRows> }[];
+  appends: StreamAppend[];
+  /** The order this decision was made for and what it leaves the order at, to remember once stored. */
+  order?: { orderId: string; after: KnownOrderStatus };
 }
 
 export interface TikTokWebhookIngestionOptions {
@@ -34,6 +47,9 @@ export interface TikTokWebhookIngestionOptions {
   appKey: string;
   appSecret: string;
   now?: () => number;
+  groupCommit?: Partial<GroupCommitSettings>;
+  /** How many recent orders' last applied status to remember (saves a stream read per follow-up delivery). */
+  orderStatusCacheSize?: number;
 }
 
 export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOptions) {
@@ -42,6 +58,12 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   // Shops are linked once and rarely change; a short cache saves a query per delivery.
   const shopCache = new Map<string, { creatorId: string | null; until: number }>();
   const store = createEventStore({ sql: options.sql });
+  const orderStatuses = createOrderStatusCache(options.orderStatusCacheSize ?? 10_000);
+  const deliveries = createGroupCommit<DeliveryToStore, StoreOutcome>({
+    ...defaultGroupCommit,
+    ...options.groupCommit,
+    commit: (batch) => storeWebhookDeliveries(options.sql, batch),
+  });
 
   async function creatorOfShop(shopId: string | undefined, sellerOpenId: string | undefined): Promise<string | null> {
     const cacheKey = `${shopId ?? ""}|${sellerOpenId ?? ""}`;
@@ -57,8 +79,22 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     return creatorId;
   }
 
-  /** What the delivery becomes: its inbox status and the appends it maps to (validated here, before any write). */
-  async function decideDelivery(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined): Promise<DeliveryDecision> {
+  async function readOrderStatus(orderId: string): Promise<KnownOrderStatus> {
+    const history = await store.readStream(orderAggregateId(orderId));
+    return {
+      lastApplied: history.reduce(evolveAppliedOrderStatus, undefined),
+      version: history.length ? history[history.length - 1].version : 0,
+    };
+  }
+
+  /**
+   * What the delivery becomes: its inbox status and the appends it maps to (validated here,
+   * before any write). With `trustCache`, an order's status comes from the cache, and an
+   * order not in it is taken to be new; either guess is checked by the store (the order's
+   * append, or a stale decision's version check, names the version it was made at), and a
+   * conflict brings the caller back here without the cache.
+   */
+  async function decideDelivery(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean): Promise<DeliveryDecision> {
     if (parsed.kind === "unprocessable") {
       // Retries cannot fix a body TikTok signed as it is: keep it, say so, answer 200.
       const appends = creatorId
@@ -76,46 +112,61 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     if (envelope.topic === "unknown") return { status: "ignored", reason: `type ${envelope.type} is not acted on`, appends: [] };
 
     const orderId = orderIdOfWebhook(envelope);
-    let lastApplied: AppliedOrderStatus | undefined;
-    let orderVersion = 0;
-    if (orderId) {
-      const history = await store.readStream(orderAggregateId(orderId));
-      lastApplied = history.reduce<AppliedOrderStatus | undefined>(evolveAppliedOrderStatus, undefined);
-      orderVersion = history.length ? history[history.length - 1].version : 0;
+    if (!orderId) {
+      const mapped = mapWebhookToEvents(envelope, undefined);
+      return mapped.length === 0 ? { status: "ignored", appends: [] } : { status: "processed", appends: appendsOf(mapped, parsed.dedupeKey, undefined) };
     }
-    const mapped = mapWebhookToEvents(envelope, lastApplied);
-    if (mapped.length === 0) return { status: orderId ? "stale" : "ignored", appends: [] };
-
-    const correlationId = crypto.randomUUID();
-    const appends = [...groupByAggregate(mapped)].map(([aggregateId, events]) => ({
-      aggregate_id: aggregateId,
-      aggregate_type: events[0].aggregateType,
-      // The order's version as read above: a concurrent delivery for the same order makes this one start over.
-      expected: orderId && aggregateId === orderAggregateId(orderId) ? (orderVersion === 0 ? "no_stream" : String(orderVersion)) : "any",
-      events: toAppendRows(
-        events.map((event) => ({
-          type: event.type,
-          data: event.data,
-          metadata: webhookEventMetadata(parsed.dedupeKey, correlationId),
-        })),
-      ),
-    }));
-    return { status: "processed", appends };
+    const cached = trustCache ? orderStatuses.get(orderId) : undefined;
+    let known = cached ?? (trustCache ? { lastApplied: undefined, version: 0 } : await readOrderStatus(orderId));
+    let mapped = mapWebhookToEvents(envelope, known.lastApplied);
+    if (mapped.length === 0 && trustCache && cached === undefined) {
+      // "New order" was a guess; a delivery it would record nothing for is decided on the real stream.
+      known = await readOrderStatus(orderId);
+      mapped = mapWebhookToEvents(envelope, known.lastApplied);
+    }
+    const order = { aggregate_id: orderAggregateId(orderId), expected: known.version === 0 ? "no_stream" : String(known.version) };
+    if (mapped.length === 0) {
+      return { status: "stale", appends: [{ ...order, aggregate_type: "order", events: [] }], order: { orderId, after: known } };
+    }
+    const orderEvents = mapped.filter((event) => event.aggregateId === order.aggregate_id).length;
+    const after = { lastApplied: appliedOrderStatusAfter(known.lastApplied, mapped), version: known.version + orderEvents };
+    return { status: "processed", appends: appendsOf(mapped, parsed.dedupeKey, order), order: { orderId, after } };
   }
 
-  async function storeDelivery(rawBody: Uint8Array<ArrayBuffer>, parsed: ParsedWebhook, override?: DeliveryDecision): Promise<IngestionOutcome> {
+  /** Verified delivery → stored (or refused) in the next group commit, deciding again after a conflict. */
+  async function storeDelivery(rawBody: Uint8Array<ArrayBuffer>, parsed: ParsedWebhook): Promise<IngestionOutcome> {
     const envelope = parsed.kind === "valid" ? parsed.envelope : undefined;
     const shop = envelope ?? shopFieldsOf(rawBody);
     const creatorId = await creatorOfShop(shop.shop_id, shop.seller_open_id);
-    const decision = override ?? (await decideDelivery(parsed, creatorId, shop.shop_id ?? shop.seller_open_id));
-    // One round trip: inbox row, appends and outcome commit together or not at all.
-    const [row] = await options.sql<{ result: { duplicate: boolean; inbox_id?: string } }[]>`
-      select public.store_webhook_delivery(
-        ${parsed.dedupeKey}, ${envelope?.type ?? null}, ${shop.shop_id ?? null}, ${creatorId}::uuid, ${rawBody},
-        ${decision.status}, ${decision.reason ?? null}, ${options.sql.json(decision.appends as never)}::jsonb) as result`;
-    if (row.result.duplicate) return { status: 200, result: "duplicate" };
-    const eventIds = decision.appends.flatMap((append) => append.events.map((event) => event.id));
-    return { status: 200, result: decision.status, inboxId: row.result.inbox_id!, eventIds };
+    for (let attempt = 1; ; attempt += 1) {
+      const decision = await decideDelivery(parsed, creatorId, shop.shop_id ?? shop.seller_open_id, attempt === 1);
+      const stored = await deliveries.submit({
+        dedupeKey: parsed.dedupeKey,
+        notificationType: envelope?.type ?? null,
+        shopId: shop.shop_id ?? null,
+        creatorId,
+        rawBody,
+        status: decision.status,
+        reason: decision.reason ?? null,
+        appends: decision.appends,
+      });
+      switch (stored.outcome) {
+        case "stored":
+          if (decision.order) orderStatuses.set(decision.order.orderId, decision.order.after);
+          return { status: 200, result: decision.status, inboxId: stored.inboxId, eventIds: decision.appends.flatMap((append) => append.events.map((event) => event.id)) };
+        case "wrong_tenant":
+          // The order's stream belongs to another creator: kept as unprocessable for a person to look at.
+          if (decision.order) orderStatuses.forget(decision.order.orderId);
+          return { status: 200, result: "unprocessable", inboxId: stored.inboxId, eventIds: [] };
+        case "duplicate":
+          return { status: 200, result: "duplicate" };
+        case "failed":
+          throw stored.error;
+        case "conflict":
+          if (decision.order) orderStatuses.forget(decision.order.orderId);
+          if (attempt >= MAX_CONCURRENCY_RETRIES) throw new Error(`delivery ${parsed.dedupeKey} still conflicts after ${attempt} attempts`);
+      }
+    }
   }
 
   /**
@@ -132,11 +183,13 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     for (const row of rows) {
       const parsed = await parseWebhook(new Uint8Array(row.raw_body));
       for (let attempt = 1; ; attempt += 1) {
-        const decision = await decideDelivery(parsed, creatorId, shopId);
+        const decision = await decideDelivery(parsed, creatorId, shopId, false);
+        // append_to_stream takes only appends with events; a version check alone is the batch store's.
+        const appends = decision.appends.filter((append) => append.events.length > 0);
         try {
           const [result] = await options.sql<{ replayed: boolean }[]>`
             select public.replay_webhook_delivery(${row.id}::uuid, ${creatorId}::uuid, ${decision.status}, ${decision.reason ?? null},
-                                                  ${options.sql.json(decision.appends as never)}::jsonb) as replayed`;
+                                                  ${options.sql.json(appends as never)}::jsonb) as replayed`;
           if (result.replayed) replayed += 1;
           break;
         } catch (error) {
@@ -151,24 +204,25 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   async function ingest(rawBody: Uint8Array<ArrayBuffer>, authorization: string | null): Promise<IngestionOutcome> {
     if (!(await verify(rawBody, authorization))) return { status: 401, result: "invalid_signature" };
     const parsed = await parseWebhook(rawBody);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await storeDelivery(rawBody, parsed);
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === "CF409" && attempt < MAX_CONCURRENCY_RETRIES) continue;
-        if (code === "CF403") {
-          // The order's stream belongs to another creator: keep the delivery for a person to look at.
-          return storeDelivery(rawBody, parsed, { status: "unprocessable", reason: "order belongs to another creator's shop", appends: [] }).catch(
-            (storeError: unknown) => ({ status: 503, result: "unavailable", error: storeError }) as const,
-          );
-        }
-        return { status: 503, result: "unavailable", error };
-      }
+    try {
+      return await storeDelivery(rawBody, parsed);
+    } catch (error) {
+      return { status: 503, result: "unavailable", error };
     }
   }
 
   return Object.assign(ingest, { replayUnlinked });
+}
+
+/** The appends for mapped events, one per stream; the order's own names the version the decision was made at. */
+function appendsOf(mapped: DomainEventToAppend[], dedupeKey: string, order: { aggregate_id: string; expected: string } | undefined): StreamAppend[] {
+  const correlationId = crypto.randomUUID();
+  return [...groupByAggregate(mapped)].map(([aggregateId, events]) => ({
+    aggregate_id: aggregateId,
+    aggregate_type: events[0].aggregateType,
+    expected: order && aggregateId === order.aggregate_id ? order.expected : "any",
+    events: toAppendRows(events.map((event) => ({ type: event.type, data: event.data, metadata: webhookEventMetadata(dedupeKey, correlationId) }))),
+  }));
 }
 
 function groupByAggregate(events: DomainEventToAppend[]): Map<string, DomainEventToAppend[]> {

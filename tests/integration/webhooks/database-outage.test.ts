@@ -47,6 +47,9 @@ describe("tiktok-webhook during a database outage", () => {
     await database.stop();
     const duringOutage = await deliver();
     expect(duringOutage.status).toBe(503);
+    // A burst shares group commits: every delivery of a batch that cannot be stored is answered 503.
+    const burst = await Promise.all(Array.from({ length: 20 }, () => deliver()));
+    expect(burst.map((response) => response.status)).toEqual(Array(20).fill(503));
 
     database = await startDatabase(false);
     let retried = await deliver();

@@ -189,9 +189,11 @@ grant execute on all functions in schema realtime to anon, authenticated, servic
 create or replace function realtime.notify_message_inserted() returns trigger
 language plpgsql
 security definer
+-- A definer function resolves names with the caller's search_path unless pinned.
+set search_path = ''
 as $$
 begin
-  perform pg_notify('realtime_messages', new.id::text);
+  perform pg_catalog.pg_notify('realtime_messages', new.id::text);
   return null;
 end;
 $$;

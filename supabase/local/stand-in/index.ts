@@ -10,7 +10,7 @@ import { localStateDir } from "../postgres.ts";
 import { createAuthHandler } from "./auth.ts";
 import { startDatabaseWorkers, type DatabaseWorkers } from "./database-workers.ts";
 import { createFunctionsGateway, type FunctionsGateway, type FunctionsOptions } from "./functions-gateway.ts";
-import { corsHeaders, sendEmpty, sendJson } from "./http-io.ts";
+import { corsHeaders, sendEmpty, sendJson, urlForLog } from "./http-io.ts";
 import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } from "./realtime/realtime-server.ts";
 import { loadOrCreateSigningKeys } from "./signing-keys.ts";
 
@@ -114,7 +114,7 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
 
   const server = http.createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
-      log(`[stand-in] ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      log(`[stand-in] ${request.method} ${urlForLog(request.url)} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (!response.headersSent) sendJson(response, 500, { message: "An unexpected error occurred" });
       else response.destroy();
     });

@@ -10,7 +10,10 @@ export const apiErrorStatus = {
   forbidden: 403,
   not_found: 404,
   version_conflict: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
+  too_many_requests: 429,
   unavailable: 503,
   internal_error: 500,
 } as const;

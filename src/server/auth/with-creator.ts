@@ -3,6 +3,7 @@
 // into the shared JSON error shape.
 import { ApiError, errorResponse } from "./api-error.ts";
 import { readSignedInUser, type SignedInUser } from "./session.ts";
+import { guardWrite } from "./write-guard.ts";
 import { z } from "zod";
 
 export interface CreatorContext<Params> {
@@ -27,6 +28,7 @@ export function withCreator<Params = Record<string, never>>(
   return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const label = `${request.method} ${new URL(request.url).pathname}`;
     try {
+      guardWrite(request);
       const user = await readSignedInUser();
       if (!user) throw new ApiError("unauthorized", "Sign in to continue");
       const creatorId = resolveCreatorId(user, new URL(request.url).searchParams.get("creator"));
@@ -44,6 +46,7 @@ export function withAdmin<Params = Record<string, never>>(
   return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const label = `${request.method} ${new URL(request.url).pathname}`;
     try {
+      guardWrite(request);
       const user = await readSignedInUser();
       if (!user) throw new ApiError("unauthorized", "Sign in to continue");
       if (user.role !== "admin") throw new ApiError("forbidden", "Only admins can see this");

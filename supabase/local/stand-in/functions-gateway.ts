@@ -4,10 +4,11 @@
 // function sees the same raw bytes it would on hosted Supabase (webhook signatures
 // are computed over them).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { readTomlSections } from "../config-toml.ts";
 import { freePort } from "../free-port.ts";
 import { portAnswers } from "../postgres.ts";
 import { bearerToken, corsHeaders, sendJson } from "./http-io.ts";
@@ -71,19 +72,10 @@ export function discoverFunctions(dir: string): { name: string; entrypoint: stri
 
 /** Reads `[functions.<name>] verify_jwt = true|false` from a Supabase CLI config.toml. */
 export function readVerifyJwtSettings(configToml: string): Record<string, boolean> {
-  if (!existsSync(configToml)) return {};
   const settings: Record<string, boolean> = {};
-  let currentFunction: string | undefined;
-  for (const rawLine of readFileSync(configToml, "utf8").split("\n")) {
-    const line = rawLine.replace(/#.*$/, "").trim();
-    const section = /^\[(.+)\]$/.exec(line);
-    if (section) {
-      const match = /^functions\.("?)([\w-]+)\1$/.exec(section[1].trim());
-      currentFunction = match ? match[2] : undefined;
-      continue;
-    }
-    const setting = /^verify_jwt\s*=\s*(true|false)$/.exec(line);
-    if (currentFunction && setting) settings[currentFunction] = setting[1] === "true";
+  for (const [section, values] of Object.entries(readTomlSections(configToml))) {
+    const name = /^functions\.([\w-]+)$/.exec(section)?.[1];
+    if (name && typeof values.verify_jwt === "boolean") settings[name] = values.verify_jwt;
   }
   return settings;
 }

@@ -3,6 +3,7 @@
 // logged, so internal messages (SQL, stack traces) never reach the browser.
 import { ConcurrencyError, EventStoreError } from "@/core/event-store/index.ts";
 import { DomainError } from "@/core/domain-error.ts";
+import { log } from "../log.ts";
 
 export const apiErrorStatus = {
   bad_request: 400,
@@ -58,7 +59,7 @@ export function toApiError(error: unknown): ApiError | null {
 
 export function errorResponse(error: unknown, context: string): Response {
   const known = toApiError(error);
-  if (!known) console.error(`${context} failed`, error);
+  if (!known) log.error("request failed", { route: context, error });
   const apiError = known ?? new ApiError("internal_error", "Something went wrong on our side; please try again");
   const body: ApiErrorBody = {
     error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },

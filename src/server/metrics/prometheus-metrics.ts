@@ -32,7 +32,8 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
       tx<{ event_type: string; appended: string; latency_count: string; latency_ms_sum: number; latency_ms_max: number }[]>`
         select event_type, sum(event_count) as appended, sum(latency_count) as latency_count,
                coalesce(sum(latency_ms_sum), 0)::float8 as latency_ms_sum, coalesce(max(latency_ms_max), 0)::float8 as latency_ms_max
-          from public.event_metrics_hourly group by event_type order by event_type`,
+          from public.event_metrics_hourly where bucket_start > now() - ${WINDOW}::interval - interval '1 hour'
+         group by event_type order by event_type`,
       tx<{ sent: string | null }[]>`select sum(sequence) as sent from public.realtime_outbox`,
       tx<{ kind: string; found: number }[]>`
         select kind, count(*)::int as found from public.reconciliation_drift
@@ -60,12 +61,13 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
   const received = gauge("creatorflow_webhooks_received_last_hour", "TikTok deliveries stored in the last hour, by outcome", ["outcome"]);
   for (const row of webhooks) received.set({ outcome: row.status }, row.deliveries);
 
-  const appended = counter("creatorflow_events_appended_total", "Events in the store, by type (from the event metrics projection)", ["event_type"]);
-  const latencyAvg = gauge("creatorflow_event_projection_latency_ms_avg", "Mean time from an event's commit to its projection, measured live", ["event_type"]);
-  const latencyMax = gauge("creatorflow_event_projection_latency_ms_max", "Longest time from an event's commit to its projection, measured live", ["event_type"]);
+  // Hourly buckets: the current one and the one before, so a scrape early in an hour still sees an hour's worth.
+  const appended = gauge("creatorflow_events_appended_recent", "Events appended in the current and the previous hourly bucket, by type", ["event_type"]);
+  const latencyAvg = gauge("creatorflow_event_projection_latency_ms_avg", "Mean time from an event's commit to its projection, current and previous hour", ["event_type"]);
+  const latencyMax = gauge("creatorflow_event_projection_latency_ms_max", "Longest time from an event's commit to its projection, current and previous hour", ["event_type"]);
   for (const row of appends) {
     const labels = { event_type: row.event_type };
-    appended.inc(labels, Number(row.appended));
+    appended.set(labels, Number(row.appended));
     if (Number(row.latency_count) > 0) {
       latencyAvg.set(labels, row.latency_ms_sum / Number(row.latency_count));
       latencyMax.set(labels, row.latency_ms_max);

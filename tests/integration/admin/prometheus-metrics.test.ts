@@ -31,7 +31,8 @@ beforeAll(async () => {
   await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status) values ('m-1', '\\x7b7d', 'processed'), ('m-2', '\\x7b7d', 'processed'), ('m-3', '\\x7b7d', 'unprocessable')`;
   await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status, received_at) values ('m-old', '\\x7b7d', 'processed', now() - interval '2 hours')`;
   await sql`insert into public.event_metrics_hourly (creator_id, bucket_start, event_type, event_count, latency_count, latency_ms_sum, latency_ms_max)
-            values (${creatorId}, date_trunc('hour', now()), 'order.status_changed', 3, 2, 300, 250)`;
+            values (${creatorId}, date_trunc('hour', now()), 'order.status_changed', 3, 2, 300, 250),
+                   (${creatorId}, date_trunc('hour', now()) - interval '5 hours', 'order.status_changed', 40, 40, 4000, 900)`;
   await sql`insert into public.realtime_outbox (creator_id, sequence) values (${creatorId}, 7), (${newCreatorId()}, 5)`;
 });
 afterAll(() => {
@@ -81,7 +82,7 @@ describe("GET /api/metrics", () => {
     expect(values.get('creatorflow_dead_letters_pending{consumer="projection-a"}')).toBe(1);
     expect(values.get('creatorflow_webhooks_received_last_hour{outcome="processed"}')).toBe(2);
     expect(values.get('creatorflow_webhooks_received_last_hour{outcome="unprocessable"}')).toBe(1);
-    expect(values.get('creatorflow_events_appended_total{event_type="order.status_changed"}')).toBe(3);
+    expect(values.get('creatorflow_events_appended_recent{event_type="order.status_changed"}')).toBe(3);
     expect(values.get('creatorflow_event_projection_latency_ms_avg{event_type="order.status_changed"}')).toBe(150);
     expect(values.get("creatorflow_realtime_deltas_sent_total")).toBe(12);
     expect(values.get('creatorflow_reconciliation_drift_last_hour{kind="stock_count"}')).toBe(0);

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { databaseClient } from "@/server/database.ts";
 import { scrapeMetrics } from "@/server/metrics/prometheus-metrics.ts";
+import { log } from "@/server/log.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -26,7 +27,7 @@ export async function GET(request: Request): Promise<Response> {
     const { contentType, body } = await scrapeMetrics(databaseClient());
     return new Response(body, { headers: { "Content-Type": contentType, "Cache-Control": "no-store" } });
   } catch (error) {
-    console.error("GET /api/metrics failed", error);
+    log.error("request failed", { route: "GET /api/metrics", error });
     return Response.json({ error: { code: "unavailable", message: "Metrics are unavailable: the database did not answer" } }, { status: 503, headers: { "Cache-Control": "no-store" } });
   }
 }

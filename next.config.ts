@@ -6,7 +6,9 @@ const nextConfig: NextConfig = {
   // node_modules (not bundled) keeps one copy of it on the server.
   serverExternalPackages: ["postgres"],
   // forbidden(): admin pages answer a creator with a real 403, as the admin APIs do.
-  experimental: { authInterrupts: true },
+  // The proxy (session refresh) buffers a request's body before any route sees it; every body
+  // the app accepts is small (src/server/auth/write-guard.ts), so buffer no more than that.
+  experimental: { authInterrupts: true, proxyClientMaxBodySize: "16kb" },
 };
 
 export default nextConfig;

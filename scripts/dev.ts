@@ -89,7 +89,7 @@ try {
     console.log(`[seed] demo users (password ${DEMO_PASSWORD}): ${demoUsers.map((user) => user.email).join(", ")}`);
   }
 
-  startChild("Next.js", path.join(root, "node_modules/.bin/next"), ["dev", "--port", String(APP_PORT)], {
+  startChild("Next.js", path.join(root, "node_modules/.bin/next"), ["dev", "--port", String(APP_PORT), "--hostname", "127.0.0.1"], {
     DATABASE_URL: database.url,
     NEXT_PUBLIC_SUPABASE_URL: standIn.url,
     NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey,

@@ -6,24 +6,63 @@
 //   replay --into <projection|print>     feed past events to a projection (idempotent) or print them
 //          [--aggregate <id>] [--creator <uuid>] [--from <iso time>] [--to <iso time>]
 //          [--type <type or wildcard, e.g. order.*>]...
+//   archive <YYYY-MM> [--dir <folder>]   export a month to a verified file, then drop its partition
+//   restore <YYYY-MM> [--dir <folder>]   put an archived month back
 //
 // Projections are named as in `status` (projection-dashboard-metrics) or without the
 // prefix (dashboard-metrics).
+import path from "node:path";
 import { parseArgs } from "node:util";
 import postgres, { type Sql } from "postgres";
 import type { Consumer } from "../src/core/processing/index.ts";
 import { allProjections, findProjection, projectionConsumer, rebuildProjection, type RebuildProgress } from "../src/core/projections/index.ts";
 import { replayEvents } from "../src/core/replay/replay.ts";
+import { ArchiveRefused } from "../src/core/event-store/archive.ts";
 import { localDatabaseUrl } from "../supabase/local/postgres.ts";
+import { archiveMonthToFiles, restoreMonthFromFiles } from "./event-archive.ts";
+
+const DEFAULT_ARCHIVE_DIR = path.join(".local", "event-archive");
 
 const usage = `Usage:
   npm run events -- status
   npm run events -- rebuild <projection|all>
+  npm run events -- archive <YYYY-MM> [--dir <folder>]     (default folder: ${DEFAULT_ARCHIVE_DIR})
+  npm run events -- restore <YYYY-MM> [--dir <folder>]
   npm run events -- replay --into <projection|print> [--aggregate <id>] [--creator <uuid>] [--from <iso>] [--to <iso>] [--type <pattern>]...
 Projections: ${allProjections.map((projection) => projection.name.replace(/^projection-/, "")).join(", ")}
 `;
 
 class UsageError extends Error {}
+
+function monthBar(label: string) {
+  return (done: number, total: number) => {
+    const width = 30;
+    const ratio = total > 0 ? Math.min(1, done / total) : 1;
+    const filled = Math.round(ratio * width);
+    process.stderr.write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.round(ratio * 100)).padStart(3)}% ${done}/${total} events   `);
+  };
+}
+
+async function archiveOrRestore(sql: Sql, command: "archive" | "restore", argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: { dir: { type: "string" } }, allowPositionals: true });
+  const month = positionals[0];
+  if (!month) throw new UsageError(`${command} needs a month, e.g. 2026-01`);
+  const dir = values.dir ?? DEFAULT_ARCHIVE_DIR;
+  try {
+    if (command === "archive") {
+      const manifest = await archiveMonthToFiles(sql, month, dir, monthBar(`archive ${month}`));
+      process.stderr.write("\n");
+      console.log(`${manifest.partition}: ${manifest.rows} events in ${dir} (sha256 ${manifest.sha256}), partition dropped`);
+    } else {
+      const restored = await restoreMonthFromFiles(sql, month, dir, monthBar(`restore ${month}`));
+      process.stderr.write("\n");
+      console.log(`${month}: ${restored} events restored from ${dir}`);
+    }
+  } catch (error) {
+    if (error instanceof ArchiveRefused) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 function progressBar(progress: RebuildProgress): string {
   const width = 30;
@@ -122,6 +161,7 @@ async function main(): Promise<number> {
     if (command === "status") await status(sql);
     else if (command === "rebuild") await rebuild(sql, rest[0]);
     else if (command === "replay") await replay(sql, rest);
+    else if (command === "archive" || command === "restore") await archiveOrRestore(sql, command, rest);
     else throw new UsageError(command ? `Unknown command "${command}"` : "No command given");
     return 0;
   } catch (error) {

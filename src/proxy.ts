@@ -7,6 +7,6 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Everything but static assets and the health check (load balancers carry no session).
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/health|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
+  // Everything but static assets, the health check and the metrics scrape (load balancers and scrapers carry no session).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/health|api/metrics|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
 };

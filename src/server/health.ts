@@ -3,6 +3,7 @@
 import type { Sql } from "postgres";
 import { databaseClient } from "./database.ts";
 import { readMigrationState, type MigrationState } from "./migration-state.ts";
+import { log } from "./log.ts";
 
 export type HealthStatus = "ok" | "degraded" | "down";
 
@@ -24,7 +25,7 @@ export async function checkHealth(): Promise<HealthReport> {
   try {
     sql = databaseClient();
   } catch (error) {
-    console.error("health check: no database configured", error);
+    log.error("health check: no database configured", { error });
     return downReport;
   }
   const latencyMs = await measureRoundTrip(sql);
@@ -43,7 +44,7 @@ async function measureRoundTrip(sql: Sql): Promise<number | null> {
   try {
     await sql`select 1`;
   } catch (error) {
-    console.error("health check: database unreachable", error);
+    log.error("health check: database unreachable", { error });
     return null;
   }
   return Math.round((performance.now() - startedAt) * 10) / 10;

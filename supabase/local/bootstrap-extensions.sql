@@ -148,3 +148,16 @@ end;
 $$;
 
 revoke all on schema cron from anon, authenticated;
+
+-- Housekeeping of the local Auth and Realtime stand-ins. Hosted Supabase does its own (Auth
+-- deletes refresh tokens a day after they were revoked; Realtime drops message partitions
+-- after a few days), so this job exists only here.
+create or replace function auth.prune_local_stand_in() returns void
+language sql
+set search_path = ''
+as $$
+  delete from auth.refresh_tokens where revoked and updated_at < now() - interval '24 hours';
+  delete from auth.sessions where coalesce(refreshed_at::timestamptz, updated_at) < now() - interval '30 days';
+  delete from realtime.messages where inserted_at < (now() at time zone 'utc') - interval '1 day';
+$$;
+select cron.schedule('prune-local-stand-in', '41 * * * *', $job$ select auth.prune_local_stand_in() $job$);

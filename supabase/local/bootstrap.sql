@@ -13,6 +13,10 @@ begin
   if not exists (select 1 from pg_roles where rolname = 'service_role') then
     create role service_role nologin noinherit bypassrls;
   end if;
+  -- Hosted Auth (GoTrue) connects as this role and runs Auth Hooks with it.
+  if not exists (select 1 from pg_roles where rolname = 'supabase_auth_admin') then
+    create role supabase_auth_admin nologin noinherit;
+  end if;
   if not exists (select 1 from pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit password 'postgres';
   end if;
@@ -189,9 +193,11 @@ grant execute on all functions in schema realtime to anon, authenticated, servic
 create or replace function realtime.notify_message_inserted() returns trigger
 language plpgsql
 security definer
+-- A definer function resolves names with the caller's search_path unless pinned.
+set search_path = ''
 as $$
 begin
-  perform pg_notify('realtime_messages', new.id::text);
+  perform pg_catalog.pg_notify('realtime_messages', new.id::text);
   return null;
 end;
 $$;

@@ -4,7 +4,7 @@
 import type { z } from "zod";
 import type { OrderItem } from "../orders/events.ts";
 import { redactCredentials, TikTokShopApiError } from "./api-errors.ts";
-import { networkError, unwrapTikTokAnswer, type TikTokShopResult } from "./api-response.ts";
+import { fetchTikTok, unwrapTikTokAnswer, type TikTokShopResult } from "./api-response.ts";
 import {
   authorizedShopsDataSchema,
   inventorySearchDataSchema,
@@ -46,6 +46,8 @@ export interface TikTokShopClientConfig {
    */
   shopCipher?: string;
   fetch?: typeof fetch;
+  /** Deadline of one call, answer included (default TIKTOK_CALL_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** Milliseconds since the epoch; the signed `timestamp` must be within 5 minutes of TikTok's clock. */
   now?: () => number;
 }
@@ -135,16 +137,8 @@ export function createSignedApiCall(config: TikTokShopClientConfig): SignedApiCa
     const sign = await signApiRequest({ appSecret: config.appSecret, path, query, body: bodyText, contentType: "application/json" });
     const url = `${baseUrl}${path}?${new URLSearchParams({ ...query, sign }).toString()}`;
 
-    let response: Response;
-    try {
-      response = await fetchImpl(url, {
-        method,
-        headers: { "content-type": "application/json", "x-tts-access-token": config.accessToken },
-        body: bodyText,
-      });
-    } catch (error) {
-      throw networkError(label, error, redact);
-    }
+    const init = { method, headers: { "content-type": "application/json", "x-tts-access-token": config.accessToken }, body: bodyText };
+    const response = await fetchTikTok(fetchImpl, url, init, label, redact, config.timeoutMs);
     return unwrapTikTokAnswer(response, dataSchema, label, redact);
   };
 }

@@ -4,6 +4,14 @@
 import { z } from "zod";
 import { errorKindFor, TikTokShopApiError, type RateLimitInfo, type TikTokShopErrorDetails } from "./api-errors.ts";
 
+/**
+ * How long one call may take, answer body included. TikTok answers in well under a second; a
+ * hung connection must not hold a consumer's lease (or the lane behind it) for minutes.
+ */
+export const TIKTOK_CALL_TIMEOUT_MS = 10_000;
+/** The largest answer read: a page of 100 orders is a few hundred KiB; anything past this is not TikTok. */
+export const MAX_TIKTOK_ANSWER_BYTES = 5 * 1024 * 1024;
+
 export interface TikTokShopResult<T> {
   data: T;
   requestId?: string;
@@ -42,7 +50,7 @@ function rateLimitFrom(headers: Headers): RateLimitInfo | undefined {
  */
 export async function unwrapTikTokAnswer<T>(response: Response, dataSchema: z.ZodType<T>, label: string, redact: (text: string) => string): Promise<TikTokShopResult<T>> {
   const rateLimit = rateLimitFrom(response.headers);
-  const text = await response.text();
+  const text = await boundedText(response, label);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -70,8 +78,67 @@ export async function unwrapTikTokAnswer<T>(response: Response, dataSchema: z.Zo
   return result;
 }
 
+/**
+ * One request to TikTok with a deadline: the signal aborts the connection and the body read
+ * alike, so `unwrapTikTokAnswer` on the result is covered too.
+ */
+export async function fetchTikTok(
+  fetchImpl: typeof fetch,
+  url: string,
+  init: RequestInit,
+  label: string,
+  redact: (text: string) => string,
+  timeoutMs = TIKTOK_CALL_TIMEOUT_MS,
+): Promise<Response> {
+  try {
+    return await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw networkError(label, error, redact, timeoutMs);
+  }
+}
+
 /** A fetch that failed before any answer, as a retryable network error with the credentials scrubbed. */
-export function networkError(label: string, error: unknown, redact: (text: string) => string): TikTokShopApiError {
+export function networkError(label: string, error: unknown, redact: (text: string) => string, timeoutMs?: number): TikTokShopApiError {
+  if (isTimeout(error)) return new TikTokShopApiError("network", `${label}: TikTok Shop did not answer within ${timeoutMs ?? TIKTOK_CALL_TIMEOUT_MS} ms`);
   const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}` : String(error);
   return new TikTokShopApiError("network", redact(`${label}: TikTok Shop unreachable: ${reason}`));
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === "TimeoutError" || (error.name === "AbortError" && error.cause instanceof Error && error.cause.name === "TimeoutError"));
+}
+
+async function boundedText(response: Response, label: string): Promise<string> {
+  const tooLarge = () => new TikTokShopApiError("invalid_response", `${label}: answer larger than ${MAX_TIKTOK_ANSWER_BYTES} bytes`, { httpStatus: response.status });
+  if (Number(response.headers.get("content-length") ?? "0") > MAX_TIKTOK_ANSWER_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_TIKTOK_ANSWER_BYTES) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof TikTokShopApiError) throw error;
+    if (isTimeout(error)) throw new TikTokShopApiError("network", `${label}: TikTok Shop's answer did not arrive in time`, { httpStatus: response.status });
+    throw new TikTokShopApiError("network", `${label}: the answer broke off: ${error instanceof Error ? error.message : String(error)}`, { httpStatus: response.status });
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }

@@ -5,7 +5,7 @@
 // is ever quoted either).
 import { z } from "zod";
 import { redactCredentials, TikTokShopApiError } from "./api-errors.ts";
-import { networkError, unwrapTikTokAnswer } from "./api-response.ts";
+import { fetchTikTok, unwrapTikTokAnswer } from "./api-response.ts";
 
 export interface TikTokTokens {
   accessToken: string;
@@ -28,6 +28,8 @@ export interface TikTokAuthConfig {
   appKey: string;
   appSecret: string;
   fetch?: typeof fetch;
+  /** Deadline of one call, answer included (default TIKTOK_CALL_TIMEOUT_MS). */
+  timeoutMs?: number;
   /**
    * The app's service id in Partner Center. When set, authorizationUrl() gives the services
    * link (`/open/authorize?service_id=..&state=..`) instead of the app-key one.
@@ -86,12 +88,7 @@ export function createTikTokAuthApi(config: TikTokAuthConfig): TikTokAuthApi {
     const redact = (text: string) => redactCredentials(text, [credential, config.appSecret]);
     if (credential.trim() === "") throw new TikTokShopApiError("unauthorized", `${label}: no ${path.endsWith("get") ? "auth code" : "refresh token"} given`);
     const query = new URLSearchParams({ app_key: config.appKey, app_secret: config.appSecret, ...grant });
-    let response: Response;
-    try {
-      response = await fetchImpl(`${authBaseUrl}${path}?${query.toString()}`, { method: "GET", headers: { accept: "application/json" } });
-    } catch (error) {
-      throw networkError(label, error, redact);
-    }
+    const response = await fetchTikTok(fetchImpl, `${authBaseUrl}${path}?${query.toString()}`, { method: "GET", headers: { accept: "application/json" } }, label, redact, config.timeoutMs);
     // zod's messages name the failing fields, never their values, so new tokens cannot leak through them either.
     return (await unwrapTikTokAnswer(response, tokenDataSchema, label, redact)).data;
   }

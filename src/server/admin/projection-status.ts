@@ -5,6 +5,7 @@ import type { Sql } from "postgres";
 import { DomainError } from "@/core/domain-error.ts";
 import { readCheckpointStatuses } from "@/core/processing/checkpoint-status.ts";
 import { allProjections, findProjection, rebuildProjection, type RebuildProgress } from "@/core/projections/index.ts";
+import { log } from "@/server/log.ts";
 
 export interface ProjectionStatus {
   name: string;
@@ -83,7 +84,7 @@ export async function prepareProjectionRebuild(
           update public.consumer_checkpoints
              set rebuild_progress = coalesce(rebuild_progress, '{}'::jsonb) || ${sql.json({ phase: "failed", error: message.slice(0, 500) } as never)}
            where consumer = ${projection.name} and (rebuild_progress ->> 'phase') in ('building', 'swapping')`;
-        console.error(`rebuild of ${projection.name} failed`, error);
+        log.error("projection rebuild failed", { projection: projection.name, error });
       }
     },
   };

@@ -3,6 +3,7 @@
 // logged, so internal messages (SQL, stack traces) never reach the browser.
 import { ConcurrencyError, EventStoreError } from "@/core/event-store/index.ts";
 import { DomainError } from "@/core/domain-error.ts";
+import { log } from "@/server/log.ts";
 
 export const apiErrorStatus = {
   bad_request: 400,
@@ -10,7 +11,10 @@ export const apiErrorStatus = {
   forbidden: 403,
   not_found: 404,
   version_conflict: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
+  too_many_requests: 429,
   unavailable: 503,
   internal_error: 500,
 } as const;
@@ -55,7 +59,7 @@ export function toApiError(error: unknown): ApiError | null {
 
 export function errorResponse(error: unknown, context: string): Response {
   const known = toApiError(error);
-  if (!known) console.error(`${context} failed`, error);
+  if (!known) log.error("request failed", { route: context, error });
   const apiError = known ?? new ApiError("internal_error", "Something went wrong on our side; please try again");
   const body: ApiErrorBody = {
     error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },

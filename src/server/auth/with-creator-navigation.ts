@@ -4,6 +4,7 @@
 // failure page the route names. Unknown errors are logged by name and message only (a
 // postgres error object also carries its query's parameters) and never shown.
 import { readSignedInUser, type SignedInUser } from "./session.ts";
+import { log } from "@/server/log.ts";
 
 export interface SignedInCreator extends SignedInUser {
   role: "creator";
@@ -29,7 +30,7 @@ export function withCreatorNavigation(
       return await handler({ request, user: { ...user, role: "creator", creatorId: user.creatorId } });
     } catch (error) {
       const description = error instanceof Error ? `${error.name}: ${error.message}` : "non-error thrown";
-      console.error(`${request.method} ${new URL(request.url).pathname} failed: ${description}`);
+      log.error("request failed", { route: `${request.method} ${new URL(request.url).pathname}`, error: description });
       return seeOther(failurePage("unexpected"));
     }
   };

@@ -4,6 +4,7 @@
 // Read models are pre-aggregated, so the cost does not grow with the number of events.
 import type { Sql, TransactionSql } from "postgres";
 import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
+import { actAsCreator } from "@/server/creator-scope.ts";
 import {
   emptyDayMetrics,
   ORDER_FEED_LIMIT,
@@ -100,10 +101,23 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
   const hourlyFrom = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS);
 
   return sql.begin("isolation level repeatable read read only", async (tx) => {
+    // System figures first, as the owner: the pipeline's progress over every creator's events
+    // and the dead letters (admin-only tables). One repeatable-read snapshot covers both parts.
+    const [health, deadLetters] = await Promise.all([
+      tx<{ head: string | null; slowest: string | null; last_run_at: Date | null }[]>`
+        select (select position from public.event_store order by position desc limit 1) as head,
+               min(position) as slowest, max(last_run_at) as last_run_at
+          from public.consumer_checkpoints
+         where consumer in ${tx(DASHBOARD_PROJECTIONS)}`,
+      tx<{ count: number }[]>`
+        select count(*)::int as count from public.dead_letters where creator_id = ${creatorId} and status = 'pending'`,
+    ]);
+    // Everything else is the creator's own, read under their claims (RLS behind every filter).
+    await actAsCreator(tx, creatorId);
     // The sequence first: everything read after it in this snapshot is at least that new.
     const [outbox] = await tx<{ sequence: string }[]>`
       select sequence from public.realtime_outbox where creator_id = ${creatorId}`;
-    const [daily, hourly, medians, orders, inventory, alerts, alertCounts, health, deadLetters, shops] = await Promise.all([
+    const [daily, hourly, medians, orders, inventory, alerts, alertCounts, shops] = await Promise.all([
       readMetrics(tx, "dashboard_metrics_daily", creatorId, seriesFrom),
       readMetrics(tx, "dashboard_metrics_hourly", creatorId, hourlyFrom),
       tx<{ day: Date; median_seconds: number | null }[]>`
@@ -139,13 +153,6 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
                count(*) filter (where severity = 'emergency')::int as emergency
           from public.alerts
          where creator_id = ${creatorId} and resolved_at is null`,
-      tx<{ head: string | null; slowest: string | null; last_run_at: Date | null }[]>`
-        select (select position from public.event_store order by position desc limit 1) as head,
-               min(position) as slowest, max(last_run_at) as last_run_at
-          from public.consumer_checkpoints
-         where consumer in ${tx(DASHBOARD_PROJECTIONS)}`,
-      tx<{ count: number }[]>`
-        select count(*)::int as count from public.dead_letters where creator_id = ${creatorId} and status = 'pending'`,
       // The shop's currency formats money before the first priced order has arrived.
       tx<{ currency: string | null }[]>`
         select currency from public.tiktok_shops where creator_id = ${creatorId} and currency is not null order by shop_id limit 1`,

@@ -1,8 +1,9 @@
 // The drift report: what reconciliation found that the webhooks had not delivered (orders
 // never seen, statuses behind, stock counts apart), when, and what was done. For a creator
-// (their own shops; server code reads as the table owner, so every query names the
-// creator) and for admins (every creator, with the runs).
-import type { Sql } from "postgres";
+// (their own shops, read under their claims so RLS stands behind the creator filter) and for
+// admins (every creator, with the runs).
+import type { PendingQuery, Row, Sql, TransactionSql } from "postgres";
+import { readAsCreator } from "@/server/creator-scope.ts";
 
 export type DriftKind = "order_missing" | "order_status" | "stock_count";
 
@@ -50,10 +51,8 @@ interface DriftRow {
 
 const ITEMS_SHOWN = 200;
 
-export async function readDriftReport(sql: Sql, options: { creatorId: string | null; now: Date; hours?: number }): Promise<DriftReport> {
-  const since = new Date(options.now.getTime() - (options.hours ?? 24) * 3_600_000);
-  const forCreator = options.creatorId === null ? sql`` : sql`and creator_id = ${options.creatorId}::uuid`;
-  const [counts, items, checked] = await Promise.all([
+function readDrift(sql: Sql | TransactionSql, since: Date, forCreator: PendingQuery<Row[]>) {
+  return Promise.all([
     sql<{ kind: DriftKind; n: number }[]>`
       select kind, count(*)::int as n from public.reconciliation_drift where found_at >= ${since} ${forCreator} group by kind`,
     sql<DriftRow[]>`
@@ -63,6 +62,13 @@ export async function readDriftReport(sql: Sql, options: { creatorId: string | n
     sql<{ at: Date | null }[]>`
       select max(last_checked_at) as at from public.shop_reconciliation_marks where true ${forCreator}`,
   ]);
+}
+
+export async function readDriftReport(sql: Sql, options: { creatorId: string | null; now: Date; hours?: number }): Promise<DriftReport> {
+  const since = new Date(options.now.getTime() - (options.hours ?? 24) * 3_600_000);
+  const { creatorId } = options;
+  // A creator's report reads under the creator's claims; the admin panel's report covers everyone.
+  const [counts, items, checked] = creatorId === null ? await readDrift(sql, since, sql``) : await readAsCreator(sql, creatorId, (tx) => readDrift(tx, since, tx`and creator_id = ${creatorId}::uuid`));
   const byKind: Record<DriftKind, number> = { order_missing: 0, order_status: 0, stock_count: 0 };
   for (const row of counts) byKind[row.kind] = row.n;
   return {

@@ -1,6 +1,6 @@
-// The progress of a creator's latest shop import, for /onboarding's progress bar. Server
-// code reads as the table owner, so the query names the creator itself.
-import type { Sql } from "postgres";
+// The progress of a creator's latest shop import, for /onboarding's progress bar. Called
+// inside a transaction under the creator's claims (getOnboardingState), and names the creator too.
+import type { TransactionSql } from "postgres";
 import type { ImportProgress } from "@/lib/onboarding/onboarding-steps.ts";
 
 interface ImportRow {
@@ -12,7 +12,7 @@ interface ImportRow {
   orders_total: number | null;
 }
 
-export async function latestImportProgress(sql: Sql, creatorId: string): Promise<ImportProgress | null> {
+export async function latestImportProgress(sql: TransactionSql, creatorId: string): Promise<ImportProgress | null> {
   const [row] = await sql<ImportRow[]>`
     select status, phase, products_imported, orders_imported, products_total, orders_total
       from public.shop_imports where creator_id = ${creatorId}::uuid
@@ -35,7 +35,7 @@ export async function latestImportProgress(sql: Sql, creatorId: string): Promise
 /** A shop just connected: its import starts with the next processing call, and until then it is queued, not done. */
 const queuedImport: ImportProgress = { status: "running", phase: "products", importedCount: 0, totalCount: null, productsImported: 0, ordersImported: 0, productsTotal: null, ordersTotal: null };
 
-async function awaitsFirstImport(sql: Sql, creatorId: string): Promise<boolean> {
+async function awaitsFirstImport(sql: TransactionSql, creatorId: string): Promise<boolean> {
   const [row] = await sql<{ waiting: boolean }[]>`
     select exists (select 1 from public.tiktok_shops s
                     where s.creator_id = ${creatorId}::uuid and s.connection_status = 'connected'

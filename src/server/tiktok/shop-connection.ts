@@ -11,6 +11,7 @@ import { createTikTokAuthApi } from "@/core/tiktok/auth-api.ts";
 import { connectFailedPath } from "@/lib/tiktok/connect-failures.ts";
 import { seeOther, type SignedInCreator } from "@/server/auth/with-creator-navigation.ts";
 import type { TikTokSettings } from "./tiktok-settings.ts";
+import { log } from "@/server/log.ts";
 
 export interface ShopConnectionContext {
   sql: Sql;
@@ -63,6 +64,6 @@ export async function callbackResponse(request: Request, user: SignedInCreator, 
   });
   if (outcome.outcome === "connected") return seeOther("/onboarding");
   // The reason and an error kind only: never the code, the state or a token.
-  console.warn(JSON.stringify({ message: "TikTok Shop connection refused", reason: outcome.reason, cause: outcome.cause ?? null, creator_id: user.creatorId }));
+  log.warn("TikTok Shop connection refused", { reason: outcome.reason, cause: outcome.cause ?? null, creator_id: user.creatorId });
   return seeOther(connectFailedPath(outcome.reason));
 }

@@ -12,10 +12,12 @@ import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-au
 import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
+import { functionLogger } from "../_shared/log.ts";
 
 const DEFAULT_BUDGET_MS = 5_000;
 const MAX_BUDGET_MS = 25_000;
 
+const log = functionLogger("process-events");
 const sql = connectDatabase({ max: 8 });
 // Unset means the local stack, whose TikTok Shop (API and auth) is the simulator.
 const tiktokApiBaseUrl = Deno.env.get("TIKTOK_API_BASE_URL") ?? "http://127.0.0.1:54330";
@@ -32,7 +34,7 @@ const shopClients = createShopClients(sql, {
 // FULFILMENT_PROVIDERS=simulated (the local stack); elsewhere, orders the seller ships stop
 // in needs_configuration (see src/core/fulfilment/provider-selection.ts and the README).
 const providerChoice = chooseFulfilmentProviders({ providers: Deno.env.get(FULFILMENT_PROVIDERS_SETTING), tiktokApiBaseUrl });
-for (const notice of providerChoice.notices) console.warn(`fulfilment: ${notice}`);
+for (const notice of providerChoice.notices) log.warn(`fulfilment: ${notice}`);
 const fulfilment = {
   tiktok: shopClients.clientFor,
   ...createFulfilmentProviders(providerChoice, { tiktok: shopClients.clientFor }),
@@ -51,14 +53,14 @@ const processing = createEventProcessing({
     // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
     // A newly linked shop: its deliveries kept as unlinked_shop, then its history (a few pages per call; the next call goes on).
-    await replayUnlinkedDeliveries().catch((error: unknown) => console.error("unlinked delivery replay failed:", error instanceof Error ? error.message : error));
+    await replayUnlinkedDeliveries().catch((error: unknown) => log.error("unlinked delivery replay failed", { error }));
     await advanceShopImports({ sql, readerFor: shopClients.clientFor, now: () => new Date(), maxPagesPerCall: 10 }).catch((error: unknown) =>
-      console.error("shop import failed:", error instanceof Error ? error.message : error),
+      log.error("shop import failed", { error }),
     );
     // Orders and stock against TikTok, at most once every five minutes across all callers or at once when an admin asks;
     // a failed run is kept in reconciliation_runs and must not stop processing.
     await reconcileWhenDue({ sql, readerFor: shopClients.clientFor, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
-      console.error("reconciliation failed:", error instanceof Error ? error.message : error),
+      log.error("reconciliation failed", { error }),
     );
   },
 });
@@ -101,7 +103,7 @@ export default {
         moreWaiting: lanes.some((result) => result.handedOff),
       });
     } catch (error) {
-      console.error("process-events failed:", error instanceof Error ? error.message : error);
+      log.error("process-events failed", { error });
       return Response.json({ error: "processing failed" }, { status: 500 });
     }
   },

@@ -4,7 +4,9 @@
 import { readLimitedBody } from "../../../src/core/http/read-limited-body.ts";
 import { createTikTokWebhookIngestion, MAX_WEBHOOK_BYTES } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
+import { functionLogger } from "../_shared/log.ts";
 
+const log = functionLogger("tiktok-webhook");
 const ingest = createTikTokWebhookIngestion({
   sql: connectDatabase({ max: Number(Deno.env.get("WEBHOOK_DB_POOL_SIZE") ?? 16) }),
   appKey: requiredEnv("TIKTOK_APP_KEY"),
@@ -19,7 +21,7 @@ export default {
     const outcome = await ingest(body.bytes, request.headers.get("authorization"));
     if (outcome.status === 503) {
       // The error names what failed (connection refused, timeout), never a secret or the body.
-      console.error("tiktok-webhook: delivery not stored, answering 503:", outcome.error instanceof Error ? outcome.error.message : outcome.error);
+      log.error("delivery not stored, answering 503", { error: outcome.error });
     }
     return new Response(null, { status: outcome.status });
   },

@@ -8,6 +8,7 @@ import bcrypt from "bcryptjs";
 import type postgres from "postgres";
 import type { Sql, TransactionSql } from "postgres";
 import { apiKeyOf, bearerToken, BodyTooLargeError, parseJson, readBody, sendEmpty, sendJson } from "./http-io.ts";
+import { createIpRateLimiter, passwordMatches, runPasswordVerificationHook, type SignInGuardSettings } from "./sign-in-guard.ts";
 import { JwtRejectedError, type SigningKeys, type VerifiedClaims } from "./signing-keys.ts";
 
 const API_VERSION_HEADER = "x-supabase-api-version";
@@ -24,6 +25,7 @@ export interface AuthOptions {
   accessTokenLifetimeSeconds: number;
   /** GoTrue's REFRESH_TOKEN_REUSE_INTERVAL: a just-rotated token still works this long (concurrent tabs). */
   refreshTokenReuseIntervalSeconds: number;
+  signInGuard: SignInGuardSettings;
 }
 
 export type LocalUserRole = "creator" | "admin";
@@ -96,6 +98,7 @@ const invalidCredentials = () => new AuthApiError(400, "invalid_credentials", "I
 
 export function createAuthHandler(options: AuthOptions) {
   const { sql, keys } = options;
+  const signInsPerIp = createIpRateLimiter(options.signInGuard.signInsPerIpPer5Minutes);
 
   function userJson(user: UserRow) {
     const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -172,15 +175,24 @@ export function createAuthHandler(options: AuthOptions) {
     return user;
   }
 
+  function admitSignIn(request: IncomingMessage): void {
+    if (!signInsPerIp.admit(request.socket.remoteAddress ?? "unknown")) {
+      throw new AuthApiError(429, "over_request_rate_limit", "Request rate limit reached");
+    }
+  }
+
   async function passwordGrant(body: Record<string, unknown>) {
     const { email, password } = body;
     if (typeof email !== "string" || typeof password !== "string" || email.length === 0) {
       throw new AuthApiError(400, "validation_failed", "missing email or phone");
     }
     const [user] = await sql<UserRow[]>`select * from auth.users where email = ${email.trim().toLowerCase()}`;
-    if (!user || !user.encrypted_password || !(await bcrypt.compare(password, user.encrypted_password))) {
-      throw invalidCredentials();
-    }
+    const valid = await passwordMatches(password, user?.encrypted_password);
+    if (!user) throw invalidCredentials();
+    const hook = options.signInGuard.passwordVerificationHook;
+    const rejection = hook ? await runPasswordVerificationHook(sql, hook, user.id, valid) : undefined;
+    if (rejection) throw new AuthApiError(400, "invalid_credentials", rejection);
+    if (!valid) throw invalidCredentials();
     if (!user.email_confirmed_at) throw new AuthApiError(400, "email_not_confirmed", "Email not confirmed");
     const { sessionId, refreshToken } = await sql.begin((tx) => startSession(tx, user));
     const signedIn = (await userById(sql, user.id)) ?? user;
@@ -355,12 +367,14 @@ export function createAuthHandler(options: AuthOptions) {
       }
       if (method === "POST" && subPath === "/token") {
         const grantType = url.searchParams.get("grant_type");
+        if (grantType === "password") admitSignIn(request);
         const body = await readJsonObject(request);
         if (grantType === "password") return sendJson(response, 200, await passwordGrant(body), responseHeaders);
         if (grantType === "refresh_token") return sendJson(response, 200, await refreshTokenGrant(body), responseHeaders);
         throw new AuthApiError(400, "unsupported_grant_type", "unsupported_grant_type");
       }
       if (method === "POST" && subPath === "/signup") {
+        admitSignIn(request);
         return sendJson(response, 200, await signUp(await readJsonObject(request)), responseHeaders);
       }
       if (method === "GET" && subPath === "/user") {

@@ -4,10 +4,11 @@
 // function sees the same raw bytes it would on hosted Supabase (webhook signatures
 // are computed over them).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { readTomlSections } from "../config-toml.ts";
 import { freePort } from "../free-port.ts";
 import { portAnswers } from "../postgres.ts";
 import { bearerToken, corsHeaders, sendJson } from "./http-io.ts";
@@ -33,10 +34,25 @@ interface FunctionProcess {
   port: number;
   child: ChildProcess | undefined;
   up: boolean;
+  /** False once stopped on purpose: only an unexpected exit is restarted. */
+  wanted: boolean;
+  /** Unexpected exits in a row without staying up RESTART_RESET_MS; sets the backoff. */
+  crashes: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  stableTimer: NodeJS.Timeout | undefined;
 }
 
 const NOT_FUNCTIONS = new Set(["_shared", "tests"]);
 const BOOT_POLL_MS = 100;
+// A crashed function comes back as the hosted platform's would (it starts a new isolate),
+// after a backoff that doubles while it keeps crashing, so a crash loop cannot spin the CPU.
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 10_000;
+const RESTART_RESET_MS = 10_000;
+
+export function restartDelayMs(crashes: number): number {
+  return Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** Math.max(0, crashes - 1));
+}
 // Headers that describe one hop, not the message (RFC 9110 section 7.6.1).
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
 
@@ -56,19 +72,10 @@ export function discoverFunctions(dir: string): { name: string; entrypoint: stri
 
 /** Reads `[functions.<name>] verify_jwt = true|false` from a Supabase CLI config.toml. */
 export function readVerifyJwtSettings(configToml: string): Record<string, boolean> {
-  if (!existsSync(configToml)) return {};
   const settings: Record<string, boolean> = {};
-  let currentFunction: string | undefined;
-  for (const rawLine of readFileSync(configToml, "utf8").split("\n")) {
-    const line = rawLine.replace(/#.*$/, "").trim();
-    const section = /^\[(.+)\]$/.exec(line);
-    if (section) {
-      const match = /^functions\.("?)([\w-]+)\1$/.exec(section[1].trim());
-      currentFunction = match ? match[2] : undefined;
-      continue;
-    }
-    const setting = /^verify_jwt\s*=\s*(true|false)$/.exec(line);
-    if (currentFunction && setting) settings[currentFunction] = setting[1] === "true";
+  for (const [section, values] of Object.entries(readTomlSections(configToml))) {
+    const name = /^functions\.([\w-]+)$/.exec(section)?.[1];
+    if (name && typeof values.verify_jwt === "boolean") settings[name] = values.verify_jwt;
   }
   return settings;
 }
@@ -95,7 +102,32 @@ export function createFunctionsGateway(
     return env;
   }
 
+  function cancelTimers(fn: FunctionProcess): void {
+    clearTimeout(fn.restartTimer);
+    clearTimeout(fn.stableTimer);
+    fn.restartTimer = undefined;
+    fn.stableTimer = undefined;
+  }
+
+  function scheduleRestart(fn: FunctionProcess, exitedChild: ChildProcess, reason: string): void {
+    fn.crashes += 1;
+    const delay = restartDelayMs(fn.crashes);
+    log(`[fn ${fn.name}] exited (${reason}); the gateway answers 503 for it and restarts it in ${delay} ms (crash ${fn.crashes} in a row)`);
+    fn.restartTimer = setTimeout(() => {
+      fn.restartTimer = undefined;
+      // A deliberate stop or restart since the crash owns the process now.
+      if (stopping || !fn.wanted || fn.child !== exitedChild) return;
+      startProcess(fn)
+        .then(() => {
+          if (fn.up) log(`[fn ${fn.name}] restarted after a crash`);
+        })
+        .catch((error: unknown) => log(`[fn ${fn.name}] restart failed: ${String(error)}`));
+    }, delay);
+  }
+
   async function startProcess(fn: FunctionProcess): Promise<void> {
+    cancelTimers(fn);
+    fn.wanted = true;
     fn.port = await freePort();
     const child = spawn(
       denoBinaryPath(),
@@ -111,13 +143,17 @@ export function createFunctionsGateway(
     let exited = false;
     child.once("exit", (code, signal) => {
       exited = true;
+      if (fn.child !== child) return;
       fn.up = false;
-      if (!stopping) log(`[fn ${fn.name}] exited (${signal ?? `code ${code}`}); the gateway answers 503 for it`);
+      clearTimeout(fn.stableTimer);
+      if (!stopping && fn.wanted) scheduleRestart(fn, child, signal ?? `code ${code}`);
     });
     const deadline = Date.now() + (options.bootTimeoutMs ?? 60_000);
     while (!exited && Date.now() < deadline) {
       if (await portAnswers(fn.port)) {
         fn.up = true;
+        fn.stableTimer = setTimeout(() => (fn.crashes = 0), RESTART_RESET_MS);
+        fn.stableTimer.unref();
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, BOOT_POLL_MS));
@@ -129,6 +165,8 @@ export function createFunctionsGateway(
   async function stopProcess(fn: FunctionProcess): Promise<void> {
     const child = fn.child;
     fn.up = false;
+    fn.wanted = false;
+    cancelTimers(fn);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGTERM");
@@ -209,7 +247,7 @@ export function createFunctionsGateway(
     async start(): Promise<void> {
       process.once("exit", killChildrenOnExit);
       const found = discoverFunctions(options.dir);
-      for (const { name, entrypoint } of found) processes.set(name, { name, entrypoint, port: 0, child: undefined, up: false });
+      for (const { name, entrypoint } of found) processes.set(name, { name, entrypoint, port: 0, child: undefined, up: false, wanted: false, crashes: 0, restartTimer: undefined, stableTimer: undefined });
       await Promise.all([...processes.values()].map((fn) => startProcess(fn)));
     },
     async stop(): Promise<void> {
@@ -223,7 +261,7 @@ export function createFunctionsGateway(
     status(): Record<string, { up: boolean; pid: number | undefined; port: number }> {
       return Object.fromEntries([...processes.values()].map((fn) => [fn.name, { up: fn.up, pid: fn.child?.pid, port: fn.port }]));
     },
-    /** Stops one function's Deno process (the gateway then answers 503 for it). */
+    /** Stops one function's Deno process on purpose (the gateway then answers 503 for it, and does not restart it). */
     async stopFunction(name: string): Promise<void> {
       const fn = processes.get(name);
       if (fn) await stopProcess(fn);

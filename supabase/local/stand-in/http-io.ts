@@ -88,3 +88,16 @@ export function apiKeyOf(request: IncomingMessage, url: URL): string | undefined
   if (typeof header === "string" && header.length > 0) return header;
   return url.searchParams.get("apikey") ?? undefined;
 }
+
+// Query parameters that carry credentials: supabase-js puts the anon key in the websocket URL
+// (?apikey=), OAuth callbacks carry codes, TikTok signs requests with access tokens.
+const CREDENTIAL_PARAMETER = /^(apikey|api_key|key|token|access_token|refresh_token|code|secret|app_secret|password|sign)$/i;
+
+/** A request URL fit for a log line: path and query kept, credential values replaced. */
+export function urlForLog(url: string | undefined): string {
+  const parsed = new URL(url ?? "/", "http://log.invalid");
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (CREDENTIAL_PARAMETER.test(name)) parsed.searchParams.set(name, "[redacted]");
+  }
+  return `${parsed.pathname}${parsed.search.replaceAll("%5Bredacted%5D", "[redacted]")}`;
+}

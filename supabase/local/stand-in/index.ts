@@ -5,12 +5,14 @@
 import { writeFileSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import path from "node:path";
 import postgres from "postgres";
-import { localStateDir } from "../postgres.ts";
+import { localStateDir, repoRoot } from "../postgres.ts";
 import { createAuthHandler } from "./auth.ts";
+import { signInGuardSettingsFrom, type SignInGuardSettings } from "./sign-in-guard.ts";
 import { startDatabaseWorkers, type DatabaseWorkers } from "./database-workers.ts";
 import { createFunctionsGateway, type FunctionsGateway, type FunctionsOptions } from "./functions-gateway.ts";
-import { corsHeaders, sendEmpty, sendJson } from "./http-io.ts";
+import { corsHeaders, sendEmpty, sendJson, urlForLog } from "./http-io.ts";
 import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } from "./realtime/realtime-server.ts";
 import { loadOrCreateSigningKeys } from "./signing-keys.ts";
 
@@ -28,6 +30,10 @@ export interface StandInOptions {
   keysDir?: string;
   functions?: FunctionsOptions;
   signUpEnabled?: boolean;
+  /** The Supabase CLI config the Auth settings come from (default supabase/config.toml). */
+  configToml?: string;
+  /** Overrides config.toml's sign-in limits (test suites sign in hundreds of times from one IP). */
+  signInGuard?: Partial<SignInGuardSettings>;
   accessTokenLifetimeSeconds?: number;
   refreshTokenReuseIntervalSeconds?: number;
   realtimeLimits?: Partial<RealtimeLimits>;
@@ -74,6 +80,7 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
     signUpEnabled: options.signUpEnabled ?? false,
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
     refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds ?? 10,
+    signInGuard: { ...signInGuardSettingsFrom(options.configToml ?? path.join(repoRoot, "supabase", "config.toml")), ...options.signInGuard },
   });
   const realtime = createRealtimeServer({ sql, keys, limits: { ...DEFAULT_REALTIME_LIMITS, ...options.realtimeLimits }, log });
   const functions = options.functions
@@ -114,7 +121,7 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
 
   const server = http.createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
-      log(`[stand-in] ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      log(`[stand-in] ${request.method} ${urlForLog(request.url)} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (!response.headersSent) sendJson(response, 500, { message: "An unexpected error occurred" });
       else response.destroy();
     });

@@ -2,7 +2,7 @@
 // the anon key and the service-role key survive restarts (a browser keeps its
 // .env.local values and its session cookie across `npm run dev` runs).
 import { randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from "jose";
 
@@ -47,7 +47,7 @@ export interface SigningKeys {
 
 export async function loadOrCreateSigningKeys(keysDir: string): Promise<SigningKeys> {
   const file = path.join(keysDir, KEYS_FILE_NAME);
-  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StoredKeys) : await createStoredKeys(file);
+  const stored = existsSync(file) ? readPrivateKeysFile(file) : await createStoredKeys(file);
   const kid = stored.privateJwk.kid;
   if (!kid) throw new Error(`${file} holds a key without a kid; delete the file to generate a new one.`);
   const privateKey = await importJWK(stored.privateJwk, ALGORITHM);
@@ -77,6 +77,29 @@ export async function loadOrCreateSigningKeys(keysDir: string): Promise<SigningK
   };
 }
 
+/**
+ * The keys folder may sit in a shared temporary directory under a predictable name. Keys
+ * planted there by another account would let that account sign a service_role token, so a
+ * file (or folder) not ours alone is refused rather than trusted.
+ */
+function readPrivateKeysFile(file: string): StoredKeys {
+  const uid = process.getuid?.();
+  for (const [what, target] of [["folder", path.dirname(file)], ["file", file]] as const) {
+    const problem = keysPathProblem(what, target, statSync(target), uid);
+    if (problem) throw new Error(`Refusing the local signing keys: ${problem}. Delete it to generate new keys.`);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as StoredKeys;
+}
+
+/** Why a keys file or its folder cannot be trusted, or undefined when it is this user's alone. */
+export function keysPathProblem(what: "file" | "folder", target: string, info: { uid: number; mode: number }, uid: number | undefined): string | undefined {
+  if (uid !== undefined && info.uid !== uid) return `the ${what} ${target} belongs to uid ${info.uid}, not to this user (uid ${uid})`;
+  // Others may not read the file, nor swap it by writing to the folder.
+  const openTo = what === "file" ? info.mode & 0o077 : info.mode & 0o022;
+  if (openTo !== 0) return `the ${what} ${target} is open to other users (mode ${(info.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
 async function createStoredKeys(file: string): Promise<StoredKeys> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
   const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: ALGORITHM };
@@ -87,7 +110,7 @@ async function createStoredKeys(file: string): Promise<StoredKeys> {
     anonKey: await signWith(signingKey, kid, { iss: "supabase", ref: "local", role: "anon" }, API_KEY_LIFETIME_SECONDS),
     serviceRoleKey: await signWith(signingKey, kid, { iss: "supabase", ref: "local", role: "service_role" }, API_KEY_LIFETIME_SECONDS),
   };
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);
   return stored;

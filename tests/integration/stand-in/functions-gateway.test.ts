@@ -3,10 +3,13 @@ import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../../supabase/local/postgres.ts";
-import { newClient, startTestStandIn } from "./stand-in-harness.ts";
+import { restartDelayMs } from "../../../supabase/local/stand-in/functions-gateway.ts";
+import { eventually, newClient, startTestStandIn } from "./stand-in-harness.ts";
 
+const logLines: string[] = [];
 const standIn = await startTestStandIn({
   functions: { dir: path.join(repoRoot, "tests/fixtures/functions"), env: { ECHO_FIXTURE_SETTING: "from-test" } },
+  log: (line) => logLines.push(line),
 });
 
 interface EchoReport {
@@ -84,5 +87,26 @@ describe("functions gateway", () => {
     await standIn.functions.restartFunction("echo");
     const up = await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST", headers: authorized() });
     expect(up.status).toBe(200);
+  });
+
+  it("restarts a function whose process was killed, and says so in the log", async () => {
+    const killedPid = standIn.functions.status().echo.pid;
+    expect(killedPid).toBeDefined();
+    process.kill(killedPid!, "SIGKILL");
+
+    const restarted = await eventually(() => {
+      const echo = standIn.functions.status().echo;
+      return echo.up && echo.pid !== killedPid ? echo : undefined;
+    });
+    const answer = await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST", headers: authorized() });
+
+    expect(answer.status).toBe(200);
+    expect(restarted.pid).not.toBe(killedPid);
+    expect(logLines).toContainEqual(expect.stringMatching(/\[fn echo\] exited \(SIGKILL\); .* restarts it in 250 ms \(crash 1 in a row\)/));
+    expect(logLines).toContain("[fn echo] restarted after a crash");
+  });
+
+  it("backs off from a crash loop: 250 ms, doubling, at most 10 s", () => {
+    expect([1, 2, 3, 4, 6, 7, 20].map(restartDelayMs)).toEqual([250, 500, 1000, 2000, 8000, 10_000, 10_000]);
   });
 });

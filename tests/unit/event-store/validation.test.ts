@@ -50,6 +50,14 @@ describe("validateEvent", () => {
     expect((error as Error).message).toMatch(/^Invalid inventory\.reserved: event_data\.sku_id: /);
   });
 
+  it("refuses quantities and amounts the read models' columns could not sum, naming the field", () => {
+    const huge = () => validateEvent({ type: "inventory.stock_updated", data: { sku_id: "sku-1", previous_total: 1, new_total: 3_000_000_000, source: "tiktok" } });
+    expect(huge).toThrow(EventValidationError);
+    expect(huge).toThrow("event_data.new_total: must be at most 10000000 units");
+    expect(() => validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "1", quantity: 10_000_000 } })).not.toThrow();
+    expect(() => validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "1", quantity: 1e308 } })).toThrow(/event_data\.quantity/);
+  });
+
   it("rejects unknown types and inherited property names", () => {
     expect(() => validateEvent({ type: "order.vanished", data: {} })).toThrow('Unknown event type "order.vanished"');
     expect(() => validateEvent({ type: "toString", data: {} })).toThrow(/Unknown event type/);

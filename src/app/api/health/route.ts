@@ -1,4 +1,5 @@
 import { checkHealth } from "@/server/health.ts";
+import { log } from "@/server/log.ts";
 
 // GET /api/health - database and migration state
 export async function GET(): Promise<Response> {
@@ -9,7 +10,7 @@ export async function GET(): Promise<Response> {
       headers: { "Cache-Control": "no-store" },
     });
   } catch (error) {
-    console.error("GET /api/health failed", error);
+    log.error("request failed", { route: "GET /api/health", error });
     return Response.json(
       { error: { code: "internal_error", message: "Health check failed" } },
       { status: 500, headers: { "Cache-Control": "no-store" } },

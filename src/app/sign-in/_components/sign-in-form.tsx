@@ -1,13 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { safeNextPath } from "@/lib/auth/safe-next-path.ts";
 import { useState, type FormEvent } from "react";
 import { createClient } from "@/lib/supabase/client.ts";
-
-/** Only same-site paths: an open redirect would let a link send users anywhere after signing in. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/dashboard";
-}
 
 export function SignInForm({ next }: { next: string | null }) {
   const router = useRouter();
@@ -28,7 +24,8 @@ export function SignInForm({ next }: { next: string | null }) {
       setError(signInError.message === "Invalid login credentials" ? "That email and password do not match an account." : signInError.message);
       return;
     }
-    router.replace(safeNext(next));
+    // Only same-site paths: an open redirect would let a link send users anywhere after signing in.
+    router.replace(safeNextPath(next));
     router.refresh();
   }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApiError } from "@/server/auth/api-error.ts";
 import { withCreator } from "@/server/auth/with-creator.ts";
+import { readJsonBody } from "@/server/auth/write-guard.ts";
 import { databaseClient } from "@/server/database.ts";
 import { adjustStock } from "@/server/inventory/adjust-stock.ts";
 
@@ -19,7 +20,7 @@ const skuIdParamSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/);
 export const POST = withCreator<{ skuId: string }>(async ({ request, params, creatorId }) => {
   const skuId = skuIdParamSchema.safeParse(params.skuId);
   if (!skuId.success) throw new ApiError("not_found", "No such SKU");
-  const body = adjustStockBodySchema.safeParse(await request.json().catch(() => null));
+  const body = adjustStockBodySchema.safeParse(await readJsonBody(request));
   if (!body.success) throw new ApiError("bad_request", "Send { newTotal, expectedVersion, commandId } with a whole, non-negative stock count");
   const result = await adjustStock(databaseClient(), { creatorId, skuId: skuId.data, ...body.data });
   return Response.json(result, { headers: { "Cache-Control": "no-store" } });

@@ -1,5 +1,6 @@
 import { ApiError } from "@/server/auth/api-error.ts";
 import { withAdmin } from "@/server/auth/with-admin.ts";
+import { readJsonBody } from "@/server/auth/write-guard.ts";
 import { resolveConflictBodySchema, uuidParamSchema } from "@/server/admin/admin-schemas.ts";
 import { resolveConflictAsAdmin } from "@/server/admin/conflict-queue.ts";
 import { databaseClient } from "@/server/database.ts";
@@ -8,7 +9,7 @@ import { databaseClient } from "@/server/database.ts";
 export const POST = withAdmin<{ conflictId: string }>(async ({ request, params, user }) => {
   const conflictId = uuidParamSchema.safeParse(params.conflictId);
   if (!conflictId.success) throw new ApiError("not_found", "No such conflict");
-  const body = resolveConflictBodySchema.safeParse(await request.json().catch(() => null));
+  const body = resolveConflictBodySchema.safeParse(await readJsonBody(request));
   if (!body.success) throw new ApiError("bad_request", "Send { creatorId, resolution: { kind: keep_local | accept_external | custom, value? }, reason }");
   const resolved = await resolveConflictAsAdmin(
     { sql: databaseClient(), now: () => new Date() },

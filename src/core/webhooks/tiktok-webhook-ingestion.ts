@@ -93,11 +93,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
       // The order's version as read above: a concurrent delivery for the same order makes this one start over.
       expected: orderId && aggregateId === orderAggregateId(orderId) ? (orderVersion === 0 ? "no_stream" : String(orderVersion)) : "any",
       events: toAppendRows(
-        events.map((event) => ({
-          type: event.type,
-          data: event.data,
-          metadata: webhookEventMetadata(parsed.dedupeKey, correlationId),
-        })),
+        events.map((event) => ({ ...event, metadata: webhookEventMetadata(parsed.dedupeKey, correlationId) })),
       ),
     }));
     return { status: "processed", appends };

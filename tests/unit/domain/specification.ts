@@ -5,14 +5,13 @@ export function fold<State>(initial: () => State, evolve: (state: State, event: 
   return events.reduce(
     (state, event, index) =>
       evolve(state, {
+        ...event,
         id: crypto.randomUUID(),
         position: index + 1,
         transactionId: "1",
         creatorId: "00000000-0000-0000-0000-000000000001",
         aggregateId: "spec",
         aggregateType: "spec",
-        type: event.type,
-        data: event.data as Record<string, unknown>,
         metadata: {},
         schemaVersion: 1,
         version: index + 1,

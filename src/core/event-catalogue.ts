@@ -22,6 +22,16 @@ export type AnyEventData = EventData<EventType>;
  */
 export type DomainEvent<T extends EventType = EventType> = { [K in T]: { type: K; data: EventData<K> } }[T];
 
+/** The order an event is about, for any event whose payload names one. */
+export function orderIdOf(event: DomainEvent): string | undefined {
+  return "order_id" in event.data ? event.data.order_id : undefined;
+}
+
+/** The SKU an event is about, for any event whose payload names one. */
+export function skuIdOf(event: DomainEvent): string | undefined {
+  return "sku_id" in event.data ? event.data.sku_id : undefined;
+}
+
 /** The catalogue seen per type, so a generic `T` keeps its schema's payload type. */
 const catalogueByType: { [T in EventType]: { version: number; schema: z.ZodType<EventData<T>> } } = eventCatalogue;
 

@@ -6,30 +6,28 @@ import { projectionConsumer, tableIn, type Projection, type ProjectionContext } 
 import type { Consumer } from "../processing/index.ts";
 import type { ConflictType, ResolutionMethod, Winner } from "./sku-sync-state.ts";
 
-type Data = Record<string, unknown>;
-
-async function applyDetected(context: ProjectionContext, event: StoredEvent): Promise<void> {
-  const data = event.data as Data;
+async function applyDetected(context: ProjectionContext, event: StoredEvent<"inventory.sync_conflict_detected">): Promise<void> {
+  const data = event.data;
   await context.sql`
     insert into ${tableIn(context, "sync_conflicts")} (
       creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source,
       external_update_time, detected_at, detected_event_id)
-    values (${event.creatorId}::uuid, ${String(data.conflict_id)}::uuid, ${String(data.sku_id)}, ${(data.product_id as string | undefined) ?? null},
-            ${String(data.conflict_type)}, 'open', ${data.local_value as number}, ${data.external_value as number}, ${String(data.source)},
-            ${(data.external_update_time as number | undefined) ?? null}, ${event.occurredAt}, ${event.id}::uuid)
+    values (${event.creatorId}::uuid, ${data.conflict_id}::uuid, ${data.sku_id}, ${data.product_id ?? null},
+            ${data.conflict_type}, 'open', ${data.local_value}, ${data.external_value}, ${data.source},
+            ${data.external_update_time ?? null}, ${event.occurredAt}, ${event.id}::uuid)
     on conflict (creator_id, conflict_id) do nothing`;
 }
 
-async function applyResolved(context: ProjectionContext, event: StoredEvent): Promise<void> {
-  const data = event.data as Data;
+async function applyResolved(context: ProjectionContext, event: StoredEvent<"inventory.sync_conflict_resolved">): Promise<void> {
+  const data = event.data;
   // Only an open row moves: a redelivered resolution changes nothing.
   await context.sql`
     update ${tableIn(context, "sync_conflicts")}
-       set status = 'resolved', resolved_at = ${event.occurredAt}, method = ${String(data.method)},
-           winner = ${(data.winner as string | undefined) ?? null}, winning_value = ${data.winning_value as number},
-           losing_value = ${data.losing_value as number}, resolved_by = ${String(data.resolved_by)},
-           reason = ${(data.reason as string | undefined) ?? null}, resolved_event_id = ${event.id}::uuid
-     where creator_id = ${event.creatorId}::uuid and conflict_id = ${String(data.conflict_id)}::uuid and status = 'open'`;
+       set status = 'resolved', resolved_at = ${event.occurredAt}, method = ${data.method},
+           winner = ${data.winner ?? null}, winning_value = ${data.winning_value},
+           losing_value = ${data.losing_value}, resolved_by = ${data.resolved_by},
+           reason = ${data.reason ?? null}, resolved_event_id = ${event.id}::uuid
+     where creator_id = ${event.creatorId}::uuid and conflict_id = ${data.conflict_id}::uuid and status = 'open'`;
 }
 
 export const syncConflictsProjection: Projection = {

@@ -2,6 +2,7 @@
 // hours to stock-out, low-stock severity, last sync, open sync conflicts. Folded with the
 // inventory aggregate's own evolve function; the derived figures are computed as of the
 // SKU's last event, so a rebuild gives the same numbers as live processing.
+import { skuIdOf } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import {
@@ -48,16 +49,16 @@ function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, sku
         lastVersion: 0,
         lastEventAt: event.occurredAt,
       };
-  const data = event.data as Record<string, unknown>;
   if (event.aggregateType === "inventory") {
     level.aggregateId = event.aggregateId;
     level.lastVersion = event.version;
   }
   if (event.type === "inventory.sync_conflict_detected") {
-    const conflictId = String(data.conflict_id);
+    const conflictId = event.data.conflict_id;
     if (!level.openConflictIds.includes(conflictId)) level.openConflictIds = [...level.openConflictIds, conflictId];
   } else if (event.type === "inventory.sync_conflict_resolved") {
-    level.openConflictIds = level.openConflictIds.filter((conflictId) => conflictId !== String(data.conflict_id));
+    const resolvedId = event.data.conflict_id;
+    level.openConflictIds = level.openConflictIds.filter((conflictId) => conflictId !== resolvedId);
   } else {
     level.state = evolveInventory(level.state, event);
   }
@@ -145,7 +146,7 @@ export const inventoryLevelsProjection: Projection = {
   async apply(events, context, changes: RealtimeChanges) {
     const bySku = new Map<string, { creatorId: string; skuId: string; events: StoredEvent[] }>();
     for (const event of events) {
-      const skuId = (event.data as { sku_id?: unknown }).sku_id;
+      const skuId = skuIdOf(event);
       if (typeof skuId !== "string") continue;
       const key = `${event.creatorId}|${skuId}`;
       const entry = bySku.get(key);

@@ -16,7 +16,7 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { DomainError } from "../domain-error.ts";
-import type { EventMetadata } from "../event-catalogue.ts";
+import { orderIdOf, type EventMetadata, type EventType } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type NewEvent, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState, InsufficientStock, type InventoryCommand } from "../inventory/inventory.ts";
@@ -147,7 +147,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
     return loaded.state;
   }
 
-  async function latestOrderEvent(run: SagaRun, orderId: string, type: string): Promise<StoredEvent | undefined> {
+  async function latestOrderEvent(run: SagaRun, orderId: string, type: EventType): Promise<StoredEvent | undefined> {
     const events = await run.store.readStream(orderAggregateId(orderId));
     return events.filter((event) => event.type === type).at(-1);
   }
@@ -156,7 +156,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
    * Decides and appends on the order's stream; returns the id of the `recorded` event,
    * whether this call appended it or an earlier run of the same step did.
    */
-  async function onOrder(run: SagaRun, saga: FulfilmentSagaState, commandKey: string, causationId: string, recorded: string, decide: (order: OrderState) => NewEvent[]): Promise<string> {
+  async function onOrder(run: SagaRun, saga: FulfilmentSagaState, commandKey: string, causationId: string, recorded: EventType, decide: (order: OrderState) => NewEvent[]): Promise<string> {
     const result = await handleCommand({
       store: run.store,
       creatorId: saga.creatorId,
@@ -601,7 +601,7 @@ export function createFulfilmentSagaEngine(dependencies: FulfilmentSagaDependenc
     if (context.replay) return;
     // The saga's own events need no reaction: it moved on when it recorded them.
     if (event.metadata.source === EVENT_SOURCE) return;
-    const orderId = String((event.data as { order_id?: unknown }).order_id ?? "");
+    const orderId = orderIdOf(event) ?? "";
     if (!orderId) return;
     const sagas = createSagaStore(context.sql);
     if (event.type === "order.received_from_tiktok") {

@@ -104,13 +104,14 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
   const toStoredEvent = (row: EventRow): StoredEvent => {
     const upcast = upcastEvent(upcasters, row.event_type, row.schema_version, row.event_data);
     return {
-      ...catalogued(row.event_type, upcast.schemaVersion === row.schema_version ? row.event_data : parseEventData(row.event_type, upcast.data)),
       id: row.id,
       position: Number(row.position),
       transactionId: String(row.transaction_id),
       creatorId: row.creator_id,
       aggregateId: row.aggregate_id,
       aggregateType: row.aggregate_type,
+      // An upcast payload has a shape no append checked: it is parsed with the current schema.
+      ...catalogued(row.event_type, upcast.schemaVersion === row.schema_version ? row.event_data : parseEventData(row.event_type, upcast.data)),
       metadata: row.metadata,
       schemaVersion: upcast.schemaVersion,
       version: Number(row.version),

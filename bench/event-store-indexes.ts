@@ -5,7 +5,7 @@
 // times each batch; the line reports both medians, their ratio, and PostgreSQL CPU per event.
 // Its own embedded PostgreSQL on BENCH_DB_PORT (default 54370), durable settings.
 import postgres from "postgres";
-import { createEventStore } from "../src/core/event-store/index.ts";
+import { createEventStore, type NewEvent } from "../src/core/event-store/index.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { cpuProbe } from "./lib/cpu.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
@@ -21,9 +21,9 @@ export async function run(): Promise<void> {
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   const store = createEventStore({ sql });
   const creatorId = crypto.randomUUID();
-  const events = Array.from({ length: BATCH_SIZE }, (_, index) => ({
+  const events: NewEvent<"order.received_from_tiktok">[] = Array.from({ length: BATCH_SIZE }, (_, index) => ({
     type: "order.received_from_tiktok",
-    data: { order_id: String(576_460_000_000_000_000n + BigInt(index)), shop_id: "7494726673780148744", tiktok_status: "AWAITING_SHIPMENT", is_on_hold: false, tiktok_update_time: 1_764_000_000 + index },
+    data: { order_id: String(576_460_000_000_000_000n + BigInt(index)), shop_id: "7494726673780148744", tiktok_status: "AWAITING_SHIPMENT" as const, is_on_hold: false, tiktok_update_time: 1_764_000_000 + index },
   }));
   let stream = 0;
   const appendBatches = async (): Promise<{ latencies: number[]; serverCpuMs: number }> => {

@@ -24,7 +24,8 @@ export function uniqueId(prefix = ""): string {
 export const SPEC_CREATOR_ID = "00000000-0000-0000-0000-000000000001";
 
 /** An event as the store hands it out, for pure folds: the type and data given, the rest plain defaults. */
-export function storedEvent(event: Pick<StoredEvent, "type" | "data"> & Partial<StoredEvent>): StoredEvent {
+export function storedEvent(event: { type: string; data: unknown } & Partial<Omit<StoredEvent, "type" | "data">>): StoredEvent {
+  // Tests build events loosely (a builder's payload, a fold spec): the one cast is here, not in every test.
   return {
     id: crypto.randomUUID(),
     position: event.version ?? 1,
@@ -41,5 +42,5 @@ export function storedEvent(event: Pick<StoredEvent, "type" | "data"> & Partial<
     causationId: null,
     userId: null,
     ...event,
-  };
+  } as StoredEvent;
 }

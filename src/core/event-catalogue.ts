@@ -10,8 +10,35 @@ import { systemEvents } from "./system/events.ts";
 export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents };
 
 export type EventType = keyof typeof eventCatalogue;
-export type EventData<T extends EventType> = z.infer<(typeof eventCatalogue)[T]["schema"]>;
-export type AnyEventData = { [T in EventType]: EventData<T> }[EventType];
+type EventDataByType = { [T in EventType]: z.infer<(typeof eventCatalogue)[T]["schema"]> };
+export type EventData<T extends EventType> = EventDataByType[T];
+export type AnyEventData = EventData<EventType>;
+
+/**
+ * A catalogued event, discriminated on `type` (as Emmett's `Event<Type, Data>`): checking
+ * `type` narrows `data` to that type's payload, and a misspelt type or field does not
+ * compile. `DomainEvent` is the union of every event; `DomainEvent<"order.shipped" | ...>`
+ * the union of some.
+ */
+export type DomainEvent<T extends EventType = EventType> = { [K in T]: { type: K; data: EventData<K> } }[T];
+
+/** The order an event is about, for any event whose payload names one. */
+export function orderIdOf(event: DomainEvent): string | undefined {
+  return "order_id" in event.data ? event.data.order_id : undefined;
+}
+
+/** The SKU an event is about, for any event whose payload names one. */
+export function skuIdOf(event: DomainEvent): string | undefined {
+  return "sku_id" in event.data ? event.data.sku_id : undefined;
+}
+
+/** The catalogue seen per type, so a generic `T` keeps its schema's payload type. */
+const catalogueByType: { [T in EventType]: { version: number; schema: z.ZodType<EventData<T>> } } = eventCatalogue;
+
+/** Parses a payload with its type's schema (throws a ZodError when it does not fit). */
+export function parseEventData<T extends EventType>(type: T, data: unknown): EventData<T> {
+  return catalogueByType[type].schema.parse(data);
+}
 
 export const eventTypes = Object.keys(eventCatalogue) as EventType[];
 

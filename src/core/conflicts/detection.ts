@@ -13,7 +13,7 @@
 // Reservations in flight are accounted for in resolution (pending_reservations), so the
 // conflict stays on record with both values.
 import type { SyncRules } from "./sync-rules.ts";
-import type { ConflictType, SkuSyncState, StockWrite } from "./sku-sync-state.ts";
+import type { ConflictType, SkuSyncState, StockSource, StockWrite } from "./sku-sync-state.ts";
 
 export interface ExternalCount {
   source: "tiktok" | "reconciliation";
@@ -30,7 +30,7 @@ export interface DetectedConflict {
   type: ConflictType;
   localValue: number;
   externalValue: number;
-  source: string;
+  source: StockSource;
   /** True when the external value is TikTok's (webhook, read or a TikTok-sourced write). */
   externalIsTikTok: boolean;
   /** TikTok's committed units with the external value, to tell reservations in flight apart. */

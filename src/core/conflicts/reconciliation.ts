@@ -6,6 +6,7 @@
 // remaining budget runs low and waits for the window; backs off and retries on 429.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
+import type { DomainEvent } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveStockOutbox, initialStockOutboxState, stockPushPending } from "../inventory/stock-outbox.ts";
@@ -108,8 +109,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
     report.shops += 1;
     const creatorId = shop.creator_id;
     const client = options.clientForShop({ shopId: shop.shop_id, creatorId });
-    const recordSystemEvent = (type: string, data: Record<string, unknown>) =>
-      store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type, data, metadata: { source: SYNC_CONFLICTS_SOURCE } }] });
+    const recordSystemEvent = (event: DomainEvent<"system.api_rate_limit_approached" | "system.sync_failure_detected">) =>
+      store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ ...event, metadata: { source: SYNC_CONFLICTS_SOURCE } }] });
 
     const caller = createRateLimitedCaller({
       now: options.now,
@@ -117,7 +118,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       api: API_NAME,
       warningShare,
       maxAttempts,
-      reportApproached: (data) => recordSystemEvent("system.api_rate_limit_approached", data).then(() => undefined),
+      reportApproached: (data) => recordSystemEvent({ type: "system.api_rate_limit_approached", data }).then(() => undefined),
     });
     const callTikTok = async <T>(call: () => Promise<TikTokShopResult<T>>): Promise<TikTokShopResult<T>> => {
       try {
@@ -149,7 +150,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       }
     } catch (error) {
       report.failures.push({ shopId: shop.shop_id, error: describe(error) });
-      await recordSystemEvent("system.sync_failure_detected", { source: "inventory_reconciliation", reason: describe(error).slice(0, 1000), reference: shop.shop_id }).catch(() => undefined);
+      await recordSystemEvent({ type: "system.sync_failure_detected", data: { source: "inventory_reconciliation", reason: describe(error).slice(0, 1000), reference: shop.shop_id } }).catch(() => undefined);
     }
 
     async function reconcileSku(productId: string, skuId: string, available: number, committed: number, rules: SyncRules): Promise<void> {

@@ -1,37 +1,32 @@
 // What conflict detection and resolution know about one SKU, folded from its inventory
 // stream: the inventory aggregate's own state, every conflict raised on it, TikTok's
 // newest report, the last stock write, and whether TikTok still has to be told a count.
+import type { EventData } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
 
 /** Metadata `source` of every event this context appends: its own stock writes are not "another writer". */
 export const SYNC_CONFLICTS_SOURCE = "sync-conflicts";
 
-export type ConflictType = "quantity_mismatch" | "concurrent_update" | "stale_data";
-export type ResolutionMethod =
-  | "tolerance"
-  | "source_wins"
-  | "oversell_protection"
-  | "pending_reservations"
-  | "newest_wins"
-  | "keep_local"
-  | "accept_external"
-  | "custom";
-export type Winner = "local" | "external" | "custom";
+export type ConflictType = EventData<"inventory.sync_conflict_detected">["conflict_type"];
+export type ResolutionMethod = EventData<"inventory.sync_conflict_resolved">["method"];
+export type Winner = NonNullable<EventData<"inventory.sync_conflict_resolved">["winner"]>;
+/** Who set a stock level, or reported the count a conflict compares with. */
+export type StockSource = EventData<"inventory.stock_updated">["source"];
 
 export interface SkuConflict {
   conflictId: string;
   type: ConflictType;
   localValue: number;
   externalValue: number;
-  source: string;
+  source: StockSource;
   detectedAt: string;
   resolution: { method: ResolutionMethod; winningValue: number; losingValue: number; resolvedBy: string; resolvedAt: string; winner?: Winner } | null;
 }
 
 export interface StockWrite {
   eventId: string;
-  source: string;
+  source: StockSource;
   newTotal: number;
   /** When the count was true: TikTok's own time for a count taken from TikTok, else when it was written. */
   effectiveAtMs: number;
@@ -88,8 +83,6 @@ export const initialSkuSyncState = (): SkuSyncState => ({
 /** Reports whose expectation is kept: enough for any report still waiting to be decided. */
 const KEPT_REPORT_EXPECTATIONS = 50;
 
-type Data = Record<string, unknown>;
-
 /**
  * Resolutions after which TikTok must be sent the local count. Not tolerance (the
  * difference is accepted as it is) nor pending reservations (TikTok is merely ahead).
@@ -99,22 +92,22 @@ export const methodsThatTellTikTok: ReadonlySet<ResolutionMethod> = new Set(["so
 export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncState {
   const inventory = evolveInventory(state.inventory, event);
   const next: SkuSyncState = { ...state, creatorId: event.creatorId ?? state.creatorId, inventory };
-  const data = event.data as Data;
   const occurredAtMs = event.occurredAt.getTime();
   switch (event.type) {
     case "inventory.stock_updated": {
+      const data = event.data;
       const reflects = event.metadata?.reflects_tiktok_update_time;
       next.hasLocalLevel = true;
       // A count taken from TikTok is what TikTok has; a shipment moved TikTok's total as it moved ours.
-      if (data.source === "tiktok" || typeof reflects === "number") next.expectedTikTokTotal = data.new_total as number;
+      if (data.source === "tiktok" || typeof reflects === "number") next.expectedTikTokTotal = data.new_total;
       if (typeof reflects === "number") next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? reflects, reflects);
       else if (data.source === "order" && state.expectedTikTokTotal !== null) {
-        next.expectedTikTokTotal = Math.max(0, state.expectedTikTokTotal + (data.new_total as number) - (data.previous_total as number));
+        next.expectedTikTokTotal = Math.max(0, state.expectedTikTokTotal + data.new_total - data.previous_total);
       }
       next.lastStockWrite = {
         eventId: event.id,
-        source: String(data.source),
-        newTotal: data.new_total as number,
+        source: data.source,
+        newTotal: data.new_total,
         effectiveAtMs: typeof reflects === "number" ? reflects * 1000 : occurredAtMs,
         occurredAtMs,
         bySyncConflicts: event.metadata?.source === SYNC_CONFLICTS_SOURCE,
@@ -122,13 +115,14 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
       return next;
     }
     case "inventory.external_count_reported": {
+      const data = event.data;
       const report: ExternalReport = {
         eventId: event.id,
         version: event.version,
-        updateTime: data.tiktok_update_time as number,
-        total: data.total as number,
-        committed: data.committed as number,
-        holds: (data.creator_reserved as number) + (data.campaign_reserved as number),
+        updateTime: data.tiktok_update_time,
+        total: data.total,
+        committed: data.committed,
+        holds: data.creator_reserved + data.campaign_reserved,
       };
       const newest = state.newestExternalReport;
       const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));
@@ -144,15 +138,16 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
       return next;
     }
     case "inventory.sync_conflict_detected": {
-      const conflictId = String(data.conflict_id);
+      const data = event.data;
+      const conflictId = data.conflict_id;
       next.conflicts = {
         ...state.conflicts,
         [conflictId]: {
           conflictId,
-          type: data.conflict_type as ConflictType,
-          localValue: data.local_value as number,
-          externalValue: data.external_value as number,
-          source: String(data.source),
+          type: data.conflict_type,
+          localValue: data.local_value,
+          externalValue: data.external_value,
+          source: data.source,
           detectedAt: event.occurredAt.toISOString(),
           resolution: null,
         },
@@ -160,33 +155,34 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
       return next;
     }
     case "inventory.sync_conflict_resolved": {
-      const conflictId = String(data.conflict_id);
+      const data = event.data;
+      const conflictId = data.conflict_id;
       const conflict = state.conflicts[conflictId];
       if (!conflict) return next;
-      const winner = data.winner as Winner | undefined;
+      const winner = data.winner;
       next.conflicts = {
         ...state.conflicts,
         [conflictId]: {
           ...conflict,
           resolution: {
-            method: data.method as ResolutionMethod,
-            winningValue: data.winning_value as number,
-            losingValue: data.losing_value as number,
-            resolvedBy: String(data.resolved_by),
+            method: data.method,
+            winningValue: data.winning_value,
+            losingValue: data.losing_value,
+            resolvedBy: data.resolved_by,
             resolvedAt: event.occurredAt.toISOString(),
             ...(winner ? { winner } : {}),
           },
         },
       };
-      if ((winner === "local" || winner === "custom") && methodsThatTellTikTok.has(data.method as ResolutionMethod)) {
-        next.pendingPushToTikTok = { total: data.winning_value as number, conflictId };
+      if ((winner === "local" || winner === "custom") && methodsThatTellTikTok.has(data.method)) {
+        next.pendingPushToTikTok = { total: data.winning_value, conflictId };
       }
       else if (winner === "external") next.pendingPushToTikTok = null;
       return next;
     }
     case "inventory.external_count_pushed":
       next.pendingPushToTikTok = null;
-      next.expectedTikTokTotal = data.total as number;
+      next.expectedTikTokTotal = event.data.total;
       return next;
     default:
       return next;

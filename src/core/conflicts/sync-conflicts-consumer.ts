@@ -24,8 +24,6 @@ export interface SyncConflictsConsumerOptions {
   onDecision?: (decision: SyncDecision, event: StoredEvent) => void;
 }
 
-type Data = Record<string, unknown>;
-
 export function createSyncConflictsConsumer(options: SyncConflictsConsumerOptions = {}): Consumer {
   const rulesFor = options.rulesFor ?? loadSyncRules;
   return {
@@ -45,10 +43,10 @@ export function createSyncConflictsConsumer(options: SyncConflictsConsumerOption
 }
 
 async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql, creatorId: string) => Promise<SyncRules>, now: Date): Promise<SyncDecision | null> {
-  const data = event.data as Data;
-  const skuId = String(data.sku_id);
+  if (event.type !== "inventory.external_count_reported" && event.type !== "inventory.stock_updated") return null;
+  const skuId = event.data.sku_id;
   if (event.aggregateId !== inventoryAggregateId(skuId)) return null;
-  if (event.type === "inventory.stock_updated" && (event.metadata?.source === SYNC_CONFLICTS_SOURCE || data.source === "order")) return null;
+  if (event.type === "inventory.stock_updated" && (event.metadata?.source === SYNC_CONFLICTS_SOURCE || event.data.source === "order")) return null;
   const store = createEventStore({ sql });
   const rules = await rulesFor(sql, event.creatorId);
   // Decides on the SKU's sync state and appends, idempotent per triggering event.
@@ -74,10 +72,10 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
     const count: ExternalCount = {
       source: "tiktok",
       triggerId: event.id,
-      productId: String(data.product_id),
-      total: data.total as number,
-      committed: data.committed as number,
-      updateTime: data.tiktok_update_time as number,
+      productId: event.data.product_id,
+      total: event.data.total,
+      committed: event.data.committed,
+      updateTime: event.data.tiktok_update_time,
     };
     const conflictId = await conflictIdFor(event.id, "external_count");
     return decideOnSkuStream((state) => decideOnExternalCount(state, count, { skuId, conflictId, rules, now, triggerEventId: event.id }));
@@ -86,8 +84,8 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
   const before = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialSkuSyncState, evolve: evolveSkuSync, at: { version: event.version - 1 } });
   const write: StockWrite = {
     eventId: event.id,
-    source: String(data.source),
-    newTotal: data.new_total as number,
+    source: event.data.source,
+    newTotal: event.data.new_total,
     effectiveAtMs: event.occurredAt.getTime(),
     occurredAtMs: event.occurredAt.getTime(),
     bySyncConflicts: false,

@@ -4,7 +4,7 @@ import type { StoredEvent } from "../event-store/index.ts";
 import { defineProjection, type ProjectionContext, type ProjectionTable } from "../projections/projection.ts";
 import { selectRowsMatching, upsertRows } from "../projections/read-model-storage.ts";
 import { syncConflictFromRow, type SyncConflictDbRow } from "./sync-conflict-queries.ts";
-import { conflictKeyOf, foldSyncConflicts, syncConflictEventTypes, type SyncConflictRecord, type SyncConflicts } from "./sync-conflicts.ts";
+import { conflictKeyOf, foldSyncConflicts, isConflictEvent, syncConflictEventTypes, type SyncConflictRecord, type SyncConflicts } from "./sync-conflicts.ts";
 
 const syncConflictsTable: ProjectionTable = {
   name: "sync_conflicts",
@@ -34,7 +34,7 @@ const syncConflictsTable: ProjectionTable = {
 };
 
 async function loadConflicts(context: ProjectionContext, events: readonly StoredEvent[]): Promise<Map<string, SyncConflictRecord>> {
-  const keys = new Map(events.map((event) => conflictKeyOf(event)).map(({ creatorId, conflictId }) => [`${creatorId}|${conflictId}`, { creator_id: creatorId, conflict_id: conflictId }]));
+  const keys = new Map(events.filter(isConflictEvent).map((event) => conflictKeyOf(event)).map(({ creatorId, conflictId }) => [`${creatorId}|${conflictId}`, { creator_id: creatorId, conflict_id: conflictId }]));
   const rows = await selectRowsMatching<SyncConflictDbRow & { detected_event_id: string; resolved_event_id: string | null }>(context, syncConflictsTable, [...keys.values()]);
   return new Map(
     rows.map((row) => [`${row.creator_id}|${row.conflict_id}`, { ...syncConflictFromRow(row), detectedEventId: row.detected_event_id, resolvedEventId: row.resolved_event_id }]),

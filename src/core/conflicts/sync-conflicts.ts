@@ -35,30 +35,34 @@ export interface SyncConflictRecord extends SyncConflictRow {
 /** Conflicts by `creator|conflict`: the whole read model in a spec, the conflicts a batch touches live. */
 export type SyncConflicts = ReadonlyMap<string, SyncConflictRecord>;
 
-type Data = Record<string, unknown>;
-
 export const syncConflictEventTypes = ["inventory.sync_conflict_detected", "inventory.sync_conflict_resolved"] as const;
 
+export type ConflictEvent = Extract<StoredEvent, { type: (typeof syncConflictEventTypes)[number] }>;
+
+export function isConflictEvent(event: StoredEvent): event is ConflictEvent {
+  return event.type === "inventory.sync_conflict_detected" || event.type === "inventory.sync_conflict_resolved";
+}
+
 /** The `creator|conflict` key of a conflict event. */
-export function conflictKeyOf(event: StoredEvent): { creatorId: string; conflictId: string } {
-  return { creatorId: event.creatorId, conflictId: String((event.data as Data).conflict_id) };
+export function conflictKeyOf(event: ConflictEvent): { creatorId: string; conflictId: string } {
+  return { creatorId: event.creatorId, conflictId: event.data.conflict_id };
 }
 
 /** A detection records the conflict once: a redelivered one changes nothing. */
-function applyDetected(existing: SyncConflictRecord | undefined, event: StoredEvent): SyncConflictRecord {
+function applyDetected(existing: SyncConflictRecord | undefined, event: Extract<StoredEvent, { type: "inventory.sync_conflict_detected" }>): SyncConflictRecord {
   if (existing) return existing;
-  const data = event.data as Data;
+  const data = event.data;
   return {
     creatorId: event.creatorId,
-    conflictId: String(data.conflict_id),
-    skuId: String(data.sku_id),
-    productId: (data.product_id as string | undefined) ?? null,
-    type: String(data.conflict_type) as ConflictType,
+    conflictId: data.conflict_id,
+    skuId: data.sku_id,
+    productId: data.product_id ?? null,
+    type: data.conflict_type,
     status: "open",
-    localValue: data.local_value as number,
-    externalValue: data.external_value as number,
-    source: String(data.source),
-    externalUpdateTime: (data.external_update_time as number | undefined) ?? null,
+    localValue: data.local_value,
+    externalValue: data.external_value,
+    source: data.source,
+    externalUpdateTime: data.external_update_time ?? null,
     detectedAt: event.occurredAt,
     detectedEventId: event.id,
     resolvedAt: null,
@@ -73,19 +77,19 @@ function applyDetected(existing: SyncConflictRecord | undefined, event: StoredEv
 }
 
 /** Only an open conflict is resolved: a redelivered resolution changes nothing. */
-function applyResolved(existing: SyncConflictRecord | undefined, event: StoredEvent): SyncConflictRecord | undefined {
+function applyResolved(existing: SyncConflictRecord | undefined, event: Extract<StoredEvent, { type: "inventory.sync_conflict_resolved" }>): SyncConflictRecord | undefined {
   if (!existing || existing.status !== "open") return existing;
-  const data = event.data as Data;
+  const data = event.data;
   return {
     ...existing,
     status: "resolved",
     resolvedAt: event.occurredAt,
-    method: String(data.method) as ResolutionMethod,
-    winner: (data.winner as Winner | undefined) ?? null,
-    winningValue: data.winning_value as number,
-    losingValue: data.losing_value as number,
-    resolvedBy: String(data.resolved_by),
-    reason: (data.reason as string | undefined) ?? null,
+    method: data.method,
+    winner: data.winner ?? null,
+    winningValue: data.winning_value,
+    losingValue: data.losing_value,
+    resolvedBy: data.resolved_by,
+    reason: data.reason ?? null,
     resolvedEventId: event.id,
   };
 }
@@ -95,11 +99,11 @@ export function foldSyncConflicts(conflicts: SyncConflicts, events: readonly Sto
   const next = new Map(conflicts);
   const changed = new Map<string, SyncConflictRecord>();
   for (const event of events) {
+    if (!isConflictEvent(event)) continue;
     const { creatorId, conflictId } = conflictKeyOf(event);
     const key = `${creatorId}|${conflictId}`;
     const before = next.get(key);
-    const after =
-      event.type === "inventory.sync_conflict_detected" ? applyDetected(before, event) : event.type === "inventory.sync_conflict_resolved" ? applyResolved(before, event) : before;
+    const after = event.type === "inventory.sync_conflict_detected" ? applyDetected(before, event) : applyResolved(before, event);
     if (after === undefined || after === before) continue;
     next.set(key, after);
     changed.set(key, after);

@@ -1,31 +1,31 @@
 // The event store over Postgres. The SQL client is passed in (postgres.js in Node and
 // in Deno alike), so this module stays free of runtime-specific imports.
 import type { Sql } from "postgres";
-import type { EventMetadata } from "../event-catalogue.ts";
+import { parseEventData, type AnyEventData, type DomainEvent, type EventData, type EventMetadata, type EventType } from "../event-catalogue.ts";
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
 import { compileTypeFilter } from "./type-filter.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
 import { validateEvent } from "./validation.ts";
 
-export interface NewEvent {
-  type: string;
-  data: unknown;
+/** An event to append: a catalogued type with its payload, and how to record it. */
+export type NewEvent<T extends EventType = EventType> = DomainEvent<T> & {
   metadata?: EventMetadata;
   /** Lets a caller know the id before the append (e.g. to use it as a causation id). */
   id?: string;
   /** Defaults to the database clock; set only when recording a fact with its own time. */
   occurredAt?: Date;
-}
+};
 
-export interface StoredEvent<Data = Record<string, unknown>> {
+/** An event as read back: a catalogued type with its payload, where it sits in the store, and its metadata. */
+export type StoredEvent<T extends EventType = EventType> = DomainEvent<T> & StoredEventEnvelope;
+
+export interface StoredEventEnvelope {
   id: string;
   position: number;
   transactionId: string;
   creatorId: string;
   aggregateId: string;
   aggregateType: string;
-  type: string;
-  data: Data;
   metadata: EventMetadata;
   schemaVersion: number;
   version: number;
@@ -73,6 +73,12 @@ export const SNAPSHOTS_KEPT = 5;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A row of public.event_store. Its payload fits its type's schema at its schema version:
+ * append_to_stream is callable by the service role only, and every append goes through
+ * toAppendRows, which parses each payload with the catalogue. Reads trust that; an
+ * upcast payload, which no append checked, is parsed again in toStoredEvent.
+ */
 interface EventRow {
   id: string;
   position: string;
@@ -80,8 +86,8 @@ interface EventRow {
   creator_id: string;
   aggregate_id: string;
   aggregate_type: string;
-  event_type: string;
-  event_data: Record<string, unknown>;
+  event_type: EventType;
+  event_data: AnyEventData;
   metadata: EventMetadata;
   schema_version: number;
   version: string;
@@ -104,8 +110,8 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
       creatorId: row.creator_id,
       aggregateId: row.aggregate_id,
       aggregateType: row.aggregate_type,
-      type: row.event_type,
-      data: upcast.data,
+      // An upcast payload has a shape no append checked: it is parsed with the current schema.
+      ...catalogued(row.event_type, upcast.schemaVersion === row.schema_version ? row.event_data : parseEventData(row.event_type, upcast.data)),
       metadata: row.metadata,
       schemaVersion: upcast.schemaVersion,
       version: Number(row.version),
@@ -289,6 +295,11 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
   }
 
   return { appendToStream, readStream, readByType, readAllAfter, saveSnapshot, loadSnapshot, aggregateStream };
+}
+
+/** The event of a stored row's type and payload (the row's own declaration vouches that they belong together). */
+function catalogued<T extends EventType>(type: T, data: EventData<T>): DomainEvent<T> {
+  return { type, data };
 }
 
 /** Validates events against the catalogue and shapes them as append_to_stream takes them. */

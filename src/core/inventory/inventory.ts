@@ -1,6 +1,7 @@
 // The inventory aggregate, one per SKU and creator: stock on hand, what orders hold,
 // how fast it sells, and the rules that keep it from being oversold.
-import type { NewEvent, StoredEvent } from "../event-store/index.ts";
+import type { DomainEvent } from "../event-catalogue.ts";
+import type { NewEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { DAY_MS, HOUR_MS } from "../durations.ts";
 
@@ -53,38 +54,38 @@ export const initialInventoryState = (): InventoryState => ({
 
 export const available = (state: InventoryState) => state.total - state.reserved;
 
-type Data = Record<string, unknown>;
+/** What the fold reads of an event: its type and payload, and when it happened. */
+export type InventoryEventAt = DomainEvent & { occurredAt: Date };
 
-export function evolveInventory(state: InventoryState, event: StoredEvent): InventoryState {
+export function evolveInventory(state: InventoryState, event: InventoryEventAt): InventoryState {
   const next = applyInventoryEvent(state, event);
   // Back above the reorder point: the next drop raises a fresh alert.
   return next.lowStockSeverity !== null && available(next) > next.reorderPoint ? { ...next, lowStockSeverity: null } : next;
 }
 
-function applyInventoryEvent(state: InventoryState, event: StoredEvent): InventoryState {
-  const data = event.data as Data;
+function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): InventoryState {
   const at = event.occurredAt.toISOString();
   switch (event.type) {
     case "inventory.stock_updated": {
-      const sold = data.source === "order" ? Math.max(0, (data.previous_total as number) - (data.new_total as number)) : 0;
+      const data = event.data;
+      const sold = data.source === "order" ? Math.max(0, data.previous_total - data.new_total) : 0;
       const cutoff = event.occurredAt.getTime() - VELOCITY_WINDOW_MS;
       return {
         ...state,
-        skuId: String(data.sku_id),
-        productId: (data.product_id as string | undefined) ?? state.productId,
-        total: data.new_total as number,
+        skuId: data.sku_id,
+        productId: data.product_id ?? state.productId,
+        total: data.new_total,
         recentSales: [...state.recentSales.filter((sale) => Date.parse(sale.at) >= cutoff), ...(sold ? [{ at, quantity: sold }] : [])],
         lastChangeAt: at,
-        lastChangeSource: String(data.source),
+        lastChangeSource: data.source,
         lastSyncAt: data.source === "tiktok" || data.source === "reconciliation" ? at : state.lastSyncAt,
       };
     }
     case "inventory.reserved": {
-      const orderId = String(data.order_id);
-      const quantity = data.quantity as number;
+      const { order_id: orderId, quantity } = event.data;
       return {
         ...state,
-        skuId: String(data.sku_id),
+        skuId: event.data.sku_id,
         reserved: state.reserved + quantity,
         reservations: { ...state.reservations, [orderId]: (state.reservations[orderId] ?? 0) + quantity },
         lastChangeAt: at,
@@ -92,8 +93,7 @@ function applyInventoryEvent(state: InventoryState, event: StoredEvent): Invento
       };
     }
     case "inventory.released": {
-      const orderId = String(data.order_id);
-      const quantity = data.quantity as number;
+      const { order_id: orderId, quantity } = event.data;
       const { [orderId]: held = 0, ...others } = state.reservations;
       const remaining = held - quantity;
       return {
@@ -105,11 +105,11 @@ function applyInventoryEvent(state: InventoryState, event: StoredEvent): Invento
       };
     }
     case "inventory.external_count_reported":
-      return { ...state, skuId: String(data.sku_id), productId: String(data.product_id), lastSyncAt: at };
+      return { ...state, skuId: event.data.sku_id, productId: event.data.product_id, lastSyncAt: at };
     case "inventory.low_stock_detected":
-      return { ...state, lowStockSeverity: data.severity as LowStockSeverity, reorderPoint: data.reorder_point as number };
+      return { ...state, lowStockSeverity: event.data.severity, reorderPoint: event.data.reorder_point };
     case "inventory.reorder_triggered":
-      return { ...state, reorderPoint: data.reorder_point as number };
+      return { ...state, reorderPoint: event.data.reorder_point };
     default:
       return state;
   }
@@ -147,7 +147,7 @@ export type InventoryCommand =
 function withLowStockCheck(state: InventoryState, events: NewEvent[], now: Date): NewEvent[] {
   let next = state;
   for (const event of events) {
-    next = evolveInventory(next, { type: event.type, data: event.data as Data, occurredAt: now } as StoredEvent);
+    next = evolveInventory(next, { ...event, occurredAt: now });
   }
   const severity = lowStockSeverity(next, now);
   if (!severity || severity === state.lowStockSeverity) return events;

@@ -69,8 +69,9 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
       // A replay must not call TikTok.
       if (context.replay) return;
       for (const event of events) {
+        if (event.type !== "inventory.stock_updated" && event.type !== "inventory.sync_conflict_resolved") continue;
         if (!isStockChangeTikTokCannotKnow(event)) continue;
-        const skuId = String((event.data as Record<string, unknown>).sku_id);
+        const skuId = event.data.sku_id;
         if (event.aggregateId !== inventoryAggregateId(skuId)) continue;
         const decision = await pushLatestCount(context.sql, event, skuId);
         options.onDecision?.(decision, event);

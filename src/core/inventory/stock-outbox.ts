@@ -3,8 +3,9 @@
 // change), and what to push for a SKU given its stream. Pushes coalesce by construction:
 // a push sends the stream's latest count and records the stream version it reflects, so
 // every change at or below that version is already covered and is skipped.
+import type { DomainEvent } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
-import { evolveSkuSync, initialSkuSyncState, methodsThatTellTikTok, type ResolutionMethod, type SkuSyncState } from "../conflicts/sku-sync-state.ts";
+import { evolveSkuSync, initialSkuSyncState, methodsThatTellTikTok, type SkuSyncState } from "../conflicts/sku-sync-state.ts";
 
 export interface StockOutboxState {
   sync: SkuSyncState;
@@ -19,19 +20,16 @@ export interface StockOutboxState {
 
 export const initialStockOutboxState = (): StockOutboxState => ({ sync: initialSkuSyncState(), version: 0, pushedVersion: 0, pushableVersion: 0, pushableAt: null });
 
-type Data = Record<string, unknown>;
-
 /**
  * A change of sellable quantity that TikTok did not make: a manual adjustment, restock or
  * correction (source manual or system), or a conflict settled for the local or a custom
  * value. Counts taken from TikTok and its orders' reservations, releases and shipments are
  * TikTok's own doing (every reservation carries a TikTok order id), so they are not pushed.
  */
-export function isStockChangeTikTokCannotKnow(event: Pick<StoredEvent, "type" | "data">): boolean {
-  const data = event.data as Data;
-  if (event.type === "inventory.stock_updated") return data.source === "manual" || data.source === "system";
+export function isStockChangeTikTokCannotKnow(event: DomainEvent): boolean {
+  if (event.type === "inventory.stock_updated") return event.data.source === "manual" || event.data.source === "system";
   if (event.type === "inventory.sync_conflict_resolved") {
-    return (data.winner === "local" || data.winner === "custom") && methodsThatTellTikTok.has(data.method as ResolutionMethod);
+    return (event.data.winner === "local" || event.data.winner === "custom") && methodsThatTellTikTok.has(event.data.method);
   }
   return false;
 }
@@ -44,7 +42,7 @@ export function evolveStockOutbox(state: StockOutboxState, event: StoredEvent): 
   }
   if (event.type === "inventory.external_count_pushed") {
     // Pushes recorded before stream versions were kept covered everything before them.
-    const reflected = (event.data as Data).stream_version;
+    const reflected = event.data.stream_version;
     next.pushedVersion = Math.max(state.pushedVersion, typeof reflected === "number" ? reflected : event.version - 1);
   }
   return next;

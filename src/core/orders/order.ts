@@ -1,5 +1,6 @@
 // The order aggregate: its state folded from events, and the rules that decide what
 // may happen next. Pure: the clock arrives in the command's metadata.
+import type { DomainEvent } from "../event-catalogue.ts";
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { orderStatusRank } from "../tiktok/order-status.ts";
@@ -62,62 +63,64 @@ export const initialOrderState = (): OrderState => ({
   timeline: [],
 });
 
-type Data = Record<string, unknown>;
-
 function advance(state: OrderState, status: OrderStatus): OrderStatus {
   return progressRank[status] > progressRank[state.status] ? status : state.status;
 }
 
-function tiktokTime(state: OrderState, data: Data): number {
-  return typeof data.tiktok_update_time === "number" ? Math.max(state.tiktokUpdateTime, data.tiktok_update_time) : state.tiktokUpdateTime;
+function tiktokTime(state: OrderState, event: DomainEvent): number {
+  const time = "tiktok_update_time" in event.data ? event.data.tiktok_update_time : undefined;
+  return typeof time === "number" ? Math.max(state.tiktokUpdateTime, time) : state.tiktokUpdateTime;
 }
 
 export function evolveOrder(current: OrderState, event: StoredEvent): OrderState {
-  const data = event.data as Data;
   const state: OrderState = {
     ...current,
     timeline: [...current.timeline, { type: event.type, at: event.occurredAt, version: event.version }],
-    tiktokUpdateTime: tiktokTime(current, data),
+    tiktokUpdateTime: tiktokTime(current, event),
   };
   switch (event.type) {
-    case "order.received_from_tiktok":
+    case "order.received_from_tiktok": {
+      const data = event.data;
       return {
         ...state,
         status: advance(state, "received"),
-        orderId: String(data.order_id),
-        shopId: String(data.shop_id),
-        onHold: Boolean(data.is_on_hold),
-        tiktokStatus: data.tiktok_status as TiktokOrderStatus,
-        items: (data.items as OrderItem[] | undefined) ?? state.items,
-        totalMinor: (data.total_minor as number | undefined) ?? state.totalMinor,
-        currency: (data.currency as string | undefined) ?? state.currency,
+        orderId: data.order_id,
+        shopId: data.shop_id,
+        onHold: data.is_on_hold,
+        tiktokStatus: data.tiktok_status,
+        items: data.items ?? state.items,
+        totalMinor: data.total_minor ?? state.totalMinor,
+        currency: data.currency ?? state.currency,
         receivedAt: event.occurredAt,
       };
+    }
     case "order.tiktok_status_changed":
       // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
-      return { ...state, onHold: Boolean(data.is_on_hold), tiktokStatus: data.tiktok_status as TiktokOrderStatus };
+      return { ...state, onHold: event.data.is_on_hold, tiktokStatus: event.data.tiktok_status };
     case "order.validation_started":
       return { ...state, status: advance(state, "validating") };
     case "order.validated":
       return {
         ...state,
         status: advance(state, "validated"),
-        items: data.items as OrderItem[],
-        totalMinor: data.total_minor as number,
-        currency: data.currency as string,
+        items: event.data.items,
+        totalMinor: event.data.total_minor,
+        currency: event.data.currency,
       };
     case "order.inventory_allocated":
-      return { ...state, status: advance(state, "allocated"), allocations: data.allocations as OrderState["allocations"] };
+      return { ...state, status: advance(state, "allocated"), allocations: event.data.allocations };
     case "order.payment_processed":
-      return { ...state, status: advance(state, "paid"), paid: true, paidMinor: data.amount_minor as number };
-    case "order.shipped":
+      return { ...state, status: advance(state, "paid"), paid: true, paidMinor: event.data.amount_minor };
+    case "order.shipped": {
+      const data = event.data;
       return {
         ...state,
         status: advance(state, "shipped"),
-        shipping: { carrier: (data.carrier as string) ?? state.shipping.carrier, trackingNumber: (data.tracking_number as string) ?? state.shipping.trackingNumber },
+        shipping: { carrier: data.carrier ?? state.shipping.carrier, trackingNumber: data.tracking_number ?? state.shipping.trackingNumber },
         shippedAt: state.shippedAt ?? event.occurredAt,
-        tiktokStatus: (data.tiktok_status as TiktokOrderStatus | undefined) ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
+        tiktokStatus: data.tiktok_status ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
       };
+    }
     // The milestones are TikTok statuses too: the order's TikTok status must not stay at the last plain status change.
     case "order.delivered":
       return { ...state, status: advance(state, "delivered"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") };

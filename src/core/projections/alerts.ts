@@ -47,22 +47,21 @@ export const alertEventTypes = [
 
 /** The subjects an event may open or resolve alerts about. */
 export function subjectsOf(event: StoredEvent): string[] {
-  const data = event.data as Record<string, unknown>;
   switch (event.type) {
     case "inventory.low_stock_detected":
     case "inventory.stock_updated":
-      return [String(data.sku_id)];
+      return [event.data.sku_id];
     case "inventory.sync_conflict_detected":
     case "inventory.sync_conflict_resolved":
-      return [String(data.conflict_id)];
+      return [event.data.conflict_id];
     case "system.sync_failure_detected":
-      return typeof data.reference === "string" ? [String(data.source), data.reference] : [String(data.source)];
+      return typeof event.data.reference === "string" ? [event.data.source, event.data.reference] : [event.data.source];
     case "system.recovery_completed":
-      return [String(data.component)];
+      return [event.data.component];
     case "shop.deauthorized":
     case "shop.reconnection_required":
     case "shop.connected":
-      return [String(data.shop_id)];
+      return [event.data.shop_id];
     default:
       return [];
   }
@@ -78,7 +77,6 @@ function resolve(alert: Alert, event: StoredEvent): Alert {
 
 /** Folds one event into the open alerts (keyed creator|kind|subject); returns the alerts it opened or resolved. */
 function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Alert[] {
-  const data = event.data as Record<string, unknown>;
   const keyOf = (kind: AlertKind, subject: string) => `${event.creatorId}|${kind}|${subject}`;
   const touched: Alert[] = [];
   const resolveOpen = (kind: AlertKind, subject: string) => {
@@ -93,12 +91,13 @@ function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Al
   };
   switch (event.type) {
     case "inventory.low_stock_detected": {
-      const sku = String(data.sku_id);
-      const severity = data.severity as AlertSeverity;
+      const data = event.data;
+      const sku = data.sku_id;
+      const severity: AlertSeverity = data.severity;
       const current = openAlerts.get(keyOf("low_stock", sku));
       if (current?.severity === severity) break;
       resolveOpen("low_stock", sku);
-      const hours = data.hours_to_stockout as number | null;
+      const hours = data.hours_to_stockout;
       openNew(
         open(event, "low_stock", severity, sku, `${sku}: ${String(data.available)} available, reorder point ${String(data.reorder_point)}${hours === null ? "" : `, out of stock in about ${Math.round(hours)} h`}`, {
           available: data.available,
@@ -109,17 +108,19 @@ function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Al
       break;
     }
     case "inventory.stock_updated": {
-      const sku = String(data.sku_id);
+      const data = event.data;
+      const sku = data.sku_id;
       const current = openAlerts.get(keyOf("low_stock", sku));
-      const restocked = data.source !== "order" && (data.new_total as number) > (data.previous_total as number);
-      if (current && restocked && (data.new_total as number) > Number(current.details.reorder_point ?? 0)) resolveOpen("low_stock", sku);
+      const restocked = data.source !== "order" && data.new_total > data.previous_total;
+      if (current && restocked && data.new_total > Number(current.details.reorder_point ?? 0)) resolveOpen("low_stock", sku);
       break;
     }
     case "inventory.sync_conflict_detected": {
-      const conflictId = String(data.conflict_id);
+      const data = event.data;
+      const conflictId = data.conflict_id;
       if (openAlerts.has(keyOf("sync_conflict", conflictId))) break;
       openNew(
-        open(event, "sync_conflict", "warning", conflictId, `${String(data.sku_id)}: ${String(data.conflict_type)} (local ${String(data.local_value)}, ${String(data.source)} ${String(data.external_value)})`, {
+        open(event, "sync_conflict", "warning", conflictId, `${data.sku_id}: ${data.conflict_type} (local ${data.local_value}, ${data.source} ${data.external_value})`, {
           sku_id: data.sku_id,
           conflict_type: data.conflict_type,
           local_value: data.local_value,
@@ -129,36 +130,37 @@ function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Al
       break;
     }
     case "inventory.sync_conflict_resolved":
-      resolveOpen("sync_conflict", String(data.conflict_id));
+      resolveOpen("sync_conflict", event.data.conflict_id);
       break;
     case "system.sync_failure_detected": {
-      const source = String(data.source);
+      const data = event.data;
+      const source = data.source;
       const isSaga = source.startsWith("saga");
       const kind: AlertKind = isSaga ? "stuck_saga" : "sync_failure";
       const subject = isSaga && typeof data.reference === "string" ? data.reference : source;
       if (openAlerts.has(keyOf(kind, subject))) break;
-      openNew(open(event, kind, "critical", subject, `${source}: ${String(data.reason)}`, { source, reason: data.reason, reference: data.reference ?? null, sku_id: data.sku_id ?? null }));
+      openNew(open(event, kind, "critical", subject, `${source}: ${data.reason}`, { source, reason: data.reason, reference: data.reference ?? null, sku_id: data.sku_id ?? null }));
       break;
     }
     case "system.recovery_completed": {
-      const component = String(data.component);
+      const component = event.data.component;
       resolveOpen("sync_failure", component);
       resolveOpen("stuck_saga", component);
       break;
     }
     case "shop.deauthorized":
     case "shop.reconnection_required": {
-      const shopId = String(data.shop_id);
+      const shopId = event.data.shop_id;
       if (openAlerts.has(keyOf("shop_connection", shopId))) break;
       const message =
         event.type === "shop.deauthorized"
           ? `TikTok Shop ${shopId} was disconnected on TikTok: orders and stock no longer sync with it. Connect it again to resume.`
-          : `TikTok Shop ${shopId} needs reconnecting (${String(data.reason)}): orders and stock no longer sync with it until you connect it again.`;
+          : `TikTok Shop ${shopId} needs reconnecting (${event.data.reason}): orders and stock no longer sync with it until you connect it again.`;
       openNew(open(event, "shop_connection", "critical", shopId, message, { shop_id: shopId, cause: event.type === "shop.deauthorized" ? "deauthorized" : "needs_reconnecting" }));
       break;
     }
     case "shop.connected":
-      resolveOpen("shop_connection", String(data.shop_id));
+      resolveOpen("shop_connection", event.data.shop_id);
       break;
   }
   return touched;

@@ -135,26 +135,25 @@ function foldOrderFact(existing: OrderFact | undefined, event: StoredEvent, orde
         shippedAt: null,
         lastVersion: 0,
       };
-  const data = event.data as Record<string, unknown>;
   fact.status = evolveOrder({ ...baseOrderState, status: fact.status }, event).status;
   fact.lastVersion = event.version;
   switch (event.type) {
     case "order.received_from_tiktok":
       // A webhook that carries the amount makes it known now; order.validated (fetched details) wins later.
-      if (fact.amountMinor === null && typeof data.total_minor === "number") {
-        fact.amountMinor = data.total_minor;
-        fact.currency = typeof data.currency === "string" ? data.currency : fact.currency;
+      if (fact.amountMinor === null && typeof event.data.total_minor === "number") {
+        fact.amountMinor = event.data.total_minor;
+        fact.currency = typeof event.data.currency === "string" ? event.data.currency : fact.currency;
       }
       break;
     case "order.validated":
-      fact.amountMinor = data.total_minor as number;
-      fact.currency = data.currency as string;
+      fact.amountMinor = event.data.total_minor;
+      fact.currency = event.data.currency;
       break;
     case "order.cancelled":
       fact.cancelled = true;
       break;
     case "order.refunded":
-      if (typeof data.amount_minor === "number") fact.refundMinor += data.amount_minor;
+      if (typeof event.data.amount_minor === "number") fact.refundMinor += event.data.amount_minor;
       else fact.refundedInFull = true;
       break;
     case "order.shipped":

@@ -4,6 +4,7 @@
 // SKU's last event, so a rebuild gives the same numbers as live processing. Pure: the
 // table it is kept in is declared in inventory-levels-projection.ts.
 import type { StoredEvent } from "../event-store/index.ts";
+import { skuIdOf } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
 import type { Folded } from "./projection.ts";
@@ -30,16 +31,16 @@ function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, sku
         lastVersion: 0,
         lastEventAt: event.occurredAt,
       };
-  const data = event.data as Record<string, unknown>;
   if (event.aggregateType === "inventory") {
     level.aggregateId = event.aggregateId;
     level.lastVersion = event.version;
   }
   if (event.type === "inventory.sync_conflict_detected") {
-    const conflictId = String(data.conflict_id);
+    const conflictId = event.data.conflict_id;
     if (!level.openConflictIds.includes(conflictId)) level.openConflictIds = [...level.openConflictIds, conflictId];
   } else if (event.type === "inventory.sync_conflict_resolved") {
-    level.openConflictIds = level.openConflictIds.filter((conflictId) => conflictId !== String(data.conflict_id));
+    const resolvedId = event.data.conflict_id;
+    level.openConflictIds = level.openConflictIds.filter((conflictId) => conflictId !== resolvedId);
   } else {
     level.state = evolveInventory(level.state, event);
   }
@@ -59,8 +60,8 @@ export type InventoryLevels = ReadonlyMap<string, InventoryLevel>;
 export function eventsBySku(events: readonly StoredEvent[]): Map<string, { creatorId: string; skuId: string; events: StoredEvent[] }> {
   const bySku = new Map<string, { creatorId: string; skuId: string; events: StoredEvent[] }>();
   for (const event of events) {
-    const skuId = (event.data as { sku_id?: unknown }).sku_id;
-    if (typeof skuId !== "string") continue;
+    const skuId = skuIdOf(event);
+    if (skuId === undefined) continue;
     const key = `${event.creatorId}|${skuId}`;
     const entry = bySku.get(key);
     if (entry) entry.events.push(event);

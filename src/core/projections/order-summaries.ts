@@ -31,10 +31,10 @@ function foldSummary(existing: OrderSummary | undefined, event: StoredEvent, ord
         lastVersion: 0,
         lastEventAt: event.occurredAt,
       };
-  const data = event.data as Record<string, unknown>;
   summary.order = evolveOrder(summary.order, event);
   if (event.type === "order.refunded") {
-    summary.refundedMinor = typeof data.amount_minor === "number" ? summary.refundedMinor + data.amount_minor : (summary.order.totalMinor ?? summary.refundedMinor);
+    const amount = event.data.amount_minor;
+    summary.refundedMinor = typeof amount === "number" ? summary.refundedMinor + amount : (summary.order.totalMinor ?? summary.refundedMinor);
   }
   if (event.type === "order.cancelled") summary.cancelledAt ??= event.occurredAt;
   summary.lastVersion = event.version;

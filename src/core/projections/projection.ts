@@ -4,6 +4,7 @@
 // the same code rebuilds its tables into shadow copies (rebuild.ts) or into a test's own
 // schema: every table name is qualified with the schema the context names.
 import type { Sql } from "postgres";
+import { orderIdOf } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Consumer } from "../processing/index.ts";
 import { recordRealtimeChanges, RealtimeChanges, type ReadModel } from "../realtime/realtime-changes.ts";
@@ -131,7 +132,7 @@ export interface OrderEvents {
 export function eventsByOrder(events: readonly StoredEvent[]): Map<string, OrderEvents> {
   const byOrder = new Map<string, OrderEvents>();
   for (const event of events) {
-    const orderId = (event.data as { order_id?: unknown }).order_id;
+    const orderId = orderIdOf(event);
     if (typeof orderId !== "string") continue;
     const key = `${event.creatorId}|${orderId}`;
     const entry = byOrder.get(key);

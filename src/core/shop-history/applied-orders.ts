@@ -1,7 +1,7 @@
 // Loading what the engine already applied to a page of orders (one query), and shaping
 // the appends an observed page implies, for backfill and reconciliation alike.
 import type { Sql } from "postgres";
-import type { EventMetadata } from "../event-catalogue.ts";
+import type { DomainEvent, EventMetadata } from "../event-catalogue.ts";
 import { toAppendRows } from "../event-store/index.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import type { TikTokOrderDetail } from "../tiktok/api-client.ts";
@@ -18,8 +18,9 @@ export interface AppliedOrder {
 export async function loadAppliedOrders(sql: Sql, orderIds: readonly string[]): Promise<Map<string, AppliedOrder>> {
   const applied = new Map<string, AppliedOrder>();
   if (orderIds.length === 0) return applied;
-  const rows = await sql<{ aggregate_id: string; creator_id: string; event_type: string; event_data: unknown; version: string }[]>`
-    select aggregate_id, creator_id::text as creator_id, event_type, event_data, version::text
+  // Payloads as every append stored them: parsed with the catalogue (see the event store's EventRow).
+  const rows = await sql<(DomainEvent & { aggregate_id: string; creator_id: string; version: string })[]>`
+    select aggregate_id, creator_id::text as creator_id, event_type as type, event_data as data, version::text
       from public.event_store
      where aggregate_id = any(${orderIds.map(orderAggregateId)}::text[])
      order by aggregate_id, version`;
@@ -27,7 +28,7 @@ export async function loadAppliedOrders(sql: Sql, orderIds: readonly string[]): 
     const current = applied.get(row.aggregate_id);
     applied.set(row.aggregate_id, {
       creatorId: row.creator_id,
-      status: evolveAppliedOrderStatus(current?.status, { type: row.event_type, data: row.event_data }),
+      status: evolveAppliedOrderStatus(current?.status, row),
       version: Number(row.version),
     });
   }
@@ -73,7 +74,7 @@ export function decideOnObservedPage(orders: readonly TikTokOrderDetail[], shopI
         aggregate_id: orderAggregateId(order.id),
         aggregate_type: "order",
         expected: current ? String(current.version) : "no_stream",
-        events: toAppendRows(decision.events.map((event) => ({ type: event.type, data: event.data, metadata }))),
+        events: toAppendRows(decision.events.map((event) => ({ ...event, metadata }))),
       },
     });
   }

@@ -67,6 +67,6 @@ export function stockReportsOfProduct(product: TikTokProduct, updateTime: number
       committed: 0,
       tiktok_update_time: updateTime,
     };
-    return { type: "inventory.external_count_reported", data, aggregateId: inventoryAggregateId(sku.id), aggregateType: "inventory" } as DomainEventToAppend;
+    return { type: "inventory.external_count_reported", data, aggregateId: inventoryAggregateId(sku.id), aggregateType: "inventory" };
   });
 }

@@ -194,7 +194,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
           aggregate_type: event.aggregateType,
           expected: "any",
           idempotency_key: `shop-import:${row.id}:${event.aggregateId}`,
-          events: toAppendRows([{ type: event.type, data: event.data, metadata }]),
+          events: toAppendRows([{ ...event, metadata }]),
         })),
       );
       const next: PageState = { phase: nextPageToken ? "products" : "orders", pageToken: nextPageToken ?? null, pages: at.pages + 1 };

@@ -16,7 +16,7 @@ import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import type { Consumer } from "../processing/index.ts";
 import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "./events.ts";
 import type { SellerCredentialStore } from "./seller-credentials.ts";
-import { decideShop, evolveShop, initialShopState, isShopEvent, type ShopEvent } from "./shop.ts";
+import { decideShop, evolveShop, initialShopState, isShopEvent, type ShopEvent, type ShopEventType } from "./shop.ts";
 
 export const SHOP_AUTHORIZATIONS_CONSUMER = "shop-authorizations";
 
@@ -45,19 +45,18 @@ export function createShopAuthorizationConsumer(options: { credentials: Pick<Sel
     async handleBatch(events, context) {
       // Replays re-derive nothing: statuses were set when the events were new.
       if (context.replay) return;
-      for (const stored of events) {
-        const event = { type: stored.type, data: stored.data };
+      for (const event of events) {
         if (!isShopEvent(event)) continue;
         const change = statusSetBy(event);
-        if (change) await applyConnectionStatus(context.sql, stored, change, context.now());
-        else if (event.type === "shop.authorization_expiring") await renewAuthorization(context.sql, stored, event.data.shop_id, options.credentials);
+        if (change) await applyConnectionStatus(context.sql, event, change, context.now());
+        else if (event.type === "shop.authorization_expiring") await renewAuthorization(context.sql, event, event.data.shop_id, options.credentials);
       }
     },
   };
 }
 
-async function applyConnectionStatus(sql: Sql, event: StoredEvent, change: { status: ConnectionStatus; reason: string | null }, now: Date): Promise<void> {
-  const shopId = String(event.data.shop_id);
+async function applyConnectionStatus(sql: Sql, event: StoredEvent<ShopEventType>, change: { status: ConnectionStatus; reason: string | null }, now: Date): Promise<void> {
+  const shopId = event.data.shop_id;
   await sql`
     update public.tiktok_shops
        set connection_status = ${change.status}, connection_status_reason = ${change.reason},

@@ -1,15 +1,14 @@
 // The shop aggregate: whether TikTok calls may go out for a shop, folded from its events,
 // and the rules for what may be recorded next. Pure: no clock, no I/O.
-import type { EventData } from "../event-catalogue.ts";
+import type { DomainEvent, EventData } from "../event-catalogue.ts";
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError } from "../domain-error.ts";
 import { shopEvents } from "./events.ts";
 
 export type ShopEventType = keyof typeof shopEvents;
-/** A shop event narrowed by its type: `data` is typed from the catalogue. */
-export type ShopEvent = { [T in ShopEventType]: { type: T; data: EventData<T> } }[ShopEventType];
+export type ShopEvent = DomainEvent<ShopEventType>;
 
-export function isShopEvent(event: { type: string; data: unknown }): event is ShopEvent {
+export function isShopEvent<E extends DomainEvent>(event: E): event is Extract<E, ShopEvent> {
   return Object.hasOwn(shopEvents, event.type);
 }
 
@@ -42,8 +41,7 @@ export type ShopCommand =
   | { type: "RequireReconnection"; shopId: string; sellerOpenId: string; reason: string }
   | { type: "RecordAuthorizationRenewed"; shopId: string; sellerOpenId: string; accessTokenExpiresAt: Date; refreshTokenExpiresAt: Date };
 
-export function evolveShop(state: ShopState, stored: StoredEvent): ShopState {
-  const event = { type: stored.type, data: stored.data };
+export function evolveShop(state: ShopState, event: StoredEvent): ShopState {
   if (!isShopEvent(event)) return state;
   switch (event.type) {
     case "shop.connected":
@@ -64,7 +62,7 @@ function linked(state: Exclude<ShopState, { status: "unlinked" }>): LinkedShop {
   return { shopId: state.shopId, shopName: state.shopName, sellerOpenId: state.sellerOpenId };
 }
 
-function shopEvent<T extends ShopEventType>(type: T, data: EventData<T>): NewEvent {
+function shopEvent<T extends ShopEventType>(type: T, data: EventData<T>): NewEvent<T> {
   return { type, data };
 }
 

@@ -2,7 +2,7 @@
 // TikTok status already applied to the order. Pure: no clock, no I/O. Deliveries arrive
 // duplicated and out of order, so a status only ever moves an order forward, and each
 // fulfilment milestone is recorded once.
-import type { EventData, EventType } from "../event-catalogue.ts";
+import type { DomainEvent, EventData, EventType } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "../shops/events.ts";
@@ -17,12 +17,11 @@ import {
 
 export type AggregateType = "order" | "inventory" | typeof SHOP_AGGREGATE_TYPE;
 
-export type DomainEventToAppend = {
-  [T in EventType]: { type: T; data: EventData<T>; aggregateId: string; aggregateType: AggregateType };
-}[EventType];
+/** A catalogued event with the stream it is to be appended to. */
+export type DomainEventToAppend<T extends EventType = EventType> = DomainEvent<T> & { aggregateId: string; aggregateType: AggregateType };
 
-function orderEvent<T extends EventType>(type: T, orderId: string, data: EventData<T>): DomainEventToAppend {
-  return { type, data, aggregateId: orderAggregateId(orderId), aggregateType: "order" } as DomainEventToAppend;
+function orderEvent<T extends EventType>(type: T, orderId: string, data: EventData<T>): DomainEventToAppend<T> {
+  return { type, data, aggregateId: orderAggregateId(orderId), aggregateType: "order" };
 }
 
 /** The order a webhook is about, so its last applied status can be loaded; undefined for non-order topics. */
@@ -248,18 +247,18 @@ export function mapWebhookToEvents(envelope: WebhookEnvelope, lastApplied: Appli
  * Folds an order event into the TikTok status applied to the order, so the status can be
  * rebuilt from the order's own stream. Events that carry no TikTok status leave it as it is.
  */
-export function evolveAppliedOrderStatus(state: AppliedOrderStatus | undefined, event: { type: string; data: unknown }): AppliedOrderStatus | undefined {
-  const data = event.data as { tiktok_status?: TiktokOrderStatus; tiktok_update_time?: number };
+export function evolveAppliedOrderStatus(state: AppliedOrderStatus | undefined, event: DomainEvent): AppliedOrderStatus | undefined {
+  const updateTime = "tiktok_update_time" in event.data ? (event.data.tiktok_update_time ?? 0) : 0;
   const at = (status: TiktokOrderStatus): AppliedOrderStatus => ({
     status,
-    updateTime: Math.max(state?.updateTime ?? 0, data.tiktok_update_time ?? 0),
+    updateTime: Math.max(state?.updateTime ?? 0, updateTime),
   });
   switch (event.type) {
     case "order.received_from_tiktok":
     case "order.tiktok_status_changed":
-      return data.tiktok_status === undefined ? state : at(data.tiktok_status);
+      return at(event.data.tiktok_status);
     case "order.shipped":
-      return at(data.tiktok_status ?? "AWAITING_COLLECTION");
+      return at(event.data.tiktok_status ?? "AWAITING_COLLECTION");
     case "order.delivered":
       return at("DELIVERED");
     case "order.completed":

@@ -221,7 +221,7 @@ function appendsOf(mapped: DomainEventToAppend[], dedupeKey: string, order: { ag
     aggregate_id: aggregateId,
     aggregate_type: events[0].aggregateType,
     expected: order && aggregateId === order.aggregate_id ? order.expected : "any",
-    events: toAppendRows(events.map((event) => ({ type: event.type, data: event.data, metadata: webhookEventMetadata(dedupeKey, correlationId) }))),
+    events: toAppendRows(events.map((event) => ({ ...event, metadata: webhookEventMetadata(dedupeKey, correlationId) }))),
   }));
 }
 

@@ -48,7 +48,10 @@ export function aggregateIdFor(kind: HistoryKind, id: string): string {
   return kind === "order" ? orderAggregateId(id) : inventoryAggregateId(id);
 }
 
-export function toTimelineEvent(event: StoredEvent): TimelineEvent {
+/** What a timeline shows of an event, whether read through the store or by the links query. */
+type EventForTimeline = Omit<TimelineEvent, "occurredAt"> & { occurredAt: Date };
+
+export function toTimelineEvent(event: EventForTimeline): TimelineEvent {
   return {
     id: event.id,
     position: event.position,
@@ -58,7 +61,7 @@ export function toTimelineEvent(event: StoredEvent): TimelineEvent {
     creatorId: event.creatorId,
     aggregateId: event.aggregateId,
     data: event.data,
-    metadata: event.metadata as Record<string, unknown>,
+    metadata: event.metadata,
     correlationId: event.correlationId,
     causationId: event.causationId,
     userId: event.userId,
@@ -110,27 +113,38 @@ const LINKS_LIMIT = 100;
 /** Effects follow their cause within this long; bounding the scan lets Postgres prune partitions (causation_id has no index). */
 const EFFECT_HORIZON = "7 days";
 
-async function eventsWhere(sql: Sql, condition: PendingQuery<Row[]>): Promise<StoredEvent[]> {
-  const rows = await sql<Record<string, unknown>[]>`
+interface LinkedEventRow {
+  id: string;
+  position: string;
+  version: string;
+  event_type: string;
+  occurred_at: Date;
+  creator_id: string;
+  aggregate_id: string;
+  event_data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  correlation_id: string | null;
+  causation_id: string | null;
+  user_id: string | null;
+}
+
+async function eventsWhere(sql: Sql, condition: PendingQuery<Row[]>): Promise<EventForTimeline[]> {
+  const rows = await sql<LinkedEventRow[]>`
     select id, position, version, event_type, occurred_at, creator_id, aggregate_id, event_data, metadata, correlation_id, causation_id, user_id
       from public.event_store where ${condition} order by position limit ${LINKS_LIMIT}`;
   return rows.map((row) => ({
     id: String(row.id),
     position: Number(row.position),
-    transactionId: "",
     creatorId: String(row.creator_id),
     aggregateId: String(row.aggregate_id),
-    aggregateType: "",
     type: String(row.event_type),
-    data: row.event_data as Record<string, unknown>,
-    metadata: row.metadata as StoredEvent["metadata"],
-    schemaVersion: 1,
+    data: row.event_data,
+    metadata: row.metadata,
     version: Number(row.version),
-    occurredAt: row.occurred_at as Date,
-    processedAt: null,
-    correlationId: (row.correlation_id as string | null) ?? null,
-    causationId: (row.causation_id as string | null) ?? null,
-    userId: (row.user_id as string | null) ?? null,
+    occurredAt: row.occurred_at,
+    correlationId: row.correlation_id ?? null,
+    causationId: row.causation_id ?? null,
+    userId: row.user_id ?? null,
   }));
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../../src/core/domain-error.ts";
-import { createEventStore } from "../../../src/core/event-store/index.ts";
+import type { EventMetadata } from "../../../src/core/event-catalogue.ts";
+import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import type { Consumer } from "../../../src/core/processing/index.ts";
 import { adminDeadLetters } from "../../../src/server/admin/dead-letters.ts";
@@ -14,7 +15,7 @@ const store = createEventStore({ sql });
 
 const newSkuId = () => uniqueNumericId("7");
 
-const stockUpdated = (skuId: string, previous: number, next: number, extra: { occurredAt?: Date; metadata?: Record<string, unknown> } = {}) => ({
+const stockUpdated = (skuId: string, previous: number, next: number, extra: { occurredAt?: Date; metadata?: EventMetadata } = {}): NewEvent => ({
   type: "inventory.stock_updated",
   data: { sku_id: skuId, previous_total: previous, new_total: next, source: "manual" },
   ...extra,

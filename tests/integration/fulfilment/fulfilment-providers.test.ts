@@ -3,6 +3,7 @@
 // simulated carrier only with the local setting, and needs_configuration (with nothing
 // sent to TikTok) where no carrier is configured.
 import { describe, expect, it } from "vitest";
+import type { EventType } from "../../../src/core/event-catalogue.ts";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import {
   chooseFulfilmentProviders,
@@ -37,8 +38,8 @@ import {
 } from "./saga-harness.ts";
 
 const types = (events: StoredEvent[]) => events.map((event) => event.type);
-const only = (events: StoredEvent[], type: string) => {
-  const matching = events.filter((event) => event.type === type);
+const only = <T extends EventType>(events: StoredEvent[], type: T) => {
+  const matching = events.filter((event): event is Extract<StoredEvent, { type: T }> => event.type === type);
   expect(matching, type).toHaveLength(1);
   return matching[0]!;
 };

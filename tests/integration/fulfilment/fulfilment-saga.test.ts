@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { EventType } from "../../../src/core/event-catalogue.ts";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import { FULFILMENT_ALERT_SOURCE, resumeFulfilmentSagas, type Carrier, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
 import { newCreatorId } from "../database.ts";
@@ -25,8 +26,8 @@ import {
 } from "./saga-harness.ts";
 
 const types = (events: StoredEvent[]) => events.map((event) => event.type);
-const only = (events: StoredEvent[], type: string) => {
-  const matching = events.filter((event) => event.type === type);
+const only = <T extends EventType>(events: StoredEvent[], type: T) => {
+  const matching = events.filter((event): event is Extract<StoredEvent, { type: T }> => event.type === type);
   expect(matching, type).toHaveLength(1);
   return matching[0]!;
 };
@@ -65,7 +66,7 @@ describe("order fulfilment saga", () => {
       "order.label_created",
       "order.shipped",
     ]);
-    const [received, started, validated, allocated, paid, labelled, shipped] = events as [StoredEvent, StoredEvent, StoredEvent, StoredEvent, StoredEvent, StoredEvent, StoredEvent];
+    const [received, started, validated, allocated, paid, labelled, shipped] = events as [StoredEvent, StoredEvent, StoredEvent, StoredEvent<"order.inventory_allocated">, StoredEvent, StoredEvent, StoredEvent];
     for (const event of events) expect(event.correlationId).toBe(order.correlationId);
     expect(started.causationId).toBe(received.id);
     expect(validated.causationId).toBe(started.id);

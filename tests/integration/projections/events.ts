@@ -1,4 +1,5 @@
 // Valid events for the projection tests, with the time they happened.
+import type { EventData } from "../../../src/core/event-catalogue.ts";
 import type { NewEvent } from "../../../src/core/event-store/index.ts";
 
 export { uniqueId } from "../../test-data.ts";
@@ -49,7 +50,7 @@ export const refunded = (orderId: string, occurredAt: Date, amountMinor?: number
   data: { order_id: orderId, ...(amountMinor === undefined ? {} : { amount_minor: amountMinor, currency: "USD" }) },
 });
 
-export const stockUpdated = (skuId: string, occurredAt: Date, previousTotal: number, newTotal: number, source = "manual"): NewEvent => ({
+export const stockUpdated = (skuId: string, occurredAt: Date, previousTotal: number, newTotal: number, source: EventData<"inventory.stock_updated">["source"] = "manual"): NewEvent => ({
   type: "inventory.stock_updated",
   occurredAt,
   data: { sku_id: skuId, previous_total: previousTotal, new_total: newTotal, source },
@@ -61,7 +62,7 @@ export const reserved = (skuId: string, occurredAt: Date, orderId: string, quant
   data: { sku_id: skuId, order_id: orderId, quantity },
 });
 
-export const released = (skuId: string, occurredAt: Date, orderId: string, quantity: number, reason = "cancelled"): NewEvent => ({
+export const released = (skuId: string, occurredAt: Date, orderId: string, quantity: number, reason: EventData<"inventory.released">["reason"] = "cancelled"): NewEvent => ({
   type: "inventory.released",
   occurredAt,
   data: { sku_id: skuId, order_id: orderId, quantity, reason },

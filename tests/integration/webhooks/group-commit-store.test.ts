@@ -3,6 +3,7 @@
 // store's version check keeps honest.
 import { describe, expect, it } from "vitest";
 import { toAppendRows } from "../../../src/core/event-store/index.ts";
+import type { TiktokOrderStatus } from "../../../src/core/orders/events.ts";
 import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { storeWebhookDeliveries, type DeliveryToStore } from "../../../src/core/webhooks/webhook-delivery-store.ts";
@@ -16,7 +17,7 @@ function received(orderId: string) {
   return toAppendRows([{ type: "order.received_from_tiktok", data: receivedData(orderId, "AWAITING_SHIPMENT", 1764000000) }]);
 }
 
-function receivedData(orderId: string, status: string, updateTime: number) {
+function receivedData(orderId: string, status: TiktokOrderStatus, updateTime: number) {
   return { order_id: orderId, shop_id: "9100000000000000001", tiktok_status: status, is_on_hold: false, tiktok_update_time: updateTime };
 }
 

@@ -1,8 +1,9 @@
 // Given-when-then helpers: a SKU's stream as stored events, folded into its sync state.
 import { beforeEach } from "vitest";
+import type { EventData, EventMetadata, EventType } from "../../../src/core/event-catalogue.ts";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import { storedEvent } from "../../test-data.ts";
-import { evolveSkuSync, initialSkuSyncState, type SkuSyncState } from "../../../src/core/conflicts/index.ts";
+import { evolveSkuSync, initialSkuSyncState, type SkuSyncState, type StockSource } from "../../../src/core/conflicts/index.ts";
 
 export const creatorId = "11111111-1111-4111-8111-111111111111";
 export const skuId = "1729582718312445659";
@@ -14,7 +15,8 @@ let version = 0;
 beforeEach(() => {
   version = 0;
 });
-export function stored(type: string, data: Record<string, unknown>, options: { atSeconds?: number; metadata?: Record<string, unknown>; id?: string } = {}): StoredEvent {
+/** An event of this SKU's stream; `data` is the payload without the SKU id, which every inventory event carries. */
+export function stored<T extends EventType>(type: T, data: Omit<EventData<T>, "sku_id">, options: { atSeconds?: number; metadata?: EventMetadata; id?: string } = {}): StoredEvent<T> {
   version += 1;
   return storedEvent({
     id: options.id ?? crypto.randomUUID(),
@@ -28,12 +30,12 @@ export function stored(type: string, data: Record<string, unknown>, options: { a
     metadata: options.metadata ?? {},
     version,
     occurredAt: new Date(start + (options.atSeconds ?? version) * 1000),
-  });
+  }) as StoredEvent<T>;
 }
 
 export const at = (seconds: number) => Math.floor(start / 1000) + seconds;
 
-export const stockSet = (newTotal: number, source: string, atSeconds: number, metadata: Record<string, unknown> = {}) =>
+export const stockSet = (newTotal: number, source: StockSource, atSeconds: number, metadata: EventMetadata = {}) =>
   stored("inventory.stock_updated", { product_id: productId, previous_total: 0, new_total: newTotal, source }, { atSeconds, metadata });
 
 export const reserved = (orderId: string, quantity: number, atSeconds: number) => stored("inventory.reserved", { order_id: orderId, quantity }, { atSeconds });

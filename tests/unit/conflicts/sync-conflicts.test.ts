@@ -12,7 +12,11 @@ describe("sync conflicts fold", () => {
     conflictDetected(sku, at("2026-05-02T08:05:00Z"), settled),
     conflictResolved(sku, at("2026-05-02T08:10:00Z"), settled),
     // A second resolution of a settled conflict changes nothing.
-    { ...conflictResolved(sku, at("2026-05-02T09:00:00Z"), settled), data: { conflict_id: settled, sku_id: sku, method: "keep_local", winning_value: 8, losing_value: 12, resolved_by: "admin" } },
+    {
+      type: "inventory.sync_conflict_resolved",
+      occurredAt: at("2026-05-02T09:00:00Z"),
+      data: { conflict_id: settled, sku_id: sku, method: "keep_local", winning_value: 8, losing_value: 12, resolved_by: "admin" },
+    },
   ]);
 
   it("records each conflict open, then how it was settled", () => {

@@ -85,9 +85,9 @@ describe("inventory decider", () => {
   });
 
   it("alerts once per severity, and again after a restock", () => {
-    const alerted = [stocked(12), reserved("o1", 5), { type: "inventory.low_stock_detected", data: { sku_id: SKU, available: 7, reorder_point: 10, severity: "warning", hours_to_stockout: null } }];
+    const alerted: NewEvent[] = [stocked(12), reserved("o1", 5), { type: "inventory.low_stock_detected", data: { sku_id: SKU, available: 7, reorder_point: 10, severity: "warning", hours_to_stockout: null } }];
     expect(spec(alerted, { type: "Reserve", skuId: SKU, orderId: "o2", quantity: 1 })()).toEqual([reserved("o2", 1)]);
-    const restocked = [...alerted, { type: "inventory.stock_updated", data: { sku_id: SKU, previous_total: 12, new_total: 40, source: "manual" } }];
+    const restocked: NewEvent[] = [...alerted, { type: "inventory.stock_updated", data: { sku_id: SKU, previous_total: 12, new_total: 40, source: "manual" } }];
     const afterRestock = spec(restocked, { type: "AdjustStock", skuId: SKU, newTotal: 10, source: "manual" })();
     expect(afterRestock.map((event) => event.type)).toEqual(["inventory.stock_updated", "inventory.low_stock_detected"]);
   });

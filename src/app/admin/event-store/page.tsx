@@ -3,6 +3,7 @@ import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { readEventStoreOverview, type EventStoreOverview } from "@/server/admin/event-store-overview.ts";
 import { databaseClient } from "@/server/database.ts";
 import { EventStoreLive } from "./_components/event-store-live.tsx";
+import { log } from "@/server/log.ts";
 
 export const metadata: Metadata = { title: "Event store" };
 
@@ -11,7 +12,7 @@ async function readInitialOverview(): Promise<EventStoreOverview | null> {
     return await readEventStoreOverview(databaseClient());
   } catch (error) {
     // The page still renders: the client keeps polling and recovers when the database is back.
-    console.error("event store page: initial read failed", error);
+    log.error("event store page: initial read failed", { error });
     return null;
   }
 }

@@ -1,9 +1,9 @@
-// Reads a request body into memory, refusing it as soon as it passes a size limit, so
-// an oversized or endless body never gets buffered whole.
+// Reads a body (a request's, or an answer's) into memory, refusing it as soon as it passes a
+// size limit, so an oversized or endless body never gets buffered whole.
 
 export type LimitedBody = { ok: true; bytes: Uint8Array<ArrayBuffer> } | { ok: false; reason: "too_large" };
 
-export async function readLimitedBody(request: Request, maxBytes: number): Promise<LimitedBody> {
+export async function readLimitedBody(request: Pick<Request | Response, "headers" | "body">, maxBytes: number): Promise<LimitedBody> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, reason: "too_large" };
   if (!request.body) return { ok: true, bytes: new Uint8Array(0) };

@@ -2,6 +2,7 @@
 // `{code, message, request_id, data}` envelope, rate-limit headers, and the typed error for
 // whatever went wrong. `data` is checked with zod before anyone trusts it.
 import { z } from "zod";
+import { readLimitedBody, type LimitedBody } from "../http/read-limited-body.ts";
 import { errorKindFor, TikTokShopApiError, type RateLimitInfo, type TikTokShopErrorDetails } from "./api-errors.ts";
 
 /**
@@ -109,36 +110,16 @@ function isTimeout(error: unknown): boolean {
 }
 
 async function boundedText(response: Response, label: string): Promise<string> {
-  const tooLarge = () => new TikTokShopApiError("invalid_response", `${label}: answer larger than ${MAX_TIKTOK_ANSWER_BYTES} bytes`, { httpStatus: response.status });
-  if (Number(response.headers.get("content-length") ?? "0") > MAX_TIKTOK_ANSWER_BYTES) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  let body: LimitedBody;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_TIKTOK_ANSWER_BYTES) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
+    body = await readLimitedBody(response, MAX_TIKTOK_ANSWER_BYTES);
   } catch (error) {
-    if (error instanceof TikTokShopApiError) throw error;
     if (isTimeout(error)) throw new TikTokShopApiError("network", `${label}: TikTok Shop's answer did not arrive in time`, { httpStatus: response.status });
     throw new TikTokShopApiError("network", `${label}: the answer broke off: ${error instanceof Error ? error.message : String(error)}`, { httpStatus: response.status });
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  if (!body.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new TikTokShopApiError("invalid_response", `${label}: answer larger than ${MAX_TIKTOK_ANSWER_BYTES} bytes`, { httpStatus: response.status });
   }
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(body.bytes);
 }

@@ -3,6 +3,7 @@
 // (a cross-site form can only send text/plain or form encodings without a CORS preflight),
 // and that its body is small. Reading the body goes through readJsonBody, which also refuses
 // strings Postgres would reject later (NUL, lone surrogates), naming the field.
+import { readLimitedBody } from "@/core/http/read-limited-body.ts";
 import { ApiError } from "./api-error.ts";
 
 /** Every JSON body the app accepts is a few hundred bytes; 16 KiB leaves room and caps abuse. */
@@ -58,23 +59,11 @@ function originHost(origin: string): string | undefined {
  * check up front). Undefined when it is not JSON; handlers answer their own schema's error.
  */
 export async function readJsonBody(request: Request): Promise<unknown> {
-  if (!request.body) return undefined;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_WRITE_BODY_BYTES) {
-      await reader.cancel();
-      throw new ApiError("payload_too_large", `The body may be at most ${MAX_WRITE_BODY_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
+  const body = await readLimitedBody(request, MAX_WRITE_BODY_BYTES);
+  if (!body.ok) throw new ApiError("payload_too_large", `The body may be at most ${MAX_WRITE_BODY_BYTES} bytes`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
+    parsed = JSON.parse(new TextDecoder().decode(body.bytes));
   } catch {
     return undefined;
   }

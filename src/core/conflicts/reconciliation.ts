@@ -8,6 +8,7 @@ import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
+import { tiktokHeld } from "../inventory/inventory.ts";
 import { evolveStockOutbox, initialStockOutboxState, stockPushPending } from "../inventory/stock-outbox.ts";
 import type { TikTokShopClient, TikTokShopResult } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
@@ -175,8 +176,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
         evolve: evolveSkuSync,
         commandId: `reconciliation:${runId}:${skuId}`,
         decide: (state: SkuSyncState) => {
-          // The search reports no campaign or creator holds; the last webhook's are the best estimate.
-          holds = state.newestExternalReport?.holds ?? 0;
+          // The search reports no campaign or creator holds; TikTok's newest webhook's are the best estimate.
+          holds = tiktokHeld(state.inventory);
           const externalTotal = available + committed + holds;
           externalSeen = externalTotal;
           localSeen = state.hasLocalLevel ? state.inventory.total : null;

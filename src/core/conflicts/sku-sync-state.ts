@@ -45,8 +45,6 @@ export interface ExternalReport {
   updateTime: number;
   total: number;
   committed: number;
-  /** creator_reserved + campaign_reserved: TikTok's holds, which its inventory search does not report. */
-  holds: number;
 }
 
 export interface SkuSyncState {
@@ -128,7 +126,6 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
         updateTime: data.tiktok_update_time as number,
         total: data.total as number,
         committed: data.committed as number,
-        holds: (data.creator_reserved as number) + (data.campaign_reserved as number),
       };
       const newest = state.newestExternalReport;
       const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));

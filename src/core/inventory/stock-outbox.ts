@@ -4,6 +4,7 @@
 // a push sends the stream's latest count and records the stream version it reflects, so
 // every change at or below that version is already covered and is skipped.
 import type { StoredEvent } from "../event-store/index.ts";
+import { available } from "./inventory.ts";
 import { evolveSkuSync, initialSkuSyncState, methodsThatTellTikTok, type ResolutionMethod, type SkuSyncState } from "../conflicts/sku-sync-state.ts";
 
 export interface StockOutboxState {
@@ -66,15 +67,9 @@ export type StockPushDecision =
 export function decideStockPush(state: StockOutboxState, triggerVersion: number): StockPushDecision {
   if (triggerVersion <= state.pushedVersion) return { action: "skip", reason: "already_pushed" };
   if (!stockPushPending(state)) return { action: "skip", reason: "nothing_to_push" };
-  const { inventory, newestExternalReport } = state.sync;
+  const { inventory } = state.sync;
   if (inventory.skuId === null || inventory.productId === null) return { action: "skip", reason: "unknown_to_tiktok" };
-  const holds = newestExternalReport?.holds ?? 0;
-  return {
-    action: "push",
-    skuId: inventory.skuId,
-    productId: inventory.productId,
-    total: inventory.total,
-    available: Math.max(0, inventory.total - inventory.reserved - holds),
-    streamVersion: state.version,
-  };
+  // TikTok sets its total to what it is sent plus its commitments and holds: sending the
+  // total less our reservations alone would raise its total by the holds.
+  return { action: "push", skuId: inventory.skuId, productId: inventory.productId, total: inventory.total, available: available(inventory), streamVersion: state.version };
 }

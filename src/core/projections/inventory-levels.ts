@@ -1,4 +1,4 @@
-// Stock per creator and SKU: available, reserved, total, reorder point, sales velocity,
+// Stock per creator and SKU: available, reserved, TikTok's holds, total, reorder point, sales velocity,
 // hours to stock-out, low-stock severity, last sync, open sync conflicts. Folded with the
 // inventory aggregate's own evolve function; the derived figures are computed as of the
 // SKU's last event, so a rebuild gives the same numbers as live processing.
@@ -11,6 +11,7 @@ import {
   initialInventoryState,
   lowStockSeverity,
   salesVelocityPerHour,
+  tiktokHeld,
   type InventoryState,
 } from "../inventory/inventory.ts";
 import type { RealtimeChanges } from "../realtime/realtime-changes.ts";
@@ -104,6 +105,7 @@ async function saveLevels(context: ProjectionContext, levels: InventoryLevel[]):
       product_id: state.productId,
       available: available(state),
       reserved: state.reserved,
+      tiktok_held: tiktokHeld(state),
       total: state.total,
       reorder_point: state.reorderPoint,
       velocity_per_hour: salesVelocityPerHour(state, level.lastEventAt),
@@ -119,17 +121,17 @@ async function saveLevels(context: ProjectionContext, levels: InventoryLevel[]):
   });
   await sql`
     insert into ${tableIn(context, "inventory_levels")} (
-      creator_id, sku_id, aggregate_id, product_id, available, reserved, total, reorder_point, velocity_per_hour,
+      creator_id, sku_id, aggregate_id, product_id, available, reserved, tiktok_held, total, reorder_point, velocity_per_hour,
       hours_to_stockout, low_stock_severity, last_sync_at, has_open_conflict, open_conflict_ids, last_version, last_event_at, state)
     select * from jsonb_to_recordset(${sql.json(rows as never)}) as r(
-      creator_id uuid, sku_id text, aggregate_id text, product_id text, available integer, reserved integer, total integer,
+      creator_id uuid, sku_id text, aggregate_id text, product_id text, available integer, reserved integer, tiktok_held integer, total integer,
       reorder_point integer, velocity_per_hour double precision, hours_to_stockout double precision, low_stock_severity text,
       last_sync_at timestamptz, has_open_conflict boolean, open_conflict_ids text[], last_version bigint,
       last_event_at timestamptz, state jsonb)
      order by creator_id, sku_id
     on conflict (creator_id, sku_id) do update set
       aggregate_id = excluded.aggregate_id, product_id = excluded.product_id, available = excluded.available,
-      reserved = excluded.reserved, total = excluded.total, reorder_point = excluded.reorder_point,
+      reserved = excluded.reserved, tiktok_held = excluded.tiktok_held, total = excluded.total, reorder_point = excluded.reorder_point,
       velocity_per_hour = excluded.velocity_per_hour, hours_to_stockout = excluded.hours_to_stockout,
       low_stock_severity = excluded.low_stock_severity, last_sync_at = excluded.last_sync_at,
       has_open_conflict = excluded.has_open_conflict, open_conflict_ids = excluded.open_conflict_ids,

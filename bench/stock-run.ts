@@ -173,6 +173,20 @@ export async function run(): Promise<void> {
           `last events ${JSON.stringify(lastEvents.map((event) => [event.event_type, event.event_data]))}`,
       );
     }
+    // Reservations held here for orders TikTok no longer commits (cancelled or shipped there): what each order's saga did.
+    for (const sku of differing.slice(0, 5)) {
+      const [row] = await sql<{ reservations: Record<string, number> | null }[]>`
+        select state->'reservations' as reservations from public.inventory_levels where sku_id = ${sku.sku_id}`;
+      for (const [orderId, units] of Object.entries(row?.reservations ?? {})) {
+        const tiktokStatus = world.orders.get(orderId)?.status ?? "unknown";
+        if (tiktokStatus !== "CANCELLED" && tiktokStatus !== "AWAITING_COLLECTION" && tiktokStatus !== "IN_TRANSIT" && tiktokStatus !== "DELIVERED" && tiktokStatus !== "COMPLETED") continue;
+        const [saga] = await sql<{ status: string; step: string; failure: unknown; compensations: unknown }[]>`
+          select status, step, failure, progress->'compensations' as compensations from public.fulfilment_sagas where order_id = ${orderId}`;
+        const orderEvents = await sql<{ event_type: string }[]>`
+          select event_type from public.event_store where aggregate_id = ${`order-${orderId}`} order by version`;
+        log(`stock-run: SKU ${sku.sku_id} still reserves ${units} for order ${orderId} (TikTok: ${tiktokStatus}); saga ${JSON.stringify(saga ?? null)}; order events ${orderEvents.map((event) => event.event_type).join(", ")}`);
+      }
+    }
     const unfinished = await sql<{ order_id: string; status: string; step: string; waiting_for: string | null; last_error: string | null }[]>`
       select order_id, status, step, waiting_for, last_error from public.fulfilment_sagas where status not in ('completed', 'failed', 'cancelled') limit 5`;
     for (const saga of unfinished) log(`stock-run: saga of order ${saga.order_id} ${saga.status} at ${saga.step} (${saga.waiting_for ?? "-"}): ${saga.last_error ?? ""}; TikTok: ${world.orders.get(saga.order_id)?.status ?? "unknown"}`);

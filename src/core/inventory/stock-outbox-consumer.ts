@@ -1,6 +1,7 @@
 // The stock outbox's consumer, in the fulfilment lane (it calls TikTok): for each change
 // TikTok cannot know by itself (stock-outbox.ts), send the SKU's latest sellable count to
-// TikTok and record what TikTok answered as inventory.external_count_pushed. At least once
+// each connected shop that lists it and record what TikTok answered, per shop, as
+// inventory.external_count_pushed. At least once
 // and idempotent: a change already covered by a push is skipped, so a crash between the
 // call and the record costs at most one repeat of the same (latest) count, never an older
 // one. Failing calls are retried with backoff and then dead-lettered by the consumer runner;
@@ -12,7 +13,7 @@ import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError, type TikTokShopClient } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { inventoryAggregateId } from "./events.ts";
-import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockPushDecision } from "./stock-outbox.ts";
+import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockOutboxState, type StockPushDecision } from "./stock-outbox.ts";
 
 export const STOCK_OUTBOX_CONSUMER = "stock-outbox";
 /** Metadata `source` of the pushes it records. */
@@ -92,7 +93,7 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     const refusals: string[] = [];
     for (const shop of shops) {
       try {
-        decisions.push(await pushToShop(store, event, skuId, shop));
+        decisions.push(await pushToShop(store, event, skuId, shop, state));
       } catch (error) {
         if (!(error instanceof PermanentConsumerFailure)) throw error;
         refusals.push(error.message);
@@ -108,9 +109,9 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     return decisions;
   }
 
-  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush): Promise<StockPushDecision> {
+  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush, loaded: StockOutboxState): Promise<StockPushDecision> {
     const load = () => store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-    let { state } = await load();
+    let state = loaded;
     let decision = decideStockPush(state, event.version, shop.shopId);
     if (decision.action === "skip") return decision;
     const pushKey = `${event.creatorId}:${shop.shopId}:${skuId}`;

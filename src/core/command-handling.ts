@@ -1,6 +1,7 @@
 // Command handling for any aggregate: load (snapshot + tail), decide, append at the
 // version that was read. A concurrent writer makes the append fail; then reload and
-// decide again, a bounded number of times. A command id makes the whole thing idempotent.
+// decide again, a bounded number of times. A command id makes the whole thing idempotent;
+// without one, nothing is deduplicated.
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from "./event-store/index.ts";
 
 export const SNAPSHOT_EVERY = 100;
@@ -13,8 +14,12 @@ export interface CommandHandlingOptions<State> {
   initialState: () => State;
   evolve: (state: State, event: StoredEvent) => State;
   decide: (state: State) => NewEvent[];
-  /** Same command id, same outcome: a retried request appends nothing new. */
-  commandId: string;
+  /**
+   * Same command id, same outcome: a retried request appends nothing new. Without one the
+   * command is not deduplicated (each call decides afresh), so a caller that may retry
+   * must name its command.
+   */
+  commandId?: string;
   /**
    * The version the caller decided from (a person looking at a number): the append must
    * land exactly there, and a moved stream is a conflict for the caller, never retried
@@ -51,7 +56,7 @@ export async function handleCommand<State>(options: CommandHandlingOptions<State
         aggregateType: options.aggregateType,
         expectedVersion: (options.expectedVersion ?? loaded.version) === 0 ? "no_stream" : (options.expectedVersion ?? loaded.version),
         events,
-        idempotencyKey: `command:${options.commandId}`,
+        ...(options.commandId === undefined ? {} : { idempotencyKey: `command:${options.commandId}` }),
       });
       if (result.duplicate) {
         const current = await options.store.aggregateStream({

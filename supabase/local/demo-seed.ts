@@ -7,7 +7,7 @@ import { createEventStore } from "../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
 import { saveSellerAuthorization } from "../../src/core/shops/seller-credentials.ts";
 import { importTokenEncryptionKey } from "../../src/core/shops/token-encryption.ts";
-import { decideInventory, evolveInventory, initialInventoryState } from "../../src/core/inventory/inventory.ts";
+import { decideInventory, evolveInventory, INVENTORY_STATE_VERSION, initialInventoryState } from "../../src/core/inventory/inventory.ts";
 import { demoShop } from "../../src/simulator/demo-catalogue.ts";
 import { createLocalUser } from "./stand-in/index.ts";
 
@@ -70,7 +70,7 @@ export async function seedDemoData(sql: Sql, options: { tokenEncryptionKey: stri
         // Opening stock once; later runs find the command already applied.
         decide: (state) => (state.skuId === null ? decideInventory({ type: "AdjustStock", skuId: sku.skuId, productId: sku.productId, newTotal: sku.initialStock, source: "system", reason: "demo opening stock" }, state, new Date()) : []),
         commandId: `demo-opening-stock-${sku.skuId}`,
-        snapshotSchemaVersion: 1,
+        snapshotSchemaVersion: INVENTORY_STATE_VERSION,
       });
     }
   }

@@ -3,6 +3,7 @@
 // webhook; and whether TikTok must then be sent the local count. Pure: reconciliation.ts
 // reads TikTok, appends the events and makes the push.
 import type { NewEvent } from "../event-store/index.ts";
+import { tiktokHeld } from "../inventory/inventory.ts";
 import { methodsThatTellTikTok, type SkuSyncState } from "./sku-sync-state.ts";
 import { decideOnExternalCount, type SkuDecisionContext, type SyncDecision } from "./sync-decisions.ts";
 
@@ -28,8 +29,8 @@ export interface InventoryReadDecision {
 }
 
 export function decideOnInventoryRead(state: SkuSyncState, read: InventoryRead, context: SkuDecisionContext): InventoryReadDecision {
-  // The search reports no campaign or creator holds; the last webhook's are the best estimate.
-  const holds = state.newestExternalReport?.holds ?? 0;
+  // The search reports no campaign or creator holds; TikTok's newest webhook's are the best estimate.
+  const holds = tiktokHeld(state.inventory);
   const externalTotal = read.available + read.committed + holds;
   const localTotal = state.hasLocalLevel ? state.inventory.total : null;
   if (state.pendingPushToTikTok && state.hasLocalLevel && externalTotal !== state.inventory.total) {

@@ -208,6 +208,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
               // The version the decision saw: an outbox push of an older change is skipped after this.
               stream_version: result.version,
               pushed_by: "reconciliation",
+              shop_id: shop.shop_id,
               ...(result.state.pendingPushToTikTok ? { conflict_id: result.state.pendingPushToTikTok.conflictId } : {}),
             },
             metadata: { source: SYNC_CONFLICTS_SOURCE },

@@ -40,8 +40,6 @@ export interface ExternalReport {
   updateTime: number;
   total: number;
   committed: number;
-  /** creator_reserved + campaign_reserved: TikTok's holds, which its inventory search does not report. */
-  holds: number;
 }
 
 export interface SkuSyncState {
@@ -122,7 +120,6 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
         updateTime: data.tiktok_update_time,
         total: data.total,
         committed: data.committed,
-        holds: data.creator_reserved + data.campaign_reserved,
       };
       const newest = state.newestExternalReport;
       const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));

@@ -35,13 +35,18 @@ export const inventoryEvents = {
       sku_id: skuId,
       product_id: tiktokId,
       inventory_status: z.string().max(50),
+      /** TikTok's distribution: total = available + creator_reserved + campaign_reserved + committed. */
       total: quantity,
+      /** What TikTok can still sell: the local available count is the same figure (inventory.ts). */
       available: quantity,
+      /** TikTok's holds (for creators and campaigns): units it keeps from sale that no order here holds. */
       creator_reserved: quantity,
       campaign_reserved: quantity,
       committed: quantity,
       low_stock_threshold: quantity.optional(),
       tiktok_update_time: unixSeconds,
+      /** The shop that reported it (a webhook's shop, or the shop being imported): a shop that lists the SKU. */
+      shop_id: tiktokId.optional(),
     }),
   },
   "inventory.reserved": {
@@ -116,6 +121,8 @@ export const inventoryEvents = {
       tiktok_request_id: z.string().max(200).optional(),
       /** Who pushed: the stock outbox (within seconds of a change) or the periodic reconciliation. */
       pushed_by: z.enum(["stock_outbox", "reconciliation"]).optional(),
+      /** The shop that was sent the count; absent on pushes recorded before pushes named their shop (then it covers every shop). */
+      shop_id: tiktokId.optional(),
     }),
   },
 } as const;

@@ -22,6 +22,23 @@ const VELOCITY_WINDOW_MS = DAY_MS;
 
 export type LowStockSeverity = "warning" | "critical" | "emergency";
 
+/**
+ * The shape version of InventoryState for snapshots: 2 added TikTok's holds, so a snapshot
+ * taken before them (which would hide a hold reported earlier) is not used.
+ */
+export const INVENTORY_STATE_VERSION = 2;
+
+/**
+ * Units TikTok keeps from sale on its side that no order here holds: its creator and
+ * campaign reservations, as its newest inventory report (type 27) gave them. TikTok's
+ * times order its reports; an older report arriving late does not replace a newer one.
+ */
+export interface TikTokHolds {
+  creatorReserved: number;
+  campaignReserved: number;
+  tiktokUpdateTime: number;
+}
+
 export interface InventoryState {
   skuId: string | null;
   productId: string | null;
@@ -36,6 +53,8 @@ export interface InventoryState {
   lastChangeAt: string | null;
   lastChangeSource: string | null;
   lowStockSeverity: LowStockSeverity | null;
+  /** Null until TikTok reports the SKU (and in states stored before holds were kept). */
+  tiktokHolds?: TikTokHolds | null;
 }
 
 export const initialInventoryState = (): InventoryState => ({
@@ -50,9 +69,21 @@ export const initialInventoryState = (): InventoryState => ({
   lastChangeAt: null,
   lastChangeSource: null,
   lowStockSeverity: null,
+  tiktokHolds: null,
 });
 
-export const available = (state: InventoryState) => state.total - state.reserved;
+/** TikTok's creator and campaign holds on the SKU (0 before TikTok reported any). */
+export const tiktokHeld = (state: InventoryState) => (state.tiktokHolds ? state.tiktokHolds.creatorReserved + state.tiktokHolds.campaignReserved : 0);
+
+/** Units no order here holds: what a TikTok order may still take (TikTok may sell a held unit to its own campaign's buyer). */
+export const unreserved = (state: InventoryState) => state.total - state.reserved;
+
+/**
+ * What a buyer can still buy, on both sides alike: the total less what orders hold
+ * (reservations here, TikTok's `committed`) and less TikTok's own holds. It is TikTok's
+ * `available` in `inventory_distribution` when the two books agree, and what a push sends.
+ */
+export const available = (state: InventoryState) => Math.max(0, unreserved(state) - tiktokHeld(state));
 
 /** What the fold reads of an event: its type and payload, and when it happened. */
 export type InventoryEventAt = DomainEvent & { occurredAt: Date };
@@ -104,8 +135,14 @@ function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): In
         lastChangeSource: "order",
       };
     }
-    case "inventory.external_count_reported":
-      return { ...state, skuId: event.data.sku_id, productId: event.data.product_id, lastSyncAt: at };
+    case "inventory.external_count_reported": {
+      const reportTime = event.data.tiktok_update_time;
+      const newer = !state.tiktokHolds || reportTime >= state.tiktokHolds.tiktokUpdateTime;
+      const tiktokHolds = newer
+        ? { creatorReserved: event.data.creator_reserved, campaignReserved: event.data.campaign_reserved, tiktokUpdateTime: reportTime }
+        : state.tiktokHolds;
+      return { ...state, skuId: event.data.sku_id, productId: event.data.product_id, lastSyncAt: at, tiktokHolds };
+    }
     case "inventory.low_stock_detected":
       return { ...state, lowStockSeverity: event.data.severity, reorderPoint: event.data.reorder_point };
     case "inventory.reorder_triggered":
@@ -194,8 +231,10 @@ export function decideInventory(command: InventoryCommand, state: InventoryState
       }
       // Idempotent per order: a retried saga step never reserves twice.
       if (state.reservations[command.orderId] !== undefined) return [];
-      if (command.quantity > available(state)) {
-        throw new InsufficientStock(command.skuId, command.quantity, Math.max(0, available(state)));
+      // Against the units no order holds, not less TikTok's holds: TikTok accepted the order, and
+      // a campaign's order is sold from the campaign's hold (TikTok's next report lowers it).
+      if (command.quantity > unreserved(state)) {
+        throw new InsufficientStock(command.skuId, command.quantity, Math.max(0, unreserved(state)));
       }
       return withLowStockCheck(state, [{ type: "inventory.reserved", data: { sku_id: command.skuId, order_id: command.orderId, quantity: command.quantity } }], now);
     }

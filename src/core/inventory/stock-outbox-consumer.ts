@@ -1,17 +1,19 @@
 // The stock outbox's consumer, in the fulfilment lane (it calls TikTok): for each change
 // TikTok cannot know by itself (stock-outbox.ts), send the SKU's latest sellable count to
-// TikTok and record what TikTok answered as inventory.external_count_pushed. At least once
+// each connected shop that lists it and record what TikTok answered, per shop, as
+// inventory.external_count_pushed. At least once
 // and idempotent: a change already covered by a push is skipped, so a crash between the
 // call and the record costs at most one repeat of the same (latest) count, never an older
 // one. Failing calls are retried with backoff and then dead-lettered by the consumer runner;
 // a refusal no retry can mend is dead-lettered at once, saying why.
 import type { Sql } from "postgres";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
 import { PermanentConsumerFailure, type Consumer } from "../processing/index.ts";
+import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError, type TikTokShopClient } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { inventoryAggregateId } from "./events.ts";
-import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockPushDecision } from "./stock-outbox.ts";
+import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockOutboxState, type StockPushDecision } from "./stock-outbox.ts";
 
 export const STOCK_OUTBOX_CONSUMER = "stock-outbox";
 /** Metadata `source` of the pushes it records. */
@@ -41,10 +43,9 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
   const lastPushAt = new Map<string, number>();
   // One caller per shop for the life of the consumer: TikTok's limits are per shop.
   const callers = new Map<string, ReturnType<typeof createRateLimitedCaller>>();
-  const callerFor = (sql: Sql, creatorId: string, shopId: string) => {
+  const callerFor = (store: EventStore, creatorId: string, shopId: string) => {
     let caller = callers.get(shopId);
     if (!caller) {
-      const store = createEventStore({ sql });
       caller = createRateLimitedCaller({
         now,
         sleep,
@@ -73,39 +74,68 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
         if (!isStockChangeTikTokCannotKnow(event)) continue;
         const skuId = event.data.sku_id;
         if (event.aggregateId !== inventoryAggregateId(skuId)) continue;
-        const decision = await pushLatestCount(context.sql, event, skuId);
-        options.onDecision?.(decision, event);
+        for (const decision of await pushToShops(context.sql, event, skuId)) options.onDecision?.(decision, event);
       }
     },
   };
 
-  async function pushLatestCount(sql: Sql, event: StoredEvent, skuId: string): Promise<StockPushDecision> {
+  /**
+   * Sends the SKU's latest count to every shop that lists it and can be called, each on its
+   * own (rate-limited, recorded, covered). A refusal no retry mends stops nothing for the
+   * other shops: it is dead-lettered after them. A failure worth retrying is thrown at once;
+   * the retry skips the shops already covered.
+   */
+  async function pushToShops(sql: Sql, event: StoredEvent, skuId: string): Promise<StockPushDecision[]> {
     const store = createEventStore({ sql });
+    const { state } = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
+    const shops = await shopsToPush(sql, event.creatorId, state.listedInShops);
+    if (shops.length === 0) return [{ action: "skip", shopId: null, reason: "no_connected_shop" }];
+    const decisions: StockPushDecision[] = [];
+    const refusals: string[] = [];
+    for (const shop of shops) {
+      try {
+        decisions.push(await pushToShop(store, event, skuId, shop, state));
+      } catch (error) {
+        if (!(error instanceof PermanentConsumerFailure)) throw error;
+        refusals.push(error.message);
+      }
+    }
+    if (refusals.length > 0) throw new PermanentConsumerFailure(refusals.join("; "));
+    const notListed = decisions.filter((decision) => decision.action === "skip" && decision.reason === "not_listed");
+    if (notListed.length === decisions.length) {
+      throw new PermanentConsumerFailure(
+        `TikTok refused the stock push of SKU ${skuId}: not_found: none of the creator's connected shops sells it (${notListed.map((decision) => decision.shopId).join(", ")})`,
+      );
+    }
+    return decisions;
+  }
+
+  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush, loaded: StockOutboxState): Promise<StockPushDecision> {
     const load = () => store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-    let { state } = await load();
-    let decision = decideStockPush(state, event.version);
+    let state = loaded;
+    let decision = decideStockPush(state, event.version, shop.shopId);
     if (decision.action === "skip") return decision;
-    const pushKey = `${event.creatorId}:${skuId}`;
+    const pushKey = `${event.creatorId}:${shop.shopId}:${skuId}`;
     const sinceLastPush = now().getTime() - (lastPushAt.get(pushKey) ?? Number.NEGATIVE_INFINITY);
     if (sinceLastPush < minPushIntervalMs) {
       await sleep(minPushIntervalMs - sinceLastPush);
       ({ state } = await load());
-      decision = decideStockPush(state, event.version);
+      decision = decideStockPush(state, event.version, shop.shopId);
       if (decision.action === "skip") return decision;
     }
-    const [shop] = await sql<{ shop_id: string }[]>`
-      select shop_id from public.tiktok_shops
-       where creator_id = ${event.creatorId}::uuid and connection_status = 'connected'
-       order by shop_id limit 1`;
-    // No connected shop: nothing to tell; the reconciliation after a reconnect brings TikTok in line.
-    if (!shop) return { action: "skip", reason: "unknown_to_tiktok" };
-    const describePush = `stock push of SKU ${skuId} (product ${decision.productId}, ${decision.available} available) to shop ${shop.shop_id}`;
+    const push = decision;
+    const describePush = `stock push of SKU ${skuId} (product ${push.productId}, ${push.available} available) to shop ${shop.shopId}`;
     let answer;
     try {
-      answer = await callerFor(sql, event.creatorId, shop.shop_id).call(() =>
-        options.clientFor({ creatorId: event.creatorId, shopId: shop.shop_id }).updateInventory(decision.productId, { skus: [{ id: skuId, inventory: [{ quantity: decision.available }] }] }),
+      answer = await callerFor(store, event.creatorId, shop.shopId).call(() =>
+        options.clientFor({ creatorId: event.creatorId, shopId: shop.shopId }).updateInventory(push.productId, { skus: [{ id: skuId, inventory: [{ quantity: push.available }] }] }),
       );
     } catch (error) {
+      // Linked without a stored TikTok authorisation (or it stopped a moment ago): like a shop
+      // whose seller must reconnect, it gets no calls; connecting it brings TikTok in line.
+      if (error instanceof ShopNotAuthorizedError) return { action: "skip", shopId: shop.shopId, reason: "no_connected_shop" };
+      // Tried only because the SKU's shop is not on record: this shop does not sell it.
+      if (!shop.listed && error instanceof TikTokShopApiError && error.kind === "not_found") return { action: "skip", shopId: shop.shopId, reason: "not_listed" };
       if (error instanceof TikTokShopApiError && !error.retryable) {
         throw new PermanentConsumerFailure(`TikTok refused the ${describePush}: ${error.kind}: ${error.message}`);
       }
@@ -124,19 +154,40 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
           type: "inventory.external_count_pushed",
           data: {
             sku_id: skuId,
-            product_id: decision.productId,
-            total: decision.total,
-            available: decision.available,
-            stream_version: decision.streamVersion,
+            product_id: push.productId,
+            total: push.total,
+            available: push.available,
+            stream_version: push.streamVersion,
             pushed_by: "stock_outbox",
+            shop_id: shop.shopId,
             ...(answer.requestId ? { tiktok_request_id: answer.requestId.slice(0, 200) } : {}),
             ...(state.sync.pendingPushToTikTok ? { conflict_id: state.sync.pendingPushToTikTok.conflictId } : {}),
           },
           metadata: { source: STOCK_OUTBOX_SOURCE, causation_id: event.id },
         },
       ],
-      idempotencyKey: `stock-outbox-push:${skuId}:${decision.streamVersion}`,
+      idempotencyKey: `stock-outbox-push:${skuId}:${shop.shopId}:${push.streamVersion}`,
     });
-    return decision;
+    return push;
   }
+}
+
+interface ShopToPush {
+  shopId: string;
+  /** TikTok reported the SKU from this shop; else it is tried because the SKU's shop is not on record. */
+  listed: boolean;
+}
+
+/**
+ * The creator's connected shops that list the SKU (all of them when the SKU's shop is not on
+ * record: streams from before reports named their shop). A shop whose seller must reconnect
+ * or that removed the app gets no calls (its creator has been told already).
+ */
+async function shopsToPush(sql: Sql, creatorId: string, listedInShops: string[]): Promise<ShopToPush[]> {
+  const rows = await sql<{ shop_id: string }[]>`
+    select shop_id from public.tiktok_shops
+     where creator_id = ${creatorId}::uuid and connection_status = 'connected'
+       ${listedInShops.length > 0 ? sql`and shop_id = any(${listedInShops}::text[])` : sql``}
+     order by shop_id`;
+  return rows.map((row) => ({ shopId: row.shop_id, listed: listedInShops.length > 0 }));
 }

@@ -2,7 +2,7 @@
 // inventory_levels table, one row per creator and SKU, with the derived figures the
 // dashboard reads as columns.
 import type { StoredEvent } from "../event-store/index.ts";
-import { available, hoursToStockout, lowStockSeverity, salesVelocityPerHour, type InventoryState } from "../inventory/inventory.ts";
+import { available, hoursToStockout, lowStockSeverity, salesVelocityPerHour, tiktokHeld, type InventoryState } from "../inventory/inventory.ts";
 import { eventsBySku, foldInventoryLevels, type InventoryLevel, type InventoryLevels } from "./inventory-levels.ts";
 import { defineProjection, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
@@ -16,6 +16,7 @@ const inventoryLevelsTable: ProjectionTable = {
     aggregate_id: "text",
     product_id: "text",
     available: "integer",
+    tiktok_held: "integer",
     reserved: "integer",
     total: "integer",
     reorder_point: "integer",
@@ -69,6 +70,7 @@ async function saveLevels(context: ProjectionContext, levels: InventoryLevel[]):
       aggregate_id: level.aggregateId,
       product_id: state.productId,
       available: available(state),
+      tiktok_held: tiktokHeld(state),
       reserved: state.reserved,
       total: state.total,
       reorder_point: state.reorderPoint,

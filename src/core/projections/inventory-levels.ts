@@ -1,4 +1,4 @@
-// Stock per creator and SKU: available, reserved, total, reorder point, sales velocity,
+// Stock per creator and SKU: available, reserved, TikTok's holds, total, reorder point, sales velocity,
 // hours to stock-out, low-stock severity, last sync, open sync conflicts. Folded with the
 // inventory aggregate's own evolve function; the derived figures are computed as of the
 // SKU's last event, so a rebuild gives the same numbers as live processing. Pure: the

@@ -189,7 +189,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
       // only what is available to sell, and would read as a conflict.
       const known = await knownSkus(products.flatMap((product) => product.skus.map((sku) => sku.id)));
       const appends = products.flatMap((product) =>
-        stockReportsOfProduct(product, updateTime).filter((event) => !known.has(event.aggregateId)).map((event) => ({
+        stockReportsOfProduct(product, updateTime, row.shop_id).filter((event) => !known.has(event.aggregateId)).map((event) => ({
           aggregate_id: event.aggregateId,
           aggregate_type: event.aggregateType,
           expected: "any",

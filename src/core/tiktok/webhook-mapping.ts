@@ -198,6 +198,7 @@ function mapInventoryStatus(envelope: WebhookOf<"inventory_status_change">): Dom
     tiktok_update_time: update_time,
   };
   if (trigger_reason?.low_stock_threshold !== undefined) data.low_stock_threshold = trigger_reason.low_stock_threshold;
+  if (envelope.shop_id !== undefined) data.shop_id = envelope.shop_id;
   return [{ type: "inventory.external_count_reported", data, aggregateId: inventoryAggregateId(sku_id), aggregateType: "inventory" }];
 }
 

@@ -6,7 +6,7 @@ import type { Sql } from "postgres";
 import { handleCommand } from "@/core/command-handling.ts";
 import { ConcurrencyError, createEventStore } from "@/core/event-store/index.ts";
 import { inventoryAggregateId } from "@/core/inventory/events.ts";
-import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryState } from "@/core/inventory/inventory.ts";
+import { available, decideInventory, evolveInventory, INVENTORY_STATE_VERSION, initialInventoryState, type InventoryState } from "@/core/inventory/inventory.ts";
 import { ApiError } from "@/server/auth/api-error.ts";
 
 export interface AdjustStockInput {
@@ -66,7 +66,7 @@ export async function adjustStock(sql: Sql, input: AdjustStockInput, now: Date =
       commandId: input.commandId,
       // Appended only at the version the creator saw; a repeated command id returns its first result.
       expectedVersion: input.expectedVersion,
-      snapshotSchemaVersion: 1,
+      snapshotSchemaVersion: INVENTORY_STATE_VERSION,
     });
     return {
       skuId: input.skuId,
@@ -83,7 +83,7 @@ export async function adjustStock(sql: Sql, input: AdjustStockInput, now: Date =
         aggregateId: inventoryAggregateId(input.skuId),
         initialState: initialInventoryState,
         evolve: evolveInventory,
-        snapshotSchemaVersion: 1,
+        snapshotSchemaVersion: INVENTORY_STATE_VERSION,
       });
       throw conflict(current.state, current.version);
     }

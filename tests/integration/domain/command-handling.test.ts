@@ -57,6 +57,27 @@ describe("command handling", () => {
     expect(again.state.total).toBe(30);
   });
 
+  it("without a command id, deduplicates nothing: two distinct commands both apply", async () => {
+    const creatorId = newCreatorId();
+    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const unnamed = (newTotal: number) =>
+      handleCommand({
+        store,
+        creatorId,
+        aggregateId: `inventory-${skuId}`,
+        aggregateType: "inventory",
+        initialState: initialInventoryState,
+        evolve: evolveInventory,
+        decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source: "manual" }, state, new Date()),
+      });
+    const first = await unnamed(12);
+    const second = await unnamed(17);
+    expect([first.duplicate, second.duplicate]).toEqual([false, false]);
+    expect(second.state.total).toBe(17);
+    const stored = await store.readStream(`inventory-${skuId}`);
+    expect(stored.map((event) => (event.type === "inventory.stock_updated" ? event.data.new_total : event.type))).toEqual([12, 17]);
+  });
+
   it("appends only at the expected version a person decided from, and never retries that away", async () => {
     const creatorId = newCreatorId();
     const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;

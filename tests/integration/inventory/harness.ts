@@ -5,7 +5,7 @@ import { handleCommand } from "../../../src/core/command-handling.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
-import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
+import { createStockOutboxConsumer, type StockOutboxOptions } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import type { StockPushDecision } from "../../../src/core/inventory/stock-outbox.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
 import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
@@ -32,6 +32,8 @@ export interface StockOutboxRunnerOptions {
   /** The first successful calls are followed by a crash before the push is recorded. */
   crashAfterFirstCalls?: number;
   now?: () => Date;
+  /** The client per shop, instead of the simulator's under `shop`'s cipher (then the options above do not apply). */
+  clientFor?: StockOutboxOptions["clientFor"];
 }
 
 /** The stock outbox under a private name, from the stream's head, seeing only one creator's events, calling the simulator. */
@@ -41,7 +43,7 @@ export async function stockOutboxRunner(sql: Sql, simulator: TikTokShopSimulator
   let failuresLeft = options.failFirstCalls ?? 0;
   let crashesLeft = options.crashAfterFirstCalls ?? 0;
   const outbox = createStockOutboxConsumer({
-    clientFor: () => {
+    clientFor: options.clientFor ?? (() => {
       const client = createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher });
       return {
         updateInventory: async (productId, update) => {
@@ -57,7 +59,7 @@ export async function stockOutboxRunner(sql: Sql, simulator: TikTokShopSimulator
           return answer;
         },
       };
-    },
+    }),
     sleep: async () => undefined,
     onDecision: (decision) => decisions.push(decision),
   });

@@ -8,6 +8,7 @@ import {
   initialInventoryState,
   lowStockSeverity,
   salesVelocityPerHour,
+  tiktokHeld,
   type InventoryCommand,
 } from "../../../src/core/inventory/inventory.ts";
 import { fold } from "./specification.ts";
@@ -26,6 +27,22 @@ const sold = (from: number, to: number, at: Date): NewEvent => ({
   type: "inventory.stock_updated",
   data: { sku_id: SKU, previous_total: from, new_total: to, source: "order" },
   occurredAt: at,
+});
+
+/** TikTok's type 27 report of the SKU, with its holds, at TikTok's time `updateTime`. */
+const tiktokReported = (total: number, holds: { campaign?: number; creator?: number }, updateTime: number): NewEvent => ({
+  type: "inventory.external_count_reported",
+  data: {
+    sku_id: SKU,
+    product_id: "1729582718312380123",
+    inventory_status: "IN_STOCK",
+    total,
+    available: total - (holds.campaign ?? 0) - (holds.creator ?? 0),
+    creator_reserved: holds.creator ?? 0,
+    campaign_reserved: holds.campaign ?? 0,
+    committed: 0,
+    tiktok_update_time: updateTime,
+  },
 });
 
 function spec(given: NewEvent[], when: InventoryCommand) {
@@ -90,5 +107,23 @@ describe("inventory decider", () => {
     const restocked: NewEvent[] = [...alerted, { type: "inventory.stock_updated", data: { sku_id: SKU, previous_total: 12, new_total: 40, source: "manual" } }];
     const afterRestock = spec(restocked, { type: "AdjustStock", skuId: SKU, newTotal: 10, source: "manual" })();
     expect(afterRestock.map((event) => event.type)).toEqual(["inventory.stock_updated", "inventory.low_stock_detected"]);
+  });
+
+  describe("TikTok's holds", () => {
+    it("counts as available what a buyer can still buy: the total less reservations and TikTok's creator and campaign holds", () => {
+      const state = fold(initialInventoryState, evolveInventory, [stocked(20), reserved("o1", 2), tiktokReported(20, { campaign: 3, creator: 1 }, 1_800_000_000)]);
+      expect({ held: tiktokHeld(state), available: available(state) }).toEqual({ held: 4, available: 14 });
+    });
+
+    it("keeps the holds of TikTok's newest report: an older report arriving late does not bring back a hold TikTok released", () => {
+      const state = fold(initialInventoryState, evolveInventory, [stocked(20), tiktokReported(20, {}, 1_800_000_100), tiktokReported(20, { campaign: 3 }, 1_800_000_050)]);
+      expect(available(state)).toBe(20);
+    });
+
+    it("reserves for a TikTok order out of a campaign's hold (TikTok sold it), never beyond what no order holds", () => {
+      const given = [stocked(5), tiktokReported(5, { campaign: 3 }, 1_800_000_000)];
+      expect(spec(given, { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 4 })()[0]).toEqual(reserved("o1", 4));
+      expect(spec(given, { type: "Reserve", skuId: SKU, orderId: "o1", quantity: 6 })).toThrow(/only 5 available/);
+    });
   });
 });

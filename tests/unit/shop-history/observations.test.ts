@@ -50,14 +50,16 @@ describe("an order read from TikTok's search", () => {
 });
 
 describe("a product read from TikTok's search", () => {
-  it("reports each SKU's count summed over warehouses", () => {
+  it("reports each SKU's count summed over warehouses, from the shop that lists it", () => {
     const events = stockReportsOfProduct(
       { id: "1729000000100", title: "Mug", skus: [{ id: "1729000000001", inventory: [{ quantity: 7 }, { quantity: 3 }] }, { id: "1729000000002", inventory: [] }] },
       1_700_000_000,
+      "7494726673780148744",
     );
     expect(events.map((event) => [event.aggregateId, (event.data as { total: number }).total, (event.data as { inventory_status: string }).inventory_status])).toEqual([
       ["inventory-1729000000001", 10, "IN_STOCK"],
       ["inventory-1729000000002", 0, "OUT_OF_STOCK"],
     ]);
+    expect(events.map((event) => (event.data as { shop_id?: string }).shop_id)).toEqual(["7494726673780148744", "7494726673780148744"]);
   });
 });

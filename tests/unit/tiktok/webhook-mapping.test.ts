@@ -71,6 +71,7 @@ describe("mapping the shared fixtures", () => {
       committed: 2,
       low_stock_threshold: 10,
       tiktok_update_time: 1764004990,
+      shop_id: "7494726673780148744",
     });
     expect(statusByOrder.get(orderId)).toEqual({ status: "DELIVERED", updateTime: 1764089990 });
     expect(statusByOrder.get("576684019603311366")).toEqual({ status: "CANCELLED", updateTime: 1764000890 });

@@ -3,6 +3,7 @@
 // included, as topic "unknown") or comes back as unprocessable with a reason, and both
 // carry the key the inbox deduplicates on.
 import { z } from "zod";
+import { findUnstorableString, isStorableText } from "../storable-text.ts";
 import { quantity, tiktokId, unixSeconds } from "../shared-schemas.ts";
 import { sha256Hex } from "./hmac-sha256.ts";
 import { normalizeOrderStatus } from "./order-status.ts";
@@ -138,7 +139,8 @@ const topicByType: Readonly<Record<number, KnownTopic>> = {
 
 export const webhookEnvelopeSchema = z
   .looseObject({
-    type: z.number().int().nonnegative(),
+    // An int4 column keeps it; TikTok's type codes are small numbers.
+    type: z.number().int().nonnegative().max(2_147_483_647),
     tts_notification_id: z.string().min(1).max(128).optional(),
     shop_id: tiktokId.optional(),
     // Type 24 (FBT inventory) names the seller instead of the shop.
@@ -187,7 +189,7 @@ function describeIssues(error: z.ZodError): string {
 async function dedupeKeyFor(rawBody: Uint8Array<ArrayBuffer>, json: unknown): Promise<string> {
   if (typeof json === "object" && json !== null && !Array.isArray(json)) {
     const id = (json as Record<string, unknown>).tts_notification_id;
-    if (typeof id === "string" && id.length > 0 && id.length <= 128) return id;
+    if (typeof id === "string" && id.length > 0 && id.length <= 128 && isStorableText(id)) return id;
   }
   return `sha256:${await sha256Hex(rawBody)}`;
 }
@@ -214,6 +216,9 @@ export async function parseWebhook(rawBody: Uint8Array): Promise<ParsedWebhook> 
   const decoded = decodeJson(bytes);
   const dedupeKey = await dedupeKeyFor(bytes, decoded.ok ? decoded.json : undefined);
   if (!decoded.ok) return { kind: "unprocessable", reason: decoded.reason, dedupeKey };
+  // Signed as it is, so kept as it is; but no value of it may reach a text or jsonb column.
+  const unstorable = findUnstorableString(decoded.json, []);
+  if (unstorable) return { kind: "unprocessable", reason: `field ${unstorable.field} ${unstorable.problem}, which Postgres cannot store`, dedupeKey };
 
   const header = webhookEnvelopeSchema.safeParse(decoded.json);
   if (!header.success) return { kind: "unprocessable", reason: `invalid envelope: ${describeIssues(header.error)}`, dedupeKey };

@@ -4,15 +4,17 @@
 // delivery answered only once that batch has committed, with its own outcome.
 // Runtime-agnostic: the Edge Function (Deno) and tests (Node) call the same code.
 import type { Sql } from "postgres";
-import { createEventStore, toAppendRows } from "../event-store/index.ts";
+import { createEventStore, EventValidationError, toAppendRows } from "../event-store/index.ts";
+import { isStorableText } from "../storable-text.ts";
 import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
 import { appliedOrderStatusAfter, evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
 import { orderAggregateId } from "../orders/events.ts";
+import { sha256Hex } from "../tiktok/hmac-sha256.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createOrderStatusCache, type KnownOrderStatus } from "./order-status-cache.ts";
 import { webhookEventMetadata } from "./webhook-delivery.ts";
-import { storeWebhookDeliveries, type DeliveryToStore, type InboxStatus, type StoreOutcome, type StreamAppend } from "./webhook-delivery-store.ts";
+import { isCausedByData, storeWebhookDeliveries, type DeliveryToStore, type InboxStatus, type StoreOutcome, type StreamAppend } from "./webhook-delivery-store.ts";
 
 export type { InboxStatus } from "./webhook-delivery-store.ts";
 
@@ -95,18 +97,17 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
    * conflict brings the caller back here without the cache.
    */
   async function decideDelivery(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean): Promise<DeliveryDecision> {
-    if (parsed.kind === "unprocessable") {
-      // Retries cannot fix a body TikTok signed as it is: keep it, say so, answer 200.
-      const appends = creatorId
-        ? [{
-            aggregate_id: `system-${creatorId}`,
-            aggregate_type: "system",
-            expected: "any",
-            events: toAppendRows([{ type: "system.sync_failure_detected", data: { source: "tiktok_webhook", reason: parsed.reason, reference: parsed.dedupeKey.slice(0, 200) } }]),
-          }]
-        : [];
-      return { status: "unprocessable", reason: parsed.reason, appends };
+    try {
+      return await decideMapped(parsed, creatorId, shopLabel, trustCache);
+    } catch (error) {
+      // An event the catalogue refuses (a quantity no read model could hold): retries cannot fix what TikTok signed.
+      if (!(error instanceof EventValidationError)) throw error;
+      return unprocessable(`its events were refused: ${error.message}`.slice(0, 500), parsed.dedupeKey, creatorId);
     }
+  }
+
+  async function decideMapped(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean): Promise<DeliveryDecision> {
+    if (parsed.kind === "unprocessable") return unprocessable(parsed.reason, parsed.dedupeKey, creatorId);
     const envelope = parsed.envelope;
     if (!creatorId) return { status: "unlinked_shop", reason: `no creator is linked to shop ${shopLabel}`, appends: [] };
     if (envelope.topic === "unknown") return { status: "ignored", reason: `type ${envelope.type} is not acted on`, appends: [] };
@@ -161,12 +162,26 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         case "duplicate":
           return { status: 200, result: "duplicate" };
         case "failed":
-          throw stored.error;
+          // Postgres refused a value of this delivery as parsed: keep its raw bytes (bytea takes anything) under a key of its bytes.
+          if (!isCausedByData(stored.error)) throw stored.error;
+          return storeAsUnstorable(rawBody, creatorId, stored.error);
         case "conflict":
           if (decision.order) orderStatuses.forget(decision.order.orderId);
           if (attempt >= MAX_CONCURRENCY_RETRIES) throw new Error(`delivery ${parsed.dedupeKey} still conflicts after ${attempt} attempts`);
       }
     }
+  }
+
+  async function storeAsUnstorable(rawBody: Uint8Array<ArrayBuffer>, creatorId: string | null, error: unknown): Promise<IngestionOutcome> {
+    const dedupeKey = `sha256:${await sha256Hex(rawBody)}`;
+    const reason = `its values could not be stored as parsed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+    const decision = unprocessable(reason, dedupeKey, creatorId);
+    const [stored] = await storeWebhookDeliveries(options.sql, [
+      { dedupeKey, notificationType: null, shopId: null, creatorId, rawBody, status: "unprocessable", reason, appends: decision.appends },
+    ]);
+    if (stored.outcome === "duplicate") return { status: 200, result: "duplicate" };
+    if (stored.outcome !== "stored") throw new Error(`delivery ${dedupeKey} could not be kept as unprocessable (${stored.outcome})`);
+    return { status: 200, result: "unprocessable", inboxId: stored.inboxId, eventIds: decision.appends.flatMap((append) => append.events.map((event) => event.id)) };
   }
 
   /**
@@ -214,6 +229,19 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   return Object.assign(ingest, { replayUnlinked });
 }
 
+/** Retries cannot fix a body TikTok signed as it is: keep it, say so (a sync failure for its creator), answer 200. */
+function unprocessable(reason: string, dedupeKey: string, creatorId: string | null): DeliveryDecision {
+  const appends = creatorId
+    ? [{
+        aggregate_id: `system-${creatorId}`,
+        aggregate_type: "system",
+        expected: "any",
+        events: toAppendRows([{ type: "system.sync_failure_detected", data: { source: "tiktok_webhook", reason, reference: dedupeKey.slice(0, 200) } }]),
+      }]
+    : [];
+  return { status: "unprocessable", reason, appends };
+}
+
 /** The appends for mapped events, one per stream; the order's own names the version the decision was made at. */
 function appendsOf(mapped: DomainEventToAppend[], dedupeKey: string, order: { aggregate_id: string; expected: string } | undefined): StreamAppend[] {
   const correlationId = crypto.randomUUID();
@@ -235,7 +263,7 @@ function groupByAggregate(events: DomainEventToAppend[]): Map<string, DomainEven
 function shopFieldsOf(rawBody: Uint8Array): Pick<WebhookEnvelope, "shop_id" | "seller_open_id"> {
   try {
     const json = JSON.parse(new TextDecoder().decode(rawBody)) as Record<string, unknown>;
-    const text = (value: unknown) => (typeof value === "string" && value.length <= 64 ? value : undefined);
+    const text = (value: unknown) => (typeof value === "string" && value.length <= 64 && isStorableText(value) ? value : undefined);
     return { shop_id: text(json.shop_id), seller_open_id: text(json.seller_open_id) };
   } catch {
     return {};

@@ -4,6 +4,7 @@
 // and that its body is small. Reading the body goes through readJsonBody, which also refuses
 // strings Postgres would reject later (NUL, lone surrogates), naming the field.
 import { readLimitedBody } from "@/core/http/read-limited-body.ts";
+import { findUnstorableString } from "@/core/storable-text.ts";
 import { ApiError } from "./api-error.ts";
 
 /** Every JSON body the app accepts is a few hundred bytes; 16 KiB leaves room and caps abuse. */
@@ -70,32 +71,4 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   const unstorable = findUnstorableString(parsed, []);
   if (unstorable) throw new ApiError("bad_request", `Field ${unstorable.field} ${unstorable.problem}`);
   return parsed;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** The first string (value or key) Postgres text or jsonb cannot hold, with its path. */
-export function findUnstorableString(value: unknown, path: string[]): { field: string; problem: string } | undefined {
-  const check = (text: string, at: string[]) => {
-    // JSON.stringify escapes the very characters being reported, so the message stays printable.
-    const field = at.length === 0 ? "(body)" : JSON.stringify(at.join("."));
-    if (text.includes("\u0000")) return { field, problem: "contains a NUL character" };
-    if (LONE_SURROGATE.test(text)) return { field, problem: "contains an unpaired surrogate (not valid Unicode)" };
-    return undefined;
-  };
-  if (typeof value === "string") return check(value, path);
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findUnstorableString(item, [...path, String(index)]);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) {
-      const found = check(key, [...path, key]) ?? findUnstorableString(item, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }

@@ -155,4 +155,32 @@ describe("webhook ingestion with cached order statuses", () => {
     expect(outcomes.map((outcome) => outcome.result)).toEqual([...orders.map(() => "processed"), "ignored", "unprocessable"]);
     for (const orderId of orders) expect(await versions(`order-${orderId}`)).toEqual(["1:order.received_from_tiktok"]);
   });
+
+  it("answers 503 in time when the store is stuck on a lock, and stores the redelivery once it is free", async () => {
+    await sql`insert into tiktok_shops (shop_id, creator_id) values (${shopId}, ${creatorId}) on conflict do nothing`;
+    const ingest = createTikTokWebhookIngestion({ sql, ...credentials });
+    const orderId = unique();
+    expect(await deliver(ingest, statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000))).toMatchObject({ status: 200, result: "processed" });
+
+    // Another session holds the order's stream row, as a stuck writer would.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holder = sql.begin(async (tx) => {
+      await tx`select 1 from public.streams where aggregate_id = ${`order-${orderId}`} for update`;
+      locked();
+      await held;
+    });
+    await lockTaken;
+    const blocked = await deliver(ingest, statusDelivery(orderId, "IN_TRANSIT", 1764003600));
+    release();
+    await holder;
+
+    expect(blocked).toMatchObject({ status: 503, result: "unavailable" });
+    expect((blocked as { error: { code?: string } }).error.code).toBe("57014");
+    expect(await deliver(ingest, statusDelivery(orderId, "IN_TRANSIT", 1764003600))).toMatchObject({ status: 200, result: "processed" });
+    expect(await versions(`order-${orderId}`)).toEqual(["1:order.received_from_tiktok", "2:order.shipped"]);
+  });
 });
+

@@ -1,7 +1,8 @@
 // The checks every state-changing route passes through before its handler (src/server/auth/write-guard.ts).
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../src/server/auth/api-error.ts";
-import { findUnstorableString, guardWrite, MAX_WRITE_BODY_BYTES, readJsonBody } from "../../../src/server/auth/write-guard.ts";
+import { findUnstorableString } from "../../../src/core/storable-text.ts";
+import { guardWrite, MAX_WRITE_BODY_BYTES, readJsonBody } from "../../../src/server/auth/write-guard.ts";
 
 const APP = "http://127.0.0.1:3000";
 

@@ -3,10 +3,12 @@
 // manifest with the count and SHA-256; it is read back and checked against both before the
 // partition is dropped, and checked again before a restore.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { once } from "node:events";
+import type { SupabaseClient } from "@supabase/supabase-js";
 import type { Sql } from "postgres";
 import {
   archiveBlockers,
@@ -29,13 +31,28 @@ export interface ArchiveManifest {
 
 export type ArchiveProgress = (done: number, total: number) => void;
 
+/** Supabase Storage as the archive's home (hosted): a private bucket, written with the service role. */
+export interface ArchiveStorage {
+  client: SupabaseClient;
+  bucket: string;
+}
+
+const STORAGE_FOLDER = "event-archive";
+
 const files = (dir: string, partition: string) => ({
   data: path.join(dir, `${partition}.ndjson`),
   manifest: path.join(dir, `${partition}.manifest.json`),
 });
 
 /** Exports, verifies, then drops the month's partition. Refuses (ArchiveRefused) before touching anything. */
-export async function archiveMonthToFiles(sql: Sql, month: string, dir: string, progress: ArchiveProgress = () => {}, now = new Date()): Promise<ArchiveManifest> {
+export async function archiveMonthToFiles(
+  sql: Sql,
+  month: string,
+  dir: string,
+  progress: ArchiveProgress = () => {},
+  now = new Date(),
+  storage?: ArchiveStorage,
+): Promise<ArchiveManifest> {
   const target = archivedMonth(month, now);
   if (!(await partitionExists(sql, target.partition))) throw new ArchiveRefused([`there is no partition ${target.partition} (already archived, or never had events)`]);
   const blockers = await archiveBlockers(sql, target);
@@ -66,13 +83,22 @@ export async function archiveMonthToFiles(sql: Sql, month: string, dir: string, 
     throw new Error(`Export of ${target.partition} did not verify (file ${onDisk.lines} rows, database ${stillInDatabase}, written ${written}); nothing was dropped`);
   }
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  if (storage) await keepInStorage(storage, dir, target.partition, manifest);
   await dropPartition(sql, target.partition);
   return manifest;
 }
 
 /** Checks the export against its manifest, then puts the month back into the event store. */
-export async function restoreMonthFromFiles(sql: Sql, month: string, dir: string, progress: ArchiveProgress = () => {}, now = new Date()): Promise<number> {
+export async function restoreMonthFromFiles(
+  sql: Sql,
+  month: string,
+  dir: string,
+  progress: ArchiveProgress = () => {},
+  now = new Date(),
+  storage?: ArchiveStorage,
+): Promise<number> {
   const target = archivedMonth(month, now);
+  if (storage) await fetchFromStorage(storage, dir, target.partition);
   const { data, manifest: manifestFile } = files(dir, target.partition);
   if (!existsSync(manifestFile) || !existsSync(data)) throw new ArchiveRefused([`no archive of ${month} in ${dir} (${path.basename(data)} and its manifest)`]);
   const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as ArchiveManifest;
@@ -113,3 +139,38 @@ async function* pagesOf(file: string, pageSize: number, onPage: (count: number) 
     yield page;
   }
 }
+
+/** Uploads the export, then reads it back and checks it against the manifest: only then may the month go. */
+async function keepInStorage(storage: ArchiveStorage, dir: string, partition: string, manifest: ArchiveManifest): Promise<void> {
+  const bucket = storage.client.storage.from(storage.bucket);
+  const { error: missing } = await storage.client.storage.getBucket(storage.bucket);
+  if (missing) {
+    const { error } = await storage.client.storage.createBucket(storage.bucket, { public: false });
+    if (error) throw new Error(`Storage bucket ${storage.bucket} could not be created: ${error.message}`);
+  }
+  const local = files(dir, partition);
+  for (const [file, contentType] of [[local.data, "application/x-ndjson"], [local.manifest, "application/json"]] as const) {
+    const { error } = await bucket.upload(`${STORAGE_FOLDER}/${path.basename(file)}`, readFileSync(file), { contentType, upsert: false });
+    if (error) throw new Error(`Upload of ${path.basename(file)} to Storage failed: ${error.message}; nothing was dropped`);
+  }
+  const checkDir = mkdtempSync(path.join(os.tmpdir(), "event-archive-check-"));
+  try {
+    await fetchFromStorage(storage, checkDir, partition);
+    const copy = await fileDigest(files(checkDir, partition).data);
+    if (copy.sha256 !== manifest.sha256 || copy.lines !== manifest.rows) {
+      throw new Error(`The copy of ${partition} in Storage does not match the export (${copy.lines} rows); nothing was dropped`);
+    }
+  } finally {
+    rmSync(checkDir, { recursive: true, force: true });
+  }
+}
+
+async function fetchFromStorage(storage: ArchiveStorage, dir: string, partition: string): Promise<void> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const file of Object.values(files(dir, partition))) {
+    const { data, error } = await storage.client.storage.from(storage.bucket).download(`${STORAGE_FOLDER}/${path.basename(file)}`);
+    if (error || !data) throw new ArchiveRefused([`no ${path.basename(file)} in Storage bucket ${storage.bucket}: ${error?.message ?? "empty"}`]);
+    writeFileSync(file, Buffer.from(await data.arrayBuffer()), { mode: 0o600 });
+  }
+}
+

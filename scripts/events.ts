@@ -6,12 +6,16 @@
 //   replay --into <projection|print>     feed past events to a projection (idempotent) or print them
 //          [--aggregate <id>] [--creator <uuid>] [--from <iso time>] [--to <iso time>]
 //          [--type <type or wildcard, e.g. order.*>]...
-//   archive <YYYY-MM> [--dir <folder>]   export a month to a verified file, then drop its partition
-//   restore <YYYY-MM> [--dir <folder>]   put an archived month back
+//   archive <YYYY-MM> [--dir <folder> | --storage <bucket>]   export a month (to a folder, or to Supabase
+//                                        Storage), verify the copy, then drop its partition
+//   restore <YYYY-MM> [--dir <folder> | --storage <bucket>]   put an archived month back
 //
 // Projections are named as in `status` (projection-dashboard-metrics) or without the
 // prefix (dashboard-metrics).
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { createClient } from "@supabase/supabase-js";
 import { parseArgs } from "node:util";
 import postgres, { type Sql } from "postgres";
 import type { Consumer } from "../src/core/processing/index.ts";
@@ -19,15 +23,15 @@ import { allProjections, findProjection, projectionConsumer, rebuildProjection, 
 import { replayEvents } from "../src/core/replay/replay.ts";
 import { ArchiveRefused } from "../src/core/event-store/archive.ts";
 import { localDatabaseUrl } from "../supabase/local/postgres.ts";
-import { archiveMonthToFiles, restoreMonthFromFiles } from "./event-archive.ts";
+import { archiveMonthToFiles, restoreMonthFromFiles, type ArchiveStorage } from "./event-archive.ts";
 
 const DEFAULT_ARCHIVE_DIR = path.join(".local", "event-archive");
 
 const usage = `Usage:
   npm run events -- status
   npm run events -- rebuild <projection|all>
-  npm run events -- archive <YYYY-MM> [--dir <folder>]     (default folder: ${DEFAULT_ARCHIVE_DIR})
-  npm run events -- restore <YYYY-MM> [--dir <folder>]
+  npm run events -- archive <YYYY-MM> [--dir <folder> | --storage <bucket>]   (default folder: ${DEFAULT_ARCHIVE_DIR})
+  npm run events -- restore <YYYY-MM> [--dir <folder> | --storage <bucket>]
   npm run events -- replay --into <projection|print> [--aggregate <id>] [--creator <uuid>] [--from <iso>] [--to <iso>] [--type <pattern>]...
 Projections: ${allProjections.map((projection) => projection.name.replace(/^projection-/, "")).join(", ")}
 `;
@@ -44,24 +48,36 @@ function monthBar(label: string) {
 }
 
 async function archiveOrRestore(sql: Sql, command: "archive" | "restore", argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { dir: { type: "string" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { dir: { type: "string" }, storage: { type: "string" } }, allowPositionals: true });
   const month = positionals[0];
   if (!month) throw new UsageError(`${command} needs a month, e.g. 2026-01`);
-  const dir = values.dir ?? DEFAULT_ARCHIVE_DIR;
+  const storage = values.storage === undefined ? undefined : archiveStorage(values.storage);
+  // With Storage, the local files are a working copy only.
+  const dir = storage ? mkdtempSync(path.join(os.tmpdir(), "event-archive-")) : (values.dir ?? DEFAULT_ARCHIVE_DIR);
+  const where = storage ? `Storage bucket ${storage.bucket}` : dir;
   try {
     if (command === "archive") {
-      const manifest = await archiveMonthToFiles(sql, month, dir, monthBar(`archive ${month}`));
+      const manifest = await archiveMonthToFiles(sql, month, dir, monthBar(`archive ${month}`), new Date(), storage);
       process.stderr.write("\n");
-      console.log(`${manifest.partition}: ${manifest.rows} events in ${dir} (sha256 ${manifest.sha256}), partition dropped`);
+      console.log(`${manifest.partition}: ${manifest.rows} events in ${where} (sha256 ${manifest.sha256}), partition dropped`);
     } else {
-      const restored = await restoreMonthFromFiles(sql, month, dir, monthBar(`restore ${month}`));
+      const restored = await restoreMonthFromFiles(sql, month, dir, monthBar(`restore ${month}`), new Date(), storage);
       process.stderr.write("\n");
-      console.log(`${month}: ${restored} events restored from ${dir}`);
+      console.log(`${month}: ${restored} events restored from ${where}`);
     }
   } catch (error) {
     if (error instanceof ArchiveRefused) throw new UsageError(error.message);
     throw error;
+  } finally {
+    if (storage) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function archiveStorage(bucket: string): ArchiveStorage {
+  const url = process.env.SUPABASE_URL ?? process.env.NEXT_PUBLIC_SUPABASE_URL;
+  const key = process.env.SUPABASE_SERVICE_ROLE_KEY;
+  if (!url || !key) throw new UsageError("--storage needs SUPABASE_URL (or NEXT_PUBLIC_SUPABASE_URL) and SUPABASE_SERVICE_ROLE_KEY");
+  return { bucket, client: createClient(url, key, { auth: { persistSession: false, autoRefreshToken: false } }) };
 }
 
 function progressBar(progress: RebuildProgress): string {

@@ -15,6 +15,7 @@ import { createFunctionsGateway, type FunctionsGateway, type FunctionsOptions } 
 import { corsHeaders, sendEmpty, sendJson, urlForLog } from "./http-io.ts";
 import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } from "./realtime/realtime-server.ts";
 import { loadOrCreateSigningKeys } from "./signing-keys.ts";
+import { createStorage } from "./storage.ts";
 
 export { createLocalUser, type LocalUserInput, type LocalUserRole } from "./auth.ts";
 export type { FunctionsOptions } from "./functions-gateway.ts";
@@ -30,6 +31,8 @@ export interface StandInOptions {
   keysDir?: string;
   functions?: FunctionsOptions;
   signUpEnabled?: boolean;
+  /** Where Storage objects are kept (default: storage/ in the local state dir). */
+  storageDir?: string;
   /** The Supabase CLI config the Auth settings come from (default supabase/config.toml). */
   configToml?: string;
   /** Overrides config.toml's sign-in limits (test suites sign in hundreds of times from one IP). */
@@ -82,6 +85,7 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
     refreshTokenReuseIntervalSeconds: options.refreshTokenReuseIntervalSeconds ?? 10,
     signInGuard: { ...signInGuardSettingsFrom(options.configToml ?? path.join(repoRoot, "supabase", "config.toml")), ...options.signInGuard },
   });
+  const storage = createStorage({ dir: options.storageDir ?? path.join(localStateDir(), "storage"), keys });
   const realtime = createRealtimeServer({ sql, keys, limits: { ...DEFAULT_REALTIME_LIMITS, ...options.realtimeLimits }, log });
   const functions = options.functions
     ? createFunctionsGateway({
@@ -113,6 +117,7 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
     const headers = corsHeaders(request);
     if (request.method === "OPTIONS") return sendEmpty(response, 204, headers);
     if (pathname.startsWith("/auth/v1/")) return handleAuth(request, response, requestUrl, pathname.slice("/auth/v1".length), headers);
+    if (pathname.startsWith("/storage/v1/")) return storage.handle(request, response, pathname.slice("/storage/v1".length), headers);
     if (pathname.startsWith("/realtime/v1/api/")) {
       return realtime.handleRestBroadcast(request, response, requestUrl, pathname.slice("/realtime/v1".length), headers);
     }

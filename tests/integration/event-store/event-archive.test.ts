@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiveMonthToFiles, restoreMonthFromFiles } from "../../../scripts/event-archive.ts";
 import { ownTestDatabase, newCreatorId } from "../database.ts";
+import { newClient, startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
 const { sql } = await ownTestDatabase("event-archive", 14);
 const dir = mkdtempSync(path.join(os.tmpdir(), "event-archive-test-"));
@@ -93,5 +94,24 @@ describe("archiving a month", () => {
 
     expect(message).toMatch(/^Refused:\n  - event_store_y2025m01\.ndjson does not match its manifest \(3 rows, sha256 /);
     expect(await januaryRows()).toEqual([]);
+  });
+
+  it("keeps the month in Supabase Storage when asked, checks the copy there, and restores from it", async () => {
+    // Back from the earlier valid archive first: the tampered one above was refused.
+    expect(await restoreMonthFromFiles(sql, JANUARY, dir)).toBe(3);
+    const before = await januaryRows();
+    await sql`update public.consumer_checkpoints set transaction_id = pg_current_xact_id(), position = (select max(position) from public.event_store)
+               where consumer = 'projection-archive-test'`;
+    const storageDir = mkdtempSync(path.join(dir, "storage-"));
+    const standIn = await startTestStandIn({ storageDir });
+    const storage = { client: newClient(standIn, { key: standIn.serviceRoleKey }), bucket: "event-archive-test" };
+
+    const manifest = await archiveMonthToFiles(sql, JANUARY, mkdtempSync(path.join(dir, "work-")), () => {}, new Date(), storage);
+
+    expect(await januaryRows()).toEqual([]);
+    const stored = readFileSync(path.join(storageDir, "event-archive-test", "event-archive", `${PARTITION}.ndjson`), "utf8");
+    expect(stored.trim().split("\n")).toHaveLength(manifest.rows);
+    expect(await restoreMonthFromFiles(sql, JANUARY, mkdtempSync(path.join(dir, "restore-")), () => {}, new Date(), storage)).toBe(3);
+    expect(await januaryRows()).toEqual(before);
   });
 });

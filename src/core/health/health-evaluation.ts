@@ -22,6 +22,9 @@ export const defaultHealthThresholds: readonly HealthThreshold[] = [
   { metric: "webhook_p95_latency_ms", warn: 5_000, fail: 30_000, unit: "ms" },
 ];
 
+/** Fewer deliveries in a window than this and their latency is shown but not judged. */
+export const MIN_LATENCY_SAMPLES = 20;
+
 export const DEFAULT_HEALTH_WINDOW_MS = 5 * 60_000;
 
 export interface ConsumerHealth {
@@ -51,8 +54,15 @@ export interface HealthMeasurements {
   webhooks: {
     received: number;
     perMinute: number;
-    /** null when no delivery in the window carried a send time. */
+    /** Ours: the function receiving the request → its row written in the batch's transaction. null without samples. */
     p95LatencyMs: number | null;
+    /** Deliveries that carried both times. */
+    latencySamples: number;
+    /**
+     * TikTok's side: its `timestamp` → our receipt, clamped to [0, 1 day]. A replayed, delayed or
+     * skewed delivery can make it anything, so it is reported, never judged.
+     */
+    tiktokDelayP95Ms: number | null;
     byStatus: Record<string, number>;
   };
 }
@@ -97,6 +107,13 @@ function levelOf(value: number, threshold: HealthThreshold | undefined): CheckSt
 
 const worst = (statuses: CheckStatus[]): CheckStatus => (statuses.includes("fail") ? "fail" : statuses.includes("warn") ? "warn" : "pass");
 
+function webhookLatencyDetail(webhooks: HealthMeasurements["webhooks"], judged: boolean): string {
+  const theirs = webhooks.tiktokDelayP95Ms === null ? "" : `; TikTok's send to our receipt p95 ${webhooks.tiktokDelayP95Ms} ms (reported, not judged)`;
+  if (webhooks.p95LatencyMs === null) return `no deliveries stored in the window${theirs}`;
+  const ours = `receipt to stored p95 ${webhooks.p95LatencyMs} ms over ${webhooks.latencySamples} deliveries`;
+  return `${ours}${judged ? "" : ` (judged from ${MIN_LATENCY_SAMPLES})`}${theirs}`;
+}
+
 /** Judges measurements against thresholds. Pure. */
 export function evaluateHealth(measurements: HealthMeasurements, thresholds: readonly HealthThreshold[] = defaultHealthThresholds): HealthReport {
   const crossings: ThresholdCrossing[] = [];
@@ -113,7 +130,9 @@ export function evaluateHealth(measurements: HealthMeasurements, thresholds: rea
   const errorLevels = measurements.consumers.map((consumer) => judge("consumer_error_rate", consumer.consumer, consumer.errorRate));
   const deadLetterLevel = judge("dead_letters_pending", "system", measurements.deadLettersPending);
   const latency = measurements.webhooks.p95LatencyMs;
-  const latencyLevel = latency === null ? "pass" : judge("webhook_p95_latency_ms", "system", latency);
+  // Under MIN_LATENCY_SAMPLES deliveries one slow outlier is the p95: too few to judge by.
+  const latencyJudged = latency !== null && measurements.webhooks.latencySamples >= MIN_LATENCY_SAMPLES;
+  const latencyLevel = latencyJudged ? judge("webhook_p95_latency_ms", "system", latency) : "pass";
 
   const maxLag = measurements.consumers.reduce((max, consumer) => Math.max(max, consumer.lag), 0);
   const maxErrorRate = measurements.consumers.reduce((max, consumer) => Math.max(max, consumer.errorRate), 0);
@@ -130,7 +149,7 @@ export function evaluateHealth(measurements: HealthMeasurements, thresholds: rea
     dead_letters: { status: deadLetterLevel, detail: `${measurements.deadLettersPending} pending` },
     webhook_latency: {
       status: latencyLevel,
-      detail: latency === null ? `no deliveries with a send time in the window` : `p95 ${latency} ms over ${measurements.webhooks.received} deliveries`,
+      detail: webhookLatencyDetail(measurements.webhooks, latencyJudged),
     },
   };
   const overall = worst(Object.values(checks).map((check) => check.status));

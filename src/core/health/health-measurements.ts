@@ -2,9 +2,10 @@
 // letters and the webhook intake (rate, p95 latency), read from the database for the
 // window ending at `now`. health-evaluation.ts judges the figures.
 //
-// Webhook latency: the inbox keeps no processing time, so the latency measured is TikTok's
-// send time (the envelope's `timestamp`, whole seconds) to our receipt (`received_at`):
-// how late deliveries reach us. It needs no migration; its resolution is one second.
+// Webhook latency, two figures: ours (the function receiving the request → the delivery's row
+// written in its batch's transaction, both our clocks), which health judges; and TikTok's (the
+// envelope's `timestamp`, whole seconds → our receipt), which a replayed, delayed or skewed
+// delivery can set to anything: clamped to a day and reported, never judged.
 //
 // Error and retry rates come from consumer_attempt_log, which records failed attempts (and
 // retried successes).
@@ -80,16 +81,26 @@ async function countEventsInWindow(sql: Sql, since: Date, until: Date, handles: 
   return Number(row?.count ?? 0);
 }
 
+/** A delivery claiming to be older than this was replayed or sent by a skewed clock: counted as a day. */
+const MAX_TIKTOK_DELAY_MS = 86_400_000;
+
 async function measureWebhooks(sql: Sql, since: Date, until: Date, windowMs: number): Promise<HealthMeasurements["webhooks"]> {
   const byStatusRows = await sql<{ status: string; count: string }[]>`
     select status, count(*) from public.webhook_inbox where received_at > ${since} and received_at <= ${until} group by status`;
   const byStatus = Object.fromEntries(byStatusRows.map((row) => [row.status, Number(row.count)]));
   const received = Object.values(byStatus).reduce((sum, count) => sum + count, 0);
-  // Unprocessable deliveries may not be JSON; every other status was parsed by the function.
-  const [latency] = await sql<{ p95: number | null }[]>`
-    select percentile_cont(0.95) within group (order by latency_ms) as p95
+  // Ours: request received by the function → row written in the batch's transaction.
+  const [ours] = await sql<{ p95: number | null; samples: string }[]>`
+    select percentile_cont(0.95) within group (order by greatest(0, extract(epoch from stored_at - request_received_at) * 1000)) as p95,
+           count(*) as samples
+      from public.webhook_inbox
+     where received_at > ${since} and received_at <= ${until} and request_received_at is not null and stored_at is not null`;
+  // TikTok's: its send time (`timestamp`, whole seconds) → our receipt, clamped to a day. Unprocessable
+  // deliveries may not be JSON; every other status was parsed by the function.
+  const [theirs] = await sql<{ p95: number | null }[]>`
+    select percentile_cont(0.95) within group (order by delay_ms) as p95
       from (
-        select greatest(0, extract(epoch from received_at) * 1000 - (body ->> 'timestamp')::numeric * 1000) as latency_ms
+        select least(${MAX_TIKTOK_DELAY_MS}::numeric, greatest(0, extract(epoch from received_at) * 1000 - (body ->> 'timestamp')::numeric * 1000)) as delay_ms
           from (
             select received_at, convert_from(raw_body, 'UTF8') as text_body
               from public.webhook_inbox
@@ -97,8 +108,15 @@ async function measureWebhooks(sql: Sql, since: Date, until: Date, windowMs: num
           ) raw
           cross join lateral (select case when pg_input_is_valid(raw.text_body, 'jsonb') then raw.text_body::jsonb end as body) parsed
          where jsonb_typeof(body -> 'timestamp') = 'number'
-      ) latencies`;
-  const p95 = latency?.p95 ?? null;
-  return { received, perMinute: received / (windowMs / 60_000), p95LatencyMs: p95 === null ? null : Math.round(Number(p95)), byStatus };
+      ) delays`;
+  const rounded = (value: number | null | undefined) => (value === null || value === undefined ? null : Math.round(Number(value)));
+  return {
+    received,
+    perMinute: received / (windowMs / 60_000),
+    p95LatencyMs: rounded(ours?.p95),
+    latencySamples: Number(ours?.samples ?? 0),
+    tiktokDelayP95Ms: rounded(theirs?.p95),
+    byStatus,
+  };
 }
 

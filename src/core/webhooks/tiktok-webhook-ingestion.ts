@@ -135,7 +135,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   }
 
   /** Verified delivery → stored (or refused) in the next group commit, deciding again after a conflict. */
-  async function storeDelivery(rawBody: Uint8Array<ArrayBuffer>, parsed: ParsedWebhook): Promise<IngestionOutcome> {
+  async function storeDelivery(rawBody: Uint8Array<ArrayBuffer>, parsed: ParsedWebhook, requestReceivedAt: Date): Promise<IngestionOutcome> {
     const envelope = parsed.kind === "valid" ? parsed.envelope : undefined;
     const shop = envelope ?? shopFieldsOf(rawBody);
     const creatorId = await creatorOfShop(shop.shop_id, shop.seller_open_id);
@@ -150,6 +150,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         status: decision.status,
         reason: decision.reason ?? null,
         appends: decision.appends,
+        requestReceivedAt,
       });
       switch (stored.outcome) {
         case "stored":
@@ -164,7 +165,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
         case "failed":
           // Postgres refused a value of this delivery as parsed: keep its raw bytes (bytea takes anything) under a key of its bytes.
           if (!isCausedByData(stored.error)) throw stored.error;
-          return storeAsUnstorable(rawBody, creatorId, stored.error);
+          return storeAsUnstorable(rawBody, creatorId, stored.error, requestReceivedAt);
         case "conflict":
           if (decision.order) orderStatuses.forget(decision.order.orderId);
           if (attempt >= MAX_CONCURRENCY_RETRIES) throw new Error(`delivery ${parsed.dedupeKey} still conflicts after ${attempt} attempts`);
@@ -172,12 +173,12 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     }
   }
 
-  async function storeAsUnstorable(rawBody: Uint8Array<ArrayBuffer>, creatorId: string | null, error: unknown): Promise<IngestionOutcome> {
+  async function storeAsUnstorable(rawBody: Uint8Array<ArrayBuffer>, creatorId: string | null, error: unknown, requestReceivedAt: Date): Promise<IngestionOutcome> {
     const dedupeKey = `sha256:${await sha256Hex(rawBody)}`;
     const reason = `its values could not be stored as parsed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
     const decision = unprocessable(reason, dedupeKey, creatorId);
     const [stored] = await storeWebhookDeliveries(options.sql, [
-      { dedupeKey, notificationType: null, shopId: null, creatorId, rawBody, status: "unprocessable", reason, appends: decision.appends },
+      { dedupeKey, notificationType: null, shopId: null, creatorId, rawBody, status: "unprocessable", reason, appends: decision.appends, requestReceivedAt },
     ]);
     if (stored.outcome === "duplicate") return { status: 200, result: "duplicate" };
     if (stored.outcome !== "stored") throw new Error(`delivery ${dedupeKey} could not be kept as unprocessable (${stored.outcome})`);
@@ -216,11 +217,11 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   }
 
   /** Accepts one delivery. Only a committed delivery is answered 200; anything that fails to store gets 503 so TikTok retries. */
-  async function ingest(rawBody: Uint8Array<ArrayBuffer>, authorization: string | null): Promise<IngestionOutcome> {
+  async function ingest(rawBody: Uint8Array<ArrayBuffer>, authorization: string | null, requestReceivedAt = new Date(now())): Promise<IngestionOutcome> {
     if (!(await verify(rawBody, authorization))) return { status: 401, result: "invalid_signature" };
     const parsed = await parseWebhook(rawBody);
     try {
-      return await storeDelivery(rawBody, parsed);
+      return await storeDelivery(rawBody, parsed, requestReceivedAt);
     } catch (error) {
       return { status: 503, result: "unavailable", error };
     }

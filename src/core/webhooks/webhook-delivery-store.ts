@@ -24,6 +24,8 @@ export interface DeliveryToStore {
   status: InboxStatus;
   reason: string | null;
   appends: StreamAppend[];
+  /** When the function received the request (its clock): with the row's write time, our share of the latency. */
+  requestReceivedAt?: Date;
 }
 
 export type StoreOutcome =
@@ -70,6 +72,7 @@ async function storeTogether(sql: Sql, deliveries: readonly DeliveryToStore[]): 
     status: delivery.status,
     reason: delivery.reason,
     appends: delivery.appends,
+    request_received_at: delivery.requestReceivedAt?.toISOString() ?? null,
   }));
   // TikTok waits 3 s for an answer: a store stuck on a lock or a sick database gives up in time
   // for the delivery to be answered 503 (and retried), instead of holding the request past it.

@@ -3,7 +3,7 @@
 // stream, so the page shows both the live figures and what has been raised.
 import type { Sql } from "postgres";
 import { SYSTEM_HEALTH_STREAM } from "@/core/health/health-checks.ts";
-import { defaultHealthThresholds, evaluateHealth, type HealthReport, type HealthThreshold } from "@/core/health/health-evaluation.ts";
+import { defaultHealthThresholds, evaluateHealth, type HealthMeasurements, type HealthReport, type HealthThreshold } from "@/core/health/health-evaluation.ts";
 import { measureSystemHealth } from "@/core/health/health-measurements.ts";
 import { createSagaStore } from "@/core/fulfilment/saga-store.ts";
 import { allProjections } from "@/core/projections/index.ts";
@@ -27,7 +27,7 @@ export interface SystemHealthView {
     retryRate: number;
   }[];
   deadLettersPending: number;
-  webhooks: { received: number; perMinute: number; p95LatencyMs: number | null; byStatus: Record<string, number> };
+  webhooks: HealthMeasurements["webhooks"];
   recentSystemEvents: { id: string; type: string; occurredAt: string; data: Record<string, unknown> }[];
   /** Order fulfilment stopped because a step cannot run here (no carrier for orders the seller ships): nothing was invented for them. */
   fulfilmentNeedingConfiguration: {

@@ -29,6 +29,10 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
       tx<{ status: string; deliveries: number }[]>`
         select status, count(*)::int as deliveries from public.webhook_inbox
          where received_at > now() - ${WINDOW}::interval group by status order by status`,
+      tx<{ quantiles: number[] | null }[]>`
+        select percentile_cont(array[0.5, 0.95, 0.99]) within group (order by latency) as quantiles
+          from (select greatest(0, extract(epoch from stored_at - request_received_at) * 1000) as latency from public.webhook_inbox
+                 where received_at > now() - ${WINDOW}::interval and request_received_at is not null and stored_at is not null) l`,
       tx<{ event_type: string; appended: string; latency_count: string; latency_ms_sum: number; latency_ms_max: number }[]>`
         select event_type, sum(event_count) as appended, sum(latency_count) as latency_count,
                coalesce(sum(latency_ms_sum), 0)::float8 as latency_ms_sum, coalesce(max(latency_ms_max), 0)::float8 as latency_ms_max
@@ -40,7 +44,7 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
          where found_at > now() - ${WINDOW}::interval group by kind order by kind`,
     ]),
   );
-  const [consumers, webhooks, appends, realtime, drift] = figures;
+  const [consumers, webhooks, ingestLatency, appends, realtime, drift] = figures;
 
   const lag = gauge("creatorflow_consumer_lag_events", "Events committed that the consumer has not handled yet", ["consumer"]);
   const waiting = gauge("creatorflow_consumer_oldest_waiting_seconds", "Age of the oldest event the consumer has not handled (0 when caught up)", ["consumer"]);
@@ -62,6 +66,11 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
   for (const row of webhooks) received.set({ outcome: row.status }, row.deliveries);
 
   // Hourly buckets: the current one and the one before, so a scrape early in an hour still sees an hour's worth.
+  // Ours: the function receiving a delivery → its row written (TikTok's own send time is not ours to judge).
+  const ingest = gauge("creatorflow_webhook_ingest_latency_ms", "Receipt to stored of TikTok deliveries in the last hour, by quantile", ["quantile"]);
+  const quantiles = ingestLatency[0]?.quantiles ?? null;
+  if (quantiles) ["0.5", "0.95", "0.99"].forEach((quantile, index) => ingest.set({ quantile }, Number(quantiles[index])));
+
   const appended = gauge("creatorflow_events_appended_recent", "Events appended in the current and the previous hourly bucket, by type", ["event_type"]);
   const latencyAvg = gauge("creatorflow_event_projection_latency_ms_avg", "Mean time from an event's commit to its projection, current and previous hour", ["event_type"]);
   const latencyMax = gauge("creatorflow_event_projection_latency_ms_max", "Longest time from an event's commit to its projection, current and previous hour", ["event_type"]);

@@ -17,17 +17,18 @@ function futureWindow(): { start: Date; now: Date } {
   return { start, now: new Date(start.getTime() + 4 * 60_000) };
 }
 
-async function webhookAt(receivedAt: Date, sentSecondsBefore: number, status = "processed") {
+async function webhookAt(receivedAt: Date, sentSecondsBefore: number, storedAfterMs = 10, status = "processed") {
   const body = JSON.stringify({ type: 1, shop_id: "1", timestamp: Math.floor(receivedAt.getTime() / 1000) - sentSecondsBefore, data: {} });
-  await sql`insert into public.webhook_inbox (dedupe_key, notification_type, raw_body, status, received_at)
-            values (${crypto.randomUUID()}, 1, ${Buffer.from(body)}, ${status}, ${receivedAt})`;
+  await sql`insert into public.webhook_inbox (dedupe_key, notification_type, raw_body, status, received_at, request_received_at, stored_at)
+            values (${crypto.randomUUID()}, 1, ${Buffer.from(body)}, ${status}, ${receivedAt}, ${receivedAt}, ${new Date(receivedAt.getTime() + storedAfterMs)})`;
 }
 
 describe("system health checks", () => {
-  it("measures webhook rate and p95 latency, and each consumer's error and retry rates in the window", async () => {
+  it("measures webhook rate, our p95 latency and TikTok's (clamped) apart, and each consumer's error and retry rates", async () => {
     const { start, now } = futureWindow();
     for (let index = 0; index < 19; index += 1) await webhookAt(new Date(start.getTime() + 1_000 + index * 1_000), 1);
-    await webhookAt(new Date(start.getTime() + 30_000), 20);
+    // One slow to store (210 ms), and sent, by its own timestamp, a year ago (a replay).
+    await webhookAt(new Date(start.getTime() + 30_000), 365 * 86_400, 210);
     await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status, received_at) values (${crypto.randomUUID()}, ${Buffer.from("not json")}, 'unprocessable', ${new Date(start.getTime() + 2_000)})`;
     const consumer = `health-test-${crypto.randomUUID().slice(0, 8)}`;
     await sql`insert into public.consumer_checkpoints (consumer) values (${consumer})`;
@@ -40,8 +41,10 @@ describe("system health checks", () => {
     const measured = await measureSystemHealth(sql, { now, windowMs: WINDOW_MS, consumers: [{ name: consumer, handles: ["inventory.*"] }] });
     expect(measured.webhooks).toMatchObject({ received: 21, byStatus: { processed: 20, unprocessable: 1 } });
     expect(measured.webhooks.perMinute).toBeCloseTo(21 / 5);
-    // 19 deliveries 1 s late and one 20 s late: the 95th percentile interpolates between them.
-    expect(measured.webhooks.p95LatencyMs).toBe(1_950);
+    // Ours: 19 stored in 10 ms and one in 210 ms; the 95th percentile interpolates between them.
+    expect(measured.webhooks).toMatchObject({ p95LatencyMs: 20, latencySamples: 20 });
+    // TikTok's: 19 sent 1 s before receipt, one a year before, counted as one day.
+    expect(measured.webhooks.tiktokDelayP95Ms).toBe(Math.round(1_000 + 0.05 * (86_400_000 - 1_000)));
     const ours = measured.consumers.find((row) => row.consumer === consumer)!;
     expect(ours).toMatchObject({ failedAttempts: 2, retriedAttempts: 2, eventsDue: 0, errorRate: 1, lag: expect.any(Number) });
   });

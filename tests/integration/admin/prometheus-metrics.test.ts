@@ -28,7 +28,9 @@ beforeAll(async () => {
             select 'projection-b', transaction_id, position, 3 from public.event_store order by position desc limit 1`;
   await sql`insert into public.dead_letters (consumer, event_id, event_position, event_type, creator_id, event, error, attempts)
             select 'projection-a', id, position, event_type, creator_id, '{}'::jsonb, 'boom', 5 from public.event_store order by position desc limit 1`;
-  await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status) values ('m-1', '\\x7b7d', 'processed'), ('m-2', '\\x7b7d', 'processed'), ('m-3', '\\x7b7d', 'unprocessable')`;
+  await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status, request_received_at, stored_at) values
+            ('m-1', '\\x7b7d', 'processed', now() - interval '20 ms', now()), ('m-2', '\\x7b7d', 'processed', now() - interval '40 ms', now()),
+            ('m-3', '\\x7b7d', 'unprocessable', now() - interval '60 ms', now())`;
   await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status, received_at) values ('m-old', '\\x7b7d', 'processed', now() - interval '2 hours')`;
   await sql`insert into public.event_metrics_hourly (creator_id, bucket_start, event_type, event_count, latency_count, latency_ms_sum, latency_ms_max)
             values (${creatorId}, date_trunc('hour', now()), 'order.status_changed', 3, 2, 300, 250),
@@ -85,6 +87,7 @@ describe("GET /api/metrics", () => {
     expect(values.get('creatorflow_events_appended_recent{event_type="order.status_changed"}')).toBe(3);
     expect(values.get('creatorflow_event_projection_latency_ms_avg{event_type="order.status_changed"}')).toBe(150);
     expect(values.get("creatorflow_realtime_deltas_sent_total")).toBe(12);
+    expect(values.get('creatorflow_webhook_ingest_latency_ms{quantile="0.5"}')).toBe(40);
     expect(values.get('creatorflow_reconciliation_drift_last_hour{kind="stock_count"}')).toBe(0);
     expect(text).toContain("# TYPE creatorflow_consumer_events_processed_total counter");
   });

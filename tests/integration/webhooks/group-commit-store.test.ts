@@ -182,5 +182,20 @@ describe("webhook ingestion with cached order statuses", () => {
     expect(await deliver(ingest, statusDelivery(orderId, "IN_TRANSIT", 1764003600))).toMatchObject({ status: 200, result: "processed" });
     expect(await versions(`order-${orderId}`)).toEqual(["1:order.received_from_tiktok", "2:order.shipped"]);
   });
+
+  it("records when the function received a delivery and when its row was written, for our share of the latency", async () => {
+    await sql`insert into tiktok_shops (shop_id, creator_id) values (${shopId}, ${creatorId}) on conflict do nothing`;
+    const ingest = createTikTokWebhookIngestion({ sql, ...credentials });
+    const orderId = unique();
+    const body = statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000);
+    const receivedAt = new Date(Date.now() - 1_000);
+
+    const outcome = await ingest(new TextEncoder().encode(body), await sign(body), receivedAt);
+
+    const [row] = await sql<{ request_received_at: Date; stored_at: Date }[]>`
+      select request_received_at, stored_at from webhook_inbox where id = ${(outcome as { inboxId: string }).inboxId}`;
+    expect(row.request_received_at.toISOString()).toBe(receivedAt.toISOString());
+    expect(row.stored_at.getTime()).toBeGreaterThan(receivedAt.getTime());
+  });
 });
 

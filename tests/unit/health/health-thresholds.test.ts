@@ -36,7 +36,7 @@ function measurements(overrides: Partial<HealthMeasurements> = {}): HealthMeasur
     windowMs: 300_000,
     consumers: [consumer({})],
     deadLettersPending: 0,
-    webhooks: { received: 30, perMinute: 6, p95LatencyMs: 1_000, byStatus: { processed: 30 } },
+    webhooks: { received: 30, perMinute: 6, p95LatencyMs: 1_000, latencySamples: 30, tiktokDelayP95Ms: 1_000, byStatus: { processed: 30 } },
     ...overrides,
   };
 }
@@ -70,16 +70,33 @@ describe("health thresholds", () => {
     });
   });
 
-  it("judges error rates and webhook p95 latency, and skips latency when no delivery carried a send time", () => {
-    const failing = evaluateHealth(measurements({ consumers: [consumer({ errorRate: 0.2 })], webhooks: { received: 5, perMinute: 1, p95LatencyMs: 45_000, byStatus: {} } }));
+  it("judges error rates and our webhook p95 latency, and skips latency when no delivery was stored", () => {
+    const failing = evaluateHealth(
+      measurements({ consumers: [consumer({ errorRate: 0.2 })], webhooks: { received: 25, perMinute: 5, p95LatencyMs: 45_000, latencySamples: 25, tiktokDelayP95Ms: 800, byStatus: {} } }),
+    );
     expect(failing.checks.consumer_errors!.status).toBe("fail");
-    expect(failing.checks.webhook_latency).toEqual({ status: "fail", detail: "p95 45000 ms over 5 deliveries" });
+    expect(failing.checks.webhook_latency).toEqual({
+      status: "fail",
+      detail: "receipt to stored p95 45000 ms over 25 deliveries; TikTok's send to our receipt p95 800 ms (reported, not judged)",
+    });
     expect(healthEvents(failing).slice(1).map((event) => (event.data as { metric: string }).metric)).toEqual([
       "consumer_error_rate:projection-dashboard-metrics",
       "webhook_p95_latency_ms",
     ]);
-    const quiet = evaluateHealth(measurements({ webhooks: { received: 0, perMinute: 0, p95LatencyMs: null, byStatus: {} } }));
+    const quiet = evaluateHealth(measurements({ webhooks: { received: 0, perMinute: 0, p95LatencyMs: null, latencySamples: 0, tiktokDelayP95Ms: null, byStatus: {} } }));
     expect(quiet.checks.webhook_latency!.status).toBe("pass");
+  });
+
+  it("is not flipped by TikTok's clock, a replayed year-old delivery, or one slow delivery among a few", () => {
+    const replayed = evaluateHealth(measurements({ webhooks: { received: 30, perMinute: 6, p95LatencyMs: 40, latencySamples: 30, tiktokDelayP95Ms: 86_400_000, byStatus: { processed: 30 } } }));
+    expect(replayed.status).toBe("healthy");
+    expect(healthEvents(replayed)).toHaveLength(1);
+
+    const outlier = evaluateHealth(measurements({ webhooks: { received: 3, perMinute: 1, p95LatencyMs: 40_000, latencySamples: 3, tiktokDelayP95Ms: 900, byStatus: { processed: 3 } } }));
+    expect(outlier.checks.webhook_latency).toEqual({
+      status: "pass",
+      detail: "receipt to stored p95 40000 ms over 3 deliveries (judged from 20); TikTok's send to our receipt p95 900 ms (reported, not judged)",
+    });
   });
 
   it("takes thresholds as data: a metric left out is never judged", () => {

@@ -57,8 +57,12 @@ export default async function HealthPage() {
             <dd>{webhooks.received}</dd>
           </div>
           <div>
-            <dt>p95 latency</dt>
+            <dt>p95 receipt to stored</dt>
             <dd>{webhooks.p95LatencyMs === null ? "—" : `${webhooks.p95LatencyMs} ms`}</dd>
+          </div>
+          <div>
+            <dt>p95 TikTok send to receipt (not judged)</dt>
+            <dd>{webhooks.tiktokDelayP95Ms === null ? "—" : `${webhooks.tiktokDelayP95Ms} ms`}</dd>
           </div>
           <div>
             <dt>Dead letters pending</dt>

@@ -17,7 +17,7 @@ import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } fr
 import { loadOrCreateSigningKeys } from "./signing-keys.ts";
 import { createStorage } from "./storage.ts";
 
-export { createLocalUser, type LocalUserInput, type LocalUserRole } from "./auth.ts";
+export { createLocalUser, type LocalUserInput, type LocalUserRole } from "./local-users.ts";
 export type { FunctionsOptions } from "./functions-gateway.ts";
 export type { RealtimeLimits } from "./realtime/realtime-server.ts";
 

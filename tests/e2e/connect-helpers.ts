@@ -11,12 +11,15 @@ export function recordAnswers(page: Page): string[] {
   const answers: string[] = [];
   page.on("response", async (response) => {
     let body = "";
+    let headers: Record<string, string> = response.headers();
     try {
       body = await response.text();
+      headers = await response.allHeaders();
     } catch {
-      // Redirects and aborted loads have no body.
+      // Redirects and aborted loads have no body; an answer still arriving when its page
+      // closes keeps the headers it came with.
     }
-    answers.push(`${response.status()} ${response.url()} ${JSON.stringify(await response.allHeaders())}\n${body}`);
+    answers.push(`${response.status()} ${response.url()} ${JSON.stringify(headers)}\n${body}`);
   });
   return answers;
 }

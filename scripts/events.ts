@@ -103,7 +103,8 @@ async function rebuild(sql: Sql, name: string | undefined): Promise<void> {
     if (!projection) continue;
     const result = await rebuildProjection({ sql, projection, onProgress: (progress) => process.stderr.write(progressBar(progress)) });
     process.stderr.write("\n");
-    console.log(`${projection.name}: ${result.processed} events, ${result.eventsPerSecond} events/s`);
+    const poisoned = result.deadLettered ? `; ${result.deadLettered} could not be folded and were recorded as dead letters (see /admin/dead-letters)` : "";
+    console.log(`${projection.name}: ${result.processed} events, ${result.eventsPerSecond} events/s${poisoned}`);
   }
 }
 

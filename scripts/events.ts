@@ -78,7 +78,7 @@ async function status(sql: Sql): Promise<void> {
   >`
     select c.consumer, c.position, c.events_processed, c.lease_owner, c.lease_expires_at, c.last_error, c.rebuild_progress,
            public.consumer_lag(c.transaction_id, c.position) as lag,
-           (select count(*) from public.dead_letters d where d.consumer = c.consumer and d.status = 'pending') as dead_letters
+           (select count(*) from public.dead_letters d where d.consumer = c.consumer and d.status in ('pending', 'retry_requested')) as dead_letters
       from public.consumer_checkpoints c
      order by c.consumer`;
   const table = rows.map((row) => ({

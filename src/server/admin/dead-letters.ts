@@ -59,7 +59,7 @@ export function adminDeadLetters(sql: Sql) {
       await translated(() => letters.discard(id, resolvedBy));
     },
     async pendingCount(): Promise<number> {
-      const [row] = await sql<{ count: string }[]>`select count(*) from public.dead_letters where status = 'pending'`;
+      const [row] = await sql<{ count: string }[]>`select count(*) from public.dead_letters where status in ('pending', 'retry_requested')`;
       return Number(row?.count ?? 0);
     },
   };

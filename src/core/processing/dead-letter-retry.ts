@@ -143,6 +143,7 @@ export async function carryOutRetry(ports: RetryPorts, consumer: Consumer, lette
     await ports.assertLease(sql, consumer.name);
     await consumer.handleBatch([event], context(sql));
   } catch (error) {
+    // Another instance took the lease (consumer-runner.ts's LeaseLostError, by name: that module imports this one): it will carry the request out.
     if (error instanceof Error && error.name === "LeaseLostError") throw error;
     return record({ outcome: "failed", message: ports.describeError(error) });
   }

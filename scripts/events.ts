@@ -94,7 +94,7 @@ async function status(sql: Sql): Promise<void> {
   >`
     select c.consumer, c.position, c.events_processed, c.lease_owner, c.lease_expires_at, c.last_error, c.rebuild_progress,
            public.consumer_lag(c.transaction_id, c.position) as lag,
-           (select count(*) from public.dead_letters d where d.consumer = c.consumer and d.status = 'pending') as dead_letters
+           (select count(*) from public.dead_letters d where d.consumer = c.consumer and d.status in ('pending', 'retry_requested')) as dead_letters
       from public.consumer_checkpoints c
      order by c.consumer`;
   const table = rows.map((row) => ({
@@ -119,7 +119,8 @@ async function rebuild(sql: Sql, name: string | undefined): Promise<void> {
     if (!projection) continue;
     const result = await rebuildProjection({ sql, projection, onProgress: (progress) => process.stderr.write(progressBar(progress)) });
     process.stderr.write("\n");
-    console.log(`${projection.name}: ${result.processed} events, ${result.eventsPerSecond} events/s`);
+    const poisoned = result.deadLettered ? `; ${result.deadLettered} could not be folded and were recorded as dead letters (see /admin/dead-letters)` : "";
+    console.log(`${projection.name}: ${result.processed} events, ${result.eventsPerSecond} events/s${poisoned}`);
   }
 }
 

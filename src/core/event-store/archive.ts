@@ -52,7 +52,7 @@ export async function archiveBlockers(sql: Sql, target: ArchivedMonth): Promise<
   for (const row of behind) reasons.push(`consumer ${row.consumer} has not handled ${row.waiting} event(s) of ${target.month} yet`);
 
   const [pending] = await sql<{ letters: number; retries: number }[]>`
-    select (select count(*)::int from public.dead_letters d join ${table} e on e.id = d.event_id where d.status = 'pending') as letters,
+    select (select count(*)::int from public.dead_letters d join ${table} e on e.id = d.event_id where d.status in ('pending', 'retry_requested')) as letters,
            (select count(*)::int from public.consumer_retries r join ${table} e on e.id = r.event_id) as retries`;
   if (pending.letters > 0) reasons.push(`${pending.letters} pending dead letter(s) refer to events of ${target.month}; retry or discard them first`);
   if (pending.retries > 0) reasons.push(`${pending.retries} consumer retr(ies) are still scheduled for events of ${target.month}`);

@@ -59,6 +59,8 @@ export function createFulfilmentSaga(dependencies: FulfilmentSagaDependencies & 
     handles: ["order.*"],
     // It calls TikTok, the gateway and the carrier: no transaction can span those.
     transactional: false,
+    // It reads the order's and its own current state, never acts on the event alone: a retried event may come late.
+    lateEvents: "tolerated",
     batchSize: 50,
     async handleBatch(events, context) {
       for (const event of events) await handleOrderEvent(dependencies, event, context);

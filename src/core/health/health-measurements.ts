@@ -67,7 +67,7 @@ export async function measureSystemHealth(
       ...attemptRates({ eventsDue, failedAttempts, retriedAttempts }),
     });
   }
-  const [letters] = await sql<{ pending: string }[]>`select count(*) as pending from public.dead_letters where status = 'pending'`;
+  const [letters] = await sql<{ pending: string }[]>`select count(*) as pending from public.dead_letters where status in ('pending', 'retry_requested')`;
   const webhooks = await measureWebhooks(sql, since, options.now, windowMs);
   return { measuredAt: options.now, windowMs, consumers, deadLettersPending: Number(letters?.pending ?? 0), webhooks };
 }

@@ -5,6 +5,7 @@ import type { Sql } from "postgres";
 import { eventPriority, type EventPriority } from "../event-catalogue.ts";
 import { createEventStore, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
 import { PermanentConsumerFailure, type Consumer, type ConsumerContext } from "./consumer.ts";
+import { carryOutRetry, readRequestedRetries, type RequestedRetry } from "./dead-letter-retry.ts";
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.ts";
 
 export interface ConsumerRunnerOptions {
@@ -80,6 +81,21 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
              events_processed = events_processed + ${count}, last_run_at = now(), updated_at = now()
        where consumer = ${consumerName} and lease_owner = ${owner} and lease_expires_at > now()`;
     if (moved.count !== 1) throw new LeaseLostError(consumerName);
+  }
+
+  async function assertLease(tx: Sql, consumerName: string): Promise<void> {
+    const held = await tx`
+      select 1 from public.consumer_checkpoints
+       where consumer = ${consumerName} and lease_owner = ${owner} and lease_expires_at > now() for update`;
+    if (held.length !== 1) throw new LeaseLostError(consumerName);
+  }
+
+  /** The retries an admin requested for this consumer, carried out before its next batch; how many were settled. */
+  async function carryOutRetries(consumer: Consumer, letters: RequestedRetry[], checkpoint: GlobalCheckpoint): Promise<number> {
+    const ports = { sql, owner, now, describeError, assertLease };
+    let settled = 0;
+    for (const letter of letters) if (await carryOutRetry(ports, consumer, letter, checkpoint)) settled += 1;
+    return settled;
   }
 
   /** Forgets the retry state of an event that finally went through, keeping the record of it. */
@@ -204,11 +220,23 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   async function tick(): Promise<BatchOutcome[]> {
     const pending: { consumer: Consumer; events: StoredEvent[]; rank: number }[] = [];
     const outcomes: BatchOutcome[] = [];
+    const requested = await readRequestedRetries(sql, consumers.map((consumer) => consumer.name));
     for (const consumer of consumers) {
       const checkpoint = await acquireLease(consumer.name);
       const idle = { consumer: consumer.name, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: false };
       if (!checkpoint) {
         outcomes.push({ ...idle, skipped: true });
+        continue;
+      }
+      const letters = requested.filter((letter) => letter.consumer === consumer.name);
+      if (letters.length > 0) {
+        // Settled requests count as progress, so the lane call looks again before it stops.
+        try {
+          outcomes.push({ ...idle, processed: await carryOutRetries(consumer, letters, checkpoint) });
+        } catch (error) {
+          if (!(error instanceof LeaseLostError)) throw error;
+          outcomes.push({ ...idle, skipped: true });
+        }
         continue;
       }
       if (await isWaitingForRetry(consumer.name)) {

@@ -24,6 +24,15 @@ export interface Consumer {
    */
   transactional: boolean;
   batchSize?: number;
+  /**
+   * A dead letter's retry comes after the consumer has handled later events of the same
+   * aggregate. "tolerated": the handler decides from current state rather than from the
+   * event alone (the fulfilment saga), so the late event is sound to handle. Unset, such a
+   * retry is refused and the letter stays pending (see dead-letter-retry.ts).
+   */
+  lateEvents?: "tolerated";
+  /** What an admin should do instead when a retry is refused (a projection: rebuild it). */
+  retryAdvice?: string;
   /** Applies a batch in stream order. Throwing fails the batch; the runner then finds the failing event. */
   handleBatch(events: StoredEvent[], context: ConsumerContext): Promise<void>;
 }

@@ -1,8 +1,8 @@
 // Events a consumer gave up on after its last retry. An admin inspects them, then
-// retries (the consumer's handler runs again on the stored event) or discards them.
+// requests a retry (the consumer's runner carries it out under its lease before its next
+// batch: dead-letter-retry.ts) or discards them.
 import type { Sql } from "postgres";
-import { createEventStore, EventStoreError } from "../event-store/index.ts";
-import type { Consumer } from "./consumer.ts";
+import { EventStoreError } from "../event-store/index.ts";
 
 export interface DeadLetter {
   id: string;
@@ -14,10 +14,14 @@ export interface DeadLetter {
   event: Record<string, unknown>;
   error: string;
   attempts: number;
-  status: "pending" | "retried" | "discarded";
+  status: "pending" | "retry_requested" | "retried" | "discarded";
   createdAt: Date;
   resolvedAt: Date | null;
   resolvedBy: string | null;
+  retryRequestedAt: Date | null;
+  retryRequestedBy: string | null;
+  /** What became of the last retry: applied, failed again (error is the new one), or refused (why, and what to do). */
+  lastRetry: { at: Date; outcome: "retried" | "failed" | "refused"; message: string } | null;
 }
 
 interface DeadLetterRow {
@@ -34,6 +38,11 @@ interface DeadLetterRow {
   created_at: Date;
   resolved_at: Date | null;
   resolved_by: string | null;
+  retry_requested_at: Date | null;
+  retry_requested_by: string | null;
+  last_retry_at: Date | null;
+  last_retry_outcome: "retried" | "failed" | "refused" | null;
+  last_retry_message: string | null;
 }
 
 const toDeadLetter = (row: DeadLetterRow): DeadLetter => ({
@@ -50,11 +59,12 @@ const toDeadLetter = (row: DeadLetterRow): DeadLetter => ({
   createdAt: row.created_at,
   resolvedAt: row.resolved_at,
   resolvedBy: row.resolved_by,
+  retryRequestedAt: row.retry_requested_at,
+  retryRequestedBy: row.retry_requested_by,
+  lastRetry: row.last_retry_at && row.last_retry_outcome ? { at: row.last_retry_at, outcome: row.last_retry_outcome, message: row.last_retry_message ?? "" } : null,
 });
 
-export function createDeadLetters({ sql, consumers, now = () => new Date() }: { sql: Sql; consumers: Consumer[]; now?: () => Date }) {
-  const store = createEventStore({ sql });
-
+export function createDeadLetters({ sql }: { sql: Sql }) {
   async function list(filter: { status?: DeadLetter["status"]; consumer?: string; limit?: number } = {}): Promise<DeadLetter[]> {
     const rows = await sql<DeadLetterRow[]>`
       select * from public.dead_letters
@@ -72,30 +82,18 @@ export function createDeadLetters({ sql, consumers, now = () => new Date() }: { 
     return toDeadLetter(row);
   }
 
-  /** Runs the consumer's handler on the event once more; on success the letter is marked retried. */
-  async function retry(id: string, resolvedBy: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  /**
+   * Asks the consumer's runner to retry the event; the request wakes event processing
+   * (a trigger, as appends do). The letter shows the outcome once the runner has settled it.
+   */
+  async function requestRetry(id: string, requestedBy: string): Promise<DeadLetter> {
+    const [row] = await sql<DeadLetterRow[]>`
+      update public.dead_letters set status = 'retry_requested', retry_requested_at = now(), retry_requested_by = ${requestedBy}
+       where id = ${id} and status = 'pending'
+      returning *`;
+    if (row) return toDeadLetter(row);
     const letter = await get(id);
-    if (letter.status !== "pending") throw new EventStoreError("validation", `Dead letter ${id} is already ${letter.status}`);
-    const consumer = consumers.find((candidate) => candidate.name === letter.consumer);
-    if (!consumer) throw new EventStoreError("not_found", `Consumer ${letter.consumer} is not running here`);
-    const event = (await store.readStream(String(letter.event.aggregateId))).find((stored) => stored.id === letter.eventId);
-    if (!event) throw new EventStoreError("not_found", `Event ${letter.eventId} of dead letter ${id} not found`);
-    try {
-      await sql.begin(async (transaction) => {
-        const tx = transaction as unknown as Sql;
-        const context = { sql: consumer.transactional ? tx : sql, replay: false, now };
-        await consumer.handleBatch([event], context);
-        await tx`update public.dead_letters set status = 'retried', resolved_at = now(), resolved_by = ${resolvedBy}
-                  where id = ${id} and status = 'pending'`;
-        await tx`insert into public.consumer_attempt_log (consumer, event_id, attempt, outcome)
-                 values (${letter.consumer}, ${letter.eventId}, ${letter.attempts + 1}, 'succeeded')`;
-      });
-      return { ok: true };
-    } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      await sql`update public.dead_letters set error = ${message}, attempts = attempts + 1 where id = ${id}`;
-      return { ok: false, error: message };
-    }
+    throw new EventStoreError("validation", `Dead letter ${id} is ${letter.status.replace("_", " ")}, not pending`);
   }
 
   async function discard(id: string, resolvedBy: string): Promise<void> {
@@ -108,5 +106,5 @@ export function createDeadLetters({ sql, consumers, now = () => new Date() }: { 
     }
   }
 
-  return { list, get, retry, discard };
+  return { list, get, requestRetry, discard };
 }

@@ -105,6 +105,8 @@ export function projectionConsumer(projection: Projection, options: { schema?: s
     handles: projection.handles,
     transactional: true,
     batchSize: projection.batchSize,
+    // A fold skips what it has seen by version: a late event cannot be folded in place.
+    retryAdvice: `rebuild the projection (npm run events -- rebuild ${projection.name}, or from the admin panel), which folds every event in order and settles this letter`,
     async handleBatch(events, context) {
       const changes = new RealtimeChanges();
       await projection.apply(events, { sql: context.sql, schema, replay: context.replay, rebuilding: false, now: context.now }, changes);

@@ -7,6 +7,9 @@
 //      MVCC readers keep seeing the old rows until the commit) and move the checkpoint
 //      to where the rebuild stopped reading, so live processing resumes right after it.
 // Progress is kept in consumer_checkpoints.rebuild_progress for the CLI and admin panel.
+// An event the fold throws on is recorded as a dead letter of the projection's consumer and
+// skipped, as live processing does, and counted in the progress; the swap settles the
+// projection's other letters, whose events the rebuild has now folded in order.
 import type { Sql } from "postgres";
 import { compileTypeFilter, createEventStore, startOfGlobalStream, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
 import { RealtimeChanges } from "../realtime/realtime-changes.ts";
@@ -20,6 +23,8 @@ export interface RebuildProgress {
   /** Events to fold, counted when the rebuild started (more may arrive meanwhile). */
   total: number;
   eventsPerSecond: number;
+  /** Events the fold threw on: recorded as dead letters and skipped. */
+  deadLettered: number;
   error?: string;
 }
 
@@ -65,7 +70,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
   await acquireRebuildLease(sql, consumer, owner, leaseMs, options.waitForLeaseMs ?? 30_000);
   const started = performance.now();
-  const progress: RebuildProgress = { projection: projection.name, phase: "building", processed: 0, total: await countEvents(sql, types), eventsPerSecond: 0 };
+  const progress: RebuildProgress = { projection: projection.name, phase: "building", processed: 0, total: await countEvents(sql, types), eventsPerSecond: 0, deadLettered: 0 };
   const report = async (renewLease: boolean) => {
     progress.eventsPerSecond = Math.round(progress.processed / Math.max(0.001, (performance.now() - started) / 1000));
     options.onProgress?.({ ...progress });
@@ -82,6 +87,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     await createTablesLike(sql, { schema: shadow, likeSchema: schema, tables, unlogged: true });
 
     let checkpoint: GlobalCheckpoint = startOfGlobalStream;
+    const poisoned: string[] = [];
     let lastReport = performance.now();
     let nextPage = store.readAllAfter(checkpoint, { limit: pageSize, types });
     for (;;) {
@@ -90,7 +96,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       const more = page.events.length === pageSize;
       // Reading the next page overlaps folding this one (another pooled connection).
       if (more) nextPage = store.readAllAfter(page.checkpoint, { limit: pageSize, types });
-      await foldIntoShadow(sql, projection, page.events, shadow, now);
+      poisoned.push(...(await foldIntoShadow(sql, { projection, consumer, shadow, now }, page.events)));
+      progress.deadLettered = poisoned.length;
       checkpoint = page.checkpoint;
       progress.processed += page.events.length;
       if (performance.now() - lastReport >= PROGRESS_INTERVAL_MS) {
@@ -102,7 +109,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
     progress.phase = "swapping";
     await report(true);
-    await swapIn(sql, { projection, schema, shadow, consumer, owner, checkpoint, progress: { ...progress, phase: "done" } });
+    await swapIn(sql, { projection, schema, shadow, consumer, owner, checkpoint, poisoned, progress: { ...progress, phase: "done" } });
     progress.phase = "done";
     progress.eventsPerSecond = Math.round(progress.processed / Math.max(0.001, (performance.now() - started) / 1000));
     options.onProgress?.({ ...progress });
@@ -142,7 +149,7 @@ async function countEvents(sql: Sql, types: string[] | undefined): Promise<numbe
   return Number(row.count);
 }
 
-async function foldIntoShadow(sql: Sql, projection: Projection, events: StoredEvent[], shadow: string, now: () => Date): Promise<void> {
+async function foldPage(sql: Sql, projection: Projection, events: StoredEvent[], shadow: string, now: () => Date): Promise<void> {
   await sql.begin(async (transaction) => {
     const tx = transaction as unknown as Sql;
     // Shadow tables are unlogged and thrown away if the rebuild dies: no need to wait for the WAL flush.
@@ -151,9 +158,47 @@ async function foldIntoShadow(sql: Sql, projection: Projection, events: StoredEv
   });
 }
 
+/**
+ * Folds a page into the shadow tables. If the fold throws, the page is folded again one
+ * event at a time: each event it throws on becomes a dead letter and the rest go in.
+ * Returns the ids of those dead-lettered.
+ */
+async function foldIntoShadow(sql: Sql, target: { projection: Projection; consumer: string; shadow: string; now: () => Date }, events: StoredEvent[]): Promise<string[]> {
+  const { projection, shadow, now } = target;
+  try {
+    await foldPage(sql, projection, events, shadow, now);
+    return [];
+  } catch {
+    // Rolled back: find the culprits below.
+  }
+  const deadLettered: string[] = [];
+  for (const event of events) {
+    try {
+      await foldPage(sql, projection, [event], shadow, now);
+    } catch (error) {
+      await recordPoisonEvent(sql, target.consumer, event, error);
+      deadLettered.push(event.id);
+    }
+  }
+  return deadLettered;
+}
+
+async function recordPoisonEvent(sql: Sql, consumer: string, event: StoredEvent, error: unknown): Promise<void> {
+  const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2_000);
+  await sql`
+    insert into public.dead_letters (consumer, event_id, event_position, event_type, creator_id, event, error, attempts)
+    values (${consumer}, ${event.id}, ${event.position}, ${event.type}, ${event.creatorId}::uuid, ${sql.json(event as never)}, ${message}, 1)
+    on conflict (consumer, event_id) do update
+      set error = excluded.error, attempts = public.dead_letters.attempts + 1, status = 'pending', resolved_at = null, resolved_by = null,
+          last_retry_at = now(), last_retry_outcome = 'failed', last_retry_message = 'The rebuild could not fold it: ' || excluded.error`;
+  await sql`insert into public.consumer_attempt_log (consumer, event_id, attempt, outcome, error)
+            select ${consumer}, ${event.id}, attempts, 'dead_lettered', ${message} from public.dead_letters
+             where consumer = ${consumer} and event_id = ${event.id}`;
+}
+
 async function swapIn(
   sql: Sql,
-  options: { projection: Projection; schema: string; shadow: string; consumer: string; owner: string; checkpoint: GlobalCheckpoint; progress: RebuildProgress },
+  options: { projection: Projection; schema: string; shadow: string; consumer: string; owner: string; checkpoint: GlobalCheckpoint; poisoned: string[]; progress: RebuildProgress },
 ): Promise<void> {
   const { projection, schema, shadow, consumer, owner, checkpoint } = options;
   await sql.begin(async (transaction) => {
@@ -186,6 +231,12 @@ async function swapIn(
              rebuild_progress = ${tx.json(options.progress as never)}, lease_owner = null, lease_expires_at = null, updated_at = now()
        where consumer = ${consumer} and lease_owner = ${owner}`;
     if (moved.count !== 1) throw new Error(`Lost the lease on ${consumer} during the rebuild; live tables left as they were`);
+    // Every other open letter's event was folded in order above: its effect is now in the tables.
+    await tx`
+      update public.dead_letters
+         set status = 'retried', resolved_at = now(), resolved_by = ${`rebuild of ${projection.name}`},
+             last_retry_at = now(), last_retry_outcome = 'retried', last_retry_message = 'Folded in order by a rebuild of the projection'
+       where consumer = ${consumer} and status in ('pending', 'retry_requested') and event_id <> all(${options.poisoned}::uuid[])`;
   });
 }
 

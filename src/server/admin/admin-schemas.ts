@@ -70,7 +70,7 @@ export const entityHistoryQuerySchema = z.object({
 export type EntityHistoryQuery = z.infer<typeof entityHistoryQuerySchema>;
 
 export const deadLetterQuerySchema = z.object({
-  status: z.enum(["pending", "retried", "discarded"]).optional(),
+  status: z.enum(["pending", "retry_requested", "retried", "discarded"]).optional(),
   consumer: z.string().regex(/^[a-z][a-z0-9_-]*$/).optional(),
 });
 

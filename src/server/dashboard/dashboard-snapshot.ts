@@ -110,7 +110,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
           from public.consumer_checkpoints
          where consumer in ${tx(DASHBOARD_PROJECTIONS)}`,
       tx<{ count: number }[]>`
-        select count(*)::int as count from public.dead_letters where creator_id = ${creatorId} and status = 'pending'`,
+        select count(*)::int as count from public.dead_letters where creator_id = ${creatorId} and status in ('pending', 'retry_requested')`,
     ]);
     // Everything else is the creator's own, read under their claims (RLS behind every filter).
     await actAsCreator(tx, creatorId);

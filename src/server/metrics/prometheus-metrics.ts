@@ -22,7 +22,7 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
                (select extract(epoch from now() - min(e.occurred_at))::float8 from public.event_store e
                  where (e.transaction_id, e.position) > (c.transaction_id, c.position)) as oldest_waiting_seconds,
                (select count(*)::int from public.consumer_retries r where r.consumer = c.consumer) as retrying,
-               (select count(*)::int from public.dead_letters d where d.consumer = c.consumer and d.status = 'pending') as dead_letters,
+               (select count(*)::int from public.dead_letters d where d.consumer = c.consumer and d.status in ('pending', 'retry_requested')) as dead_letters,
                (select count(*)::int from public.consumer_attempt_log a
                  where a.consumer = c.consumer and a.outcome = 'failed' and a.recorded_at > now() - ${WINDOW}::interval) as failed_last_hour
           from public.consumer_checkpoints c order by c.consumer`,

@@ -3,7 +3,6 @@ import { DomainError } from "../../../src/core/domain-error.ts";
 import type { EventMetadata } from "../../../src/core/event-catalogue.ts";
 import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
-import type { Consumer } from "../../../src/core/processing/index.ts";
 import { adminDeadLetters } from "../../../src/server/admin/dead-letters.ts";
 import { readEntityHistory, readEventLinks } from "../../../src/server/admin/entity-history.ts";
 import { prepareProjectionRebuild, readProjectionStatuses } from "../../../src/server/admin/projection-status.ts";
@@ -99,40 +98,34 @@ describe("dead letters from the panel", () => {
     return row!.id;
   }
 
-  it("lists, inspects, retries and discards, recording who", async () => {
-    const handled: string[] = [];
-    const consumer: Consumer = {
-      name: `admin-test-${crypto.randomUUID().slice(0, 8)}`,
-      handles: ["inventory.*"],
-      transactional: true,
-      async handleBatch(events) {
-        handled.push(...events.map((event) => event.id));
-      },
-    };
-    const letters = adminDeadLetters(sql, [consumer]);
-    const toRetry = await deadLetter(consumer.name);
-    const toDiscard = await deadLetter(consumer.name);
+  it("lists, inspects, requests a retry and discards, recording who", async () => {
+    const consumer = `admin-test-${crypto.randomUUID().slice(0, 8)}`;
+    const letters = adminDeadLetters(sql);
+    const toRetry = await deadLetter(consumer);
+    const toDiscard = await deadLetter(consumer);
 
-    const pending = await letters.list({ status: "pending", consumer: consumer.name });
+    const pending = await letters.list({ status: "pending", consumer });
     expect(pending.map((letter) => letter.id).sort()).toEqual([toRetry, toDiscard].sort());
     const inspected = await letters.get(toRetry);
-    expect(inspected).toMatchObject({ error: "TypeError: boom", attempts: 5, retryable: true, event: expect.objectContaining({ type: "inventory.stock_updated" }) });
+    expect(inspected).toMatchObject({ error: "TypeError: boom", attempts: 5, lastRetry: null, event: expect.objectContaining({ type: "inventory.stock_updated" }) });
 
-    expect(await letters.retry(toRetry, "admin@example.com")).toEqual({ ok: true });
-    expect(handled).toEqual([inspected.eventId]);
+    // A request only: the consumer's runner carries it out (tests/integration/processing, .../projections/dead-letters.test.ts).
+    const requested = await letters.requestRetry(toRetry, "admin@example.com");
+    expect(requested).toMatchObject({ status: "retry_requested", retryRequestedBy: "admin@example.com", resolvedAt: null });
+    expect(Date.parse(requested.retryRequestedAt!)).not.toBeNaN();
+    await expect(letters.discard(toRetry, "admin@example.com")).rejects.toMatchObject({ code: "illegal_state" });
     await letters.discard(toDiscard, "admin@example.com");
-    expect(await letters.get(toRetry)).toMatchObject({ status: "retried", resolvedBy: "admin@example.com" });
+    expect((await letters.list({ status: "retry_requested", consumer })).map((letter) => letter.id)).toEqual([toRetry]);
     expect(await letters.get(toDiscard)).toMatchObject({ status: "discarded", resolvedBy: "admin@example.com" });
     await expect(letters.discard(toDiscard, "admin@example.com")).rejects.toMatchObject({ code: "illegal_state" });
+    await expect(letters.requestRetry(toDiscard, "admin@example.com")).rejects.toMatchObject({ code: "illegal_state" });
   });
 
-  it("says plainly that a consumer running elsewhere cannot be retried here, and hides unknown ids", async () => {
-    const letters = adminDeadLetters(sql, []);
-    const id = await deadLetter("fulfilment-saga-elsewhere");
-    expect((await letters.get(id)).retryable).toBe(false);
-    await expect(letters.retry(id, "admin@example.com")).rejects.toMatchObject({ code: "illegal_state" });
+  it("hides unknown ids", async () => {
+    const letters = adminDeadLetters(sql);
     await expect(letters.get(crypto.randomUUID())).rejects.toMatchObject({ code: "not_found" });
     await expect(letters.get("not-a-uuid")).rejects.toMatchObject({ code: "not_found" });
+    await expect(letters.requestRetry(crypto.randomUUID(), "admin@example.com")).rejects.toMatchObject({ code: "not_found" });
   });
 });
 

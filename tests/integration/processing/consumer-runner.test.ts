@@ -159,14 +159,14 @@ describe("consumer runner", () => {
     await runner.drain({ budgetMs: 30_000 });
 
     expect(await handled(name)).toEqual([received, nextReceived, nextShipped]);
-    const deadLetters = createDeadLetters({ sql, consumers: [consumer] });
+    const deadLetters = createDeadLetters({ sql });
     const [letter] = await deadLetters.list({ consumer: name });
     expect(letter).toMatchObject({ eventId: poison, eventType: "order.shipped", attempts: 5, status: "pending", creatorId });
     expect(letter.error).toMatch(/cannot handle order\.shipped \(attempt 5\)/);
     expect(letter.event).toMatchObject({ id: poison, type: "order.shipped" });
   });
 
-  it("retries a dead letter through the consumer's handler, and discards another", async () => {
+  it("carries out a requested retry under the lease at its next tick: failed again with the new error, then retried; discards another", async () => {
     const creatorId = newCreatorId();
     const name = uniqueConsumerName("letters");
     const [, firstShipped, , secondShipped] = await appendOrders(creatorId, 2);
@@ -179,22 +179,61 @@ describe("consumer runner", () => {
       retryPolicy: { maxAttempts: 1, initialDelayMs: 1, multiplier: 1, maxDelayMs: 1 },
     });
     await runner.drain({ budgetMs: 30_000 });
-    const deadLetters = createDeadLetters({ sql, consumers: [consumer] });
+    const deadLetters = createDeadLetters({ sql });
     const letters = await deadLetters.list({ consumer: name, status: "pending" });
     expect(letters.map((letter) => letter.eventId).sort()).toEqual([firstShipped, secondShipped].sort());
 
     const first = letters.find((letter) => letter.eventId === firstShipped)!;
     const second = letters.find((letter) => letter.eventId === secondShipped)!;
-    expect(await deadLetters.retry(first.id, "admin@example.com")).toMatchObject({ ok: false });
+    expect(await deadLetters.requestRetry(first.id, "admin@example.com")).toMatchObject({ status: "retry_requested", retryRequestedBy: "admin@example.com" });
+    await expect(deadLetters.requestRetry(first.id, "admin@example.com")).rejects.toThrow(/retry requested, not pending/);
+    expect(await handled(name)).not.toContain(firstShipped);
+
+    await runner.tick();
+    const failedAgain = await deadLetters.get(first.id);
+    expect(failedAgain).toMatchObject({ status: "pending", attempts: first.attempts + 1, lastRetry: { outcome: "failed" } });
+    expect(failedAgain.error).toMatch(/cannot handle order\.shipped \(attempt 1\)/);
+
     healthy = true;
-    expect(await deadLetters.retry(first.id, "admin@example.com")).toEqual({ ok: true });
+    await deadLetters.requestRetry(first.id, "admin@example.com");
+    await runner.tick();
     await deadLetters.discard(second.id, "admin@example.com");
 
     expect(await handled(name)).toContain(firstShipped);
     expect(await handled(name)).not.toContain(secondShipped);
-    expect(await deadLetters.get(first.id)).toMatchObject({ status: "retried", resolvedBy: "admin@example.com" });
+    expect(await deadLetters.get(first.id)).toMatchObject({ status: "retried", resolvedBy: "admin@example.com", lastRetry: { outcome: "retried", message: "Applied in order" } });
     expect(await deadLetters.get(second.id)).toMatchObject({ status: "discarded" });
     await expect(deadLetters.discard(second.id, "admin@example.com")).rejects.toThrow(/no longer pending/);
+  });
+
+  it("refuses, and leaves pending, a retry the consumer would apply out of order; applies it when the consumer tolerates late events", async () => {
+    const creatorId = newCreatorId();
+    const orderId = uniqueOrderId();
+    const name = uniqueConsumerName("late");
+    await startAtEndOfStream(name, `${name}-tolerant`);
+    let healthy = false;
+    const strict = recordingConsumer(name, creatorId, { failOn: (event) => !healthy && event.type === "order.received_from_tiktok" });
+    const tolerant: Consumer = { ...recordingConsumer(`${name}-tolerant`, creatorId, { failOn: (event) => !healthy && event.type === "order.received_from_tiktok" }), lateEvents: "tolerated" };
+    const runner = createConsumerRunner({ sql, consumers: [strict, tolerant], owner: "runner-late", retryPolicy: { maxAttempts: 1, initialDelayMs: 1, multiplier: 1, maxDelayMs: 1 } });
+    await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] });
+    await runner.drain({ budgetMs: 30_000 });
+    const [received, shipped] = (await store.readStream(`order-${orderId}`)).map((event) => event.id);
+    expect(await handled(name)).toEqual([shipped]);
+
+    const deadLetters = createDeadLetters({ sql });
+    const [strictLetter] = await deadLetters.list({ consumer: name });
+    const [tolerantLetter] = await deadLetters.list({ consumer: `${name}-tolerant` });
+    healthy = true;
+    await deadLetters.requestRetry(strictLetter.id, "admin@example.com");
+    await deadLetters.requestRetry(tolerantLetter.id, "admin@example.com");
+    await runner.tick();
+
+    const refused = await deadLetters.get(strictLetter.id);
+    expect(refused).toMatchObject({ status: "pending", attempts: strictLetter.attempts, lastRetry: { outcome: "refused" } });
+    expect(refused.lastRetry?.message).toMatch(new RegExp(`already handled version 2 of order-${orderId}`));
+    expect(await handled(name)).toEqual([shipped]);
+    expect(await deadLetters.get(tolerantLetter.id)).toMatchObject({ status: "retried", lastRetry: { outcome: "retried" } });
+    expect(await handled(`${name}-tolerant`)).toEqual([shipped, received]);
   });
 
   it("runs the consumer with the most urgent events first within a tick", async () => {

@@ -14,7 +14,9 @@ import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
 export const metadata: Metadata = { title: "Dead letters" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
-const statuses = ["pending", "retried", "discarded"] as const;
+const statuses = ["pending", "retry_requested", "retried", "discarded"] as const;
+const statusLabel = (status: string) => (status === "retry_requested" ? "Retry requested" : status[0]!.toUpperCase() + status.slice(1));
+const outcomeLabel = { retried: "Retried", failed: "Failed again", refused: "Could not retry" } as const;
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -42,13 +44,17 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
   return (
     <main id="main">
       <h1>Dead letters</h1>
-      <p className="page-intro">Events a consumer gave up on after its last retry. Inspect the event and the error, then retry it (the consumer runs again on the stored event) or discard it.</p>
+      <p className="page-intro">
+        Events a consumer gave up on after its last retry. Inspect the event and the error, then retry it or discard it. A retry is a request: the
+        consumer&apos;s own runner carries it out in order, before its next batch, and the letter then says whether it was applied, failed again or
+        could not be applied (and what to do instead).
+      </p>
       <nav aria-label="Dead letter status">
         <ul className={styles.nav}>
           {statuses.map((candidate) => (
             <li key={candidate}>
               <Link href={`/admin/dead-letters?status=${candidate}`} aria-current={candidate === status ? "page" : undefined}>
-                {candidate[0]!.toUpperCase() + candidate.slice(1)}
+                {statusLabel(candidate)}
               </Link>
             </li>
           ))}
@@ -61,7 +67,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
             <span className={styles.mono}>{selected.eventType}</span> in {selected.consumer}
           </h2>
           <ul className={styles.meta}>
-            <li>Status: {selected.status}</li>
+            <li>Status: {statusLabel(selected.status)}</li>
             <li>Attempts: {selected.attempts}</li>
             <li>
               Since <time dateTime={selected.createdAt}>{selected.createdAt}</time>
@@ -69,13 +75,26 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
             <li>
               Event <Link href={`/admin/history?event=${selected.eventId}`} className={styles.mono}>{selected.eventId}</Link>
             </li>
+            {selected.retryRequestedAt ? (
+              <li>
+                Retry requested by {selected.retryRequestedBy ?? "an admin"} at <time dateTime={selected.retryRequestedAt}>{formatUtcTime(selected.retryRequestedAt)}</time>
+              </li>
+            ) : null}
             {selected.resolvedBy ? <li>Settled by {selected.resolvedBy}</li> : null}
           </ul>
+          {selected.lastRetry ? (
+            <section aria-labelledby="last-retry-heading" data-testid="dead-letter-last-retry" data-outcome={selected.lastRetry.outcome}>
+              <h3 id="last-retry-heading">
+                Last retry: {outcomeLabel[selected.lastRetry.outcome]} at <time dateTime={selected.lastRetry.at}>{formatUtcTime(selected.lastRetry.at)}</time>
+              </h3>
+              <pre className={styles.pre}>{selected.lastRetry.message}</pre>
+            </section>
+          ) : null}
           <h3>Error</h3>
           <pre className={styles.pre}>{selected.error}</pre>
           <h3>Event</h3>
           <pre className={styles.pre}>{JSON.stringify(selected.event, null, 2)}</pre>
-          {selected.status === "pending" ? <DeadLetterActions id={selected.id} retryable={selected.retryable} /> : null}
+          {selected.status === "pending" ? <DeadLetterActions id={selected.id} /> : null}
         </section>
       ) : null}
       <section className="panel" aria-labelledby="letters-heading">
@@ -88,7 +107,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
           <ScrollingTable
             labelledBy="letters-heading"
             tableClassName={styles.wideTable}
-            columns={[{ label: "Event" }, { label: "Consumer" }, { label: "Error" }, { label: "Attempts", numeric: true }, { label: "Since" }]}
+            columns={[{ label: "Event" }, { label: "Consumer" }, { label: "Error" }, { label: "Last retry" }, { label: "Attempts", numeric: true }, { label: "Since" }]}
           >
             {list.map((letter) => (
               <tr key={letter.id} data-dead-letter-id={letter.id}>
@@ -99,6 +118,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
                 </th>
                 <td className={styles.mono}>{letter.consumer}</td>
                 <td>{letter.error.slice(0, 120)}</td>
+                <td>{letter.lastRetry ? outcomeLabel[letter.lastRetry.outcome] : ""}</td>
                 <td className="numeric">{letter.attempts}</td>
                 <td>
                   <time dateTime={letter.createdAt}>{formatUtcTime(letter.createdAt)}</time>

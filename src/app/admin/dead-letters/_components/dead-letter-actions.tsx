@@ -4,8 +4,8 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import styles from "@/app/admin/admin.module.css";
 
-/** Retry or discard one pending dead letter; the page re-reads the list afterwards. */
-export function DeadLetterActions({ id, retryable }: { id: string; retryable: boolean }) {
+/** Request a retry of one pending dead letter, or discard it; the page re-reads the letter afterwards. */
+export function DeadLetterActions({ id }: { id: string }) {
   const router = useRouter();
   const [message, setMessage] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
   const [pending, startTransition] = useTransition();
@@ -13,32 +13,23 @@ export function DeadLetterActions({ id, retryable }: { id: string; retryable: bo
   const act = (action: "retry" | "discard") =>
     startTransition(async () => {
       const response = await fetch(`/api/admin/dead-letters/${id}/${action}`, { method: "POST" });
-      const body = (await response.json().catch(() => null)) as { ok?: boolean; error?: string | { message?: string } } | null;
+      const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
       if (!response.ok) {
-        setMessage({ tone: "error", text: typeof body?.error === "object" ? (body.error.message ?? "Failed") : `The server answered ${response.status}` });
+        setMessage({ tone: "error", text: body?.error?.message ?? `The server answered ${response.status}` });
         return;
       }
-      if (action === "retry" && body?.ok === false) {
-        setMessage({ tone: "error", text: `Failed again: ${typeof body.error === "string" ? body.error : "unknown error"}` });
-      } else {
-        setMessage({ tone: "ok", text: action === "retry" ? "Retried: the consumer handled the event." : "Discarded." });
-      }
+      setMessage({ tone: "ok", text: action === "retry" ? "Retry requested: the consumer carries it out before its next batch." : "Discarded." });
       router.refresh();
     });
 
   return (
     <div className={styles.actions}>
-      <button type="button" onClick={() => act("retry")} disabled={pending || !retryable} aria-describedby={retryable ? undefined : `${id}-not-here`}>
+      <button type="button" onClick={() => act("retry")} disabled={pending}>
         Retry
       </button>
       <button type="button" className={styles.danger} onClick={() => act("discard")} disabled={pending}>
         Discard
       </button>
-      {retryable ? null : (
-        <span id={`${id}-not-here`} className="section-note">
-          This consumer runs in the process-events function; retry it there.
-        </span>
-      )}
       <p className={styles.status} role="status" data-tone={message?.tone}>
         {message?.text ?? ""}
       </p>

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import type { ProjectionStatus } from "@/server/admin/projection-status.ts";
 import styles from "@/app/admin/admin.module.css";
@@ -90,6 +91,13 @@ export function ProjectionsLive({ initial }: { initial: ProjectionStatus[] }) {
                       {progress.eventsPerSecond ? ` · ${progress.eventsPerSecond}/s` : ""}
                       {progress.error ? ` · ${progress.error}` : ""}
                     </div>
+                    {progress.deadLettered ? (
+                      <div className="section-note" data-testid={`rebuild-dead-letters-${projection.name}`}>
+                        <Link href="/admin/dead-letters?status=pending">
+                          {progress.deadLettered} {progress.deadLettered === 1 ? "event" : "events"} could not be folded: recorded as dead letters
+                        </Link>
+                      </div>
+                    ) : null}
                   </div>
                 ) : null}
                 <button type="button" className={styles.secondary} onClick={() => rebuild(projection.name)} disabled={running || starting !== null}>

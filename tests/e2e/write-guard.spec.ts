@@ -18,6 +18,8 @@ test("a creator's cookie cannot be used to change stock from another origin, as 
     const otherOrigin = await page.request.post(adjust, { data: valid, headers: { origin: "http://127.0.0.1:1" } });
     expect(otherOrigin.status()).toBe(403);
     expect((await otherOrigin.json()).error.message).toBe("Changes must come from this app's own pages");
+    // Every answer names its request, so a person can quote it and an operator find its log lines.
+    expect(otherOrigin.headers()["x-request-id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
     const crossSite = await page.request.post(adjust, { data: valid, headers: { "sec-fetch-site": "cross-site" } });
     expect(crossSite.status()).toBe(403);

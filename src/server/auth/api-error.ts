@@ -57,9 +57,9 @@ export function toApiError(error: unknown): ApiError | null {
   return null;
 }
 
-export function errorResponse(error: unknown, context: string): Response {
+export function errorResponse(error: unknown, context: string, requestId?: string): Response {
   const known = toApiError(error);
-  if (!known) log.error("request failed", { route: context, error });
+  if (!known) log.error("request failed", { route: context, request_id: requestId, error });
   const apiError = known ?? new ApiError("internal_error", "Something went wrong on our side; please try again");
   const body: ApiErrorBody = {
     error: { code: apiError.code, message: apiError.message, ...(apiError.details ? { details: apiError.details } : {}) },

@@ -13,16 +13,40 @@ export interface SignedInRequest<Params> {
   user: SignedInUser;
 }
 
+// A proxy in front may already have named the request; its id is kept so both logs agree.
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** The request's id: the one a proxy in front gave it, or a new one. Answered in `x-request-id` and logged with any failure. */
+export function requestIdOf(request: Request): string {
+  const given = request.headers.get("x-request-id");
+  return given !== null && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+function withRequestId(response: Response, requestId: string): Response {
+  try {
+    response.headers.set("x-request-id", requestId);
+    return response;
+  } catch {
+    // A response passed through from fetch() has immutable headers: answer a copy.
+    const copy = new Response(response.body, response);
+    copy.headers.set("x-request-id", requestId);
+    return copy;
+  }
+}
+
 export function withSignedInUser<Params>(handler: (context: SignedInRequest<Params>) => Promise<Response>) {
   return async (request: Request, context: RouteContext<Params>): Promise<Response> => {
     const label = `${request.method} ${new URL(request.url).pathname}`;
+    const requestId = requestIdOf(request);
+    let response: Response;
     try {
       guardWrite(request);
       const user = await readSignedInUser();
       if (!user) throw new ApiError("unauthorized", "Sign in to continue");
-      return await handler({ request, params: await context.params, user });
+      response = await handler({ request, params: await context.params, user });
     } catch (error) {
-      return errorResponse(error, label);
+      response = errorResponse(error, label, requestId);
     }
+    return withRequestId(response, requestId);
   };
 }

@@ -26,6 +26,8 @@ export interface FunctionsOptions {
   verifyJwt?: Record<string, boolean>;
   /** How long to wait for a function to answer on its port after spawning. */
   bootTimeoutMs?: number;
+  /** Hosted Edge Functions answer 504 when a function sends no response within 150 s ("request idle timeout"). */
+  requestIdleTimeoutMs?: number;
 }
 
 interface FunctionProcess {
@@ -44,6 +46,7 @@ interface FunctionProcess {
 
 const NOT_FUNCTIONS = new Set(["_shared", "tests"]);
 const BOOT_POLL_MS = 100;
+const REQUEST_IDLE_TIMEOUT_MS = 150_000;
 // A crashed function comes back as the hosted platform's would (it starts a new isolate),
 // after a backoff that doubles while it keeps crashing, so a crash loop cannot spin the CPU.
 const RESTART_FIRST_DELAY_MS = 250;
@@ -225,7 +228,9 @@ export function createFunctionsGateway(
         upstreamResponse.on("error", () => response.destroy());
       },
     );
+    let timedOut = false;
     upstream.on("error", (error: NodeJS.ErrnoException) => {
+      if (timedOut) return;
       if (response.headersSent) {
         response.destroy();
         return;
@@ -238,6 +243,14 @@ export function createFunctionsGateway(
         corsHeaders(request),
       );
     });
+    // As hosted: no answer within the request idle timeout is a 504, and the call is dropped.
+    const idle = setTimeout(() => {
+      timedOut = true;
+      sendJson(response, 504, { code: "IDLE_TIMEOUT", message: "The function did not respond before the request idle timeout" }, corsHeaders(request));
+      upstream.destroy();
+    }, options.requestIdleTimeoutMs ?? REQUEST_IDLE_TIMEOUT_MS);
+    upstream.once("response", () => clearTimeout(idle));
+    upstream.once("close", () => clearTimeout(idle));
     request.on("aborted", () => upstream.destroy());
     request.pipe(upstream);
   }

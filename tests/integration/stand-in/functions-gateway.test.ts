@@ -8,7 +8,7 @@ import { eventually, newClient, startTestStandIn } from "./stand-in-harness.ts";
 
 const logLines: string[] = [];
 const standIn = await startTestStandIn({
-  functions: { dir: path.join(repoRoot, "tests/fixtures/functions"), env: { ECHO_FIXTURE_SETTING: "from-test" } },
+  functions: { dir: path.join(repoRoot, "tests/fixtures/functions"), env: { ECHO_FIXTURE_SETTING: "from-test" }, requestIdleTimeoutMs: 3_000 },
   log: (line) => logLines.push(line),
 });
 
@@ -108,5 +108,13 @@ describe("functions gateway", () => {
 
   it("backs off from a crash loop: 250 ms, doubling, at most 10 s", () => {
     expect([1, 2, 3, 4, 6, 7, 20].map(restartDelayMs)).toEqual([250, 500, 1000, 2000, 8000, 10_000, 10_000]);
+  });
+
+  it("answers 504 when a function sends no response within the request idle timeout, as hosted does", async () => {
+    const answer = await fetch(`${standIn.url}/functions/v1/echo/silent`, { method: "POST", headers: authorized() });
+
+    expect(answer.status).toBe(504);
+    expect(await answer.json()).toEqual({ code: "IDLE_TIMEOUT", message: "The function did not respond before the request idle timeout" });
+    expect((await fetch(`${standIn.url}/functions/v1/echo`, { method: "POST", headers: authorized() })).status).toBe(200);
   });
 });

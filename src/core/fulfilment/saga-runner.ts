@@ -110,8 +110,10 @@ async function handleStepError(run: SagaRun, saga: FulfilmentSagaState, step: Fu
   // An order cancelled while the step ran makes the step fail; that is a cancellation, not a fault.
   const cancelledMeanwhile = (await loadOrder(run, saga.orderId)).status === "cancelled";
   const cause: FulfilmentFailureCause = cancelledMeanwhile ? "cancelled" : failure.failureCause;
+  // The step's own error ("Cannot allocate stock to cancelled order") is a consequence: the reason is the cancellation.
+  const reason = cancelledMeanwhile && failure.failureCause !== "cancelled" ? `order ${saga.orderId} was cancelled during its ${step} step` : failure.message;
   if (cause === "cancelled" || failure.permanent) {
-    await beginCompensation(run, saga, { step, reason: clipError(failure.message), cause, ...(failure.skuId ? { skuId: failure.skuId } : {}) });
+    await beginCompensation(run, saga, { step, reason: clipError(reason), cause, ...(failure.skuId ? { skuId: failure.skuId } : {}) });
     return "again";
   }
   if ((await recordTransientFailure(run, saga, failure)) === "give_up") {

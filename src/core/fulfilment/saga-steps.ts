@@ -11,8 +11,9 @@ import { normalizeOrderStatus } from "../tiktok/order-status.ts";
 import { notEnoughStockReason } from "./allocation-failure.ts";
 import type { FulfilmentStep } from "./events.ts";
 import { errorMessage, StepFailure } from "./saga-errors.ts";
-import { onInventory, onOrder, orderCommand, recordOnce, tiktokOrder, type SagaRun } from "./saga-run.ts";
-import { unitsBySku, type FulfilmentSagaState } from "./saga-state.ts";
+import { releaseReservations } from "./saga-compensations.ts";
+import { latestOrderEvent, loadOrder, onInventory, onOrder, orderCommand, recordOnce, tiktokOrder, type SagaRun } from "./saga-run.ts";
+import { progressOf, unitsBySku, type FulfilmentSagaState } from "./saga-state.ts";
 import type { SagaChanges } from "./saga-store.ts";
 import { carrierLabel, tiktokShippingLabel } from "./shipping-labels.ts";
 
@@ -62,7 +63,19 @@ async function validate(run: SagaRun, saga: FulfilmentSagaState, order: OrderSta
   };
 }
 
+/**
+ * Reserves the order's units, unless the order is closed. The rule (README, "Cancelled
+ * orders give their stock back"): no reservation outlives its order's cancellation. A
+ * cancellation can land at any moment, and another run of the same saga (the scheduler's
+ * resume beside the consumer) may compensate while this one reserves; its release finds
+ * nothing if it runs before our reservation lands. So the order is read again after
+ * reserving: closed by then, this step gives back what it reserved itself. Either the
+ * compensation's release comes after the reservation (and takes it back), or the
+ * cancellation was recorded before the reservation (and this re-read sees it).
+ */
 async function allocate(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaChanges> {
+  // Closed since this round read it: nothing to reserve, and nothing that failed.
+  if (progressOf(await loadOrder(run, saga.orderId)) === "closed") throw closedDuring(saga, "before its stock was reserved");
   const allocations = unitsBySku(saga.progress.items ?? []);
   for (const { sku_id, quantity } of allocations) {
     try {
@@ -73,10 +86,17 @@ async function allocate(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaCh
       throw new StepFailure(true, notEnoughStockReason({ skuId: sku_id, productName, needed: quantity, available: error.available }), "permanent_error", sku_id);
     }
   }
+  if (progressOf(await loadOrder(run, saga.orderId)) === "closed") {
+    const cancelled = await latestOrderEvent(run, saga.orderId, "order.cancelled");
+    await releaseReservations(run, saga, "cancelled", cancelled?.id ?? saga.causeEventId);
+    throw closedDuring(saga, "while its stock was being reserved");
+  }
   const allocatedId = await onOrder(run, saga, "record-allocation", saga.causeEventId, "order.inventory_allocated",
     orderCommand({ type: "RecordAllocation", orderId: saga.orderId, allocations }));
   return { step: "pay", causeEventId: allocatedId, progress: { ...saga.progress, allocations } };
 }
+
+const closedDuring = (saga: FulfilmentSagaState, when: string) => new StepFailure(true, `order ${saga.orderId} was cancelled ${when}`, "cancelled");
 
 async function pay(run: SagaRun, saga: FulfilmentSagaState, order: OrderState): Promise<SagaChanges> {
   if (!order.shopId) throw new StepFailure(true, `order ${saga.orderId} names no shop`);

@@ -1,0 +1,104 @@
+// A cancellation that lands while the saga reserves the order's stock: no reservation may
+// outlive the order, whichever run of the saga sees the cancellation first. Run A is the
+// saga as the scheduler's resume runs it (advanceSaga), with the event store it appends
+// through interleaving the cancellation at the moment its reservation is about to land;
+// run B is the saga consumer, as process-events runs it, reacting to that cancellation.
+import { describe, expect, it } from "vitest";
+import type { EventStore } from "../../../src/core/event-store/index.ts";
+import { createSagaStore, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
+import { advanceSaga } from "../../../src/core/fulfilment/saga-runner.ts";
+import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
+import { newCreatorId } from "../database.ts";
+import {
+  alertsFor,
+  buyerCancelled,
+  inventoryEvents,
+  inventoryOf,
+  newSku,
+  orderEvents,
+  placeOrder,
+  runnerFor,
+  sagaConsumerFor,
+  sagaRow,
+  simulatedProviders,
+  sql,
+  startAtEndOfStream,
+  stockUp,
+  store,
+  testClock,
+  tiktokClients,
+  uniqueConsumerName,
+} from "./saga-harness.ts";
+
+/** The real store, except that `interleave` runs once, just before or just after the first reservation on `skuId` is appended. */
+function storeInterleaving(skuId: string, moment: "before" | "after", interleave: () => Promise<void>): EventStore {
+  let done = false;
+  return {
+    ...store,
+    async appendToStream(input) {
+      const reserving = !done && input.aggregateId === inventoryAggregateId(skuId) && input.events.some((event) => event.type === "inventory.reserved");
+      if (reserving) done = true;
+      if (reserving && moment === "before") await interleave();
+      const result = await store.appendToStream(input);
+      if (reserving && moment === "after") await interleave();
+      return result;
+    },
+  };
+}
+
+async function sagaUnderTest() {
+  const creatorId = newCreatorId();
+  const clock = testClock();
+  const providers = simulatedProviders();
+  const dependencies: FulfilmentSagaDependencies = { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now };
+  const sku = newSku();
+  const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
+  await stockUp(creatorId, sku.skuId, 4);
+  const sagas = createSagaStore(sql);
+  await sagas.start({ creatorId, orderId: order.orderId, correlationId: order.correlationId, causeEventId: order.received.id, now: clock.now() });
+  return { creatorId, clock, dependencies, sku, order, sagas };
+}
+
+describe("a cancellation landing while the saga reserves stock", () => {
+  it("leaves no reservation when another run of the saga compensates before the reservation lands", async () => {
+    const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const interleaved = storeInterleaving(sku.skuId, "before", async () => {
+      await buyerCancelled(order);
+      // The consumer sees the cancellation and compensates to the end while run A is about to reserve.
+      await consumer.drain({ budgetMs: 30_000 });
+      expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
+    });
+
+    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+
+    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
+    expect(holds.map((event) => [event.type, event.data])).toEqual([
+      ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
+      ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "cancelled" }],
+    ]);
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
+    expect(await alertsFor(creatorId)).toEqual([]);
+  });
+
+  it("gives the stock back and records a cancellation, not a failed allocation, when the order closes after reserving", async () => {
+    const { creatorId, dependencies, sku, order, sagas } = await sagaUnderTest();
+    const interleaved = storeInterleaving(sku.skuId, "after", async () => {
+      await buyerCancelled(order);
+    });
+
+    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+
+    const failed = (await orderEvents(order.orderId)).filter((event) => event.type === "order.fulfilment_failed");
+    expect(failed.map((event) => event.data)).toEqual([
+      { order_id: order.orderId, step: "allocate", cause: "cancelled", reason: `order ${order.orderId} was cancelled while its stock was being reserved` },
+    ]);
+    expect((await orderEvents(order.orderId)).some((event) => event.type === "order.inventory_allocated")).toBe(false);
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
+    expect(await alertsFor(creatorId)).toEqual([]);
+  });
+});

@@ -13,6 +13,7 @@ import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError, type TikTokShopClient } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { inventoryAggregateId } from "./events.ts";
+import { withStockPushLock } from "./stock-push-lock.ts";
 import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockOutboxState, type StockPushDecision } from "./stock-outbox.ts";
 
 export const STOCK_OUTBOX_CONSUMER = "stock-outbox";
@@ -94,7 +95,8 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     const refusals: string[] = [];
     for (const shop of shops) {
       try {
-        decisions.push(await pushToShop(store, event, skuId, shop, state));
+        // Under the lock the stream is read again: a push recorded meanwhile (the reconciliation's, an overlapping run's) is seen.
+        decisions.push(await withStockPushLock(sql, shop.shopId, skuId, () => pushToShop(store, event, skuId, shop)));
       } catch (error) {
         if (!(error instanceof PermanentConsumerFailure)) throw error;
         refusals.push(error.message);
@@ -110,9 +112,9 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     return decisions;
   }
 
-  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush, loaded: StockOutboxState): Promise<StockPushDecision> {
+  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush): Promise<StockPushDecision> {
     const load = () => store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-    let state = loaded;
+    let { state } = await load();
     let decision = decideStockPush(state, event.version, shop.shopId);
     if (decision.action === "skip") return decision;
     const pushKey = `${event.creatorId}:${shop.shopId}:${skuId}`;

@@ -14,7 +14,7 @@ import { TikTokShopApiError, type TikTokShopClient } from "../tiktok/api-client.
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { inventoryAggregateId } from "./events.ts";
 import { withStockPushLock } from "./stock-push-lock.ts";
-import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockOutboxState, type StockPushDecision } from "./stock-outbox.ts";
+import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockPushDecision } from "./stock-outbox.ts";
 
 export const STOCK_OUTBOX_CONSUMER = "stock-outbox";
 /** Metadata `source` of the pushes it records. */
@@ -94,6 +94,12 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     const decisions: StockPushDecision[] = [];
     const refusals: string[] = [];
     for (const shop of shops) {
+      // A change already covered needs no lock: nothing is sent for it.
+      const covered = decideStockPush(state, event.version, shop.shopId);
+      if (covered.action === "skip") {
+        decisions.push(covered);
+        continue;
+      }
       try {
         // Under the lock the stream is read again: a push recorded meanwhile (the reconciliation's, an overlapping run's) is seen.
         decisions.push(await withStockPushLock(sql, shop.shopId, skuId, () => pushToShop(store, event, skuId, shop)));

@@ -5,7 +5,7 @@
 import type { OrderState } from "../orders/order.ts";
 import type { FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
 import { PaymentNotYetMade } from "./ports.ts";
-import { beginCompensation, compensate } from "./saga-compensations.ts";
+import { beginCompensation, compensate, releaseReservations } from "./saga-compensations.ts";
 import { classify, clipError, ConfigurationRequired, SagaMoved, type StepFailure } from "./saga-errors.ts";
 import { latestOrderEvent, loadOrder, metadataFor, onInventory, onOrder, persist, raiseAlert, recordOnce, type SagaRun } from "./saga-run.ts";
 import { defaultStepRetry, nextAttemptAfter, nextSagaAction, type FulfilmentSagaState, type SagaAction, type SagaFailure } from "./saga-state.ts";
@@ -77,10 +77,25 @@ async function compensateOrGiveUp(run: SagaRun, saga: FulfilmentSagaState, failu
     if (stepFailure.permanent || (await recordTransientFailure(run, current, stepFailure)) === "give_up") {
       // Undoing failed for good: a person has to look. The saga ends failed and alerted; last_error says what is left.
       const { now } = run.dependencies;
-      await raiseAlert(run, current, `compensation of ${failure.step} failure could not finish: ${stepFailure.message}`, "compensation");
+      const stock = failure.cause === "cancelled" ? await releaseCancelledStock(run, current) : "";
+      await raiseAlert(run, current, `compensation of ${failure.step} failure could not finish: ${stepFailure.message}${stock}`, "compensation");
       return { settled: await persist(run, current, { status: "failed", lastError: clipError(stepFailure.message), alertedAt: current.alertedAt ?? now(), finishedAt: now(), waitingFor: null }) };
     }
     return "again";
+  }
+}
+
+/**
+ * A cancelled order's stock goes back even when undoing another step (a label, a payment)
+ * failed for good: nobody will ship it, and the reservation would keep units from sale.
+ * Returns what the alert should add when even that failed.
+ */
+async function releaseCancelledStock(run: SagaRun, saga: FulfilmentSagaState): Promise<string> {
+  try {
+    await releaseReservations(run, saga, "cancelled", saga.causeEventId);
+    return "";
+  } catch (error) {
+    return `; its stock could not be released either: ${clipError(error instanceof Error ? error.message : String(error))}`;
   }
 }
 

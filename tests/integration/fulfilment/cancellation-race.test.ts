@@ -3,9 +3,10 @@
 // saga as the scheduler's resume runs it (advanceSaga), with the event store it appends
 // through interleaving the cancellation at the moment its reservation is about to land;
 // run B is the saga consumer, as process-events runs it, reacting to that cancellation.
+// And a cancelled order's stock goes back even when undoing another step fails for good.
 import { describe, expect, it } from "vitest";
 import type { EventStore } from "../../../src/core/event-store/index.ts";
-import { createSagaStore, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
+import { createSagaStore, ExternalServiceError, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
 import { advanceSaga } from "../../../src/core/fulfilment/saga-runner.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { newCreatorId } from "../database.ts";
@@ -100,5 +101,37 @@ describe("a cancellation landing while the saga reserves stock", () => {
     expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
     expect(await alertsFor(creatorId)).toEqual([]);
+  });
+
+  it("gives a cancelled order's stock back even when another compensation cannot finish", async () => {
+    const creatorId = newCreatorId();
+    const clock = testClock();
+    const providers = simulatedProviders();
+    let order: Awaited<ReturnType<typeof placeOrder>> | undefined;
+    const dependencies: FulfilmentSagaDependencies = {
+      tiktok: tiktokClients(),
+      payments: providers.payments.gateway,
+      // The carrier refuses to cancel the label: undoing the label step fails for good.
+      carrier: { ...providers.carrier.carrier, cancelLabel: async () => { throw new ExternalServiceError("carrier", true, "the label was already handed over"); } },
+      now: clock.now,
+      // The buyer cancels once the label is bought.
+      afterStep: async ({ step }) => {
+        if (step === "label" && order) await buyerCancelled(order);
+      },
+    };
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const sku = newSku();
+    order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
+    await stockUp(creatorId, sku.skuId, 4);
+
+    await consumer.drain({ budgetMs: 30_000 });
+
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "failed" });
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
+    const alerts = (await alertsFor(creatorId)).map((event) => event.data as { reason: string });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.reason).toContain("could not finish: carrier: the label was already handed over");
   });
 });

@@ -7,7 +7,7 @@ import type { FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
 import { PaymentNotYetMade } from "./ports.ts";
 import { beginCompensation, compensate, releaseReservations } from "./saga-compensations.ts";
 import { classify, clipError, ConfigurationRequired, SagaMoved, type StepFailure } from "./saga-errors.ts";
-import { latestOrderEvent, loadOrder, metadataFor, onInventory, onOrder, persist, raiseAlert, recordOnce, type SagaRun } from "./saga-run.ts";
+import { confirmShipmentOfHeldStock, latestOrderEvent, loadOrder, metadataFor, onOrder, persist, raiseAlert, recordOnce, type SagaRun } from "./saga-run.ts";
 import { defaultStepRetry, nextAttemptAfter, nextSagaAction, type FulfilmentSagaState, type SagaAction, type SagaFailure } from "./saga-state.ts";
 import type { SagaChanges } from "./saga-store.ts";
 import { runStep } from "./saga-steps.ts";
@@ -59,9 +59,8 @@ async function takeAction(run: SagaRun, saga: FulfilmentSagaState, order: OrderS
 /** The order shipped without the saga (by hand in Seller Center): the stock it held leaves with it. */
 async function finishShippedElsewhere(run: SagaRun, saga: FulfilmentSagaState): Promise<FulfilmentSagaState> {
   const shipped = await latestOrderEvent(run, saga.orderId, "order.shipped");
-  for (const { sku_id } of saga.progress.allocations ?? []) {
-    await onInventory(run, saga, `confirm-shipment:${sku_id}`, shipped?.id ?? saga.causeEventId, { type: "ConfirmShipment", skuId: sku_id, orderId: saga.orderId });
-  }
+  // Not only the recorded allocations: a reservation made by a step the shipment interrupted holds units too.
+  await confirmShipmentOfHeldStock(run, saga, shipped?.id ?? saga.causeEventId);
   return persist(run, saga, { status: "completed", step: "done", finishedAt: run.dependencies.now(), waitingFor: null, progress: { ...saga.progress, shippedElsewhere: true } });
 }
 

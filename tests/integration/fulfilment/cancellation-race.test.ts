@@ -3,12 +3,14 @@
 // saga as the scheduler's resume runs it (advanceSaga), with the event store it appends
 // through interleaving the cancellation at the moment its reservation is about to land;
 // run B is the saga consumer, as process-events runs it, reacting to that cancellation.
+// The same for an order shipped without the saga (in Seller Center, or by TikTok) meanwhile.
 // And a cancelled order's stock goes back even when undoing another step fails for good.
 import { describe, expect, it } from "vitest";
 import type { EventStore } from "../../../src/core/event-store/index.ts";
 import { createSagaStore, ExternalServiceError, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
 import { advanceSaga } from "../../../src/core/fulfilment/saga-runner.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
+import { orderAggregateId } from "../../../src/core/orders/events.ts";
 import { newCreatorId } from "../database.ts";
 import {
   alertsFor,
@@ -133,5 +135,34 @@ describe("a cancellation landing while the saga reserves stock", () => {
     const alerts = (await alertsFor(creatorId)).map((event) => event.data as { reason: string });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.reason).toContain("could not finish: carrier: the label was already handed over");
+  });
+
+  it("lets the units leave with an order shipped elsewhere while another run of the saga finished it before the reservation landed", async () => {
+    const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const interleaved = storeInterleaving(sku.skuId, "before", async () => {
+      // The seller ships it in Seller Center; the consumer finishes the saga as shipped elsewhere.
+      order.simulated.status = "AWAITING_COLLECTION";
+      await store.appendToStream({
+        creatorId,
+        aggregateId: orderAggregateId(order.orderId),
+        aggregateType: "order",
+        events: [{ type: "order.shipped", data: { order_id: order.orderId, tiktok_status: "AWAITING_COLLECTION" }, metadata: { source: "tiktok_webhook", correlation_id: crypto.randomUUID() } }],
+      });
+      await consumer.drain({ budgetMs: 30_000 });
+      expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
+    });
+
+    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+
+    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
+    expect(holds.map((event) => [event.type, event.data])).toEqual([
+      ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
+      ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "shipped" }],
+    ]);
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 2, reserved: 0, reservations: {} });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
   });
 });

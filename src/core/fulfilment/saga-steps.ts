@@ -75,8 +75,11 @@ async function validate(run: SagaRun, saga: FulfilmentSagaState, order: OrderSta
  * it back), or the cancellation or shipment was recorded before it (and this re-read sees it).
  */
 async function allocate(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaChanges> {
-  // Closed since this round read it: nothing to reserve, and nothing that failed.
-  if (progressOf(await loadOrder(run, saga.orderId)) === "closed") throw closedDuring(saga, "before its stock was reserved");
+  // Closed since this round read it: nothing to reserve, and nothing that failed. Shipped
+  // since: nothing to reserve either; the next round finishes the saga as shipped elsewhere.
+  const before = progressOf(await loadOrder(run, saga.orderId));
+  if (before === "closed") throw closedDuring(saga, "before its stock was reserved");
+  if (before === "shipped") return {};
   const allocations = unitsBySku(saga.progress.items ?? []);
   for (const { sku_id, quantity } of allocations) {
     try {

@@ -11,7 +11,9 @@
 //   allocation_failures_tiktok_had_stock  orders whose allocation failed although TikTok had
 //                                         sold them (the simulator keeps honest books and never
 //                                         sells a unit it does not have, so every failed
-//                                         allocation of an order TikTok placed counts); target 0
+//                                         allocation of an order TikTok placed counts; an order
+//                                         cancelled meanwhile is not a failure: its saga stops
+//                                         with cause "cancelled", counted apart); target 0
 //   skus_local_differs_from_tiktok        SKUs whose local available count (total less
 //                                         reservations and TikTok's holds) differs from the
 //                                         simulator's (total less committed and held); target 0
@@ -135,10 +137,13 @@ export async function run(): Promise<void> {
     log(`stock-run: traffic sent (${JSON.stringify(delivery.responses ?? {})}); waiting for processing to settle`);
     const quiet = await settled(sql, 180_000);
 
-    // Orders TikTok placed (every one in the simulator's world was sold from stock it had) whose allocation failed here.
-    const failures = await sql<{ order_id: string; reason: string }[]>`
-      select event_data->>'order_id' as order_id, event_data->>'reason' as reason from public.event_store
+    // Orders TikTok placed (every one in the simulator's world was sold from stock it had) whose allocation failed here;
+    // a saga stopped at allocate because the buyer cancelled is counted apart.
+    const stoppedAtAllocate = await sql<{ order_id: string; reason: string; cause: string }[]>`
+      select event_data->>'order_id' as order_id, event_data->>'reason' as reason, event_data->>'cause' as cause from public.event_store
        where event_type = 'order.fulfilment_failed' and event_data->>'step' = 'allocate' and creator_id = any(${creatorIds}::uuid[])`;
+    const failures = stoppedAtAllocate.filter((failure) => failure.cause !== "cancelled");
+    const cancelledAtAllocate = stoppedAtAllocate.length - failures.length;
     const tiktokHadStock = failures.filter((failure) => world.orders.has(failure.order_id));
     const levels = await sql<{ sku_id: string; available: number; total: number; reserved: number; tiktok_held: number }[]>`
       select sku_id, available, total, reserved, tiktok_held from public.inventory_levels where creator_id = any(${creatorIds}::uuid[])`;
@@ -200,6 +205,7 @@ export async function run(): Promise<void> {
       orders_allocated: allocated,
       allocation_failures: failures.length,
       allocation_failures_tiktok_had_stock: tiktokHadStock.length,
+      cancelled_during_allocation: cancelledAtAllocate,
       target_allocation_failures_tiktok_had_stock: 0,
       skus: world.stockBySku.size,
       skus_local_differs_from_tiktok: differing.length,

@@ -13,7 +13,7 @@
 // Reservations in flight are accounted for in resolution (pending_reservations), so the
 // conflict stays on record with both values.
 import type { SyncRules } from "./sync-rules.ts";
-import type { ConflictType, SkuSyncState, StockSource, StockWrite } from "./sku-sync-state.ts";
+import { readPredatesPush, type ConflictType, type SkuSyncState, type StockSource, type StockWrite } from "./sku-sync-state.ts";
 
 export interface ExternalCount {
   source: "tiktok" | "reconciliation";
@@ -24,6 +24,8 @@ export interface ExternalCount {
   committed: number;
   /** TikTok's time for the count, seconds since the epoch. */
   updateTime: number;
+  /** For a count read from TikTok here (reconciliation, import): when the read began, by the database's clock. */
+  readStartedAt?: Date;
 }
 
 export interface DetectedConflict {
@@ -40,7 +42,7 @@ export interface DetectedConflict {
 
 export type ExternalCountDetection =
   | { kind: "agrees" }
-  /** A newer TikTok report is already on the stream; that one is compared instead. */
+  /** A newer TikTok report is already on the stream, or the count was read before a push recorded since: not judged. */
   | { kind: "superseded" }
   /** TikTok shows what it was last told (moved by its own orders): the difference is local changes it has not been sent yet. */
   | { kind: "explained"; expected: number }
@@ -64,7 +66,7 @@ export function detectExternalCountConflict(state: SkuSyncState, count: External
       externalUpdateTime: count.updateTime,
     },
   });
-  if (isSuperseded(state, count)) return { kind: "superseded" };
+  if (isSuperseded(state, count) || readPredatesPush(state, count.readStartedAt)) return { kind: "superseded" };
   // A webhook's report is on the stream already: it is judged against the expectation just before it.
   const expected = count.source === "tiktok" ? (state.expectedBeforeReport[count.triggerId] ?? null) : state.expectedTikTokTotal;
   if (expected !== null && count.total === expected) return { kind: "explained", expected };

@@ -14,6 +14,8 @@ export interface InventoryRead {
   productId: string;
   available: number;
   committed: number;
+  /** When the search that gave it began, by the database's clock. */
+  readStartedAt?: Date;
 }
 
 export interface InventoryReadDecision {
@@ -39,7 +41,7 @@ export function decideOnInventoryRead(state: SkuSyncState, read: InventoryRead, 
   }
   const decision = decideOnExternalCount(
     state,
-    { source: "reconciliation", triggerId: read.readId, productId: read.productId, total: externalTotal, committed: read.committed, updateTime: Math.floor(context.now.getTime() / 1000) },
+    { source: "reconciliation", triggerId: read.readId, productId: read.productId, total: externalTotal, committed: read.committed, updateTime: Math.floor(context.now.getTime() / 1000), ...(read.readStartedAt ? { readStartedAt: read.readStartedAt } : {}) },
     context,
   );
   const resolution = decision.resolution;

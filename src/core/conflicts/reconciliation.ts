@@ -9,11 +9,12 @@ import { handleCommand } from "../command-handling.ts";
 import type { DomainEvent } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import { evolveStockOutbox, initialStockOutboxState, stockPushPending } from "../inventory/stock-outbox.ts";
+import { evolveStockOutbox, initialStockOutboxState, pushedVersionFor, stockPushPending } from "../inventory/stock-outbox.ts";
+import { withStockPushLock } from "../inventory/stock-push-lock.ts";
 import type { TikTokShopClient, TikTokShopResult } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
-import { decideOnInventoryRead, type InventoryReadDecision } from "./reconciliation-decisions.ts";
+import { decideOnInventoryRead, type InventoryRead, type InventoryReadDecision } from "./reconciliation-decisions.ts";
 import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type SkuSyncState } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 import { loadSyncRules } from "./sync-rules-store.ts";
@@ -46,7 +47,7 @@ export interface ReconciliationReport {
   autoResolved: number;
   leftForPerson: number;
   pushedToTikTok: number;
-  /** SKUs left alone because the stock outbox has a push of a local change under way. */
+  /** SKUs left alone because the stock outbox has a push of a local change under way, or pushed a count at least as new. */
   leftToStockOutbox: number;
   rateLimitWarnings: number;
   rateLimitedRetries: number;
@@ -137,11 +138,13 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       const skuIds = streams.map((row) => row.aggregate_id.replace(/^inventory-/, ""));
       const rules = await rulesFor(sql, creatorId);
       for (let start = 0; start < skuIds.length; start += skusPerRequest) {
+        // By the database's clock, as the pushes are recorded: a push recorded after this may be newer than what TikTok answers.
+        const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
         const page = await callTikTok(() => client.searchInventory({ skuIds: skuIds.slice(start, start + skusPerRequest) }));
         for (const product of page.data.inventory) {
           for (const sku of product.skus) {
             try {
-              await reconcileSku(product.product_id, sku.id, sku.total_available_quantity, sku.total_committed_quantity ?? 0, rules);
+              await reconcileSku({ productId: product.product_id, available: sku.total_available_quantity, committed: sku.total_committed_quantity ?? 0, readStartedAt }, sku.id, rules);
             } catch (error) {
               report.failures.push({ shopId: shop.shop_id, skuId: sku.id, error: describe(error) });
             }
@@ -153,7 +156,8 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       await recordSystemEvent({ type: "system.sync_failure_detected", data: { source: "inventory_reconciliation", reason: describe(error).slice(0, 1000), reference: shop.shop_id } }).catch(() => undefined);
     }
 
-    async function reconcileSku(productId: string, skuId: string, available: number, committed: number, rules: SyncRules): Promise<void> {
+    async function reconcileSku(tiktokRead: Omit<InventoryRead, "readId">, skuId: string, rules: SyncRules): Promise<void> {
+      const { productId, committed } = tiktokRead;
       report.skusChecked += 1;
       const outbox = await store.aggregateStream({ aggregateId: inventoryAggregateId(skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
       if (stockPushPending(outbox.state) && outbox.state.pushableAt && options.now().getTime() - outbox.state.pushableAt.getTime() < STOCK_OUTBOX_GRACE_MS) {
@@ -174,7 +178,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
         evolve: evolveSkuSync,
         commandId: `reconciliation:${runId}:${skuId}`,
         decide: (state: SkuSyncState) => {
-          decided.read = decideOnInventoryRead(state, { readId, productId, available, committed }, { skuId, conflictId, rules, now });
+          decided.read = decideOnInventoryRead(state, { ...tiktokRead, readId }, { skuId, conflictId, rules, now });
           return decided.read.events;
         },
       });
@@ -190,7 +194,19 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
       const pushTotal = decided.read?.pushTotal ?? null;
       if (pushTotal === null || result.duplicate) return;
       const holds = decided.read?.holds ?? 0;
-      const total: number = pushTotal;
+      const pushed = await withStockPushLock(sql, shop.shop_id, skuId, () => pushDecidedCount(productId, skuId, pushTotal, committed, holds, result));
+      if (pushed) report.pushedToTikTok += 1;
+      else report.leftToStockOutbox += 1;
+    }
+
+    /**
+     * Sends TikTok the count decided at `decided.version`, unless a push recorded since (the
+     * outbox's, under the same lock) already sent one at least as new: never an older count
+     * after a newer one. Returns whether it pushed.
+     */
+    async function pushDecidedCount(productId: string, skuId: string, total: number, committed: number, holds: number, decided: { version: number; state: SkuSyncState }): Promise<boolean> {
+      const outbox = await store.aggregateStream({ aggregateId: inventoryAggregateId(skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
+      if (pushedVersionFor(outbox.state, shop.shop_id) >= decided.version) return false;
       const availableToSell = Math.max(0, total - committed - holds);
       await callTikTok(() => client.updateInventory(productId, { skus: [{ id: skuId, inventory: [{ quantity: availableToSell }] }] }));
       await store.appendToStream({
@@ -206,17 +222,17 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
               total,
               available: availableToSell,
               // The version the decision saw: an outbox push of an older change is skipped after this.
-              stream_version: result.version,
+              stream_version: decided.version,
               pushed_by: "reconciliation",
               shop_id: shop.shop_id,
-              ...(result.state.pendingPushToTikTok ? { conflict_id: result.state.pendingPushToTikTok.conflictId } : {}),
+              ...(decided.state.pendingPushToTikTok ? { conflict_id: decided.state.pendingPushToTikTok.conflictId } : {}),
             },
             metadata: { source: SYNC_CONFLICTS_SOURCE },
           },
         ],
         idempotencyKey: `reconciliation-push:${runId}:${skuId}`,
       });
-      report.pushedToTikTok += 1;
+      return true;
     }
   }
   return report;

@@ -63,6 +63,8 @@ export interface SkuSyncState {
   newestTikTokCountTime: number | null;
   /** The expectation as it stood just before each recent TikTok report (by event id): what that report is judged against. */
   expectedBeforeReport: Record<string, number | null>;
+  /** When the newest push to TikTok was recorded (the database's clock): a count read from TikTok before it may predate it. */
+  lastPushRecordedAt: string | null;
 }
 
 export const initialSkuSyncState = (): SkuSyncState => ({
@@ -76,7 +78,19 @@ export const initialSkuSyncState = (): SkuSyncState => ({
   expectedTikTokTotal: null,
   newestTikTokCountTime: null,
   expectedBeforeReport: {},
+  lastPushRecordedAt: null,
 });
+
+/**
+ * A count read from TikTok before a push we recorded since (the read began before the push
+ * was recorded, both by the database's clock): TikTok may have had it before our push
+ * reached it, so it says nothing about TikTok's count now. Such a read is set aside, never
+ * judged: judged against the count pushed, it would look like a change made on TikTok's side
+ * and overwrite newer counts (ours, and TikTok's own) with an older one.
+ */
+export function readPredatesPush(state: Pick<SkuSyncState, "lastPushRecordedAt">, readStartedAt: Date | undefined): boolean {
+  return readStartedAt !== undefined && state.lastPushRecordedAt !== null && Date.parse(state.lastPushRecordedAt) >= readStartedAt.getTime();
+}
 
 /** Reports whose expectation is kept: enough for any report still waiting to be decided. */
 const KEPT_REPORT_EXPECTATIONS = 50;
@@ -124,6 +138,7 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
       const newest = state.newestExternalReport;
       const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));
       next.expectedBeforeReport = { ...Object.fromEntries(kept), [event.id]: state.expectedTikTokTotal };
+      if (readPredatesPush(state, data.read_started_at === undefined ? undefined : new Date(data.read_started_at))) return next;
       // TikTok's times order TikTok's own reports: only its newest says what it has now.
       if (newest === null || report.updateTime >= newest.updateTime) {
         next.newestExternalReport = report;
@@ -178,6 +193,7 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
       return next;
     }
     case "inventory.external_count_pushed":
+      next.lastPushRecordedAt = event.occurredAt.toISOString();
       next.pendingPushToTikTok = null;
       next.expectedTikTokTotal = event.data.total;
       return next;

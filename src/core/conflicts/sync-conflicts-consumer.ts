@@ -76,6 +76,7 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
       total: event.data.total,
       committed: event.data.committed,
       updateTime: event.data.tiktok_update_time,
+      ...(event.data.read_started_at ? { readStartedAt: new Date(event.data.read_started_at) } : {}),
     };
     const conflictId = await conflictIdFor(event.id, "external_count");
     return decideOnSkuStream((state) => decideOnExternalCount(state, count, { skuId, conflictId, rules, now, triggerEventId: event.id }));

@@ -96,14 +96,18 @@ async function givePaymentBack(run: SagaRun, saga: FulfilmentSagaState, failure:
 }
 
 async function releaseStock(run: SagaRun, saga: FulfilmentSagaState, failure: SagaFailure, causationId: string): Promise<CompensationRecord[]> {
+  return releaseReservations(run, saga, failure.cause === "cancelled" ? "cancelled" : "compensation", causationId);
+}
+
+/**
+ * Gives back every unit the order holds, SKU by SKU, from what the inventory holds for it
+ * (not from what the saga recorded: a reservation may have landed after the saga last
+ * saved). Same command ids wherever it is called from, so two runs release once.
+ */
+export async function releaseReservations(run: SagaRun, saga: FulfilmentSagaState, reason: "cancelled" | "compensation", causationId: string): Promise<CompensationRecord[]> {
   const records: CompensationRecord[] = [];
   for (const { sku_id } of unitsBySku(saga.progress.items ?? [])) {
-    const released = await onInventory(run, saga, `release:${sku_id}`, causationId, {
-      type: "Release",
-      skuId: sku_id,
-      orderId: saga.orderId,
-      reason: failure.cause === "cancelled" ? "cancelled" : "compensation",
-    });
+    const released = await onInventory(run, saga, `release:${sku_id}`, causationId, { type: "Release", skuId: sku_id, orderId: saga.orderId, reason });
     if (released.some((event) => event.type === "inventory.released")) records.push({ step: "allocate", action: "inventory_released", reference: sku_id });
   }
   return records;

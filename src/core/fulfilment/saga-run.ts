@@ -112,6 +112,19 @@ export async function onInventory(run: SagaRun, saga: FulfilmentSagaState, comma
   return run.store.readStream(aggregateId, { fromVersion: result.appended[0].version, toVersion: result.appended[result.appended.length - 1].version });
 }
 
+/**
+ * The units the order holds leave with it: each SKU's reservation becomes a shipment. Taken
+ * from what the inventory holds for the order, SKU by SKU of its items (not from the saga's
+ * recorded allocations: a reservation may have landed after the saga last saved); a SKU the
+ * order holds nothing of is left alone. Same command ids wherever called from.
+ */
+export async function confirmShipmentOfHeldStock(run: SagaRun, saga: FulfilmentSagaState, causationId: string): Promise<void> {
+  const skus = new Set([...(saga.progress.items ?? []), ...(saga.progress.allocations ?? [])].map((item) => item.sku_id));
+  for (const skuId of skus) {
+    await onInventory(run, saga, `confirm-shipment:${skuId}`, causationId, { type: "ConfirmShipment", skuId, orderId: saga.orderId });
+  }
+}
+
 /** The order as TikTok reports it now, with the client for its shop; a cancelled or unknown order fails the step for good. */
 export async function tiktokOrder(run: SagaRun, saga: FulfilmentSagaState, order: OrderState): Promise<{ client: TikTokShopFulfilmentClient; detail: TikTokOrderDetail }> {
   if (!order.shopId) throw new StepFailure(true, `order ${saga.orderId} names no shop`);

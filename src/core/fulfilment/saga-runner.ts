@@ -5,9 +5,9 @@
 import type { OrderState } from "../orders/order.ts";
 import type { FulfilmentFailureCause, FulfilmentStep } from "./events.ts";
 import { PaymentNotYetMade } from "./ports.ts";
-import { beginCompensation, compensate } from "./saga-compensations.ts";
+import { beginCompensation, compensate, releaseReservations } from "./saga-compensations.ts";
 import { classify, clipError, ConfigurationRequired, SagaMoved, type StepFailure } from "./saga-errors.ts";
-import { latestOrderEvent, loadOrder, metadataFor, onInventory, onOrder, persist, raiseAlert, recordOnce, type SagaRun } from "./saga-run.ts";
+import { confirmShipmentOfHeldStock, latestOrderEvent, loadOrder, metadataFor, onOrder, persist, raiseAlert, recordOnce, type SagaRun } from "./saga-run.ts";
 import { defaultStepRetry, nextAttemptAfter, nextSagaAction, type FulfilmentSagaState, type SagaAction, type SagaFailure } from "./saga-state.ts";
 import type { SagaChanges } from "./saga-store.ts";
 import { runStep } from "./saga-steps.ts";
@@ -59,9 +59,8 @@ async function takeAction(run: SagaRun, saga: FulfilmentSagaState, order: OrderS
 /** The order shipped without the saga (by hand in Seller Center): the stock it held leaves with it. */
 async function finishShippedElsewhere(run: SagaRun, saga: FulfilmentSagaState): Promise<FulfilmentSagaState> {
   const shipped = await latestOrderEvent(run, saga.orderId, "order.shipped");
-  for (const { sku_id } of saga.progress.allocations ?? []) {
-    await onInventory(run, saga, `confirm-shipment:${sku_id}`, shipped?.id ?? saga.causeEventId, { type: "ConfirmShipment", skuId: sku_id, orderId: saga.orderId });
-  }
+  // Not only the recorded allocations: a reservation made by a step the shipment interrupted holds units too.
+  await confirmShipmentOfHeldStock(run, saga, shipped?.id ?? saga.causeEventId);
   return persist(run, saga, { status: "completed", step: "done", finishedAt: run.dependencies.now(), waitingFor: null, progress: { ...saga.progress, shippedElsewhere: true } });
 }
 
@@ -77,10 +76,25 @@ async function compensateOrGiveUp(run: SagaRun, saga: FulfilmentSagaState, failu
     if (stepFailure.permanent || (await recordTransientFailure(run, current, stepFailure)) === "give_up") {
       // Undoing failed for good: a person has to look. The saga ends failed and alerted; last_error says what is left.
       const { now } = run.dependencies;
-      await raiseAlert(run, current, `compensation of ${failure.step} failure could not finish: ${stepFailure.message}`, "compensation");
+      const stock = failure.cause === "cancelled" ? await releaseCancelledStock(run, current) : "";
+      await raiseAlert(run, current, `compensation of ${failure.step} failure could not finish: ${stepFailure.message}${stock}`, "compensation");
       return { settled: await persist(run, current, { status: "failed", lastError: clipError(stepFailure.message), alertedAt: current.alertedAt ?? now(), finishedAt: now(), waitingFor: null }) };
     }
     return "again";
+  }
+}
+
+/**
+ * A cancelled order's stock goes back even when undoing another step (a label, a payment)
+ * failed for good: nobody will ship it, and the reservation would keep units from sale.
+ * Returns what the alert should add when even that failed.
+ */
+async function releaseCancelledStock(run: SagaRun, saga: FulfilmentSagaState): Promise<string> {
+  try {
+    await releaseReservations(run, saga, "cancelled", saga.causeEventId);
+    return "";
+  } catch (error) {
+    return `; its stock could not be released either: ${clipError(error instanceof Error ? error.message : String(error))}`;
   }
 }
 
@@ -110,8 +124,10 @@ async function handleStepError(run: SagaRun, saga: FulfilmentSagaState, step: Fu
   // An order cancelled while the step ran makes the step fail; that is a cancellation, not a fault.
   const cancelledMeanwhile = (await loadOrder(run, saga.orderId)).status === "cancelled";
   const cause: FulfilmentFailureCause = cancelledMeanwhile ? "cancelled" : failure.failureCause;
+  // The step's own error ("Cannot allocate stock to cancelled order") is a consequence: the reason is the cancellation.
+  const reason = cancelledMeanwhile && failure.failureCause !== "cancelled" ? `order ${saga.orderId} was cancelled during its ${step} step` : failure.message;
   if (cause === "cancelled" || failure.permanent) {
-    await beginCompensation(run, saga, { step, reason: clipError(failure.message), cause, ...(failure.skuId ? { skuId: failure.skuId } : {}) });
+    await beginCompensation(run, saga, { step, reason: clipError(reason), cause, ...(failure.skuId ? { skuId: failure.skuId } : {}) });
     return "again";
   }
   if ((await recordTransientFailure(run, saga, failure)) === "give_up") {

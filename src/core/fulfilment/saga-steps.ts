@@ -11,8 +11,9 @@ import { normalizeOrderStatus } from "../tiktok/order-status.ts";
 import { notEnoughStockReason } from "./allocation-failure.ts";
 import type { FulfilmentStep } from "./events.ts";
 import { errorMessage, StepFailure } from "./saga-errors.ts";
-import { onInventory, onOrder, orderCommand, recordOnce, tiktokOrder, type SagaRun } from "./saga-run.ts";
-import { unitsBySku, type FulfilmentSagaState } from "./saga-state.ts";
+import { releaseReservations } from "./saga-compensations.ts";
+import { confirmShipmentOfHeldStock, latestOrderEvent, loadOrder, onInventory, onOrder, orderCommand, recordOnce, tiktokOrder, type SagaRun } from "./saga-run.ts";
+import { progressOf, unitsBySku, type FulfilmentSagaState } from "./saga-state.ts";
 import type { SagaChanges } from "./saga-store.ts";
 import { carrierLabel, tiktokShippingLabel } from "./shipping-labels.ts";
 
@@ -62,7 +63,23 @@ async function validate(run: SagaRun, saga: FulfilmentSagaState, order: OrderSta
   };
 }
 
+/**
+ * Reserves the order's units, unless the order is closed. The rule (README, "Cancelled
+ * orders give their stock back"): no reservation outlives its order's cancellation or its
+ * shipment. Either can land at any moment, and another run of the same saga (the
+ * scheduler's resume beside the consumer) may compensate, or finish the order as shipped
+ * elsewhere, while this one reserves; its release finds nothing if it runs before our
+ * reservation lands. So the order is read again after reserving: closed by then, this step
+ * gives back what it reserved itself; shipped by then (in Seller Center, or by TikTok), the
+ * units left with it. Either the other run's release comes after the reservation (and takes
+ * it back), or the cancellation or shipment was recorded before it (and this re-read sees it).
+ */
 async function allocate(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaChanges> {
+  // Closed since this round read it: nothing to reserve, and nothing that failed. Shipped
+  // since: nothing to reserve either; the next round finishes the saga as shipped elsewhere.
+  const before = progressOf(await loadOrder(run, saga.orderId));
+  if (before === "closed") throw closedDuring(saga, "before its stock was reserved");
+  if (before === "shipped") return {};
   const allocations = unitsBySku(saga.progress.items ?? []);
   for (const { sku_id, quantity } of allocations) {
     try {
@@ -73,10 +90,24 @@ async function allocate(run: SagaRun, saga: FulfilmentSagaState): Promise<SagaCh
       throw new StepFailure(true, notEnoughStockReason({ skuId: sku_id, productName, needed: quantity, available: error.available }), "permanent_error", sku_id);
     }
   }
+  const progress = progressOf(await loadOrder(run, saga.orderId));
+  if (progress === "closed") {
+    const cancelled = await latestOrderEvent(run, saga.orderId, "order.cancelled");
+    await releaseReservations(run, saga, "cancelled", cancelled?.id ?? saga.causeEventId);
+    throw closedDuring(saga, "while its stock was being reserved");
+  }
+  if (progress === "shipped") {
+    // The next round finishes the saga as shipped elsewhere; the units leave now, whoever finishes it.
+    const shipped = await latestOrderEvent(run, saga.orderId, "order.shipped");
+    await confirmShipmentOfHeldStock(run, { ...saga, progress: { ...saga.progress, allocations } }, shipped?.id ?? saga.causeEventId);
+    return { progress: { ...saga.progress, allocations } };
+  }
   const allocatedId = await onOrder(run, saga, "record-allocation", saga.causeEventId, "order.inventory_allocated",
     orderCommand({ type: "RecordAllocation", orderId: saga.orderId, allocations }));
   return { step: "pay", causeEventId: allocatedId, progress: { ...saga.progress, allocations } };
 }
+
+const closedDuring = (saga: FulfilmentSagaState, when: string) => new StepFailure(true, `order ${saga.orderId} was cancelled ${when}`, "cancelled");
 
 async function pay(run: SagaRun, saga: FulfilmentSagaState, order: OrderState): Promise<SagaChanges> {
   if (!order.shopId) throw new StepFailure(true, `order ${saga.orderId} names no shop`);
@@ -131,8 +162,6 @@ async function ship(run: SagaRun, saga: FulfilmentSagaState, order: OrderState):
   }
   const shippedId = await onOrder(run, saga, "record-shipment", saga.causeEventId, "order.shipped",
     orderCommand({ type: "Ship", orderId: saga.orderId, carrier: label.carrier, trackingNumber: label.trackingNumber }));
-  for (const { sku_id } of saga.progress.allocations ?? []) {
-    await onInventory(run, saga, `confirm-shipment:${sku_id}`, shippedId, { type: "ConfirmShipment", skuId: sku_id, orderId: saga.orderId });
-  }
+  await confirmShipmentOfHeldStock(run, saga, shippedId);
   return { step: "done", status: "completed", causeEventId: shippedId, finishedAt: run.dependencies.now() };
 }

@@ -47,6 +47,11 @@ export const inventoryEvents = {
       tiktok_update_time: unixSeconds,
       /** The shop that reported it (a webhook's shop, or the shop being imported): a shop that lists the SKU. */
       shop_id: tiktokId.optional(),
+      /**
+       * For a count read from TikTok here (a shop's import), when the read began, by the
+       * database's clock: a push recorded after it may be newer than the count read.
+       */
+      read_started_at: z.iso.datetime({ offset: true }).optional(),
     }),
   },
   "inventory.reserved": {

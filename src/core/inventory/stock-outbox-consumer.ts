@@ -13,7 +13,8 @@ import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError, type TikTokShopClient } from "../tiktok/api-client.ts";
 import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
 import { inventoryAggregateId } from "./events.ts";
-import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockOutboxState, type StockPushDecision } from "./stock-outbox.ts";
+import { withStockPushLock } from "./stock-push-lock.ts";
+import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockPushDecision } from "./stock-outbox.ts";
 
 export const STOCK_OUTBOX_CONSUMER = "stock-outbox";
 /** Metadata `source` of the pushes it records. */
@@ -93,8 +94,15 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     const decisions: StockPushDecision[] = [];
     const refusals: string[] = [];
     for (const shop of shops) {
+      // A change already covered needs no lock: nothing is sent for it.
+      const covered = decideStockPush(state, event.version, shop.shopId);
+      if (covered.action === "skip") {
+        decisions.push(covered);
+        continue;
+      }
       try {
-        decisions.push(await pushToShop(store, event, skuId, shop, state));
+        // Under the lock the stream is read again: a push recorded meanwhile (the reconciliation's, an overlapping run's) is seen.
+        decisions.push(await withStockPushLock(sql, shop.shopId, skuId, () => pushToShop(store, event, skuId, shop)));
       } catch (error) {
         if (!(error instanceof PermanentConsumerFailure)) throw error;
         refusals.push(error.message);
@@ -110,9 +118,9 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
     return decisions;
   }
 
-  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush, loaded: StockOutboxState): Promise<StockPushDecision> {
+  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush): Promise<StockPushDecision> {
     const load = () => store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-    let state = loaded;
+    let { state } = await load();
     let decision = decideStockPush(state, event.version, shop.shopId);
     if (decision.action === "skip") return decision;
     const pushKey = `${event.creatorId}:${shop.shopId}:${skuId}`;

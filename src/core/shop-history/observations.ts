@@ -51,8 +51,8 @@ function withItems(data: EventData<"order.received_from_tiktok">, order: TikTokO
   }
 }
 
-/** TikTok's count of each SKU of a product, as the event a type 27 webhook would have given. */
-export function stockReportsOfProduct(product: TikTokProduct, updateTime: number, shopId: string): DomainEventToAppend[] {
+/** TikTok's count of each SKU of a product, as the event a type 27 webhook would have given, with when the read began. */
+export function stockReportsOfProduct(product: TikTokProduct, updateTime: number, shopId: string, readStartedAt: Date): DomainEventToAppend[] {
   return product.skus.map((sku) => {
     const available = sku.inventory.reduce((sum, line) => sum + Math.max(0, line.quantity), 0);
     const data: EventData<"inventory.external_count_reported"> = {
@@ -67,6 +67,7 @@ export function stockReportsOfProduct(product: TikTokProduct, updateTime: number
       committed: 0,
       tiktok_update_time: updateTime,
       shop_id: shopId,
+      read_started_at: readStartedAt.toISOString(),
     };
     return { type: "inventory.external_count_reported", data, aggregateId: inventoryAggregateId(sku.id), aggregateType: "inventory" };
   });

@@ -181,6 +181,8 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
     const page = at.pageToken === null ? { pageSize } : { pageSize, pageToken: at.pageToken };
     const metadata = { source: SHOP_IMPORT_SOURCE, correlation_id: row.id };
     if (at.phase === "products") {
+      // By the database's clock, as pushes are recorded: a push recorded after it may be newer than the counts read.
+      const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
       const result = await caller.call(() => reader.searchProducts(page));
       const { products, nextPageToken, totalCount } = result.data;
       const updateTime = Math.floor(options.now().getTime() / 1000);
@@ -189,7 +191,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
       // only what is available to sell, and would read as a conflict.
       const known = await knownSkus(products.flatMap((product) => product.skus.map((sku) => sku.id)));
       const appends = products.flatMap((product) =>
-        stockReportsOfProduct(product, updateTime, row.shop_id).filter((event) => !known.has(event.aggregateId)).map((event) => ({
+        stockReportsOfProduct(product, updateTime, row.shop_id, readStartedAt).filter((event) => !known.has(event.aggregateId)).map((event) => ({
           aggregate_id: event.aggregateId,
           aggregate_type: event.aggregateType,
           expected: "any",

@@ -8,6 +8,7 @@ const countFrom = (event: ReturnType<typeof reported>): ExternalCount => ({
   total: event.data.total as number,
   committed: event.data.committed as number,
   updateTime: event.data.tiktok_update_time as number,
+  ...(event.data.read_started_at ? { readStartedAt: new Date(event.data.read_started_at) } : {}),
 });
 
 describe("detecting a quantity mismatch", () => {
@@ -75,6 +76,34 @@ describe("counts by meaning, not by clocks", () => {
     const late = reported(27, 20, { atSeconds: 40 });
     const state = given(stockSet(25, "tiktok", 35, { source: SYNC_CONFLICTS_SOURCE, reflects_tiktok_update_time: at(30) }), late);
     expect(detectExternalCountConflict(state, countFrom(late))).toEqual({ kind: "superseded" });
+  });
+});
+
+describe("a count read from TikTok before a push recorded since", () => {
+  const pushedAt = (total: number, atSeconds: number) => stored("inventory.external_count_pushed", { product_id: productId, total, available: total }, { atSeconds });
+  const readAt = (seconds: number) => new Date(at(seconds) * 1000);
+
+  it("is not judged: a reconciliation read begun before the push says nothing of TikTok's count now", () => {
+    // TikTok was read (50) at 20; the outbox pushed the local 40 at 25; the read is judged at 30.
+    const state = given(stockSet(50, "tiktok", 10), stockSet(40, "manual", 15), pushedAt(40, 25));
+    const read: ExternalCount = { source: "reconciliation", triggerId: crypto.randomUUID(), total: 50, committed: 0, updateTime: at(30), readStartedAt: readAt(20) };
+    expect(detectExternalCountConflict(state, read)).toEqual({ kind: "superseded" });
+    // Begun after the push was recorded, the same count is a change on TikTok's side.
+    expect(detectExternalCountConflict(state, { ...read, readStartedAt: readAt(26) })).toMatchObject({ kind: "conflict", conflict: { type: "quantity_mismatch", localValue: 40, externalValue: 50 } });
+  });
+
+  it("is not judged, and moves no expectation, when an import's report of it lands after the push", () => {
+    const stale = stored(
+      "inventory.external_count_reported",
+      { product_id: productId, inventory_status: "IN_STOCK", total: 50, available: 50, creator_reserved: 0, campaign_reserved: 0, committed: 0, tiktok_update_time: at(30), read_started_at: readAt(20).toISOString() },
+      { atSeconds: 30 },
+    );
+    const state = given(stockSet(50, "tiktok", 10), stockSet(40, "manual", 15), pushedAt(40, 25), stale);
+    expect(state.expectedTikTokTotal).toBe(40);
+    expect(detectExternalCountConflict(state, countFrom(stale))).toEqual({ kind: "superseded" });
+    // TikTok's next webhook showing the pushed count is no conflict either.
+    const next = reported(40, 40);
+    expect(detectExternalCountConflict(given(stockSet(50, "tiktok", 10), stockSet(40, "manual", 15), pushedAt(40, 25), stale, next), countFrom(next))).toEqual({ kind: "agrees" });
   });
 });
 

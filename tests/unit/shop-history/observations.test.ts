@@ -55,11 +55,14 @@ describe("a product read from TikTok's search", () => {
       { id: "1729000000100", title: "Mug", skus: [{ id: "1729000000001", inventory: [{ quantity: 7 }, { quantity: 3 }] }, { id: "1729000000002", inventory: [] }] },
       1_700_000_000,
       "7494726673780148744",
+      new Date("2026-12-02T01:00:00.000Z"),
     );
     expect(events.map((event) => [event.aggregateId, (event.data as { total: number }).total, (event.data as { inventory_status: string }).inventory_status])).toEqual([
       ["inventory-1729000000001", 10, "IN_STOCK"],
       ["inventory-1729000000002", 0, "OUT_OF_STOCK"],
     ]);
     expect(events.map((event) => (event.data as { shop_id?: string }).shop_id)).toEqual(["7494726673780148744", "7494726673780148744"]);
+    // When the read began: a push recorded after it is newer than these counts.
+    expect(events.map((event) => (event.data as { read_started_at?: string }).read_started_at)).toEqual(["2026-12-02T01:00:00.000Z", "2026-12-02T01:00:00.000Z"]);
   });
 });

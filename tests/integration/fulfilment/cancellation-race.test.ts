@@ -1,0 +1,168 @@
+// A cancellation that lands while the saga reserves the order's stock: no reservation may
+// outlive the order, whichever run of the saga sees the cancellation first. Run A is the
+// saga as the scheduler's resume runs it (advanceSaga), with the event store it appends
+// through interleaving the cancellation at the moment its reservation is about to land;
+// run B is the saga consumer, as process-events runs it, reacting to that cancellation.
+// The same for an order shipped without the saga (in Seller Center, or by TikTok) meanwhile.
+// And a cancelled order's stock goes back even when undoing another step fails for good.
+import { describe, expect, it } from "vitest";
+import type { EventStore } from "../../../src/core/event-store/index.ts";
+import { createSagaStore, ExternalServiceError, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
+import { advanceSaga } from "../../../src/core/fulfilment/saga-runner.ts";
+import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
+import { orderAggregateId } from "../../../src/core/orders/events.ts";
+import { newCreatorId } from "../database.ts";
+import {
+  alertsFor,
+  buyerCancelled,
+  inventoryEvents,
+  inventoryOf,
+  newSku,
+  orderEvents,
+  placeOrder,
+  runnerFor,
+  sagaConsumerFor,
+  sagaRow,
+  simulatedProviders,
+  sql,
+  startAtEndOfStream,
+  stockUp,
+  store,
+  testClock,
+  tiktokClients,
+  uniqueConsumerName,
+} from "./saga-harness.ts";
+
+/** The real store, except that `interleave` runs once, just before or just after the first reservation on `skuId` is appended. */
+function storeInterleaving(skuId: string, moment: "before" | "after", interleave: () => Promise<void>): EventStore {
+  let done = false;
+  return {
+    ...store,
+    async appendToStream(input) {
+      const reserving = !done && input.aggregateId === inventoryAggregateId(skuId) && input.events.some((event) => event.type === "inventory.reserved");
+      if (reserving) done = true;
+      if (reserving && moment === "before") await interleave();
+      const result = await store.appendToStream(input);
+      if (reserving && moment === "after") await interleave();
+      return result;
+    },
+  };
+}
+
+async function sagaUnderTest() {
+  const creatorId = newCreatorId();
+  const clock = testClock();
+  const providers = simulatedProviders();
+  const dependencies: FulfilmentSagaDependencies = { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now };
+  const sku = newSku();
+  const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
+  await stockUp(creatorId, sku.skuId, 4);
+  const sagas = createSagaStore(sql);
+  await sagas.start({ creatorId, orderId: order.orderId, correlationId: order.correlationId, causeEventId: order.received.id, now: clock.now() });
+  return { creatorId, clock, dependencies, sku, order, sagas };
+}
+
+describe("a cancellation landing while the saga reserves stock", () => {
+  it("leaves no reservation when another run of the saga compensates before the reservation lands", async () => {
+    const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const interleaved = storeInterleaving(sku.skuId, "before", async () => {
+      await buyerCancelled(order);
+      // The consumer sees the cancellation and compensates to the end while run A is about to reserve.
+      await consumer.drain({ budgetMs: 30_000 });
+      expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
+    });
+
+    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+
+    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
+    expect(holds.map((event) => [event.type, event.data])).toEqual([
+      ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
+      ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "cancelled" }],
+    ]);
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
+    expect(await alertsFor(creatorId)).toEqual([]);
+  });
+
+  it("gives the stock back and records a cancellation, not a failed allocation, when the order closes after reserving", async () => {
+    const { creatorId, dependencies, sku, order, sagas } = await sagaUnderTest();
+    const interleaved = storeInterleaving(sku.skuId, "after", async () => {
+      await buyerCancelled(order);
+    });
+
+    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+
+    const failed = (await orderEvents(order.orderId)).filter((event) => event.type === "order.fulfilment_failed");
+    expect(failed.map((event) => event.data)).toEqual([
+      { order_id: order.orderId, step: "allocate", cause: "cancelled", reason: `order ${order.orderId} was cancelled while its stock was being reserved` },
+    ]);
+    expect((await orderEvents(order.orderId)).some((event) => event.type === "order.inventory_allocated")).toBe(false);
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
+    expect(await alertsFor(creatorId)).toEqual([]);
+  });
+
+  it("gives a cancelled order's stock back even when another compensation cannot finish", async () => {
+    const creatorId = newCreatorId();
+    const clock = testClock();
+    const providers = simulatedProviders();
+    let order: Awaited<ReturnType<typeof placeOrder>> | undefined;
+    const dependencies: FulfilmentSagaDependencies = {
+      tiktok: tiktokClients(),
+      payments: providers.payments.gateway,
+      // The carrier refuses to cancel the label: undoing the label step fails for good.
+      carrier: { ...providers.carrier.carrier, cancelLabel: async () => { throw new ExternalServiceError("carrier", true, "the label was already handed over"); } },
+      now: clock.now,
+      // The buyer cancels once the label is bought.
+      afterStep: async ({ step }) => {
+        if (step === "label" && order) await buyerCancelled(order);
+      },
+    };
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const sku = newSku();
+    order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
+    await stockUp(creatorId, sku.skuId, 4);
+
+    await consumer.drain({ budgetMs: 30_000 });
+
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "failed" });
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 4, reserved: 0, reservations: {} });
+    const alerts = (await alertsFor(creatorId)).map((event) => event.data as { reason: string });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.reason).toContain("could not finish: carrier: the label was already handed over");
+  });
+
+  it("lets the units leave with an order shipped elsewhere while another run of the saga finished it before the reservation landed", async () => {
+    const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
+    const name = uniqueConsumerName();
+    await startAtEndOfStream(name);
+    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const interleaved = storeInterleaving(sku.skuId, "before", async () => {
+      // The seller ships it in Seller Center; the consumer finishes the saga as shipped elsewhere.
+      order.simulated.status = "AWAITING_COLLECTION";
+      await store.appendToStream({
+        creatorId,
+        aggregateId: orderAggregateId(order.orderId),
+        aggregateType: "order",
+        events: [{ type: "order.shipped", data: { order_id: order.orderId, tiktok_status: "AWAITING_COLLECTION" }, metadata: { source: "tiktok_webhook", correlation_id: crypto.randomUUID() } }],
+      });
+      await consumer.drain({ budgetMs: 30_000 });
+      expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
+    });
+
+    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+
+    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
+    expect(holds.map((event) => [event.type, event.data])).toEqual([
+      ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
+      ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "shipped" }],
+    ]);
+    expect(await inventoryOf(sku.skuId)).toMatchObject({ total: 2, reserved: 0, reservations: {} });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
+  });
+});

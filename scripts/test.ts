@@ -64,8 +64,8 @@ async function denoFunctions(): Promise<SuiteResult | undefined> {
     if (bundledCheck.exitCode !== 0) return { suite: "deno check", passed: 0, failed: 1, exitCode: bundledCheck.exitCode };
   }
   // The functions' own suites run against a real database too: DATABASE_URL, or a fresh embedded one.
-  // Next to the Vitest database (TEST_DB_PORT, default 54332), so parallel checkouts given their own ports do not collide.
-  const database = await prepareDatabase({ port: Number(process.env.TEST_DB_PORT ?? 54332) + 1, name: "postgres-test-deno", ephemeral: true, database: "creatorflow_deno", recreate: true });
+  // Next to the Vitest database (TEST_DB_PORT, default 24332), so parallel checkouts given their own ports do not collide.
+  const database = await prepareDatabase({ port: Number(process.env.TEST_DB_PORT ?? 24332) + 1, name: "postgres-test-deno", ephemeral: true, database: "creatorflow_deno", recreate: true });
   const { exitCode, output } = await run(path.join(root, "node_modules/.bin/deno"), ["test", "--allow-all", testsDir], {
     DATABASE_URL: database.url,
   }).finally(() => database.stop());

@@ -40,7 +40,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   // so the e2e always gets a database of its own, even when DATABASE_URL names another.
   const sharedDatabaseUrl = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
-  const dbPort = Number(process.env.E2E_DB_PORT ?? 54343);
+  const dbPort = Number(process.env.E2E_DB_PORT ?? 24343);
   const database = await prepareDatabase({
     port: dbPort,
     name: `postgres-e2e-${dbPort}`,
@@ -65,7 +65,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     await database.stop();
   };
   try {
-    const supabasePort = Number(process.env.E2E_SUPABASE_PORT ?? 54361);
+    const supabasePort = Number(process.env.E2E_SUPABASE_PORT ?? 24361);
     await assertPortFree(supabasePort);
     mkdirSync(path.dirname(standInLogFile), { recursive: true });
     const standInLog = createWriteStream(standInLogFile);

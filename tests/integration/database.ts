@@ -16,7 +16,7 @@ export function connectTestDatabase(options: { max?: number } = {}): Sql {
  * embedded, even when DATABASE_URL names another; stopped after the file's tests.
  */
 export async function ownTestDatabase(name: string, portOffset: number, options: { max?: number } = {}): Promise<{ url: string; sql: Sql }> {
-  const port = Number(process.env.TEST_DB_PORT ?? 54332) + portOffset;
+  const port = Number(process.env.TEST_DB_PORT ?? 24332) + portOffset;
   const externalUrl = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
   const database = await prepareDatabase({ port, name: `postgres-${name}-${port}`, ephemeral: true, database: `creatorflow_${name.replaceAll("-", "_")}`, recreate: true }).finally(() => {

@@ -11,7 +11,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const port = Number(process.env.TEST_DB_PORT ?? 54332);
+  // Below Linux's ephemeral range (32768–60999): a fixed port inside it can be held, now and
+  // then, by the local end of some outgoing connection, and Postgres then cannot bind it.
+  const port = Number(process.env.TEST_DB_PORT ?? 24332);
   const database = await prepareDatabase({
     port,
     name: `postgres-test-${port}`,

@@ -9,7 +9,7 @@ import { prepareDatabase, type PreparedDatabase } from "../../../supabase/local/
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const OUTAGE_DB_PORT = Number(process.env.TEST_DB_PORT ?? 54332) + 7;
+const OUTAGE_DB_PORT = Number(process.env.TEST_DB_PORT ?? 24332) + 7;
 const credentials = { appKey: "test_app_key", appSecret: "test_app_secret" };
 
 async function startDatabase(recreate: boolean): Promise<PreparedDatabase> {

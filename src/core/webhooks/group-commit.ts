@@ -1,7 +1,7 @@
 // Group commit: items that arrive while earlier commits are still running share the next
 // commit, so a burst costs one transaction (one fsync) per batch instead of one per item.
 // Pure scheduling, no I/O of its own: the caller supplies `commit`, which stores a batch
-// and returns one outcome per item, in order. Runs unchanged in Node and Deno.
+// and returns one outcome per item, in order. Web APIs only (timers and promises).
 //
 // When a batch closes, whichever comes first:
 // - a commit slot is free (fewer than `maxConcurrentCommits` running): at once, so a lone

@@ -178,7 +178,7 @@ describe("webhook ingestion with cached order statuses", () => {
     await holder;
 
     expect(blocked).toMatchObject({ status: 503, result: "unavailable" });
-    expect((blocked as { error: { code?: string } }).error.code).toBe("57014");
+    expect((blocked as { error: { code?: string } }).error.code).toBe("55P03");
     expect(await deliver(ingest, statusDelivery(orderId, "IN_TRANSIT", 1764003600))).toMatchObject({ status: 200, result: "processed" });
     expect(await versions(`order-${orderId}`)).toEqual(["1:order.received_from_tiktok", "2:order.shipped"]);
   });

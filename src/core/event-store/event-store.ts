@@ -5,6 +5,7 @@ import { parseEventData, type AnyEventData, type DomainEvent, type EventData, ty
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
 import { compileTypeFilter } from "./type-filter.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
+import { withTraceContext } from "../tracing.ts";
 import { validateEvent } from "./validation.ts";
 
 /** An event to append: a catalogued type with its payload, and how to record it. */
@@ -310,7 +311,8 @@ export function toAppendRows(events: NewEvent[]) {
       id: event.id ?? newEventId(),
       event_type: valid.type,
       event_data: valid.data,
-      metadata: valid.metadata,
+      // The span active at the append (the delivery's, a route handler's, a consumer's), for the event's consumers.
+      metadata: withTraceContext(valid.metadata),
       schema_version: valid.schemaVersion,
       correlation_id: valid.metadata.correlation_id,
       causation_id: valid.metadata.causation_id,

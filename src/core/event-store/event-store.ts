@@ -306,13 +306,13 @@ function catalogued<T extends EventType>(type: T, data: EventData<T>): DomainEve
 /** Validates events against the catalogue and shapes them as append_to_stream takes them. */
 export function toAppendRows(events: NewEvent[]) {
   return events.map((event) => {
-    const valid = validateEvent(event);
+    // The span active at the append (the delivery's, a route handler's, a consumer's) goes in the metadata, for the event's consumers.
+    const valid = validateEvent({ ...event, metadata: withTraceContext(event.metadata ?? {}) });
     return {
       id: event.id ?? newEventId(),
       event_type: valid.type,
       event_data: valid.data,
-      // The span active at the append (the delivery's, a route handler's, a consumer's), for the event's consumers.
-      metadata: withTraceContext(valid.metadata),
+      metadata: valid.metadata,
       schema_version: valid.schemaVersion,
       correlation_id: valid.metadata.correlation_id,
       causation_id: valid.metadata.causation_id,

@@ -138,5 +138,5 @@ describe("tracing one webhook delivery", () => {
     const saga = spans.find((span) => span.name === `process ${FULFILMENT_SAGA_NAME}` && span.parentSpanId === store!.spanId);
     expect(parseTraceparent(sagaEvent.metadata.traceparent)).toMatchObject({ traceId, spanId: saga!.spanId });
 
-  });
+  }, 120_000); // three polls of up to 30 s each on a shared machine: more than the default 60 s
 });

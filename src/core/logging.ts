@@ -1,8 +1,11 @@
 // Structured logs: one JSON line per log event, with its level, message and whatever ids tie it
-// to a request or an event (request_id, correlation_id, trace_id). Runs in Node and Deno; the
+// to a request or an event (request_id, correlation_id; trace_id and span_id whenever a span
+// is active, so a line leads to its trace). Runs in Node and Deno; the
 // adapter passes LOG_LEVEL and, in tests, where lines go. Values under secret-sounding keys
 // (tokens, keys, passwords, cookies, raw bodies) are replaced, and bearer tokens and JWTs are
 // scrubbed from messages, so nothing secret reaches a log even when a caller passes it.
+import { activeTraceIds } from "./tracing.ts";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
@@ -62,7 +65,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = options.base ?? {};
   const at = (level: LogLevel) => (message: string, fields: LogFields = {}) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    const line = { time: new Date().toISOString(), level, message: scrubText(message), ...safeFields({ ...base, ...fields }) };
+    const line = { time: new Date().toISOString(), level, message: scrubText(message), ...activeTraceIds(), ...safeFields({ ...base, ...fields }) };
     write(JSON.stringify(line), level);
   };
   return {

@@ -5,6 +5,7 @@ import { parseEventData, type AnyEventData, type DomainEvent, type EventData, ty
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
 import { compileTypeFilter } from "./type-filter.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
+import { withTraceContext } from "../tracing.ts";
 import { validateEvent } from "./validation.ts";
 
 /** An event to append: a catalogued type with its payload, and how to record it. */
@@ -305,7 +306,8 @@ function catalogued<T extends EventType>(type: T, data: EventData<T>): DomainEve
 /** Validates events against the catalogue and shapes them as append_to_stream takes them. */
 export function toAppendRows(events: NewEvent[]) {
   return events.map((event) => {
-    const valid = validateEvent(event);
+    // The span active at the append (the delivery's, a route handler's, a consumer's) goes in the metadata, for the event's consumers.
+    const valid = validateEvent({ ...event, metadata: withTraceContext(event.metadata ?? {}) });
     return {
       id: event.id ?? newEventId(),
       event_type: valid.type,

@@ -4,6 +4,7 @@
 import type { Sql } from "postgres";
 import { eventPriority, type EventPriority } from "../event-catalogue.ts";
 import { createEventStore, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
+import { traceConsumerWork } from "../tracing.ts";
 import { PermanentConsumerFailure, type Consumer, type ConsumerContext } from "./consumer.ts";
 import { carryOutRetry, readRequestedRetries, type RequestedRetry } from "./dead-letter-retry.ts";
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.ts";
@@ -115,14 +116,14 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   async function handleInTransaction(consumer: Consumer, events: StoredEvent[]): Promise<void> {
     await sql.begin(async (transaction) => {
       const tx = transaction as unknown as Sql;
-      await consumer.handleBatch(events, contextFor(tx));
+      await traceConsumerWork(consumer.name, events, () => consumer.handleBatch(events, contextFor(tx)));
       await clearRetry(tx, consumer.name, events[0]);
       await moveCheckpoint(tx, consumer.name, events[events.length - 1], events.length);
     });
   }
 
   async function handleOutsideTransaction(consumer: Consumer, event: StoredEvent): Promise<void> {
-    await consumer.handleBatch([event], contextFor(sql));
+    await traceConsumerWork(consumer.name, [event], () => consumer.handleBatch([event], contextFor(sql)));
     await sql.begin(async (transaction) => {
       const tx = transaction as unknown as Sql;
       await clearRetry(tx, consumer.name, event);

@@ -10,6 +10,7 @@
 //             the letter is pending, and the message says why and what to do instead.
 import type { Sql } from "postgres";
 import { createEventStore, typeMatches, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
+import { traceConsumerWork } from "../tracing.ts";
 import type { Consumer, ConsumerContext } from "./consumer.ts";
 
 export interface RequestedRetry {
@@ -135,13 +136,13 @@ export async function carryOutRetry(ports: RetryPorts, consumer: Consumer, lette
       await sql.begin(async (transaction) => {
         const tx = transaction as unknown as Sql;
         await ports.assertLease(tx, consumer.name);
-        await consumer.handleBatch([event], context(tx));
+        await traceConsumerWork(consumer.name, [event], () => consumer.handleBatch([event], context(tx)));
         await settle(tx, letter, applied);
       });
       return applied;
     }
     await ports.assertLease(sql, consumer.name);
-    await consumer.handleBatch([event], context(sql));
+    await traceConsumerWork(consumer.name, [event], () => consumer.handleBatch([event], context(sql)));
   } catch (error) {
     // Another instance took the lease (consumer-runner.ts's LeaseLostError, by name: that module imports this one): it will carry the request out.
     if (error instanceof Error && error.name === "LeaseLostError") throw error;

@@ -110,6 +110,7 @@ export function projectionConsumer(projection: Projection, options: { schema?: s
     async handleBatch(events, context) {
       const changes = new RealtimeChanges();
       await projection.apply(events, { sql: context.sql, schema, replay: context.replay, rebuilding: false, now: context.now }, changes);
+      changes.causedBy(events);
       if (publish && !context.replay) await recordRealtimeChanges(context.sql, schema, changes);
     },
   };

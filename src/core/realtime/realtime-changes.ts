@@ -6,6 +6,8 @@ export type ReadModel = "metrics" | "orders" | "inventory" | "alerts";
 
 /** Keys kept per creator until the next send; more than this and the client is told to refetch. */
 export const MAX_CHANGED_KEYS = 20;
+/** Traces a delta joins at most: past a burst's first deliveries, the others' traces end at the projection. */
+export const MAX_TRACED_DELIVERIES = 20;
 
 interface CreatorChanges {
   models: Set<ReadModel>;
@@ -14,6 +16,8 @@ interface CreatorChanges {
   days: Set<string>;
   /** Order id -> inbox key of the first TikTok webhook delivery among the order's changes. */
   orderDeliveries: Map<string, string>;
+  /** The trace contexts of the events behind the changes: the delta is a span in each of their traces. */
+  traceparents: Set<string>;
 }
 
 export class RealtimeChanges {
@@ -22,7 +26,7 @@ export class RealtimeChanges {
   private of(creatorId: string): CreatorChanges {
     let changes = this.byCreator.get(creatorId);
     if (!changes) {
-      changes = { models: new Set(), orders: new Set(), skus: new Set(), days: new Set(), orderDeliveries: new Map() };
+      changes = { models: new Set(), orders: new Set(), skus: new Set(), days: new Set(), orderDeliveries: new Map(), traceparents: new Set() };
       this.byCreator.set(creatorId, changes);
     }
     return changes;
@@ -58,6 +62,15 @@ export class RealtimeChanges {
     this.of(creatorId).models.add("alerts");
   }
 
+  /** Remembers the trace context of each event of a creator whose read models this batch changed. */
+  causedBy(events: readonly { creatorId: string; metadata?: Readonly<Record<string, unknown>> | null }[]): void {
+    for (const event of events) {
+      const traceparent = event.metadata?.traceparent;
+      const changes = typeof traceparent === "string" ? this.byCreator.get(event.creatorId) : undefined;
+      if (changes && changes.traceparents.size < MAX_TRACED_DELIVERIES) changes.traceparents.add(traceparent as string);
+    }
+  }
+
   get size(): number {
     return this.byCreator.size;
   }
@@ -85,19 +98,21 @@ export async function recordRealtimeChanges(sql: Sql, schema: string, changes: R
       changed_skus: [...change.skus],
       changed_days: [...change.days],
       order_deliveries: [...change.orderDeliveries].map(([orderId, delivery]) => ({ order_id: orderId, delivery })),
+      trace_parents: [...change.traceparents],
     }));
   // One more key than a message lists tells the publisher the list is incomplete.
   const keep = MAX_CHANGED_KEYS + 1;
   await sql`
     insert into ${sql(`${schema}.realtime_outbox`)} as o
-           (creator_id, dirty, changed_models, changed_orders, changed_skus, changed_days, order_webhook_accepted_at, dirty_since)
-    select r.creator_id, true, r.changed_models, r.changed_orders, r.changed_skus, r.changed_days,
+           (creator_id, dirty, changed_models, changed_orders, changed_skus, changed_days, trace_parents, order_webhook_accepted_at, dirty_since)
+    select r.creator_id, true, r.changed_models, r.changed_orders, r.changed_skus, r.changed_days, r.trace_parents,
            coalesce((select jsonb_object_agg(d.order_id, w.received_at)
                        from jsonb_to_recordset(r.order_deliveries) as d(order_id text, delivery text)
                        join public.webhook_inbox w on w.dedupe_key = d.delivery and w.creator_id = r.creator_id), '{}'::jsonb),
            clock_timestamp()
       from jsonb_to_recordset(${sql.json(rows as never)})
-           as r(creator_id uuid, changed_models text[], changed_orders text[], changed_skus text[], changed_days date[], order_deliveries jsonb)
+           as r(creator_id uuid, changed_models text[], changed_orders text[], changed_skus text[], changed_days date[], order_deliveries jsonb,
+                trace_parents text[])
     on conflict (creator_id) do update set
       dirty = true,
       dirty_since = coalesce(o.dirty_since, excluded.dirty_since),
@@ -105,6 +120,10 @@ export async function recordRealtimeChanges(sql: Sql, schema: string, changes: R
       changed_orders = (array(select distinct k from unnest(o.changed_orders || excluded.changed_orders) k order by k))[1:${keep}],
       changed_skus = (array(select distinct k from unnest(o.changed_skus || excluded.changed_skus) k order by k))[1:${keep}],
       changed_days = (array(select distinct k from unnest(o.changed_days || excluded.changed_days) k order by k desc))[1:${keep}],
+      -- The first deliveries waiting keep their place (nothing to merge, the usual case with tracing off).
+      trace_parents = case when cardinality(excluded.trace_parents) = 0 then o.trace_parents
+                           else (array(select t from unnest(o.trace_parents || excluded.trace_parents) with ordinality u(t, n)
+                                        group by t order by min(n)))[1:${MAX_TRACED_DELIVERIES}] end,
       -- Only for orders either side lists (at most twice the cap), so the map stays bounded.
       order_webhook_accepted_at = (
         select coalesce(jsonb_object_agg(a.order_id, a.accepted_at), '{}'::jsonb)

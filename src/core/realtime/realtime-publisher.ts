@@ -29,6 +29,7 @@
 // stays around a few KB. Rows carry the dashboard snapshot's own field names (camelCase, as
 // src/lib/dashboard/dashboard-types.ts has them), so the page merges them without renaming.
 import type { Sql } from "postgres";
+import { traceRealtimeDeltas, type SentDelta } from "../tracing.ts";
 import { MAX_CHANGED_KEYS } from "./realtime-changes.ts";
 
 export const REALTIME_EVENT = "delta";
@@ -59,9 +60,10 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
    * messages never disagree; SKIP LOCKED lets two publishers share the work.
    */
   async function publishDue(): Promise<PublishResult> {
-    const [result] = await sql<{ sent: number }[]>`
+    const startedAt = new Date();
+    const [result] = await sql<{ sent: number; traced: SentDelta[] }[]>`
       with due as (
-        select creator_id, changed_models, changed_orders, changed_skus, changed_days, order_webhook_accepted_at
+        select creator_id, changed_models, changed_orders, changed_skus, changed_days, order_webhook_accepted_at, trace_parents
           from ${table("realtime_outbox")}
          where dirty and (last_sent_at is null or last_sent_at <= clock_timestamp() - ${interval} * interval '1 millisecond')
          order by dirty_since
@@ -72,14 +74,14 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
         update ${table("realtime_outbox")} o
            set sequence = o.sequence + 1, dirty = false, dirty_since = null, last_sent_at = clock_timestamp(),
                changed_models = '{}', changed_orders = '{}', changed_skus = '{}', changed_days = '{}',
-               order_webhook_accepted_at = '{}'
+               order_webhook_accepted_at = '{}', trace_parents = '{}'
           from due
          where o.creator_id = due.creator_id
         returning o.creator_id, o.sequence, o.last_sent_at, due.changed_models, due.changed_orders, due.changed_skus, due.changed_days,
-                  due.order_webhook_accepted_at
+                  due.order_webhook_accepted_at, due.trace_parents
       ),
       payloads as (
-        select s.creator_id, jsonb_strip_nulls(jsonb_build_object(
+        select s.creator_id, s.sequence, s.trace_parents, jsonb_strip_nulls(jsonb_build_object(
                  'seq', s.sequence,
                  -- The same instant sinceWebhookMs is measured to.
                  'sentAt', to_char(s.last_sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -134,8 +136,11 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                )) as payload
           from sent s
       )
-      select count(realtime.send(p.payload, ${REALTIME_EVENT}, 'creator:' || p.creator_id, true)::text)::int as sent
+      select count(realtime.send(p.payload, ${REALTIME_EVENT}, 'creator:' || p.creator_id, true)::text)::int as sent,
+             coalesce(jsonb_agg(jsonb_build_object('topic', 'creator:' || p.creator_id, 'sequence', p.sequence, 'traceparents', p.trace_parents))
+                        filter (where cardinality(p.trace_parents) > 0), '[]'::jsonb) as traced
         from payloads p`;
+    traceRealtimeDeltas(result?.traced ?? [], startedAt, new Date());
     const [waiting] = await sql<{ waiting: number; next_due_ms: number | null }[]>`
       select count(*)::int as waiting,
              greatest(0, extract(epoch from (min(last_sent_at) + ${interval} * interval '1 millisecond' - clock_timestamp())) * 1000)::float8 as next_due_ms

@@ -11,6 +11,7 @@ import { appliedOrderStatusAfter, evolveAppliedOrderStatus, mapWebhookToEvents, 
 import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import { sha256Hex } from "../tiktok/hmac-sha256.ts";
+import { inSpan } from "../tracing.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createOrderStatusCache, type KnownOrderStatus } from "./order-status-cache.ts";
 import { webhookEventMetadata } from "./webhook-delivery.ts";
@@ -221,7 +222,12 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     if (!(await verify(rawBody, authorization))) return { status: 401, result: "invalid_signature" };
     const parsed = await parseWebhook(rawBody);
     try {
-      return await storeDelivery(rawBody, parsed, requestReceivedAt);
+      // "Stored" in the delivery's trace: the span its events name as their parent, so each consumer's work and realtime delta hangs under it.
+      return await inSpan("store webhook delivery", { "creatorflow.webhook.topic": parsed.kind === "valid" ? parsed.envelope.topic : "unprocessable" }, async (span) => {
+        const outcome = await storeDelivery(rawBody, parsed, requestReceivedAt);
+        span.setAttribute("creatorflow.webhook.outcome", outcome.result);
+        return outcome;
+      });
     } catch (error) {
       return { status: 503, result: "unavailable", error };
     }

@@ -59,6 +59,18 @@ export function restartDelayMs(crashes: number): number {
 // Headers that describe one hop, not the message (RFC 9110 section 7.6.1).
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
 
+const INHERITED_ENV = new Set(["PATH", "HOME", "TMPDIR", "DENO_DIR", "XDG_CACHE_HOME", "LANG"]);
+
+/**
+ * Deno's built-in OpenTelemetry for a function: on, exporting to OTEL_EXPORTER_OTLP_ENDPOINT,
+ * when that is set, and named after the function unless OTEL_SERVICE_NAME says otherwise;
+ * nothing when it is not set, so the functions run with the no-op API. An explicit OTEL_DENO wins.
+ */
+export function functionTelemetryEnv(env: Record<string, string | undefined>, functionName: string): Record<string, string> {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
+  return { OTEL_DENO: env.OTEL_DENO ?? "true", OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? functionName };
+}
+
 export function denoBinaryPath(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve("deno/package.json")), "deno");
@@ -98,9 +110,8 @@ export function createFunctionsGateway(
 
   function inheritedEnv(): Record<string, string> {
     const env: Record<string, string> = {};
-    for (const name of ["PATH", "HOME", "TMPDIR", "DENO_DIR", "XDG_CACHE_HOME", "LANG"]) {
-      const value = process.env[name];
-      if (value !== undefined) env[name] = value;
+    for (const [name, value] of Object.entries(process.env)) {
+      if (value !== undefined && (INHERITED_ENV.has(name) || name.startsWith("OTEL_"))) env[name] = value;
     }
     return env;
   }
@@ -132,10 +143,11 @@ export function createFunctionsGateway(
     cancelTimers(fn);
     fn.wanted = true;
     fn.port = await freePort();
+    const env: Record<string, string> = { ...inheritedEnv(), NO_COLOR: "1", ...options.baseEnv, ...options.env };
     const child = spawn(
       denoBinaryPath(),
       ["serve", "--quiet", "--no-prompt", "--host", "127.0.0.1", "--port", String(fn.port), "--allow-net", "--allow-env", "--allow-read", "--allow-sys", fn.entrypoint],
-      { env: { NODE_ENV: "development", ...inheritedEnv(), NO_COLOR: "1", ...options.baseEnv, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+      { env: { NODE_ENV: "development", ...env, ...functionTelemetryEnv(env, fn.name) }, stdio: ["ignore", "pipe", "pipe"] },
     );
     fn.child = child;
     const forward = (chunk: Buffer) => {

@@ -2,8 +2,9 @@
 // payment gateway and carrier, a real Postgres, and orders placed both in the simulated
 // shop and in the event store (as the webhook ingestion would record them).
 import type { Sql } from "postgres";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { handleCommand } from "../../../src/core/command-handling.ts";
+import type { EventType } from "../../../src/core/event-catalogue.ts";
 import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
 import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
@@ -157,12 +158,19 @@ export function testClock(start = Date.now()) {
   return { now: () => new Date(current), advance: (ms: number) => { current += ms; } };
 }
 
+export type TestClock = ReturnType<typeof testClock>;
+
 export function tiktokClients(): FulfilmentSagaDependencies["tiktok"] {
   return () => createTikTokShopFulfilmentClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "saga-test-token", shopCipher: shop.shopCipher });
 }
 
 export function simulatedProviders(options: { carrier?: Parameters<typeof createSimulatedCarrier>[0]; payments?: Parameters<typeof createSimulatedPaymentGateway>[0] } = {}) {
   return { carrier: createSimulatedCarrier(options.carrier), payments: createSimulatedPaymentGateway(options.payments) };
+}
+
+/** The saga's dependencies with the local payment gateway and carrier, on the given clock. */
+export function simulatedDependencies(providers: ReturnType<typeof simulatedProviders>, clock: TestClock, extra: Partial<FulfilmentSagaDependencies> = {}): FulfilmentSagaDependencies {
+  return { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now, ...extra };
 }
 
 export const uniqueConsumerName = () => uniqueId("test-fulfilment-");
@@ -187,3 +195,43 @@ export function sagaConsumerFor(creatorIds: string[], dependencies: FulfilmentSa
 export function runnerFor(consumer: Consumer, clock: { now: () => Date }, owner = `runner-${consumer.name}`) {
   return createConsumerRunner({ sql, consumers: [consumer], owner, now: clock.now });
 }
+
+/** A saga consumer for `creatorIds`, placed at the end of the stream: it sees only what the test appends after this call. */
+export async function sagaConsumerAtEnd(creatorIds: string[], dependencies: FulfilmentSagaDependencies, clock: TestClock) {
+  const name = uniqueConsumerName();
+  await startAtEndOfStream(name);
+  return runnerFor(sagaConsumerFor(creatorIds, dependencies, name), clock);
+}
+
+/** A fresh creator with a saga consumer at the end of the stream: set it up before placing the test's orders. */
+export async function sagaFor(dependenciesOn: (clock: TestClock) => FulfilmentSagaDependencies) {
+  const creatorId = newCreatorId();
+  const clock = testClock();
+  const dependencies = dependenciesOn(clock);
+  const runner = await sagaConsumerAtEnd([creatorId], dependencies, clock);
+  return { creatorId, clock, dependencies, runner };
+}
+
+/** `sagaFor` with the local payment gateway and carrier (configured by `options`), and `extra` dependencies over them. */
+export async function sagaWithSimulatedProviders(options: Parameters<typeof simulatedProviders>[0] = {}, extra: Partial<FulfilmentSagaDependencies> = {}) {
+  const providers = simulatedProviders(options);
+  return { providers, ...(await sagaFor((clock) => simulatedDependencies(providers, clock, extra))) };
+}
+
+export const eventTypes = (events: StoredEvent[]) => events.map((event) => event.type);
+
+/** The one event of `type` among `events`; the test fails when there is none or more than one. */
+export function onlyEvent<T extends EventType>(events: StoredEvent[], type: T) {
+  const matching = events.filter((event): event is Extract<StoredEvent, { type: T }> => event.type === type);
+  expect(matching, type).toHaveLength(1);
+  return matching[0]!;
+}
+
+/** The events the saga appends to an order up to a taken payment, the order's own first. */
+export const orderEventsThroughPayment = [
+  "order.received_from_tiktok",
+  "order.validation_started",
+  "order.validated",
+  "order.inventory_allocated",
+  "order.payment_processed",
+] as const;

@@ -1,14 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { handleCommand, SNAPSHOT_EVERY } from "../../../src/core/command-handling.ts";
+import { handleCommand, SNAPSHOT_EVERY, type CommandHandlingOptions } from "../../../src/core/command-handling.ts";
 import { DomainError } from "../../../src/core/domain-error.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryCommand } from "../../../src/core/inventory/inventory.ts";
+import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryCommand, type InventoryState } from "../../../src/core/inventory/inventory.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 
 const sql = connectTestDatabase({ max: 30 });
 const store = createEventStore({ sql });
 
-function inventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, commandId = crypto.randomUUID()) {
+type Deduplication = Pick<CommandHandlingOptions<InventoryState>, "commandId" | "expectedVersion" | "snapshotSchemaVersion">;
+
+/** `command` on the SKU's stream, deduplicated and snapshotted as `options` say. */
+function handleInventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, options: Deduplication) {
   return handleCommand({
     store,
     creatorId,
@@ -17,9 +20,12 @@ function inventoryCommand(creatorId: string, skuId: string, command: InventoryCo
     initialState: initialInventoryState,
     evolve: evolveInventory,
     decide: (state) => decideInventory(command, state, new Date()),
-    commandId,
-    snapshotSchemaVersion: 1,
+    ...options,
   });
+}
+
+function inventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, commandId = crypto.randomUUID()) {
+  return handleInventoryCommand(creatorId, skuId, command, { commandId, snapshotSchemaVersion: 1 });
 }
 
 describe("command handling", () => {
@@ -60,16 +66,7 @@ describe("command handling", () => {
   it("without a command id, deduplicates nothing: two distinct commands both apply", async () => {
     const creatorId = newCreatorId();
     const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
-    const unnamed = (newTotal: number) =>
-      handleCommand({
-        store,
-        creatorId,
-        aggregateId: `inventory-${skuId}`,
-        aggregateType: "inventory",
-        initialState: initialInventoryState,
-        evolve: evolveInventory,
-        decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source: "manual" }, state, new Date()),
-      });
+    const unnamed = (newTotal: number) => handleInventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal, source: "manual" }, {});
     const first = await unnamed(12);
     const second = await unnamed(17);
     expect([first.duplicate, second.duplicate]).toEqual([false, false]);
@@ -83,17 +80,7 @@ describe("command handling", () => {
     const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 20, source: "manual" });
     const adjust = (newTotal: number, expectedVersion: number, commandId: string) =>
-      handleCommand({
-        store,
-        creatorId,
-        aggregateId: `inventory-${skuId}`,
-        aggregateType: "inventory",
-        initialState: initialInventoryState,
-        evolve: evolveInventory,
-        decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source: "manual" }, state, new Date()),
-        commandId,
-        expectedVersion,
-      });
+      handleInventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal, source: "manual" }, { commandId, expectedVersion });
     const first = await adjust(25, 1, "edit-1");
     expect(first.version).toBe(2);
     // The same request again (a double click, a retried fetch) answers as the first did, appending nothing.

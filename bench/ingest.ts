@@ -10,7 +10,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
-import { denoBinaryPath } from "../supabase/local/stand-in/functions-gateway.ts";
+import { denoBinaryPath } from "../supabase/local/stand-in/function-processes.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
 import { cpuProbe, processCpuMs } from "./lib/cpu.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { saveSyncRules } from "../../../src/core/conflicts/index.ts";
 import { asSignedInUser, connectTestDatabase } from "../database.ts";
 import { creatorWithOpenConflicts } from "./harness.ts";
 

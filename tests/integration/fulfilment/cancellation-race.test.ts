@@ -18,6 +18,7 @@ import {
   inventoryEvents,
   inventoryOf,
   newSku,
+  orderOfOneSku,
   orderEvents,
   placeOrder,
   sagaConsumerAtEnd,
@@ -47,13 +48,17 @@ function storeInterleaving(skuId: string, moment: "before" | "after", interleave
   };
 }
 
+/** The SKU's reservations and releases, in order, as [type, data]. */
+async function holdsOn(skuId: string) {
+  const holds = (await inventoryEvents(skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
+  return holds.map((event) => [event.type, event.data]);
+}
+
 async function sagaUnderTest() {
   const creatorId = newCreatorId();
   const clock = testClock();
   const dependencies = simulatedDependencies(simulatedProviders(), clock);
-  const sku = newSku();
-  const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
-  await stockUp(creatorId, sku.skuId, 4);
+  const { sku, order } = await orderOfOneSku(creatorId, { units: 2, stock: 4 });
   const sagas = createSagaStore(sql);
   await sagas.start({ creatorId, orderId: order.orderId, correlationId: order.correlationId, causeEventId: order.received.id, now: clock.now() });
   return { creatorId, clock, dependencies, sku, order, sagas };
@@ -72,8 +77,7 @@ describe("a cancellation landing while the saga reserves stock", () => {
 
     await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
 
-    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
-    expect(holds.map((event) => [event.type, event.data])).toEqual([
+    expect(await holdsOn(sku.skuId)).toEqual([
       ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
       ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "cancelled" }],
     ]);
@@ -142,8 +146,7 @@ describe("a cancellation landing while the saga reserves stock", () => {
 
     await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
 
-    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
-    expect(holds.map((event) => [event.type, event.data])).toEqual([
+    expect(await holdsOn(sku.skuId)).toEqual([
       ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
       ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "shipped" }],
     ]);

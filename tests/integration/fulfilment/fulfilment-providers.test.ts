@@ -19,6 +19,7 @@ import {
   inventoryEvents,
   inventoryOf,
   newSku,
+  orderOfOneSku,
   onlyEvent,
   orderEvents,
   orderEventsThroughPayment,
@@ -108,9 +109,7 @@ describe("fulfilment with the local stack's providers (FULFILMENT_PROVIDERS=simu
 
   it("waits for an UNPAID order and records TikTok's payment once the buyer pays", async () => {
     const { creatorId, runner } = await sagaWith(localStack());
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], status: "UNPAID" });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, status: "UNPAID" });
 
     await runner.drain({ budgetMs: 30_000 });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "waiting", waiting_for: "payment" });
@@ -128,9 +127,7 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
     const { creatorId, choice, dependencies, runner, requestsBefore } = await sagaWith(production);
     expect(choice.sellerShipping).toBe("unconfigured");
     expect(dependencies.carrier).toBeNull();
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], shippingType: "SELLER" });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, shippingType: "SELLER" });
 
     await runner.drain({ budgetMs: 30_000 });
     // The scheduler looking in changes nothing: a saga waiting for configuration is not retried.
@@ -158,9 +155,7 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
 
   it("undoes a saga waiting for configuration when the buyer cancels, leaving the payment with TikTok", async () => {
     const { creatorId, runner } = await sagaWith(production);
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 2, stock: 5 });
     await runner.drain({ budgetMs: 30_000 });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "needs_configuration" });
 
@@ -182,9 +177,7 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
 
   it("ships an order TikTok's shipping carries through TikTok's fulfilment API, with TikTok's label and tracking number", async () => {
     const { creatorId, runner, requestsBefore } = await sagaWith(production);
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], shippingType: "TIKTOK" });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, shippingType: "TIKTOK" });
 
     await runner.drain({ budgetMs: 30_000 });
 
@@ -210,9 +203,7 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
   it("stops before buying a label from a carrier TikTok does not list for the order's delivery option", async () => {
     const acme = createSimulatedCarrier({ name: "AcmePost" });
     const { creatorId, runner, requestsBefore } = await sagaWith(production, { carrier: acme.carrier });
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }] });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5 });
 
     await runner.drain({ budgetMs: 30_000 });
 

@@ -9,6 +9,7 @@ import {
   inventoryEvents,
   inventoryOf,
   newSku,
+  orderOfOneSku,
   onlyEvent,
   orderEvents,
   orderEventsThroughPayment,
@@ -84,9 +85,7 @@ describe("order fulfilment saga", () => {
         }
       },
     });
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 3 }] });
-    await stockUp(order.creatorId, sku.skuId, 10);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 3, stock: 10 });
     let crashes = 0;
     // The first instance dies right after persisting the payment step.
     await runner.drain({ budgetMs: 30_000 });
@@ -112,9 +111,7 @@ describe("order fulfilment saga", () => {
     const creatorId = newCreatorId();
     const name = uniqueConsumerName();
     await startAtEndOfStream(name);
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }] });
-    await stockUp(creatorId, sku.skuId, 10);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 10 });
     const providers = simulatedProviders();
     let dieAfterBuying = true;
     // The carrier answers, then the process dies before the label is recorded anywhere.
@@ -147,9 +144,7 @@ describe("order fulfilment saga", () => {
 
   it("compensates a permanently failing label step in reverse order and raises an alert", async () => {
     const { creatorId, runner, providers } = await sagaWithSimulatedProviders({ carrier: { failLabel: (orderId) => (orderId === order.orderId ? "permanent" : null) } });
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
-    await stockUp(order.creatorId, sku.skuId, 10);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 2, stock: 10 });
 
     await runner.drain({ budgetMs: 30_000 });
 
@@ -193,9 +188,7 @@ describe("order fulfilment saga", () => {
         if (step === "label") tiktokSimulator().world.orders.delete(order.orderId);
       },
     });
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }] });
-    await stockUp(order.creatorId, sku.skuId, 3);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 3 });
 
     await runner.drain({ budgetMs: 30_000 });
 
@@ -223,9 +216,7 @@ describe("order fulfilment saga", () => {
 
   it("retries a transient label failure on the backoff schedule and ships once it succeeds", async () => {
     const { creatorId, runner, providers, clock, dependencies } = await sagaWithSimulatedProviders({ carrier: { failLabel: (_orderId, attempt) => (attempt <= 2 ? "transient" : null) } });
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }] });
-    await stockUp(order.creatorId, sku.skuId, 3);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 3 });
 
     await runner.drain({ budgetMs: 30_000 });
     expect(await sagaRow(order.creatorId, order.orderId)).toMatchObject({ status: "waiting", waiting_for: "retry", step: "label", attempts: 1 });
@@ -245,9 +236,7 @@ describe("order fulfilment saga", () => {
 
   it("holds an ON_HOLD order before the label and ships it only when TikTok ends the hold", async () => {
     const { creatorId, runner, providers, dependencies } = await sagaWithSimulatedProviders();
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], status: "ON_HOLD" });
-    await stockUp(order.creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, status: "ON_HOLD" });
 
     await runner.drain({ budgetMs: 30_000 });
     expect(eventTypes(await orderEvents(order.orderId))).toEqual(orderEventsThroughPayment);
@@ -271,9 +260,7 @@ describe("order fulfilment saga", () => {
 
   it("waits for an unpaid order to be paid before confirming the payment", async () => {
     const { creatorId, runner, providers } = await sagaWithSimulatedProviders();
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], status: "UNPAID" });
-    await stockUp(order.creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, status: "UNPAID" });
 
     await runner.drain({ budgetMs: 30_000 });
     expect(await sagaRow(order.creatorId, order.orderId)).toMatchObject({ status: "waiting", waiting_for: "payment", step: "pay" });
@@ -288,9 +275,7 @@ describe("order fulfilment saga", () => {
 
   it("releases the reserved stock when the buyer cancels during the hold, without an alert", async () => {
     const { creatorId, runner, providers } = await sagaWithSimulatedProviders();
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }], status: "ON_HOLD" });
-    await stockUp(order.creatorId, sku.skuId, 4);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 2, stock: 4, status: "ON_HOLD" });
     await runner.drain({ budgetMs: 30_000 });
     expect(await inventoryOf(sku.skuId)).toMatchObject({ reserved: 2 });
 
@@ -335,9 +320,7 @@ describe("order fulfilment saga", () => {
       { carrier: { failLabel: () => "transient" } },
       { stepRetry: { maxAttempts: 2, initialDelayMs: 1_000, maxDelayMs: 1_000 } },
     );
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }] });
-    await stockUp(creatorId, sku.skuId, 3);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 3 });
 
     await runner.drain({ budgetMs: 30_000 });
     clock.advance(1_000);
@@ -352,9 +335,7 @@ describe("order fulfilment saga", () => {
 
   it("alerts on a saga left waiting too long and reports its recovery when it ships", async () => {
     const { creatorId, runner, clock, dependencies } = await sagaWithSimulatedProviders();
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], status: "ON_HOLD" });
-    await stockUp(creatorId, sku.skuId, 3);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 3, status: "ON_HOLD" });
     await runner.drain({ budgetMs: 30_000 });
 
     clock.advance(30 * 60 * 1000);

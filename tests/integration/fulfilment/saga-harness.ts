@@ -235,3 +235,12 @@ export const orderEventsThroughPayment = [
   "order.inventory_allocated",
   "order.payment_processed",
 ] as const;
+
+/** A new SKU with `stock` units counted here, and an order for `units` of it (placed first, as TikTok's webhook comes first). */
+export async function orderOfOneSku(creatorId: string, options: { units: number; stock: number } & Omit<Parameters<typeof placeOrder>[0], "creatorId" | "lines">) {
+  const { units, stock, ...orderOptions } = options;
+  const sku = newSku();
+  const order = await placeOrder({ ...orderOptions, creatorId, lines: [{ sku, units }] });
+  await stockUp(creatorId, sku.skuId, stock);
+  return { sku, order };
+}

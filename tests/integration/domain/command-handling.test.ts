@@ -4,6 +4,7 @@ import { DomainError } from "../../../src/core/domain-error.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryCommand, type InventoryState } from "../../../src/core/inventory/inventory.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase({ max: 30 });
 const store = createEventStore({ sql });
@@ -31,7 +32,7 @@ function inventoryCommand(creatorId: string, skuId: string, command: InventoryCo
 describe("command handling", () => {
   it("lets exactly 10 of 50 concurrent reservations of one unit through against 10 units, never overselling", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 10, source: "manual" });
 
     const outcomes = await Promise.allSettled(
@@ -53,7 +54,7 @@ describe("command handling", () => {
 
   it("is idempotent by command id", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     const commandId = crypto.randomUUID();
     const first = await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 25, source: "manual" }, commandId);
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 30, source: "manual" });
@@ -65,7 +66,7 @@ describe("command handling", () => {
 
   it("without a command id, deduplicates nothing: two distinct commands both apply", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     const unnamed = (newTotal: number) => handleInventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal, source: "manual" }, {});
     const first = await unnamed(12);
     const second = await unnamed(17);
@@ -77,7 +78,7 @@ describe("command handling", () => {
 
   it("appends only at the expected version a person decided from, and never retries that away", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 20, source: "manual" });
     const adjust = (newTotal: number, expectedVersion: number, commandId: string) =>
       handleInventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal, source: "manual" }, { commandId, expectedVersion });
@@ -94,7 +95,7 @@ describe("command handling", () => {
 
   it("snapshots every hundred events and loads from the snapshot", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     for (let total = 1; total <= SNAPSHOT_EVERY + 5; total += 1) {
       await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 100 + total, source: "manual" });
     }

@@ -16,7 +16,7 @@ import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src
 import { demoShop, type DemoSku } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
-import { uniqueId } from "../../test-data.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 const appKey = "saga_test_app_key";
 const appSecret = "saga_test_app_secret";
@@ -36,15 +36,9 @@ afterAll(async () => {
 
 export const tiktokSimulator = () => simulator;
 
-let sequence = 0;
-function unique(prefix: string): string {
-  sequence += 1;
-  return `${prefix}${Date.now()}${process.pid}${sequence}`;
-}
-
 /** A SKU of the fixtures' shop no other test uses (inventory streams are per SKU). */
 export function newSku(priceMinor = 1299): DemoSku {
-  const skuId = unique("9");
+  const skuId = uniqueNumericId("9");
   const sku: DemoSku = { skuId, productId: `8${skuId.slice(1)}`, productName: "Test Serum", skuName: "Default", sellerSku: `T-${skuId}`, priceMinor, initialStock: 50, lowStockThreshold: 2 };
   simulator.world.stockBySku.set(skuId, { shop, sku, total: 50, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
   return sku;
@@ -78,10 +72,10 @@ export interface PlacedOrder {
 /** An order TikTok knows (in the simulator) and the engine received (in the event store). */
 export async function placeOrder(options: { creatorId?: string; lines: { sku: DemoSku; units: number }[]; status?: TiktokOrderStatus; shippingType?: "TIKTOK" | "SELLER"; taxMinor?: number }): Promise<PlacedOrder> {
   const creatorId = options.creatorId ?? newCreatorId();
-  const orderId = unique("57");
+  const orderId = uniqueNumericId("57");
   const status = options.status ?? "AWAITING_SHIPMENT";
   const updateTime = Math.floor(Date.now() / 1000);
-  const lineItems = options.lines.flatMap(({ sku, units }) => Array.from({ length: units }, () => ({ lineItemId: unique("5770"), sku })));
+  const lineItems = options.lines.flatMap(({ sku, units }) => Array.from({ length: units }, () => ({ lineItemId: uniqueNumericId("5770"), sku })));
   const subtotalMinor = lineItems.reduce((sum, line) => sum + line.sku.priceMinor, 0);
   const simulated: SimulatedOrder = {
     orderId, shop, buyerUserId: "7021000000000001", status, isOnHold: status === "ON_HOLD", createTime: updateTime, updateTime,

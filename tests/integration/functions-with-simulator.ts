@@ -41,12 +41,3 @@ export async function startFunctionsWithSimulator(options: FunctionsWithSimulato
   });
   return { sql, simulator, standIn, tokenEncryptionKey };
 }
-
-/**
- * process-events in real Deno as the stock outbox tests run it, on a database of the file's
- * own (`name`, at `portOffset` from TEST_DB_PORT): the database workers wake it, the
- * fulfilment saga is off, and TikTok is the simulator with `shop`.
- */
-export function startStockOutboxFunctions(shop: DemoShop, database: { name: string; portOffset: number; max: number }) {
-  return startFunctionsWithSimulator({ database, shop, appKey: "stock_outbox_app_key", appSecret: "stock_outbox_app_secret", databaseWorkers: true, env: { FULFILMENT_SAGA: "off" } });
-}

@@ -6,13 +6,20 @@ import { describe, expect, it } from "vitest";
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId } from "../database.ts";
-import { startStockOutboxFunctions } from "../functions-with-simulator.ts";
+import { startFunctionsWithSimulator } from "../functions-with-simulator.ts";
 import { adjustStock } from "./harness.ts";
 
 const shop = uniqueShop();
 const sku = shop.skus[0]!;
 
-const { sql, simulator, tokenEncryptionKey } = await startStockOutboxFunctions(shop, { name: "stock-outbox-function", portOffset: 12, max: 4 });
+const { sql, simulator, tokenEncryptionKey } = await startFunctionsWithSimulator({
+  database: { name: "stock-outbox-function", portOffset: 12, max: 4 },
+  shop,
+  appKey: "stock_outbox_app_key",
+  appSecret: "stock_outbox_app_secret",
+  databaseWorkers: true,
+  env: { FULFILMENT_SAGA: "off" },
+});
 
 const setStock = (creatorId: string, newTotal: number, source: "manual" | "tiktok") => adjustStock(sql, creatorId, sku.skuId, newTotal, source, sku.productId);
 

@@ -13,7 +13,7 @@ import { adjustStock as adjustStockAsTheRouteDoes } from "../../../src/server/in
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId } from "../database.ts";
-import { startStockOutboxFunctions } from "../functions-with-simulator.ts";
+import { startFunctionsWithSimulator } from "../functions-with-simulator.ts";
 import { adjustStock } from "./harness.ts";
 
 const shop = uniqueShop();
@@ -21,7 +21,14 @@ const sku = shop.skus[0]!;
 const PROCESS_EVENTS = "process-events";
 const BURST = 60;
 
-const { sql, simulator, standIn, tokenEncryptionKey } = await startStockOutboxFunctions(shop, { name: "stock-outbox-kill", portOffset: 13, max: 6 });
+const { sql, simulator, standIn, tokenEncryptionKey } = await startFunctionsWithSimulator({
+  database: { name: "stock-outbox-kill", portOffset: 13, max: 6 },
+  shop,
+  appKey: "stock_outbox_kill_app_key",
+  appSecret: "stock_outbox_kill_app_secret",
+  databaseWorkers: true,
+  env: { FULFILMENT_SAGA: "off" },
+});
 const store = createEventStore({ sql });
 const updatePath = `/product/202309/products/${sku.productId}/inventory/update`;
 

@@ -3,25 +3,36 @@
 // request it receives. An order the seller ships must stop in needs_configuration without a
 // ship call, a label or a tracking number reaching TikTok. On a database of its own: in
 // the shared one, the saga would first work through every other test file's orders.
-import { describe, expect, it } from "vitest";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { orderAggregateId } from "../../../src/core/orders/events.ts";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
+import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
-import type { SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
-import { newCreatorId } from "../database.ts";
-import { startFunctionsWithSimulator } from "../functions-with-simulator.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "../inventory/harness.ts";
 
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const appKey = "production_test_app_key";
+const appSecret = "production_test_app_secret";
 const shop = demoShop(1);
 const sku = shop.skus[0]!;
 
-// What production sets: credentials and the TikTok API; FULFILMENT_PROVIDERS is not among them.
-const { sql, simulator, standIn, tokenEncryptionKey } = await startFunctionsWithSimulator({
-  database: { name: "fulfilment-production", portOffset: 11, max: 4 },
-  shop,
-  appKey: "production_test_app_key",
-  appSecret: "production_test_app_secret",
+const tokenEncryptionKey = generateTokenEncryptionKey();
+const { url: databaseUrl, sql } = await ownTestDatabase("fulfilment-production", 11, { max: 4 });
+const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
+afterAll(() => simulator.close());
+const standIn = await startTestStandIn({
+  databaseUrl,
+  functions: {
+    dir: path.join(repoRoot, "supabase/functions"),
+    // What production sets: credentials and the TikTok API; FULFILMENT_PROVIDERS is not among them.
+    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey },
+  },
 });
 const store = createEventStore({ sql });
 

@@ -2,23 +2,34 @@
 // process-events Edge Function in real Deno through pg_net (the stand-in's database workers),
 // whose fulfilment lane pushes the count to TikTok (the simulator) with the shop's sealed
 // seller token. On a database of its own, as wakeup.test.ts.
-import { describe, expect, it } from "vitest";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
+import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
+import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
-import { newCreatorId } from "../database.ts";
-import { startFunctionsWithSimulator } from "../functions-with-simulator.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "./harness.ts";
 
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const appKey = "stock_outbox_app_key";
+const appSecret = "stock_outbox_app_secret";
 const shop = uniqueShop();
 const sku = shop.skus[0]!;
 
-const { sql, simulator, tokenEncryptionKey } = await startFunctionsWithSimulator({
-  database: { name: "stock-outbox-function", portOffset: 12, max: 4 },
-  shop,
-  appKey: "stock_outbox_app_key",
-  appSecret: "stock_outbox_app_secret",
+const tokenEncryptionKey = generateTokenEncryptionKey();
+const { url: databaseUrl, sql } = await ownTestDatabase("stock-outbox-function", 12, { max: 4 });
+const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
+afterAll(() => simulator.close());
+await startTestStandIn({
+  databaseUrl,
   databaseWorkers: true,
-  env: { FULFILMENT_SAGA: "off" },
+  functions: {
+    dir: path.join(repoRoot, "supabase/functions"),
+    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey, FULFILMENT_SAGA: "off" },
+  },
 });
 
 const setStock = (creatorId: string, newTotal: number, source: "manual" | "tiktok") => adjustStock(sql, creatorId, sku.skuId, newTotal, source, sku.productId);

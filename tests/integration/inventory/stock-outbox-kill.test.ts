@@ -5,29 +5,40 @@
 // simulator) must never be sent an older count after a newer one, must end with the last
 // local count, and the recorded pushes must follow the stream's versions. On a database of
 // its own, as stock-outbox-function.test.ts.
-import { describe, expect, it } from "vitest";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { ApiError } from "../../../src/server/auth/api-error.ts";
 import { adjustStock as adjustStockAsTheRouteDoes } from "../../../src/server/inventory/adjust-stock.ts";
+import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
+import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
-import { newCreatorId } from "../database.ts";
-import { startFunctionsWithSimulator } from "../functions-with-simulator.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "./harness.ts";
 
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const appKey = "stock_outbox_kill_app_key";
+const appSecret = "stock_outbox_kill_app_secret";
 const shop = uniqueShop();
 const sku = shop.skus[0]!;
 const PROCESS_EVENTS = "process-events";
 const BURST = 60;
 
-const { sql, simulator, standIn, tokenEncryptionKey } = await startFunctionsWithSimulator({
-  database: { name: "stock-outbox-kill", portOffset: 13, max: 6 },
-  shop,
-  appKey: "stock_outbox_kill_app_key",
-  appSecret: "stock_outbox_kill_app_secret",
+const tokenEncryptionKey = generateTokenEncryptionKey();
+const { url: databaseUrl, sql } = await ownTestDatabase("stock-outbox-kill", 13, { max: 6 });
+const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
+afterAll(() => simulator.close());
+const standIn = await startTestStandIn({
+  databaseUrl,
   databaseWorkers: true,
-  env: { FULFILMENT_SAGA: "off" },
+  functions: {
+    dir: path.join(repoRoot, "supabase/functions"),
+    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey, FULFILMENT_SAGA: "off" },
+  },
 });
 const store = createEventStore({ sql });
 const updatePath = `/product/202309/products/${sku.productId}/inventory/update`;

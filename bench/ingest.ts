@@ -8,15 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
-import { denoBinaryPath } from "../supabase/local/stand-in/functions-gateway.ts";
+import { denoBinaryPath } from "../supabase/local/stand-in/function-processes.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
+import { benchCredentials, signedNewOrderWebhook, type SignedDelivery } from "./lib/bench-webhooks.ts";
 import { cpuProbe, processCpuMs } from "./lib/cpu.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const credentials = { appKey: "bench_app_key", appSecret: "bench_app_secret" };
 const SHOP_ID = "7100000000000000001";
 const SATURATION_WEBHOOKS = Number(process.env.INGEST_SATURATION_WEBHOOKS ?? 6_000);
 const SATURATION_CONCURRENCY = Number(process.env.INGEST_CONCURRENCY ?? 64);
@@ -25,24 +24,11 @@ const FIXED_RATE_PER_S = 500;
 const DB_PORT = Number(process.env.BENCH_DB_PORT ?? 54353);
 const FIXED_RATE_SECONDS = Number(process.env.INGEST_FIXED_RATE_SECONDS ?? 10);
 
-interface SignedDelivery {
-  body: string;
-  authorization: string;
-}
-
 /** Each delivery is a new order's first status: one inbox row and one event, the common case. */
 async function signedDeliveries(count: number, prefix: string): Promise<SignedDelivery[]> {
   const deliveries: SignedDelivery[] = [];
   for (let index = 0; index < count; index += 1) {
-    const orderId = `${prefix}${String(index).padStart(9, "0")}`;
-    const body = JSON.stringify({
-      type: 1,
-      tts_notification_id: `bench-${orderId}`,
-      shop_id: SHOP_ID,
-      timestamp: 1764000000 + index,
-      data: { order_id: orderId, order_status: "AWAITING_SHIPMENT", is_on_hold_order: false, update_time: 1764000000 + index },
-    });
-    deliveries.push({ body, authorization: await signWebhook({ ...credentials, rawBody: new TextEncoder().encode(body) }) });
+    deliveries.push(await signedNewOrderWebhook(SHOP_ID, `${prefix}${String(index).padStart(9, "0")}`, index, "bench"));
   }
   return deliveries;
 }
@@ -73,25 +59,13 @@ async function sendFromDeno(deliveries: SignedDelivery[], url: string, mode: "cl
   }
 }
 
-export async function run(): Promise<void> {
-  const database = await prepareDatabase({ port: DB_PORT, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
-  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
-  await sql`insert into tiktok_shops (shop_id, creator_id) values (${SHOP_ID}, ${crypto.randomUUID()}) on conflict do nothing`;
-  const standIn = await startSupabaseStandIn({
-    databaseUrl: database.url,
-    port: DB_PORT + 1,
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_PROVIDERS: "simulated" } },
-    log: () => {},
-  });
-  const url = `${standIn.url}/functions/v1/tiktok-webhook`;
-  // The Deno process itself, without the local gateway in front: a diagnostic of what the
-  // gateway costs.
-  const directUrl = `http://127.0.0.1:${standIn.functions.status()["tiktok-webhook"].port}/tiktok-webhook`;
-  // Where the time goes: CPU of the function's Deno process, of every PostgreSQL process,
-  // and of this Node process (the local gateway runs in it), per webhook of each scenario.
-  const functionPid = standIn.functions.status()["tiktok-webhook"].pid!;
+/**
+ * Sends as sendFromDeno does, with where the time went: CPU of the function's Deno process,
+ * of every PostgreSQL process, and of this Node process (the local gateway runs in it), per webhook.
+ */
+async function cpuMeasuredSender(sql: postgres.Sql, functionPid: number) {
   const cpu = await cpuProbe(sql);
-  const measuredSend = async (deliveries: SignedDelivery[], target: string, mode: "closed" | "open", parameter: number) => {
+  return async (deliveries: SignedDelivery[], target: string, mode: "closed" | "open", parameter: number) => {
     cpu.lap();
     const functionBefore = processCpuMs(functionPid) ?? 0;
     const result = await sendFromDeno(deliveries, target, mode, parameter);
@@ -104,6 +78,35 @@ export async function run(): Promise<void> {
     };
     return { ...result, cpuUsPerWebhook };
   };
+}
+
+/** The figures of a saturation scenario's JSON line, in the order the line has always had them. */
+function saturationFigures(name: string, loop: { operations: number; elapsedMs: number; latenciesMs: Float64Array }) {
+  return {
+    name,
+    webhooks: loop.operations,
+    concurrency: SATURATION_CONCURRENCY,
+    webhooks_per_s: Math.round(loop.operations / (loop.elapsedMs / 1000)),
+    p50_ms: round(percentile(loop.latenciesMs, 50)),
+    p99_ms: round(percentile(loop.latenciesMs, 99)),
+  };
+}
+
+export async function run(): Promise<void> {
+  const database = await prepareDatabase({ port: DB_PORT, name: "postgres-bench-ingest", database: "creatorflow_bench_ingest", recreate: true });
+  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
+  await sql`insert into tiktok_shops (shop_id, creator_id) values (${SHOP_ID}, ${crypto.randomUUID()}) on conflict do nothing`;
+  const standIn = await startSupabaseStandIn({
+    databaseUrl: database.url,
+    port: DB_PORT + 1,
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: benchCredentials.appKey, TIKTOK_APP_SECRET: benchCredentials.appSecret, FULFILMENT_PROVIDERS: "simulated" } },
+    log: () => {},
+  });
+  const url = `${standIn.url}/functions/v1/tiktok-webhook`;
+  // The Deno process itself, without the local gateway in front: a diagnostic of what the
+  // gateway costs.
+  const directUrl = `http://127.0.0.1:${standIn.functions.status()["tiktok-webhook"].port}/tiktok-webhook`;
+  const measuredSend = await cpuMeasuredSender(sql, standIn.functions.status()["tiktok-webhook"].pid!);
   try {
     log("warming up");
     const warmup = await signedDeliveries(500, "9001");
@@ -112,27 +115,13 @@ export async function run(): Promise<void> {
     log(`saturation: ${SATURATION_WEBHOOKS} webhooks, ${SATURATION_CONCURRENCY} concurrent senders`);
     const saturation = await signedDeliveries(SATURATION_WEBHOOKS, "9002");
     const closedLoop = await measuredSend(saturation, url, "closed", SATURATION_CONCURRENCY);
-    emit({
-      name: "ingest_saturation",
-      webhooks: closedLoop.operations,
-      concurrency: SATURATION_CONCURRENCY,
-      webhooks_per_s: Math.round(closedLoop.operations / (closedLoop.elapsedMs / 1000)),
-      p50_ms: round(percentile(closedLoop.latenciesMs, 50)),
-      p99_ms: round(percentile(closedLoop.latenciesMs, 99)),
-      target_webhooks_per_s: 1500,
-      ...closedLoop.cpuUsPerWebhook,
-    });
+    emit({ ...saturationFigures("ingest_saturation", closedLoop), target_webhooks_per_s: 1500, ...closedLoop.cpuUsPerWebhook });
 
     log(`saturation straight to the function: ${SATURATION_WEBHOOKS} webhooks`);
     const direct = await signedDeliveries(SATURATION_WEBHOOKS, "9004");
     const directLoop = await measuredSend(direct, directUrl, "closed", SATURATION_CONCURRENCY);
     emit({
-      name: "ingest_saturation_without_gateway",
-      webhooks: directLoop.operations,
-      concurrency: SATURATION_CONCURRENCY,
-      webhooks_per_s: Math.round(directLoop.operations / (directLoop.elapsedMs / 1000)),
-      p50_ms: round(percentile(directLoop.latenciesMs, 50)),
-      p99_ms: round(percentile(directLoop.latenciesMs, 99)),
+      ...saturationFigures("ingest_saturation_without_gateway", directLoop),
       note: "diagnostic: the local gateway is not in the path (hosted Supabase has its own)",
       ...directLoop.cpuUsPerWebhook,
     });

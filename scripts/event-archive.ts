@@ -44,28 +44,20 @@ const files = (dir: string, partition: string) => ({
   manifest: path.join(dir, `${partition}.manifest.json`),
 });
 
-/** Exports, verifies, then drops the month's partition. Refuses (ArchiveRefused) before touching anything. */
-export async function archiveMonthToFiles(
-  sql: Sql,
-  month: string,
-  dir: string,
-  progress: ArchiveProgress = () => {},
-  now = new Date(),
-  storage?: ArchiveStorage,
-): Promise<ArchiveManifest> {
-  const target = archivedMonth(month, now);
-  if (!(await partitionExists(sql, target.partition))) throw new ArchiveRefused([`there is no partition ${target.partition} (already archived, or never had events)`]);
-  const blockers = await archiveBlockers(sql, target);
-  if (blockers.length > 0) throw new ArchiveRefused(blockers);
+/** How an archive or restore runs: where it reports progress, its clock, and Storage (hosted) as the archive's home. */
+export interface ArchiveRunOptions {
+  progress?: ArchiveProgress;
+  now?: Date;
+  storage?: ArchiveStorage;
+}
 
-  const total = await partitionRowCount(sql, target.partition);
-  const { data, manifest: manifestFile } = files(dir, target.partition);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (existsSync(data)) throw new ArchiveRefused([`${data} exists already; move it away first`]);
-  const out = createWriteStream(data, { mode: 0o600 });
+/** Writes every row of `partition` to `file`, one JSON line each; the count and SHA-256 of what was written. */
+async function exportPartition(sql: Sql, partition: string, file: string, progress: ArchiveProgress): Promise<{ rows: number; sha256: string }> {
+  const total = await partitionRowCount(sql, partition);
+  const out = createWriteStream(file, { mode: 0o600 });
   const hash = createHash("sha256");
   let written = 0;
-  for await (const page of partitionRowsAsJson(sql, target.partition)) {
+  for await (const page of partitionRowsAsJson(sql, partition)) {
     const chunk = `${page.join("\n")}\n`;
     hash.update(chunk);
     if (!out.write(chunk)) await once(out, "drain");
@@ -74,13 +66,28 @@ export async function archiveMonthToFiles(
   }
   out.end();
   await once(out, "finish");
-  const manifest: ArchiveManifest = { month, partition: target.partition, rows: written, sha256: hash.digest("hex"), exportedAt: now.toISOString() };
+  return { rows: written, sha256: hash.digest("hex") };
+}
+
+/** Exports, verifies, then drops the month's partition. Refuses (ArchiveRefused) before touching anything. */
+export async function archiveMonthToFiles(sql: Sql, month: string, dir: string, options: ArchiveRunOptions = {}): Promise<ArchiveManifest> {
+  const { progress = () => {}, now = new Date(), storage } = options;
+  const target = archivedMonth(month, now);
+  if (!(await partitionExists(sql, target.partition))) throw new ArchiveRefused([`there is no partition ${target.partition} (already archived, or never had events)`]);
+  const blockers = await archiveBlockers(sql, target);
+  if (blockers.length > 0) throw new ArchiveRefused(blockers);
+
+  const { data, manifest: manifestFile } = files(dir, target.partition);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (existsSync(data)) throw new ArchiveRefused([`${data} exists already; move it away first`]);
+  const exported = await exportPartition(sql, target.partition, data, progress);
+  const manifest: ArchiveManifest = { month, partition: target.partition, rows: exported.rows, sha256: exported.sha256, exportedAt: now.toISOString() };
 
   // The file as it now lies on disk must hold every row the partition has, byte for byte as hashed.
   const onDisk = await fileDigest(data);
   const stillInDatabase = await partitionRowCount(sql, target.partition);
-  if (onDisk.lines !== written || onDisk.sha256 !== manifest.sha256 || stillInDatabase !== written) {
-    throw new Error(`Export of ${target.partition} did not verify (file ${onDisk.lines} rows, database ${stillInDatabase}, written ${written}); nothing was dropped`);
+  if (onDisk.lines !== exported.rows || onDisk.sha256 !== manifest.sha256 || stillInDatabase !== exported.rows) {
+    throw new Error(`Export of ${target.partition} did not verify (file ${onDisk.lines} rows, database ${stillInDatabase}, written ${exported.rows}); nothing was dropped`);
   }
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   if (storage) await keepInStorage(storage, dir, target.partition, manifest);
@@ -89,14 +96,8 @@ export async function archiveMonthToFiles(
 }
 
 /** Checks the export against its manifest, then puts the month back into the event store. */
-export async function restoreMonthFromFiles(
-  sql: Sql,
-  month: string,
-  dir: string,
-  progress: ArchiveProgress = () => {},
-  now = new Date(),
-  storage?: ArchiveStorage,
-): Promise<number> {
+export async function restoreMonthFromFiles(sql: Sql, month: string, dir: string, options: ArchiveRunOptions = {}): Promise<number> {
+  const { progress = () => {}, now = new Date(), storage } = options;
   const target = archivedMonth(month, now);
   if (storage) await fetchFromStorage(storage, dir, target.partition);
   const { data, manifest: manifestFile } = files(dir, target.partition);

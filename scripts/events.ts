@@ -57,11 +57,11 @@ async function archiveOrRestore(sql: Sql, command: "archive" | "restore", argv: 
   const where = storage ? `Storage bucket ${storage.bucket}` : dir;
   try {
     if (command === "archive") {
-      const manifest = await archiveMonthToFiles(sql, month, dir, monthBar(`archive ${month}`), new Date(), storage);
+      const manifest = await archiveMonthToFiles(sql, month, dir, { progress: monthBar(`archive ${month}`), storage });
       process.stderr.write("\n");
       console.log(`${manifest.partition}: ${manifest.rows} events in ${where} (sha256 ${manifest.sha256}), partition dropped`);
     } else {
-      const restored = await restoreMonthFromFiles(sql, month, dir, monthBar(`restore ${month}`), new Date(), storage);
+      const restored = await restoreMonthFromFiles(sql, month, dir, { progress: monthBar(`restore ${month}`), storage });
       process.stderr.write("\n");
       console.log(`${month}: ${restored} events restored from ${where}`);
     }

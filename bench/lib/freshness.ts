@@ -9,13 +9,12 @@ import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import WebSocket from "ws";
-import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
 import { prepareDatabase } from "../../supabase/local/database.ts";
 import { createLocalUser, startSupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
+import { benchCredentials, signedNewOrderWebhook } from "./bench-webhooks.ts";
 import { emit, log, percentile, round } from "./measure.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const credentials = { appKey: "bench_app_key", appSecret: "bench_app_secret" };
 const SHOP_ID = "7200000000000000001";
 
 export async function measureFreshness(options: { port: number; ratePerSecond: number; seconds: number; fulfilmentSaga: boolean }): Promise<void> {
@@ -29,7 +28,7 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     port: options.port + 1,
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: credentials.appKey, TIKTOK_APP_SECRET: credentials.appSecret, FULFILMENT_SAGA: options.fulfilmentSaga ? "on" : "off", FULFILMENT_PROVIDERS: "simulated" } },
+    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: benchCredentials.appKey, TIKTOK_APP_SECRET: benchCredentials.appSecret, FULFILMENT_SAGA: options.fulfilmentSaga ? "on" : "off", FULFILMENT_PROVIDERS: "simulated" } },
     databaseWorkers: true,
     log: () => {},
   });
@@ -81,18 +80,8 @@ export async function measureFreshness(options: { port: number; ratePerSecond: n
         const wait = due - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const orderId = `72${String(Date.now()).slice(-8)}${String(index).padStart(6, "0")}`;
-        const body = JSON.stringify({
-          type: 1,
-          tts_notification_id: `fresh-${orderId}`,
-          shop_id: SHOP_ID,
-          timestamp: 1764000000 + index,
-          data: { order_id: orderId, order_status: "AWAITING_SHIPMENT", is_on_hold_order: false, update_time: 1764000000 + index },
-        });
-        const response = await fetch(`${standIn.url}/functions/v1/tiktok-webhook`, {
-          method: "POST",
-          headers: { authorization: await signWebhook({ ...credentials, rawBody: new TextEncoder().encode(body) }) },
-          body,
-        });
+        const { body, authorization } = await signedNewOrderWebhook(SHOP_ID, orderId, index, "fresh");
+        const response = await fetch(`${standIn.url}/functions/v1/tiktok-webhook`, { method: "POST", headers: { authorization }, body });
         await response.arrayBuffer();
         if (response.status === 200) {
           acceptedAt.push(performance.now());

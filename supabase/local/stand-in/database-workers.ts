@@ -44,6 +44,34 @@ export async function storeVaultSecrets(sql: postgres.Sql, secrets: Record<strin
   }
 }
 
+/** Sends one queued request as pg_net does and records its response (or its error or timeout) in net._http_response. */
+async function sendQueuedRequest(
+  sql: postgres.Sql,
+  request: QueuedRequest,
+  worker: { aborts: Set<AbortController>; sentByPath: Map<string, number> },
+): Promise<void> {
+  const { aborts, sentByPath } = worker;
+  const abort = new AbortController();
+  aborts.add(abort);
+  const timer = setTimeout(() => abort.abort(), request.timeout_milliseconds);
+  try {
+    const path = new URL(request.url).pathname;
+    sentByPath.set(path, (sentByPath.get(path) ?? 0) + 1);
+    const response = await fetch(request.url, { method: request.method, headers: request.headers ?? {}, body: request.body?.toString("utf8"), signal: abort.signal });
+    const content = await response.text();
+    await sql`insert into net._http_response (id, status_code, content_type, headers, content, timed_out)
+              values (${request.id}, ${response.status}, ${response.headers.get("content-type")},
+                      ${sql.json(Object.fromEntries(response.headers))}, ${content}, false)`;
+  } catch (error) {
+    const timedOut = abort.signal.aborted;
+    const message = timedOut ? `Timeout of ${request.timeout_milliseconds} ms reached` : error instanceof Error ? error.message : String(error);
+    await sql`insert into net._http_response (id, timed_out, error_msg) values (${request.id}, ${timedOut}, ${message})`.catch(() => {});
+  } finally {
+    clearTimeout(timer);
+    aborts.delete(abort);
+  }
+}
+
 function startNetWorker(sql: postgres.Sql, log: (line: string) => void) {
   let running = false;
   let again = false;
@@ -52,28 +80,6 @@ function startNetWorker(sql: postgres.Sql, log: (line: string) => void) {
   const inFlight = new Set<Promise<void>>();
   const aborts = new Set<AbortController>();
   const sentByPath = new Map<string, number>();
-
-  async function send(request: QueuedRequest): Promise<void> {
-    const abort = new AbortController();
-    aborts.add(abort);
-    const timer = setTimeout(() => abort.abort(), request.timeout_milliseconds);
-    try {
-      const path = new URL(request.url).pathname;
-      sentByPath.set(path, (sentByPath.get(path) ?? 0) + 1);
-      const response = await fetch(request.url, { method: request.method, headers: request.headers ?? {}, body: request.body?.toString("utf8"), signal: abort.signal });
-      const content = await response.text();
-      await sql`insert into net._http_response (id, status_code, content_type, headers, content, timed_out)
-                values (${request.id}, ${response.status}, ${response.headers.get("content-type")},
-                        ${sql.json(Object.fromEntries(response.headers))}, ${content}, false)`;
-    } catch (error) {
-      const timedOut = abort.signal.aborted;
-      const message = timedOut ? `Timeout of ${request.timeout_milliseconds} ms reached` : error instanceof Error ? error.message : String(error);
-      await sql`insert into net._http_response (id, timed_out, error_msg) values (${request.id}, ${timedOut}, ${message})`.catch(() => {});
-    } finally {
-      clearTimeout(timer);
-      aborts.delete(abort);
-    }
-  }
 
   async function sendQueued(): Promise<void> {
     if (running) {
@@ -89,7 +95,7 @@ function startNetWorker(sql: postgres.Sql, log: (line: string) => void) {
            where id in (select id from net.http_request_queue order by id limit ${NET_BATCH_SIZE} for update skip locked)
           returning id::text, method, url, headers, body, timeout_milliseconds`;
         for (const request of batch) {
-          const sending = send(request).finally(() => inFlight.delete(sending));
+          const sending = sendQueuedRequest(sql, request, { aborts, sentByPath }).finally(() => inFlight.delete(sending));
           inFlight.add(sending);
         }
         if (batch.length === NET_BATCH_SIZE) again = true;

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import path from "node:path";
-import postgres from "postgres";
+import postgres, { type Sql } from "postgres";
 import { localStateDir, repoRoot } from "../postgres.ts";
 import { createAuthHandler } from "./auth.ts";
 import { signInGuardSettingsFrom, type SignInGuardSettings } from "./sign-in-guard.ts";
@@ -14,7 +14,7 @@ import { startDatabaseWorkers, type DatabaseWorkers } from "./database-workers.t
 import { createFunctionsGateway, type FunctionsGateway, type FunctionsOptions } from "./functions-gateway.ts";
 import { corsHeaders, sendEmpty, sendJson, urlForLog } from "./http-io.ts";
 import { createRealtimeServer, DEFAULT_REALTIME_LIMITS, type RealtimeLimits } from "./realtime/realtime-server.ts";
-import { loadOrCreateSigningKeys } from "./signing-keys.ts";
+import { loadOrCreateSigningKeys, type SigningKeys } from "./signing-keys.ts";
 import { createStorage } from "./storage.ts";
 
 export { createLocalUser, type LocalUserInput, type LocalUserRole } from "./local-users.ts";
@@ -68,14 +68,10 @@ export interface SupabaseStandIn {
   stop(): Promise<void>;
 }
 
-export async function startSupabaseStandIn(options: StandInOptions): Promise<SupabaseStandIn> {
-  const port = options.port ?? STAND_IN_PORT;
-  const host = options.host ?? "127.0.0.1";
-  const url = `http://${host}:${port}`;
-  const log = options.log ?? ((line: string) => console.log(line));
-  const keys = await loadOrCreateSigningKeys(options.keysDir ?? localStateDir());
-  const sql = postgres(options.databaseUrl, { max: 10, onnotice: () => {}, connection: { application_name: "supabase-stand-in" } });
+type StandInServices = ReturnType<typeof createServices>;
 
+/** Auth, Storage, Realtime and (when configured) the functions gateway, sharing the signing keys and the pool. */
+function createServices(options: StandInOptions, url: string, keys: SigningKeys, sql: Sql, log: (line: string) => void) {
   const handleAuth = createAuthHandler({
     sql,
     keys,
@@ -101,9 +97,12 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
         },
       })
     : undefined;
+  return { handleAuth, storage, realtime, functions };
+}
 
-  const requestCounts = new Map<string, number>();
-
+/** One HTTP server for every service, by path as on hosted Supabase, counting requests by method and path; WebSocket upgrades go to Realtime. */
+function createStandInServer(url: string, services: StandInServices, requestCounts: Map<string, number>, log: (line: string) => void): http.Server {
+  const { handleAuth, storage, realtime, functions } = services;
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestUrl = new URL(request.url ?? "/", url);
     const pathname = requestUrl.pathname;
@@ -143,18 +142,36 @@ export async function startSupabaseStandIn(options: StandInOptions): Promise<Sup
       socket.destroy();
     });
   });
+  return server;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+export async function startSupabaseStandIn(options: StandInOptions): Promise<SupabaseStandIn> {
+  const port = options.port ?? STAND_IN_PORT;
+  const host = options.host ?? "127.0.0.1";
+  const url = `http://${host}:${port}`;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const keys = await loadOrCreateSigningKeys(options.keysDir ?? localStateDir());
+  const sql = postgres(options.databaseUrl, { max: 10, onnotice: () => {}, connection: { application_name: "supabase-stand-in" } });
+  const services = createServices(options, url, keys, sql, log);
+  const { realtime, functions } = services;
+  const requestCounts = new Map<string, number>();
+  const server = createStandInServer(url, services, requestCounts, log);
 
   let databaseWorkers: DatabaseWorkers | undefined;
   try {
     await realtime.listenForDatabaseBroadcasts();
     await functions?.start();
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(server, port, host);
     if (options.databaseWorkers) {
       databaseWorkers = await startDatabaseWorkers({ sql, vaultSecrets: { project_url: url, service_role_key: keys.serviceRoleKey }, log });
     }

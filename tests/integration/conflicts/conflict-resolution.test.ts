@@ -13,7 +13,7 @@ import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { connectTestDatabase } from "../database.ts";
-import { appKey, appSecret, conflictRunner, inventoryWebhook, linkShop, nowSeconds, uniqueShop, webhookIngestion } from "./harness.ts";
+import { appKey, appSecret, conflictRunner, creatorWithOpenConflicts, inventoryWebhook, linkShop, nowSeconds, uniqueShop, webhookIngestion } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
@@ -87,13 +87,15 @@ describe("conflicts raised by TikTok's inventory webhooks", () => {
       world.stockBySku.get(first!.skuId)!.total = 44;
       world.stockBySku.get(first!.skuId)!.committed = 3;
       world.stockBySku.get(second!.skuId)!.total = 19;
-      const report = await reconcileInventory({
-        sql,
-        creatorIds: [creatorId],
-        now,
-        sleep: async () => undefined,
-        clientForShop: () => createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher }),
-      });
+      const reconcile = () =>
+        reconcileInventory({
+          sql,
+          creatorIds: [creatorId],
+          now,
+          sleep: async () => undefined,
+          clientForShop: () => createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher }),
+        });
+      const report = await reconcile();
       await runner.drain({ budgetMs: 30_000 });
 
       expect(report).toMatchObject({ shops: 1, skusChecked: 2, conflictsDetected: 2, autoResolved: 2, leftForPerson: 0, pushedToTikTok: 1, failures: [] });
@@ -108,13 +110,7 @@ describe("conflicts raised by TikTok's inventory webhooks", () => {
       expect(await eventTypes(second!.skuId)).not.toContain("inventory.external_count_pushed");
 
       // The same difference within tolerance is seen again; the written-back SKU now agrees.
-      const secondRun = await reconcileInventory({
-        sql,
-        creatorIds: [creatorId],
-        now,
-        sleep: async () => undefined,
-        clientForShop: () => createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "token", shopCipher: shop.shopCipher }),
-      });
+      const secondRun = await reconcile();
       expect(secondRun).toMatchObject({ agreed: 1, conflictsDetected: 1, pushedToTikTok: 0 });
     } finally {
       await simulator.close();
@@ -164,17 +160,7 @@ describe("conflicts raised by TikTok's inventory webhooks", () => {
 
 describe("manual resolution", () => {
   async function openConflict() {
-    const shop = uniqueShop();
-    const creatorId = await linkShop(sql, shop);
-    await saveSyncRules(sql, creatorId, { autoResolve: false }, "test");
-    const ingest = webhookIngestion(sql);
-    const runner = await conflictRunner(sql, [creatorId]);
-    await ingest(inventoryWebhook(shop, 0, { total: 30, updateTime: nowSeconds() }));
-    await ingest(inventoryWebhook(shop, 1, { total: 12, updateTime: nowSeconds() }));
-    await runner.drain({ budgetMs: 30_000 });
-    await ingest(inventoryWebhook(shop, 0, { total: 22, updateTime: nowSeconds() + 5 }));
-    await ingest(inventoryWebhook(shop, 1, { total: 9, updateTime: nowSeconds() + 5 }));
-    await runner.drain({ budgetMs: 30_000 });
+    const { shop, creatorId, runner } = await creatorWithOpenConflicts(sql, [{ local: 30, external: 22 }, { local: 12, external: 9 }]);
     const { conflicts } = await listSyncConflicts(sql, { creatorId, status: "open" });
     return { shop, creatorId, conflicts, runner };
   }

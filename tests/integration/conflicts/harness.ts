@@ -2,7 +2,7 @@
 // uses, linked to a fresh creator; signed type 27 deliveries through the real ingestion
 // core; the sync-conflicts consumer and its projection run by the real consumer runner.
 import type { Sql } from "postgres";
-import { createSyncConflictsConsumer, syncConflictsProjection } from "../../../src/core/conflicts/index.ts";
+import { createSyncConflictsConsumer, saveSyncRules, syncConflictsProjection } from "../../../src/core/conflicts/index.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
 import { projectionConsumer } from "../../../src/core/projections/index.ts";
 import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
@@ -97,3 +97,21 @@ export async function conflictRunner(sql: Sql, creatorIds: Iterable<string>) {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * A fresh linked shop whose creator resolves conflicts by hand, with one open conflict on
+ * SKU i for each `counts[i]`: our count is `local`, then TikTok reports `external`.
+ */
+export async function creatorWithOpenConflicts(sql: Sql, counts: { local: number; external: number }[]) {
+  const shop = uniqueShop();
+  const creatorId = await linkShop(sql, shop);
+  await saveSyncRules(sql, creatorId, { autoResolve: false }, "test");
+  const ingest = webhookIngestion(sql);
+  const runner = await conflictRunner(sql, [creatorId]);
+  const reported = nowSeconds();
+  for (const [index, { local }] of counts.entries()) await ingest(inventoryWebhook(shop, index, { total: local, updateTime: reported }));
+  await runner.drain({ budgetMs: 30_000 });
+  for (const [index, { external }] of counts.entries()) await ingest(inventoryWebhook(shop, index, { total: external, updateTime: reported + 5 }));
+  await runner.drain({ budgetMs: 30_000 });
+  return { shop, creatorId, runner };
+}

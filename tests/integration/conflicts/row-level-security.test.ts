@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { saveSyncRules } from "../../../src/core/conflicts/index.ts";
 import { asSignedInUser, connectTestDatabase } from "../database.ts";
-import { conflictRunner, inventoryWebhook, linkShop, nowSeconds, uniqueShop, webhookIngestion } from "./harness.ts";
+import { creatorWithOpenConflicts } from "./harness.ts";
 
 const sql = connectTestDatabase();
 
-
 async function creatorWithOpenConflict(): Promise<string> {
-  const shop = uniqueShop();
-  const creatorId = await linkShop(sql, shop);
-  await saveSyncRules(sql, creatorId, { autoResolve: false }, "test");
-  const ingest = webhookIngestion(sql);
-  const runner = await conflictRunner(sql, [creatorId]);
-  await ingest(inventoryWebhook(shop, 0, { total: 30, updateTime: nowSeconds() }));
-  await runner.drain({ budgetMs: 30_000 });
-  await ingest(inventoryWebhook(shop, 0, { total: 21, updateTime: nowSeconds() + 5 }));
-  await runner.drain({ budgetMs: 30_000 });
+  const { creatorId } = await creatorWithOpenConflicts(sql, [{ local: 30, external: 21 }]);
   return creatorId;
 }
 

@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { handleCommand, SNAPSHOT_EVERY } from "../../../src/core/command-handling.ts";
+import { handleCommand, SNAPSHOT_EVERY, type CommandHandlingOptions } from "../../../src/core/command-handling.ts";
 import { DomainError } from "../../../src/core/domain-error.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryCommand } from "../../../src/core/inventory/inventory.ts";
+import { available, decideInventory, evolveInventory, initialInventoryState, type InventoryCommand, type InventoryState } from "../../../src/core/inventory/inventory.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase({ max: 30 });
 const store = createEventStore({ sql });
 
-function inventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, commandId = crypto.randomUUID()) {
+type Deduplication = Pick<CommandHandlingOptions<InventoryState>, "commandId" | "expectedVersion" | "snapshotSchemaVersion">;
+
+/** `command` on the SKU's stream, deduplicated and snapshotted as `options` say. */
+function handleInventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, options: Deduplication) {
   return handleCommand({
     store,
     creatorId,
@@ -17,15 +21,18 @@ function inventoryCommand(creatorId: string, skuId: string, command: InventoryCo
     initialState: initialInventoryState,
     evolve: evolveInventory,
     decide: (state) => decideInventory(command, state, new Date()),
-    commandId,
-    snapshotSchemaVersion: 1,
+    ...options,
   });
+}
+
+function inventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, commandId = crypto.randomUUID()) {
+  return handleInventoryCommand(creatorId, skuId, command, { commandId, snapshotSchemaVersion: 1 });
 }
 
 describe("command handling", () => {
   it("lets exactly 10 of 50 concurrent reservations of one unit through against 10 units, never overselling", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 10, source: "manual" });
 
     const outcomes = await Promise.allSettled(
@@ -47,7 +54,7 @@ describe("command handling", () => {
 
   it("is idempotent by command id", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     const commandId = crypto.randomUUID();
     const first = await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 25, source: "manual" }, commandId);
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 30, source: "manual" });
@@ -59,17 +66,8 @@ describe("command handling", () => {
 
   it("without a command id, deduplicates nothing: two distinct commands both apply", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
-    const unnamed = (newTotal: number) =>
-      handleCommand({
-        store,
-        creatorId,
-        aggregateId: `inventory-${skuId}`,
-        aggregateType: "inventory",
-        initialState: initialInventoryState,
-        evolve: evolveInventory,
-        decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source: "manual" }, state, new Date()),
-      });
+    const skuId = uniqueId("sku-");
+    const unnamed = (newTotal: number) => handleInventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal, source: "manual" }, {});
     const first = await unnamed(12);
     const second = await unnamed(17);
     expect([first.duplicate, second.duplicate]).toEqual([false, false]);
@@ -80,20 +78,10 @@ describe("command handling", () => {
 
   it("appends only at the expected version a person decided from, and never retries that away", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 20, source: "manual" });
     const adjust = (newTotal: number, expectedVersion: number, commandId: string) =>
-      handleCommand({
-        store,
-        creatorId,
-        aggregateId: `inventory-${skuId}`,
-        aggregateType: "inventory",
-        initialState: initialInventoryState,
-        evolve: evolveInventory,
-        decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source: "manual" }, state, new Date()),
-        commandId,
-        expectedVersion,
-      });
+      handleInventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal, source: "manual" }, { commandId, expectedVersion });
     const first = await adjust(25, 1, "edit-1");
     expect(first.version).toBe(2);
     // The same request again (a double click, a retried fetch) answers as the first did, appending nothing.
@@ -107,7 +95,7 @@ describe("command handling", () => {
 
   it("snapshots every hundred events and loads from the snapshot", async () => {
     const creatorId = newCreatorId();
-    const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("sku-");
     for (let total = 1; total <= SNAPSHOT_EVERY + 5; total += 1) {
       await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 100 + total, source: "manual" });
     }

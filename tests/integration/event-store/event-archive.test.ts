@@ -69,7 +69,7 @@ describe("archiving a month", () => {
     await sql`insert into public.snapshots (aggregate_id, version, aggregate_type, creator_id, state) values ('sku-live', 1, 'order', ${creatorId}, '{}'::jsonb)`;
     const progress: [number, number][] = [];
 
-    const manifest = await archiveMonthToFiles(sql, JANUARY, dir, (done, total) => progress.push([done, total]));
+    const manifest = await archiveMonthToFiles(sql, JANUARY, dir, { progress: (done, total) => progress.push([done, total]) });
 
     expect(manifest).toMatchObject({ month: JANUARY, partition: PARTITION, rows: 3 });
     expect(progress.at(-1)).toEqual([3, 3]);
@@ -106,12 +106,12 @@ describe("archiving a month", () => {
     const standIn = await startTestStandIn({ storageDir });
     const storage = { client: newClient(standIn, { key: standIn.serviceRoleKey }), bucket: "event-archive-test" };
 
-    const manifest = await archiveMonthToFiles(sql, JANUARY, mkdtempSync(path.join(dir, "work-")), () => {}, new Date(), storage);
+    const manifest = await archiveMonthToFiles(sql, JANUARY, mkdtempSync(path.join(dir, "work-")), { storage });
 
     expect(await januaryRows()).toEqual([]);
     const stored = readFileSync(path.join(storageDir, "event-archive-test", "event-archive", `${PARTITION}.ndjson`), "utf8");
     expect(stored.trim().split("\n")).toHaveLength(manifest.rows);
-    expect(await restoreMonthFromFiles(sql, JANUARY, mkdtempSync(path.join(dir, "restore-")), () => {}, new Date(), storage)).toBe(3);
+    expect(await restoreMonthFromFiles(sql, JANUARY, mkdtempSync(path.join(dir, "restore-")), { storage })).toBe(3);
     expect(await januaryRows()).toEqual(before);
   });
 });

@@ -2,39 +2,17 @@
 // its allocation with a reason a creator can act on, and the alert it raises names the
 // SKU, through to the alerts read model the dashboard links from.
 import { describe, expect, it } from "vitest";
-import { FULFILMENT_ALERT_SOURCE, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
+import { FULFILMENT_ALERT_SOURCE } from "../../../src/core/fulfilment/index.ts";
 import { alertsProjection } from "../../../src/core/projections/index.ts";
-import { newCreatorId } from "../database.ts";
 import { readModelSchema } from "../projections/read-model-harness.ts";
-import {
-  alertsFor,
-  inventoryOf,
-  newSku,
-  orderEvents,
-  placeOrder,
-  runnerFor,
-  sagaConsumerFor,
-  simulatedProviders,
-  sql,
-  startAtEndOfStream,
-  stockUp,
-  testClock,
-  tiktokClients,
-  uniqueConsumerName,
-} from "./saga-harness.ts";
+import { alertsFor, inventoryOf, newSku, orderEvents, placeOrder, sagaWithSimulatedProviders, sql, stockUp } from "./saga-harness.ts";
 
 const models = readModelSchema(sql, "shortfall");
 
 describe("an order the local stock cannot cover", () => {
   it("fails allocation saying why in the creator's words, and its alert carries the SKU", async () => {
     await models.startAtEndOfStream([alertsProjection]);
-    const creatorId = newCreatorId();
-    const clock = testClock();
-    const providers = simulatedProviders();
-    const dependencies: FulfilmentSagaDependencies = { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now };
-    const name = uniqueConsumerName();
-    await startAtEndOfStream(name);
-    const runner = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const { creatorId, runner } = await sagaWithSimulatedProviders();
     const scarce = newSku();
     const order = await placeOrder({ creatorId, lines: [{ sku: scarce, units: 2 }] });
     await stockUp(creatorId, scarce.skuId, 1);

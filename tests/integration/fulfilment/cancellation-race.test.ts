@@ -7,7 +7,7 @@
 // And a cancelled order's stock goes back even when undoing another step fails for good.
 import { describe, expect, it } from "vitest";
 import type { EventStore } from "../../../src/core/event-store/index.ts";
-import { createSagaStore, ExternalServiceError, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
+import { createSagaStore, createSimulatedCarrier, ExternalServiceError } from "../../../src/core/fulfilment/index.ts";
 import { advanceSaga } from "../../../src/core/fulfilment/saga-runner.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { orderAggregateId } from "../../../src/core/orders/events.ts";
@@ -18,19 +18,18 @@ import {
   inventoryEvents,
   inventoryOf,
   newSku,
+  orderOfOneSku,
   orderEvents,
   placeOrder,
-  runnerFor,
-  sagaConsumerFor,
+  sagaConsumerAtEnd,
   sagaRow,
+  sagaWithSimulatedProviders,
+  simulatedDependencies,
   simulatedProviders,
   sql,
-  startAtEndOfStream,
   stockUp,
   store,
   testClock,
-  tiktokClients,
-  uniqueConsumerName,
 } from "./saga-harness.ts";
 
 /** The real store, except that `interleave` runs once, just before or just after the first reservation on `skuId` is appended. */
@@ -49,14 +48,17 @@ function storeInterleaving(skuId: string, moment: "before" | "after", interleave
   };
 }
 
+/** The SKU's reservations and releases, in order, as [type, data]. */
+async function holdsOn(skuId: string) {
+  const holds = (await inventoryEvents(skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
+  return holds.map((event) => [event.type, event.data]);
+}
+
 async function sagaUnderTest() {
   const creatorId = newCreatorId();
   const clock = testClock();
-  const providers = simulatedProviders();
-  const dependencies: FulfilmentSagaDependencies = { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now };
-  const sku = newSku();
-  const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
-  await stockUp(creatorId, sku.skuId, 4);
+  const dependencies = simulatedDependencies(simulatedProviders(), clock);
+  const { sku, order } = await orderOfOneSku(creatorId, { units: 2, stock: 4 });
   const sagas = createSagaStore(sql);
   await sagas.start({ creatorId, orderId: order.orderId, correlationId: order.correlationId, causeEventId: order.received.id, now: clock.now() });
   return { creatorId, clock, dependencies, sku, order, sagas };
@@ -65,9 +67,7 @@ async function sagaUnderTest() {
 describe("a cancellation landing while the saga reserves stock", () => {
   it("leaves no reservation when another run of the saga compensates before the reservation lands", async () => {
     const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
-    const name = uniqueConsumerName();
-    await startAtEndOfStream(name);
-    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const consumer = await sagaConsumerAtEnd([creatorId], dependencies, clock);
     const interleaved = storeInterleaving(sku.skuId, "before", async () => {
       await buyerCancelled(order);
       // The consumer sees the cancellation and compensates to the end while run A is about to reserve.
@@ -77,8 +77,7 @@ describe("a cancellation landing while the saga reserves stock", () => {
 
     await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
 
-    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
-    expect(holds.map((event) => [event.type, event.data])).toEqual([
+    expect(await holdsOn(sku.skuId)).toEqual([
       ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
       ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "cancelled" }],
     ]);
@@ -106,24 +105,16 @@ describe("a cancellation landing while the saga reserves stock", () => {
   });
 
   it("gives a cancelled order's stock back even when another compensation cannot finish", async () => {
-    const creatorId = newCreatorId();
-    const clock = testClock();
-    const providers = simulatedProviders();
     let order: Awaited<ReturnType<typeof placeOrder>> | undefined;
-    const dependencies: FulfilmentSagaDependencies = {
-      tiktok: tiktokClients(),
-      payments: providers.payments.gateway,
+    const refusing = createSimulatedCarrier();
+    const { creatorId, runner: consumer } = await sagaWithSimulatedProviders({}, {
       // The carrier refuses to cancel the label: undoing the label step fails for good.
-      carrier: { ...providers.carrier.carrier, cancelLabel: async () => { throw new ExternalServiceError("carrier", true, "the label was already handed over"); } },
-      now: clock.now,
+      carrier: { ...refusing.carrier, cancelLabel: async () => { throw new ExternalServiceError("carrier", true, "the label was already handed over"); } },
       // The buyer cancels once the label is bought.
       afterStep: async ({ step }) => {
         if (step === "label" && order) await buyerCancelled(order);
       },
-    };
-    const name = uniqueConsumerName();
-    await startAtEndOfStream(name);
-    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    });
     const sku = newSku();
     order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
     await stockUp(creatorId, sku.skuId, 4);
@@ -139,9 +130,7 @@ describe("a cancellation landing while the saga reserves stock", () => {
 
   it("lets the units leave with an order shipped elsewhere while another run of the saga finished it before the reservation landed", async () => {
     const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
-    const name = uniqueConsumerName();
-    await startAtEndOfStream(name);
-    const consumer = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
+    const consumer = await sagaConsumerAtEnd([creatorId], dependencies, clock);
     const interleaved = storeInterleaving(sku.skuId, "before", async () => {
       // The seller ships it in Seller Center; the consumer finishes the saga as shipped elsewhere.
       order.simulated.status = "AWAITING_COLLECTION";
@@ -157,8 +146,7 @@ describe("a cancellation landing while the saga reserves stock", () => {
 
     await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
 
-    const holds = (await inventoryEvents(sku.skuId)).filter((event) => event.type === "inventory.reserved" || event.type === "inventory.released");
-    expect(holds.map((event) => [event.type, event.data])).toEqual([
+    expect(await holdsOn(sku.skuId)).toEqual([
       ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
       ["inventory.released", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2, reason: "shipped" }],
     ]);

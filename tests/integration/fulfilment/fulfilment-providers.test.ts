@@ -3,8 +3,6 @@
 // simulated carrier only with the local setting, and needs_configuration (with nothing
 // sent to TikTok) where no carrier is configured.
 import { describe, expect, it } from "vitest";
-import type { EventType } from "../../../src/core/event-catalogue.ts";
-import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import {
   chooseFulfilmentProviders,
   createFulfilmentProviders,
@@ -14,35 +12,27 @@ import {
 } from "../../../src/core/fulfilment/index.ts";
 import { readSystemHealth } from "../../../src/server/admin/system-health.ts";
 import type { RecordedApiRequest } from "../../../src/simulator/api-server.ts";
-import { newCreatorId } from "../database.ts";
 import {
   alertsFor,
   buyerCancelled,
+  eventTypes,
   inventoryEvents,
   inventoryOf,
   newSku,
+  orderOfOneSku,
+  onlyEvent,
   orderEvents,
+  orderEventsThroughPayment,
   placeOrder,
-  runnerFor,
-  sagaConsumerFor,
+  sagaFor,
   sagaRow,
   sql,
-  startAtEndOfStream,
   stockUp,
-  testClock,
   tiktokClients,
   tiktokSimulator,
   tiktokStatusChanged,
-  uniqueConsumerName,
   type PlacedOrder,
 } from "./saga-harness.ts";
-
-const types = (events: StoredEvent[]) => events.map((event) => event.type);
-const only = <T extends EventType>(events: StoredEvent[], type: T) => {
-  const matching = events.filter((event): event is Extract<StoredEvent, { type: T }> => event.type === type);
-  expect(matching, type).toHaveLength(1);
-  return matching[0]!;
-};
 
 /** What the simulated TikTok received about this order's package since `from`: every fulfilment call. */
 function fulfilmentCallsFor(packageId: string, from: number): RecordedApiRequest[] {
@@ -53,15 +43,10 @@ const packageIdOf = (order: PlacedOrder) => `1152${order.orderId.slice(-15)}`;
 
 /** A saga consumer wired as process-events wires it, from FULFILMENT_PROVIDERS and the TikTok API's address. */
 async function sagaWith(settings: { providers: string | undefined; tiktokApiBaseUrl: string }, overrides: Partial<FulfilmentSagaDependencies> = {}) {
-  const creatorId = newCreatorId();
-  const clock = testClock();
   const tiktok = tiktokClients();
   const choice = chooseFulfilmentProviders(settings);
-  const dependencies: FulfilmentSagaDependencies = { tiktok, ...createFulfilmentProviders(choice, { tiktok }), now: clock.now, ...overrides };
-  const name = uniqueConsumerName();
-  await startAtEndOfStream(name);
-  const runner = runnerFor(sagaConsumerFor([creatorId], dependencies, name), clock);
-  return { creatorId, clock, choice, dependencies, runner, requestsBefore: tiktokSimulator().requests.length };
+  const saga = await sagaFor((clock) => ({ tiktok, ...createFulfilmentProviders(choice, { tiktok }), now: clock.now, ...overrides }));
+  return { ...saga, choice, requestsBefore: tiktokSimulator().requests.length };
 }
 
 const production = { providers: undefined, tiktokApiBaseUrl: "https://open-api.tiktokglobalshop.com" };
@@ -78,15 +63,8 @@ describe("fulfilment with the local stack's providers (FULFILMENT_PROVIDERS=simu
     await runner.drain({ budgetMs: 30_000 });
 
     const events = await orderEvents(order.orderId);
-    expect(types(events).slice(1)).toEqual([
-      "order.validation_started",
-      "order.validated",
-      "order.inventory_allocated",
-      "order.payment_processed",
-      "order.label_created",
-      "order.shipped",
-    ]);
-    expect(only(events, "order.payment_processed").data).toEqual({
+    expect(eventTypes(events)).toEqual([...orderEventsThroughPayment, "order.label_created", "order.shipped"]);
+    expect(onlyEvent(events, "order.payment_processed").data).toEqual({
       order_id: order.orderId,
       amount_minor: 2 * 1299 + 499,
       currency: "USD",
@@ -96,7 +74,7 @@ describe("fulfilment with the local stack's providers (FULFILMENT_PROVIDERS=simu
       tax_minor: 231,
       buyer_total_minor: 2 * 1299 + 499 + 231,
     });
-    const label = only(events, "order.label_created").data as { carrier: string; tracking_number: string };
+    const label = onlyEvent(events, "order.label_created").data as { carrier: string; tracking_number: string };
     expect(label.carrier).toBe("SimPost");
     const [ship, ...more] = fulfilmentCallsFor(packageIdOf(order), requestsBefore);
     expect(more).toEqual([]);
@@ -118,30 +96,28 @@ describe("fulfilment with the local stack's providers (FULFILMENT_PROVIDERS=simu
     await resumeFulfilmentSagas({ ...dependencies, sql, limit: 1_000 });
 
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "waiting", waiting_for: "payment", step: "pay" });
-    expect(types(await orderEvents(order.orderId))).not.toContain("order.payment_processed");
+    expect(eventTypes(await orderEvents(order.orderId))).not.toContain("order.payment_processed");
     expect(await inventoryOf(sku.skuId)).toMatchObject({ reserved: 1 });
 
     order.simulated.paidTime = order.simulated.updateTime + 60;
     clock.advance(5_000);
     await resumeFulfilmentSagas({ ...dependencies, sql, limit: 1_000 });
 
-    expect(only(await orderEvents(order.orderId), "order.payment_processed").data).toMatchObject({ paid_time: order.simulated.paidTime, collected_by: "tiktok" });
-    only(await orderEvents(order.orderId), "order.shipped");
+    expect(onlyEvent(await orderEvents(order.orderId), "order.payment_processed").data).toMatchObject({ paid_time: order.simulated.paidTime, collected_by: "tiktok" });
+    onlyEvent(await orderEvents(order.orderId), "order.shipped");
   });
 
   it("waits for an UNPAID order and records TikTok's payment once the buyer pays", async () => {
     const { creatorId, runner } = await sagaWith(localStack());
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], status: "UNPAID" });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, status: "UNPAID" });
 
     await runner.drain({ budgetMs: 30_000 });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "waiting", waiting_for: "payment" });
-    expect(types(await orderEvents(order.orderId))).not.toContain("order.payment_processed");
+    expect(eventTypes(await orderEvents(order.orderId))).not.toContain("order.payment_processed");
 
     await tiktokStatusChanged(order, "UNPAID", "AWAITING_SHIPMENT");
     await runner.drain({ budgetMs: 30_000 });
-    expect(only(await orderEvents(order.orderId), "order.payment_processed").data).toMatchObject({ paid_time: order.simulated.paidTime });
+    expect(onlyEvent(await orderEvents(order.orderId), "order.payment_processed").data).toMatchObject({ paid_time: order.simulated.paidTime });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
   });
 });
@@ -151,9 +127,7 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
     const { creatorId, choice, dependencies, runner, requestsBefore } = await sagaWith(production);
     expect(choice.sellerShipping).toBe("unconfigured");
     expect(dependencies.carrier).toBeNull();
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], shippingType: "SELLER" });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, shippingType: "SELLER" });
 
     await runner.drain({ budgetMs: 30_000 });
     // The scheduler looking in changes nothing: a saga waiting for configuration is not retried.
@@ -161,15 +135,9 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
     await runner.drain({ budgetMs: 30_000 });
 
     const events = await orderEvents(order.orderId);
-    expect(types(events).slice(1)).toEqual([
-      "order.validation_started",
-      "order.validated",
-      "order.inventory_allocated",
-      "order.payment_processed",
-      "order.fulfilment_paused",
-    ]);
-    expect(only(events, "order.fulfilment_paused").data).toMatchObject({ order_id: order.orderId, step: "label", reason: "configuration_required", missing: "carrier" });
-    expect(only(events, "order.payment_processed").data).toMatchObject({ collected_by: "tiktok" });
+    expect(eventTypes(events)).toEqual([...orderEventsThroughPayment, "order.fulfilment_paused"]);
+    expect(onlyEvent(events, "order.fulfilment_paused").data).toMatchObject({ order_id: order.orderId, step: "label", reason: "configuration_required", missing: "carrier" });
+    expect(onlyEvent(events, "order.payment_processed").data).toMatchObject({ collected_by: "tiktok" });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "needs_configuration", step: "label", waiting_for: null });
 
     // TikTok saw reads only: nothing about the package, no tracking number anywhere.
@@ -187,9 +155,7 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
 
   it("undoes a saga waiting for configuration when the buyer cancels, leaving the payment with TikTok", async () => {
     const { creatorId, runner } = await sagaWith(production);
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 2 }] });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 2, stock: 5 });
     await runner.drain({ budgetMs: 30_000 });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "needs_configuration" });
 
@@ -197,28 +163,26 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
     await runner.drain({ budgetMs: 30_000 });
 
     const events = await orderEvents(order.orderId);
-    expect(types(events).slice(-3)).toEqual(["order.cancelled", "order.fulfilment_failed", "order.compensation_completed"]);
-    expect(only(events, "order.compensation_completed").data.compensations).toEqual([
+    expect(eventTypes(events).slice(-3)).toEqual(["order.cancelled", "order.fulfilment_failed", "order.compensation_completed"]);
+    expect(onlyEvent(events, "order.compensation_completed").data.compensations).toEqual([
       { step: "pay", action: "payment_held_by_tiktok", reference: `tiktok-order-${order.orderId}` },
       { step: "allocate", action: "inventory_released", reference: sku.skuId },
     ]);
     // TikTok refunds the buyer of a cancelled order itself: the saga records no refund of its own.
-    expect(types(events)).not.toContain("order.refunded");
-    expect(only(await inventoryEvents(sku.skuId), "inventory.released").data).toMatchObject({ reason: "cancelled", quantity: 2 });
+    expect(eventTypes(events)).not.toContain("order.refunded");
+    expect(onlyEvent(await inventoryEvents(sku.skuId), "inventory.released").data).toMatchObject({ reason: "cancelled", quantity: 2 });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
     expect(await alertsFor(creatorId)).toEqual([]);
   });
 
   it("ships an order TikTok's shipping carries through TikTok's fulfilment API, with TikTok's label and tracking number", async () => {
     const { creatorId, runner, requestsBefore } = await sagaWith(production);
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }], shippingType: "TIKTOK" });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5, shippingType: "TIKTOK" });
 
     await runner.drain({ budgetMs: 30_000 });
 
     const events = await orderEvents(order.orderId);
-    expect(types(events).slice(-2)).toEqual(["order.label_created", "order.shipped"]);
+    expect(eventTypes(events).slice(-2)).toEqual(["order.label_created", "order.shipped"]);
     const packageId = packageIdOf(order);
     expect(fulfilmentCallsFor(packageId, requestsBefore).map((request) => [request.method, request.path, request.body, request.status])).toEqual([
       ["POST", `/fulfillment/202309/packages/${packageId}/ship`, "{}", 200],
@@ -226,26 +190,24 @@ describe("fulfilment with production settings (FULFILMENT_PROVIDERS unset)", () 
     ]);
     // The tracking number is the one TikTok made when its shipping took the package.
     expect(order.simulated.trackingNumber).toEqual(expect.any(String));
-    expect(only(events, "order.label_created").data).toEqual({
+    expect(onlyEvent(events, "order.label_created").data).toEqual({
       order_id: order.orderId,
       carrier: "TikTok Shipping",
       label_id: `tiktok-package-${packageId}`,
       tracking_number: order.simulated.trackingNumber,
     });
-    expect(only(events, "order.shipped").data).toMatchObject({ tracking_number: order.simulated.trackingNumber });
+    expect(onlyEvent(events, "order.shipped").data).toMatchObject({ tracking_number: order.simulated.trackingNumber });
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
   });
 
   it("stops before buying a label from a carrier TikTok does not list for the order's delivery option", async () => {
     const acme = createSimulatedCarrier({ name: "AcmePost" });
     const { creatorId, runner, requestsBefore } = await sagaWith(production, { carrier: acme.carrier });
-    const sku = newSku();
-    const order = await placeOrder({ creatorId, lines: [{ sku, units: 1 }] });
-    await stockUp(creatorId, sku.skuId, 5);
+    const { sku, order } = await orderOfOneSku(creatorId, { units: 1, stock: 5 });
 
     await runner.drain({ budgetMs: 30_000 });
 
-    expect(only(await orderEvents(order.orderId), "order.fulfilment_paused").data).toMatchObject({ missing: "shipping_provider", detail: expect.stringMatching(/AcmePost .*SimPost, USPS/) });
+    expect(onlyEvent(await orderEvents(order.orderId), "order.fulfilment_paused").data).toMatchObject({ missing: "shipping_provider", detail: expect.stringMatching(/AcmePost .*SimPost, USPS/) });
     expect(acme.labels()).toEqual([]);
     expect(fulfilmentCallsFor(packageIdOf(order), requestsBefore)).toEqual([]);
     expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "needs_configuration" });

@@ -2,8 +2,9 @@
 // payment gateway and carrier, a real Postgres, and orders placed both in the simulated
 // shop and in the event store (as the webhook ingestion would record them).
 import type { Sql } from "postgres";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { handleCommand } from "../../../src/core/command-handling.ts";
+import type { EventType } from "../../../src/core/event-catalogue.ts";
 import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
 import { createFulfilmentSaga, createSimulatedCarrier, createSimulatedPaymentGateway, type FulfilmentSagaDependencies } from "../../../src/core/fulfilment/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
@@ -15,7 +16,7 @@ import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src
 import { demoShop, type DemoSku } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
-import { uniqueId } from "../../test-data.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 const appKey = "saga_test_app_key";
 const appSecret = "saga_test_app_secret";
@@ -35,15 +36,9 @@ afterAll(async () => {
 
 export const tiktokSimulator = () => simulator;
 
-let sequence = 0;
-function unique(prefix: string): string {
-  sequence += 1;
-  return `${prefix}${Date.now()}${process.pid}${sequence}`;
-}
-
 /** A SKU of the fixtures' shop no other test uses (inventory streams are per SKU). */
 export function newSku(priceMinor = 1299): DemoSku {
-  const skuId = unique("9");
+  const skuId = uniqueNumericId("9");
   const sku: DemoSku = { skuId, productId: `8${skuId.slice(1)}`, productName: "Test Serum", skuName: "Default", sellerSku: `T-${skuId}`, priceMinor, initialStock: 50, lowStockThreshold: 2 };
   simulator.world.stockBySku.set(skuId, { shop, sku, total: 50, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
   return sku;
@@ -77,10 +72,10 @@ export interface PlacedOrder {
 /** An order TikTok knows (in the simulator) and the engine received (in the event store). */
 export async function placeOrder(options: { creatorId?: string; lines: { sku: DemoSku; units: number }[]; status?: TiktokOrderStatus; shippingType?: "TIKTOK" | "SELLER"; taxMinor?: number }): Promise<PlacedOrder> {
   const creatorId = options.creatorId ?? newCreatorId();
-  const orderId = unique("57");
+  const orderId = uniqueNumericId("57");
   const status = options.status ?? "AWAITING_SHIPMENT";
   const updateTime = Math.floor(Date.now() / 1000);
-  const lineItems = options.lines.flatMap(({ sku, units }) => Array.from({ length: units }, () => ({ lineItemId: unique("5770"), sku })));
+  const lineItems = options.lines.flatMap(({ sku, units }) => Array.from({ length: units }, () => ({ lineItemId: uniqueNumericId("5770"), sku })));
   const subtotalMinor = lineItems.reduce((sum, line) => sum + line.sku.priceMinor, 0);
   const simulated: SimulatedOrder = {
     orderId, shop, buyerUserId: "7021000000000001", status, isOnHold: status === "ON_HOLD", createTime: updateTime, updateTime,
@@ -157,12 +152,19 @@ export function testClock(start = Date.now()) {
   return { now: () => new Date(current), advance: (ms: number) => { current += ms; } };
 }
 
+export type TestClock = ReturnType<typeof testClock>;
+
 export function tiktokClients(): FulfilmentSagaDependencies["tiktok"] {
   return () => createTikTokShopFulfilmentClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "saga-test-token", shopCipher: shop.shopCipher });
 }
 
 export function simulatedProviders(options: { carrier?: Parameters<typeof createSimulatedCarrier>[0]; payments?: Parameters<typeof createSimulatedPaymentGateway>[0] } = {}) {
   return { carrier: createSimulatedCarrier(options.carrier), payments: createSimulatedPaymentGateway(options.payments) };
+}
+
+/** The saga's dependencies with the local payment gateway and carrier, on the given clock. */
+export function simulatedDependencies(providers: ReturnType<typeof simulatedProviders>, clock: TestClock, extra: Partial<FulfilmentSagaDependencies> = {}): FulfilmentSagaDependencies {
+  return { tiktok: tiktokClients(), payments: providers.payments.gateway, carrier: providers.carrier.carrier, now: clock.now, ...extra };
 }
 
 export const uniqueConsumerName = () => uniqueId("test-fulfilment-");
@@ -186,4 +188,53 @@ export function sagaConsumerFor(creatorIds: string[], dependencies: FulfilmentSa
 
 export function runnerFor(consumer: Consumer, clock: { now: () => Date }, owner = `runner-${consumer.name}`) {
   return createConsumerRunner({ sql, consumers: [consumer], owner, now: clock.now });
+}
+
+/** A saga consumer for `creatorIds`, placed at the end of the stream: it sees only what the test appends after this call. */
+export async function sagaConsumerAtEnd(creatorIds: string[], dependencies: FulfilmentSagaDependencies, clock: TestClock) {
+  const name = uniqueConsumerName();
+  await startAtEndOfStream(name);
+  return runnerFor(sagaConsumerFor(creatorIds, dependencies, name), clock);
+}
+
+/** A fresh creator with a saga consumer at the end of the stream: set it up before placing the test's orders. */
+export async function sagaFor(dependenciesOn: (clock: TestClock) => FulfilmentSagaDependencies) {
+  const creatorId = newCreatorId();
+  const clock = testClock();
+  const dependencies = dependenciesOn(clock);
+  const runner = await sagaConsumerAtEnd([creatorId], dependencies, clock);
+  return { creatorId, clock, dependencies, runner };
+}
+
+/** `sagaFor` with the local payment gateway and carrier (configured by `options`), and `extra` dependencies over them. */
+export async function sagaWithSimulatedProviders(options: Parameters<typeof simulatedProviders>[0] = {}, extra: Partial<FulfilmentSagaDependencies> = {}) {
+  const providers = simulatedProviders(options);
+  return { providers, ...(await sagaFor((clock) => simulatedDependencies(providers, clock, extra))) };
+}
+
+export const eventTypes = (events: StoredEvent[]) => events.map((event) => event.type);
+
+/** The one event of `type` among `events`; the test fails when there is none or more than one. */
+export function onlyEvent<T extends EventType>(events: StoredEvent[], type: T) {
+  const matching = events.filter((event): event is Extract<StoredEvent, { type: T }> => event.type === type);
+  expect(matching, type).toHaveLength(1);
+  return matching[0]!;
+}
+
+/** The events the saga appends to an order up to a taken payment, the order's own first. */
+export const orderEventsThroughPayment = [
+  "order.received_from_tiktok",
+  "order.validation_started",
+  "order.validated",
+  "order.inventory_allocated",
+  "order.payment_processed",
+] as const;
+
+/** A new SKU with `stock` units counted here, and an order for `units` of it (placed first, as TikTok's webhook comes first). */
+export async function orderOfOneSku(creatorId: string, options: { units: number; stock: number } & Omit<Parameters<typeof placeOrder>[0], "creatorId" | "lines">) {
+  const { units, stock, ...orderOptions } = options;
+  const sku = newSku();
+  const order = await placeOrder({ ...orderOptions, creatorId, lines: [{ sku, units }] });
+  await stockUp(creatorId, sku.skuId, stock);
+  return { sku, order };
 }

@@ -8,9 +8,9 @@ import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { evolveInventory, initialInventoryState } from "../../../src/core/inventory/inventory.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { availableOf, createShopWorld } from "../../../src/simulator/shop-world.ts";
-import { appKey, appSecret, conflictRunner, inventoryWebhook, linkShop, uniqueShop, webhookIngestion } from "../conflicts/harness.ts";
+import { appKey, appSecret, inventoryWebhook, linkShop, uniqueShop } from "../conflicts/harness.ts";
 import { connectTestDatabase } from "../database.ts";
-import { adjustStock, stockOutboxRunner } from "./harness.ts";
+import { adjustStock, stockSync } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
@@ -34,13 +34,7 @@ describe.each([
     const tiktokSeconds = () => Math.floor(simulator!.tiktokNow() / 1000);
     const sku = shop.skus[0]!;
     const stock = simulator.world.stockBySku.get(sku.skuId)!;
-    const ingest = webhookIngestion(sql);
-    const conflicts = await conflictRunner(sql, [creatorId]);
-    const outbox = await stockOutboxRunner(sql, simulator, creatorId, shop);
-    const drainAll = async () => {
-      await conflicts.drain({ budgetMs: 30_000 });
-      await outbox.drain({ budgetMs: 30_000 });
-    };
+    const { ingest, drainAll } = await stockSync(sql, simulator, creatorId, shop);
     stock.total = 10;
     await ingest(inventoryWebhook(shop, 0, { total: 10, updateTime: tiktokSeconds() }));
     await drainAll();

@@ -11,7 +11,7 @@ import { createConsumerRunner, type Consumer } from "../../../src/core/processin
 import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
 import type { TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
-import { appKey, appSecret } from "../conflicts/harness.ts";
+import { appKey, appSecret, conflictRunner, webhookIngestion } from "../conflicts/harness.ts";
 
 export async function adjustStock(sql: Sql, creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string) {
   return handleCommand({
@@ -75,3 +75,19 @@ export async function stockOutboxRunner(sql: Sql, simulator: TikTokShopSimulator
   return Object.assign(runner, { name: consumer.name, decisions, rewind });
 }
 
+
+/**
+ * Both ways a linked shop's stock syncs: TikTok's reports in (the real webhook ingestion,
+ * then the sync-conflicts consumer) and local changes out (the stock outbox); `drainAll`
+ * runs both consumers.
+ */
+export async function stockSync(sql: Sql, simulator: TikTokShopSimulator, creatorId: string, shop: DemoShop) {
+  const ingest = webhookIngestion(sql);
+  const conflicts = await conflictRunner(sql, [creatorId]);
+  const outbox = await stockOutboxRunner(sql, simulator, creatorId, shop);
+  const drainAll = async () => {
+    await conflicts.drain({ budgetMs: 30_000 });
+    await outbox.drain({ budgetMs: 30_000 });
+  };
+  return { ingest, drainAll };
+}

@@ -8,7 +8,7 @@ import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
-import { createShopWorld } from "../../../src/simulator/shop-world.ts";
+import { addShop, createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { appKey, appSecret, linkShop, uniqueShop } from "../conflicts/harness.ts";
 import { connectTestDatabase } from "../database.ts";
 import { adjustStock, stockOutboxRunner, type StockOutboxRunnerOptions } from "./harness.ts";
@@ -25,6 +25,17 @@ beforeAll(async () => {
   simulator = await startTikTokShopSimulator({ port: 0, world: createShopWorld(shops), appKey, appSecret, rateLimitPerSecond: 1_000 });
 });
 afterAll(() => simulator.close());
+
+/** A shop opened after the simulator started, linked to a new creator, its first SKU counted 50 both at TikTok and here. */
+async function newShopWithFiftyInStock() {
+  const shop = uniqueShop();
+  addShop(simulator.world, shop);
+  for (const sku of shop.skus) simulator.world.stockBySku.get(sku.skuId)!.total = 50;
+  const creatorId = await linkShop(sql, shop);
+  const sku = shop.skus[0]!;
+  await adjust(creatorId, sku.skuId, 50, "tiktok", sku.productId);
+  return { shop, creatorId, sku };
+}
 
 const inventoryUpdates = (productId: string) => simulator.requests.filter((request) => request.path === `/product/202309/products/${productId}/inventory/update`);
 
@@ -112,14 +123,7 @@ describe("the stock outbox", () => {
   });
 
   it("retries a push TikTok fails for now, with backoff, until it goes through", async () => {
-    const shop = uniqueShop();
-    shops.push(shop);
-    simulator.world.shops.push(shop);
-    simulator.world.shopByCipher.set(shop.shopCipher, shop);
-    for (const sku of shop.skus) simulator.world.stockBySku.set(sku.skuId, { shop, sku, total: 50, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
-    const creatorId = await linkShop(sql, shop);
-    const sku = shop.skus[0]!;
-    await adjust(creatorId, sku.skuId, 50, "tiktok", sku.productId);
+    const { shop, creatorId, sku } = await newShopWithFiftyInStock();
     let clock = Date.now();
     // Three calls fail in the consumer's first attempt (its own in-call retries), one more in the runner's second, whose next in-call retry goes through.
     const outbox = await outboxRunner(sql, creatorId, shop, { failFirstCalls: 4, now: () => new Date(clock) });
@@ -143,13 +147,7 @@ describe("the stock outbox", () => {
   });
 
   it("after a crash between TikTok's answer and the record, sends the latest count again, never an older one, and records it once", async () => {
-    const shop = uniqueShop();
-    simulator.world.shops.push(shop);
-    simulator.world.shopByCipher.set(shop.shopCipher, shop);
-    for (const sku of shop.skus) simulator.world.stockBySku.set(sku.skuId, { shop, sku, total: 50, committed: 0, creatorReserved: 0, campaignReserved: 0, lastReportedStatus: "IN_STOCK" });
-    const creatorId = await linkShop(sql, shop);
-    const sku = shop.skus[0]!;
-    await adjust(creatorId, sku.skuId, 50, "tiktok", sku.productId);
+    const { shop, creatorId, sku } = await newShopWithFiftyInStock();
     let clock = Date.now();
     const outbox = await outboxRunner(sql, creatorId, shop, { crashAfterFirstCalls: 1, now: () => new Date(clock) });
     for (const total of [30, 29, 28]) await adjust(creatorId, sku.skuId, total);

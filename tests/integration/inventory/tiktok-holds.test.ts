@@ -7,10 +7,10 @@ import { inventoryLevelsProjection } from "../../../src/core/projections/index.t
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { availableOf, createShopWorld } from "../../../src/simulator/shop-world.ts";
-import { appKey, appSecret, conflictRunner, inventoryWebhook, linkShop, nowSeconds, uniqueShop, webhookIngestion } from "../conflicts/harness.ts";
+import { appKey, appSecret, inventoryWebhook, linkShop, nowSeconds, uniqueShop } from "../conflicts/harness.ts";
 import { connectTestDatabase } from "../database.ts";
 import { readModelSchema } from "../projections/read-model-harness.ts";
-import { adjustStock, stockOutboxRunner } from "./harness.ts";
+import { adjustStock, stockSync } from "./harness.ts";
 
 const sql = connectTestDatabase();
 const models = readModelSchema(sql, "holds");
@@ -35,13 +35,7 @@ async function setUp(shop: DemoShop) {
   const sku = shop.skus[0]!;
   const stock = simulator.world.stockBySku.get(sku.skuId)!;
   Object.assign(stock, { total: 10, committed: 0, creatorReserved: 0, campaignReserved: 3 });
-  const ingest = webhookIngestion(sql);
-  const conflicts = await conflictRunner(sql, [creatorId]);
-  const outbox = await stockOutboxRunner(sql, simulator, creatorId, shop);
-  const drainAll = async () => {
-    await conflicts.drain({ budgetMs: 30_000 });
-    await outbox.drain({ budgetMs: 30_000 });
-  };
+  const { ingest, drainAll } = await stockSync(sql, simulator, creatorId, shop);
   const updateTime = nowSeconds();
   await ingest(inventoryWebhook(shop, 0, { total: 10, campaign: 3, updateTime }));
   await drainAll();

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../../supabase/local/postgres.ts";
-import { restartDelayMs } from "../../../supabase/local/stand-in/functions-gateway.ts";
+import { restartDelayMs } from "../../../supabase/local/stand-in/function-processes.ts";
 import { eventually, newClient, startTestStandIn } from "./stand-in-harness.ts";
 
 const logLines: string[] = [];

@@ -34,6 +34,15 @@ async function openSocket(vsn: "1.0.0" | "2.0.0" = "2.0.0"): Promise<RawPhoenixS
   return RawPhoenixSocket.open(standIn, { apikey: standIn.anonKey, vsn });
 }
 
+/** A socket that has joined `topic` (public, no access token), and the ref of its join. */
+async function joinedSocket(topic: string): Promise<{ socket: RawPhoenixSocket; joinRef: string }> {
+  const socket = await openSocket();
+  const { ref: joinRef, frame } = joinFrame(topic);
+  socket.send(frame);
+  await socket.replyTo(joinRef);
+  return { socket, joinRef };
+}
+
 async function heartbeatAnswers(socket: RawPhoenixSocket): Promise<boolean> {
   const ref = nextRef();
   socket.send(JSON.stringify([null, ref, "phoenix", "heartbeat", {}]));
@@ -99,10 +108,7 @@ describe("frames", () => {
   });
 
   it("answers an unknown event and a message on an unjoined topic with errors", async () => {
-    const socket = await openSocket();
-    const { ref: joinRef, frame } = joinFrame("realtime:room-unknown");
-    socket.send(frame);
-    await socket.replyTo(joinRef);
+    const { socket, joinRef } = await joinedSocket("realtime:room-unknown");
 
     const unknownRef = nextRef();
     socket.send(JSON.stringify([joinRef, unknownRef, "realtime:room-unknown", "teleport", {}]));
@@ -115,10 +121,7 @@ describe("frames", () => {
   });
 
   it("rejects an oversized broadcast payload and stays up", async () => {
-    const socket = await openSocket();
-    const { ref: joinRef, frame } = joinFrame("realtime:room-oversized", {});
-    socket.send(frame);
-    await socket.replyTo(joinRef);
+    const { socket, joinRef } = await joinedSocket("realtime:room-oversized");
 
     const ref = nextRef();
     socket.send(binaryPush({ joinRef, ref, topic: "realtime:room-oversized", event: "huge", payload: Buffer.from(JSON.stringify({ blob: "x".repeat(256 * 1024) })) }));
@@ -151,10 +154,7 @@ describe("frames", () => {
   });
 
   it("closes a channel whose refreshed access token is invalid, with a system error first", async () => {
-    const socket = await openSocket();
-    const { ref: joinRef, frame } = joinFrame("realtime:room-token");
-    socket.send(frame);
-    await socket.replyTo(joinRef);
+    const { socket, joinRef } = await joinedSocket("realtime:room-token");
 
     socket.send(JSON.stringify([joinRef, nextRef(), "realtime:room-token", "access_token", { access_token: "not.a.jwt" }]));
 
@@ -206,10 +206,7 @@ describe("limits", () => {
   });
 
   it("refuses messages over the per-second budget but still answers heartbeats", async () => {
-    const socket = await openSocket();
-    const { ref: joinRef, frame } = joinFrame("realtime:room-flood");
-    socket.send(frame);
-    await socket.replyTo(joinRef);
+    const { socket, joinRef } = await joinedSocket("realtime:room-flood");
 
     const refs = Array.from({ length: 1000 }, () => nextRef());
     for (const ref of refs) socket.send(JSON.stringify([joinRef, ref, "realtime:room-flood", "teleport", {}]));

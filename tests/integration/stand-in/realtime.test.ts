@@ -17,6 +17,15 @@ function collectBroadcasts(channel: RealtimeChannel, event = "*"): Received[] {
   return received;
 }
 
+
+/** A creator signed in with a real client, subscribed to its private topic; what it receives (of `event`, or every broadcast). */
+async function subscribedCreator(creatorId: string, event?: string) {
+  const client = await signedInClient(standIn, await seedUser(sql, { role: "creator", creator_id: creatorId }));
+  const channel = client.channel(`creator:${creatorId}`, { config: { private: true } });
+  const received = collectBroadcasts(channel, event);
+  expect((await subscribe(channel)).status).toBe("SUBSCRIBED");
+  return { client, received };
+}
 describe("private creator topics", () => {
   it("lets a creator join its own topic", async () => {
     const creatorId = newCreatorId();
@@ -52,10 +61,7 @@ describe("private creator topics", () => {
   it("delivers a row written by realtime.send() to the subscribed creator only", async () => {
     const creatorId = newCreatorId();
     const otherCreatorId = newCreatorId();
-    const client = await signedInClient(standIn, await seedUser(sql, { role: "creator", creator_id: creatorId }));
-    const channel = client.channel(`creator:${creatorId}`, { config: { private: true } });
-    const received = collectBroadcasts(channel, "dashboard_delta");
-    expect((await subscribe(channel)).status).toBe("SUBSCRIBED");
+    const { received } = await subscribedCreator(creatorId, "dashboard_delta");
 
     await sql`select realtime.send(${sql.json({ seq: 0, revenue: 0 })}, 'dashboard_delta', ${`creator:${otherCreatorId}`}, true)`;
     await sql`select realtime.send(${sql.json({ seq: 1, revenue: 4200 })}, 'dashboard_delta', ${`creator:${creatorId}`}, true)`;
@@ -68,10 +74,7 @@ describe("private creator topics", () => {
 
   it("keeps public and private broadcasts of the same topic apart", async () => {
     const creatorId = newCreatorId();
-    const client = await signedInClient(standIn, await seedUser(sql, { role: "creator", creator_id: creatorId }));
-    const channel = client.channel(`creator:${creatorId}`, { config: { private: true } });
-    const received = collectBroadcasts(channel);
-    expect((await subscribe(channel)).status).toBe("SUBSCRIBED");
+    const { received } = await subscribedCreator(creatorId);
 
     await sql`select realtime.send(${sql.json({ n: "public" })}, 'note', ${`creator:${creatorId}`}, false)`;
     await sql`select realtime.send(${sql.json({ n: "private" })}, 'note', ${`creator:${creatorId}`}, true)`;
@@ -82,10 +85,7 @@ describe("private creator topics", () => {
 
   it("accepts a refreshed access token on a joined channel", async () => {
     const creatorId = newCreatorId();
-    const client = await signedInClient(standIn, await seedUser(sql, { role: "creator", creator_id: creatorId }));
-    const channel = client.channel(`creator:${creatorId}`, { config: { private: true } });
-    const received = collectBroadcasts(channel);
-    expect((await subscribe(channel)).status).toBe("SUBSCRIBED");
+    const { client, received } = await subscribedCreator(creatorId);
 
     const { error } = await client.auth.refreshSession();
     expect(error).toBeNull();
@@ -172,10 +172,7 @@ describe("REST broadcast", () => {
 
   it("delivers the batch endpoint's private messages when the service role sends them", async () => {
     const creatorId = newCreatorId();
-    const client = await signedInClient(standIn, await seedUser(sql, { role: "creator", creator_id: creatorId }));
-    const channel = client.channel(`creator:${creatorId}`, { config: { private: true } });
-    const received = collectBroadcasts(channel);
-    expect((await subscribe(channel)).status).toBe("SUBSCRIBED");
+    const { client, received } = await subscribedCreator(creatorId);
 
     const response = await fetch(`${standIn.url}/realtime/v1/api/broadcast`, {
       method: "POST",

@@ -1,39 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
-import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
-import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
-import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import type { SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import { oneShopSimulator } from "../tiktok/one-shop-simulator.ts";
 
 const appKey = "ship_test_app_key";
 const appSecret = "ship_test_app_secret";
-const shop = demoShop(1);
-let simulator: TikTokShopSimulator;
+const tiktok = oneShopSimulator({ appKey, appSecret });
+const { shop } = tiktok;
 
-beforeAll(async () => {
-  simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]) });
-});
-
-afterAll(async () => {
-  await simulator.close();
-});
-
+/** An order TikTok has committed one unit of stock to. */
 function placeOrder(orderId: string, status: SimulatedOrder["status"]): SimulatedOrder {
-  const sku = shop.skus[0]!;
-  const order: SimulatedOrder = {
-    orderId, shop, buyerUserId: "7021000000000001", status, isOnHold: status === "ON_HOLD", createTime: 1764000000, updateTime: 1764000000,
-    lineItems: [{ lineItemId: `${orderId}1`, sku }], subtotalMinor: sku.priceMinor, shippingMinor: 0,
-  };
-  simulator.world.orders.set(orderId, order);
-  simulator.world.stockBySku.get(sku.skuId)!.committed += 1;
+  const order = tiktok.placeOrder(orderId, status);
+  tiktok.simulator.world.stockBySku.get(shop.skus[0]!.skuId)!.committed += 1;
   return order;
 }
 
-const client = () => createTikTokShopClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "sim-token", shopCipher: shop.shopCipher });
+const client = () => createTikTokShopClient({ baseUrl: tiktok.simulator.url, appKey, appSecret, accessToken: "sim-token", shopCipher: shop.shopCipher });
 
 describe("ship package (signed, against the simulator)", () => {
   it("hands over the package of an order awaiting shipment, with the seller's tracking number, once", async () => {
     const order = placeOrder("576684019600000001", "AWAITING_SHIPMENT");
-    const stock = simulator.world.stockBySku.get(shop.skus[0]!.skuId)!;
+    const stock = tiktok.simulator.world.stockBySku.get(shop.skus[0]!.skuId)!;
     const totalBefore = stock.total;
     const [detail] = (await client().getOrderDetails([order.orderId])).data.orders;
     const packageId = detail!.packages![0]!.id;

@@ -1,6 +1,6 @@
 // The functions gateway turns on Deno's built-in OpenTelemetry exactly when an OTLP endpoint is configured.
 import { describe, expect, it } from "vitest";
-import { functionTelemetryEnv } from "../../../supabase/local/stand-in/functions-gateway.ts";
+import { functionTelemetryEnv } from "../../../supabase/local/stand-in/function-processes.ts";
 
 describe("functionTelemetryEnv", () => {
   it("adds nothing without OTEL_EXPORTER_OTLP_ENDPOINT, whatever else is set", () => {

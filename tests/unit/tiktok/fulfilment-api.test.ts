@@ -1,39 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TikTokShopApiError, type TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
 import { createTikTokShopFulfilmentClient, orderShippingOf } from "../../../src/core/tiktok/fulfilment-api.ts";
-import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
-import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { simulatedDeliveryOptions } from "../../../src/simulator/fulfilment-routes.ts";
-import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import type { SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import { oneShopSimulator } from "./one-shop-simulator.ts";
 
 const appKey = "fulfilment_test_app_key";
 const appSecret = "fulfilment_test_app_secret";
-const shop = demoShop(1);
-let simulator: TikTokShopSimulator;
-
-beforeAll(async () => {
-  simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]) });
-});
-
-afterAll(async () => {
-  await simulator.close();
-});
+const tiktok = oneShopSimulator({ appKey, appSecret });
+const { shop } = tiktok;
 
 let sequence = 0;
 function placeOrder(shippingType: SimulatedOrder["shippingType"], status: SimulatedOrder["status"] = "AWAITING_SHIPMENT"): SimulatedOrder {
   sequence += 1;
-  const sku = shop.skus[0]!;
   const orderId = `5766840196100000${String(sequence).padStart(2, "0")}`;
-  const order: SimulatedOrder = {
-    orderId, shop, buyerUserId: "7021000000000001", status, isOnHold: false, createTime: 1764000000, updateTime: 1764000000, paidTime: 1764000000,
-    lineItems: [{ lineItemId: `${orderId}1`, sku }], subtotalMinor: sku.priceMinor, shippingMinor: 0,
-  };
-  if (shippingType !== undefined) order.shippingType = shippingType;
-  simulator.world.orders.set(orderId, order);
-  return order;
+  return tiktok.placeOrder(orderId, status, { isOnHold: false, paidTime: 1764000000, ...(shippingType === undefined ? {} : { shippingType }) });
 }
 
-const client = () => createTikTokShopFulfilmentClient({ baseUrl: simulator.url, appKey, appSecret, accessToken: "sim-token", shopCipher: shop.shopCipher });
+const client = () => createTikTokShopFulfilmentClient({ baseUrl: tiktok.simulator.url, appKey, appSecret, accessToken: "sim-token", shopCipher: shop.shopCipher });
 
 async function detailOf(order: SimulatedOrder): Promise<TikTokOrderDetail> {
   const [detail] = (await client().getOrderDetails([order.orderId])).data.orders;
@@ -67,7 +51,7 @@ describe("TikTok Shop fulfilment API (signed, against the simulator)", () => {
     expect(document.doc_url).toMatch(/^https:\/\//);
     expect(document.tracking_number).toBe(order.trackingNumber);
     expect(await detailOf(order)).toMatchObject({ status: "AWAITING_COLLECTION", tracking_number: document.tracking_number, shipping_provider: "USPS" });
-    const shipCall = simulator.requests.find((request) => request.path === `/fulfillment/202309/packages/${packageId}/ship`);
+    const shipCall = tiktok.simulator.requests.find((request) => request.path === `/fulfillment/202309/packages/${packageId}/ship`);
     expect(JSON.parse(shipCall!.body)).toEqual({ handover_method: "DROP_OFF" });
     // Twice is refused, as TikTok refuses a package already shipped.
     expect(await refusalOf(client().shipPackageWithTikTokShipping(packageId))).toMatchObject({ details: { code: 21011040 } });

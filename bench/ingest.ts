@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { denoBinaryPath } from "../supabase/local/stand-in/functions-gateway.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";

@@ -9,7 +9,7 @@ import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import WebSocket from "ws";
-import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { prepareDatabase } from "../../supabase/local/database.ts";
 import { createLocalUser, startSupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
 import { emit, log, percentile, round } from "./measure.ts";

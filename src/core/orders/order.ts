@@ -3,7 +3,7 @@
 import type { DomainEvent } from "../event-catalogue.ts";
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
-import { orderStatusRank } from "../tiktok/order-status.ts";
+import { orderStatusRank } from "../channels/tiktok-shop/order-status.ts";
 import type { OrderItem, TiktokOrderStatus } from "./events.ts";
 
 export type OrderStatus =

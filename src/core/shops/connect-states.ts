@@ -2,7 +2,7 @@
 // bound server-side to the signed-in user, their creator and their Auth session, good for
 // one use within a few minutes. Only its SHA-256 is stored.
 import type { Sql } from "postgres";
-import { sha256Hex, utf8 } from "../tiktok/hmac-sha256.ts";
+import { sha256Hex, utf8 } from "../channels/tiktok-shop/hmac-sha256.ts";
 
 export const CONNECT_STATE_TTL_MS = 10 * 60 * 1000;
 

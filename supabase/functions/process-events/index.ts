@@ -9,7 +9,7 @@ import { createEventProcessing, isLaneName, LANES } from "../../../src/core/proc
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
 import { advanceShopImports } from "../../../src/core/shop-history/shop-import.ts";
 import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-authorization-consumer.ts";
-import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
+import { createShopClients } from "../../../src/core/channels/tiktok-shop/shop-clients.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 import { functionLogger } from "../_shared/log.ts";

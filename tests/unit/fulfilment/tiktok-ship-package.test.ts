@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TikTokShopApiError, type TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
-import { createTikTokShopFulfilmentClient, orderShippingOf } from "../../../src/core/tiktok/fulfilment-api.ts";
+import { TikTokShopApiError, type TikTokOrderDetail } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { createTikTokShopFulfilmentClient, orderShippingOf } from "../../../src/core/channels/tiktok-shop/fulfilment-api.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { simulatedDeliveryOptions } from "../../../src/simulator/fulfilment-routes.ts";

@@ -3,9 +3,12 @@
 // only through this boundary, so adding a third one is a new adapter, not a change across
 // the engine. Stock is the creator's, not a channel's: adapters only report and write counts.
 import type { ChannelId } from "./channel-id.ts";
-import type { DomainEventToAppend } from "./tiktok-shop/webhook-mapping.ts";
+import type { DomainEvent } from "../event-catalogue.ts";
 
 export { channelId, channelIds, channelOf, type ChannelId } from "./channel-id.ts";
+
+/** A catalogued event with the stream it goes to. */
+export type ChannelEventToAppend = DomainEvent & { aggregateId: string; aggregateType: string };
 
 /** A delivery exactly as it arrived: verification is over these bytes, never re-serialised JSON. */
 export interface RawWebhook {
@@ -50,7 +53,8 @@ export type ChannelStockWriteOutcome =
 
 /** The channel's API for one connected shop. */
 export interface ChannelShopApi {
-  readStock(skuIds: readonly string[]): Promise<ChannelStockLevel[]>;
+  /** The channel's counts of these SKUs (with their handles where the channel needs them); SKUs it does not stock are left out. */
+  readStock(skus: readonly { skuId: string; handles: Record<string, string> }[]): Promise<ChannelStockLevel[]>;
   writeStock(write: ChannelStockWrite): Promise<ChannelStockWriteOutcome>;
 }
 
@@ -66,7 +70,7 @@ export interface ChannelWebhooks<Parsed, Known> {
   identify(webhook: RawWebhook, parsed: Parsed): WebhookIdentity;
   parse(webhook: RawWebhook): Promise<Parsed>;
   /** Pure: what the delivery means given what is already known of its subject. */
-  map(parsed: Parsed, known: Known): DomainEventToAppend[];
+  map(parsed: Parsed, known: Known): ChannelEventToAppend[];
 }
 
 export interface ChannelAdapter<Parsed = unknown, Known = unknown, Grant = unknown, Shop = unknown> {

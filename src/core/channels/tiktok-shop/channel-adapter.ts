@@ -37,8 +37,8 @@ export function createTikTokShopChannel(config: TikTokShopChannelConfig): TikTok
     apiFor(shop) {
       const client = config.clientFor(shop);
       return {
-        async readStock(skuIds) {
-          const answer = await client.searchInventory({ skuIds });
+        async readStock(skus) {
+          const answer = await client.searchInventory({ skuIds: skus.map((sku) => sku.skuId) });
           return answer.data.inventory.flatMap((product) =>
             product.skus.map((sku): ChannelStockLevel => ({ skuId: sku.id, available: sku.total_available_quantity, handles: { productId: product.product_id } })),
           );

@@ -127,7 +127,8 @@ export function createShopifyAdminApi(config: ShopifyAdminApiConfig): ShopifyAdm
 }
 
 function errorOf(label: string, status: number | undefined, message: string | undefined, graphQLErrors: { message: string; extensions?: Record<string, unknown> }[] | undefined): ShopifyApiError {
-  const text = `${label}: ${message ?? graphQLErrors?.map((error) => error.message).join("; ") ?? "failed"}`.slice(0, 500);
+  const http = status !== undefined && status !== 200 ? ` (HTTP ${status})` : "";
+  const text = `${label}${http}: ${message ?? graphQLErrors?.map((error) => error.message).join("; ") ?? "failed"}`.slice(0, 500);
   if (graphQLErrors?.some((error) => error.extensions?.code === "THROTTLED")) return new ShopifyApiError("throttled", text);
   if (status === 401 || status === 403) return new ShopifyApiError("unauthorized", text);
   if (status === 429) return new ShopifyApiError("throttled", text);

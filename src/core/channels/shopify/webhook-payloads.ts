@@ -2,6 +2,7 @@
 // headers (X-Shopify-Topic, X-Shopify-Shop-Domain, X-Shopify-Webhook-Id), the body is the
 // resource as JSON. Only the fields the engine acts on are checked; Shopify adds fields
 // over API versions, so objects are loose. Money is a decimal string (e.g. "19.99").
+import { isSafeNumber, parse as parseLossless } from "lossless-json";
 import { z } from "zod";
 import { isStorableText } from "../../storable-text.ts";
 
@@ -69,7 +70,7 @@ export function parseShopifyWebhook(headers: Headers, rawBody: Uint8Array, fallb
   if (!shopDomain) return { kind: "unprocessable", shopDomain, webhookId, reason: "no valid X-Shopify-Shop-Domain header" };
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(rawBody));
+    json = parseKeepingIds(new TextDecoder("utf-8", { fatal: true }).decode(rawBody));
   } catch {
     return { kind: "unprocessable", shopDomain, webhookId, reason: "the body is not JSON in UTF-8" };
   }
@@ -77,6 +78,15 @@ export function parseShopifyWebhook(headers: Headers, rawBody: Uint8Array, fallb
   const checked = checkBody(topic, json);
   if (!checked.ok) return { kind: "unprocessable", shopDomain, webhookId, reason: checked.reason };
   return { kind: "valid", shopDomain, webhookId, triggeredAt, webhook: checked.webhook };
+}
+
+/**
+ * JSON.parse rounds integers past 2^53, and Shopify's ids are 64-bit (an inventory item id
+ * such as 271878346596884015 would come out as another item's). Such numbers are kept as
+ * their digits (Shopify's own library parses with lossless-json for the same reason).
+ */
+function parseKeepingIds(text: string): unknown {
+  return parseLossless(text, null, (digits) => (isSafeNumber(digits) ? Number(digits) : digits));
 }
 
 function checkBody(topic: string, json: unknown): { ok: true; webhook: ShopifyWebhook } | { ok: false; reason: string } {

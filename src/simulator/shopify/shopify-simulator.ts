@@ -17,6 +17,8 @@ export interface ShopifySimulatorOptions {
   webhookUrl?: string;
   latencyMs?: number;
   port?: number;
+  /** Told of every write Shopify accepted, as it is applied (benchmarks time from here). */
+  onWrite?: (write: { sku: string; quantity: number }) => void;
 }
 
 interface Listing {
@@ -96,6 +98,7 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
       const listing = byItemGid.get(quantity.inventoryItemId)!;
       writes.push({ sku: listing.sku, quantity: quantity.quantity, changeFrom: quantity.changeFromQuantity ?? null });
       listing.available = quantity.quantity;
+      options.onWrite?.({ sku: listing.sku, quantity: quantity.quantity });
     }
     const answer = { data: { inventorySetQuantities: { inventoryAdjustmentGroup: { id: `gid://shopify/InventoryAdjustmentGroup/${crypto.randomUUID()}` }, userErrors: [] } } };
     idempotency.set(key, { params, answer });

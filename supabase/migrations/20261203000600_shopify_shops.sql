@@ -29,12 +29,13 @@ create table public.shopify_inventory_items (
   unique (shop_domain, sku_id)
 );
 
+-- The same shape as tiktok_oauth_states (src/core/shops/connect-states.ts serves both).
 create table public.shopify_oauth_states (
   state_hash text primary key,
   user_id uuid not null,
   creator_id uuid not null,
-  shop_domain text not null,
-  created_at timestamptz not null default now(),
+  session_id text,
+  created_at timestamptz not null,
   expires_at timestamptz not null,
   used_at timestamptz
 );

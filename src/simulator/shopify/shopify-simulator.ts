@@ -68,6 +68,15 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
       return { data: { nodes: ids.map((id) => { const listing = byItemGid.get(id); return listing ? { id, inventoryLevel: { quantities: [{ name: "available", quantity: listing.available }] } } : null; }) } };
     }
     if (name === "SetAvailable") return setAvailable(variables);
+    if (name === "PrimaryLocation") return { data: { locations: { nodes: [{ id: locationGid }] } } };
+    if (name === "VariantsWithSku") {
+      // One page per call of two variants, so the app's paging is exercised.
+      const all = [...listings.values()];
+      const start = typeof variables.after === "string" ? Number(variables.after) : 0;
+      const page = all.slice(start, start + 2);
+      const hasNextPage = start + 2 < all.length;
+      return { data: { productVariants: { nodes: page.map((listing) => ({ sku: listing.sku, inventoryItem: { id: `gid://shopify/InventoryItem/${listing.inventoryItemId}` } })), pageInfo: { hasNextPage, endCursor: hasNextPage ? String(start + 2) : null } } } };
+    }
     return { errors: [{ message: `the simulator does not know operation ${name ?? "(anonymous)"}` }] };
   }
 

@@ -47,6 +47,10 @@ export type SetAvailableOutcome =
 export interface ShopifyAdminApi {
   /** The `available` quantity of each inventory item at the location (items Shopify does not know are left out). */
   readAvailable(inventoryItemIds: readonly string[], locationId: string): Promise<ShopifyInventoryQuantity[]>;
+  /** The store's first location (where a newly connected store's pool count lives). */
+  primaryLocationId(): Promise<string | null>;
+  /** Every variant with a SKU, and its inventory item (paged through). */
+  inventoryItemsBySku(): Promise<{ sku: string; inventoryItemId: string }[]>;
   /** Sets `available` to `quantity` only if Shopify still holds `changeFrom` (null: no compare). */
   setAvailable(input: { inventoryItemId: string; locationId: string; quantity: number; changeFrom: number | null; idempotencyKey: string; reference?: string }): Promise<SetAvailableOutcome>;
 }
@@ -57,6 +61,13 @@ const READ_AVAILABLE = `query ReadAvailable($ids: [ID!]!, $locationId: ID!) {
   }
 }`;
 
+const PRIMARY_LOCATION = `query PrimaryLocation { locations(first: 1) { nodes { id } } }`;
+
+const VARIANTS_WITH_SKU = `query VariantsWithSku($after: String) {
+  productVariants(first: 250, after: $after) { nodes { sku inventoryItem { id } } pageInfo { hasNextPage endCursor } }
+}`;
+const MAX_VARIANT_PAGES = 200;
+
 const SET_AVAILABLE = `mutation SetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
   inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
     inventoryAdjustmentGroup { id }
@@ -66,6 +77,9 @@ const SET_AVAILABLE = `mutation SetAvailable($input: InventorySetQuantitiesInput
 
 interface ReadAvailableData {
   nodes: ({ id?: string; inventoryLevel?: { quantities: { name: string; quantity: number }[] } | null } | null)[];
+}
+interface VariantsData {
+  productVariants: { nodes: { sku: string | null; inventoryItem: { id: string } | null }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 }
 interface SetAvailableData {
   inventorySetQuantities: { inventoryAdjustmentGroup: { id: string } | null; userErrors: { code: string | null; field: string[] | null; message: string }[] };
@@ -106,6 +120,23 @@ export function createShopifyAdminApi(config: ShopifyAdminApiConfig): ShopifyAdm
         const available = node?.inventoryLevel?.quantities.find((quantity) => quantity.name === "available");
         return node?.id && available ? [{ inventoryItemId: node.id, locationId, available: available.quantity }] : [];
       });
+    },
+    async primaryLocationId() {
+      const data = await call<{ locations: { nodes: { id: string }[] } }>("PrimaryLocation", PRIMARY_LOCATION, {});
+      return data.locations.nodes[0]?.id ?? null;
+    },
+    async inventoryItemsBySku() {
+      const items: { sku: string; inventoryItemId: string }[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < MAX_VARIANT_PAGES; page += 1) {
+        const data: VariantsData = await call<VariantsData>("VariantsWithSku", VARIANTS_WITH_SKU, { after });
+        for (const variant of data.productVariants.nodes) {
+          if (variant.sku && variant.inventoryItem?.id) items.push({ sku: variant.sku, inventoryItemId: variant.inventoryItem.id });
+        }
+        if (!data.productVariants.pageInfo.hasNextPage) return items;
+        after = data.productVariants.pageInfo.endCursor;
+      }
+      return items;
     },
     async setAvailable(input) {
       const data = await call<SetAvailableData>("SetAvailable", SET_AVAILABLE, {

@@ -94,6 +94,11 @@ export function evolveOrder(current: OrderState, event: StoredEvent): OrderState
         receivedAt: event.occurredAt,
       };
     }
+    case "order.received_from_channel": {
+      // An order from another channel (Shopify): its items and total come with it.
+      const data = event.data;
+      return { ...state, status: advance(state, "received"), orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: event.occurredAt };
+    }
     case "order.tiktok_status_changed":
       // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
       return { ...state, onHold: event.data.is_on_hold, tiktokStatus: event.data.tiktok_status };

@@ -55,8 +55,8 @@ describe("connecting a Shopify store", () => {
     expect(row.access_token_sealed).not.toContain("shpat_");
     const items = await sql<{ sku_id: string }[]>`select sku_id from shopify_inventory_items where shop_domain = ${shopDomain} order by sku_id`;
     expect(items.map((item) => item.sku_id)).toEqual(["CONNECT-A", "CONNECT-B", "CONNECT-C"]);
-    const events = await sql`select event_type from event_store where aggregate_id = ${`channel-shop-shopify-${shopDomain}`}`;
-    expect(events.map((event) => event.event_type)).toEqual(["channel.shop_connected"]);
+    const events = await sql`select event_type from event_store where aggregate_id = ${`shop-shopify-${shopDomain}`}`;
+    expect(events.map((event) => event.event_type)).toEqual(["shop.channel_connected"]);
 
     // The same store for another creator is refused, and stays the first creator's.
     const other = newUser();

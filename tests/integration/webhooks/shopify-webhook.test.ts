@@ -139,6 +139,6 @@ describe("shopify-webhook Edge Function", () => {
     const [shop] = await sql<{ connection_status: string; access_token_sealed: string | null }[]>`
       select connection_status, access_token_sealed from shopify_shops where shop_domain = ${otherShop}`;
     expect(shop).toEqual({ connection_status: "uninstalled", access_token_sealed: null });
-    expect((await events(`channel-shop-shopify-${otherShop}`)).map((event) => event.event_type)).toEqual(["channel.shop_uninstalled"]);
+    expect((await events(`shop-shopify-${otherShop}`)).map((event) => event.event_type)).toEqual(["shop.channel_uninstalled"]);
   });
 });

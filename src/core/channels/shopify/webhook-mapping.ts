@@ -112,7 +112,7 @@ export function mapShopifyInventoryLevel(level: ShopifyInventoryLevel, shopDomai
 }
 
 export function mapShopifyUninstalled(shopDomain: string, at: string): ChannelEventToAppend[] {
-  return [event("channel.shop_uninstalled", channelShopAggregateId("shopify", shopDomain), CHANNEL_SHOP_AGGREGATE_TYPE, { channel: "shopify", shop_id: shopDomain, uninstalled_at: at })];
+  return [event("shop.channel_uninstalled", channelShopAggregateId("shopify", shopDomain), CHANNEL_SHOP_AGGREGATE_TYPE, { channel: "shopify", shop_id: shopDomain, uninstalled_at: at })];
 }
 
 /** Folds an order stream to what the mapping needs to know. */

@@ -7,7 +7,7 @@
 // unless DATABASE_URL is set, and the simulator in process on a free port.
 import postgres from "postgres";
 import { advanceShopImports } from "../src/core/shop-history/shop-import.ts";
-import { createTikTokShopClient } from "../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient } from "../src/core/channels/tiktok-shop/api-client.ts";
 import { defaultTikTokCredentials, startTikTokShopSimulator } from "../src/simulator/api-server.ts";
 import type { DemoShop } from "../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type ShopWorld } from "../src/simulator/shop-world.ts";

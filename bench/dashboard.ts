@@ -16,7 +16,7 @@ import path from "node:path";
 import postgres, { type Sql } from "postgres";
 import { chromium, type Page } from "playwright-core";
 import { generateTokenEncryptionKey } from "../src/core/shops/token-encryption.ts";
-import { signWebhook } from "../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoCreatorId, seedDemoData } from "../supabase/local/demo-seed.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";

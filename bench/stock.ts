@@ -18,7 +18,7 @@ import { inventoryAggregateId } from "../src/core/inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState } from "../src/core/inventory/inventory.ts";
 import { createStockOutboxConsumer } from "../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing } from "../src/core/process-events.ts";
-import { createTikTokShopClient, type TikTokShopClient } from "../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, type TikTokShopClient } from "../src/core/channels/tiktok-shop/api-client.ts";
 import { defaultTikTokCredentials, startTikTokShopSimulator } from "../src/simulator/api-server.ts";
 import { createShopWorld } from "../src/simulator/shop-world.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";

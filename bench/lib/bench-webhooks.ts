@@ -1,6 +1,6 @@
 // Signed TikTok webhooks for the benchmarks: each a new order's first status (one inbox row
 // and one event, the common case), signed with the benchmarks' app credentials.
-import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../src/core/channels/tiktok-shop/webhook-signature.ts";
 
 export const benchCredentials = { appKey: "bench_app_key", appSecret: "bench_app_secret" };
 

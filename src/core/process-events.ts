@@ -6,7 +6,8 @@
 //               queue behind another read model), conflict detection, realtime deltas
 //   fulfilment  the sagas, which wait on TikTok, payments and carriers; the shops'
 //               authorisations (a group of its own: a token refresh never waits behind a
-//               saga); the stock outbox (a group of its own); and the periodic work that calls out (saga resumption,
+//               saga); the stock outbox (a group of its own); each channel consumer (a group of its own);
+//               and the periodic work that calls out (saga resumption,
 //               reconciliation, the health check)
 import type { Sql } from "postgres";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
@@ -23,14 +24,21 @@ export function isLaneName(value: string): value is LaneName {
 }
 
 /** Every consumer, by lane and group: the one list the Edge Function, the CLI and the tests use. */
-export function consumerLanes(fulfilmentConsumers: Consumer[], shopAuthorizationConsumers: Consumer[] = [], stockOutboxConsumers: Consumer[] = []): Record<LaneName, Consumer[][]> {
+export function consumerLanes(
+  fulfilmentConsumers: Consumer[],
+  shopAuthorizationConsumers: Consumer[] = [],
+  stockOutboxConsumers: Consumer[] = [],
+  channelConsumers: Consumer[] = [],
+): Record<LaneName, Consumer[][]> {
   return {
     live: [
       ...allProjections.map((projection) => [projectionConsumer(projection)]),
       // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
       [createSyncConflictsConsumer()],
     ],
-    fulfilment: [fulfilmentConsumers, shopAuthorizationConsumers, stockOutboxConsumers].filter((group) => group.length > 0),
+    // Each channel consumer in a group of its own: an order from another channel reserves
+    // without waiting behind a saga, and a slow channel's writes hold back no other work.
+    fulfilment: [fulfilmentConsumers, shopAuthorizationConsumers, stockOutboxConsumers, ...channelConsumers.map((consumer) => [consumer])].filter((group) => group.length > 0),
   };
 }
 
@@ -49,6 +57,8 @@ export function createEventProcessing(options: {
   shopAuthorizationConsumers?: Consumer[];
   /** The stock outbox (src/core/inventory/stock-outbox-consumer.ts): local stock changes pushed to TikTok; in the fulfilment lane, in a group of its own. */
   stockOutboxConsumers?: Consumer[];
+  /** Other channels (src/core/channels): their orders' reservations and the pool's pushes to them; in the fulfilment lane, each in a group of its own. */
+  channelConsumers?: Consumer[];
   leaseMs?: number;
   timing?: Partial<Omit<LaneCallTiming, "budgetMs">>;
   /** Runs before a call drains (refreshing lookups the consumers use). */
@@ -58,7 +68,7 @@ export function createEventProcessing(options: {
   now?: () => number;
 }) {
   const { sql } = options;
-  const lanes = consumerLanes(options.fulfilmentConsumers ?? [], options.shopAuthorizationConsumers ?? [], options.stockOutboxConsumers ?? []);
+  const lanes = consumerLanes(options.fulfilmentConsumers ?? [], options.shopAuthorizationConsumers ?? [], options.stockOutboxConsumers ?? [], options.channelConsumers ?? []);
   type LaneRunners = { consumers: Consumer[]; runner: ReturnType<typeof createConsumerRunner> }[];
   // Each call its own lease owner: two calls of one lane in the same isolate (a wake-up
   // arriving while a call runs) must fence each other like calls in different ones.

@@ -13,7 +13,7 @@
 // turns that off.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { verifyApiRequestSignature } from "../core/tiktok/api-signature.ts";
+import { verifyApiRequestSignature } from "../core/channels/tiktok-shop/api-signature.ts";
 import { readBody, rejection, RequestRejected } from "./api-protocol.ts";
 import { createAuthRoutes, type AuthAnswer } from "./auth-routes.ts";
 import { demoShops, type DemoShop } from "./demo-catalogue.ts";

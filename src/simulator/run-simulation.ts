@@ -1,5 +1,5 @@
 // One simulator run: serve the API, post the traffic, report. Used by scripts/simulate.ts.
-import { signWebhook } from "../core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../core/channels/tiktok-shop/webhook-signature.ts";
 import { demoShops } from "./demo-catalogue.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "./api-server.ts";
 import { createShopWorld } from "./shop-world.ts";

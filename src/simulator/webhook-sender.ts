@@ -1,6 +1,6 @@
 // Posts simulated webhooks to the app at a steady rate, signed as TikTok Shop signs them,
 // and tallies the answers.
-import { signWebhook } from "../core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../core/channels/tiktok-shop/webhook-signature.ts";
 import type { WebhookTraffic } from "./webhook-traffic.ts";
 
 export interface WebhookSenderOptions {

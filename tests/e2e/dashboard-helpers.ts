@@ -2,7 +2,7 @@
 // order and inventory webhooks signed as TikTok signs them, posted to the tiktok-webhook
 // Edge Function.
 import { expect, type Page } from "@playwright/test";
-import { signWebhook } from "../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { uniqueNumericId } from "../test-data.ts";
 
 export const DEMO_PASSWORD = "creatorflow-demo";

@@ -2,7 +2,7 @@
 // a carrier, and TikTok Shop's API for the shop an order belongs to. Adapters (TikTok's
 // own payment record, the local simulators, real carriers later) report failures as
 // ExternalServiceError so the saga can tell "try again later" from "give up and undo".
-import type { TikTokShopFulfilmentClient } from "../tiktok/fulfilment-api.ts";
+import type { TikTokShopFulfilmentClient } from "../channels/tiktok-shop/fulfilment-api.ts";
 
 /** The signed TikTok Shop client for a creator's shop (credentials differ per shop). */
 export type TikTokClientProvider = (shop: ShopRef) => TikTokShopFulfilmentClient | Promise<TikTokShopFulfilmentClient>;

@@ -2,7 +2,7 @@
 // compensates at once, a step that cannot run where the saga runs, or another runner
 // moving the saga. Anything it cannot judge propagates to the consumer runner.
 import { DomainError } from "../domain-error.ts";
-import { TikTokShopApiError } from "../tiktok/api-client.ts";
+import { TikTokShopApiError } from "../channels/tiktok-shop/api-client.ts";
 import type { FulfilmentConfigurationGap, FulfilmentFailureCause } from "./events.ts";
 import { ExternalServiceError } from "./ports.ts";
 

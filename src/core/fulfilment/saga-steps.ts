@@ -5,9 +5,9 @@
 // step repeated after a crash finds its own earlier work instead of doing it twice.
 import { InsufficientStock } from "../inventory/inventory.ts";
 import type { OrderState } from "../orders/order.ts";
-import { decimalAmountToMinor, orderItemsFromLineItems, type TikTokOrderDetail } from "../tiktok/api-client.ts";
-import { orderShippingOf } from "../tiktok/fulfilment-api.ts";
-import { normalizeOrderStatus } from "../tiktok/order-status.ts";
+import { decimalAmountToMinor, orderItemsFromLineItems, type TikTokOrderDetail } from "../channels/tiktok-shop/api-client.ts";
+import { orderShippingOf } from "../channels/tiktok-shop/fulfilment-api.ts";
+import { normalizeOrderStatus } from "../channels/tiktok-shop/order-status.ts";
 import { notEnoughStockReason } from "./allocation-failure.ts";
 import type { FulfilmentStep } from "./events.ts";
 import { errorMessage, StepFailure } from "./saga-errors.ts";

@@ -4,9 +4,9 @@
 // tracking number and TikTok shipping provider go to TikTok's ship call. Without a carrier
 // (or with one TikTok does not accept for the order) the step cannot run here: it never
 // makes up a label or a tracking number.
-import { TikTokShopApiError, type TikTokOrderDetail } from "../tiktok/api-client.ts";
-import type { OrderShipping, TikTokShopFulfilmentClient } from "../tiktok/fulfilment-api.ts";
-import { normalizeOrderStatus } from "../tiktok/order-status.ts";
+import { TikTokShopApiError, type TikTokOrderDetail } from "../channels/tiktok-shop/api-client.ts";
+import type { OrderShipping, TikTokShopFulfilmentClient } from "../channels/tiktok-shop/fulfilment-api.ts";
+import { normalizeOrderStatus } from "../channels/tiktok-shop/order-status.ts";
 import type { Carrier, ShippingLabel } from "./ports.ts";
 import { ConfigurationRequired, StepFailure } from "./saga-errors.ts";
 import { unitsBySku, type FulfilmentSagaState } from "./saga-state.ts";

@@ -4,8 +4,8 @@
 // amounts. Paid only when TikTok says so; until then the saga waits (PaymentNotYetMade).
 // TikTok, not this gateway, gives the money back: it refunds the buyer when the order is
 // cancelled on TikTok, so there is nothing here to void or refund.
-import { decimalAmountToMinor, type TikTokOrderDetail } from "../tiktok/api-client.ts";
-import { normalizeOrderStatus } from "../tiktok/order-status.ts";
+import { decimalAmountToMinor, type TikTokOrderDetail } from "../channels/tiktok-shop/api-client.ts";
+import { normalizeOrderStatus } from "../channels/tiktok-shop/order-status.ts";
 import { ExternalServiceError, PaymentNotYetMade, type PaymentConfirmation, type PaymentGateway, type TikTokClientProvider } from "./ports.ts";
 
 /** TikTok's payment for an order, from its detail; throws PaymentNotYetMade while TikTok reports it unpaid. */

@@ -1,8 +1,11 @@
 // Inventory events, per product SKU and creator.
 import { z } from "zod";
-import { quantity, skuId, tiktokId, unixSeconds, uuid } from "../shared-schemas.ts";
+import { channelId } from "../channels/channel-id.ts";
+import { MAX_QUANTITY, quantity, skuId, tiktokId, unixSeconds, uuid } from "../shared-schemas.ts";
 
-export const stockSource = z.enum(["tiktok", "manual", "reconciliation", "order", "system"]);
+export const stockSource = z.enum(["tiktok", "manual", "reconciliation", "order", "system", "shopify"]);
+/** A shop on a channel other than TikTok: a Shopify shop is named by its myshopify.com domain. */
+export const channelShopKey = z.string().regex(/^[0-9A-Za-z._-]{1,255}$/, "must be a shop id or domain");
 export const lowStockSeverity = z.enum(["warning", "critical", "emergency"]);
 export const conflictType = z.enum(["quantity_mismatch", "concurrent_update", "stale_data"]);
 export const conflictResolutionMethod = z.enum([
@@ -56,7 +59,8 @@ export const inventoryEvents = {
   },
   "inventory.reserved": {
     version: 1,
-    schema: z.strictObject({ sku_id: skuId, order_id: tiktokId, quantity: quantity.min(1) }),
+    // `channel`: where the order was placed (absent: TikTok Shop, as before channels were named).
+    schema: z.strictObject({ sku_id: skuId, order_id: tiktokId, quantity: quantity.min(1), channel: channelId.optional() }),
   },
   "inventory.released": {
     version: 1,
@@ -65,6 +69,7 @@ export const inventoryEvents = {
       order_id: tiktokId,
       quantity: quantity.min(1),
       reason: z.enum(["cancelled", "compensation", "expired", "shipped"]),
+      channel: channelId.optional(),
     }),
   },
   "inventory.low_stock_detected": {
@@ -95,6 +100,9 @@ export const inventoryEvents = {
       external_update_time: unixSeconds.optional(),
       /** The event (an external count, a stock change) that revealed the conflict. */
       trigger_event_id: uuid.optional(),
+      /** The channel whose count disagrees (absent: TikTok Shop). */
+      channel: channelId.optional(),
+      shop_id: channelShopKey.optional(),
     }),
   },
   "inventory.sync_conflict_resolved": {
@@ -128,6 +136,33 @@ export const inventoryEvents = {
       pushed_by: z.enum(["stock_outbox", "reconciliation"]).optional(),
       /** The shop that was sent the count; absent on pushes recorded before pushes named their shop (then it covers every shop). */
       shop_id: tiktokId.optional(),
+    }),
+  },
+  /** A channel other than TikTok told us its sellable count (Shopify's inventory_levels/update, or a read). */
+  "inventory.channel_count_reported": {
+    version: 1,
+    schema: z.strictObject({
+      sku_id: skuId,
+      channel: channelId,
+      shop_id: channelShopKey,
+      available: z.number().int().min(-MAX_QUANTITY).max(MAX_QUANTITY),
+      /** The channel's ids for writing the count back (Shopify: inventory item and location gids). */
+      handles: z.record(z.string().max(50), z.string().max(200)),
+      channel_update_time: z.iso.datetime({ offset: true }).optional(),
+    }),
+  },
+  /** The pool's count written to a channel other than TikTok, by compare-and-set where the channel has it. */
+  "inventory.channel_count_pushed": {
+    version: 1,
+    schema: z.strictObject({
+      sku_id: skuId,
+      channel: channelId,
+      shop_id: channelShopKey,
+      available: quantity,
+      /** What the channel was expected to hold (the compare of the compare-and-set); null: unconditional. */
+      expected: z.number().int().min(-MAX_QUANTITY).max(MAX_QUANTITY).nullable(),
+      stream_version: z.number().int().nonnegative(),
+      reference: z.string().max(200).optional(),
     }),
   },
 } as const;

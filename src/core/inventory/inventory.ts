@@ -1,5 +1,6 @@
 // The inventory aggregate, one per SKU and creator: stock on hand, what orders hold,
 // how fast it sells, and the rules that keep it from being oversold.
+import type { ChannelId } from "../channels/channel-id.ts";
 import type { DomainEvent } from "../event-catalogue.ts";
 import type { NewEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
@@ -176,8 +177,8 @@ export function lowStockSeverity(state: InventoryState, now: Date): LowStockSeve
 
 export type InventoryCommand =
   | { type: "AdjustStock"; skuId: string; productId?: string; newTotal: number; source: "manual" | "tiktok" | "reconciliation" | "system"; reason?: string }
-  | { type: "Reserve"; skuId: string; orderId: string; quantity: number }
-  | { type: "Release"; skuId: string; orderId: string; quantity?: number; reason: "cancelled" | "compensation" | "expired" }
+  | { type: "Reserve"; skuId: string; orderId: string; quantity: number; channel?: ChannelId }
+  | { type: "Release"; skuId: string; orderId: string; quantity?: number; reason: "cancelled" | "compensation" | "expired"; channel?: ChannelId }
   | { type: "ConfirmShipment"; skuId: string; orderId: string };
 
 /** Appends a low-stock event when a change crosses into a (new) severity. */
@@ -236,14 +237,16 @@ export function decideInventory(command: InventoryCommand, state: InventoryState
       if (command.quantity > unreserved(state)) {
         throw new InsufficientStock(command.skuId, command.quantity, Math.max(0, unreserved(state)));
       }
-      return withLowStockCheck(state, [{ type: "inventory.reserved", data: { sku_id: command.skuId, order_id: command.orderId, quantity: command.quantity } }], now);
+      const channel = command.channel ? { channel: command.channel } : {};
+      return withLowStockCheck(state, [{ type: "inventory.reserved", data: { sku_id: command.skuId, order_id: command.orderId, quantity: command.quantity, ...channel } }], now);
     }
     case "Release": {
       const held = state.reservations[command.orderId];
       if (held === undefined) return []; // already released, or never reserved: nothing to give back
       const quantity = command.quantity ?? held;
       if (quantity > held) throw illegalState(`Order ${command.orderId} holds ${held} of ${command.skuId}, cannot release ${quantity}`);
-      return [{ type: "inventory.released", data: { sku_id: command.skuId, order_id: command.orderId, quantity, reason: command.reason } }];
+      const channel = command.channel ? { channel: command.channel } : {};
+      return [{ type: "inventory.released", data: { sku_id: command.skuId, order_id: command.orderId, quantity, reason: command.reason, ...channel } }];
     }
     case "ConfirmShipment": {
       const held = state.reservations[command.orderId];

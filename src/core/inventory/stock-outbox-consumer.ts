@@ -7,11 +7,12 @@
 // one. Failing calls are retried with backoff and then dead-lettered by the consumer runner;
 // a refusal no retry can mend is dead-lettered at once, saying why.
 import type { Sql } from "postgres";
+import { skuIdOf } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
 import { PermanentConsumerFailure, type Consumer } from "../processing/index.ts";
 import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
-import { TikTokShopApiError, type TikTokShopClient } from "../tiktok/api-client.ts";
-import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
+import { TikTokShopApiError, type TikTokShopClient } from "../channels/tiktok-shop/api-client.ts";
+import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
 import { inventoryAggregateId } from "./events.ts";
 import { withStockPushLock } from "./stock-push-lock.ts";
 import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockPushDecision } from "./stock-outbox.ts";
@@ -64,16 +65,16 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
 
   return {
     name: STOCK_OUTBOX_CONSUMER,
-    handles: ["inventory.stock_updated", "inventory.sync_conflict_resolved"],
+    handles: ["inventory.stock_updated", "inventory.sync_conflict_resolved", "inventory.reserved", "inventory.released"],
     transactional: false,
     batchSize: 100,
     async handleBatch(events, context) {
       // A replay must not call TikTok.
       if (context.replay) return;
       for (const event of events) {
-        if (event.type !== "inventory.stock_updated" && event.type !== "inventory.sync_conflict_resolved") continue;
         if (!isStockChangeTikTokCannotKnow(event)) continue;
-        const skuId = event.data.sku_id;
+        const skuId = skuIdOf(event);
+        if (skuId === undefined) continue;
         if (event.aggregateId !== inventoryAggregateId(skuId)) continue;
         for (const decision of await pushToShops(context.sql, event, skuId)) options.onDecision?.(decision, event);
       }

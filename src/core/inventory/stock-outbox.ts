@@ -5,6 +5,7 @@
 // every change at or below that version is already covered and is skipped. Each shop that
 // lists the SKU is pushed and covered on its own: a push that reached one shop and not yet
 // another is still due for the other.
+import { channelOf } from "../channels/channel-id.ts";
 import type { DomainEvent } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { available } from "./inventory.ts";
@@ -42,10 +43,12 @@ export const pushedVersionFor = (state: StockOutboxState, shopId: string) => Mat
  * A change of sellable quantity that TikTok did not make: a manual adjustment, restock or
  * correction (source manual or system), or a conflict settled for the local or a custom
  * value. Counts taken from TikTok and its orders' reservations, releases and shipments are
- * TikTok's own doing (every reservation carries a TikTok order id), so they are not pushed.
+ * TikTok's own doing, so they are not pushed; another channel's orders' reservations and releases are not.
  */
 export function isStockChangeTikTokCannotKnow(event: DomainEvent): boolean {
   if (event.type === "inventory.stock_updated") return event.data.source === "manual" || event.data.source === "system";
+  // A sale (or its cancellation) on another channel takes units from the one pool: TikTok must show fewer (or more).
+  if (event.type === "inventory.reserved" || event.type === "inventory.released") return channelOf(event.data) !== "tiktok_shop";
   if (event.type === "inventory.sync_conflict_resolved") {
     return (event.data.winner === "local" || event.data.winner === "custom") && methodsThatTellTikTok.has(event.data.method);
   }

@@ -1,5 +1,6 @@
 // Order events: what happened to a TikTok Shop order, as the seed specification names them.
 import { z } from "zod";
+import { channelId } from "../channels/channel-id.ts";
 import { amountMinor, currencyCode, quantity, skuId, tiktokId, unixSeconds } from "../shared-schemas.ts";
 
 /** Order statuses as TikTok Shop's webhooks and Orders API report them, normalised. */
@@ -38,6 +39,24 @@ export const orderEvents = {
       items: z.array(orderItem).optional(),
       total_minor: amountMinor.optional(),
       currency: currencyCode.optional(),
+    }),
+  },
+  // An order placed on a channel other than TikTok Shop (Shopify): its items come with it, so
+  // stock is reserved from the pool at once (channels/channel-orders.ts), without a saga.
+  "order.received_from_channel": {
+    version: 1,
+    schema: z.strictObject({
+      /** `<channel prefix>-<the channel's order id>`: never the same as another channel's order. */
+      order_id: tiktokId,
+      channel: channelId,
+      shop_id: z.string().regex(/^[0-9A-Za-z._-]{1,255}$/),
+      channel_order_id: z.string().min(1).max(100),
+      /** The channel's own display name of the order (Shopify's "#1001"). */
+      name: z.string().max(100).optional(),
+      items: z.array(orderItem).min(1),
+      total_minor: amountMinor,
+      currency: currencyCode,
+      placed_at: z.iso.datetime({ offset: true }),
     }),
   },
   // TikTok moved the order to a status that is no milestone of its own (paid, the one-hour

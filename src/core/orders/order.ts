@@ -3,7 +3,7 @@
 import type { DomainEvent } from "../event-catalogue.ts";
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
-import { orderStatusRank } from "../tiktok/order-status.ts";
+import { orderStatusRank } from "../channels/tiktok-shop/order-status.ts";
 import type { OrderItem, TiktokOrderStatus } from "./events.ts";
 
 export type OrderStatus =
@@ -93,6 +93,11 @@ export function evolveOrder(current: OrderState, event: StoredEvent): OrderState
         currency: data.currency ?? state.currency,
         receivedAt: event.occurredAt,
       };
+    }
+    case "order.received_from_channel": {
+      // An order from another channel (Shopify): its items and total come with it.
+      const data = event.data;
+      return { ...state, status: advance(state, "received"), orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: event.occurredAt };
     }
     case "order.tiktok_status_changed":
       // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).

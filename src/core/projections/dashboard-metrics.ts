@@ -145,6 +145,10 @@ function foldOrderFact(existing: OrderFact | undefined, event: StoredEvent, orde
         fact.currency = typeof event.data.currency === "string" ? event.data.currency : fact.currency;
       }
       break;
+    case "order.received_from_channel":
+      fact.amountMinor = event.data.total_minor;
+      fact.currency = event.data.currency;
+      break;
     case "order.validated":
       fact.amountMinor = event.data.total_minor;
       fact.currency = event.data.currency;

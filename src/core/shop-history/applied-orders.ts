@@ -4,9 +4,9 @@ import type { Sql } from "postgres";
 import type { DomainEvent, EventMetadata } from "../event-catalogue.ts";
 import { toAppendRows } from "../event-store/index.ts";
 import { orderAggregateId } from "../orders/events.ts";
-import type { TikTokOrderDetail } from "../tiktok/api-client.ts";
-import type { AppliedOrderStatus } from "../tiktok/order-status.ts";
-import { evolveAppliedOrderStatus, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
+import type { TikTokOrderDetail } from "../channels/tiktok-shop/api-client.ts";
+import type { AppliedOrderStatus } from "../channels/tiktok-shop/order-status.ts";
+import { evolveAppliedOrderStatus, type DomainEventToAppend } from "../channels/tiktok-shop/webhook-mapping.ts";
 import { decideOnObservedOrder, type OrderDrift } from "./observations.ts";
 
 export interface AppliedOrder {

@@ -4,9 +4,9 @@
 // backfill or reconciliation is one order, and a status only ever moves it forward.
 import type { EventData } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import { decimalAmountToMinor, orderItemsFromLineItems, type TikTokOrderDetail } from "../tiktok/api-client.ts";
-import { normalizeOrderStatus, type AppliedOrderStatus } from "../tiktok/order-status.ts";
-import { mapWebhookToEvents, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
+import { decimalAmountToMinor, orderItemsFromLineItems, type TikTokOrderDetail } from "../channels/tiktok-shop/api-client.ts";
+import { normalizeOrderStatus, type AppliedOrderStatus } from "../channels/tiktok-shop/order-status.ts";
+import { mapWebhookToEvents, type DomainEventToAppend } from "../channels/tiktok-shop/webhook-mapping.ts";
 import type { TikTokProduct } from "./history-reader.ts";
 
 export type OrderDrift = "order_missing" | "order_status";

@@ -7,7 +7,7 @@
 import type { Sql } from "postgres";
 import { reconcileInventory, type ReconcileInventoryOptions, type ReconciliationReport } from "../conflicts/reconciliation.ts";
 import { createEventStore } from "../event-store/index.ts";
-import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
+import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
 import { decideOnObservedPage, loadAppliedOrders, type ObservedOrderAppend } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 

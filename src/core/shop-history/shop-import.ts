@@ -8,7 +8,7 @@ import type { Sql } from "postgres";
 import { DomainError } from "../domain-error.ts";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import { createRateLimitedCaller } from "../tiktok/rate-limited-calls.ts";
+import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
 import { decideOnObservedPage, loadAppliedOrders } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 import { stockReportsOfProduct } from "./observations.ts";

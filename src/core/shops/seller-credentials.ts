@@ -13,8 +13,8 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { createEventStore } from "../event-store/index.ts";
-import { TikTokShopApiError } from "../tiktok/api-errors.ts";
-import type { TikTokTokens } from "../tiktok/auth-api.ts";
+import { TikTokShopApiError } from "../channels/tiktok-shop/api-errors.ts";
+import type { TikTokTokens } from "../channels/tiktok-shop/auth-api.ts";
 import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "./events.ts";
 import { decideShop, evolveShop, initialShopState } from "./shop.ts";
 import { ShopNotAuthorizedError } from "./shop-not-authorized-error.ts";

@@ -9,9 +9,9 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { createEventStore, WrongTenantError } from "../event-store/index.ts";
-import { TikTokShopApiError } from "../tiktok/api-errors.ts";
-import type { TikTokAuthorizedShop } from "../tiktok/api-schemas.ts";
-import type { TikTokAuthApi, TikTokTokens } from "../tiktok/auth-api.ts";
+import { TikTokShopApiError } from "../channels/tiktok-shop/api-errors.ts";
+import type { TikTokAuthorizedShop } from "../channels/tiktok-shop/api-schemas.ts";
+import type { TikTokAuthApi, TikTokTokens } from "../channels/tiktok-shop/auth-api.ts";
 import { consumeConnectState, createConnectState, type ConnectingUser } from "./connect-states.ts";
 import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "./events.ts";
 import type { SellerCredentialStore } from "./seller-credentials.ts";

@@ -3,7 +3,7 @@
 // of its own kind, so callers that already judge TikTok failures (the fulfilment saga,
 // reconciliation) see it as one; not retryable: only the creator connecting the shop again
 // makes the same call succeed.
-import { TikTokShopApiError } from "../tiktok/api-errors.ts";
+import { TikTokShopApiError } from "../channels/tiktok-shop/api-errors.ts";
 
 export type ShopNotAuthorizedReason = "not_linked" | "not_connected" | "needs_reconnecting" | "deauthorized";
 

@@ -4,7 +4,7 @@
 // version (a stale decision too is checked against it), so if anything else has written
 // to the order since, the store refuses with a conflict and the caller forgets the entry
 // and reads the stream. Bounded: the least recently used order goes first.
-import type { AppliedOrderStatus } from "../tiktok/order-status.ts";
+import type { AppliedOrderStatus } from "../channels/tiktok-shop/order-status.ts";
 
 export interface KnownOrderStatus {
   lastApplied: AppliedOrderStatus | undefined;

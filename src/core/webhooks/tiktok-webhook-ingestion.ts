@@ -6,11 +6,11 @@
 import type { Sql } from "postgres";
 import { createEventStore, EventValidationError, toAppendRows } from "../event-store/index.ts";
 import { isStorableText } from "../storable-text.ts";
-import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../tiktok/webhook-envelope.ts";
-import { appliedOrderStatusAfter, evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../tiktok/webhook-mapping.ts";
-import { createWebhookVerifier } from "../tiktok/webhook-signature.ts";
+import { parseWebhook, type ParsedWebhook, type WebhookEnvelope } from "../channels/tiktok-shop/webhook-envelope.ts";
+import { appliedOrderStatusAfter, evolveAppliedOrderStatus, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../channels/tiktok-shop/webhook-mapping.ts";
+import { createWebhookVerifier } from "../channels/tiktok-shop/webhook-signature.ts";
 import { orderAggregateId } from "../orders/events.ts";
-import { sha256Hex } from "../tiktok/hmac-sha256.ts";
+import { sha256Hex } from "../channels/tiktok-shop/hmac-sha256.ts";
 import { inSpan } from "../tracing.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createOrderStatusCache, type KnownOrderStatus } from "./order-status-cache.ts";

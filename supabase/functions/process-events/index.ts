@@ -4,12 +4,16 @@
 // hosted Supabase and locally alike; only with the service-role key.
 import { chooseFulfilmentProviders, createFulfilmentProviders, createFulfilmentSaga, FULFILMENT_PROVIDERS_SETTING, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
+import { createChannelOrdersConsumer } from "../../../src/core/channels/channel-orders-consumer.ts";
+import { createChannelStockOutboxConsumer } from "../../../src/core/channels/channel-stock-outbox-consumer.ts";
+import { createShopifyChannel } from "../../../src/core/channels/shopify/channel-adapter.ts";
+import { createShopifyStoresListing } from "../../../src/core/channels/shopify/shopify-stores.ts";
 import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
 import { advanceShopImports } from "../../../src/core/shop-history/shop-import.ts";
 import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-authorization-consumer.ts";
-import { createShopClients } from "../../../src/core/tiktok/shop-clients.ts";
+import { createShopClients } from "../../../src/core/channels/tiktok-shop/shop-clients.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 import { functionLogger } from "../_shared/log.ts";
@@ -40,6 +44,20 @@ const fulfilment = {
   ...createFulfilmentProviders(providerChoice, { tiktok: shopClients.clientFor }),
   now: () => new Date(),
 };
+// Shopify, the second channel. Without SHOPIFY_API_KEY no store can have been connected, so
+// the channel's consumers have nothing to do; with it, stores' tokens are sealed with the
+// same key as TikTok's. SHOPIFY_API_BASE_URL: where stores live locally (the simulator).
+const shopifyChannel = createShopifyChannel({
+  clientId: Deno.env.get("SHOPIFY_API_KEY") ?? "",
+  clientSecret: Deno.env.get("SHOPIFY_API_SECRET") ?? "",
+  apiBaseUrl: Deno.env.get("SHOPIFY_API_BASE_URL") || undefined,
+});
+const channelConsumers = [
+  createChannelOrdersConsumer(),
+  createChannelStockOutboxConsumer({
+    shopsListing: createShopifyStoresListing({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }),
+  }),
+];
 const processing = createEventProcessing({
   sql,
   owner: `process-events-${crypto.randomUUID()}`,
@@ -48,6 +66,7 @@ const processing = createEventProcessing({
   shopAuthorizationConsumers: [createShopAuthorizationConsumer(shopClients)],
   // Local stock changes reach TikTok within seconds (a group of its own: never behind a saga).
   stockOutboxConsumers: [createStockOutboxConsumer({ clientFor: shopClients.clientFor })],
+  channelConsumers,
   afterFulfilmentCall: async () => {
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every call may call it.

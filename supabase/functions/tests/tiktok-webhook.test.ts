@@ -2,8 +2,8 @@
 // real Postgres that `npm test` starts for it (DATABASE_URL), with the signed samples in tests/fixtures/tiktok.
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
 import postgres from "postgres";
-import { signApiRequest } from "../../../src/core/tiktok/api-signature.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signApiRequest } from "../../../src/core/channels/tiktok-shop/api-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 
 const fixtures = new URL("../../../tests/fixtures/tiktok/", import.meta.url);
 const manifest = JSON.parse(await Deno.readTextFile(new URL("manifest.json", fixtures))) as {

@@ -9,7 +9,7 @@ import {
 } from "../../../src/core/conflicts/index.ts";
 import { DomainError } from "../../../src/core/domain-error.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { connectTestDatabase } from "../database.ts";

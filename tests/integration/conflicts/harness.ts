@@ -5,7 +5,7 @@ import type { Sql } from "postgres";
 import { createSyncConflictsConsumer, saveSyncRules, syncConflictsProjection } from "../../../src/core/conflicts/index.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
 import { projectionConsumer } from "../../../src/core/projections/index.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { demoShop, type DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { newCreatorId } from "../database.ts";

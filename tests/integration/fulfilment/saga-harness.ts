@@ -11,7 +11,7 @@ import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState, type InventoryState } from "../../../src/core/inventory/inventory.ts";
 import { orderAggregateId, type TiktokOrderStatus } from "../../../src/core/orders/events.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
-import { createTikTokShopFulfilmentClient } from "../../../src/core/tiktok/fulfilment-api.ts";
+import { createTikTokShopFulfilmentClient } from "../../../src/core/channels/tiktok-shop/fulfilment-api.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShop, type DemoSku } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";

@@ -8,7 +8,7 @@ import { decideInventory, evolveInventory, initialInventoryState } from "../../.
 import { createStockOutboxConsumer, type StockOutboxOptions } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import type { StockPushDecision } from "../../../src/core/inventory/stock-outbox.ts";
 import { createConsumerRunner, type Consumer } from "../../../src/core/processing/index.ts";
-import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import type { TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { appKey, appSecret, conflictRunner, webhookIngestion } from "../conflicts/harness.ts";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconcileInventory } from "../../../src/core/conflicts/index.ts";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
-import { createTikTokShopClient, type TikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, type TikTokShopClient } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FULFILMENT_SAGA_NAME } from "../../../src/core/fulfilment/index.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { parseTraceparent } from "../../../src/core/tracing.ts";
 import { uniqueNumericId } from "../../test-data.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { allProjections, projectionConsumer } from "../../../src/core/projections/index.ts";
 import { createRealtimePublisher, topicFor } from "../../../src/core/realtime/realtime-publisher.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { manifest } from "../../fixtures/signed-webhooks.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";

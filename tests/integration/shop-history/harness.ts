@@ -5,7 +5,7 @@
 import type { Sql } from "postgres";
 import { afterAll } from "vitest";
 import type { ShopHistoryReader } from "../../../src/core/shop-history/history-reader.ts";
-import { createTikTokShopClient, TikTokShopApiError, type TikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, TikTokShopApiError, type TikTokShopClient } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { defaultTikTokCredentials, startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { addShop, createShopWorld, type ShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";

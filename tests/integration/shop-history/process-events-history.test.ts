@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { loadAppliedOrders } from "../../../src/core/shop-history/applied-orders.ts";
 import { createSellerCredentialStore } from "../../../src/core/shops/seller-credentials.ts";
 import { importTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { defaultTikTokCredentials, startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createShopWorld } from "../../../src/simulator/shop-world.ts";

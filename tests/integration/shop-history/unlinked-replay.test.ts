@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { createWorld, linkShop, simulatedShop } from "./harness.ts";

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SignedInCreator } from "../../../src/server/auth/with-creator-navigation.ts";
 import { callbackResponse, connectResponse } from "../../../src/server/tiktok/shop-connection.ts";
 import { appKey, appSecret, consentAtTikTok, DAY_MS, lifetimes, newCreator, shopClientsFor, shopsHarness, storedCredentials } from "./harness.ts";
-import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
+import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
 
 const harness = shopsHarness({ seed: 44, firstSeller: 451 });
 const { sql } = harness;

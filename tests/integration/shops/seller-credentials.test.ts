@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ShopNotAuthorizedError } from "../../../src/core/shops/shop-not-authorized-error.ts";
-import { TikTokShopApiError } from "../../../src/core/tiktok/api-errors.ts";
-import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
+import { TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-errors.ts";
+import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
 import {
   appKey,
   appSecret,
@@ -203,7 +203,7 @@ describe("seller credentials", () => {
 
   it("refuses tokens sealed with another key instead of sending garbage to TikTok", async () => {
     const shop = await connectedShop();
-    const { createShopClients } = await import("../../../src/core/tiktok/shop-clients.ts");
+    const { createShopClients } = await import("../../../src/core/channels/tiktok-shop/shop-clients.ts");
     const { generateTokenEncryptionKey } = await import("../../../src/core/shops/token-encryption.ts");
     const wrongKey = createShopClients(sql, { baseUrl: harness.simulator().url, authBaseUrl: harness.simulator().url, appKey, appSecret, tokenEncryptionKey: generateTokenEncryptionKey(), fetch: harness.fetch, now: harness.clock.now });
     harness.requests.reset();

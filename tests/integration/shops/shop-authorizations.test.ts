@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
 import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-authorization-consumer.ts";
-import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import {
   appKey,

@@ -4,7 +4,7 @@
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { prepareDatabase, type PreparedDatabase } from "../../../supabase/local/database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 

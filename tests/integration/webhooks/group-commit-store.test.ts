@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { toAppendRows } from "../../../src/core/event-store/index.ts";
 import type { TiktokOrderStatus } from "../../../src/core/orders/events.ts";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { storeWebhookDeliveries, type DeliveryToStore } from "../../../src/core/webhooks/webhook-delivery-store.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";

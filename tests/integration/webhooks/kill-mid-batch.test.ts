@@ -4,7 +4,7 @@
 // leave every delivery stored exactly once. Real Deno behind the local gateway, real Postgres.
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import type { SupabaseStandIn } from "../../../supabase/local/stand-in/index.ts";

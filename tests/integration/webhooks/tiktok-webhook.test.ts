@@ -2,7 +2,7 @@
 // against real Postgres: the signed shared fixtures and the ways deliveries go wrong.
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { fixture, manifest } from "../../fixtures/signed-webhooks.ts";

@@ -4,8 +4,8 @@
 // shop's creator. Before, such a delivery answered 503 until TikTok gave up after 15.5 hours.
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
-import { sha256Hex } from "../../../src/core/tiktok/hmac-sha256.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
+import { sha256Hex } from "../../../src/core/channels/tiktok-shop/hmac-sha256.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { manifest } from "../../fixtures/signed-webhooks.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ExternalServiceError, PaymentNotYetMade, tiktokPaymentOf } from "../../../src/core/fulfilment/index.ts";
-import type { TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
+import type { TikTokOrderDetail } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 
 function detail(overrides: Partial<TikTokOrderDetail> = {}): TikTokOrderDetail {
   return {

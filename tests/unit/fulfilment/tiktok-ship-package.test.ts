@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import type { SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { oneShopSimulator } from "../tiktok/one-shop-simulator.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideOnObservedOrder, stockReportsOfProduct } from "../../../src/core/shop-history/observations.ts";
-import type { TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
-import { appliedOrderStatusAfter } from "../../../src/core/tiktok/webhook-mapping.ts";
+import type { TikTokOrderDetail } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { appliedOrderStatusAfter } from "../../../src/core/channels/tiktok-shop/webhook-mapping.ts";
 
 function order(status: string, updateTime: number): TikTokOrderDetail {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
-import { createRateLimitedCaller } from "../../../src/core/tiktok/rate-limited-calls.ts";
+import { TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { createRateLimitedCaller } from "../../../src/core/channels/tiktok-shop/rate-limited-calls.ts";
 
 function caller() {
   const waits: number[] = [];

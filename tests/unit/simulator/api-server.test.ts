@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTikTokShopClient, decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
-import { signApiRequest } from "../../../src/core/tiktok/api-signature.ts";
-import { normalizeOrderStatus } from "../../../src/core/tiktok/order-status.ts";
+import { createTikTokShopClient, decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { signApiRequest } from "../../../src/core/channels/tiktok-shop/api-signature.ts";
+import { normalizeOrderStatus } from "../../../src/core/channels/tiktok-shop/order-status.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { createWebhookTraffic } from "../../../src/simulator/webhook-traffic.ts";
 

@@ -1,7 +1,7 @@
 // The simulator as a TikTok that keeps honest books (its stock follows the counts pushed to
 // it and it never sells what it does not have) and whose clock can run ahead or behind ours.
 import { afterEach, describe, expect, it } from "vitest";
-import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { demoShops } from "../../../src/simulator/demo-catalogue.ts";
 import { runSimulation } from "../../../src/simulator/run-simulation.ts";

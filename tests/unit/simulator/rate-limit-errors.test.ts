@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulatorOptions } from "../../../src/simulator/api-server.ts";
 
 const credentials = { appKey: "test_app_key", appSecret: "test_app_secret" };

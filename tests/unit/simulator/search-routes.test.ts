@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTikTokShopClient, TikTokShopApiError, type OrderSearchFilter, type TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
-import { signApiRequest } from "../../../src/core/tiktok/api-signature.ts";
+import { createTikTokShopClient, TikTokShopApiError, type OrderSearchFilter, type TikTokOrderDetail } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { signApiRequest } from "../../../src/core/channels/tiktok-shop/api-signature.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { availableOf } from "../../../src/simulator/shop-world.ts";
 import { createWebhookTraffic } from "../../../src/simulator/webhook-traffic.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
-import { createTikTokAuthApi, type TikTokTokens } from "../../../src/core/tiktok/auth-api.ts";
+import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { createTikTokAuthApi, type TikTokTokens } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { rejectionOf } from "../../rejection.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTikTokShopClient, type TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
+import { createTikTokShopClient, type TikTokOrderDetail } from "../../../src/core/channels/tiktok-shop/api-client.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import { withDroppedWebhooks } from "../../../src/simulator/webhook-drops.ts";
 import { createWebhookTraffic, type WebhookDelivery, type WebhookTrafficOptions } from "../../../src/simulator/webhook-traffic.ts";

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSimulatorOptions, reproducibleStartTime } from "../../../src/simulator/simulator-options.ts";
-import { createWebhookVerifier } from "../../../src/core/tiktok/webhook-signature.ts";
+import { createWebhookVerifier } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { sendWebhookTraffic } from "../../../src/simulator/webhook-sender.ts";
 import { createWebhookTraffic } from "../../../src/simulator/webhook-traffic.ts";
 

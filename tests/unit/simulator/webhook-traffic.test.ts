@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { eventCatalogue } from "../../../src/core/event-catalogue.ts";
-import type { AppliedOrderStatus } from "../../../src/core/tiktok/order-status.ts";
-import { parseWebhook } from "../../../src/core/tiktok/webhook-envelope.ts";
-import { appliedOrderStatusAfter, mapWebhookToEvents, orderIdOfWebhook } from "../../../src/core/tiktok/webhook-mapping.ts";
-import { createWebhookVerifier, signWebhook } from "../../../src/core/tiktok/webhook-signature.ts";
+import type { AppliedOrderStatus } from "../../../src/core/channels/tiktok-shop/order-status.ts";
+import { parseWebhook } from "../../../src/core/channels/tiktok-shop/webhook-envelope.ts";
+import { appliedOrderStatusAfter, mapWebhookToEvents, orderIdOfWebhook } from "../../../src/core/channels/tiktok-shop/webhook-mapping.ts";
+import { createWebhookVerifier, signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createWebhookTraffic, type WebhookDelivery, type WebhookTrafficOptions } from "../../../src/simulator/webhook-traffic.ts";
 
 const baseOptions: WebhookTrafficOptions = { seed: 20251124, creators: 3, startTime: 1764000000, duplicateRate: 0.05, reorderRate: 0.1 };

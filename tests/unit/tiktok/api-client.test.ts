@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTikTokShopClient, decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
-import { verifyApiRequestSignature } from "../../../src/core/tiktok/api-signature.ts";
+import { createTikTokShopClient, decimalAmountToMinor, orderItemsFromLineItems, TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { verifyApiRequestSignature } from "../../../src/core/channels/tiktok-shop/api-signature.ts";
 
 const config = { baseUrl: "https://tiktok.example/", appKey: "k", appSecret: "s", accessToken: "token-1", shopCipher: "ROW_1", now: () => 1_700_000_000_123 };
 

@@ -4,10 +4,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TikTokShopApiError } from "../../../src/core/tiktok/api-errors.ts";
-import { createTikTokShopClient } from "../../../src/core/tiktok/api-client.ts";
-import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
-import { MAX_TIKTOK_ANSWER_BYTES } from "../../../src/core/tiktok/api-response.ts";
+import { TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-errors.ts";
+import { createTikTokShopClient } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
+import { MAX_TIKTOK_ANSWER_BYTES } from "../../../src/core/channels/tiktok-shop/api-response.ts";
 
 let baseUrl = "";
 const held: http.ServerResponse[] = [];

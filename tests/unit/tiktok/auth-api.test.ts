@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TikTokShopApiError } from "../../../src/core/tiktok/api-client.ts";
-import { createTikTokAuthApi } from "../../../src/core/tiktok/auth-api.ts";
+import { TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
 import { rejectionOf } from "../../rejection.ts";
 
 const config = { authBaseUrl: "https://auth.tiktok.example/", appKey: "app-key-1", appSecret: "app-secret-1" };

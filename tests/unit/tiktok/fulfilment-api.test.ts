@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TikTokShopApiError, type TikTokOrderDetail } from "../../../src/core/tiktok/api-client.ts";
-import { createTikTokShopFulfilmentClient, orderShippingOf } from "../../../src/core/tiktok/fulfilment-api.ts";
+import { TikTokShopApiError, type TikTokOrderDetail } from "../../../src/core/channels/tiktok-shop/api-client.ts";
+import { createTikTokShopFulfilmentClient, orderShippingOf } from "../../../src/core/channels/tiktok-shop/fulfilment-api.ts";
 import { simulatedDeliveryOptions } from "../../../src/simulator/fulfilment-routes.ts";
 import type { SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { oneShopSimulator } from "./one-shop-simulator.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isNewerStatus, isTerminalOrderStatus, normalizeOrderStatus, orderStatusRank } from "../../../src/core/tiktok/order-status.ts";
+import { isNewerStatus, isTerminalOrderStatus, normalizeOrderStatus, orderStatusRank } from "../../../src/core/channels/tiktok-shop/order-status.ts";
 
 describe("order status normalisation", () => {
   it("maps the webhook's CANCEL and the Orders API's CANCELLED to one status", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiSignatureBaseString, signApiRequest, verifyApiRequestSignature } from "../../../src/core/tiktok/api-signature.ts";
-import { createWebhookVerifier, signWebhook, verifyWebhookSignature } from "../../../src/core/tiktok/webhook-signature.ts";
+import { apiSignatureBaseString, signApiRequest, verifyApiRequestSignature } from "../../../src/core/channels/tiktok-shop/api-signature.ts";
+import { createWebhookVerifier, signWebhook, verifyWebhookSignature } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { manifest, signedFixtures } from "../../fixtures/signed-webhooks.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);

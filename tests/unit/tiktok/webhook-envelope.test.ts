@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseWebhook, webhookTopicName } from "../../../src/core/tiktok/webhook-envelope.ts";
+import { parseWebhook, webhookTopicName } from "../../../src/core/channels/tiktok-shop/webhook-envelope.ts";
 import { fixture, signedFixtures } from "../../fixtures/signed-webhooks.ts";
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value));

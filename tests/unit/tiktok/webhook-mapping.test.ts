@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { eventCatalogue } from "../../../src/core/event-catalogue.ts";
-import type { AppliedOrderStatus } from "../../../src/core/tiktok/order-status.ts";
-import { parseWebhook, type WebhookEnvelope } from "../../../src/core/tiktok/webhook-envelope.ts";
-import { appliedOrderStatusAfter, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../../../src/core/tiktok/webhook-mapping.ts";
+import type { AppliedOrderStatus } from "../../../src/core/channels/tiktok-shop/order-status.ts";
+import { parseWebhook, type WebhookEnvelope } from "../../../src/core/channels/tiktok-shop/webhook-envelope.ts";
+import { appliedOrderStatusAfter, mapWebhookToEvents, orderIdOfWebhook, type DomainEventToAppend } from "../../../src/core/channels/tiktok-shop/webhook-mapping.ts";
 import { fixture, signedFixtures } from "../../fixtures/signed-webhooks.ts";
 
 const shopId = "7494726673780148744";

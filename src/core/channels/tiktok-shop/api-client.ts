@@ -2,7 +2,7 @@
 // responses are checked with zod before anyone trusts them; failures are typed so callers
 // can tell "retry later" from "refresh the token" from "fix the credentials".
 import type { z } from "zod";
-import type { OrderItem } from "../orders/events.ts";
+import type { OrderItem } from "../../orders/events.ts";
 import { redactCredentials, TikTokShopApiError } from "./api-errors.ts";
 import { fetchTikTok, unwrapTikTokAnswer, type TikTokShopResult } from "./api-response.ts";
 import {

@@ -5,8 +5,8 @@
 // retries the call once. Calls for a shop that is not this creator's, or whose seller must
 // reconnect, fail with ShopNotAuthorizedError before anything is sent.
 import type { Sql } from "postgres";
-import { createSellerCredentialStore, type ShopAccess } from "../shops/seller-credentials.ts";
-import { importTokenEncryptionKey } from "../shops/token-encryption.ts";
+import { createSellerCredentialStore, type ShopAccess } from "../../shops/seller-credentials.ts";
+import { importTokenEncryptionKey } from "../../shops/token-encryption.ts";
 import { TikTokShopApiError } from "./api-errors.ts";
 import { createTikTokAuthApi } from "./auth-api.ts";
 import { createTikTokShopFulfilmentClient, type TikTokShopFulfilmentClient } from "./fulfilment-api.ts";

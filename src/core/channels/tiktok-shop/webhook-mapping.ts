@@ -2,10 +2,10 @@
 // TikTok status already applied to the order. Pure: no clock, no I/O. Deliveries arrive
 // duplicated and out of order, so a status only ever moves an order forward, and each
 // fulfilment milestone is recorded once.
-import type { DomainEvent, EventData, EventType } from "../event-catalogue.ts";
-import { inventoryAggregateId } from "../inventory/events.ts";
-import { orderAggregateId } from "../orders/events.ts";
-import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "../shops/events.ts";
+import type { DomainEvent, EventData, EventType } from "../../event-catalogue.ts";
+import { inventoryAggregateId } from "../../inventory/events.ts";
+import { orderAggregateId } from "../../orders/events.ts";
+import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "../../shops/events.ts";
 import type { WebhookEnvelope, WebhookOf } from "./webhook-envelope.ts";
 import {
   isNewerStatus,

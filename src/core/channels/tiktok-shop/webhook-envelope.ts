@@ -3,8 +3,8 @@
 // included, as topic "unknown") or comes back as unprocessable with a reason, and both
 // carry the key the inbox deduplicates on.
 import { z } from "zod";
-import { findUnstorableString, isStorableText } from "../storable-text.ts";
-import { quantity, tiktokId, unixSeconds } from "../shared-schemas.ts";
+import { findUnstorableString, isStorableText } from "../../storable-text.ts";
+import { quantity, tiktokId, unixSeconds } from "../../shared-schemas.ts";
 import { sha256Hex } from "./hmac-sha256.ts";
 import { normalizeOrderStatus } from "./order-status.ts";
 

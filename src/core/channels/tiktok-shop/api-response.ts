@@ -2,7 +2,7 @@
 // `{code, message, request_id, data}` envelope, rate-limit headers, and the typed error for
 // whatever went wrong. `data` is checked with zod before anyone trusts it.
 import { z } from "zod";
-import { readLimitedBody, type LimitedBody } from "../http/read-limited-body.ts";
+import { readLimitedBody, type LimitedBody } from "../../http/read-limited-body.ts";
 import { errorKindFor, TikTokShopApiError, type RateLimitInfo, type TikTokShopErrorDetails } from "./api-errors.ts";
 
 /**

@@ -1,7 +1,7 @@
 // TikTok Shop order statuses: the webhook and the Orders API spell some of them
 // differently, and deliveries arrive out of order, so every status is normalised and
 // ranked before it is applied.
-import { tiktokOrderStatus, type TiktokOrderStatus } from "../orders/events.ts";
+import { tiktokOrderStatus, type TiktokOrderStatus } from "../../orders/events.ts";
 
 export { tiktokOrderStatus, type TiktokOrderStatus };
 

@@ -1,0 +1,108 @@
+// One pool, allocated: an order placed on a channel other than TikTok Shop reserves its
+// units from the creator's pool the moment it is recorded (TikTok's orders reserve in the
+// fulfilment saga). All of an order's SKUs or none: when the pool cannot cover one of them,
+// what was reserved goes back and the order is cancelled here with the reason, so a sale
+// never takes units the pool does not have. A cancellation gives the units back. Reservations
+// name their channel, so the stock outboxes tell every other channel.
+import { handleCommand } from "../command-handling.ts";
+import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
+import type { EventData } from "../event-catalogue.ts";
+import { inventoryAggregateId } from "../inventory/events.ts";
+import { decideInventory, evolveInventory, initialInventoryState, INVENTORY_STATE_VERSION, InsufficientStock, type InventoryCommand } from "../inventory/inventory.ts";
+import { orderAggregateId } from "../orders/events.ts";
+import type { Consumer } from "../processing/index.ts";
+import type { ChannelId } from "./channel-id.ts";
+
+export const CHANNEL_ORDERS_CONSUMER = "channel-orders";
+const SOURCE = "channel-orders";
+
+type ReceivedOrder = EventData<"order.received_from_channel">;
+
+/** Units per SKU, summed over the order's items (a SKU may appear at two prices). */
+export function unitsBySku(items: ReceivedOrder["items"]): { skuId: string; quantity: number }[] {
+  const units = new Map<string, number>();
+  for (const item of items) units.set(item.sku_id, (units.get(item.sku_id) ?? 0) + item.quantity);
+  return [...units].map(([skuId, quantity]) => ({ skuId, quantity }));
+}
+
+/** Why an order could not be allocated, in words a creator reads on the dashboard. */
+export function notEnoughStockReason(skuId: string, requested: number, available: number): string {
+  return `not enough stock: ${requested} of ${skuId} ordered, ${available} left in the pool when the order arrived`;
+}
+
+export function createChannelOrdersConsumer(options: { now?: () => Date } = {}): Consumer {
+  const now = options.now ?? (() => new Date());
+  return {
+    name: CHANNEL_ORDERS_CONSUMER,
+    handles: ["order.received_from_channel", "order.cancelled"],
+    transactional: false,
+    batchSize: 50,
+    async handleBatch(events, context) {
+      // A replay must not reserve again: reservations were made when the orders were new.
+      if (context.replay) return;
+      const store = createEventStore({ sql: context.sql });
+      for (const event of events) {
+        if (event.type === "order.received_from_channel") await allocate(store, event, event.data);
+        else if (event.type === "order.cancelled") await releaseIfChannelOrder(store, event);
+      }
+    },
+  };
+
+  async function onInventory(store: EventStore, event: StoredEvent, key: string, command: InventoryCommand): Promise<void> {
+    await handleCommand({
+      store,
+      creatorId: event.creatorId,
+      aggregateId: inventoryAggregateId(command.skuId),
+      aggregateType: "inventory",
+      initialState: initialInventoryState,
+      evolve: evolveInventory,
+      snapshotSchemaVersion: INVENTORY_STATE_VERSION,
+      decide: (state) => decideInventory(command, state, now()).map((decided) => ({ ...decided, metadata: { source: SOURCE, causation_id: event.id } })),
+      commandId: `${CHANNEL_ORDERS_CONSUMER}:${event.id}:${key}`,
+    });
+  }
+
+  async function allocate(store: EventStore, event: StoredEvent, order: ReceivedOrder): Promise<void> {
+    const units = unitsBySku(order.items);
+    const reserved: typeof units = [];
+    for (const unit of units) {
+      try {
+        await onInventory(store, event, `reserve:${unit.skuId}`, { type: "Reserve", skuId: unit.skuId, orderId: order.order_id, quantity: unit.quantity, channel: order.channel });
+        reserved.push(unit);
+      } catch (error) {
+        if (!(error instanceof InsufficientStock)) throw error;
+        for (const back of reserved) {
+          await onInventory(store, event, `undo:${back.skuId}`, { type: "Release", skuId: back.skuId, orderId: order.order_id, reason: "compensation", channel: order.channel });
+        }
+        await appendToOrder(store, event, "refuse", { type: "order.cancelled", data: { order_id: order.order_id, cancelled_by: "system", reason: notEnoughStockReason(unit.skuId, unit.quantity, error.available) } });
+        return;
+      }
+    }
+    await appendToOrder(store, event, "allocate", {
+      type: "order.inventory_allocated",
+      data: { order_id: order.order_id, allocations: units.map((unit) => ({ sku_id: unit.skuId, quantity: unit.quantity })) },
+    });
+  }
+
+  async function appendToOrder(store: EventStore, event: StoredEvent, key: string, decided: { type: "order.cancelled"; data: EventData<"order.cancelled"> } | { type: "order.inventory_allocated"; data: EventData<"order.inventory_allocated"> }): Promise<void> {
+    await store.appendToStream({
+      creatorId: event.creatorId,
+      aggregateId: event.aggregateId,
+      aggregateType: "order",
+      events: [{ ...decided, metadata: { source: SOURCE, causation_id: event.id } }],
+      idempotencyKey: `${CHANNEL_ORDERS_CONSUMER}:${event.id}:${key}`,
+    });
+  }
+
+  /** A cancelled channel order (by its channel, or refused here) gives back what it holds; TikTok's orders are the saga's. */
+  async function releaseIfChannelOrder(store: EventStore, event: StoredEvent): Promise<void> {
+    if (event.type !== "order.cancelled") return;
+    const history = await store.readStream(orderAggregateId(event.data.order_id));
+    const received = history.find((stored) => stored.type === "order.received_from_channel");
+    if (received?.type !== "order.received_from_channel") return;
+    const channel: ChannelId = received.data.channel;
+    for (const unit of unitsBySku(received.data.items)) {
+      await onInventory(store, event, `release:${unit.skuId}`, { type: "Release", skuId: unit.skuId, orderId: event.data.order_id, reason: "cancelled", channel });
+    }
+  }
+}

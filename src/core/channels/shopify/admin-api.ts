@@ -1,0 +1,169 @@
+// Shopify's Admin GraphQL API for one store, through Shopify's own client
+// (@shopify/admin-api-client: fetch-based, so it runs in the Edge Function and in Node).
+// Stock is written with inventorySetQuantities in its compare-and-set form: as of API
+// version 2026-04 every quantity carries `changeFromQuantity` (what we believe Shopify holds)
+// and the mutation an `@idempotent` key; a count that moved on Shopify's side since comes
+// back as CHANGE_FROM_QUANTITY_STALE, which is a conflict to record, never an overwrite.
+import { createAdminApiClient } from "@shopify/admin-api-client";
+
+export const SHOPIFY_ADMIN_API_VERSION = "2026-10";
+const CALL_TIMEOUT_MS = 10_000;
+
+export type ShopifyApiErrorKind = "unauthorized" | "throttled" | "server" | "network" | "invalid_request" | "invalid_response";
+
+export class ShopifyApiError extends Error {
+  constructor(
+    readonly kind: ShopifyApiErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ShopifyApiError";
+  }
+  /** Worth trying again later: Shopify's side or the way there, not our request. */
+  get retryable(): boolean {
+    return this.kind === "throttled" || this.kind === "server" || this.kind === "network";
+  }
+}
+
+export interface ShopifyAdminApiConfig {
+  shopDomain: string;
+  accessToken: string;
+  /** Where the store's API is when it is not https://<shopDomain> (the local simulator). */
+  apiBaseUrl?: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export interface ShopifyInventoryQuantity {
+  inventoryItemId: string;
+  locationId: string;
+  available: number;
+}
+
+export type SetAvailableOutcome =
+  | { outcome: "written"; adjustmentGroupId: string | null }
+  | { outcome: "stale" };
+
+export interface ShopifyAdminApi {
+  /** The `available` quantity of each inventory item at the location (items Shopify does not know are left out). */
+  readAvailable(inventoryItemIds: readonly string[], locationId: string): Promise<ShopifyInventoryQuantity[]>;
+  /** The store's first location (where a newly connected store's pool count lives). */
+  primaryLocationId(): Promise<string | null>;
+  /** Every variant with a SKU, and its inventory item (paged through). */
+  inventoryItemsBySku(): Promise<{ sku: string; inventoryItemId: string }[]>;
+  /** Sets `available` to `quantity` only if Shopify still holds `changeFrom` (null: no compare). */
+  setAvailable(input: { inventoryItemId: string; locationId: string; quantity: number; changeFrom: number | null; idempotencyKey: string; reference?: string }): Promise<SetAvailableOutcome>;
+}
+
+const READ_AVAILABLE = `query ReadAvailable($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem { id inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } } }
+  }
+}`;
+
+const PRIMARY_LOCATION = `query PrimaryLocation { locations(first: 1) { nodes { id } } }`;
+
+const VARIANTS_WITH_SKU = `query VariantsWithSku($after: String) {
+  productVariants(first: 250, after: $after) { nodes { sku inventoryItem { id } } pageInfo { hasNextPage endCursor } }
+}`;
+const MAX_VARIANT_PAGES = 200;
+
+const SET_AVAILABLE = `mutation SetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}`;
+
+interface ReadAvailableData {
+  nodes: ({ id?: string; inventoryLevel?: { quantities: { name: string; quantity: number }[] } | null } | null)[];
+}
+interface VariantsData {
+  productVariants: { nodes: { sku: string | null; inventoryItem: { id: string } | null }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+}
+interface SetAvailableData {
+  inventorySetQuantities: { inventoryAdjustmentGroup: { id: string } | null; userErrors: { code: string | null; field: string[] | null; message: string }[] };
+}
+
+export function createShopifyAdminApi(config: ShopifyAdminApiConfig): ShopifyAdminApi {
+  const fetchImpl = config.fetch ?? fetch;
+  const timeoutMs = config.timeoutMs ?? CALL_TIMEOUT_MS;
+  const apiBase = config.apiBaseUrl?.replace(/\/+$/, "");
+  const client = createAdminApiClient({
+    storeDomain: config.shopDomain,
+    apiVersion: SHOPIFY_ADMIN_API_VERSION,
+    accessToken: config.accessToken,
+    // The client always builds https://<store>/admin/api/...; a local simulator lives elsewhere.
+    customFetchApi: (url, init) => {
+      const target = apiBase ? `${apiBase}${new URL(url).pathname}` : url;
+      return fetchImpl(target, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) });
+    },
+  });
+
+  async function call<T>(label: string, operation: string, variables: Record<string, unknown>): Promise<T> {
+    let answer;
+    try {
+      answer = await client.request<T>(operation, { variables });
+    } catch (error) {
+      throw new ShopifyApiError("network", `${label}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (answer.errors) throw errorOf(label, answer.errors.networkStatusCode, answer.errors.message, answer.errors.graphQLErrors);
+    if (answer.data === undefined) throw new ShopifyApiError("invalid_response", `${label}: no data in the answer`);
+    return answer.data;
+  }
+
+  return {
+    async readAvailable(inventoryItemIds, locationId) {
+      if (inventoryItemIds.length === 0) return [];
+      const data = await call<ReadAvailableData>("ReadAvailable", READ_AVAILABLE, { ids: inventoryItemIds, locationId });
+      return data.nodes.flatMap((node) => {
+        const available = node?.inventoryLevel?.quantities.find((quantity) => quantity.name === "available");
+        return node?.id && available ? [{ inventoryItemId: node.id, locationId, available: available.quantity }] : [];
+      });
+    },
+    async primaryLocationId() {
+      const data = await call<{ locations: { nodes: { id: string }[] } }>("PrimaryLocation", PRIMARY_LOCATION, {});
+      return data.locations.nodes[0]?.id ?? null;
+    },
+    async inventoryItemsBySku() {
+      const items: { sku: string; inventoryItemId: string }[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < MAX_VARIANT_PAGES; page += 1) {
+        const data: VariantsData = await call<VariantsData>("VariantsWithSku", VARIANTS_WITH_SKU, { after });
+        for (const variant of data.productVariants.nodes) {
+          if (variant.sku && variant.inventoryItem?.id) items.push({ sku: variant.sku, inventoryItemId: variant.inventoryItem.id });
+        }
+        if (!data.productVariants.pageInfo.hasNextPage) return items;
+        after = data.productVariants.pageInfo.endCursor;
+      }
+      return items;
+    },
+    async setAvailable(input) {
+      const data = await call<SetAvailableData>("SetAvailable", SET_AVAILABLE, {
+        idempotencyKey: input.idempotencyKey,
+        input: {
+          name: "available",
+          reason: "correction",
+          ...(input.reference ? { referenceDocumentUri: input.reference } : {}),
+          quantities: [{ inventoryItemId: input.inventoryItemId, locationId: input.locationId, quantity: input.quantity, changeFromQuantity: input.changeFrom }],
+        },
+      });
+      const { userErrors, inventoryAdjustmentGroup } = data.inventorySetQuantities;
+      if (userErrors.some((error) => error.code === "CHANGE_FROM_QUANTITY_STALE" || error.code === "COMPARE_QUANTITY_STALE")) return { outcome: "stale" };
+      if (userErrors.some((error) => error.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) throw new ShopifyApiError("throttled", "SetAvailable: the same write is still in progress on Shopify");
+      if (userErrors.length > 0) throw new ShopifyApiError("invalid_request", `SetAvailable: ${userErrors.map((error) => `${error.code ?? "ERROR"}: ${error.message}`).join("; ")}`.slice(0, 500));
+      return { outcome: "written", adjustmentGroupId: inventoryAdjustmentGroup?.id ?? null };
+    },
+  };
+}
+
+function errorOf(label: string, status: number | undefined, message: string | undefined, graphQLErrors: { message: string; extensions?: Record<string, unknown> }[] | undefined): ShopifyApiError {
+  const http = status !== undefined && status !== 200 ? ` (HTTP ${status})` : "";
+  const text = `${label}${http}: ${message ?? graphQLErrors?.map((error) => error.message).join("; ") ?? "failed"}`.slice(0, 500);
+  if (graphQLErrors?.some((error) => error.extensions?.code === "THROTTLED")) return new ShopifyApiError("throttled", text);
+  if (status === 401 || status === 403) return new ShopifyApiError("unauthorized", text);
+  if (status === 429) return new ShopifyApiError("throttled", text);
+  if (status !== undefined && status >= 500) return new ShopifyApiError("server", text);
+  if (status === undefined && !graphQLErrors?.length) return new ShopifyApiError("network", text);
+  return new ShopifyApiError("invalid_request", text);
+}

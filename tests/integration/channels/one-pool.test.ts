@@ -1,0 +1,218 @@
+// One stock count across TikTok Shop and Shopify, as production runs it: webhooks into the
+// tiktok-webhook and shopify-webhook Edge Functions, process-events in real Deno woken by
+// the appends (pg_net through the stand-in's database workers), real Postgres of its own,
+// TikTok's and Shopify's sides played by the simulators over HTTP.
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sealShopifyToken, linkShopifyInventoryItem, linkShopifyStore } from "../../../src/core/channels/shopify/shopify-stores.ts";
+import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
+import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
+import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
+import { availableOf, createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
+import { orderBody, postShopifyDelivery, signedShopifyDelivery } from "../../../src/simulator/shopify/shopify-webhooks.ts";
+import { startShopifySimulator } from "../../../src/simulator/shopify/shopify-simulator.ts";
+import { uniqueShop } from "../conflicts/harness.ts";
+import { linkShopAsConnected } from "../linked-shop.ts";
+import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { adjustStock } from "../inventory/harness.ts";
+import { uniqueNumericId } from "../../test-data.ts";
+
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const tiktokApp = { appKey: "one_pool_app_key", appSecret: "one_pool_app_secret" };
+const shopifyApp = { clientId: "one-pool-client", clientSecret: "one_pool_client_secret" };
+const shopDomain = "one-pool-store.myshopify.com";
+const tokenEncryptionKey = generateTokenEncryptionKey();
+const shop = uniqueShop();
+const creatorId = newCreatorId();
+
+const { url: databaseUrl, sql } = await ownTestDatabase("one-pool", 17, { max: 6 });
+const tiktok = await startTikTokShopSimulator({ port: 0, ...tiktokApp, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
+const shopify = await startShopifySimulator({ shopDomain, ...shopifyApp });
+afterAll(async () => {
+  await tiktok.close();
+  await shopify.close();
+});
+const standIn = await startTestStandIn({
+  databaseUrl,
+  databaseWorkers: true,
+  functions: {
+    dir: path.join(repoRoot, "supabase/functions"),
+    env: {
+      TIKTOK_APP_KEY: tiktokApp.appKey,
+      TIKTOK_APP_SECRET: tiktokApp.appSecret,
+      TIKTOK_API_BASE_URL: tiktok.url,
+      TIKTOK_AUTH_BASE_URL: tiktok.url,
+      TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey,
+      SHOPIFY_API_KEY: shopifyApp.clientId,
+      SHOPIFY_API_SECRET: shopifyApp.clientSecret,
+      SHOPIFY_API_BASE_URL: shopify.url,
+    },
+  },
+});
+const tiktokWebhookUrl = `${standIn.url}/functions/v1/tiktok-webhook`;
+const shopifyWebhookUrl = `${standIn.url}/functions/v1/shopify-webhook`;
+
+/** The store connected the way the app connects it: consent, code exchange, the token sealed. */
+async function connectShopifyStore(): Promise<void> {
+  const consent = await fetch(`${shopify.url}/admin/oauth/authorize?client_id=${shopifyApp.clientId}&scope=write_inventory&redirect_uri=${encodeURIComponent("http://app.test/callback")}&state=x`, { redirect: "manual" });
+  const code = new URL(consent.headers.get("location")!).searchParams.get("code");
+  const exchange = await fetch(`${shopify.url}/admin/oauth/access_token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_id: shopifyApp.clientId, client_secret: shopifyApp.clientSecret, code }),
+  });
+  const { access_token: accessToken } = (await exchange.json()) as { access_token: string };
+  await linkShopifyStore(sql, { creatorId, shopDomain, accessTokenSealed: await sealShopifyToken(tokenEncryptionKey, shopDomain, accessToken), scopes: ["write_inventory"], locationId: shopify.locationId });
+}
+
+beforeAll(async () => {
+  await linkShopAsConnected(sql, { creatorId, shop, sellerOpenId: "one-pool-seller", accessToken: "one-pool-token", tokenEncryptionKey });
+  await connectShopifyStore();
+}, 60_000);
+
+/** Waits for a condition the system reaches by itself; the deadline only bounds a failing run. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, withinMs = 60_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function listSkuOnBothChannels(units: number) {
+  const sku = shop.skus.find((candidate) => !listed.has(candidate.skuId))!;
+  listed.add(sku.skuId);
+  await adjustStock(sql, creatorId, sku.skuId, units, "tiktok", sku.productId);
+  tiktok.world.stockBySku.get(sku.skuId)!.total = units;
+  await linkShopifyInventoryItem(sql, { shopDomain, inventoryItemId: shopify.list(sku.skuId, units), skuId: sku.skuId });
+  return sku;
+}
+const listed = new Set<string>();
+
+/**
+ * Posts a delivery as the platforms do: a 503 (the store gave up within its time limit, as it
+ * must under load) is sent again after a pause, as TikTok and Shopify retry; anything else is final.
+ */
+async function deliverAsThePlatformDoes(send: () => Promise<Response>): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await send();
+    if (response.status !== 503 || attempt === 5) return response.status;
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
+}
+
+/** A TikTok buyer's order: TikTok takes the unit on its side and tells the app (order status webhook, type 1). */
+async function tiktokOrder(sku: (typeof shop.skus)[number]): Promise<string> {
+  const orderId = uniqueNumericId("5766", 18);
+  const now = Math.floor(Date.now() / 1000);
+  const order: SimulatedOrder = {
+    orderId, shop, buyerUserId: "7021000000000001", status: "AWAITING_SHIPMENT", isOnHold: false, createTime: now, updateTime: now, paidTime: now,
+    lineItems: [{ lineItemId: uniqueNumericId("577", 16), sku }], subtotalMinor: sku.priceMinor, shippingMinor: 0,
+  };
+  tiktok.world.orders.set(orderId, order);
+  tiktok.world.stockBySku.get(sku.skuId)!.committed += 1;
+  const body = JSON.stringify({ type: 1, tts_notification_id: uniqueNumericId("73", 19), shop_id: shop.shopId, timestamp: now, data: { order_id: orderId, order_status: "AWAITING_SHIPMENT", is_on_hold_order: false, update_time: now } });
+  const rawBody = new TextEncoder().encode(body);
+  const authorization = await signWebhook({ ...tiktokApp, rawBody });
+  expect(await deliverAsThePlatformDoes(() => fetch(tiktokWebhookUrl, { method: "POST", headers: { "content-type": "application/json", authorization }, body }))).toBe(200);
+  return orderId;
+}
+
+/** A Shopify buyer's order: Shopify takes the unit on its side (never below 0 here) and posts orders/create. */
+async function shopifyOrder(sku: (typeof shop.skus)[number]): Promise<string> {
+  const id = uniqueNumericId("6", 13);
+  shopify.setAvailableByHand(sku.skuId, Math.max(0, shopify.available(sku.skuId) - 1));
+  const delivery = await signedShopifyDelivery({ clientSecret: shopifyApp.clientSecret, shopDomain, topic: "orders/create", body: orderBody({ id, createdAt: new Date().toISOString(), lineItems: [{ sku: sku.skuId, quantity: 1, price: "10.00" }] }) });
+  expect(await deliverAsThePlatformDoes(() => postShopifyDelivery(shopifyWebhookUrl, delivery))).toBe(200);
+  return `shopify-${id}`;
+}
+
+interface OrderOutcomes {
+  allocated: string[];
+  refused: { orderId: string; reason: string }[];
+}
+
+async function outcomesOf(orderIds: string[]): Promise<OrderOutcomes> {
+  const rows = await sql<{ order_id: string; event_type: string; reason: string | null }[]>`
+    select event_data ->> 'order_id' as order_id, event_type, event_data ->> 'reason' as reason from event_store
+     where aggregate_id in ${sql(orderIds.map((id) => `order-${id}`))}
+       and event_type in ('order.inventory_allocated', 'order.fulfilment_failed', 'order.cancelled')`;
+  return {
+    allocated: rows.filter((row) => row.event_type === "order.inventory_allocated").map((row) => row.order_id),
+    refused: rows.filter((row) => row.event_type !== "order.inventory_allocated").map((row) => ({ orderId: row.order_id, reason: row.reason ?? "" })),
+  };
+}
+
+/** Units the pool holds for orders: reserved less released, from the SKU's events. */
+async function reservedInPool(skuId: string): Promise<number> {
+  const [{ reserved }] = await sql<{ reserved: number }[]>`
+    select (coalesce(sum((event_data ->> 'quantity')::int) filter (where event_type = 'inventory.reserved'), 0)
+          - coalesce(sum((event_data ->> 'quantity')::int) filter (where event_type = 'inventory.released'), 0))::int as reserved
+      from event_store where aggregate_id = ${`inventory-${skuId}`}`;
+  return reserved;
+}
+
+describe("one stock count across TikTok Shop and Shopify", () => {
+  it("never oversells: 50 orders for the last 10 units, across both channels at once, fulfil exactly 10; both channels then show 0", async () => {
+    const sku = await listSkuOnBothChannels(10);
+    const orderIds = await Promise.all(Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? tiktokOrder(sku) : shopifyOrder(sku))));
+
+    const outcomes = await eventually(() => outcomesOf(orderIds), (seen) => seen.allocated.length + seen.refused.length >= 50, 120_000);
+    expect(outcomes.allocated).toHaveLength(10);
+    expect(outcomes.refused).toHaveLength(40);
+    expect(new Set([...outcomes.allocated, ...outcomes.refused.map((refusal) => refusal.orderId)])).toEqual(new Set(orderIds));
+    for (const refusal of outcomes.refused) expect(refusal.reason).toMatch(/stock/i);
+    expect(await reservedInPool(sku.skuId)).toBe(10);
+
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 0, 30_000)).toBe(0);
+    expect(await eventually(async () => availableOf(tiktok.world.stockBySku.get(sku.skuId)!), (count) => count === 0, 30_000)).toBe(0);
+  }, 240_000);
+
+  it("tells Shopify of a TikTok sale, writing by compare-and-set over the count Shopify held", async () => {
+    const sku = await listSkuOnBothChannels(8);
+    const writesBefore = shopify.writes.length;
+    const orderId = await tiktokOrder(sku);
+    await eventually(() => outcomesOf([orderId]), (seen) => seen.allocated.length === 1);
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 7, 60_000)).toBe(7);
+    expect(shopify.writes.slice(writesBefore)).toContainEqual({ sku: sku.skuId, quantity: 7, changeFrom: 8 });
+  }, 120_000);
+
+  it("records a change made on Shopify meanwhile as a sync conflict of the Shopify store, and never shows more than the pool", async () => {
+    const sku = await listSkuOnBothChannels(6);
+    const first = await tiktokOrder(sku);
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 5, 60_000)).toBe(5);
+    // The merchant raises the count in Shopify's admin (its webhook not yet here); then another TikTok sale.
+    shopify.setAvailableByHand(sku.skuId, 9);
+    const second = await tiktokOrder(sku);
+    await eventually(() => outcomesOf([first, second]), (seen) => seen.allocated.length === 2);
+    const conflicts = await eventually(
+      () => sql<{ event_data: Record<string, unknown> }[]>`select event_data from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.sync_conflict_detected'`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    expect(conflicts[0].event_data).toMatchObject({ channel: "shopify", shop_id: shopDomain, local_value: 4, external_value: 9, conflict_type: "concurrent_update" });
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 4, 60_000)).toBe(4);
+    expect(shopify.staleWrites).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("queues stock writes while Shopify is down and drains them when it is back, losing none", async () => {
+    const sku = await listSkuOnBothChannels(5);
+    const startedAt = new Date();
+    shopify.setOutage(true);
+    const first = await tiktokOrder(sku);
+    const second = await tiktokOrder(sku);
+    await eventually(() => outcomesOf([first, second]), (seen) => seen.allocated.length === 2);
+    // The outbox fails against the outage (the runner retries with backoff); the change stays due.
+    const failures = await eventually(
+      () => sql<{ error: string }[]>`select error from consumer_attempt_log where consumer = 'channel-stock-outbox' and outcome = 'failed' and recorded_at >= ${startedAt}`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    expect(failures[0].error).toContain("503");
+    expect(shopify.available(sku.skuId)).toBe(5);
+    shopify.setOutage(false);
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 3, 90_000)).toBe(3);
+  }, 180_000);
+});

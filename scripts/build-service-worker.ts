@@ -1,0 +1,20 @@
+// Builds the service worker (src/service-worker/sw.ts) into public/sw.js with Serwist, after
+// `next build`: Serwist's Next.js configurator reads the build output for the precache
+// manifest, and esbuild bundles the worker. Next.js 16 builds with Turbopack, which Serwist's
+// webpack plugin cannot hook into; this is Serwist's way for it (the same as `serwist build`,
+// without the CLI's update check).
+import path from "node:path";
+import { runBuildCommand } from "@serwist/cli";
+import { serwist } from "@serwist/next/config";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+const config = await serwist({
+  globDirectory: root,
+  swSrc: path.join(root, "src/service-worker/sw.ts"),
+  swDest: path.join(root, "public/sw.js"),
+  // Only the offline page among the prerendered ones: the rest are creator-specific or change.
+  precachePrerendered: false,
+  additionalPrecacheEntries: [{ url: "/offline", revision: process.env.SERVICE_WORKER_REVISION ?? String(Date.now()) }],
+}, undefined, { cwd: root, isDev: false });
+await runBuildCommand({ config, watch: false });

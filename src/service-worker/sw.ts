@@ -14,7 +14,7 @@ declare global {
 }
 declare const self: ServiceWorkerGlobalScope;
 
-/** Page caches, named so sign-out can delete them (src/lib/offline/device-storage.ts). */
+/** Page copies, named so sign-out can delete them (PAGES_CACHE in src/lib/offline/device-storage.ts). */
 const PAGES_CACHE = "creatorflow-pages";
 
 const serwist = new Serwist({

@@ -13,8 +13,7 @@ const config = await serwist({
   globDirectory: root,
   swSrc: path.join(root, "src/service-worker/sw.ts"),
   swDest: path.join(root, "public/sw.js"),
-  // Only the offline page among the prerendered ones: the rest are creator-specific or change.
+  // No prerendered pages: every page carries who is signed in. The offline fallback is public/offline.html.
   precachePrerendered: false,
-  additionalPrecacheEntries: [{ url: "/offline", revision: process.env.SERVICE_WORKER_REVISION ?? String(Date.now()) }],
 }, undefined, { cwd: root, isDev: false });
 await runBuildCommand({ config, watch: false });

@@ -34,7 +34,7 @@ const serwist = new Serwist({
       handler: new NetworkFirst({ cacheName: PAGES_CACHE, networkTimeoutSeconds: 5, plugins: [new ExpirationPlugin({ maxEntries: 32, maxAgeSeconds: 7 * 24 * 60 * 60 })] }),
     },
   ],
-  fallbacks: { entries: [{ url: "/offline", matcher: ({ request }) => request.destination === "document" }] },
+  fallbacks: { entries: [{ url: "/offline.html", matcher: ({ request }) => request.destination === "document" }] },
 });
 
 self.addEventListener("push", (event) => {

@@ -6,7 +6,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { supabasePublicKey, supabaseUrl } from "./env.ts";
 
 /** Pages anyone may open (the landing page, and these with what lies below them); every other page sends a signed-out visitor to /sign-in. */
-const PUBLIC_SECTIONS = ["/sign-in", "/sign-up", "/sign-out", "/offline"];
+const PUBLIC_SECTIONS = ["/sign-in", "/sign-up", "/sign-out"];
 
 function isPublicPage(pathname: string): boolean {
   return pathname === "/" || PUBLIC_SECTIONS.some((path) => pathname === path || pathname.startsWith(`${path}/`));

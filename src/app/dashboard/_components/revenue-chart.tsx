@@ -73,7 +73,8 @@ export function RevenueChart({ hourly, daily, today, currency, locale }: { hourl
         <div className="chart-box" aria-hidden="true">
           {mounted ? (
             <ResponsiveContainer width="100%" height="100%">
-              <ComposedChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+              {/* No keyboard layer: the figure is hidden from assistive technology (the caption says it in words), so nothing in it may take focus. */}
+              <ComposedChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
                 <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
                 <XAxis dataKey="label" tick={{ fill: "var(--text-muted)", fontSize: 12 }} minTickGap={16} />
                 <YAxis yAxisId="revenue" tick={{ fill: "var(--text-muted)", fontSize: 12 }} width={56} tickFormatter={(value: number) => formatNumber(value, locale)} />

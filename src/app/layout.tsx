@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { readSignedInUser } from "@/server/auth/session.ts";
 import { ServiceWorkerRegistration } from "./_components/service-worker-registration.tsx";
+import { WebVitalsReporter } from "./_components/web-vitals-reporter.tsx";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -46,6 +47,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </header>
         {children}
         <ServiceWorkerRegistration />
+        {user ? <WebVitalsReporter /> : null}
       </body>
     </html>
   );

@@ -29,8 +29,9 @@ const serwist = new Serwist({
     // Creator data: always from the network (the page keeps its own copy for offline use).
     { matcher: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith("/api/"), handler: new NetworkOnly() },
     // Pages and their RSC payloads: the network first; offline, the copy from the last visit.
+    // (A page asks for its own copy, as HTML, the first time the worker takes it over.)
     {
-      matcher: ({ request, sameOrigin }) => sameOrigin && (request.mode === "navigate" || request.headers.get("RSC") === "1"),
+      matcher: ({ request, sameOrigin }) => sameOrigin && (request.mode === "navigate" || request.headers.get("RSC") === "1" || request.headers.get("accept") === "text/html"),
       handler: new NetworkFirst({ cacheName: PAGES_CACHE, networkTimeoutSeconds: 5, plugins: [new ExpirationPlugin({ maxEntries: 32, maxAgeSeconds: 7 * 24 * 60 * 60 })] }),
     },
   ],

@@ -6,13 +6,10 @@ import { CREATOR1_ID, signIn } from "./dashboard-helpers.ts";
 import { e2eDatabase } from "./admin-helpers.ts";
 import { phoneContext } from "./mobile-helpers.ts";
 
-/** Waits until the service worker is active and controls the page (a reload after the first visit). */
+/** Waits until the service worker controls the page and has kept a copy of it (first visit: no reload). */
 async function controlledByServiceWorker(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  if (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) await page.reload();
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await expect.poll(() => page.evaluate(async () => (await (await caches.open("creatorflow-pages")).match(location.href)) !== undefined)).toBe(true);
 }
 
 test("the app is installable: manifest with icons, standalone, and theme colours for light and dark", async ({ page, request }) => {

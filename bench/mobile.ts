@@ -11,9 +11,9 @@
 // The dashboard has real data: simulated TikTok traffic (orders, cancellations, stock) for the
 // demo creators, processed by process-events through the local stack. It starts everything
 // itself: an embedded PostgreSQL on BENCH_DB_PORT (default 54372; database recreated), the
-// Supabase stand-in on BENCH_DB_PORT + 1 with the database workers, `next build` (skip with
-// BENCH_SKIP_BUILD=1 when the build was made for the same ports) and `next start` on PORT
-// (default 3210). Chromium is Debian's.
+// Supabase stand-in with the database workers on BENCH_SUPABASE_PORT (default the e2e's,
+// E2E_SUPABASE_PORT, with its keys: BENCH_SKIP_BUILD=1 then reuses the e2e's build), `next
+// build` and `next start` on PORT (default 3210). Chromium is Debian's.
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -29,7 +29,8 @@ import { emit, log, round } from "./lib/measure.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const DB_PORT = Number(process.env.BENCH_DB_PORT ?? 54372);
-const SUPABASE_PORT = DB_PORT + 1;
+// The e2e's stand-in port and keys by default, so one build (its inlined NEXT_PUBLIC_* values) serves both.
+const SUPABASE_PORT = Number(process.env.BENCH_SUPABASE_PORT ?? process.env.E2E_SUPABASE_PORT ?? 24361);
 const APP_PORT = Number(process.env.PORT ?? 3210);
 const APP_KEY = "test_app_key";
 const APP_SECRET = "test_app_secret";
@@ -102,7 +103,7 @@ export async function run(): Promise<void> {
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     port: SUPABASE_PORT,
-    keysDir: path.join(os.tmpdir(), `creatorflow-bench-mobile-keys-${SUPABASE_PORT}`),
+    keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
     functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET, FULFILMENT_PROVIDERS: "simulated" } },
     databaseWorkers: true,
     log: () => {},

@@ -54,7 +54,8 @@ test("offline, a reload shows the last dashboard with the offline badge, and an 
     await context.setOffline(false);
     await expect(page.getByTestId("adjust-notice")).toContainText(`Stock of ${skuId} saved: ${newTotal} in stock.`);
     await expect(page.getByTestId(`available-${skuId}`)).not.toContainText("pending");
-    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "live");
+    // The channel rejoins on its own backoff (up to 10 s between tries).
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "live", { timeout: 30_000 });
   } finally {
     await context.close();
   }

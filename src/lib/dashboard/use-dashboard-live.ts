@@ -12,7 +12,7 @@ import { dashboardReducer, initialDashboardState, type DashboardState } from "./
 import type { DashboardSnapshot } from "./dashboard-types.ts";
 import { isFullyUnderstood, REALTIME_DELTA_EVENT, realtimeDeltaSchema, type RealtimeDelta } from "./realtime-delta.ts";
 import type { ChannelStatus, RealtimeConnector } from "./realtime-connection.ts";
-import { loadQueuedAdjustments, loadSnapshot, queueAdjustment, removeQueuedAdjustment, saveSnapshot } from "../offline/device-storage.ts";
+import { keepThisPageForOffline, loadQueuedAdjustments, loadSnapshot, queueAdjustment, removeQueuedAdjustment, saveSnapshot } from "../offline/device-storage.ts";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -237,6 +237,7 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
     }
     for (const adjustment of loadQueuedAdjustments(creatorId)) dispatch({ type: "adjustment_queued", skuId: adjustment.skuId, commandId: adjustment.commandId, newTotal: adjustment.newTotal });
     void sendQueuedRef.current();
+    void keepThisPageForOffline().catch(() => undefined);
   }, [creatorId]);
 
   // Keeps what is shown on the device, at most once a second.

@@ -81,3 +81,16 @@ export async function clearDeviceData(): Promise<void> {
   }
   if (typeof caches !== "undefined") await caches.delete(PAGES_CACHE).catch(() => false);
 }
+
+/**
+ * Asks the service worker to keep a copy of this page when it has none: a page reached by a
+ * client-side navigation (after signing in) or loaded before the worker existed never went
+ * through it as a document, and without that copy a reload offline has nothing to show.
+ */
+export async function keepThisPageForOffline(): Promise<void> {
+  if (typeof navigator === "undefined" || !("serviceWorker" in navigator) || typeof caches === "undefined") return;
+  const registration = await navigator.serviceWorker.ready;
+  if (await (await caches.open(PAGES_CACHE)).match(location.href)) return;
+  // Serwist's CACHE_URLS message: the worker fetches the page through its own page route.
+  registration.active?.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: [[location.href, { headers: { accept: "text/html" } }]] } });
+}

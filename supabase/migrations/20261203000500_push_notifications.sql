@@ -2,8 +2,10 @@
 --
 --   push_subscriptions  one row per device (browser push subscription) a creator turned
 --                       notifications on for, with the kinds it wants and its quiet hours.
---                       Creators manage their own rows under RLS; the delivery removes a row
---                       when the push service answers 404/410 (the subscription is gone).
+--                       Creators read only their own rows (RLS); writes go through the app's
+--                       route handlers, which scope them to the signed-in creator (the API
+--                       roles get SELECT at most, as on every table). The delivery removes a
+--                       row when the push service answers 404/410 (the subscription is gone).
 --   alert_push_outbox   one row per alert worth a push, written by the alerts projection in
 --                       the transaction that opens the alert (so a crash neither loses nor
 --                       doubles it); the alert's id is the key, so an alert is queued at most
@@ -33,13 +35,7 @@ create index push_subscriptions_creator_idx on public.push_subscriptions (creato
 alter table public.push_subscriptions enable row level security;
 create policy "creators read their own devices" on public.push_subscriptions
   for select to authenticated using (creator_id = (select public.requesting_creator_id()));
-create policy "creators add their own devices" on public.push_subscriptions
-  for insert to authenticated with check (creator_id = (select public.requesting_creator_id()));
-create policy "creators change their own devices" on public.push_subscriptions
-  for update to authenticated using (creator_id = (select public.requesting_creator_id())) with check (creator_id = (select public.requesting_creator_id()));
-create policy "creators remove their own devices" on public.push_subscriptions
-  for delete to authenticated using (creator_id = (select public.requesting_creator_id()));
-grant select, insert, update, delete on public.push_subscriptions to authenticated;
+grant select on public.push_subscriptions to authenticated;
 grant all on public.push_subscriptions to service_role;
 
 create table public.alert_push_outbox (

@@ -53,3 +53,24 @@ test("after simulated traffic, the dashboard and the admin pages fit a 360 px sc
     await context.close();
   }
 });
+
+test("every control on the dashboard is reachable with the Tab key", async ({ page }) => {
+  await signIn(page, "creator1@example.com");
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "live");
+  // Number every visible, enabled control, then Tab through the page and note which get focus.
+  const controls = await page.evaluate(() => {
+    const selector = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+    const visible = [...document.querySelectorAll<HTMLElement>(selector)].filter((element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden" && !element.closest("[inert]"));
+    visible.forEach((element, index) => element.setAttribute("data-keyboard-check", String(index)));
+    return visible.map((element) => `${element.tagName.toLowerCase()} "${(element.textContent ?? element.getAttribute("aria-label") ?? "").trim().slice(0, 40)}"`);
+  });
+  const reached = new Set<number>();
+  for (let press = 0; press < controls.length + 20 && reached.size < controls.length; press += 1) {
+    await page.keyboard.press("Tab");
+    const index = await page.evaluate(() => document.activeElement?.getAttribute("data-keyboard-check") ?? null);
+    if (index !== null) reached.add(Number(index));
+  }
+  const missed = controls.filter((_, index) => !reached.has(index));
+  expect(missed).toEqual([]);
+  expect(controls.length).toBeGreaterThan(10);
+});

@@ -118,14 +118,26 @@ describe("alert pushes", () => {
     expect(await sql`select 1 from alert_push_outbox where alert_id = ${warningId}`).toHaveLength(0);
   });
 
-  it("lets a creator see and remove only their own devices (RLS)", async () => {
+  it("shows a creator only their own devices (RLS), and lets the API roles change none", async () => {
     const seenByB = await asSignedInUser(sql, { role: "creator", creator_id: creatorB }, (tx) => tx<{ endpoint: string }[]>`select endpoint from push_subscriptions`);
     expect(seenByB.map((row) => row.endpoint)).toEqual([phoneB.subscription.endpoint]);
-    const removedByB = await asSignedInUser(sql, { role: "creator", creator_id: creatorB }, (tx) => tx`delete from push_subscriptions where endpoint = ${phoneA.subscription.endpoint}`);
-    expect(removedByB.count).toBe(0);
+    const removedByB = asSignedInUser(sql, { role: "creator", creator_id: creatorB }, (tx) => tx`delete from push_subscriptions where endpoint = ${phoneA.subscription.endpoint}`);
+    await expect(removedByB).rejects.toThrow(/permission denied/);
     const insertedForA = asSignedInUser(sql, { role: "creator", creator_id: creatorB }, (tx) =>
       tx`insert into push_subscriptions (creator_id, endpoint, p256dh, auth, kinds) values (${creatorA}, ${`${pushService.url}/push/forged`}, ${phoneB.subscription.keys.p256dh}, ${phoneB.subscription.keys.auth}, ${["stock_out"]})`,
     );
-    await expect(insertedForA).rejects.toThrow(/row-level security/);
+    await expect(insertedForA).rejects.toThrow(/permission denied/);
+  });
+
+  it("moves a browser's subscription to the creator who signs in on it last: the first creator's pushes stop reaching it", async () => {
+    const shared = pushService.newDevice("shared-browser");
+    await subscribe(creatorA, shared);
+    await subscribe(creatorB, shared);
+    const owners = await sql<{ creator_id: string }[]>`select creator_id from push_subscriptions where endpoint = ${shared.subscription.endpoint}`;
+    expect(owners).toEqual([{ creator_id: creatorB }]);
+    await openStockOut(creatorA, "PUSH-SKU-3", "emergency");
+    await processLane("live");
+    await processLane("fulfilment");
+    expect(pushService.received.filter((push) => push.device === shared.name)).toEqual([]);
   });
 });

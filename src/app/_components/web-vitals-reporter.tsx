@@ -20,13 +20,21 @@ export function WebVitalsReporter() {
   });
   useEffect(() => {
     const flush = () => {
-      if (document.visibilityState !== "hidden" || samples.current.length === 0) return;
+      if (samples.current.length === 0) return;
       const body = JSON.stringify({ samples: samples.current.slice(0, 10), formFactor: matchMedia("(pointer: coarse) and (max-width: 900px)").matches ? "phone" : "desktop" });
       samples.current = [];
       void fetch("/api/vitals", { method: "POST", headers: { "content-type": "application/json" }, body, keepalive: true }).catch(() => undefined);
     };
-    document.addEventListener("visibilitychange", flush);
-    return () => document.removeEventListener("visibilitychange", flush);
+    const flushWhenHidden = () => {
+      if (document.visibilityState === "hidden") flush();
+    };
+    document.addEventListener("visibilitychange", flushWhenHidden);
+    // Leaving the page: web-vitals reports on the same event, so it goes after its listeners.
+    window.addEventListener("pagehide", flush);
+    return () => {
+      document.removeEventListener("visibilitychange", flushWhenHidden);
+      window.removeEventListener("pagehide", flush);
+    };
   }, []);
   return null;
 }

@@ -31,7 +31,9 @@ export function webPushSender(vapid: VapidSettings, timeoutMs = 10_000): SendPus
     });
     const headers = new Headers();
     for (const [name, value] of Object.entries(details.headers)) headers.set(name, String(value));
-    const response = await fetch(details.endpoint, { method: details.method, headers, body: details.body as Uint8Array, signal: AbortSignal.timeout(timeoutMs) });
+    // The encrypted body (a Buffer): copied into a plain ArrayBuffer, which every runtime's fetch takes.
+    const body = details.body ? new Uint8Array(details.body).buffer : null;
+    const response = await fetch(details.endpoint, { method: details.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
     return { status: response.status };
   };

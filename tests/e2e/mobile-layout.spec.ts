@@ -60,7 +60,11 @@ test("every control on the dashboard is reachable with the Tab key", async ({ pa
   // Number every visible, enabled control, then Tab through the page and note which get focus.
   const controls = await page.evaluate(() => {
     const selector = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
-    const visible = [...document.querySelectorAll<HTMLElement>(selector)].filter((element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden" && !element.closest("[inert]"));
+    // What a closed <details> holds is reached by opening it (its summary is on the list).
+    const folded = (element: HTMLElement) => element.tagName !== "SUMMARY" && element.closest("details:not([open])") !== null;
+    const visible = [...document.querySelectorAll<HTMLElement>(selector)].filter(
+      (element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden" && !element.closest("[inert]") && !folded(element),
+    );
     visible.forEach((element, index) => element.setAttribute("data-keyboard-check", String(index)));
     return visible.map((element) => `${element.tagName.toLowerCase()} "${(element.textContent ?? element.getAttribute("aria-label") ?? "").trim().slice(0, 40)}"`);
   });

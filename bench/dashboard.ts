@@ -20,6 +20,7 @@ import { signWebhook } from "../src/core/channels/tiktok-shop/webhook-signature.
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoCreatorId, seedDemoData } from "../supabase/local/demo-seed.ts";
 import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
+import { runToEnd, stopProcessGroup as stop, waitForHttp } from "./lib/app-server.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -37,36 +38,6 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"], detached: true });
   child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
   return child;
-}
-
-async function runToEnd(command: string, args: string[], env: Record<string, string>): Promise<void> {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, NEXT_TELEMETRY_DISABLED: "1" }, stdio: ["ignore", process.stderr, process.stderr] });
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${code}`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    return Promise.resolve();
-  }
-  return exited;
-}
-
-async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(`${url} did not answer`);
 }
 
 function summary(values: number[]) {

@@ -8,6 +8,7 @@ import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoUsers, seedDemoData } from "../supabase/local/demo-seed.ts";
 import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand-in/index.ts";
 import { loadOrCreateTokenEncryptionKey } from "../supabase/local/token-encryption-key.ts";
+import { loadOrCreateVapidKeys, vapidEnv } from "../supabase/local/web-push-keys.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const APP_PORT = Number(process.env.PORT ?? 3000);
@@ -67,13 +68,15 @@ try {
   // Kept in the local state folder, so the sellers' tokens sealed in the local database open after a restart.
   const TIKTOK_TOKEN_ENCRYPTION_KEY = process.env.TIKTOK_TOKEN_ENCRYPTION_KEY ?? loadOrCreateTokenEncryptionKey();
   const tiktokEnv = { TIKTOK_APP_KEY, TIKTOK_APP_SECRET, TIKTOK_API_BASE_URL, TIKTOK_AUTH_BASE_URL, TIKTOK_TOKEN_ENCRYPTION_KEY };
+  // Web Push's VAPID keys: the environment's, or the local pair kept beside the token key.
+  const pushEnv = process.env.WEB_PUSH_VAPID_PRIVATE_KEY ? {} : vapidEnv(loadOrCreateVapidKeys());
 
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     functions: {
       dir: path.join(root, "supabase/functions"),
       // The simulated carrier for orders the seller ships: only the local stack sets this (process-events refuses it unless TikTok's API is a local simulator).
-      env: { ...tiktokEnv, FULFILMENT_PROVIDERS: "simulated" },
+      env: { ...tiktokEnv, ...pushEnv, FULFILMENT_PROVIDERS: "simulated" },
     },
     // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
     databaseWorkers: database.local,
@@ -96,6 +99,7 @@ try {
     SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
     // Connecting a shop (/api/tiktok/connect) exchanges the code and lists the seller's shops.
     ...tiktokEnv,
+    ...pushEnv,
   });
   console.log(`
 CreatorFlow Sync      http://localhost:${APP_PORT}

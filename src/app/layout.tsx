@@ -2,11 +2,16 @@ import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { readSignedInUser } from "@/server/auth/session.ts";
+import { ServiceWorkerRegistration } from "./_components/service-worker-registration.tsx";
+import { WebVitalsReporter } from "./_components/web-vitals-reporter.tsx";
 import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: "CreatorFlow Sync", template: "%s · CreatorFlow Sync" },
   description: "Orders and inventory for TikTok Shop creators, in step and live.",
+  applicationName: "CreatorFlow Sync",
+  appleWebApp: { capable: true, title: "CreatorFlow", statusBarStyle: "default" },
+  icons: { icon: [{ url: "/icons/icon.svg", type: "image/svg+xml" }], apple: "/icons/apple-touch-icon.png" },
 };
 
 export const viewport: Viewport = {
@@ -41,6 +46,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           ) : null}
         </header>
         {children}
+        <ServiceWorkerRegistration />
+        {user ? <WebVitalsReporter /> : null}
       </body>
     </html>
   );

@@ -21,6 +21,8 @@ import { seedDemoData } from "../../supabase/local/demo-seed.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "../../src/simulator/api-server.ts";
 import { startSupabaseStandIn, type SupabaseStandIn } from "../../supabase/local/stand-in/index.ts";
 import { generateTokenEncryptionKey } from "../../src/core/shops/token-encryption.ts";
+import webpush from "web-push";
+import { vapidEnv } from "../../supabase/local/web-push-keys.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const nextBin = path.join(repoRoot, "node_modules", ".bin", "next");
@@ -86,6 +88,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       TIKTOK_AUTH_BASE_URL: tiktok.url,
       TIKTOK_TOKEN_ENCRYPTION_KEY: generateTokenEncryptionKey(),
     };
+    // A fresh VAPID pair per run: the app hands devices the public key, process-events signs with the private one.
+    const pushEnv = vapidEnv(webpush.generateVAPIDKeys());
     standIn = await startSupabaseStandIn({
       databaseUrl: database.url,
       port: supabasePort,
@@ -93,7 +97,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
       functions: {
         dir: path.join(repoRoot, "supabase/functions"),
-        env: { ...tiktokEnv, FULFILMENT_PROVIDERS: "simulated" },
+        env: { ...tiktokEnv, ...pushEnv, FULFILMENT_PROVIDERS: "simulated" },
       },
       databaseWorkers: true,
       signUpEnabled: true,
@@ -123,8 +127,12 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
       // Connecting a shop: the callback exchanges the code with the simulator and lists the seller's shops.
       ...tiktokEnv,
+      ...pushEnv,
     };
-    if (process.env.E2E_SKIP_BUILD !== "1") await runToCompletion(nextBin, ["build"], appEnv);
+    if (process.env.E2E_SKIP_BUILD !== "1") {
+      await runToCompletion(nextBin, ["build"], appEnv);
+      await runToCompletion(tsxBin, ["scripts/build-service-worker.ts"], appEnv);
+    }
     server = startNextServer(baseURL, database.url, appEnv);
     await waitUntilServing(new URL("/api/health", baseURL), server);
   } catch (error) {

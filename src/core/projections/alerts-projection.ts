@@ -2,6 +2,7 @@
 // alert, open or resolved; an alert's id is the id of the event that opened it.
 import type { StoredEvent } from "../event-store/index.ts";
 import { foldAlerts, noAlerts, subjectsOf, type Alert, type AlertKind, type AlertSeverity, type AlertsState, alertEventTypes } from "./alerts.ts";
+import { queueAlertPushes } from "../notifications/alert-push-outbox.ts";
 import { defineProjection, tableIn, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
 
@@ -103,6 +104,9 @@ async function saveAlerts(context: ProjectionContext, alerts: Alert[]): Promise<
   }));
   // An alert's text and time are those of the event that opened it: only its resolution moves.
   await upsertRows(context, alertsTable, rows, { onConflict: "resolved_at = excluded.resolved_at, resolved_by_event_id = excluded.resolved_by_event_id" });
+  // The push for an alert that needs the creator now, in the same transaction; never from a
+  // replay, a rebuild or a test's own schema (those alerts opened before, or for no device).
+  if (!context.replay && !context.rebuilding && context.schema === "public") await queueAlertPushes(context.sql, alerts, context.now());
 }
 
 export const alertsProjection = defineProjection<AlertsState, Alert[]>({

@@ -8,11 +8,13 @@ import type { RealtimeDelta } from "./realtime-delta.ts";
 export interface PendingAdjustment {
   commandId: string;
   newTotal: number;
+  /** Made offline: kept on the device and sent when the connection returns. */
+  queued?: boolean;
 }
 
 export interface AdjustmentNotice {
   skuId: string;
-  kind: "confirmed" | "rejected";
+  kind: "confirmed" | "rejected" | "queued";
   message: string;
 }
 
@@ -39,6 +41,7 @@ export type DashboardAction =
   /** The page has rendered what it received; `at` by the same monotonic clock. */
   | { type: "arrivals_shown"; at: number }
   | { type: "adjustment_started"; skuId: string; commandId: string; newTotal: number }
+  | { type: "adjustment_queued"; skuId: string; commandId: string; newTotal: number }
   | { type: "adjustment_confirmed"; skuId: string; commandId: string; total: number; reserved: number; available: number; version: number }
   | { type: "adjustment_rejected"; skuId: string; commandId: string; message: string; current?: { total: number; reserved: number; available: number; version: number } }
   | { type: "notice_dismissed" };
@@ -74,6 +77,12 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     }
     case "adjustment_started":
       return { ...state, pending: { ...state.pending, [action.skuId]: { commandId: action.commandId, newTotal: action.newTotal } }, notice: null };
+    case "adjustment_queued":
+      return {
+        ...state,
+        pending: { ...state.pending, [action.skuId]: { commandId: action.commandId, newTotal: action.newTotal, queued: true } },
+        notice: { skuId: action.skuId, kind: "queued", message: `You are offline: stock of ${action.skuId} set to ${action.newTotal} on this device, to be sent when you are back online.` },
+      };
     case "adjustment_confirmed": {
       if (state.pending[action.skuId]?.commandId !== action.commandId) return state;
       const { [action.skuId]: _done, ...pending } = state.pending;

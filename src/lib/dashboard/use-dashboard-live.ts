@@ -3,12 +3,16 @@
 // the sequence, a (re)join, a message it does not fully understand). Between those, a
 // quiet refresh now and then picks up what deltas do not carry (the chart's hours, the
 // median time to ship, the alert list, SKU versions).
+// Offline first: every state it shows is kept on the device (src/lib/offline/device-storage.ts),
+// so a reload without a connection shows the last figures; a stock adjustment made offline is
+// queued there and sent, as it was made, when the connection returns.
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "./dashboard-api.ts";
 import { dashboardReducer, initialDashboardState, type DashboardState } from "./dashboard-state.ts";
 import type { DashboardSnapshot } from "./dashboard-types.ts";
 import { isFullyUnderstood, REALTIME_DELTA_EVENT, realtimeDeltaSchema, type RealtimeDelta } from "./realtime-delta.ts";
 import type { ChannelStatus, RealtimeConnector } from "./realtime-connection.ts";
+import { keepThisPageForOffline, loadQueuedAdjustments, loadSnapshot, queueAdjustment, removeQueuedAdjustment, saveSnapshot } from "../offline/device-storage.ts";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -35,6 +39,9 @@ export interface DashboardLive {
 
 const now = () => new Date().toISOString();
 const pageClock = () => performance.now();
+const isOffline = () => typeof navigator !== "undefined" && navigator.onLine === false;
+/** How often at most the shown state is written to the device (deltas can come many a second). */
+const SAVE_INTERVAL_MS = 1_000;
 
 export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const { initial, connect, fetchSnapshot, postAdjustment } = options;
@@ -121,6 +128,7 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
         setConnection("live");
         // A (re)join may have missed messages sent while away: read the current state.
         void refetch();
+        void sendQueuedRef.current();
       } else if (status === "error") {
         setConnection(typeof navigator !== "undefined" && navigator.onLine === false ? "offline" : "reconnecting");
       } else {
@@ -129,7 +137,13 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
     };
     const leave = connect(initial.creatorId, { onMessage: handleMessage, onStatus: handleStatus });
     const goneOffline = () => setConnection("offline");
-    const backOnline = () => setConnection((current) => (current === "offline" ? "reconnecting" : current));
+    const backOnline = () => {
+      setConnection((current) => (current === "offline" ? "reconnecting" : current));
+      // The channel's own reconnect refetches once it has joined; the figures need not wait for it.
+      void refetch();
+      void sendQueuedRef.current();
+    };
+    if (isOffline()) setConnection("offline");
     window.addEventListener("offline", goneOffline);
     window.addEventListener("online", backOnline);
     return () => {
@@ -152,21 +166,100 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const stateRef = useRef(state);
   stateRef.current = state;
 
+  const creatorId = initial.creatorId;
+  const applyAnswer = useCallback((skuId: string, commandId: string, response: AdjustmentResponse) => {
+    if (response.ok) {
+      dispatch({ type: "adjustment_confirmed", skuId, commandId, total: response.total, reserved: response.reserved, available: response.available, version: response.version });
+    } else {
+      dispatch({ type: "adjustment_rejected", skuId, commandId, message: response.message, current: response.current });
+    }
+  }, []);
+
+  const queue = useCallback(
+    (skuId: string, newTotal: number, expectedVersion: number, commandId: string) => {
+      queueAdjustment(creatorId, { skuId, newTotal, expectedVersion, commandId, queuedAt: now() });
+      dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
+    },
+    [creatorId],
+  );
+
   const adjustStock = useCallback(
     async (skuId: string, newTotal: number) => {
       const row = stateRef.current.data.inventory.find((candidate) => candidate.skuId === skuId);
       if (!row) return;
       const commandId = newCommandId.current();
+      if (isOffline()) {
+        queue(skuId, newTotal, row.version, commandId);
+        return;
+      }
       dispatch({ type: "adjustment_started", skuId, commandId, newTotal });
       const response: AdjustmentResponse = await postAdjustment(skuId, { newTotal, expectedVersion: row.version, commandId });
-      if (response.ok) {
-        dispatch({ type: "adjustment_confirmed", skuId, commandId, total: response.total, reserved: response.reserved, available: response.available, version: response.version });
-      } else {
-        dispatch({ type: "adjustment_rejected", skuId, commandId, message: response.message, current: response.current });
-      }
+      // The request never reached the server: keep it and send it when the connection is back.
+      if (!response.ok && response.status === 0) queue(skuId, newTotal, row.version, commandId);
+      else applyAnswer(skuId, commandId, response);
     },
-    [postAdjustment],
+    [postAdjustment, queue, applyAnswer],
   );
+
+  // Sends what was queued offline, oldest first, each as it was made: the same command id
+  // (a repeat appends nothing) and the version the creator saw (a change made meanwhile
+  // answers 412 with the current count, shown as a conflict; nothing is overwritten).
+  const sending = useRef(false);
+  const sendQueued = useCallback(async () => {
+    if (sending.current || isOffline()) return;
+    sending.current = true;
+    try {
+      for (const adjustment of loadQueuedAdjustments(creatorId)) {
+        const { skuId, newTotal, expectedVersion, commandId } = adjustment;
+        dispatch({ type: "adjustment_started", skuId, commandId, newTotal });
+        const response = await postAdjustment(skuId, { newTotal, expectedVersion, commandId });
+        if (!response.ok && response.status === 0) {
+          dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
+          return;
+        }
+        removeQueuedAdjustment(creatorId, commandId);
+        if (!unmounted.current) applyAnswer(skuId, commandId, response);
+      }
+    } finally {
+      sending.current = false;
+    }
+  }, [creatorId, postAdjustment, applyAnswer]);
+  const sendQueuedRef = useRef(sendQueued);
+  sendQueuedRef.current = sendQueued;
+
+  // Opened (perhaps offline, from the service worker's copy of the page): the device's own
+  // copy may be newer than the page's, and adjustments may be waiting from last time.
+  useEffect(() => {
+    const stored = loadSnapshot(creatorId);
+    if (stored && stored.sequence > sequence.current) {
+      sequence.current = stored.sequence;
+      dispatch({ type: "snapshot_loaded", snapshot: stored, replay: [], at: stored.readAt });
+    }
+    for (const adjustment of loadQueuedAdjustments(creatorId)) dispatch({ type: "adjustment_queued", skuId: adjustment.skuId, commandId: adjustment.commandId, newTotal: adjustment.newTotal });
+    void sendQueuedRef.current();
+    void keepThisPageForOffline().catch(() => undefined);
+  }, [creatorId]);
+
+  // Keeps what is shown on the device, at most once a second.
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const dataRef = useRef(state.data);
+  dataRef.current = state.data;
+  useEffect(() => {
+    if (saveTimer.current) return;
+    saveTimer.current = setTimeout(() => {
+      saveTimer.current = null;
+      saveSnapshot(dataRef.current);
+    }, SAVE_INTERVAL_MS);
+  }, [state.data]);
+  useEffect(() => {
+    const saveNow = () => saveSnapshot(dataRef.current);
+    window.addEventListener("pagehide", saveNow);
+    return () => {
+      window.removeEventListener("pagehide", saveNow);
+      if (saveTimer.current) clearTimeout(saveTimer.current);
+      saveTimer.current = null;
+    };
+  }, []);
 
   const dismissNotice = useCallback(() => dispatch({ type: "notice_dismissed" }), []);
 

@@ -42,9 +42,13 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
       tx<{ kind: string; found: number }[]>`
         select kind, count(*)::int as found from public.reconciliation_drift
          where found_at > now() - ${WINDOW}::interval group by kind order by kind`,
+      tx<{ page: string; metric: string; form_factor: string; p75: number; samples: number }[]>`
+        select page, metric, form_factor, percentile_cont(0.75) within group (order by value) as p75, count(*)::int as samples
+          from public.web_vitals_samples where recorded_at > now() - ${WINDOW}::interval
+         group by page, metric, form_factor order by page, metric, form_factor`,
     ]),
   );
-  const [consumers, webhooks, ingestLatency, appends, realtime, drift] = figures;
+  const [consumers, webhooks, ingestLatency, appends, realtime, drift, vitals] = figures;
 
   const lag = gauge("creatorflow_consumer_lag_events", "Events committed that the consumer has not handled yet", ["consumer"]);
   const waiting = gauge("creatorflow_consumer_oldest_waiting_seconds", "Age of the oldest event the consumer has not handled (0 when caught up)", ["consumer"]);
@@ -87,6 +91,15 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
 
   const driftFound = gauge("creatorflow_reconciliation_drift_last_hour", "Differences reconciliation found in the last hour that webhooks had not delivered", ["kind"]);
   for (const kind of ["order_missing", "order_status", "stock_count"]) driftFound.set({ kind }, drift.find((row) => row.kind === kind)?.found ?? 0);
+
+  // Real sessions' Core Web Vitals (POST /api/vitals): p75, as Google's thresholds are read.
+  const vitalsP75 = gauge("creatorflow_web_vitals_p75", "75th percentile of a Core Web Vital from real sessions in the last hour (ms; CLS unitless)", ["page", "metric", "form_factor"]);
+  const vitalsSamples = gauge("creatorflow_web_vitals_samples_last_hour", "Core Web Vitals samples received in the last hour", ["page", "metric", "form_factor"]);
+  for (const row of vitals) {
+    const labels = { page: row.page, metric: row.metric, form_factor: row.form_factor };
+    vitalsP75.set(labels, row.p75);
+    vitalsSamples.set(labels, row.samples);
+  }
 
   return { contentType: registry.contentType, body: await registry.metrics() };
 }

@@ -14,9 +14,11 @@ import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-
 import { advanceShopImports } from "../../../src/core/shop-history/shop-import.ts";
 import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-authorization-consumer.ts";
 import { createShopClients } from "../../../src/core/channels/tiktok-shop/shop-clients.ts";
+import { deliverQueuedPushes } from "../../../src/core/notifications/alert-push-outbox.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectDatabase, requiredEnv } from "../_shared/database.ts";
 import { functionLogger } from "../_shared/log.ts";
+import { vapidSettingsFromEnv, webPushSender } from "../_shared/web-push.ts";
 
 const DEFAULT_BUDGET_MS = 5_000;
 const MAX_BUDGET_MS = 25_000;
@@ -39,6 +41,10 @@ const shopClients = createShopClients(sql, {
 // in needs_configuration (see src/core/fulfilment/provider-selection.ts and the README).
 const providerChoice = chooseFulfilmentProviders({ providers: Deno.env.get(FULFILMENT_PROVIDERS_SETTING), tiktokApiBaseUrl });
 for (const notice of providerChoice.notices) log.warn(`fulfilment: ${notice}`);
+// Web Push for alerts (VAPID keys from the environment); unset, queued pushes wait.
+const vapid = vapidSettingsFromEnv((name) => Deno.env.get(name));
+if (!vapid) log.warn("push notifications: WEB_PUSH_VAPID_PUBLIC_KEY / WEB_PUSH_VAPID_PRIVATE_KEY not set, no pushes are sent");
+const sendPush = vapid ? webPushSender(vapid) : null;
 const fulfilment = {
   tiktok: shopClients.clientFor,
   ...createFulfilmentProviders(providerChoice, { tiktok: shopClients.clientFor }),
@@ -68,6 +74,8 @@ const processing = createEventProcessing({
   stockOutboxConsumers: [createStockOutboxConsumer({ clientFor: shopClients.clientFor })],
   channelConsumers,
   afterFulfilmentCall: async () => {
+    // Alerts the live lane opened since (the outbox's insert woke this lane): pushed before the slower work below.
+    if (sendPush) await deliverQueuedPushes({ sql, send: sendPush }).catch((error: unknown) => log.error("push delivery failed", { error }));
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });

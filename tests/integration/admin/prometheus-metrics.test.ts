@@ -36,6 +36,11 @@ beforeAll(async () => {
             values (${creatorId}, date_trunc('hour', now()), 'order.status_changed', 3, 2, 300, 250),
                    (${creatorId}, date_trunc('hour', now()) - interval '5 hours', 'order.status_changed', 40, 40, 4000, 900)`;
   await sql`insert into public.realtime_outbox (creator_id, sequence) values (${creatorId}, 7), (${newCreatorId()}, 5)`;
+  // Real sessions' LCP on the dashboard from phones: 1, 2, 3 and 4 s this hour (p75 3.25 s), and one from two hours ago.
+  await sql`insert into public.web_vitals_samples (page, metric, value, form_factor, recorded_at) values
+            ('dashboard', 'LCP', 1000, 'phone', now()), ('dashboard', 'LCP', 2000, 'phone', now()), ('dashboard', 'LCP', 3000, 'phone', now()),
+            ('dashboard', 'LCP', 4000, 'phone', now()), ('dashboard', 'LCP', 90000, 'phone', now() - interval '2 hours'),
+            ('dashboard', 'CLS', 0.02, 'phone', now())`;
 });
 afterAll(() => {
   process.env.DATABASE_URL = previous.url;
@@ -90,6 +95,13 @@ describe("GET /api/metrics", () => {
     expect(values.get('creatorflow_webhook_ingest_latency_ms{quantile="0.5"}')).toBe(40);
     expect(values.get('creatorflow_reconciliation_drift_last_hour{kind="stock_count"}')).toBe(0);
     expect(text).toContain("# TYPE creatorflow_consumer_events_processed_total counter");
+  });
+
+  it("exposes real sessions' Core Web Vitals as p75 per page, metric and form factor over the last hour", async () => {
+    const values = samples(await (await scrape(`Bearer ${TOKEN}`)).text());
+    expect(values.get('creatorflow_web_vitals_p75{page="dashboard",metric="LCP",form_factor="phone"}')).toBe(3250);
+    expect(values.get('creatorflow_web_vitals_samples_last_hour{page="dashboard",metric="LCP",form_factor="phone"}')).toBe(4);
+    expect(values.get('creatorflow_web_vitals_p75{page="dashboard",metric="CLS",form_factor="phone"}')).toBe(0.02);
   });
 
   it("serves every metric the alerting rules use, and each rule has its runbook", async () => {

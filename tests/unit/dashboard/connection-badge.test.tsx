@@ -11,13 +11,20 @@ describe("connection badge", () => {
     ["connecting", "Connecting…"],
     ["live", "Live"],
     ["reconnecting", "Reconnecting…"],
-    ["offline", "Offline"],
   ])("announces the %s state as a status with the last update time", (state, label) => {
     render(<ConnectionBadge state={state} lastUpdateAt="2026-11-22T10:15:30.000Z" stale={false} locale="en-US" />);
     const badge = screen.getByRole("status");
     expect(badge.dataset.state).toBe(state);
     expect(badge.textContent).toContain(label);
     expect(badge.textContent).toContain("last update");
+    expect(badge.querySelector("time")?.getAttribute("datetime")).toBe("2026-11-22T10:15:30.000Z");
+  });
+
+  it("says since when it is offline: the time of the last figures the device received", () => {
+    render(<ConnectionBadge state="offline" lastUpdateAt="2026-11-22T10:15:30.000Z" stale={false} locale="en-US" />);
+    const badge = screen.getByRole("status");
+    expect(badge.dataset.state).toBe("offline");
+    expect(screen.getByTestId("offline-since").textContent).toMatch(/^Offline since \d\d:\d\d:\d\d/);
     expect(badge.querySelector("time")?.getAttribute("datetime")).toBe("2026-11-22T10:15:30.000Z");
   });
 

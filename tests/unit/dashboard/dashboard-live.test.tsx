@@ -18,7 +18,11 @@ beforeAll(() => {
   } as unknown as typeof ResizeObserver;
 });
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  // The dashboard keeps its state on the device: each test starts with a device of its own.
+  localStorage.clear();
+});
 
 function fakeChannel() {
   let handlers: ChannelHandlers | null = null;
@@ -252,5 +256,95 @@ describe("live dashboard", () => {
 
     expect(screen.getByTestId("available-1001").textContent).toBe("40");
     expect(screen.getByRole("alert").textContent).toContain("Your change to 10 was not saved.");
+  });
+});
+
+describe("offline", () => {
+  let online = true;
+  beforeAll(() => {
+    Object.defineProperty(navigator, "onLine", { configurable: true, get: () => online });
+  });
+  afterEach(() => {
+    online = true;
+  });
+  const goOffline = () => act(() => {
+    online = false;
+    window.dispatchEvent(new Event("offline"));
+  });
+  const goOnline = () => act(async () => {
+    online = true;
+    window.dispatchEvent(new Event("online"));
+  });
+
+  it("queues a stock adjustment made offline, shows it pending, and sends it as it was made when back online", async () => {
+    const answer = deferred<AdjustmentResponse>();
+    const { postAdjustment } = renderDashboard({ postAdjustment: () => answer.promise });
+    await goOffline();
+    expect(screen.getByTestId("connection-status").textContent).toContain("Offline since");
+
+    fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "60" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
+    expect(postAdjustment).not.toHaveBeenCalled();
+    expect(screen.getByTestId("available-1001").textContent).toBe("58 (pending: sends when online)");
+
+    await goOnline();
+    expect(postAdjustment).toHaveBeenCalledTimes(1);
+    const [skuId, request] = postAdjustment.mock.calls[0]!;
+    expect(skuId).toBe("1001");
+    // The version the creator saw when making the change, not whatever is current now.
+    expect(request).toMatchObject({ newTotal: 60, expectedVersion: 3 });
+    await act(async () => answer.resolve({ ok: true, total: 60, reserved: 2, available: 58, version: 4 }));
+    expect(screen.getByTestId("available-1001").textContent).toBe("58");
+    expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock.");
+    expect(localStorage.getItem(`creatorflow:queued-adjustments:${snapshot().creatorId}`)).toBeNull();
+  });
+
+  it("shows the conflict and the current count when a queued adjustment meets a change made meanwhile (412)", async () => {
+    renderDashboard({
+      postAdjustment: async () => ({
+        ok: false,
+        status: 412,
+        code: "version_conflict",
+        message: "Stock of 1001 changed while you were editing (now 45 in stock, 5 reserved). Your change to 60 was not saved.",
+        current: { total: 45, reserved: 5, available: 40, version: 5 },
+      }),
+    });
+    await goOffline();
+    fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "60" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
+    await goOnline();
+    await settle();
+    expect(screen.getByTestId("available-1001").textContent).toBe("40");
+    expect(screen.getByRole("alert").textContent).toContain("Your change to 60 was not saved.");
+  });
+
+  it("keeps an adjustment whose request never reached the server, and sends it with the same command id later", async () => {
+    let reachable = false;
+    const { postAdjustment } = renderDashboard({
+      postAdjustment: async () =>
+        reachable ? { ok: true, total: 60, reserved: 2, available: 58, version: 4 } : { ok: false, status: 0, code: "network", message: "Could not reach the server" },
+    });
+    fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "60" } });
+    fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
+    await settle();
+    expect(screen.getByTestId("available-1001").textContent).toBe("58 (pending: sends when online)");
+
+    reachable = true;
+    await goOnline();
+    await settle();
+    expect(screen.getByTestId("available-1001").textContent).toBe("58");
+    expect(postAdjustment).toHaveBeenCalledTimes(2);
+    expect(postAdjustment.mock.calls[1]![1].commandId).toBe(postAdjustment.mock.calls[0]![1].commandId);
+  });
+
+  it("opened again offline, shows the last figures this device saw rather than the page's older copy", async () => {
+    const older = snapshot({ sequence: 4 });
+    const newer = { ...snapshot({ sequence: 9 }), today: { ...older.today, ordersReceived: 77 } };
+    localStorage.setItem(`creatorflow:snapshot:${older.creatorId}`, JSON.stringify(newer));
+    online = false;
+    renderDashboard({ initial: older });
+    await settle();
+    expect(ordersKpi().textContent).toBe("77");
+    expect(screen.getByTestId("connection-status").textContent).toContain("Offline since");
   });
 });

@@ -13,6 +13,7 @@ import { InventoryTable } from "./inventory-table.tsx";
 import { KpiCards } from "./kpi-cards.tsx";
 import { OrderFeed } from "./order-feed.tsx";
 import { OrderPipeline } from "./order-pipeline.tsx";
+import { PushSettings } from "./push-settings.tsx";
 import { RevenueChart } from "./revenue-chart.tsx";
 
 export interface DashboardLiveProps {
@@ -67,6 +68,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
         <OrderFeed orders={data.orders} newOrderIds={newOrderIds} arrivals={arrivals} locale={locale} clock={clock} />
         <InventoryTable rows={data.inventory} pending={pending} notice={notice} locale={locale} onAdjust={(skuId, total) => void live.adjustStock(skuId, total)} onDismissNotice={live.dismissNotice} />
       </div>
+      <PushSettings creatorQuery={creatorQuery} />
     </div>
   );
 }

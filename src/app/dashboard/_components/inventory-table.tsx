@@ -86,7 +86,7 @@ export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDism
             </thead>
             <tbody>
               {sorted.map((row) => (
-                <InventoryTableRow key={row.skuId} row={row} saving={pending[row.skuId] !== undefined} locale={locale} onAdjust={onAdjust} />
+                <InventoryTableRow key={row.skuId} row={row} pending={pending[row.skuId]} locale={locale} onAdjust={onAdjust} />
               ))}
             </tbody>
           </table>
@@ -96,7 +96,8 @@ export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDism
   );
 }
 
-function InventoryTableRow({ row, saving, locale, onAdjust }: { row: InventoryRow; saving: boolean; locale: string; onAdjust(skuId: string, newTotal: number): void }) {
+function InventoryTableRow({ row, pending, locale, onAdjust }: { row: InventoryRow; pending: PendingAdjustment | undefined; locale: string; onAdjust(skuId: string, newTotal: number): void }) {
+  const saving = pending !== undefined;
   const inputId = useId();
   const [value, setValue] = useState("");
   const availableShare = row.total > 0 ? Math.max(0, row.available) / row.total : 0;
@@ -111,14 +112,14 @@ function InventoryTableRow({ row, saving, locale, onAdjust }: { row: InventoryRo
   };
 
   return (
-    <tr id={inventoryRowAnchor(row.skuId)} data-severity={row.severity ?? "ok"} data-sku={row.skuId} data-saving={saving ? "true" : undefined}>
+    <tr id={inventoryRowAnchor(row.skuId)} data-severity={row.severity ?? "ok"} data-sku={row.skuId} data-saving={saving ? "true" : undefined} data-queued={pending?.queued ? "true" : undefined}>
       <th scope="row">
         <code>{row.skuId}</code>
         {row.hasOpenConflict ? <span className="badge">Conflict</span> : null}
       </th>
       <td className="numeric" data-testid={`available-${row.skuId}`}>
         {formatNumber(row.available, locale)}
-        {saving ? <span className="saving"> (saving…)</span> : null}
+        {pending?.queued ? <span className="saving"> (pending: sends when online)</span> : saving ? <span className="saving"> (saving…)</span> : null}
       </td>
       <td className="numeric">{formatNumber(row.reserved, locale)}</td>
       <td className="numeric">{formatNumber(row.velocityPerHour, locale, 1)}</td>

@@ -69,16 +69,19 @@ export function KpiCards({ today, yesterday, awaitingShipment, currency, locale 
       </h2>
       <ul className="kpi-grid">
         {cards.map((card) => (
-          <li key={card.id} className="kpi-card" role="group" aria-labelledby={`kpi-${card.id}-label`} data-testid={`kpi-${card.id}`}>
-            <h3 id={`kpi-${card.id}-label`} className="kpi-label">
-              {card.label}
-            </h3>
-            <p className="kpi-value" data-testid={`kpi-${card.id}-value`}>
-              {card.value}
-            </p>
-            <p className="kpi-change" data-tone={card.tone}>
-              {card.change}
-            </p>
+          // The group inside the item (not on it): a list may only hold list items.
+          <li key={card.id} className="kpi-card" data-testid={`kpi-${card.id}`}>
+            <div role="group" aria-labelledby={`kpi-${card.id}-label`}>
+              <h3 id={`kpi-${card.id}-label`} className="kpi-label">
+                {card.label}
+              </h3>
+              <p className="kpi-value" data-testid={`kpi-${card.id}-value`}>
+                {card.value}
+              </p>
+              <p className="kpi-change" data-tone={card.tone}>
+                {card.change}
+              </p>
+            </div>
           </li>
         ))}
       </ul>

@@ -50,7 +50,7 @@ export function OrderFeed({ orders, newOrderIds, arrivals = {}, locale, clock }:
       ) : (
         <ol className="order-feed" data-testid="order-feed">
           {orders.map((order) => (
-            <li key={order.orderId} className="order-row" data-new={fresh.has(order.orderId) ? "true" : undefined} data-order-id={order.orderId}>
+            <li key={order.orderId} id={`order-${order.orderId}`} className="order-row" data-new={fresh.has(order.orderId) ? "true" : undefined} data-order-id={order.orderId}>
               <span className="order-id">
                 Order <code>{order.orderId}</code>
                 {fresh.has(order.orderId) ? <span className="badge badge-new">New</span> : null}

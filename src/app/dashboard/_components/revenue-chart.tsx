@@ -1,10 +1,15 @@
 "use client";
 
 import { addDays, addHours, format, parseISO, startOfHour, subHours } from "date-fns";
-import { useEffect, useMemo, useState } from "react";
-import { Bar, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import dynamic from "next/dynamic";
+import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import type { SeriesPoint } from "@/lib/dashboard/dashboard-types.ts";
 import { currencyDigits, formatMoney, formatNumber } from "@/lib/dashboard/formatting.ts";
+
+// The chart library is most of the dashboard's JavaScript: it loads on its own, once the chart
+// is (nearly) on screen, so a phone's first load carries none of it. The box keeps its
+// height meanwhile, so nothing moves when it arrives.
+const RevenueChartPlot = dynamic(() => import("./revenue-chart-plot.tsx").then((module) => module.RevenueChartPlot), { ssr: false, loading: () => null });
 
 export type ChartRange = "24h" | "7d" | "30d";
 const ranges: { value: ChartRange; label: string; description: string }[] = [
@@ -13,7 +18,7 @@ const ranges: { value: ChartRange; label: string; description: string }[] = [
   { value: "30d", label: "30 d", description: "last 30 days, by day (UTC)" },
 ];
 
-interface ChartPoint {
+export interface ChartPoint {
   label: string;
   revenue: number;
   orders: number;
@@ -47,6 +52,8 @@ export function RevenueChart({ hourly, daily, today, currency, locale }: { hourl
   // Recharts measures the DOM, and bucket labels depend on the viewer's time zone: draw after hydration.
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
+  const box = useRef<HTMLDivElement>(null);
+  const inView = useNearViewport(box);
   const digits = currency ? currencyDigits(currency, locale) : 2;
   const points = useMemo(() => (mounted ? chartPoints(range, hourly, daily, today, new Date(), digits) : []), [mounted, range, hourly, daily, today, digits]);
   const selected = ranges.find((candidate) => candidate.value === range)!;
@@ -70,25 +77,34 @@ export function RevenueChart({ hourly, daily, today, currency, locale }: { hourl
         <figcaption className="section-note">
           {mounted ? `${money(totalRevenue)} net from ${formatNumber(totalOrders, locale)} orders, ${selected.description}.` : `Loading the ${selected.description}…`}
         </figcaption>
-        <div className="chart-box" aria-hidden="true">
-          {mounted ? (
-            <ResponsiveContainer width="100%" height="100%">
-              <ComposedChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-                <XAxis dataKey="label" tick={{ fill: "var(--text-muted)", fontSize: 12 }} minTickGap={16} />
-                <YAxis yAxisId="revenue" tick={{ fill: "var(--text-muted)", fontSize: 12 }} width={56} tickFormatter={(value: number) => formatNumber(value, locale)} />
-                <YAxis yAxisId="orders" orientation="right" allowDecimals={false} tick={{ fill: "var(--text-muted)", fontSize: 12 }} width={32} />
-                <Tooltip
-                  contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", color: "var(--text)" }}
-                  formatter={(value, name) => (name === "Net revenue" ? money(Number(value)) : formatNumber(Number(value), locale))}
-                />
-                <Bar yAxisId="orders" dataKey="orders" name="Orders" fill="var(--accent-soft)" stroke="var(--accent)" isAnimationActive={false} />
-                <Line yAxisId="revenue" dataKey="revenue" name="Net revenue" stroke="var(--ok)" strokeWidth={2} dot={false} isAnimationActive={false} />
-              </ComposedChart>
-            </ResponsiveContainer>
-          ) : null}
+        <div className="chart-box" aria-hidden="true" ref={box}>
+          {mounted && inView ? <RevenueChartPlot points={points} money={money} locale={locale} /> : null}
         </div>
       </figure>
     </section>
   );
+}
+
+/** Whether the element has come within a screen of the viewport (true at once where IntersectionObserver is missing). */
+function useNearViewport(ref: RefObject<HTMLElement | null>): boolean {
+  const [near, setNear] = useState(false);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof IntersectionObserver === "undefined") {
+      setNear(true);
+      return;
+    }
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+          setNear(true);
+          observer.disconnect();
+        }
+      },
+      { rootMargin: "100% 0px" },
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return near;
 }

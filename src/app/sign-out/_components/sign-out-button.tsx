@@ -2,6 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { turnOffPush } from "@/lib/notifications/push-device-client.ts";
+import { clearDeviceData } from "@/lib/offline/device-storage.ts";
 import { createClient } from "@/lib/supabase/client.ts";
 
 export function SignOutButton() {
@@ -9,6 +11,10 @@ export function SignOutButton() {
   const [busy, setBusy] = useState(false);
   async function signOut() {
     setBusy(true);
+    // This device stops receiving the creator's pushes and forgets the creator's figures,
+    // so whoever uses the browser next sees nothing of them (offline or not).
+    await turnOffPush(null).catch(() => undefined);
+    await clearDeviceData();
     // Ends this browser's session only; other devices stay signed in.
     await createClient().auth.signOut({ scope: "local" });
     router.replace("/sign-in");

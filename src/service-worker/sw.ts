@@ -1,0 +1,68 @@
+// The app's service worker, built by Serwist (scripts/build-service-worker.ts) into
+// public/sw.js after `next build`. It keeps the app shell and the pages last opened so the
+// dashboard opens offline (the page itself keeps its last snapshot and queued stock
+// changes), and shows the creator's push notifications.
+// Creator data fetched from /api/* is never kept here: the page keeps its own snapshot,
+// scoped to the creator, and sign-out clears both.
+import { CacheFirst, ExpirationPlugin, NetworkFirst, NetworkOnly, Serwist, StaleWhileRevalidate, type PrecacheEntry, type SerwistGlobalConfig } from "serwist";
+import { notificationFromPush, type PushedAlert } from "./push-notification.ts";
+
+declare global {
+  interface WorkerGlobalScope extends SerwistGlobalConfig {
+    __SW_MANIFEST: (PrecacheEntry | string)[] | undefined;
+  }
+}
+declare const self: ServiceWorkerGlobalScope;
+
+/** Page copies, named so sign-out can delete them (PAGES_CACHE in src/lib/offline/device-storage.ts). */
+const PAGES_CACHE = "creatorflow-pages";
+
+const serwist = new Serwist({
+  precacheEntries: self.__SW_MANIFEST,
+  skipWaiting: true,
+  clientsClaim: true,
+  navigationPreload: true,
+  runtimeCaching: [
+    // Hashed build output never changes under its name.
+    { matcher: /\/_next\/static\/.+$/i, handler: new CacheFirst({ cacheName: "creatorflow-static", plugins: [new ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 30 * 24 * 60 * 60 })] }) },
+    { matcher: /\/icons\/.+\.(?:png|svg)$/i, handler: new StaleWhileRevalidate({ cacheName: "creatorflow-icons" }) },
+    // Creator data: always from the network (the page keeps its own copy for offline use).
+    { matcher: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith("/api/"), handler: new NetworkOnly() },
+    // Pages and their RSC payloads: the network first; offline, the copy from the last visit.
+    // (A page asks for its own copy, as HTML, the first time the worker takes it over.)
+    {
+      matcher: ({ request, sameOrigin }) => sameOrigin && (request.mode === "navigate" || request.headers.get("RSC") === "1" || request.headers.get("accept") === "text/html"),
+      handler: new NetworkFirst({ cacheName: PAGES_CACHE, networkTimeoutSeconds: 5, plugins: [new ExpirationPlugin({ maxEntries: 32, maxAgeSeconds: 7 * 24 * 60 * 60 })] }),
+    },
+  ],
+  fallbacks: { entries: [{ url: "/offline.html", matcher: ({ request }) => request.destination === "document" }] },
+});
+
+self.addEventListener("push", (event) => {
+  const notification = notificationFromPush(event.data?.text() ?? null);
+  if (!notification) return;
+  event.waitUntil(self.registration.showNotification(notification.title, notification.options));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const data = event.notification.data as Partial<PushedAlert> | null;
+  const target = new URL(typeof data?.url === "string" ? data.url : "/dashboard", self.location.origin);
+  // Only this app's own pages: a payload cannot send the creator elsewhere.
+  const url = target.origin === self.location.origin ? target.href : new URL("/dashboard", self.location.origin).href;
+  event.waitUntil(openOrFocus(url));
+});
+
+async function openOrFocus(url: string): Promise<void> {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const client of windows) {
+    if (new URL(client.url).pathname.startsWith("/dashboard")) {
+      await client.focus();
+      await client.navigate(url);
+      return;
+    }
+  }
+  await self.clients.openWindow(url);
+}
+
+serwist.addEventListeners();

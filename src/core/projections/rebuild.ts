@@ -68,6 +68,8 @@ const DEFAULT_PAGE_SIZE = 10_000;
 interface Target {
   projection: Projection;
   consumer: string;
+  /** The checkpoint rows it leases and moves: the consumer's own, and its shards' when it is sharded. */
+  rows: string[];
   progress: RebuildProgress;
   /** Ids of the events its fold threw on (dead-lettered). */
   poisoned: string[];
@@ -97,6 +99,7 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
   const targets: Target[] = options.projections.map((projection) => ({
     projection,
     consumer: options.consumerName?.(projection) ?? projection.name,
+    rows: [],
     progress: { projection: projection.name, phase: "building", processed: 0, total: 0, eventsPerSecond: 0, deadLettered: 0 },
     poisoned: [],
   }));
@@ -104,7 +107,10 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
   const handles = targets.flatMap((target) => target.projection.handles);
   const types = handles.includes("*") ? undefined : [...new Set(handles)];
 
-  for (const target of targets) await acquireRebuildLease(sql, target.consumer, owner, leaseMs, options.waitForLeaseMs ?? 30_000);
+  for (const target of targets) {
+    target.rows = await checkpointRowsOf(sql, target.consumer);
+    for (const row of target.rows) await acquireRebuildLease(sql, row, owner, leaseMs, options.waitForLeaseMs ?? 30_000);
+  }
   const started = performance.now();
   const report = async (renewLease: boolean) => {
     const elapsedS = Math.max(0.001, (performance.now() - started) / 1000);
@@ -158,13 +164,13 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       return { ...progress, checkpoint };
     });
   } catch (error) {
-    for (const { progress, consumer } of targets) {
+    for (const { progress, consumer, rows } of targets) {
       if (progress.phase === "done") continue;
       progress.phase = "failed";
       progress.error = error instanceof Error ? error.message : String(error);
       options.onProgress?.({ ...progress });
-      await sql`update public.consumer_checkpoints set rebuild_progress = ${sql.json({ ...progress } as never)}, lease_owner = null, lease_expires_at = null
-                 where consumer = ${consumer} and lease_owner = ${owner}`;
+      await sql`update public.consumer_checkpoints set rebuild_progress = ${sql.json({ ...progress } as never)} where consumer = ${consumer} and lease_owner = ${owner}`;
+      await sql`update public.consumer_checkpoints set lease_owner = null, lease_expires_at = null where consumer = any(${rows}) and lease_owner = ${owner}`;
     }
     throw error;
   } finally {
@@ -180,6 +186,28 @@ async function foldPageInto(sql: Sql, target: Target, into: { shadow: string; no
   target.poisoned.push(...(await foldIntoShadow(sql, { projection: target.projection, consumer: target.consumer, shadow: into.shadow, now: into.now }, events)));
   target.progress.deadLettered = target.poisoned.length;
   target.progress.processed += events.length;
+}
+
+export class RebuildDuringReshardingError extends Error {
+  constructor(consumer: string) {
+    super(`Consumer ${consumer} is moving to another number of shards; rebuild it once the move is done`);
+    this.name = "RebuildDuringReshardingError";
+  }
+}
+
+/** The consumer's own row (where progress is shown), and the rows of the shards it runs when sharded. */
+async function checkpointRowsOf(sql: Sql, consumer: string): Promise<string[]> {
+  const [setting] = await sql<{ shards: string[]; settled: boolean }[]>`
+    select array(select public.consumer_shard_name(s.consumer, i, s.active_shard_count) from generate_series(0, s.active_shard_count - 1) i) as shards,
+           s.shard_count = s.active_shard_count
+             and not exists (select 1 from public.consumer_checkpoints c
+                              where c.consumer = any(array(select public.consumer_shard_name(s.consumer, i, s.active_shard_count)
+                                                             from generate_series(0, s.active_shard_count - 1) i))
+                                and c.barrier_transaction_id is not null) as settled
+      from public.consumer_shard_settings s where s.consumer = ${consumer}`;
+  if (!setting) return [consumer];
+  if (!setting.settled) throw new RebuildDuringReshardingError(consumer);
+  return [...new Set([consumer, ...setting.shards])];
 }
 
 async function acquireRebuildLease(sql: Sql, consumer: string, owner: string, leaseMs: number, waitMs: number): Promise<void> {
@@ -257,7 +285,7 @@ async function swapIn(
   options: { target: Target; schema: string; shadow: string; owner: string; checkpoint: GlobalCheckpoint; progress: RebuildProgress },
 ): Promise<void> {
   const { schema, shadow, owner, checkpoint } = options;
-  const { projection, consumer, poisoned } = options.target;
+  const { projection, consumer, rows, poisoned } = options.target;
   await sql.begin(async (transaction) => {
     const tx = transaction as unknown as Sql;
     for (const table of projection.tables) {
@@ -282,18 +310,20 @@ async function swapIn(
         on conflict (creator_id) do update set dirty = true, dirty_since = coalesce(o.dirty_since, excluded.dirty_since),
           changed_models = array(select distinct m from unnest(o.changed_models || excluded.changed_models) m order by m)`;
     }
+    // Every shard resumes after the checkpoint: the tables now hold every creator's events up to it.
     const moved = await tx`
       update public.consumer_checkpoints
          set transaction_id = ${checkpoint.transactionId}::xid8, position = ${checkpoint.position},
-             rebuild_progress = ${tx.json(options.progress as never)}, lease_owner = null, lease_expires_at = null, updated_at = now()
-       where consumer = ${consumer} and lease_owner = ${owner}`;
-    if (moved.count !== 1) throw new Error(`Lost the lease on ${consumer} during the rebuild; live tables left as they were`);
+             rebuild_progress = case when consumer = ${consumer} then ${tx.json(options.progress as never)} else rebuild_progress end,
+             lease_owner = null, lease_expires_at = null, updated_at = now()
+       where consumer = any(${rows}) and lease_owner = ${owner}`;
+    if (moved.count !== rows.length) throw new Error(`Lost the lease on ${consumer} during the rebuild; live tables left as they were`);
     // Every other open letter's event was folded in order above: its effect is now in the tables.
     await tx`
       update public.dead_letters
          set status = 'retried', resolved_at = now(), resolved_by = ${`rebuild of ${projection.name}`},
              last_retry_at = now(), last_retry_outcome = 'retried', last_retry_message = 'Folded in order by a rebuild of the projection'
-       where consumer = ${consumer} and status in ('pending', 'retry_requested') and event_id <> all(${poisoned}::uuid[])`;
+       where consumer = any(${rows}) and status in ('pending', 'retry_requested') and event_id <> all(${poisoned}::uuid[])`;
   });
 }
 

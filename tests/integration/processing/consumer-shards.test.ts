@@ -7,13 +7,14 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
 import { shardLiveConsumer } from "../../../src/core/process-events.ts";
-import { createConsumerRunner } from "../../../src/core/processing/index.ts";
+import { createConsumerRunner, readCheckpointStatuses } from "../../../src/core/processing/index.ts";
 import {
   createReadModelSchema,
   dashboardMetricsProjection,
   inventoryLevelsProjection,
   orderSummariesProjection,
   projectionConsumer,
+  rebuildProjection,
 } from "../../../src/core/projections/index.ts";
 import { ownTestDatabase } from "../database.ts";
 import { cancelled, received, reserved, shipped, stockUpdated, uniqueId, validated } from "../projections/events.ts";
@@ -179,6 +180,16 @@ describe("a consumer split into shards by creator", () => {
     ]);
     const wakeups = await sql`select shard from event_processing_lanes where lane = 'live' order by shard`;
     expect(wakeups.map((row) => row.shard)).toEqual([0, 1, 2, 3]);
+    // The admin panel and the health checks see the sharded consumer as one.
+    const [status] = await readCheckpointStatuses(sql, new Date(), [dashboardMetricsProjection.name]);
+    expect(status.eventsProcessed).toBe(orderEvents);
+
+    // A rebuild of the sharded projection gives the same tables and moves every shard to where it stopped.
+    const rebuilt = await rebuildProjection({ sql, projection: dashboardMetricsProjection });
+    expect(await differences()).toEqual([]);
+    const positions = await sql<{ position: string }[]>`
+      select position from consumer_checkpoints where consumer like ${`${dashboardMetricsProjection.name}-shard-%-of-4`}`;
+    expect(positions.map((row) => Number(row.position))).toEqual([rebuilt.checkpoint.position, rebuilt.checkpoint.position, rebuilt.checkpoint.position, rebuilt.checkpoint.position]);
   });
 
   it("refuses a shard count out of range and a consumer that is not transactional or not in the live lane, changing nothing", async () => {

@@ -1,8 +1,11 @@
 // `npm run bench -- rebuild`: how fast the dashboard's projections rebuild from the events
 // (target at least 50,000 events/s for the four together), each alone and the four
-// together, which read the stream once (rebuildProjections).
+// together, which read the stream once (rebuildProjections); then how fast they keep up
+// live when split into 1, 2 and 4 shards by creator (projection_shards, see
+// lib/projection-shards.ts; SHARDS=1,2 picks the counts, SHARDS=none skips it).
 //
-// Its own embedded PostgreSQL on BENCH_DB_PORT (default 54362; database recreated).
+// Its own embedded PostgreSQL on BENCH_DB_PORT (default 54362; databases recreated) and the
+// Supabase stand-in on the next port.
 // stdout: one JSON line per scenario. Nothing else.
 import postgres, { type Sql } from "postgres";
 import {
@@ -15,6 +18,7 @@ import {
 } from "../src/core/projections/index.ts";
 import { prepareDatabase } from "../supabase/local/database.ts";
 import { cpuProbe } from "./lib/cpu.ts";
+import { measureProjectionShards } from "./lib/projection-shards.ts";
 import { emit, log, round } from "./lib/measure.ts";
 import { seedInventory, seedOrders, SEEDED_EVENTS } from "./lib/seed-events.ts";
 
@@ -56,12 +60,14 @@ export async function run(): Promise<void> {
     log(`seeding ${SEEDED_EVENTS} events`);
     const seedStarted = performance.now();
     await seedOrders(sql, [creatorId], runId);
-    await seedInventory(sql, creatorId, runId);
+    await seedInventory(sql, [creatorId], runId);
     await sql`vacuum analyze public.event_store`;
     log(`seeded in ${round(performance.now() - seedStarted)} ms`);
 
     for (const projection of dashboardProjections) await measureRebuild(sql, [projection], `rebuild_${projection.name.replace(/^projection-/, "").replaceAll("-", "_")}`);
     await measureRebuild(sql, dashboardProjections, "rebuild_dashboard_projections_together");
+    const shardCounts = process.env.SHARDS === "none" ? [] : (process.env.SHARDS ?? "1,2,4").split(",").map(Number);
+    await measureProjectionShards({ port, projections: dashboardProjections, shardCounts });
   } finally {
     await sql.end({ timeout: 5 });
     await database.stop();

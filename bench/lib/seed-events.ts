@@ -54,10 +54,11 @@ export async function seedOrders(sql: Sql, creatorIds: readonly string[], runId:
 }
 
 /** One stream per SKU: a restock, then reservations and releases, with a low-stock detection now and then. */
-export async function seedInventory(sql: Sql, creatorId: string, runId: string): Promise<void> {
+/** SKUS inventory streams of EVENTS_PER_SKU events each, spread round-robin over the creators. */
+export async function seedInventory(sql: Sql, creatorIds: readonly string[], runId: string): Promise<void> {
   await sql`
     select count(*) from generate_series(0, ${SKUS - 1}) as s(n),
-    lateral public.append_to_stream(${creatorId}::uuid, 'inventory-' || ${runId} || 'SKU' || s.n, 'inventory', 'no_stream', (
+    lateral public.append_to_stream((${creatorIds as string[]}::uuid[])[1 + s.n % ${creatorIds.length}], 'inventory-' || ${runId} || 'SKU' || s.n, 'inventory', 'no_stream', (
       select jsonb_agg(case
         when e.i = 0 then jsonb_build_object('event_type', 'inventory.stock_updated', 'occurred_at', timestamptz '2026-10-01' + e.i * interval '1 minute',
           'event_data', jsonb_build_object('sku_id', ${runId} || 'SKU' || s.n, 'previous_total', 0, 'new_total', 100000, 'source', 'manual'))

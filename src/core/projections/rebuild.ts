@@ -318,12 +318,13 @@ async function swapIn(
              lease_owner = null, lease_expires_at = null, updated_at = now()
        where consumer = any(${rows}) and lease_owner = ${owner}`;
     if (moved.count !== rows.length) throw new Error(`Lost the lease on ${consumer} during the rebuild; live tables left as they were`);
-    // Every other open letter's event was folded in order above: its effect is now in the tables.
+    // Every other open letter's event (of any shard, of any generation) was folded in order above: its effect is now in the tables.
     await tx`
       update public.dead_letters
          set status = 'retried', resolved_at = now(), resolved_by = ${`rebuild of ${projection.name}`},
              last_retry_at = now(), last_retry_outcome = 'retried', last_retry_message = 'Folded in order by a rebuild of the projection'
-       where consumer = any(${rows}) and status in ('pending', 'retry_requested') and event_id <> all(${poisoned}::uuid[])`;
+       where (consumer = ${consumer} or consumer like ${`${consumer}-shard-%`}) and status in ('pending', 'retry_requested')
+         and event_id <> all(${poisoned}::uuid[])`;
   });
 }
 

@@ -31,6 +31,15 @@ as $$
   select case when p_shard_count = 1 then p_consumer else p_consumer || '-shard-' || p_shard || '-of-' || p_shard_count end
 $$;
 
+-- The checkpoint rows of a generation of p_shard_count shards.
+create function public.consumer_shard_names(p_consumer text, p_shard_count integer) returns text[]
+language sql
+immutable
+set search_path = ''
+as $$
+  select array(select public.consumer_shard_name(p_consumer, s, p_shard_count) from generate_series(0, p_shard_count - 1) s)
+$$;
+
 alter table public.consumer_checkpoints
   add column barrier_transaction_id xid8,
   add column barrier_position bigint;
@@ -100,7 +109,7 @@ begin
   select * into setting from public.consumer_shard_settings where consumer = p_consumer for update;
   update public.consumer_shard_settings set shard_count = p_shard_count, lane = p_lane, updated_at = now() where consumer = p_consumer;
 
-  running := array(select public.consumer_shard_name(p_consumer, s, setting.active_shard_count) from generate_series(0, setting.active_shard_count - 1) s);
+  running := public.consumer_shard_names(p_consumer, setting.active_shard_count);
   insert into public.consumer_checkpoints (consumer) select unnest(running) on conflict do nothing;
   -- Locking the running shards' rows waits for their batches in flight, so the furthest
   -- checkpoint read next is final; from then on their batches are fenced by the barrier.
@@ -134,7 +143,7 @@ begin
   if not found then
     return true;
   end if;
-  running := array(select public.consumer_shard_name(p_consumer, s, setting.active_shard_count) from generate_series(0, setting.active_shard_count - 1) s);
+  running := public.consumer_shard_names(p_consumer, setting.active_shard_count);
   select barrier_transaction_id as transaction_id, barrier_position as position into barrier
     from public.consumer_checkpoints where consumer = any (running) and barrier_transaction_id is not null limit 1;
   if barrier.transaction_id is null then
@@ -149,8 +158,7 @@ begin
     update public.consumer_checkpoints set barrier_transaction_id = null, barrier_position = null where consumer = any (running);
   else
     insert into public.consumer_checkpoints (consumer, transaction_id, position)
-    select public.consumer_shard_name(p_consumer, s, setting.shard_count), barrier.transaction_id, barrier.position
-      from generate_series(0, setting.shard_count - 1) s
+    select name, barrier.transaction_id, barrier.position from unnest(public.consumer_shard_names(p_consumer, setting.shard_count)) name
     on conflict (consumer) do update
       set transaction_id = excluded.transaction_id, position = excluded.position, barrier_transaction_id = null, barrier_position = null,
           lease_owner = null, lease_expires_at = null, updated_at = now();

@@ -41,9 +41,8 @@ interface CheckpointRow {
 export async function readCheckpointStatuses(sql: Sql, now: Date, consumers?: readonly string[]): Promise<CheckpointStatus[]> {
   const rows = await sql<CheckpointRow[]>`
     with running as (
-      select s.consumer, public.consumer_shard_name(s.consumer, i, s.active_shard_count) as shard
-        from public.consumer_shard_settings s, generate_series(0, s.active_shard_count - 1) i
-       where s.active_shard_count > 1
+      select s.consumer, unnest(public.consumer_shard_names(s.consumer, s.active_shard_count)) as shard
+        from public.consumer_shard_settings s where s.active_shard_count > 1
     ),
     shards as (
       select r.consumer as base, c.* from running r join public.consumer_checkpoints c on c.consumer = r.shard

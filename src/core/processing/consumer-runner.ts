@@ -42,52 +42,60 @@ const DEFAULT_BATCH_SIZE = 500;
 
 const idleOutcome = (consumer: string): BatchOutcome => ({ consumer, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: false });
 
+/** What a runner's steps share. */
+interface RunnerDeps {
+  sql: Sql;
+  owner: string;
+  now: () => Date;
+  leases: ShardLeases;
+  store: ReturnType<typeof createEventStore>;
+}
+
+/** The retries an admin requested for this shard, carried out before its next batch; how many were settled. */
+async function carryOutRetries(deps: RunnerDeps, lease: ShardLease, letters: RequestedRetry[]): Promise<number> {
+  const ports = { sql: deps.sql, owner: deps.owner, now: deps.now, describeError, assertLease: deps.leases.assertLease };
+  let settled = 0;
+  for (const letter of letters) if (await carryOutRetry(ports, lease.consumer, letter, lease.checkpoint)) settled += 1;
+  return settled;
+}
+
+/** The shard's next batch; at its resharding barrier with nothing left, it stands there and yields none. */
+async function readNextBatch(deps: RunnerDeps, base: Consumer, lease: ShardLease): Promise<StoredEvent[]> {
+  const page = await deps.store.readAllAfter(lease.checkpoint, {
+    limit: base.batchSize ?? DEFAULT_BATCH_SIZE,
+    types: base.handles.includes("*") ? undefined : [...base.handles],
+    until: lease.barrier ?? undefined,
+    shard: lease.shard,
+  });
+  if (page.events.length === 0 && lease.barrier) await deps.leases.standAtBarrier(lease, base.name);
+  return page.events;
+}
+
+/** Takes each consumer's shard; what could not run this round is already an outcome. */
+async function leaseShards(deps: RunnerDeps, consumers: readonly Consumer[]): Promise<{ leased: { base: Consumer; lease: ShardLease }[]; outcomes: BatchOutcome[] }> {
+  const leased: { base: Consumer; lease: ShardLease }[] = [];
+  const outcomes: BatchOutcome[] = [];
+  for (const consumer of consumers) {
+    const lease = await deps.leases.acquire(consumer);
+    if (lease === "held") outcomes.push({ ...idleOutcome(consumer.name), skipped: true });
+    else if (lease) leased.push({ base: consumer, lease });
+  }
+  return { leased, outcomes };
+}
+
 export function createConsumerRunner(options: ConsumerRunnerOptions) {
   const { sql, consumers } = options;
   const now = options.now ?? (() => new Date());
   const leases = createShardLeases({ sql, owner: options.owner, leaseMs: options.leaseMs ?? 30_000, shard: options.shard ?? 0 });
-  const failures: FailurePorts = { sql, policy: options.retryPolicy ?? defaultRetryPolicy, now, moveCheckpoint: leases.moveCheckpoint };
-  const batches = createBatchHandling(sql, leases, failures);
-  const store = createEventStore({ sql });
-
-  /** The retries an admin requested for this shard, carried out before its next batch; how many were settled. */
-  async function carryOutRetries(lease: ShardLease, letters: RequestedRetry[]): Promise<number> {
-    const ports = { sql, owner: options.owner, now, describeError, assertLease: leases.assertLease };
-    let settled = 0;
-    for (const letter of letters) if (await carryOutRetry(ports, lease.consumer, letter, lease.checkpoint)) settled += 1;
-    return settled;
-  }
-
-  /** The shard's next batch; at its resharding barrier with nothing left, it stands there and yields none. */
-  async function readNextBatch(base: Consumer, lease: ShardLease): Promise<StoredEvent[]> {
-    const page = await store.readAllAfter(lease.checkpoint, {
-      limit: base.batchSize ?? DEFAULT_BATCH_SIZE,
-      types: base.handles.includes("*") ? undefined : [...base.handles],
-      until: lease.barrier ?? undefined,
-      shard: lease.shard,
-    });
-    if (page.events.length === 0 && lease.barrier) await leases.standAtBarrier(lease, base.name);
-    return page.events;
-  }
-
-  /** Takes each consumer's shard; what could not run this round is already an outcome. */
-  async function leaseShards(): Promise<{ leased: { base: Consumer; lease: ShardLease }[]; outcomes: BatchOutcome[] }> {
-    const leased: { base: Consumer; lease: ShardLease }[] = [];
-    const outcomes: BatchOutcome[] = [];
-    for (const consumer of consumers) {
-      const lease = await leases.acquire(consumer);
-      if (lease === "held") outcomes.push({ ...idleOutcome(consumer.name), skipped: true });
-      else if (lease) leased.push({ base: consumer, lease });
-    }
-    return { leased, outcomes };
-  }
+  const deps: RunnerDeps = { sql, owner: options.owner, now, leases, store: createEventStore({ sql }) };
+  const batchDeps: BatchDeps = { sql, leases, failures: { sql, policy: options.retryPolicy ?? defaultRetryPolicy, now, moveCheckpoint: leases.moveCheckpoint } };
 
   /**
    * One pass over every consumer: each of this runner's shards gets at most one batch.
    * Consumers whose next batch holds the most urgent events (payments, low stock, health) go first.
    */
   async function tick(): Promise<BatchOutcome[]> {
-    const { leased, outcomes } = await leaseShards();
+    const { leased, outcomes } = await leaseShards(deps, consumers);
     const requested = await readRequestedRetries(sql, leased.map(({ lease }) => lease.consumer.name));
     const pending: { consumer: Consumer; events: StoredEvent[]; rank: number }[] = [];
     for (const { base, lease } of leased) {
@@ -95,20 +103,20 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
       const letters = requested.filter((letter) => letter.consumer === consumer.name);
       if (letters.length > 0) {
         // Settled requests count as progress, so the lane call looks again before it stops.
-        outcomes.push(await batches.guarded(consumer.name, async () => ({ ...idleOutcome(consumer.name), processed: await carryOutRetries(lease, letters) })));
+        outcomes.push(await skippedIfLeaseLost(consumer.name, async () => ({ ...idleOutcome(consumer.name), processed: await carryOutRetries(deps, lease, letters) })));
         continue;
       }
       if (await isWaitingForRetry(sql, consumer.name, now())) {
         outcomes.push({ ...idleOutcome(consumer.name), waiting: true });
         continue;
       }
-      const events = await batches.guardedRead(consumer.name, () => readNextBatch(base, lease));
-      if (events === "lost") outcomes.push({ ...idleOutcome(consumer.name), skipped: true });
+      const events = await skippedIfLeaseLost(consumer.name, () => readNextBatch(deps, base, lease));
+      if (!Array.isArray(events)) outcomes.push(events);
       else if (events.length === 0) outcomes.push(idleOutcome(consumer.name));
       else pending.push({ consumer, events, rank: Math.min(...events.map((event) => priorityRank[eventPriority(event.type)])) });
     }
     pending.sort((a, b) => a.rank - b.rank);
-    for (const { consumer, events } of pending) outcomes.push(await batches.guarded(consumer.name, () => batches.processBatch(consumer, events)));
+    for (const { consumer, events } of pending) outcomes.push(await skippedIfLeaseLost(consumer.name, () => processBatch(batchDeps, consumer, events)));
     return outcomes;
   }
 
@@ -138,79 +146,58 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
 
 export type ConsumerRunner = ReturnType<typeof createConsumerRunner>;
 
-/** Handing a batch to a consumer: in the checkpoint's transaction or before it, and finding the event that fails. */
-function createBatchHandling(sql: Sql, leases: ShardLeases, failures: FailurePorts) {
-  const now = failures.now;
-  const contextFor = (tx: Sql): ConsumerContext => ({ sql: tx, replay: false, now });
+/** A batch handed to a consumer: in the transaction that moves the checkpoint, or before it (consumers that call out). */
+async function handleBatch(deps: BatchDeps, consumer: Consumer, events: StoredEvent[]): Promise<void> {
+  const { sql, leases } = deps;
+  const context = (tx: Sql): ConsumerContext => ({ sql: tx, replay: false, now: deps.failures.now });
+  if (!consumer.transactional) await consumer.handleBatch(events, context(sql));
+  await sql.begin(async (transaction) => {
+    const tx = transaction as unknown as Sql;
+    if (consumer.transactional) await consumer.handleBatch(events, context(tx));
+    await clearRetry(tx, consumer.name, events[0]);
+    await leases.moveCheckpoint(tx, consumer.name, events[events.length - 1], events.length);
+  });
+}
 
-  async function handleInTransaction(consumer: Consumer, events: StoredEvent[]): Promise<void> {
-    await sql.begin(async (transaction) => {
-      const tx = transaction as unknown as Sql;
-      await consumer.handleBatch(events, contextFor(tx));
-      await clearRetry(tx, consumer.name, events[0]);
-      await leases.moveCheckpoint(tx, consumer.name, events[events.length - 1], events.length);
-    });
-  }
+interface BatchDeps {
+  sql: Sql;
+  leases: ShardLeases;
+  failures: FailurePorts;
+}
 
-  async function handleOutsideTransaction(consumer: Consumer, event: StoredEvent): Promise<void> {
-    await consumer.handleBatch([event], contextFor(sql));
-    await sql.begin(async (transaction) => {
-      const tx = transaction as unknown as Sql;
-      await clearRetry(tx, consumer.name, event);
-      await leases.moveCheckpoint(tx, consumer.name, event, 1);
-    });
-  }
-
-  async function processBatch(consumer: Consumer, events: StoredEvent[]): Promise<BatchOutcome> {
-    const outcome = idleOutcome(consumer.name);
-    if (consumer.transactional) {
-      try {
-        await handleInTransaction(consumer, events);
-        outcome.processed = events.length;
-        return outcome;
-      } catch (error) {
-        if (error instanceof LeaseLostError) throw error;
-        if (events.length === 1) {
-          outcome.failed = true;
-          outcome.deadLettered = (await recordFailure(failures, consumer, events[0], error)).deadLettered;
-          return outcome;
-        }
-        // The batch rolled back: go one event at a time to commit what is good and find the culprit.
-      }
-    }
-    for (const event of events) {
-      try {
-        if (consumer.transactional) await handleInTransaction(consumer, [event]);
-        else await handleOutsideTransaction(consumer, event);
-        outcome.processed += 1;
-      } catch (error) {
-        if (error instanceof LeaseLostError) throw error;
-        outcome.failed = true;
-        outcome.deadLettered = (await recordFailure(failures, consumer, event, error)).deadLettered;
-        break;
-      }
-    }
-    return outcome;
-  }
-
-  /** A lost lease (or a batch fenced off by a barrier) is this round's skip, not a failure. */
-  async function guarded(consumerName: string, step: () => Promise<BatchOutcome>): Promise<BatchOutcome> {
+/** A transactional consumer's batch in one go; if it fails (or for other consumers), one event at a time until the culprit. */
+async function processBatch(deps: BatchDeps, consumer: Consumer, events: StoredEvent[]): Promise<BatchOutcome> {
+  const outcome = idleOutcome(consumer.name);
+  if (consumer.transactional && events.length > 1) {
     try {
-      return await step();
+      await handleBatch(deps, consumer, events);
+      outcome.processed = events.length;
+      return outcome;
     } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-      return { ...idleOutcome(consumerName), skipped: true };
+      if (error instanceof LeaseLostError) throw error;
+      // The batch rolled back: go one event at a time to commit what is good and find the culprit.
     }
   }
-
-  async function guardedRead(consumerName: string, read: () => Promise<StoredEvent[]>): Promise<StoredEvent[] | "lost"> {
+  for (const event of events) {
     try {
-      return await read();
+      await handleBatch(deps, consumer, [event]);
+      outcome.processed += 1;
     } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-      return "lost";
+      if (error instanceof LeaseLostError) throw error;
+      outcome.failed = true;
+      outcome.deadLettered = (await recordFailure(deps.failures, consumer, event, error)).deadLettered;
+      break;
     }
   }
+  return outcome;
+}
 
-  return { processBatch, guarded, guardedRead };
+/** A lost lease (or a batch fenced off by a resharding barrier) is this round's skip, not a failure. */
+async function skippedIfLeaseLost<T>(consumerName: string, step: () => Promise<T>): Promise<T | BatchOutcome> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    return { ...idleOutcome(consumerName), skipped: true };
+  }
 }

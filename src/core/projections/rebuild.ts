@@ -198,11 +198,10 @@ export class RebuildDuringReshardingError extends Error {
 /** The consumer's own row (where progress is shown), and the rows of the shards it runs when sharded. */
 async function checkpointRowsOf(sql: Sql, consumer: string): Promise<string[]> {
   const [setting] = await sql<{ shards: string[]; settled: boolean }[]>`
-    select array(select public.consumer_shard_name(s.consumer, i, s.active_shard_count) from generate_series(0, s.active_shard_count - 1) i) as shards,
+    select public.consumer_shard_names(s.consumer, s.active_shard_count) as shards,
            s.shard_count = s.active_shard_count
              and not exists (select 1 from public.consumer_checkpoints c
-                              where c.consumer = any(array(select public.consumer_shard_name(s.consumer, i, s.active_shard_count)
-                                                             from generate_series(0, s.active_shard_count - 1) i))
+                              where c.consumer = any(public.consumer_shard_names(s.consumer, s.active_shard_count))
                                 and c.barrier_transaction_id is not null) as settled
       from public.consumer_shard_settings s where s.consumer = ${consumer}`;
   if (!setting) return [consumer];

@@ -255,7 +255,9 @@ $$;
 
 revoke execute on function public.request_event_processing(text[], boolean, integer), public.release_event_processing_lane(text, integer),
   public.set_consumer_shards(text, text, integer), public.finish_consumer_resharding(text), public.fit_event_processing_shards(text),
-  public.acquire_consumer_shard(text, integer, text, integer) from public, anon, authenticated;
+  public.acquire_consumer_shard(text, integer, text, integer), public.creator_shard(uuid, integer),
+  public.consumer_shard_name(text, integer, integer), public.consumer_shard_names(text, integer) from public, anon, authenticated;
 grant execute on function public.request_event_processing(text[], boolean, integer), public.release_event_processing_lane(text, integer),
   public.set_consumer_shards(text, text, integer), public.finish_consumer_resharding(text), public.fit_event_processing_shards(text),
-  public.acquire_consumer_shard(text, integer, text, integer) to service_role;
+  public.acquire_consumer_shard(text, integer, text, integer), public.creator_shard(uuid, integer),
+  public.consumer_shard_name(text, integer, integer), public.consumer_shard_names(text, integer) to service_role;

@@ -22,7 +22,7 @@ import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const { url: databaseUrl, sql } = await ownTestDatabase("consumer-shards", 16, { max: 12 });
-await startTestStandIn({
+const standIn = await startTestStandIn({
   databaseUrl,
   databaseWorkers: true,
   functions: { dir: path.join(repoRoot, "supabase/functions"), env: { TIKTOK_APP_KEY: "k", TIKTOK_APP_SECRET: "s", FULFILMENT_SAGA: "off" } },
@@ -198,5 +198,16 @@ describe("a consumer split into shards by creator", () => {
     await expect(sql`select public.set_consumer_shards(${dashboardMetricsProjection.name}, 'live', 65)`).rejects.toThrow(/between 1 and 64/);
     const [setting] = await sql`select shard_count from consumer_shard_settings where consumer = ${dashboardMetricsProjection.name}`;
     expect(setting).toEqual({ shard_count: 4 });
+  });
+
+  it("answers 400 to a process-events call for a shard that is not a whole number from 0 to 63", async () => {
+    for (const shard of ["-1", "64", "1.5", "two"]) {
+      const response = await fetch(`${standIn.url}/functions/v1/process-events?lane=live&shard=${shard}&budget_ms=100`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${standIn.serviceRoleKey}` },
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: "shard must be a whole number from 0 to 63" });
+    }
   });
 });

@@ -95,7 +95,6 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const leaseMs = options.leaseMs ?? 120_000;
   const now = options.now ?? (() => new Date());
-  const store = createEventStore({ sql });
   const targets: Target[] = options.projections.map((projection) => ({
     projection,
     consumer: options.consumerName?.(projection) ?? projection.name,
@@ -105,7 +104,6 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
   }));
   const tables = targets.flatMap((target) => target.projection.tables.map((table) => table.name));
   const handles = targets.flatMap((target) => target.projection.handles);
-  const types = handles.includes("*") ? undefined : [...new Set(handles)];
 
   for (const target of targets) {
     target.rows = await checkpointRowsOf(sql, target.consumer);
@@ -133,23 +131,8 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
     await report(true);
     await createTablesLike(sql, { schema: shadow, likeSchema: schema, tables, throwaway: true });
 
-    let checkpoint: GlobalCheckpoint = startOfGlobalStream;
-    let lastReport = performance.now();
-    let nextPage = store.readAllAfter(checkpoint, { limit: pageSize, types });
-    for (;;) {
-      const page = await nextPage;
-      if (page.events.length === 0) break;
-      const more = page.events.length === pageSize;
-      // Reading the next page overlaps folding this one (another pooled connection).
-      if (more) nextPage = store.readAllAfter(page.checkpoint, { limit: pageSize, types });
-      await Promise.all(targets.map((target) => foldPageInto(sql, target, { shadow, now }, page.events)));
-      checkpoint = page.checkpoint;
-      if (performance.now() - lastReport >= PROGRESS_INTERVAL_MS) {
-        lastReport = performance.now();
-        await report(true);
-      }
-      if (!more) break;
-    }
+    const types = handles.includes("*") ? undefined : [...new Set(handles)];
+    const checkpoint = await foldStream(sql, { targets, types, pageSize, shadow, now, report: () => report(true) });
 
     for (const target of targets) target.progress.phase = "swapping";
     await report(true);
@@ -164,18 +147,50 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       return { ...progress, checkpoint };
     });
   } catch (error) {
-    for (const { progress, consumer, rows } of targets) {
-      if (progress.phase === "done") continue;
-      progress.phase = "failed";
-      progress.error = error instanceof Error ? error.message : String(error);
-      options.onProgress?.({ ...progress });
-      await sql`update public.consumer_checkpoints set rebuild_progress = ${sql.json({ ...progress } as never)} where consumer = ${consumer} and lease_owner = ${owner}`;
-      await sql`update public.consumer_checkpoints set lease_owner = null, lease_expires_at = null where consumer = any(${rows}) and lease_owner = ${owner}`;
-    }
+    for (const target of targets) await recordFailure(sql, target, owner, error, options.onProgress);
     throw error;
   } finally {
     await dropTables(sql, shadow, tables);
   }
+}
+
+/**
+ * Reads the stream once, in pages (the next read while this one is folded, on another
+ * pooled connection), folding each page into every target; returns where it stopped.
+ */
+async function foldStream(
+  sql: Sql,
+  run: { targets: Target[]; types: string[] | undefined; pageSize: number; shadow: string; now: () => Date; report: () => Promise<void> },
+): Promise<GlobalCheckpoint> {
+  const store = createEventStore({ sql });
+  const { pageSize, types } = run;
+  let checkpoint: GlobalCheckpoint = startOfGlobalStream;
+  let lastReport = performance.now();
+  let nextPage = store.readAllAfter(checkpoint, { limit: pageSize, types });
+  for (;;) {
+    const page = await nextPage;
+    if (page.events.length === 0) return checkpoint;
+    const more = page.events.length === pageSize;
+    if (more) nextPage = store.readAllAfter(page.checkpoint, { limit: pageSize, types });
+    await Promise.all(run.targets.map((target) => foldPageInto(sql, target, { shadow: run.shadow, now: run.now }, page.events)));
+    checkpoint = page.checkpoint;
+    if (performance.now() - lastReport >= PROGRESS_INTERVAL_MS) {
+      lastReport = performance.now();
+      await run.report();
+    }
+    if (!more) return checkpoint;
+  }
+}
+
+/** A target the rebuild did not swap in: its progress says why, and its leases go back. */
+async function recordFailure(sql: Sql, target: Target, owner: string, error: unknown, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
+  const { progress, consumer, rows } = target;
+  if (progress.phase === "done") return;
+  progress.phase = "failed";
+  progress.error = error instanceof Error ? error.message : String(error);
+  onProgress?.({ ...progress });
+  await sql`update public.consumer_checkpoints set rebuild_progress = ${sql.json({ ...progress } as never)} where consumer = ${consumer} and lease_owner = ${owner}`;
+  await sql`update public.consumer_checkpoints set lease_owner = null, lease_expires_at = null where consumer = any(${rows}) and lease_owner = ${owner}`;
 }
 
 /** Folds the events of a page that a target's projection handles into its shadow tables. */

@@ -3,6 +3,8 @@
 //
 //   status                               consumers: checkpoint, lag, lease, last error, rebuild progress
 //   rebuild <projection|all>             rebuild read models from the events, progress bar on stderr
+//                                        (all: the stream read once for every projection)
+//   shards <consumer> <count>            split a live consumer into shards by creator (docs/SCALING.md)
 //   replay --into <projection|print>     feed past events to a projection (idempotent) or print them
 //          [--aggregate <id>] [--creator <uuid>] [--from <iso time>] [--to <iso time>]
 //          [--type <type or wildcard, e.g. order.*>]...
@@ -19,7 +21,8 @@ import { createClient } from "@supabase/supabase-js";
 import { parseArgs } from "node:util";
 import postgres, { type Sql } from "postgres";
 import type { Consumer } from "../src/core/processing/index.ts";
-import { allProjections, findProjection, projectionConsumer, rebuildProjection, type RebuildProgress } from "../src/core/projections/index.ts";
+import { shardLiveConsumer } from "../src/core/process-events.ts";
+import { allProjections, findProjection, projectionConsumer, rebuildProjections, type Projection, type RebuildProgress } from "../src/core/projections/index.ts";
 import { replayEvents } from "../src/core/replay/replay.ts";
 import { ArchiveRefused } from "../src/core/event-store/archive.ts";
 import { localDatabaseUrl } from "../supabase/local/postgres.ts";
@@ -30,6 +33,7 @@ const DEFAULT_ARCHIVE_DIR = path.join(".local", "event-archive");
 const usage = `Usage:
   npm run events -- status
   npm run events -- rebuild <projection|all>
+  npm run events -- shards <projection|consumer> <count>
   npm run events -- archive <YYYY-MM> [--dir <folder> | --storage <bucket>]   (default folder: ${DEFAULT_ARCHIVE_DIR})
   npm run events -- restore <YYYY-MM> [--dir <folder> | --storage <bucket>]
   npm run events -- replay --into <projection|print> [--aggregate <id>] [--creator <uuid>] [--from <iso>] [--to <iso>] [--type <pattern>]...
@@ -115,13 +119,23 @@ async function rebuild(sql: Sql, name: string | undefined): Promise<void> {
   if (!name) throw new UsageError("rebuild needs a projection name (or all)");
   const projections = name === "all" ? allProjections : [findProjection(name)];
   if (projections.some((projection) => projection === undefined)) throw new UsageError(`Unknown projection "${name}"`);
-  for (const projection of projections) {
-    if (!projection) continue;
-    const result = await rebuildProjection({ sql, projection, onProgress: (progress) => process.stderr.write(progressBar(progress)) });
-    process.stderr.write("\n");
+  const results = await rebuildProjections({
+    sql,
+    projections: projections as Projection[],
+    onProgress: (progress) => process.stderr.write(progressBar(progress)),
+  });
+  process.stderr.write("\n");
+  for (const result of results) {
     const poisoned = result.deadLettered ? `; ${result.deadLettered} could not be folded and were recorded as dead letters (see /admin/dead-letters)` : "";
-    console.log(`${projection.name}: ${result.processed} events, ${result.eventsPerSecond} events/s${poisoned}`);
+    console.log(`${result.projection}: ${result.processed} events, ${result.eventsPerSecond} events/s${poisoned}`);
   }
+}
+
+async function shards(sql: Sql, name: string | undefined, count: string | undefined): Promise<void> {
+  if (!name || !count) throw new UsageError("shards needs a consumer and a count, e.g. shards dashboard-metrics 4");
+  const consumer = findProjection(name)?.name ?? name;
+  await shardLiveConsumer(sql, consumer, Number(count));
+  console.log(`${consumer}: moving to ${count} shard(s); the running shards stop at a common point and the new ones start from it.`);
 }
 
 /** A handler that prints the events it is given, one JSON line each. */
@@ -177,6 +191,7 @@ async function main(): Promise<number> {
   try {
     if (command === "status") await status(sql);
     else if (command === "rebuild") await rebuild(sql, rest[0]);
+    else if (command === "shards") await shards(sql, rest[0], rest[1]);
     else if (command === "replay") await replay(sql, rest);
     else if (command === "archive" || command === "restore") await archiveOrRestore(sql, command, rest);
     else throw new UsageError(command ? `Unknown command "${command}"` : "No command given");

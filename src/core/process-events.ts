@@ -11,7 +11,7 @@
 //               reconciliation, the health check)
 import type { Sql } from "postgres";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
-import { createConsumerRunner, type Consumer } from "./processing/index.ts";
+import { createConsumerRunner, setConsumerShards, type Consumer } from "./processing/index.ts";
 import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult } from "./processing/lane-call.ts";
 import { allProjections, projectionConsumer } from "./projections/index.ts";
 import { createRealtimePublisher } from "./realtime/realtime-publisher.ts";
@@ -42,8 +42,24 @@ export function consumerLanes(
   };
 }
 
+/**
+ * Splits one of the live lane's consumers into `shardCount` shards by creator (1 joins it
+ * back), each with its own lease and checkpoint, served by its own process-events call.
+ * Only transactional consumers (the projections, conflict detection) can be sharded: their
+ * batches commit with their checkpoint, which is what lets a change of the count neither
+ * skip nor repeat an event (see supabase/migrations/20261203000100_consumer_shards.sql).
+ */
+export async function shardLiveConsumer(sql: Sql, consumerName: string, shardCount: number): Promise<void> {
+  const consumer = consumerLanes([]).live.flat().find((candidate) => candidate.name === consumerName);
+  if (!consumer) throw new Error(`${consumerName} is not a consumer of the live lane; only those can be sharded`);
+  if (!consumer.transactional) throw new Error(`${consumerName} is not transactional; only transactional consumers can be sharded`);
+  if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64) throw new Error(`The shard count must be a whole number from 1 to 64, got ${shardCount}`);
+  await setConsumerShards(sql, { consumer: consumerName, lane: "live", shardCount });
+}
+
 export interface ProcessLaneResult extends LaneCallResult {
   lane: LaneName;
+  shard: number;
   /** Epoch ms when the call began, for measuring the wake-up's delay. */
   startedAt: number;
 }
@@ -72,10 +88,10 @@ export function createEventProcessing(options: {
   type LaneRunners = { consumers: Consumer[]; runner: ReturnType<typeof createConsumerRunner> }[];
   // Each call its own lease owner: two calls of one lane in the same isolate (a wake-up
   // arriving while a call runs) must fence each other like calls in different ones.
-  const runnersForCall = (lane: LaneName): LaneRunners =>
+  const runnersForCall = (lane: LaneName, shard: number): LaneRunners =>
     lanes[lane].map((consumers) => ({
       consumers,
-      runner: createConsumerRunner({ sql, consumers, owner: `${options.owner}-${lane}-${crypto.randomUUID()}`, leaseMs: options.leaseMs }),
+      runner: createConsumerRunner({ sql, consumers, owner: `${options.owner}-${lane}-${shard}-${crypto.randomUUID()}`, leaseMs: options.leaseMs, shard }),
     }));
   const publisher = createRealtimePublisher({ sql });
   const clock = () => performance.now();
@@ -91,27 +107,29 @@ export function createEventProcessing(options: {
   }
 
   async function releaseLeases(runners: LaneRunners): Promise<void> {
-    for (const { consumers, runner } of runners) {
-      for (const consumer of consumers) await runner.releaseLease(consumer.name);
-    }
+    for (const { runner } of runners) await runner.releaseLeases();
   }
 
-  async function processLane(lane: LaneName, budgetMs: number): Promise<ProcessLaneResult> {
+  /**
+   * One call of a lane, for one shard: shard k serves shard k of every consumer of the lane
+   * split into more than k shards; shard 0 also serves the unsharded ones.
+   */
+  async function processLane(lane: LaneName, budgetMs: number, shard = 0): Promise<ProcessLaneResult> {
     const startedAt = now();
     await options.beforeCall?.();
-    const runners = runnersForCall(lane);
+    const runners = runnersForCall(lane, shard);
     let result: LaneCallResult;
     try {
-      result = await runLaneCall(lanePorts(lane, runners), { ...DEFAULT_LANE_TIMING, ...options.timing, budgetMs });
+      result = await runLaneCall(lanePorts(lane, shard, runners), { ...DEFAULT_LANE_TIMING, ...options.timing, budgetMs });
     } finally {
       await releaseLeases(runners);
     }
     // After the flag's release: whatever this appends wakes a new call.
-    if (lane === "fulfilment") await options.afterFulfilmentCall?.();
-    return { lane, startedAt, ...result };
+    if (lane === "fulfilment" && shard === 0) await options.afterFulfilmentCall?.();
+    return { lane, shard, startedAt, ...result };
   }
 
-  function lanePorts(lane: LaneName, runners: LaneRunners): LaneCallPorts {
+  function lanePorts(lane: LaneName, shard: number, runners: LaneRunners): LaneCallPorts {
     return {
       probe: async () => {
         const [row] = await sql<{ head: string; xmin: string; xmax: string }[]>`
@@ -127,10 +145,10 @@ export function createEventProcessing(options: {
             }
           : undefined,
       releaseFlag: async () => {
-        await sql`select public.release_event_processing_lane(${lane})`;
+        await sql`select public.release_event_processing_lane(${lane}, ${shard}::int)`;
       },
       handOff: async () => {
-        await sql`select public.request_event_processing(array[${lane}]::text[])`;
+        await sql`select public.request_event_processing(array[${lane}]::text[], false, ${shard}::int)`;
       },
       clock,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,48 +1,16 @@
 // The sync conflicts projection: the pure fold of sync-conflicts.ts kept in the
 // sync_conflicts table, which the admin panel's queue reads (sync-conflict-queries.ts).
-import type { StoredEvent } from "../event-store/index.ts";
-import { defineProjection, type ProjectionContext, type ProjectionTable } from "../projections/projection.ts";
-import { selectRowsMatching, upsertRows } from "../projections/read-model-storage.ts";
+import { defineProjection, type ProjectionTable } from "../projections/projection.ts";
+import { rowPerEntityStorage } from "../projections/read-model-storage.ts";
 import { syncConflictFromRow, type SyncConflictDbRow } from "./sync-conflict-queries.ts";
 import { conflictKeyOf, foldSyncConflicts, isConflictEvent, syncConflictEventTypes, type SyncConflictRecord, type SyncConflicts } from "./sync-conflicts.ts";
 
-const syncConflictsTable: ProjectionTable = {
-  name: "sync_conflicts",
-  key: ["creator_id", "conflict_id"],
-  columns: {
-    creator_id: "uuid",
-    conflict_id: "uuid",
-    sku_id: "text",
-    product_id: "text",
-    conflict_type: "text",
-    status: "text",
-    local_value: "integer",
-    external_value: "integer",
-    source: "text",
-    external_update_time: "bigint",
-    detected_at: "timestamptz",
-    detected_event_id: "uuid",
-    resolved_at: "timestamptz",
-    method: "text",
-    winner: "text",
-    winning_value: "integer",
-    losing_value: "integer",
-    resolved_by: "text",
-    reason: "text",
-    resolved_event_id: "uuid",
-  },
-};
+const syncConflictsTable: ProjectionTable = { name: "sync_conflicts", key: ["creator_id", "conflict_id"] };
 
-async function loadConflicts(context: ProjectionContext, events: readonly StoredEvent[]): Promise<Map<string, SyncConflictRecord>> {
-  const keys = new Map(events.filter(isConflictEvent).map((event) => conflictKeyOf(event)).map(({ creatorId, conflictId }) => [`${creatorId}|${conflictId}`, { creator_id: creatorId, conflict_id: conflictId }]));
-  const rows = await selectRowsMatching<SyncConflictDbRow & { detected_event_id: string; resolved_event_id: string | null }>(context, syncConflictsTable, [...keys.values()]);
-  return new Map(
-    rows.map((row) => [`${row.creator_id}|${row.conflict_id}`, { ...syncConflictFromRow(row), detectedEventId: row.detected_event_id, resolvedEventId: row.resolved_event_id }]),
-  );
-}
+type SyncConflictStoredRow = SyncConflictDbRow & { detected_event_id: string; resolved_event_id: string | null };
 
-async function saveConflicts(context: ProjectionContext, records: SyncConflictRecord[]): Promise<void> {
-  const rows = records.map((record) => ({
+function conflictRow(record: SyncConflictRecord) {
+  return {
     creator_id: record.creatorId,
     conflict_id: record.conflictId,
     sku_id: record.skuId,
@@ -63,11 +31,18 @@ async function saveConflicts(context: ProjectionContext, records: SyncConflictRe
     resolved_by: record.resolvedBy,
     reason: record.reason,
     resolved_event_id: record.resolvedEventId,
-  }));
+  };
+}
+
+const conflictStorage = rowPerEntityStorage<SyncConflictRecord, SyncConflictRecord, SyncConflictStoredRow>({
+  table: syncConflictsTable,
+  keysOf: (events) => events.filter(isConflictEvent).map((event) => conflictKeyOf(event)).map(({ creatorId, conflictId }) => ({ creator_id: creatorId, conflict_id: conflictId })),
+  fromRow: (row) => ({ ...syncConflictFromRow(row), detectedEventId: row.detected_event_id, resolvedEventId: row.resolved_event_id }),
+  toRow: conflictRow,
   // A row moves only from open to resolved, whatever loaded it: a replay running beside the
   // live projection cannot put back a row the live one has moved on.
-  await upsertRows(context, syncConflictsTable, rows, { onlyWhen: "t.status = 'open' and excluded.status = 'resolved'" });
-}
+  upsert: { onlyWhen: "t.status = 'open' and excluded.status = 'resolved'" },
+});
 
 export const syncConflictsProjection = defineProjection<SyncConflicts, SyncConflictRecord[]>({
   name: "projection-sync-conflicts",
@@ -76,5 +51,5 @@ export const syncConflictsProjection = defineProjection<SyncConflicts, SyncConfl
   batchSize: 500,
   initialState: () => new Map(),
   fold: (conflicts, events) => foldSyncConflicts(conflicts, events),
-  storage: { load: loadConflicts, save: saveConflicts },
+  storage: conflictStorage,
 });

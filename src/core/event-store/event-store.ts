@@ -61,6 +61,16 @@ export interface GlobalCheckpoint {
 
 export const startOfGlobalStream: GlobalCheckpoint = { transactionId: "0", position: 0 };
 
+export interface ReadAllOptions {
+  limit?: number;
+  /** Event types, exact or wildcard ("order.*"). */
+  types?: string[];
+  /** Nothing after this point of the stream (a consumer shard's barrier). */
+  until?: GlobalCheckpoint;
+  /** Only the events of the creators of shard `index` of `count` (public.creator_shard). */
+  shard?: { index: number; count: number };
+}
+
 export interface Snapshot<State> {
   aggregateId: string;
   aggregateType: string;
@@ -202,14 +212,17 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
    */
   async function readAllAfter(
     checkpoint: GlobalCheckpoint = startOfGlobalStream,
-    options: { limit?: number; types?: string[] } = {},
+    options: ReadAllOptions = {},
   ): Promise<{ events: StoredEvent[]; checkpoint: GlobalCheckpoint }> {
     const filter = options.types ? compileTypeFilter(options.types) : undefined;
+    const { until, shard } = options;
     const rows = await sql<EventRow[]>`
       select * from public.event_store
        where (transaction_id, position) > (${checkpoint.transactionId}::xid8, ${checkpoint.position})
          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
          ${filter && !filter.matchesAll ? sql`and (event_type = any(${filter.exact}) or event_type like any(${filter.likePatterns}))` : sql``}
+         ${until ? sql`and (transaction_id, position) <= (${until.transactionId}::xid8, ${until.position})` : sql``}
+         ${shard && shard.count > 1 ? sql`and public.creator_shard(creator_id, ${shard.count}) = ${shard.index}` : sql``}
        order by transaction_id, position
        limit ${options.limit ?? 500}`;
     const events = rows.map(toStoredEvent);

@@ -33,14 +33,40 @@ interface CheckpointRow {
   rebuild_progress: unknown;
 }
 
-/** Every consumer's checkpoint, or only those named, by consumer name. */
+/**
+ * Every consumer's checkpoint, or only those named, by consumer name. A sharded consumer
+ * (consumer-leases.ts) is reported as a whole, from the rows of the shards it runs: the
+ * position and lag of its furthest-behind shard, the events all its rows have handled.
+ */
 export async function readCheckpointStatuses(sql: Sql, now: Date, consumers?: readonly string[]): Promise<CheckpointStatus[]> {
   const rows = await sql<CheckpointRow[]>`
-    select c.consumer, c.position, c.events_processed, c.last_run_at, c.last_error, c.last_error_at, c.lease_owner, c.lease_expires_at,
+    with running as (
+      select s.consumer, unnest(public.consumer_shard_names(s.consumer, s.active_shard_count)) as shard
+        from public.consumer_shard_settings s where s.active_shard_count > 1
+    ),
+    shards as (
+      select r.consumer as base, c.* from running r join public.consumer_checkpoints c on c.consumer = r.shard
+    ),
+    sharded as (
+      select s.base as consumer, min(s.position) as position,
+             (select sum(a.events_processed) from public.consumer_checkpoints a
+               where a.consumer = s.base or a.consumer like s.base || '-shard-%') as events_processed,
+             max(s.last_run_at) as last_run_at, max(s.last_error) as last_error, max(s.last_error_at) as last_error_at,
+             min(s.lease_owner) as lease_owner, min(s.lease_expires_at) as lease_expires_at,
+             max(public.consumer_lag(s.transaction_id, s.position)) as lag
+        from shards s group by s.base
+    )
+    select c.consumer, coalesce(x.position, c.position) as position, coalesce(x.events_processed, c.events_processed) as events_processed,
+           coalesce(x.last_run_at, c.last_run_at) as last_run_at, coalesce(x.last_error, c.last_error) as last_error,
+           coalesce(x.last_error_at, c.last_error_at) as last_error_at,
+           case when x.consumer is null then c.lease_owner else x.lease_owner end as lease_owner,
+           case when x.consumer is null then c.lease_expires_at else x.lease_expires_at end as lease_expires_at,
            c.rebuild_started_at, c.rebuild_progress,
-           public.consumer_lag(c.transaction_id, c.position) as lag
+           coalesce(x.lag, public.consumer_lag(c.transaction_id, c.position)) as lag
       from public.consumer_checkpoints c
-     ${consumers ? sql`where c.consumer = any(${[...consumers]})` : sql``}
+      left join sharded x on x.consumer = c.consumer
+     where c.consumer not like '%-shard-%-of-%'
+     ${consumers ? sql`and c.consumer = any(${[...consumers]})` : sql``}
      order by c.consumer`;
   return rows.map((row) => ({
     consumer: row.consumer,

@@ -1,13 +1,18 @@
-// Runs consumers over the global stream: one active instance per consumer (a lease
-// row), gap-free batches from the checkpoint, retries with backoff for the event a
-// consumer is stuck on, then a dead letter so the consumer goes on.
+// Runs consumers over the global stream: one active instance per consumer shard (a lease
+// row, consumer-leases.ts), gap-free batches from the shard's checkpoint, retries with
+// backoff for the event a consumer is stuck on, then a dead letter so the consumer goes on
+// (consumer-failures.ts).
 import type { Sql } from "postgres";
 import { eventPriority, type EventPriority } from "../event-catalogue.ts";
-import { createEventStore, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
+import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import { traceConsumerWork } from "../tracing.ts";
-import { PermanentConsumerFailure, type Consumer, type ConsumerContext } from "./consumer.ts";
+import type { Consumer, ConsumerContext } from "./consumer.ts";
+import { clearRetry, describeError, isWaitingForRetry, recordFailure, type FailurePorts } from "./consumer-failures.ts";
+import { createShardLeases, LeaseLostError, type ShardLease, type ShardLeases } from "./consumer-leases.ts";
 import { carryOutRetry, readRequestedRetries, type RequestedRetry } from "./dead-letter-retry.ts";
-import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.ts";
+import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.ts";
+
+export { LeaseLostError } from "./consumer-leases.ts";
 
 export interface ConsumerRunnerOptions {
   sql: Sql;
@@ -18,6 +23,8 @@ export interface ConsumerRunnerOptions {
   retryPolicy?: RetryPolicy;
   /** The clock for retry scheduling, injectable so tests need not wait. */
   now?: () => Date;
+  /** Which shard of each sharded consumer this runner serves (0, the default, also runs the unsharded ones). */
+  shard?: number;
 }
 
 export interface BatchOutcome {
@@ -31,243 +38,93 @@ export interface BatchOutcome {
   skipped: boolean;
 }
 
-export class LeaseLostError extends Error {
-  constructor(consumer: string) {
-    super(`Lease on consumer ${consumer} was lost; its batch is rolled back`);
-    this.name = "LeaseLostError";
-  }
-}
-
 const priorityRank: Record<EventPriority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
 const DEFAULT_BATCH_SIZE = 500;
-const MAX_ERROR_LENGTH = 2_000;
+
+const idleOutcome = (consumer: string): BatchOutcome => ({ consumer, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: false });
+
+/** What a runner's steps share. */
+interface RunnerDeps {
+  sql: Sql;
+  owner: string;
+  now: () => Date;
+  leases: ShardLeases;
+  store: ReturnType<typeof createEventStore>;
+}
+
+/** The retries an admin requested for this shard, carried out before its next batch; how many were settled. */
+async function carryOutRetries(deps: RunnerDeps, lease: ShardLease, letters: RequestedRetry[]): Promise<number> {
+  const ports = { sql: deps.sql, owner: deps.owner, now: deps.now, describeError, assertLease: deps.leases.assertLease };
+  let settled = 0;
+  for (const letter of letters) if (await carryOutRetry(ports, lease.consumer, letter, lease.checkpoint)) settled += 1;
+  return settled;
+}
+
+/** The shard's next batch; at its resharding barrier with nothing left, it stands there and yields none. */
+async function readNextBatch(deps: RunnerDeps, base: Consumer, lease: ShardLease): Promise<StoredEvent[]> {
+  const page = await deps.store.readAllAfter(lease.checkpoint, {
+    limit: base.batchSize ?? DEFAULT_BATCH_SIZE,
+    types: base.handles.includes("*") ? undefined : [...base.handles],
+    until: lease.barrier ?? undefined,
+    shard: lease.shard,
+  });
+  if (page.events.length === 0 && lease.barrier) await deps.leases.standAtBarrier(lease, base.name);
+  return page.events;
+}
+
+/** Takes each consumer's shard; what could not run this round is already an outcome. */
+async function leaseShards(deps: RunnerDeps, consumers: readonly Consumer[]): Promise<{ leased: { base: Consumer; lease: ShardLease }[]; outcomes: BatchOutcome[] }> {
+  const leased: { base: Consumer; lease: ShardLease }[] = [];
+  const outcomes: BatchOutcome[] = [];
+  for (const consumer of consumers) {
+    const lease = await deps.leases.acquire(consumer);
+    if (lease === "held") outcomes.push({ ...idleOutcome(consumer.name), skipped: true });
+    else if (lease) leased.push({ base: consumer, lease });
+  }
+  return { leased, outcomes };
+}
 
 export function createConsumerRunner(options: ConsumerRunnerOptions) {
-  const { sql, consumers, owner } = options;
-  const store = createEventStore({ sql });
-  const leaseMs = options.leaseMs ?? 30_000;
-  const policy = options.retryPolicy ?? defaultRetryPolicy;
+  const { sql, consumers } = options;
   const now = options.now ?? (() => new Date());
-  let registered = false;
-
-  async function registerConsumers(): Promise<void> {
-    if (registered) return;
-    const names = consumers.map((consumer) => consumer.name);
-    await sql`insert into public.consumer_checkpoints (consumer) select unnest(${names}::text[]) on conflict do nothing`;
-    registered = true;
-  }
-
-  /** Takes or renews the lease; the checkpoint it returns is valid while the lease holds. */
-  async function acquireLease(consumerName: string, durationMs = leaseMs): Promise<GlobalCheckpoint | null> {
-    await registerConsumers();
-    const [row] = await sql<{ transaction_id: string; position: string }[]>`
-      update public.consumer_checkpoints
-         set lease_owner = ${owner}, lease_expires_at = now() + ${durationMs} * interval '1 millisecond'
-       where consumer = ${consumerName}
-         and (lease_owner is null or lease_owner = ${owner} or lease_expires_at < now())
-      returning transaction_id::text, position`;
-    return row ? { transactionId: row.transaction_id, position: Number(row.position) } : null;
-  }
-
-  async function releaseLease(consumerName: string): Promise<void> {
-    await sql`update public.consumer_checkpoints set lease_owner = null, lease_expires_at = null
-               where consumer = ${consumerName} and lease_owner = ${owner}`;
-  }
-
-  /** Moves the checkpoint, fenced by the lease: a stale instance's write rolls back its whole batch. */
-  async function moveCheckpoint(tx: Sql, consumerName: string, event: StoredEvent, count: number): Promise<void> {
-    const moved = await tx`
-      update public.consumer_checkpoints
-         set transaction_id = ${event.transactionId}::xid8, position = ${event.position},
-             events_processed = events_processed + ${count}, last_run_at = now(), updated_at = now()
-       where consumer = ${consumerName} and lease_owner = ${owner} and lease_expires_at > now()`;
-    if (moved.count !== 1) throw new LeaseLostError(consumerName);
-  }
-
-  async function assertLease(tx: Sql, consumerName: string): Promise<void> {
-    const held = await tx`
-      select 1 from public.consumer_checkpoints
-       where consumer = ${consumerName} and lease_owner = ${owner} and lease_expires_at > now() for update`;
-    if (held.length !== 1) throw new LeaseLostError(consumerName);
-  }
-
-  /** The retries an admin requested for this consumer, carried out before its next batch; how many were settled. */
-  async function carryOutRetries(consumer: Consumer, letters: RequestedRetry[], checkpoint: GlobalCheckpoint): Promise<number> {
-    const ports = { sql, owner, now, describeError, assertLease };
-    let settled = 0;
-    for (const letter of letters) if (await carryOutRetry(ports, consumer, letter, checkpoint)) settled += 1;
-    return settled;
-  }
-
-  /** Forgets the retry state of an event that finally went through, keeping the record of it. */
-  async function clearRetry(tx: Sql, consumerName: string, event: StoredEvent): Promise<void> {
-    const cleared = await tx<{ attempts: number }[]>`
-      delete from public.consumer_retries where consumer = ${consumerName} and event_id = ${event.id} returning attempts`;
-    if (cleared.length) {
-      await tx`insert into public.consumer_attempt_log (consumer, event_id, attempt, outcome)
-               values (${consumerName}, ${event.id}, ${cleared[0].attempts + 1}, 'succeeded')`;
-    }
-  }
-
-  function contextFor(tx: Sql): ConsumerContext {
-    return { sql: tx, replay: false, now };
-  }
-
-  async function handleInTransaction(consumer: Consumer, events: StoredEvent[]): Promise<void> {
-    await sql.begin(async (transaction) => {
-      const tx = transaction as unknown as Sql;
-      await traceConsumerWork(consumer.name, events, () => consumer.handleBatch(events, contextFor(tx)));
-      await clearRetry(tx, consumer.name, events[0]);
-      await moveCheckpoint(tx, consumer.name, events[events.length - 1], events.length);
-    });
-  }
-
-  async function handleOutsideTransaction(consumer: Consumer, event: StoredEvent): Promise<void> {
-    await traceConsumerWork(consumer.name, [event], () => consumer.handleBatch([event], contextFor(sql)));
-    await sql.begin(async (transaction) => {
-      const tx = transaction as unknown as Sql;
-      await clearRetry(tx, consumer.name, event);
-      await moveCheckpoint(tx, consumer.name, event, 1);
-    });
-  }
-
-  /** Records a failed attempt; the last allowed one dead-letters the event and moves past it. */
-  async function recordFailure(consumer: Consumer, event: StoredEvent, error: unknown): Promise<{ deadLettered: boolean }> {
-    const message = describeError(error);
-    return sql.begin(async (transaction) => {
-      const tx = transaction as unknown as Sql;
-      const [previous] = await tx<{ attempts: number; first_failed_at: Date }[]>`
-        select attempts, first_failed_at from public.consumer_retries
-         where consumer = ${consumer.name} and event_id = ${event.id} for update`;
-      const attempts = (previous?.attempts ?? 0) + 1;
-      await tx`update public.consumer_checkpoints set last_error = ${message}, last_error_at = now()
-                where consumer = ${consumer.name}`;
-      if (attempts >= policy.maxAttempts || error instanceof PermanentConsumerFailure) {
-        await tx`
-          insert into public.dead_letters (consumer, event_id, event_position, event_type, creator_id, event, error, attempts)
-          values (${consumer.name}, ${event.id}, ${event.position}, ${event.type}, ${event.creatorId}::uuid,
-                  ${tx.json(event as never)}, ${message}, ${attempts})
-          on conflict (consumer, event_id) do update
-            set error = excluded.error, attempts = excluded.attempts, status = 'pending', resolved_at = null, resolved_by = null`;
-        await tx`delete from public.consumer_retries where consumer = ${consumer.name} and event_id = ${event.id}`;
-        await tx`insert into public.consumer_attempt_log (consumer, event_id, attempt, outcome, error)
-                 values (${consumer.name}, ${event.id}, ${attempts}, 'dead_lettered', ${message})`;
-        await moveCheckpoint(tx, consumer.name, event, 0);
-        return { deadLettered: true };
-      }
-      const nextAttemptAt = new Date(now().getTime() + retryDelayMs(policy, attempts));
-      await tx`
-        insert into public.consumer_retries (consumer, event_id, event_position, attempts, last_error, next_attempt_at, first_failed_at)
-        values (${consumer.name}, ${event.id}, ${event.position}, ${attempts}, ${message}, ${nextAttemptAt}, ${previous?.first_failed_at ?? now()})
-        on conflict (consumer, event_id) do update
-          set attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at`;
-      await tx`insert into public.consumer_attempt_log (consumer, event_id, attempt, outcome, error)
-               values (${consumer.name}, ${event.id}, ${attempts}, 'failed', ${message})`;
-      return { deadLettered: false };
-    });
-  }
-
-  async function isWaitingForRetry(consumerName: string): Promise<boolean> {
-    const [retry] = await sql<{ next_attempt_at: Date }[]>`
-      select next_attempt_at from public.consumer_retries where consumer = ${consumerName}
-       order by event_position limit 1`;
-    return retry !== undefined && retry.next_attempt_at.getTime() > now().getTime();
-  }
-
-  async function readNextBatch(consumer: Consumer, checkpoint: GlobalCheckpoint): Promise<StoredEvent[]> {
-    const page = await store.readAllAfter(checkpoint, {
-      limit: consumer.batchSize ?? DEFAULT_BATCH_SIZE,
-      types: consumer.handles.includes("*") ? undefined : [...consumer.handles],
-    });
-    return page.events;
-  }
-
-  async function processBatch(consumer: Consumer, events: StoredEvent[]): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { consumer: consumer.name, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: false };
-    if (consumer.transactional) {
-      try {
-        await handleInTransaction(consumer, events);
-        outcome.processed = events.length;
-        return outcome;
-      } catch (error) {
-        if (error instanceof LeaseLostError) throw error;
-        if (events.length === 1) {
-          outcome.failed = true;
-          outcome.deadLettered = (await recordFailure(consumer, events[0], error)).deadLettered;
-          return outcome;
-        }
-        // The batch rolled back: go one event at a time to commit what is good and find the culprit.
-      }
-    }
-    for (const event of events) {
-      try {
-        if (consumer.transactional) await handleInTransaction(consumer, [event]);
-        else await handleOutsideTransaction(consumer, event);
-        outcome.processed += 1;
-      } catch (error) {
-        if (error instanceof LeaseLostError) throw error;
-        outcome.failed = true;
-        outcome.deadLettered = (await recordFailure(consumer, event, error)).deadLettered;
-        break;
-      }
-    }
-    return outcome;
-  }
+  const leases = createShardLeases({ sql, owner: options.owner, leaseMs: options.leaseMs ?? 30_000, shard: options.shard ?? 0 });
+  const deps: RunnerDeps = { sql, owner: options.owner, now, leases, store: createEventStore({ sql }) };
+  const batchDeps: BatchDeps = { sql, leases, failures: { sql, policy: options.retryPolicy ?? defaultRetryPolicy, now, moveCheckpoint: leases.moveCheckpoint } };
 
   /**
-   * One pass over every consumer: each gets at most one batch. Consumers whose next
-   * batch holds the most urgent events (payments, low stock, health) go first.
+   * One pass over every consumer: each of this runner's shards gets at most one batch.
+   * Consumers whose next batch holds the most urgent events (payments, low stock, health) go first.
    */
   async function tick(): Promise<BatchOutcome[]> {
+    const { leased, outcomes } = await leaseShards(deps, consumers);
+    const requested = await readRequestedRetries(sql, leased.map(({ lease }) => lease.consumer.name));
     const pending: { consumer: Consumer; events: StoredEvent[]; rank: number }[] = [];
-    const outcomes: BatchOutcome[] = [];
-    const requested = await readRequestedRetries(sql, consumers.map((consumer) => consumer.name));
-    for (const consumer of consumers) {
-      const checkpoint = await acquireLease(consumer.name);
-      const idle = { consumer: consumer.name, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: false };
-      if (!checkpoint) {
-        outcomes.push({ ...idle, skipped: true });
-        continue;
-      }
+    for (const { base, lease } of leased) {
+      const { consumer } = lease;
       const letters = requested.filter((letter) => letter.consumer === consumer.name);
       if (letters.length > 0) {
         // Settled requests count as progress, so the lane call looks again before it stops.
-        try {
-          outcomes.push({ ...idle, processed: await carryOutRetries(consumer, letters, checkpoint) });
-        } catch (error) {
-          if (!(error instanceof LeaseLostError)) throw error;
-          outcomes.push({ ...idle, skipped: true });
-        }
+        outcomes.push(await skippedIfLeaseLost(consumer.name, async () => ({ ...idleOutcome(consumer.name), processed: await carryOutRetries(deps, lease, letters) })));
         continue;
       }
-      if (await isWaitingForRetry(consumer.name)) {
-        outcomes.push({ ...idle, waiting: true });
+      if (await isWaitingForRetry(sql, consumer.name, now())) {
+        outcomes.push({ ...idleOutcome(consumer.name), waiting: true });
         continue;
       }
-      const events = await readNextBatch(consumer, checkpoint);
-      if (events.length === 0) {
-        outcomes.push(idle);
-        continue;
-      }
-      const rank = Math.min(...events.map((event) => priorityRank[eventPriority(event.type)]));
-      pending.push({ consumer, events, rank });
+      const events = await skippedIfLeaseLost(consumer.name, () => readNextBatch(deps, base, lease));
+      if (!Array.isArray(events)) outcomes.push(events);
+      else if (events.length === 0) outcomes.push(idleOutcome(consumer.name));
+      else pending.push({ consumer, events, rank: Math.min(...events.map((event) => priorityRank[eventPriority(event.type)])) });
     }
     pending.sort((a, b) => a.rank - b.rank);
-    for (const { consumer, events } of pending) {
-      try {
-        outcomes.push(await processBatch(consumer, events));
-      } catch (error) {
-        if (!(error instanceof LeaseLostError)) throw error;
-        outcomes.push({ consumer: consumer.name, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: true });
-      }
-    }
+    for (const { consumer, events } of pending) outcomes.push(await skippedIfLeaseLost(consumer.name, () => processBatch(batchDeps, consumer, events)));
     return outcomes;
   }
 
   /** Ticks until every consumer is idle or waiting, or the time budget is spent. */
-  async function drain(options: { budgetMs: number; clock?: () => number } = { budgetMs: 10_000 }) {
-    const clock = options.clock ?? (() => performance.now());
-    const deadline = clock() + options.budgetMs;
+  async function drain(drainOptions: { budgetMs: number; clock?: () => number } = { budgetMs: 10_000 }) {
+    const clock = drainOptions.clock ?? (() => performance.now());
+    const deadline = clock() + drainOptions.budgetMs;
     let processed = 0;
     let ticks = 0;
     try {
@@ -280,17 +137,68 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         if (progressed === 0 && !anotherTry) break;
       }
     } finally {
-      for (const consumer of consumers) await releaseLease(consumer.name);
+      await leases.releaseAll();
     }
     return { processed, ticks };
   }
 
-  return { registerConsumers, acquireLease, releaseLease, tick, drain };
+  return { tick, drain, releaseLeases: leases.releaseAll };
 }
 
 export type ConsumerRunner = ReturnType<typeof createConsumerRunner>;
 
-function describeError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, MAX_ERROR_LENGTH);
+/** A batch handed to a consumer: in the transaction that moves the checkpoint, or before it (consumers that call out). */
+async function handleBatch(deps: BatchDeps, consumer: Consumer, events: StoredEvent[]): Promise<void> {
+  const { sql, leases } = deps;
+  const context = (tx: Sql): ConsumerContext => ({ sql: tx, replay: false, now: deps.failures.now });
+  if (!consumer.transactional) await traceConsumerWork(consumer.name, events, () => consumer.handleBatch(events, context(sql)));
+  await sql.begin(async (transaction) => {
+    const tx = transaction as unknown as Sql;
+    if (consumer.transactional) await traceConsumerWork(consumer.name, events, () => consumer.handleBatch(events, context(tx)));
+    await clearRetry(tx, consumer.name, events[0]);
+    await leases.moveCheckpoint(tx, consumer.name, events[events.length - 1], events.length);
+  });
+}
+
+interface BatchDeps {
+  sql: Sql;
+  leases: ShardLeases;
+  failures: FailurePorts;
+}
+
+/** A transactional consumer's batch in one go; if it fails (or for other consumers), one event at a time until the culprit. */
+async function processBatch(deps: BatchDeps, consumer: Consumer, events: StoredEvent[]): Promise<BatchOutcome> {
+  const outcome = idleOutcome(consumer.name);
+  if (consumer.transactional && events.length > 1) {
+    try {
+      await handleBatch(deps, consumer, events);
+      outcome.processed = events.length;
+      return outcome;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      // The batch rolled back: go one event at a time to commit what is good and find the culprit.
+    }
+  }
+  for (const event of events) {
+    try {
+      await handleBatch(deps, consumer, [event]);
+      outcome.processed += 1;
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      outcome.failed = true;
+      outcome.deadLettered = (await recordFailure(deps.failures, consumer, event, error)).deadLettered;
+      break;
+    }
+  }
+  return outcome;
+}
+
+/** A lost lease (or a batch fenced off by a resharding barrier) is this round's skip, not a failure. */
+async function skippedIfLeaseLost<T>(consumerName: string, step: () => Promise<T>): Promise<T | BatchOutcome> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    return { ...idleOutcome(consumerName), skipped: true };
+  }
 }

@@ -6,23 +6,7 @@ import { queueAlertPushes } from "../notifications/alert-push-outbox.ts";
 import { defineProjection, tableIn, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
 
-const alertsTable: ProjectionTable = {
-  name: "alerts",
-  key: ["id"],
-  columns: {
-    id: "uuid",
-    creator_id: "uuid",
-    kind: "text",
-    severity: "text",
-    subject: "text",
-    message: "text",
-    details: "jsonb",
-    opened_at: "timestamptz",
-    resolved_at: "timestamptz",
-    resolved_by_event_id: "uuid",
-    source_event_id: "uuid",
-  },
-};
+const alertsTable: ProjectionTable = { name: "alerts", key: ["id"] };
 
 interface AlertRow {
   id: string;

@@ -7,15 +7,6 @@ import { addingUp, upsertRows } from "./read-model-storage.ts";
 const eventMetricsTable: ProjectionTable = {
   name: "event_metrics_hourly",
   key: ["creator_id", "bucket_start", "event_type"],
-  columns: {
-    creator_id: "uuid",
-    bucket_start: "timestamptz",
-    event_type: "text",
-    event_count: "bigint",
-    latency_count: "bigint",
-    latency_ms_sum: "double precision",
-    latency_ms_max: "double precision",
-  },
   keptOnRebuild: ["latency_count", "latency_ms_sum", "latency_ms_max"],
 };
 

@@ -1,39 +1,12 @@
 // The order summaries projection: the pure fold of order-summaries.ts kept in the
 // order_summaries table, one row per creator and order.
-import type { StoredEvent } from "../event-store/index.ts";
 import type { OrderItem, TiktokOrderStatus } from "../orders/events.ts";
 import { initialOrderState, type OrderStatus } from "../orders/order.ts";
 import { foldOrderSummaries, type ChangedSummary, type OrderSummaries, type OrderSummary } from "./order-summaries.ts";
-import { defineProjection, eventsByOrder, type ProjectionContext, type ProjectionTable } from "./projection.ts";
-import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
+import { defineProjection, orderKeysOf, type ProjectionTable } from "./projection.ts";
+import { rowPerEntityStorage } from "./read-model-storage.ts";
 
-const orderSummariesTable: ProjectionTable = {
-  name: "order_summaries",
-  key: ["creator_id", "order_id"],
-  columns: {
-    creator_id: "uuid",
-    order_id: "text",
-    aggregate_id: "text",
-    shop_id: "text",
-    status: "text",
-    tiktok_status: "text",
-    on_hold: "boolean",
-    items: "jsonb",
-    item_count: "integer",
-    total_minor: "bigint",
-    currency: "text",
-    paid_minor: "bigint",
-    refunded_minor: "bigint",
-    carrier: "text",
-    tracking_number: "text",
-    received_at: "timestamptz",
-    shipped_at: "timestamptz",
-    cancelled_at: "timestamptz",
-    timeline: "jsonb",
-    last_version: "bigint",
-    last_event_at: "timestamptz",
-  },
-};
+const orderSummariesTable: ProjectionTable = { name: "order_summaries", key: ["creator_id", "order_id"] };
 
 interface OrderSummaryRow {
   creator_id: string;
@@ -87,14 +60,8 @@ function summaryFromRow(row: OrderSummaryRow): OrderSummary {
   };
 }
 
-async function loadSummaries(context: ProjectionContext, events: readonly StoredEvent[]): Promise<Map<string, OrderSummary>> {
-  const keys = [...eventsByOrder(events).values()].map((entry) => ({ creator_id: entry.creatorId, order_id: entry.orderId }));
-  const rows = await selectRowsMatching<OrderSummaryRow>(context, orderSummariesTable, keys);
-  return new Map(rows.map((row) => [`${row.creator_id}|${row.order_id}`, summaryFromRow(row)]));
-}
-
-async function saveSummaries(context: ProjectionContext, changed: ChangedSummary[]): Promise<void> {
-  const rows = changed.map(({ summary: { order, ...summary } }) => ({
+function summaryRow({ summary: { order, ...summary } }: ChangedSummary) {
+  return {
     creator_id: summary.creatorId,
     order_id: summary.orderId,
     aggregate_id: summary.aggregateId,
@@ -116,9 +83,15 @@ async function saveSummaries(context: ProjectionContext, changed: ChangedSummary
     timeline: order.timeline,
     last_version: summary.lastVersion,
     last_event_at: summary.lastEventAt.toISOString(),
-  }));
-  await upsertRows(context, orderSummariesTable, rows);
+  };
 }
+
+const summaryStorage = rowPerEntityStorage<OrderSummary, ChangedSummary, OrderSummaryRow>({
+  table: orderSummariesTable,
+  keysOf: orderKeysOf,
+  fromRow: summaryFromRow,
+  toRow: summaryRow,
+});
 
 export const orderSummariesProjection = defineProjection<OrderSummaries, ChangedSummary[]>({
   name: "projection-order-summaries",
@@ -131,5 +104,5 @@ export const orderSummariesProjection = defineProjection<OrderSummaries, Changed
   announce(changed, changes) {
     for (const { summary, webhookDelivery } of changed) changes.order(summary.creatorId, summary.orderId, webhookDelivery);
   },
-  storage: { load: loadSummaries, save: saveSummaries },
+  storage: summaryStorage,
 });

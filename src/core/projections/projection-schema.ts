@@ -8,16 +8,32 @@ export function shadowSchemaFor(schema: string): string {
   return schema === "public" ? "projection_rebuild" : `${schema}_rebuild`;
 }
 
-/** (Re)creates `tables` in `schema` like their namesakes in `likeSchema`, empty. Unlogged suits throwaway copies. */
+/**
+ * (Re)creates `tables` in `schema` like their namesakes in `likeSchema`, empty. A rebuild's
+ * shadow copies are `throwaway`: unlogged, and with their primary key as the only index
+ * (the upserts need it; the readers' indexes would only slow the fold down, and the swap
+ * copies the rows into the live tables, whose indexes are kept).
+ */
 export async function createTablesLike(
   sql: Sql,
-  options: { schema: string; likeSchema: string; tables: readonly string[]; unlogged?: boolean },
+  options: { schema: string; likeSchema: string; tables: readonly string[]; throwaway?: boolean },
 ): Promise<void> {
   await sql`create schema if not exists ${sql(options.schema)}`;
   for (const table of options.tables) {
-    await sql`drop table if exists ${sql(`${options.schema}.${table}`)}`;
-    await sql`create ${options.unlogged ? sql`unlogged` : sql``} table ${sql(`${options.schema}.${table}`)}
-              (like ${sql(`${options.likeSchema}.${table}`)} including all)`;
+    const copy = sql(`${options.schema}.${table}`);
+    await sql`drop table if exists ${copy}`;
+    if (!options.throwaway) {
+      await sql`create table ${copy} (like ${sql(`${options.likeSchema}.${table}`)} including all)`;
+      continue;
+    }
+    await sql`create unlogged table ${copy} (like ${sql(`${options.likeSchema}.${table}`)} including defaults including generated)`;
+    const [key] = await sql<{ columns: string[] }[]>`
+      select array_agg(a.attname::text order by k.ordinality) as columns
+        from pg_index i
+        cross join lateral unnest(i.indkey) with ordinality as k(attnum, ordinality)
+        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+       where i.indrelid = ${`${options.likeSchema}.${table}`}::regclass and i.indisprimary`;
+    if (key?.columns) await sql`alter table ${copy} add primary key (${sql(key.columns)})`;
   }
 }
 

@@ -30,8 +30,6 @@ export interface ProjectionTable {
   name: string;
   /** The primary key, to match shadow rows with live ones. */
   key: readonly string[];
-  /** The columns the projection writes, with their Postgres types (how rows travel, see read-model-storage.ts). */
-  columns: Readonly<Record<string, string>>;
   /**
    * Columns a rebuild cannot recompute from the events (measured at processing time):
    * the live values are kept for rows that exist on both sides.
@@ -129,6 +127,11 @@ export interface OrderEvents {
   creatorId: string;
   orderId: string;
   events: StoredEvent[];
+}
+
+/** The (creator_id, order_id) of every order a batch's events touch: the rows an order read model loads. */
+export function orderKeysOf(events: readonly StoredEvent[]): { creator_id: string; order_id: string }[] {
+  return [...eventsByOrder(events).values()].map((entry) => ({ creator_id: entry.creatorId, order_id: entry.orderId }));
 }
 
 /** A batch's events grouped by (creator, order id), in stream order; keys are `creator|order`. */

@@ -25,7 +25,10 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
                (select count(*)::int from public.dead_letters d where d.consumer = c.consumer and d.status in ('pending', 'retry_requested')) as dead_letters,
                (select count(*)::int from public.consumer_attempt_log a
                  where a.consumer = c.consumer and a.outcome = 'failed' and a.recorded_at > now() - ${WINDOW}::interval) as failed_last_hour
-          from public.consumer_checkpoints c order by c.consumer`,
+          from public.consumer_checkpoints c
+         -- A shard row with a barrier is waiting out a change of shard count, or retired by one: not behind.
+         where c.barrier_transaction_id is null
+         order by c.consumer`,
       tx<{ status: string; deliveries: number }[]>`
         select status, count(*)::int as deliveries from public.webhook_inbox
          where received_at > now() - ${WINDOW}::interval group by status order by status`,

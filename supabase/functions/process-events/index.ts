@@ -1,5 +1,5 @@
-// POST /functions/v1/process-events?lane=live|fulfilment&budget_ms=N - one call of one
-// lane of event consumers (see src/core/process-events.ts); without a lane, both at once.
+// POST /functions/v1/process-events?lane=live|fulfilment&shard=K&budget_ms=N - one call of one
+// lane (and one shard of its consumers) of event consumers (see src/core/process-events.ts); without a lane, both at once.
 // Woken through pg_net by the appends themselves (and by the pg_cron safety net), on
 // hosted Supabase and locally alike; only with the service-role key.
 import { chooseFulfilmentProviders, createFulfilmentProviders, createFulfilmentSaga, FULFILMENT_PROVIDERS_SETTING, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
@@ -22,6 +22,7 @@ import { vapidSettingsFromEnv, webPushSender } from "../_shared/web-push.ts";
 
 const DEFAULT_BUDGET_MS = 5_000;
 const MAX_BUDGET_MS = 25_000;
+const MAX_SHARD = 63;
 
 const log = functionLogger("process-events");
 const sql = connectDatabase({ max: 8 });
@@ -121,8 +122,11 @@ export default {
     const budgetMs = Number.isFinite(requested) && requested > 0 ? Math.min(requested, MAX_BUDGET_MS) : DEFAULT_BUDGET_MS;
     const lane = params.get("lane");
     if (lane !== null && !isLaneName(lane)) return Response.json({ error: `unknown lane; one of ${LANES.join(", ")}` }, { status: 400 });
+    // Which shard of the lane's consumers this call serves (see src/core/processing/consumer-leases.ts).
+    const shard = Number(params.get("shard") ?? 0);
+    if (!Number.isInteger(shard) || shard < 0 || shard > MAX_SHARD) return Response.json({ error: `shard must be a whole number from 0 to ${MAX_SHARD}` }, { status: 400 });
     try {
-      const lanes = await Promise.all((lane ? [lane] : LANES).map((name) => processing.processLane(name, budgetMs)));
+      const lanes = await Promise.all((lane ? [lane] : LANES).map((name) => processing.processLane(name, budgetMs, shard)));
       return Response.json({
         lanes,
         processed: lanes.reduce((sum, result) => sum + result.processed, 0),

@@ -18,7 +18,7 @@ const APP_KEY = "trace-app-key";
 const APP_SECRET = "trace-app-secret";
 const receiver = await startOtlpReceiver();
 afterAll(() => receiver.stop());
-const { url: databaseUrl, sql } = await ownTestDatabase("webhook-trace", 16, { max: 4 });
+const { url: databaseUrl, sql } = await ownTestDatabase("webhook-trace", 18, { max: 4 });
 const standIn = await startTestStandIn({
   databaseUrl,
   databaseWorkers: true,

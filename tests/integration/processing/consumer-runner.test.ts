@@ -1,7 +1,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
-import { createConsumerRunner, createDeadLetters, type Consumer } from "../../../src/core/processing/index.ts";
+import { createConsumerRunner, createDeadLetters, createShardLeases, type Consumer } from "../../../src/core/processing/index.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { orderReceived, orderShipped, uniqueOrderId } from "../event-store/fixtures.ts";
 import { uniqueId } from "../../test-data.ts";
@@ -92,12 +92,12 @@ describe("consumer runner", () => {
     const creatorId = newCreatorId();
     const name = uniqueConsumerName("lease");
     await appendOrders(creatorId, 3);
-    const first = createConsumerRunner({ sql, consumers: [recordingConsumer(name, creatorId)], owner: "instance-1" });
+    const first = createShardLeases({ sql, owner: "instance-1", leaseMs: 30_000, shard: 0 });
     const second = createConsumerRunner({ sql, consumers: [recordingConsumer(name, creatorId)], owner: "instance-2" });
-    expect(await first.acquireLease(name)).not.toBeNull();
+    expect(await first.acquire(recordingConsumer(name, creatorId))).toMatchObject({ consumer: { name } });
     const [outcome] = await second.tick();
     expect(outcome).toMatchObject({ consumer: name, skipped: true, processed: 0 });
-    await first.releaseLease(name);
+    await first.releaseAll();
     const [afterRelease] = await second.tick();
     expect(afterRelease.skipped).toBe(false);
     expect(afterRelease.processed).toBeGreaterThan(0);

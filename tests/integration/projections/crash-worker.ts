@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const dueIn = published?.nextDueInMs ?? null;
     await sleep(dueIn === null ? tickMs : Math.min(tickMs, Math.max(5, dueIn)));
   }
-  for (const projection of allProjections) await runner.releaseLease(`${args["consumer-prefix"]}${projection.name}`);
+  await runner.releaseLeases();
 }
 
 main()

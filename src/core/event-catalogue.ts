@@ -1,13 +1,14 @@
 // Every event type the engine knows, with its payload schema and current schema
 // version. Appends are validated here; reads are upcast to these versions.
 import { z } from "zod";
+import { alertEvents } from "./alerts/events.ts";
 import { fulfilmentEvents } from "./fulfilment/events.ts";
 import { inventoryEvents } from "./inventory/events.ts";
 import { orderEvents } from "./orders/events.ts";
 import { shopEvents } from "./shops/events.ts";
 import { systemEvents } from "./system/events.ts";
 
-export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents };
+export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents, ...alertEvents };
 
 export type EventType = keyof typeof eventCatalogue;
 type EventDataByType = { [T in EventType]: z.infer<(typeof eventCatalogue)[T]["schema"]> };

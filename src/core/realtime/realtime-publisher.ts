@@ -23,7 +23,7 @@
 //                                          // between machines enters it; the browser adds its own part
 //     "inventory": [{ "skuId", "available", "reserved", "total", "reorderPoint", "velocityPerHour",
 //                     "hoursToStockout", "severity", "hasOpenConflict", "version" }],   // up to 20 SKUs
-//     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now
+//     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now (not snoozed)
 //   }
 // Keys are present only for the models in "changed", and null values are left out. A payload
 // stays around a few KB. Rows carry the dashboard snapshot's own field names (camelCase, as
@@ -129,7 +129,8 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                             'warning', count(*) filter (where a.severity = 'warning'),
                             'critical', count(*) filter (where a.severity = 'critical'),
                             'emergency', count(*) filter (where a.severity = 'emergency'))
-                     from ${table("alerts")} a where a.creator_id = s.creator_id and a.resolved_at is null)
+                     from ${table("alerts")} a
+                    where a.creator_id = s.creator_id and a.resolved_at is null and (a.snoozed_until is null or a.snoozed_until <= now()))
                  end
                )) as payload
           from sent s

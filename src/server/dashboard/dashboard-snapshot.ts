@@ -139,20 +139,21 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
          where creator_id = ${creatorId}
          order by sku_id
          limit ${INVENTORY_LIMIT}`,
-      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; subject: string; message: string; opened_at: Date; sku_id: string | null }[]>`
-        select id, kind, severity, subject, message, opened_at,
-               coalesce(details->>'sku_id', case when kind = 'low_stock' then subject end) as sku_id
+      // The most severe first, what nobody has acknowledged before what someone has; snoozed ones wait.
+      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; title: string; message: string; action: string; action_href: string; detail: string; occurrences: number; opened_at: Date; last_occurred_at: Date; acknowledged_at: Date | null; sku_id: string | null }[]>`
+        select id, kind, severity, title, message, action, action_href, detail, occurrences, opened_at, last_occurred_at, acknowledged_at, sku_id
           from public.alerts
-         where creator_id = ${creatorId} and resolved_at is null
-         order by opened_at desc
+         where creator_id = ${creatorId} and resolved_at is null and (snoozed_until is null or snoozed_until <= ${now})
+         order by case severity when 'emergency' then 0 when 'critical' then 1 else 2 end, acknowledged_at is not null, last_occurred_at desc
          limit ${ALERTS_LIMIT}`,
-      tx<{ open: number; warning: number; critical: number; emergency: number }[]>`
-        select count(*)::int as open,
-               count(*) filter (where severity = 'warning')::int as warning,
-               count(*) filter (where severity = 'critical')::int as critical,
-               count(*) filter (where severity = 'emergency')::int as emergency
-          from public.alerts
-         where creator_id = ${creatorId} and resolved_at is null`,
+      tx<{ open: number; warning: number; critical: number; emergency: number; snoozed: number }[]>`
+        select count(*) filter (where not snoozed)::int as open,
+               count(*) filter (where not snoozed and severity = 'warning')::int as warning,
+               count(*) filter (where not snoozed and severity = 'critical')::int as critical,
+               count(*) filter (where not snoozed and severity = 'emergency')::int as emergency,
+               count(*) filter (where snoozed)::int as snoozed
+          from (select severity, coalesce(snoozed_until > ${now}, false) as snoozed
+                  from public.alerts where creator_id = ${creatorId} and resolved_at is null) open_alerts`,
       // The shop's currency formats money before the first priced order has arrived.
       tx<{ currency: string | null }[]>`
         select currency from public.tiktok_shops where creator_id = ${creatorId} and currency is not null order by shop_id limit 1`,
@@ -190,7 +191,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
       lastProjectedAt: checkpoints?.last_run_at?.toISOString() ?? null,
     };
 
-    const counts: AlertCounts = alertCounts[0] ?? { open: 0, warning: 0, critical: 0, emergency: 0 };
+    const counts: AlertCounts = alertCounts[0] ?? { open: 0, warning: 0, critical: 0, emergency: 0, snoozed: 0 };
     const currency = todayMetrics.currency ?? [...daily].reverse().find((row) => row.currency)?.currency ?? orders.find((row) => row.currency)?.currency ?? shops[0]?.currency ?? null;
 
     return {
@@ -229,7 +230,23 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
           version: Number(row.last_version),
         }),
       ),
-      alerts: alerts.map((row) => ({ id: row.id, kind: row.kind, severity: row.severity, subject: row.subject, message: row.message, openedAt: row.opened_at.toISOString(), skuId: row.sku_id })),
+      alerts: alerts.map(
+        (row): AlertRow => ({
+          id: row.id,
+          kind: row.kind,
+          severity: row.severity,
+          title: row.title,
+          message: row.message,
+          action: row.action,
+          actionHref: row.action_href,
+          detail: row.detail,
+          occurrences: row.occurrences,
+          openedAt: row.opened_at.toISOString(),
+          lastOccurredAt: row.last_occurred_at.toISOString(),
+          acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+          skuId: row.sku_id,
+        }),
+      ),
       alertCounts: counts,
       health: systemHealth,
     };

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMemo } from "react";
-import { adjustmentPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment } from "@/lib/dashboard/dashboard-api.ts";
+import { adjustmentPoster, alertActionPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment, type PostAlertAction } from "@/lib/dashboard/dashboard-api.ts";
 import { pipelineCounts } from "@/lib/dashboard/dashboard-state.ts";
 import type { DashboardSnapshot } from "@/lib/dashboard/dashboard-types.ts";
 import { connectCreatorChannel, type RealtimeConnector } from "@/lib/dashboard/realtime-connection.ts";
@@ -24,14 +24,16 @@ export interface DashboardLiveProps {
   connect?: RealtimeConnector;
   fetchSnapshot?: FetchSnapshot;
   postAdjustment?: PostAdjustment;
+  postAlertAction?: PostAlertAction;
   refreshDelayMs?: number;
   /** The page's monotonic clock (performance.now()); tests drive their own. */
   clock?: () => number;
 }
 
-export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, refreshDelayMs, clock }: DashboardLiveProps) {
+export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, postAlertAction, refreshDelayMs, clock }: DashboardLiveProps) {
   const defaultFetch = useMemo(() => snapshotFetcher(creatorQuery), [creatorQuery]);
   const defaultPost = useMemo(() => adjustmentPoster(creatorQuery), [creatorQuery]);
+  const defaultAlertAction = useMemo(() => alertActionPoster(creatorQuery), [creatorQuery]);
   const live = useDashboardLive({
     initial,
     connect: connect ?? connectCreatorChannel,
@@ -63,7 +65,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
       <div className="dashboard-grid">
         <RevenueChart hourly={data.series.hourly} daily={data.series.daily} today={data.today.day} currency={data.currency} locale={locale} />
         <OrderPipeline counts={pipeline} locale={locale} />
-        <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} />
+        <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} onAction={postAlertAction ?? defaultAlertAction} />
         <OrderFeed orders={data.orders} newOrderIds={newOrderIds} arrivals={arrivals} locale={locale} clock={clock} />
         <InventoryTable rows={data.inventory} pending={pending} notice={notice} locale={locale} onAdjust={(skuId, total) => void live.adjustStock(skuId, total)} onDismissNotice={live.dismissNotice} />
       </div>

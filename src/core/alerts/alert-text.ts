@@ -63,7 +63,7 @@ export function ordersWaitingForStockText(input: { skuId: string; productName: s
   return {
     title: `${orders} waiting for stock: ${product}`,
     message: `TikTok sold ${input.waitingOrders === 1 ? "it" : "them"}, but there is no stock left here to fulfil ${input.waitingOrders === 1 ? "it" : "them"}: TikTok's count was higher than yours.`,
-    action: `Restock SKU ${input.skuId} or cancel the ${orders} waiting for it`,
+    action: `Restock SKU ${input.skuId} or cancel the ${input.waitingOrders === 1 ? "order" : orders} waiting for it`,
     actionHref: skuHref(input.skuId),
   };
 }

@@ -25,16 +25,18 @@ const shortOfStock = (skuId: string, orderId: string): NewEvent => ({
     reason: `step allocate failed (permanent_error): Not enough stock for SKU ${skuId}`,
     reference: orderId,
     sku_id: skuId,
-    product_name: `Viral Lip Oil ${skuId.slice(-4)}`,
+    product_name: `Viral Lip Oil ${skuId.slice(2, 8)}`,
     problem: "step_failed",
     step: "allocate",
   },
 });
 
+/** The alerts about `skus`, in the order of `skus`. */
 async function alertsOf(skus: string[]) {
-  return sql<{ id: string; sku_id: string; occurrences: number; acknowledged_by: string | null; resolved_by: string | null }[]>`
+  const rows = await sql<{ id: string; sku_id: string; occurrences: number; acknowledged_by: string | null; resolved_by: string | null }[]>`
     select id, sku_id, occurrences, acknowledged_by, resolved_by from public.alerts
-     where creator_id = ${CREATOR1_ID}::uuid and sku_id = any(${skus}) order by sku_id, opened_at`;
+     where creator_id = ${CREATOR1_ID}::uuid and sku_id = any(${skus}) order by opened_at`;
+  return [...rows].sort((a, b) => skus.indexOf(a.sku_id) - skus.indexOf(b.sku_id));
 }
 
 test("a burst of failing orders is a few alerts a creator can act on, and the panel stays small at 360 px", async ({ page }) => {
@@ -56,7 +58,7 @@ test("a burst of failing orders is a few alerts a creator can act on, and the pa
   await expect(panel.getByTestId("alerts-more")).toHaveText(/^\d+ more alerts?$/);
   // The most recent of equally severe alerts first: the SKU that 50 orders hit.
   const top = ours.first();
-  await expect(top.locator(".alert-title")).toContainText(`50 orders waiting for stock: Viral Lip Oil ${skus[4]!.slice(-4)} (SKU ${skus[4]})`);
+  await expect(top.locator(".alert-title")).toContainText(`50 orders waiting for stock: Viral Lip Oil ${skus[4]!.slice(2, 8)} (SKU ${skus[4]})`);
   await expect(top.getByRole("link")).toHaveText(`Restock SKU ${skus[4]} or cancel the 50 orders waiting for it`);
   await expect(top.getByTestId("alert-occurrences")).toContainText("50 times");
 
@@ -77,11 +79,13 @@ test("a burst of failing orders is a few alerts a creator can act on, and the pa
   const [creatorUser] = await sql<{ id: string }[]>`select id::text from auth.users where email = 'creator1@example.com'`;
   expect(resolution).toEqual({ user_id: creatorUser!.id, role: "creator" });
 
-  // Acknowledge the next: it stays, marked, after a reload.
+  // Acknowledge the next: it stays, marked, after a reload, behind the alerts nobody has acknowledged.
   const next = panel.locator("li.alert-item").filter({ hasText: `SKU ${skus[3]})` });
   await next.getByRole("button", { name: "Acknowledge" }).click();
   await expect.poll(async () => (await alertsOf([skus[3]!]))[0]?.acknowledged_by ?? null, { timeout: 30_000 }).toBe(creatorUser!.id);
   await page.reload();
+  await expect(ours.first()).not.toContainText(`SKU ${skus[3]})`);
+  await panel.getByTestId("alerts-more").click();
   await expect(panel.locator("li.alert-item").filter({ hasText: `SKU ${skus[3]})` })).toHaveAttribute("data-acknowledged", "true");
 
   // The cause clears (every waiting order recovers): the rest resolve themselves and leave the panel.

@@ -9,6 +9,7 @@
 //               saga); the stock outbox (a group of its own); and the periodic work that calls out (saga resumption,
 //               reconciliation, the health check)
 import type { Sql } from "postgres";
+import { createDemandSignalsConsumer } from "./analytics/demand-signals-consumer.ts";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
 import { createConsumerRunner, type Consumer } from "./processing/index.ts";
 import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult } from "./processing/lane-call.ts";
@@ -29,6 +30,8 @@ export function consumerLanes(fulfilmentConsumers: Consumer[], shopAuthorization
       ...allProjections.map((projection) => [projectionConsumer(projection)]),
       // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
       [createSyncConflictsConsumer()],
+      // Reorder suggestions and sales spikes from each SKU's demand forecast as its stock moves.
+      [createDemandSignalsConsumer()],
     ],
     fulfilment: [fulfilmentConsumers, shopAuthorizationConsumers, stockOutboxConsumers].filter((group) => group.length > 0),
   };

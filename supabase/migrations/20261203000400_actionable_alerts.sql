@@ -46,3 +46,8 @@ create policy "admins read every row" on public.product_names for select to auth
 revoke all on public.product_names from anon, authenticated;
 grant select on public.product_names to authenticated;
 grant all on public.product_names to service_role;
+
+-- A sales spike (a video going viral) is an alert too.
+alter table public.alerts drop constraint if exists alerts_kind_check;
+alter table public.alerts add constraint alerts_kind_check
+  check (kind in ('low_stock', 'sync_failure', 'sync_conflict', 'stuck_saga', 'shop_connection', 'sales_spike'));

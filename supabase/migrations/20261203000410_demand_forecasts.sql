@@ -31,3 +31,21 @@ create policy "admins read every row" on public.demand_forecasts for select to a
 revoke all on public.demand_forecasts from anon, authenticated;
 grant select on public.demand_forecasts to authenticated;
 grant all on public.demand_forecasts to service_role;
+
+-- A creator's reorder terms per SKU: how long a reorder takes to arrive and how sure they
+-- want to be of not running out meanwhile. A SKU without a row gets 7 days and 95%.
+create table public.reorder_settings (
+  creator_id uuid not null,
+  sku_id text not null,
+  lead_time_days numeric not null check (lead_time_days > 0 and lead_time_days <= 365),
+  service_level numeric not null default 0.95 check (service_level > 0.5 and service_level < 1),
+  primary key (creator_id, sku_id)
+);
+alter table public.reorder_settings enable row level security;
+create policy "creators read their own rows" on public.reorder_settings for select to authenticated
+  using (creator_id = (select public.requesting_creator_id()));
+create policy "admins read every row" on public.reorder_settings for select to authenticated
+  using (((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'admin');
+revoke all on public.reorder_settings from anon, authenticated;
+grant select on public.reorder_settings to authenticated;
+grant all on public.reorder_settings to service_role;

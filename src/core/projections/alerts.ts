@@ -9,15 +9,17 @@
 // - sync_conflict, per SKU; its open conflicts are its causes, resolved one by one.
 // - sync_failure, per source; system.recovery_completed for that component resolves it.
 // - shop_connection, per shop; shop.connected resolves it.
+// - sales_spike, per SKU: inventory.sales_spike_detected (selling far above its forecast,
+//   with when it sells out at that rate); inventory.sales_spike_ended resolves it.
 // The creator acknowledges, snoozes or resolves an alert with alert.* events on its own
 // stream. An alert's id is the id of the event that opened it, and the row remembers the
 // last event folded into it (its cursor): an event at or before it is not folded again,
 // so replays change nothing. Pure: the tables are declared in alerts-projection.ts.
-import { lowStockText, ordersStuckText, ordersWaitingForStockText, shopConnectionText, stockConflictText, syncFailureText, type AlertText } from "../alerts/alert-text.ts";
+import { lowStockText, ordersStuckText, salesSpikeText, ordersWaitingForStockText, shopConnectionText, stockConflictText, syncFailureText, type AlertText } from "../alerts/alert-text.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded, FoldContext } from "./projection.ts";
 
-export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
+export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike";
 export type AlertSeverity = "warning" | "critical" | "emergency";
 
 /** Where an event stands in the order consumers fold them: (transaction id, position). */
@@ -67,6 +69,8 @@ export const alertEventTypes = [
   "inventory.stock_updated",
   "inventory.sync_conflict_detected",
   "inventory.sync_conflict_resolved",
+  "inventory.sales_spike_detected",
+  "inventory.sales_spike_ended",
   "system.sync_failure_detected",
   "system.recovery_completed",
   "shop.deauthorized",
@@ -123,6 +127,16 @@ export function occurrenceOf(event: StoredEvent, productName: (skuId: string) =>
       const detail = `inventory.low_stock_detected: ${available} available, reorder point ${reorderPoint}, hours to stock-out ${hours === null ? "unknown" : hours.toFixed(1)}`;
       return { kind: "low_stock", subject: skuId, severity, skuId, productName: productName(skuId), detail, details: { available, reorder_point: reorderPoint, hours_to_stockout: hours } };
     }
+    case "inventory.sales_spike_detected": {
+      const data = event.data;
+      const hours = data.hours_to_stockout;
+      const severity: AlertSeverity = hours !== null && hours < 4 ? "emergency" : hours !== null && hours < 24 ? "critical" : "warning";
+      const detail = `inventory.sales_spike_detected: ${data.observed_per_hour.toFixed(1)}/h over ${data.window_minutes} min against ${data.expected_per_hour.toFixed(2)}/h expected (score ${data.score.toFixed(1)}), ${data.available} available`;
+      return {
+        kind: "sales_spike", subject: data.sku_id, severity, skuId: data.sku_id, productName: productName(data.sku_id), detail,
+        details: { observed_per_hour: data.observed_per_hour, expected_per_hour: data.expected_per_hour, available: data.available, hours_to_stockout: hours },
+      };
+    }
     case "inventory.sync_conflict_detected": {
       const data = event.data;
       const detail = `${data.conflict_type} (local ${data.local_value}, ${data.source} ${data.external_value}), conflict ${data.conflict_id}`;
@@ -168,6 +182,11 @@ export function textOf(alert: Pick<Alert, "kind" | "subject" | "skuId" | "produc
       return stockConflictText({ skuId: alert.subject, productName: alert.productName, localValue: number("local_value"), externalValue: number("external_value"), openConflicts: alert.openCauses.length });
     case "sync_failure":
       return syncFailureText({ source: alert.subject, occurrences: alert.occurrences });
+    case "sales_spike":
+      return salesSpikeText({
+        skuId: alert.subject, productName: alert.productName, ratePerHour: number("observed_per_hour"), expectedPerHour: number("expected_per_hour"),
+        hoursToStockout: typeof facts.hours_to_stockout === "number" ? facts.hours_to_stockout : null,
+      });
     case "shop_connection":
       return shopConnectionText({ shopId: alert.subject, cause: facts.cause === "deauthorized" ? "deauthorized" : "needs_reconnecting", reason: typeof facts.reason === "string" ? facts.reason : null });
   }
@@ -226,6 +245,8 @@ export function resolvedKeyOf(event: StoredEvent): { kind: AlertKind; subject: s
       return { kind: "sync_failure", subject: event.data.component };
     case "shop.connected":
       return { kind: "shop_connection", subject: event.data.shop_id };
+    case "inventory.sales_spike_ended":
+      return { kind: "sales_spike", subject: event.data.sku_id };
     default:
       return null;
   }

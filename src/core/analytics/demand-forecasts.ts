@@ -5,7 +5,7 @@
 // (sales-anomalies.ts). Pure; the table is declared in demand-forecasts-projection.ts.
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded } from "../projections/projection.ts";
-import { advanceTo, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandForecast, type DemandModel } from "./demand-model.ts";
+import { advanceTo, dispersionOf, expectedBetween, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandForecast, type DemandModel } from "./demand-model.ts";
 import { judgeSales, SPIKE_WINDOW_MINUTES, type SalesAnomaly } from "./sales-anomalies.ts";
 
 const MINUTE_MS = 60_000;
@@ -75,8 +75,8 @@ export function recentUnits(demand: SkuDemand): number {
 export function salesAnomalyOf(demand: SkuDemand): SalesAnomaly | null {
   // Below a day of history the model knows too little to call anything unusual.
   if (demand.model.hoursSeen < 24) return null;
-  const expectedPerHour = demandForecast(demand, 1).hourly[0]!.expected;
-  return judgeSales(recentUnits(demand), expectedPerHour, SPIKE_WINDOW_MINUTES);
+  const end = (Math.floor(demand.lastSaleAt.getTime() / MINUTE_MS) + 1) * MINUTE_MS;
+  return judgeSales(recentUnits(demand), expectedBetween(demand.model, end - SPIKE_WINDOW_MINUTES * MINUTE_MS, end), SPIKE_WINDOW_MINUTES, dispersionOf(demand.model));
 }
 
 /** The SKUs' demand with the batch's sales folded in; writes are the SKUs that sold. */

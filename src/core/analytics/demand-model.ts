@@ -56,9 +56,9 @@ export function newDemandModel(firstHour: number, profiles: SeasonalProfiles = f
 
 const meanOf = (factors: readonly number[]) => factors.reduce((sum, factor) => sum + factor, 0) / factors.length;
 
-/** Units expected in `hour` from the model as it stands (before that hour is seen). */
+/** Units expected in `hour` from the model as it stands (before that hour is seen; an hour already seen gets today's level). */
 export function expectedAt(model: DemandModel, hour: number, parameters = DEFAULT_SMOOTHING): number {
-  const steps = hour - model.lastHour;
+  const steps = Math.max(0, hour - model.lastHour);
   // Damped trend: the sum of damping^1..^steps.
   const damped = parameters.damping === 1 ? steps : (parameters.damping * (1 - parameters.damping ** steps)) / (1 - parameters.damping);
   return Math.max(0, model.level + damped * model.trend) * model.daily[hourOfDay(hour)]! * model.weekly[dayOfWeek(hour)]!;
@@ -93,7 +93,10 @@ export function observeHour(model: DemandModel, hour: number, units: number, par
     scale = dailyMean * weeklyMean;
   }
   const varianceWeight = Math.max(parameters.variance, 1 / hoursSeen);
-  const errorVariance = Math.max(FLOOR, (1 - varianceWeight) * model.errorVariance + varianceWeight * error * error);
+  // Robust spread: an error beyond three standard deviations (a viral hour, a dead one) counts
+  // as three, so one anomaly does not make the next days' anomalies look ordinary.
+  const bounded = Math.min(Math.abs(error), 3 * Math.sqrt(model.errorVariance) + 1);
+  const errorVariance = Math.max(FLOOR, (1 - varianceWeight) * model.errorVariance + varianceWeight * bounded * bounded);
   return { lastHour: hour, hoursSeen, level: level * scale, trend: trend * scale, daily, weekly, errorVariance };
 }
 
@@ -171,4 +174,21 @@ export function stockoutFromForecast(forecast: DemandForecast, available: number
     return null;
   };
   return { expectedHours: crossing((point) => point.expected), earliestHours: crossing((point) => point.upper), latestHours: crossing((point) => point.lower) };
+}
+
+/** Units expected between two times (ms since the epoch), hour by hour: a window across an hour's end gets each hour's share. */
+export function expectedBetween(model: DemandModel, fromMs: number, toMs: number, parameters = DEFAULT_SMOOTHING): number {
+  let expected = 0;
+  for (let at = fromMs; at < toMs; ) {
+    const hour = Math.floor(at / HOUR_MS);
+    const end = Math.min(toMs, (hour + 1) * HOUR_MS);
+    expected += (expectedAt(model, hour, parameters) * (end - at)) / HOUR_MS;
+    at = end;
+  }
+  return expected;
+}
+
+/** How much more the SKU's hourly sales scatter around the forecast than a Poisson count would (at least 1). */
+export function dispersionOf(model: DemandModel): number {
+  return model.level > 0 ? Math.max(1, model.errorVariance / model.level) : 1;
 }

@@ -33,23 +33,27 @@ describe("reorder suggestion", () => {
 describe("sales anomalies", () => {
   it("scores a count by how unlikely it is at the expected rate", () => {
     expect(spikeScore(2, 2)).toBeLessThan(0.5);
-    expect(spikeScore(10, 2)).toBeGreaterThanOrEqual(3);
-    expect(dropScore(0, 12)).toBeGreaterThanOrEqual(3);
+    expect(spikeScore(12, 2)).toBeGreaterThanOrEqual(4);
+    expect(dropScore(0, 12)).toBeGreaterThanOrEqual(4);
     expect(dropScore(10, 12)).toBeLessThan(1);
   });
 
-  it("sees a 5x spike within ten minutes on a SKU selling 12 an hour", () => {
-    // Ten minutes at 60 an hour instead of 12.
-    expect(judgeSales(10, 12, 10)).toMatchObject({ kind: "spike", observedPerHour: 60, expectedPerHour: 12 });
+  it("sees a spike within ten minutes on a SKU selling 12 an hour", () => {
+    // Ten minutes at 72 an hour where 2 units were due.
+    expect(judgeSales(12, 2, 10)).toMatchObject({ kind: "spike", observedPerHour: 72, expectedPerHour: 12 });
   });
 
   it("does not cry wolf at ordinary noise or at the second sale of a slow SKU", () => {
-    expect(judgeSales(4, 12, 10)).toBeNull();
-    expect(judgeSales(2, 0.5, 10)).toBeNull();
+    expect(judgeSales(4, 2, 10)).toBeNull();
+    expect(judgeSales(2, 0.1, 10)).toBeNull();
+  });
+
+  it("needs a stronger signal from a SKU whose sales scatter more than a Poisson count", () => {
+    expect(judgeSales(12, 2, 10, 4)).toBeNull();
   });
 
   it("sees sales stop on a SKU that should have sold", () => {
-    expect(judgeSales(0, 12, 180)).toMatchObject({ kind: "drop" });
-    expect(judgeSales(0, 0.5, 180)).toBeNull();
+    expect(judgeSales(0, 24, 120)).toMatchObject({ kind: "drop" });
+    expect(judgeSales(0, 1, 120)).toBeNull();
   });
 });

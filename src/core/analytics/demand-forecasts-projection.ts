@@ -21,6 +21,7 @@ const demandForecastsTable: ProjectionTable = {
     next_7d_upper: "double precision",
     forecast_daily: "jsonb",
     forecast_hourly: "jsonb",
+    cumulative_expected: "double precision[]",
     recent_units: "integer",
     anomaly_kind: "text",
     anomaly_score: "double precision",
@@ -41,6 +42,11 @@ async function loadDemand(context: ProjectionContext, events: readonly StoredEve
 
 const rounded = (value: number) => Math.round(value * 100) / 100;
 
+function cumulative(values: number[]): number[] {
+  let sum = 0;
+  return values.map((value) => rounded((sum += value)));
+}
+
 async function saveDemand(context: ProjectionContext, demands: SkuDemand[]): Promise<void> {
   const rows = demands.map((demand) => {
     const forecast = demandForecast(demand);
@@ -58,6 +64,7 @@ async function saveDemand(context: ProjectionContext, demands: SkuDemand[]): Pro
       next_7d_upper: week.upper,
       forecast_daily: forecast.daily.map((day) => ({ at: day.at.toISOString(), expected: rounded(day.expected), lower: rounded(day.lower), upper: rounded(day.upper) })),
       forecast_hourly: forecast.hourly.map((point) => [rounded(point.expected), rounded(point.lower), rounded(point.upper)]),
+      cumulative_expected: cumulative(forecast.hourly.map((point) => point.expected)),
       recent_units: recentUnits(demand),
       anomaly_kind: anomaly?.kind ?? null,
       anomaly_score: anomaly?.score ?? null,

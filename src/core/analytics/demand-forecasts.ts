@@ -9,6 +9,7 @@ import { advanceTo, dispersionOf, expectedBetween, forecastDemand, hourIndex, ne
 import { judgeSales, SPIKE_WINDOW_MINUTES, type SalesAnomaly } from "./sales-anomalies.ts";
 
 const MINUTE_MS = 60_000;
+const HISTORY_HOURS = 7 * 24;
 
 export interface SkuDemand {
   creatorId: string;
@@ -17,6 +18,8 @@ export interface SkuDemand {
   model: DemandModel;
   currentHour: number;
   currentUnits: number;
+  /** Units sold in each of the last hours folded (up to a week, oldest first), for the SKU's chart. */
+  history?: number[];
   /** Units by minute (minutes since the epoch) over the spike window, oldest first. */
   recent: [minute: number, units: number][];
   lastSaleAt: Date;
@@ -50,7 +53,9 @@ export function recordSale(current: SkuDemand | undefined, creatorId: string, sk
   if (hour > demand.currentHour) {
     // The hour in progress has ended: fold it, and the silent hours since, into the model.
     const model = observeHour(advanceTo(demand.model, demand.currentHour), demand.currentHour, demand.currentUnits);
-    demand = { ...demand, model: advanceTo(model, hour), currentHour: hour, currentUnits: 0 };
+    const silentHours = Math.min(HISTORY_HOURS, hour - demand.currentHour - 1);
+    const history = [...(demand.history ?? []), demand.currentUnits, ...Array<number>(silentHours).fill(0)].slice(-HISTORY_HOURS);
+    demand = { ...demand, model: advanceTo(model, hour), currentHour: hour, currentUnits: 0, history };
   }
   // A late sale of an hour already folded counts in the hour in progress: close enough for demand.
   const recent = demand.recent.filter(([at]) => at > minute - SPIKE_WINDOW_MINUTES);

@@ -153,6 +153,12 @@ export function forecastDemand(model: DemandModel, hours = 7 * 24, coverage = 0.
   };
 }
 
+/**
+ * Dashboards use the forecast's stock-out time once a SKU has this much history, the straight
+ * line through the last day's sales before (bench/analytics.ts, stockout_backtest, decided it).
+ */
+export const FORECAST_STOCKOUT_MIN_HOURS = 24;
+
 export interface StockoutEstimate {
   /** Hours from the forecast's start until the expected demand has used `available` up; null beyond the horizon. */
   expectedHours: number | null;

@@ -3,6 +3,7 @@
 // a delta numbered sequence + 1 or later carries what happened after this read.
 // Read models are pre-aggregated, so the cost does not grow with the number of events.
 import type { Sql, TransactionSql } from "postgres";
+import { FORECAST_STOCKOUT_MIN_HOURS } from "@/core/analytics/demand-model.ts";
 import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
 import { actAsCreator } from "@/server/creator-scope.ts";
 import {
@@ -133,11 +134,14 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
          order by received_at desc
          limit ${ORDER_FEED_LIMIT}`,
       tx<{ sku_id: string; product_id: string | null; available: number; reserved: number; total: number; reorder_point: number; velocity_per_hour: number; hours_to_stockout: number | null; low_stock_severity: Severity | null; has_open_conflict: boolean; last_version: string }[]>`
-        select sku_id, product_id, available, reserved, total, reorder_point, velocity_per_hour, hours_to_stockout,
-               low_stock_severity, has_open_conflict, last_version
-          from public.inventory_levels
-         where creator_id = ${creatorId}
-         order by sku_id
+        select il.sku_id, il.product_id, il.available, il.reserved, il.total, il.reorder_point, il.velocity_per_hour,
+               case when df.hours_seen >= ${FORECAST_STOCKOUT_MIN_HOURS} then public.forecast_hours_to_stockout(df.cumulative_expected, il.available)
+                    else il.hours_to_stockout end as hours_to_stockout,
+               il.low_stock_severity, il.has_open_conflict, il.last_version
+          from public.inventory_levels il
+          left join public.demand_forecasts df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
+         where il.creator_id = ${creatorId}
+         order by il.sku_id
          limit ${INVENTORY_LIMIT}`,
       // The most severe first, what nobody has acknowledged before what someone has; snoozed ones wait.
       tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; title: string; message: string; action: string; action_href: string; detail: string; occurrences: number; opened_at: Date; last_occurred_at: Date; acknowledged_at: Date | null; sku_id: string | null }[]>`

@@ -46,4 +46,13 @@ describe("demand forecasts projection", () => {
     await models.replay(demandForecastsProjection, creatorId);
     expect(await sql`select * from ${models.table("demand_forecasts")} where creator_id = ${creatorId}`).toEqual(before);
   });
+
+  it("finds the stock-out time along a forecast's cumulative demand, interpolated within the hour, and none beyond it", async () => {
+    const at = async (available: number) =>
+      (await sql<{ hours: number | null }[]>`select public.forecast_hours_to_stockout(array[2, 4, 6]::float8[], ${available}::int) as hours`)[0]!.hours;
+    expect(await at(3)).toBe(1.5);
+    expect(await at(0)).toBe(0);
+    expect(await at(6)).toBe(3);
+    expect(await at(7)).toBeNull();
+  });
 });

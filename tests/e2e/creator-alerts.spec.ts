@@ -101,3 +101,48 @@ test("a burst of failing orders is a few alerts a creator can act on, and the pa
   await page.reload();
   await expect(ours).toHaveCount(0);
 });
+
+test("a SKU's forecast opens from its row at 360 px, and a burst of sales becomes a sales-spike alert", async ({ page }) => {
+  test.setTimeout(120_000);
+  const [row] = await sql<{ sku_id: string; product_id: string }[]>`
+    select sku_id, product_id from public.inventory_levels where creator_id = ${CREATOR1_ID}::uuid and product_id is not null order by sku_id limit 1`;
+  const skuId = row!.sku_id;
+  const store = createEventStore({ sql });
+  const sold = (at: Date, quantity = 1): NewEvent => ({
+    type: "order.validated",
+    occurredAt: at,
+    data: { order_id: uniqueNumericId("59"), items: [{ sku_id: skuId, product_id: row!.product_id, quantity, unit_price_minor: 1500 }], subtotal_minor: 1500 * quantity, shipping_minor: 0, total_minor: 1500 * quantity, currency: "USD" },
+  });
+  // Four days of history, two an hour, then ten minutes of a video taking off.
+  const now = Date.now();
+  const history = Array.from({ length: 4 * 24 * 2 }, (_, index) => sold(new Date(now - 4 * 86_400_000 + index * 30 * 60_000)));
+  await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `order-history-${skuId}-${now}`, aggregateType: "order", events: history });
+  const burst = Array.from({ length: 20 }, (_, index) => sold(new Date(now - 5 * 60_000 + index * 10_000)));
+  await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `order-viral-${skuId}-${now}`, aggregateType: "order", events: burst });
+  await expect.poll(async () => (await sql<{ anomaly_kind: string | null }[]>`
+    select anomaly_kind from public.demand_forecasts where creator_id = ${CREATOR1_ID}::uuid and sku_id = ${skuId}`)[0]?.anomaly_kind ?? null, { timeout: 30_000 }).toBe("spike");
+
+  await page.setViewportSize({ width: 360, height: 780 });
+  await signIn(page, "creator1@example.com");
+  await page.getByRole("button", { name: `Forecast for ${skuId}` }).click();
+  const panel = page.getByTestId("sku-forecast");
+  await expect(panel.getByTestId("forecast-reorder")).toContainText(/sells ~[\d.]+\/day, lead time 7 days, safety \d+ → order \d+/);
+  await expect(panel.getByTestId("forecast-stockout")).toContainText("available");
+  await expect(panel.locator("svg.recharts-surface")).toBeVisible();
+  const box = await panel.boundingBox();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(360);
+
+  // A stock change makes the demand signals look at the SKU: the spike becomes an alert linking to the forecast.
+  const input = page.locator(`tr[data-sku="${skuId}"] input[type=number]`);
+  await input.fill("40");
+  await page.locator(`tr[data-sku="${skuId}"]`).getByRole("button", { name: /^Set/ }).click();
+  await expect.poll(async () => (await sql<{ kind: string }[]>`
+    select kind from public.alerts where creator_id = ${CREATOR1_ID}::uuid and sku_id = ${skuId} and kind = 'sales_spike' and resolved_at is null`).length, { timeout: 30_000 }).toBe(1);
+  await page.reload();
+  const spike = page.locator("li.alert-item").filter({ hasText: "Selling fast" });
+  await expect(spike).toContainText("At the current rate it sells out in about");
+  await expect(spike.getByRole("link")).toHaveAttribute("href", `/dashboard#forecast-${skuId}`);
+  // Tidy up for the specs after this one.
+  await spike.getByRole("button", { name: "Resolve" }).click();
+  await expect(spike).toHaveCount(0);
+});

@@ -5,6 +5,8 @@
 
 /** Where the dashboard shows a SKU's row (the inventory table's anchor for it). */
 export const skuHref = (skuId: string) => `/dashboard#sku-${encodeURIComponent(skuId)}`;
+/** Where the dashboard opens a SKU's demand forecast chart. */
+export const forecastHref = (skuId: string) => `/dashboard#forecast-${encodeURIComponent(skuId)}`;
 /** The route that sends the browser to TikTok to authorise the shop again. */
 export const RECONNECT_HREF = "/api/tiktok/connect";
 export const ORDERS_HREF = "/dashboard#feed-heading";
@@ -52,8 +54,8 @@ export function salesSpikeText(input: { skuId: string; productName: string | nul
   return {
     title: `Selling fast: ${product}`,
     message: `Selling ${input.ratePerHour.toFixed(1)} an hour, ${times} the usual ${input.expectedPerHour.toFixed(1)} (a video may be going viral).${sellsOut}`,
-    action: input.hoursToStockout === null ? `Check stock of SKU ${input.skuId}` : `Restock SKU ${input.skuId} now`,
-    actionHref: skuHref(input.skuId),
+    action: input.hoursToStockout === null ? `See the forecast for SKU ${input.skuId}` : `Restock SKU ${input.skuId} now: see its forecast`,
+    actionHref: forecastHref(input.skuId),
   };
 }
 

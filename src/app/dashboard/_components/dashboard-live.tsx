@@ -1,6 +1,6 @@
 "use client";
 
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { adjustmentPoster, alertActionPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment, type PostAlertAction } from "@/lib/dashboard/dashboard-api.ts";
 import { pipelineCounts } from "@/lib/dashboard/dashboard-state.ts";
 import type { DashboardSnapshot } from "@/lib/dashboard/dashboard-types.ts";
@@ -14,6 +14,7 @@ import { KpiCards } from "./kpi-cards.tsx";
 import { OrderFeed } from "./order-feed.tsx";
 import { OrderPipeline } from "./order-pipeline.tsx";
 import { RevenueChart } from "./revenue-chart.tsx";
+import { forecastHash, SkuForecastPanel, skuFromForecastHash } from "./sku-forecast.tsx";
 
 export interface DashboardLiveProps {
   initial: DashboardSnapshot;
@@ -43,6 +44,21 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
     clock,
   });
   const { data, newOrderIds, lastUpdateAt, arrivals, pending, notice } = live.state;
+  // A SKU's forecast opens from its row, or from a link to #forecast-<sku> (a sales-spike alert's).
+  const [forecastSku, setForecastSku] = useState<string | null>(null);
+  useEffect(() => {
+    const follow = () => {
+      const sku = skuFromForecastHash(window.location.hash);
+      if (sku) setForecastSku(sku);
+    };
+    follow();
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+  const openForecast = (skuId: string) => {
+    setForecastSku(skuId);
+    window.history.replaceState(null, "", forecastHash(skuId));
+  };
   const pipeline = pipelineCounts(data);
   const isNewCreator = data.orders.length === 0 && data.today.ordersReceived === 0 && data.series.daily.length === 0;
 
@@ -67,7 +83,16 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
         <OrderPipeline counts={pipeline} locale={locale} />
         <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} onAction={postAlertAction ?? defaultAlertAction} />
         <OrderFeed orders={data.orders} newOrderIds={newOrderIds} arrivals={arrivals} locale={locale} clock={clock} />
-        <InventoryTable rows={data.inventory} pending={pending} notice={notice} locale={locale} onAdjust={(skuId, total) => void live.adjustStock(skuId, total)} onDismissNotice={live.dismissNotice} />
+        <InventoryTable
+          rows={data.inventory}
+          pending={pending}
+          notice={notice}
+          locale={locale}
+          onAdjust={(skuId, total) => void live.adjustStock(skuId, total)}
+          onDismissNotice={live.dismissNotice}
+          onOpenForecast={openForecast}
+        />
+        {forecastSku ? <SkuForecastPanel key={forecastSku} skuId={forecastSku} creatorQuery={creatorQuery} locale={locale} onClose={() => setForecastSku(null)} /> : null}
       </div>
     </div>
   );

@@ -18,7 +18,16 @@ export interface WebhookTrafficOptions {
   reorderRate: number;
   /** Pass the API server's world so order details match the webhooks. */
   world?: ShopWorld;
+  /**
+   * A video goes viral after this many orders: from then on each shop's first SKU is in
+   * almost every order and buyers arrive as fast as during a live session, so its sales
+   * jump far above their usual rate (the demo's sales spike). Absent: no spike.
+   */
+  viralAfterOrders?: number;
 }
+
+/** Share of orders that include the viral SKU once the video has taken off. */
+export const VIRAL_SKU_SHARE = 0.9;
 
 export interface WebhookDelivery {
   /** The exact raw body to send and sign. */
@@ -196,11 +205,17 @@ export function createWebhookTraffic(options: WebhookTrafficOptions): WebhookTra
 
   const isOpen = (order: SimulatedOrder) => order.status !== "CANCELLED" && order.status !== "COMPLETED";
 
+  let ordersPlaced = 0;
+  const viral = () => options.viralAfterOrders !== undefined && ordersPlaced >= options.viralAfterOrders;
+
   function placeOrder(shop: DemoShop, at: number) {
     const inStock = shop.skus.filter((sku) => availableOf(stockOf(sku.skuId)) > 0);
     if (inStock.length === 0) return;
+    ordersPlaced += 1;
     const distinct = Math.min(inStock.length, random.chance(0.7) ? 1 : random.int(2, 3));
     const chosen = new Set<(typeof inStock)[number]>();
+    const viralSku = shop.skus[0]!;
+    if (viral() && inStock.includes(viralSku) && random.chance(VIRAL_SKU_SHARE)) chosen.add(viralSku);
     while (chosen.size < distinct) chosen.add(random.pick(inStock));
     const lineItems: SimulatedOrder["lineItems"] = [];
     for (const sku of chosen) {
@@ -347,7 +362,7 @@ export function createWebhookTraffic(options: WebhookTrafficOptions): WebhookTra
   // --- arrivals: each shop's buyers, busier while the creator is live ------------------
   function scheduleNextArrival(activity: ShopActivity, from: number) {
     if (from >= activity.liveUntil && random.chance(market.liveSessionStartShare)) activity.liveUntil = from + random.int(1 * hour, 3 * hour);
-    const mean = from < activity.liveUntil ? market.liveArrivalMeanSeconds : market.arrivalMeanSeconds;
+    const mean = from < activity.liveUntil || viral() ? market.liveArrivalMeanSeconds : market.arrivalMeanSeconds;
     schedule(from + Math.max(1, random.exponential(mean)), (at) => {
       placeOrder(activity.shop, at);
       scheduleNextArrival(activity, at);

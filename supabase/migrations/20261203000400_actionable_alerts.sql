@@ -22,7 +22,13 @@ alter table public.alerts
   add column folded_position bigint not null default 0;
 
 -- Rows from before: their message was their title, and their one occurrence their latest.
-update public.alerts set title = message, detail = message, last_occurred_at = opened_at where last_occurred_at is null;
+-- An open stuck order or conflict alert waits on its subject (the order, the conflict), so
+-- its recovery still resolves it; a rebuild of the projection regroups them by problem.
+update public.alerts
+   set title = message, detail = message, last_occurred_at = opened_at,
+       sku_id = coalesce(details->>'sku_id', case when kind = 'low_stock' then subject end),
+       open_causes = case when kind in ('stuck_saga', 'sync_conflict') and resolved_at is null then array[subject] else '{}' end
+ where last_occurred_at is null;
 alter table public.alerts alter column last_occurred_at set not null;
 
 -- The open alert of a problem, found by its key. Not unique: one batch may resolve an alert

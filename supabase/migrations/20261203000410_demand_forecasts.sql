@@ -15,7 +15,7 @@ create table public.demand_forecasts (
   -- [{at, expected, lower, upper}] per day, and [[expected, lower, upper]] per hour from the hour in progress.
   forecast_daily jsonb not null,
   forecast_hourly jsonb not null,
-  -- Units expected by the end of each hour ahead, for the stock-out time (forecast_hours_to_stockout).
+  -- Units expected by the end of each hour ahead, for the stock-out time (src/core/analytics/demand-model.ts, FORECAST_STOCKOUT_SQL).
   cumulative_expected double precision[] not null,
   recent_units integer not null,
   anomaly_kind text check (anomaly_kind in ('spike', 'drop')),
@@ -52,19 +52,3 @@ revoke all on public.reorder_settings from anon, authenticated;
 grant select on public.reorder_settings to authenticated;
 grant all on public.reorder_settings to service_role;
 
--- Hours until `available` units are used up along a forecast's cumulative demand (hour by
--- hour from the hour in progress, interpolated within the hour); null beyond its horizon.
--- The backtest (npm run bench -- analytics, stockout_backtest) found it far closer than the
--- straight line through the last day's sales, so the dashboard uses it once a SKU has a day
--- of history.
-create function public.forecast_hours_to_stockout(cumulative double precision[], available integer)
-returns double precision
-language sql immutable parallel safe
-set search_path = ''
-as $$
-  select (i - 1) + (available - coalesce(cumulative[i - 1], 0)) / nullif(cumulative[i] - coalesce(cumulative[i - 1], 0), 0)
-    from generate_subscripts(cumulative, 1) as i
-   where cumulative[i] >= available
-   order by i
-   limit 1
-$$;

@@ -159,6 +159,22 @@ export function forecastDemand(model: DemandModel, hours = 7 * 24, coverage = 0.
  */
 export const FORECAST_STOCKOUT_MIN_HOURS = 24;
 
+/**
+ * SQL for a SKU's hours to stock-out, over `inventory_levels il` left-joined to
+ * `demand_forecasts df`: where its available stock is used up along the forecast's cumulative
+ * demand (interpolated within the hour; null beyond the 7-day horizon), or the straight line
+ * while the SKU has less than a day of history. An expression rather than a database
+ * function: the dashboard reads under the creator's claims, and the API roles run no
+ * function of ours but the one RLS needs.
+ */
+export const FORECAST_STOCKOUT_SQL = `case when df.hours_seen >= ${FORECAST_STOCKOUT_MIN_HOURS} then (
+    select (i - 1) + (il.available - coalesce(df.cumulative_expected[i - 1], 0)) / nullif(df.cumulative_expected[i] - coalesce(df.cumulative_expected[i - 1], 0), 0)
+      from generate_subscripts(df.cumulative_expected, 1) as i
+     where df.cumulative_expected[i] >= il.available
+     order by i
+     limit 1)
+  else il.hours_to_stockout end`;
+
 export interface StockoutEstimate {
   /** Hours from the forecast's start until the expected demand has used `available` up; null beyond the horizon. */
   expectedHours: number | null;

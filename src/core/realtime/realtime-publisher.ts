@@ -29,7 +29,7 @@
 // stays around a few KB. Rows carry the dashboard snapshot's own field names (camelCase, as
 // src/lib/dashboard/dashboard-types.ts has them), so the page merges them without renaming.
 import type { Sql } from "postgres";
-import { FORECAST_STOCKOUT_MIN_HOURS } from "../analytics/demand-model.ts";
+import { FORECAST_STOCKOUT_SQL } from "../analytics/demand-model.ts";
 import { MAX_CHANGED_KEYS } from "./realtime-changes.ts";
 
 export const REALTIME_EVENT = "delta";
@@ -120,9 +120,7 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                    select coalesce(jsonb_agg(jsonb_build_object(
                             'skuId', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
                             'reorderPoint', il.reorder_point, 'velocityPerHour', il.velocity_per_hour,
-                            'hoursToStockout', case when df.hours_seen >= ${FORECAST_STOCKOUT_MIN_HOURS}
-                                                    then public.forecast_hours_to_stockout(df.cumulative_expected, il.available)
-                                                    else il.hours_to_stockout end,
+                            'hoursToStockout', ${sql.unsafe(FORECAST_STOCKOUT_SQL)},
                             'severity', il.low_stock_severity,
                             'hasOpenConflict', il.has_open_conflict, 'version', il.last_version) order by il.sku_id), '[]'::jsonb)
                      from ${table("inventory_levels")} il

@@ -3,7 +3,7 @@
 // a delta numbered sequence + 1 or later carries what happened after this read.
 // Read models are pre-aggregated, so the cost does not grow with the number of events.
 import type { Sql, TransactionSql } from "postgres";
-import { FORECAST_STOCKOUT_MIN_HOURS } from "@/core/analytics/demand-model.ts";
+import { FORECAST_STOCKOUT_SQL } from "@/core/analytics/demand-model.ts";
 import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
 import { actAsCreator } from "@/server/creator-scope.ts";
 import {
@@ -135,8 +135,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
          limit ${ORDER_FEED_LIMIT}`,
       tx<{ sku_id: string; product_id: string | null; available: number; reserved: number; total: number; reorder_point: number; velocity_per_hour: number; hours_to_stockout: number | null; low_stock_severity: Severity | null; has_open_conflict: boolean; last_version: string }[]>`
         select il.sku_id, il.product_id, il.available, il.reserved, il.total, il.reorder_point, il.velocity_per_hour,
-               case when df.hours_seen >= ${FORECAST_STOCKOUT_MIN_HOURS} then public.forecast_hours_to_stockout(df.cumulative_expected, il.available)
-                    else il.hours_to_stockout end as hours_to_stockout,
+               ${tx.unsafe(FORECAST_STOCKOUT_SQL)} as hours_to_stockout,
                il.low_stock_severity, il.has_open_conflict, il.last_version
           from public.inventory_levels il
           left join public.demand_forecasts df on df.creator_id = il.creator_id and df.sku_id = il.sku_id

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { demandForecastsProjection } from "../../../src/core/analytics/demand-forecasts-projection.ts";
+import { FORECAST_STOCKOUT_SQL } from "../../../src/core/analytics/demand-model.ts";
 import type { NewEvent } from "../../../src/core/event-store/index.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { uniqueId } from "./events.ts";
@@ -48,11 +49,18 @@ describe("demand forecasts projection", () => {
   });
 
   it("finds the stock-out time along a forecast's cumulative demand, interpolated within the hour, and none beyond it", async () => {
-    const at = async (available: number) =>
-      (await sql<{ hours: number | null }[]>`select public.forecast_hours_to_stockout(array[2, 4, 6]::float8[], ${available}::int) as hours`)[0]!.hours;
+    const at = async (available: number, hoursSeen = 48) =>
+      (
+        await sql<{ hours: number | null }[]>`
+          select ${sql.unsafe(FORECAST_STOCKOUT_SQL)} as hours
+            from (select ${available}::int as available, 99::float8 as hours_to_stockout) il,
+                 (select ${hoursSeen}::int as hours_seen, array[2, 4, 6]::float8[] as cumulative_expected) df`
+      )[0]!.hours;
     expect(await at(3)).toBe(1.5);
     expect(await at(0)).toBe(0);
     expect(await at(6)).toBe(3);
     expect(await at(7)).toBeNull();
+    // Less than a day of history: the straight line.
+    expect(await at(3, 5)).toBe(99);
   });
 });

@@ -1,6 +1,7 @@
 // Every event type the engine knows, with its payload schema and current schema
 // version. Appends are validated here; reads are upcast to these versions.
 import { z } from "zod";
+import { alertEvents } from "./alerts/events.ts";
 import { channelEvents } from "./channels/events.ts";
 import { fulfilmentEvents } from "./fulfilment/events.ts";
 import { inventoryEvents } from "./inventory/events.ts";
@@ -8,7 +9,7 @@ import { orderEvents } from "./orders/events.ts";
 import { shopEvents } from "./shops/events.ts";
 import { systemEvents } from "./system/events.ts";
 
-export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents, ...channelEvents };
+export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents, ...channelEvents, ...alertEvents };
 
 export type EventType = keyof typeof eventCatalogue;
 type EventDataByType = { [T in EventType]: z.infer<(typeof eventCatalogue)[T]["schema"]> };

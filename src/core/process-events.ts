@@ -10,6 +10,7 @@
 //               and the periodic work that calls out (saga resumption,
 //               reconciliation, the health check)
 import type { Sql } from "postgres";
+import { createDemandSignalsConsumer } from "./analytics/demand-signals-consumer.ts";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
 import { createConsumerRunner, setConsumerShards, type Consumer } from "./processing/index.ts";
 import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult } from "./processing/lane-call.ts";
@@ -35,6 +36,8 @@ export function consumerLanes(
       ...allProjections.map((projection) => [projectionConsumer(projection)]),
       // Detects and settles inventory sync conflicts as TikTok's counts and local writes arrive.
       [createSyncConflictsConsumer()],
+      // Reorder suggestions and sales spikes from each SKU's demand forecast as its stock moves.
+      [createDemandSignalsConsumer()],
     ],
     // Each channel consumer in a group of its own: an order from another channel reserves
     // without waiting behind a saga, and a slow channel's writes hold back no other work.

@@ -24,6 +24,8 @@ export const market = {
   liveSessionStartShare: 0.05,
   arrivalMeanSeconds: 6 * hour,
   liveArrivalMeanSeconds: 15 * minute,
+  /** Share of orders that include the viral SKU once the video has taken off. */
+  viralSkuShare: 0.9,
 } as const;
 
 export interface SimulatedMarket {
@@ -39,6 +41,10 @@ export interface SimulatedMarket {
   stockOf(skuId: string): SimulatedStock;
   /** The next notification, running the agenda until one is queued. */
   nextNotification(): WebhookDelivery;
+  /** Counts an order placed; the viral spike starts after a set number of them. */
+  countOrderPlaced(): void;
+  /** Whether the video has gone viral (see WebhookTrafficOptions.viralAfterOrders). */
+  isViral(): boolean;
 }
 
 interface ScheduledAction {
@@ -47,8 +53,9 @@ interface ScheduledAction {
   run: (at: number) => void;
 }
 
-export function createSimulatedMarket(random: SeededRandom, world: ShopWorld, stats: WebhookTrafficStats): SimulatedMarket {
+export function createSimulatedMarket(random: SeededRandom, world: ShopWorld, stats: WebhookTrafficStats, viralAfterOrders?: number): SimulatedMarket {
   const agenda: ScheduledAction[] = [];
+  let ordersPlaced = 0;
   let sequence = 0;
   const usedIds = new Set<string>();
   const originals: WebhookDelivery[] = [];
@@ -93,6 +100,10 @@ export function createSimulatedMarket(random: SeededRandom, world: ShopWorld, st
       }
       return originals.shift() as WebhookDelivery;
     },
+    countOrderPlaced() {
+      ordersPlaced += 1;
+    },
+    isViral: () => viralAfterOrders !== undefined && ordersPlaced >= viralAfterOrders,
   };
   return simulated;
 }

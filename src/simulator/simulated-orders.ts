@@ -26,8 +26,11 @@ function pickLineItems(simulated: SimulatedMarket, shop: DemoShop) {
   const { random, stockOf } = simulated;
   const inStock = shop.skus.filter((sku) => availableOf(stockOf(sku.skuId)) > 0);
   if (inStock.length === 0) return undefined;
+  simulated.countOrderPlaced();
   const distinct = Math.min(inStock.length, random.chance(0.7) ? 1 : random.int(2, 3));
   const chosen = new Set<(typeof inStock)[number]>();
+  const viralSku = shop.skus[0]!;
+  if (simulated.isViral() && inStock.includes(viralSku) && random.chance(market.viralSkuShare)) chosen.add(viralSku);
   while (chosen.size < distinct) chosen.add(random.pick(inStock));
   const lineItems: SimulatedOrder["lineItems"] = [];
   for (const sku of chosen) {

@@ -29,6 +29,8 @@ export interface SimulatorOptions {
   serveApi: boolean;
   /** Seconds the API keeps serving after the last webhook, for the app's follow-up calls. */
   lingerSeconds: number;
+  /** After this many orders one SKU per shop goes viral (see webhook-traffic.ts); undefined: never. */
+  viralAfterOrders?: number;
   dryRun: boolean;
   appKey: string;
   appSecret: string;
@@ -55,6 +57,8 @@ export const simulatorUsage = `Usage: npm run simulate -- [options]
   --refresh-token-ttl S   lifetime of an authorization's refresh tokens, seconds (default 31536000)
   --no-api                do not serve the API
   --linger S              keep the API up this long after the last webhook (default 30)
+  --viral-after-orders N  after N orders a video goes viral: each shop's first SKU is in 90% of
+                          orders and buyers arrive at live-session speed (a sales spike to watch)
   --dry-run               print the signed deliveries as JSON lines instead of posting them
 Credentials: TIKTOK_APP_KEY / TIKTOK_APP_SECRET (default test_app_key / test_app_secret).
 Connecting a shop: open <api>/oauth/authorize?app_key=<key>&state=<state>; each consent signs up a
@@ -116,6 +120,7 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
       "api-port": { type: "string" },
       "no-api": { type: "boolean" },
       linger: { type: "string" },
+      "viral-after-orders": { type: "string" },
       "dry-run": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -149,6 +154,9 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
     apiPort: numberOption("api-port", values["api-port"], 54330, (value) => Number.isInteger(value) && value >= 0 && value <= 65535, "a port number"),
     serveApi: values["no-api"] !== true,
     lingerSeconds: numberOption("linger", values.linger, 30, (value) => value >= 0, "zero or more"),
+    ...(values["viral-after-orders"] === undefined
+      ? {}
+      : { viralAfterOrders: numberOption("viral-after-orders", values["viral-after-orders"], 0, (value) => Number.isInteger(value) && value >= 0, "a whole number, zero or more") }),
     dryRun: values["dry-run"] === true,
     appKey: env.TIKTOK_APP_KEY || "test_app_key",
     appSecret: env.TIKTOK_APP_SECRET || "test_app_secret",

@@ -19,6 +19,12 @@ export interface WebhookTrafficOptions {
   reorderRate: number;
   /** Pass the API server's world so order details match the webhooks. */
   world?: ShopWorld;
+  /**
+   * A video goes viral after this many orders: from then on each shop's first SKU is in
+   * almost every order and buyers arrive as fast as during a live session, so its sales
+   * jump far above their usual rate (the demo's sales spike). Absent: no spike.
+   */
+  viralAfterOrders?: number;
 }
 
 export interface WebhookDelivery {
@@ -65,7 +71,7 @@ const emptyStats = (): WebhookTrafficStats => ({
 function scheduleNextArrival(simulated: SimulatedMarket, activity: ShopActivity, from: number) {
   const { random } = simulated;
   if (from >= activity.liveUntil && random.chance(market.liveSessionStartShare)) activity.liveUntil = from + random.int(1 * hour, 3 * hour);
-  const mean = from < activity.liveUntil ? market.liveArrivalMeanSeconds : market.arrivalMeanSeconds;
+  const mean = from < activity.liveUntil || simulated.isViral() ? market.liveArrivalMeanSeconds : market.arrivalMeanSeconds;
   simulated.schedule(from + Math.max(1, random.exponential(mean)), (at) => {
     placeOrder(simulated, activity.shop, at);
     scheduleNextArrival(simulated, activity, at);
@@ -113,7 +119,7 @@ export function createWebhookTraffic(options: WebhookTrafficOptions): WebhookTra
   const shops = world.shops.slice(0, options.creators);
   if (shops.length === 0) throw new RangeError("at least one creator is needed");
   const stats = emptyStats();
-  const simulated = createSimulatedMarket(random, world, stats);
+  const simulated = createSimulatedMarket(random, world, stats, options.viralAfterOrders);
   for (const shop of shops) scheduleNextArrival(simulated, { shop, liveUntil: 0 }, options.startTime);
   return { world, stats, next: deliverAsTikTok(options, simulated) };
 }

@@ -76,14 +76,15 @@ test("a new creator connects a TikTok Shop, a replay and another account are ref
   await postSignedWebhook({ type: 6, tts_notification_id: `e2e-deauth-${shop!.shop_id}`, shop_id: shop!.shop_id, timestamp: Math.floor(Date.now() / 1000), data: {} });
   await expect.poll(async () => (await sql<{ s: string }[]>`select connection_status as s from public.tiktok_shops where shop_id = ${shop!.shop_id}`)[0]!.s, { timeout: 20_000 }).toBe("deauthorized");
   await page.goto("/dashboard");
-  const alert = page.locator(".alert-item").filter({ hasText: "TikTok Shop connection" });
+  const alert = page.locator(".alert-item").filter({ hasText: `TikTok Shop ${shop!.shop_id}` });
   await expect(async () => {
     await page.reload();
-    await expect(alert).toContainText(`TikTok Shop ${shop!.shop_id} was disconnected on TikTok`, { timeout: 2_000 });
+    await expect(alert).toContainText(`TikTok Shop ${shop!.shop_id} was disconnected`, { timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
+  await expect(alert).toContainText("Orders and stock no longer sync with it.");
 
   // Reconnect from the alert: the same seller authorizes again, the alert goes.
-  await alert.getByRole("link", { name: "Reconnect" }).click();
+  await alert.getByRole("link", { name: "Connect the shop again" }).click();
   await authorizeOnTikTok(page, { name: sellerName });
   await page.waitForURL("**/onboarding");
   expect((await sql<{ s: string }[]>`select connection_status as s from public.tiktok_shops where shop_id = ${shop!.shop_id}`)[0]!.s).toBe("connected");
@@ -91,7 +92,7 @@ test("a new creator connects a TikTok Shop, a replay and another account are ref
   await page.goto("/dashboard");
   await expect(async () => {
     await page.reload();
-    await expect(page.locator(".alert-item").filter({ hasText: "TikTok Shop connection" })).toHaveCount(0, { timeout: 2_000 });
+    await expect(page.locator(".alert-item").filter({ hasText: `TikTok Shop ${shop!.shop_id}` })).toHaveCount(0, { timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
 
   // Nothing the browser received, and nothing the servers logged, holds a token.

@@ -1,6 +1,7 @@
 // The installed app on a phone: the service worker keeps the dashboard for offline use,
 // an adjustment made offline is sent on reconnect, and a push shows the alert's notification.
 import { expect, test, type Page } from "@playwright/test";
+import { lowStockText } from "../../src/core/alerts/alert-text.ts";
 import { pushedAlertFor } from "../../src/core/notifications/pushed-alert.ts";
 import { CREATOR1_ID, signIn } from "./dashboard-helpers.ts";
 import { e2eDatabase } from "./admin-helpers.ts";
@@ -76,17 +77,30 @@ test("the service worker shows the notification for a pushed alert, tagged by al
       });
     });
     await cdp.send("ServiceWorker.enable");
+    const at = new Date();
     const pushed = pushedAlertFor({
       id: crypto.randomUUID(),
       creatorId: CREATOR1_ID,
       kind: "low_stock",
       severity: "emergency",
       subject: "E2E-PUSH-SKU",
-      message: "E2E-PUSH-SKU: 1 available, reorder point 10, out of stock in about 1 h",
+      skuId: "E2E-PUSH-SKU",
+      productName: null,
+      ...lowStockText({ skuId: "E2E-PUSH-SKU", productName: null, available: 1, reorderPoint: 10, hoursToStockout: 1 }),
+      detail: "E2E-PUSH-SKU: 1 available, reorder point 10",
       details: {},
-      openedAt: new Date(),
+      openCauses: [],
+      occurrences: 1,
+      openedAt: at,
+      lastOccurredAt: at,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      snoozedUntil: null,
+      snoozedBy: null,
       resolvedAt: null,
+      resolvedBy: null,
       resolvedByEventId: null,
+      foldedThrough: { transactionId: "1", position: 1 },
     })!;
     await cdp.send("ServiceWorker.deliverPushMessage", { origin: new URL(baseURL!).origin, registrationId: await registrationId, data: JSON.stringify(pushed) });
 
@@ -97,7 +111,7 @@ test("the service worker shows the notification for a pushed alert, tagged by al
           return (await registration.getNotifications()).map((notification) => ({ title: notification.title, body: notification.body, tag: notification.tag, data: notification.data as unknown }));
         }),
       )
-      .toEqual([{ title: "About to sell out", body: pushed.body, tag: `alert-${pushed.alertId}`, data: { alertId: pushed.alertId, kind: "stock_out", url: "/dashboard#sku-E2E-PUSH-SKU" } }]);
+      .toEqual([{ title: pushed.title, body: pushed.body, tag: `alert-${pushed.alertId}`, data: { alertId: pushed.alertId, kind: "stock_out", url: "/dashboard#sku-E2E-PUSH-SKU" } }]);
   } finally {
     await context.close();
   }

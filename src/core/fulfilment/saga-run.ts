@@ -143,15 +143,24 @@ export async function persist(run: SagaRun, saga: FulfilmentSagaState, changes: 
   return saved;
 }
 
+const alertProblems = { failed: "step_failed", stuck: "stuck", compensation: "compensation_failed" } as const;
+
 /** The alert the alerts projection shows as a stuck saga: system.sync_failure_detected from source saga:…, about the order. */
 export async function raiseAlert(run: SagaRun, saga: FulfilmentSagaState, reason: string, kind: "failed" | "stuck" | "compensation", skuId?: string): Promise<void> {
+  const productName = skuId ? (saga.progress.items ?? []).find((item) => item.sku_id === skuId && item.product_name)?.product_name : undefined;
+  const about = {
+    problem: alertProblems[kind],
+    ...(saga.step !== "done" ? { step: saga.step } : {}),
+    ...(skuId ? { sku_id: skuId } : {}),
+    ...(productName ? { product_name: productName.slice(0, 300) } : {}),
+  };
   await run.store.appendToStream({
     creatorId: saga.creatorId,
     aggregateId: `system-${saga.creatorId}`,
     aggregateType: "system",
     events: [{
       type: "system.sync_failure_detected",
-      data: { source: FULFILMENT_ALERT_SOURCE, reason: reason.slice(0, 1000), reference: saga.orderId, ...(skuId ? { sku_id: skuId } : {}) },
+      data: { source: FULFILMENT_ALERT_SOURCE, reason: reason.slice(0, 1000), reference: saga.orderId, ...about },
       metadata: metadataFor(saga, saga.causeEventId),
     }],
     idempotencyKey: `saga:${saga.orderId}:alert:${kind}`,

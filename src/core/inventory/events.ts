@@ -84,7 +84,38 @@ export const inventoryEvents = {
   },
   "inventory.reorder_triggered": {
     version: 1,
-    schema: z.strictObject({ sku_id: skuId, reorder_quantity: quantity.min(1), reorder_point: quantity }),
+    schema: z.strictObject({
+      sku_id: skuId,
+      reorder_quantity: quantity.min(1),
+      reorder_point: quantity,
+      /** Why, from the SKU's demand forecast: "sells ~14/day, lead time 7 days, safety 20 → order 118". */
+      reasoning: z.string().max(300).optional(),
+      daily_rate: z.number().nonnegative().optional(),
+      lead_time_days: z.number().positive().max(365).optional(),
+      safety_stock: quantity.optional(),
+      service_level: z.number().gt(0.5).lt(1).optional(),
+      /** Available when it crossed the reorder point. */
+      available: quantity.optional(),
+    }),
+  },
+  // The SKU sells far faster than its forecast expects (a video going viral): with its
+  // stock, when it sells out at the current rate.
+  "inventory.sales_spike_detected": {
+    version: 1,
+    schema: z.strictObject({
+      sku_id: skuId,
+      observed_per_hour: z.number().nonnegative(),
+      expected_per_hour: z.number().nonnegative(),
+      /** -log10 of the chance of selling this many at the expected rate. */
+      score: z.number().nonnegative(),
+      window_minutes: z.number().int().positive(),
+      available: quantity,
+      hours_to_stockout: z.number().nonnegative().nullable(),
+    }),
+  },
+  "inventory.sales_spike_ended": {
+    version: 1,
+    schema: z.strictObject({ sku_id: skuId, observed_per_hour: z.number().nonnegative(), expected_per_hour: z.number().nonnegative() }),
   },
   "inventory.sync_conflict_detected": {
     version: 1,

@@ -56,6 +56,10 @@ export interface InventoryState {
   lowStockSeverity: LowStockSeverity | null;
   /** Null until TikTok reports the SKU (and in states stored before holds were kept). */
   tiktokHolds?: TikTokHolds | null;
+  /** A reorder was suggested and the SKU has not been restocked since (absent in older states: none). */
+  reorderTriggered?: boolean;
+  /** Selling far above its forecast right now. */
+  salesSpike?: boolean;
 }
 
 export const initialInventoryState = (): InventoryState => ({
@@ -111,6 +115,8 @@ function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): In
         lastChangeAt: at,
         lastChangeSource: data.source,
         lastSyncAt: data.source === "tiktok" || data.source === "reconciliation" ? at : state.lastSyncAt,
+        // Restocked: the next crossing of the reorder point suggests a reorder again.
+        reorderTriggered: data.source !== "order" && data.new_total > data.previous_total ? false : state.reorderTriggered,
       };
     }
     case "inventory.reserved": {
@@ -147,7 +153,11 @@ function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): In
     case "inventory.low_stock_detected":
       return { ...state, lowStockSeverity: event.data.severity, reorderPoint: event.data.reorder_point };
     case "inventory.reorder_triggered":
-      return { ...state, reorderPoint: event.data.reorder_point };
+      return { ...state, reorderPoint: event.data.reorder_point, reorderTriggered: true };
+    case "inventory.sales_spike_detected":
+      return { ...state, salesSpike: true };
+    case "inventory.sales_spike_ended":
+      return { ...state, salesSpike: false };
     default:
       return state;
   }

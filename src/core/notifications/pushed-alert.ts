@@ -23,7 +23,7 @@ export const orderPageUrl = (orderId: string) => `/dashboard#${encodeURIComponen
 
 /**
  * The push kind of an alert, or null when it is not one that needs the creator now: only an
- * emergency stock-out (not every low-stock warning), an order that cannot be fulfilled, a
+ * emergency stock-out (not every low-stock warning), orders that cannot be fulfilled, a
  * shop that needs reconnecting, and a sales spike.
  */
 export function pushKindOf(alert: Pick<Alert, "kind" | "severity">): PushKind | null {
@@ -34,14 +34,11 @@ export function pushKindOf(alert: Pick<Alert, "kind" | "severity">): PushKind | 
       return "unfulfillable_order";
     case "shop_connection":
       return "shop_reconnect";
+    case "sales_spike":
+      return "sales_spike";
     case "sync_failure":
     case "sync_conflict":
       return null;
-    default: {
-      // Alert kinds added later (a sales spike is announced by its own kind).
-      const kind: string = alert.kind;
-      return kind === "sales_spike" ? "sales_spike" : null;
-    }
   }
 }
 
@@ -52,11 +49,12 @@ const titles: Record<PushKind, string> = {
   sales_spike: "Sales are spiking",
 };
 
-/** The notification for a newly opened alert, or null when the alert is not worth a push. */
+/** The notification for a newly opened alert, in the alert's own words, or null when it is not worth a push. */
 export function pushedAlertFor(alert: Alert): PushedAlert | null {
   const kind = pushKindOf(alert);
   if (!kind || alert.resolvedAt !== null) return null;
-  const skuId = typeof alert.details.sku_id === "string" ? alert.details.sku_id : alert.kind === "low_stock" ? alert.subject : null;
-  const url = alert.kind === "stuck_saga" ? orderPageUrl(alert.subject) : skuId ? skuPageUrl(skuId) : "/dashboard";
-  return { alertId: alert.id, kind, title: titles[kind], body: alert.message.slice(0, 240), url, openedAt: alert.openedAt.toISOString() };
+  // The alert's own link when it is a dashboard page; a route that acts (reconnecting starts
+  // TikTok's consent) is for the creator to choose on the dashboard, not for a tap.
+  const url = alert.actionHref.startsWith("/dashboard") ? alert.actionHref : alert.skuId ? skuPageUrl(alert.skuId) : "/dashboard";
+  return { alertId: alert.id, kind, title: alert.title || titles[kind], body: alert.message.slice(0, 240), url, openedAt: alert.openedAt.toISOString() };
 }

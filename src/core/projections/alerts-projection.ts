@@ -1,12 +1,30 @@
-// The alerts projection: the pure fold of alerts.ts kept in the alerts table, one row per
-// alert, open or resolved; an alert's id is the id of the event that opened it.
+// The alerts projection: the pure fold of alerts.ts kept in the alerts table (one row per
+// alert, open or resolved; its id is the id of the event that opened it) and the
+// product_names table (what the orders call each SKU, for the alerts' words).
+// An alert opens when a row with a new id is written: that row, with opened_at and
+// source_event_id, is the "alert opened" record anything notifying the creator keys on.
 import type { StoredEvent } from "../event-store/index.ts";
-import { foldAlerts, noAlerts, subjectsOf, type Alert, type AlertKind, type AlertSeverity, type AlertsState, alertEventTypes } from "./alerts.ts";
+import {
+  alertEventTypes,
+  alertKey,
+  clearedCauseOf,
+  foldAlerts,
+  noAlerts,
+  occurrenceOf,
+  resolvedKeyOf,
+  type Alert,
+  type AlertKind,
+  type AlertSeverity,
+  type AlertsState,
+  type AlertWrites,
+} from "./alerts.ts";
 import { queueAlertPushes } from "../notifications/alert-push-outbox.ts";
 import { defineProjection, tableIn, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
 
 const alertsTable: ProjectionTable = { name: "alerts", key: ["id"] };
+
+const productNamesTable: ProjectionTable = { name: "product_names", key: ["creator_id", "sku_id"] };
 
 interface AlertRow {
   id: string;
@@ -14,11 +32,27 @@ interface AlertRow {
   kind: AlertKind;
   severity: AlertSeverity;
   subject: string;
+  title: string;
   message: string;
+  action: string;
+  action_href: string;
+  detail: string;
   details: Record<string, unknown>;
+  sku_id: string | null;
+  product_name: string | null;
+  open_causes: string[];
+  occurrences: number;
   opened_at: Date;
+  last_occurred_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  snoozed_until: Date | null;
+  snoozed_by: string | null;
   resolved_at: Date | null;
+  resolved_by: string | null;
   resolved_by_event_id: string | null;
+  folded_transaction_id: string;
+  folded_position: string;
 }
 
 function alertFromRow(row: AlertRow): Alert {
@@ -28,81 +62,128 @@ function alertFromRow(row: AlertRow): Alert {
     kind: row.kind,
     severity: row.severity,
     subject: row.subject,
+    title: row.title,
     message: row.message,
+    action: row.action,
+    actionHref: row.action_href,
+    detail: row.detail,
     details: row.details,
+    skuId: row.sku_id,
+    productName: row.product_name,
+    openCauses: row.open_causes,
+    occurrences: row.occurrences,
     openedAt: row.opened_at,
+    lastOccurredAt: row.last_occurred_at,
+    acknowledgedAt: row.acknowledged_at,
+    acknowledgedBy: row.acknowledged_by,
+    snoozedUntil: row.snoozed_until,
+    snoozedBy: row.snoozed_by,
     resolvedAt: row.resolved_at,
+    resolvedBy: row.resolved_by,
     resolvedByEventId: row.resolved_by_event_id,
+    foldedThrough: { transactionId: String(row.folded_transaction_id), position: Number(row.folded_position) },
   };
 }
 
-async function loadAlerts(context: ProjectionContext, events: readonly StoredEvent[]): Promise<AlertsState> {
-  const relevant = events.filter((event) => subjectsOf(event).length > 0);
-  if (relevant.length === 0) return noAlerts();
-  const subjects = new Map<string, { creator_id: string; subject: string }>();
-  for (const event of relevant) {
-    for (const subject of subjectsOf(event)) subjects.set(`${event.creatorId}|${subject}`, { creator_id: event.creatorId, subject });
+/** What a batch may touch: alerts by key, by id (the creator's actions), by a cause that clears, and SKUs' names. */
+function batchLookups(events: readonly StoredEvent[]) {
+  const keys = new Map<string, { creator_id: string; kind: AlertKind; subject: string }>();
+  const ids = new Map<string, { id: string }>();
+  const causes = new Map<string, { creator_id: string; cause: string }>();
+  const skus = new Map<string, { creator_id: string; sku_id: string }>();
+  for (const event of events) {
+    const occurrence = occurrenceOf(event, () => null);
+    const resolved = resolvedKeyOf(event);
+    for (const key of [occurrence, resolved, event.type === "inventory.stock_updated" ? { kind: "low_stock" as const, subject: event.data.sku_id } : null]) {
+      if (key) keys.set(alertKey(event.creatorId, key.kind, key.subject), { creator_id: event.creatorId, kind: key.kind, subject: key.subject });
+    }
+    if (occurrence?.skuId) skus.set(`${event.creatorId}|${occurrence.skuId}`, { creator_id: event.creatorId, sku_id: occurrence.skuId });
+    if (event.type === "alert.acknowledged" || event.type === "alert.snoozed" || event.type === "alert.resolved") ids.set(event.data.alert_id, { id: event.data.alert_id });
+    const cleared = clearedCauseOf(event);
+    if (cleared) causes.set(`${event.creatorId}|${cleared.cause}`, { creator_id: event.creatorId, cause: cleared.cause });
   }
-  // A replay also needs when each subject last changed, so it reads the resolved alerts too.
-  const replaying = context.replay && !context.rebuilding;
+  return { keys: [...keys.values()], ids: [...ids.values()], causes: [...causes.values()], skus: [...skus.values()] };
+}
+
+async function loadAlerts(context: ProjectionContext, events: readonly StoredEvent[]): Promise<AlertsState> {
+  const { keys, ids, causes, skus } = batchLookups(events);
   const { sql } = context;
-  const [rows, seen] = await Promise.all([
-    selectRowsMatching<AlertRow>(context, alertsTable, [...subjects.values()], { on: ["creator_id", "subject"], where: replaying ? undefined : sql`t.resolved_at is null` }),
-    appliedEventIds(context, relevant.map((event) => event.id)),
+  const openOnly = sql`t.resolved_at is null`;
+  // A replay (not a rebuild, which starts empty) also needs the latest resolved alert per key.
+  const replaying = context.replay && !context.rebuilding;
+  const [byKey, byId, byCause, names] = await Promise.all([
+    selectRowsMatching<AlertRow>(context, alertsTable, keys, { on: ["creator_id", "kind", "subject"], where: replaying ? undefined : openOnly }),
+    selectRowsMatching<AlertRow>(context, alertsTable, ids, { where: openOnly }),
+    causes.length === 0
+      ? []
+      : sql<AlertRow[]>`
+          select t.* from ${tableIn(context, "alerts")} t
+            join jsonb_to_recordset(${sql.json(causes)}) as k(creator_id uuid, cause text)
+              on t.creator_id = k.creator_id and t.open_causes @> array[k.cause]
+           where t.resolved_at is null`,
+    selectRowsMatching<{ creator_id: string; sku_id: string; product_name: string }>(context, productNamesTable, skus),
   ]);
   const open = new Map<string, Alert>();
-  const lastChangeAt = new Map<string, Date>();
-  for (const row of rows) {
-    if (row.resolved_at === null) open.set(`${row.creator_id}|${row.kind}|${row.subject}`, alertFromRow(row));
-    const changedAt = row.resolved_at ?? row.opened_at;
-    const key = `${row.creator_id}|${row.subject}`;
-    const previous = lastChangeAt.get(key);
-    if (replaying && (previous === undefined || changedAt > previous)) lastChangeAt.set(key, changedAt);
+  const resolved = new Map<string, Alert>();
+  for (const row of [...byKey, ...byId, ...byCause]) {
+    const alert = alertFromRow(row);
+    const key = alertKey(alert.creatorId, alert.kind, alert.subject);
+    if (alert.resolvedAt === null) open.set(key, alert);
+    else if (!resolved.has(key) || alert.resolvedAt > resolved.get(key)!.resolvedAt!) resolved.set(key, alert);
   }
-  return { open, applied: seen, lastChangeAt };
+  return { open, resolved, productNames: new Map(names.map((row) => [`${row.creator_id}|${row.sku_id}`, row.product_name])) };
 }
 
-/** Events that already opened or resolved an alert: a replay must not apply them again. */
-async function appliedEventIds(context: ProjectionContext, eventIds: string[]): Promise<Set<string>> {
-  const { sql } = context;
-  const seen = await sql<{ id: string }[]>`
-    select source_event_id as id from ${tableIn(context, "alerts")} where source_event_id = any(${eventIds}::uuid[])
-    union
-    select resolved_by_event_id from ${tableIn(context, "alerts")} where resolved_by_event_id = any(${eventIds}::uuid[])`;
-  return new Set(seen.map((row) => row.id));
-}
-
-async function saveAlerts(context: ProjectionContext, alerts: Alert[]): Promise<void> {
-  const rows = alerts.map((alert) => ({
+async function saveAlerts(context: ProjectionContext, writes: AlertWrites): Promise<void> {
+  const rows = writes.alerts.map((alert) => ({
     id: alert.id,
     creator_id: alert.creatorId,
     kind: alert.kind,
     severity: alert.severity,
     subject: alert.subject,
+    title: alert.title,
     message: alert.message,
+    action: alert.action,
+    action_href: alert.actionHref,
+    detail: alert.detail,
     details: alert.details,
+    sku_id: alert.skuId,
+    product_name: alert.productName,
+    open_causes: alert.openCauses,
+    occurrences: alert.occurrences,
     opened_at: alert.openedAt.toISOString(),
+    last_occurred_at: alert.lastOccurredAt.toISOString(),
+    acknowledged_at: alert.acknowledgedAt?.toISOString() ?? null,
+    acknowledged_by: alert.acknowledgedBy,
+    snoozed_until: alert.snoozedUntil?.toISOString() ?? null,
+    snoozed_by: alert.snoozedBy,
     resolved_at: alert.resolvedAt?.toISOString() ?? null,
+    resolved_by: alert.resolvedBy,
     resolved_by_event_id: alert.resolvedByEventId,
     source_event_id: alert.id,
+    folded_transaction_id: alert.foldedThrough.transactionId,
+    folded_position: alert.foldedThrough.position,
   }));
-  // An alert's text and time are those of the event that opened it: only its resolution moves.
-  await upsertRows(context, alertsTable, rows, { onConflict: "resolved_at = excluded.resolved_at, resolved_by_event_id = excluded.resolved_by_event_id" });
+  const names = writes.productNames.map((name) => ({ creator_id: name.creatorId, sku_id: name.skuId, product_name: name.productName }));
+  await Promise.all([upsertRows(context, alertsTable, rows), upsertRows(context, productNamesTable, names)]);
   // The push for an alert that needs the creator now, in the same transaction; never from a
   // replay, a rebuild or a test's own schema (those alerts opened before, or for no device).
-  if (!context.replay && !context.rebuilding && context.schema === "public") await queueAlertPushes(context.sql, alerts, context.now());
+  // Updates of open alerts come too: the outbox keeps one push per alert (on conflict).
+  if (!context.replay && !context.rebuilding && context.schema === "public") {
+    await queueAlertPushes(context.sql, writes.alerts.filter((alert) => alert.resolvedAt === null), context.now());
+  }
 }
 
-export const alertsProjection = defineProjection<AlertsState, Alert[]>({
+export const alertsProjection = defineProjection<AlertsState, AlertWrites>({
   name: "projection-alerts",
   handles: alertEventTypes,
-  tables: [alertsTable],
+  tables: [alertsTable, productNamesTable],
   readModel: "alerts",
   batchSize: 1_000,
   initialState: noAlerts,
   fold: foldAlerts,
-  announce(alerts, changes) {
-    for (const alert of alerts) changes.alerts(alert.creatorId);
+  announce(writes, changes) {
+    for (const alert of writes.alerts) changes.alerts(alert.creatorId);
   },
   storage: { load: loadAlerts, save: saveAlerts },
 });

@@ -1,36 +1,67 @@
-// Alerts a creator should act on, opened and resolved by events:
-// - low_stock: inventory.low_stock_detected opens one per SKU at its severity; a
-//   detection at another severity replaces it; a restock (stock raised above the
-//   reorder point by anything but an order) resolves it.
-// - sync_conflict: inventory.sync_conflict_detected / _resolved, by conflict id.
-// - sync_failure: system.sync_failure_detected, per source; system.recovery_completed
-//   for that component resolves it.
-// - stuck_saga: a system.sync_failure_detected whose source starts with "saga" (how the
-//   fulfilment saga reports a step that failed for good), about the order it names in
-//   `reference`; resolved by a recovery of that order or of the saga. One about a SKU
-//   (stock that could not cover the order) keeps it in details.sku_id, for a link to it.
-// - shop_connection: shop.deauthorized or shop.reconnection_required opens one per shop
-//   (calls for it have stopped); the shop connected again (shop.connected) resolves it.
-// An alert's id is the id of the event that opened it, so applying an event twice
-// (a replay) finds the alert it already opened and changes nothing. Pure: the table it
-// is kept in is declared in alerts-projection.ts.
+// Alerts a creator can act on: one open alert per problem, keyed by what it is about, and
+// counted as more of the same arrives (an out-of-stock SKU that 100 orders hit is one
+// alert with a count of 100). Kinds and keys:
+// - low_stock, per SKU: inventory.low_stock_detected opens or updates it (its severity is
+//   the latest detection's); a restock above the reorder point resolves it.
+// - stuck_saga, orders fulfilment could not finish: per SKU when stock could not cover
+//   them, else per problem and step; the orders waiting are its open causes, and it
+//   resolves when the last of them recovers or is cancelled.
+// - sync_conflict, per SKU; its open conflicts are its causes, resolved one by one.
+// - sync_failure, per source; system.recovery_completed for that component resolves it.
+// - shop_connection, per shop; shop.connected resolves it.
+// - sales_spike, per SKU: inventory.sales_spike_detected (selling far above its forecast,
+//   with when it sells out at that rate); inventory.sales_spike_ended resolves it.
+// The creator acknowledges, snoozes or resolves an alert with alert.* events on its own
+// stream. An alert's id is the id of the event that opened it, and the row remembers the
+// last event folded into it (its cursor): an event at or before it is not folded again,
+// so replays change nothing. Pure: the tables are declared in alerts-projection.ts.
+import { lowStockText, ordersStuckText, salesSpikeText, ordersWaitingForStockText, shopConnectionText, stockConflictText, syncFailureText, type AlertText } from "../alerts/alert-text.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded, FoldContext } from "./projection.ts";
 
-export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
+export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike";
 export type AlertSeverity = "warning" | "critical" | "emergency";
 
-export interface Alert {
+/** Where an event stands in the order consumers fold them: (transaction id, position). */
+export interface EventCursor {
+  transactionId: string;
+  position: number;
+}
+
+export interface Alert extends AlertText {
   id: string;
   creatorId: string;
   kind: AlertKind;
   severity: AlertSeverity;
+  /** What it is about within its kind (a SKU, a source, a shop, a problem): its key is creator, kind and subject. */
   subject: string;
-  message: string;
+  skuId: string | null;
+  productName: string | null;
+  /** The engine's own account of the latest occurrence, for an admin. */
+  detail: string;
+  /** The facts behind the text (available, reorder point, the latest conflict's values...). */
   details: Record<string, unknown>;
+  /** What must clear for it to resolve itself (orders waiting, conflicts open); empty when one event resolves it. */
+  openCauses: string[];
+  occurrences: number;
   openedAt: Date;
+  lastOccurredAt: Date;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  snoozedUntil: Date | null;
+  snoozedBy: string | null;
   resolvedAt: Date | null;
+  /** The user who resolved it, or "system" when its cause cleared. */
+  resolvedBy: string | null;
   resolvedByEventId: string | null;
+  foldedThrough: EventCursor;
+}
+
+/** A product's name, learned from the orders that sold it. */
+export interface ProductName {
+  creatorId: string;
+  skuId: string;
+  productName: string;
 }
 
 export const alertEventTypes = [
@@ -38,176 +69,298 @@ export const alertEventTypes = [
   "inventory.stock_updated",
   "inventory.sync_conflict_detected",
   "inventory.sync_conflict_resolved",
+  "inventory.sales_spike_detected",
+  "inventory.sales_spike_ended",
   "system.sync_failure_detected",
   "system.recovery_completed",
   "shop.deauthorized",
   "shop.reconnection_required",
   "shop.connected",
+  "order.validated",
+  "order.cancelled",
+  "alert.acknowledged",
+  "alert.snoozed",
+  "alert.resolved",
 ] as const;
 
-/** The subjects an event may open or resolve alerts about. */
-export function subjectsOf(event: StoredEvent): string[] {
-  switch (event.type) {
-    case "inventory.low_stock_detected":
-    case "inventory.stock_updated":
-      return [event.data.sku_id];
-    case "inventory.sync_conflict_detected":
-    case "inventory.sync_conflict_resolved":
-      return [event.data.conflict_id];
-    case "system.sync_failure_detected":
-      return typeof event.data.reference === "string" ? [event.data.source, event.data.reference] : [event.data.source];
-    case "system.recovery_completed":
-      return [event.data.component];
-    case "shop.deauthorized":
-    case "shop.reconnection_required":
-    case "shop.connected":
-      return [event.data.shop_id];
-    default:
-      return [];
-  }
+const severityRank: Record<AlertSeverity, number> = { warning: 0, critical: 1, emergency: 2 };
+const MAX_OPEN_CAUSES = 1_000;
+
+export const alertKey = (creatorId: string, kind: AlertKind, subject: string) => `${creatorId}|${kind}|${subject}`;
+const productKey = (creatorId: string, skuId: string) => `${creatorId}|${skuId}`;
+
+export function cursorOf(event: StoredEvent): EventCursor {
+  return { transactionId: event.transactionId, position: event.position };
 }
 
-function open(event: StoredEvent, kind: AlertKind, severity: AlertSeverity, subject: string, message: string, details: Record<string, unknown>): Alert {
-  return { id: event.id, creatorId: event.creatorId, kind, severity, subject, message, details, openedAt: event.occurredAt, resolvedAt: null, resolvedByEventId: null };
+/** Whether `event` comes after `cursor` in the order consumers fold events. */
+export function isAfter(event: StoredEvent, cursor: EventCursor): boolean {
+  const transaction = BigInt(event.transactionId);
+  const folded = BigInt(cursor.transactionId);
+  return transaction > folded || (transaction === folded && event.position > cursor.position);
 }
 
-function resolve(alert: Alert, event: StoredEvent): Alert {
-  return { ...alert, resolvedAt: event.occurredAt, resolvedByEventId: event.id };
+/** The alert an event opens or updates, when it opens one: its key and what it says. */
+interface Occurrence {
+  kind: AlertKind;
+  subject: string;
+  severity: AlertSeverity;
+  skuId: string | null;
+  productName: string | null;
+  detail: string;
+  details: Record<string, unknown>;
+  cause?: string;
 }
 
-/** Folds one event into the open alerts (keyed creator|kind|subject); returns the alerts it opened or resolved. */
-function applyAlertEvent(openAlerts: Map<string, Alert>, event: StoredEvent): Alert[] {
-  const keyOf = (kind: AlertKind, subject: string) => `${event.creatorId}|${kind}|${subject}`;
-  const touched: Alert[] = [];
-  const resolveOpen = (kind: AlertKind, subject: string) => {
-    const current = openAlerts.get(keyOf(kind, subject));
-    if (!current) return;
-    openAlerts.delete(keyOf(kind, subject));
-    touched.push(resolve(current, event));
-  };
-  const openNew = (alert: Alert) => {
-    openAlerts.set(keyOf(alert.kind, alert.subject), alert);
-    touched.push(alert);
-  };
+function stuckSagaSubject(data: { sku_id?: string; problem?: string; step?: string; reason: string }): string {
+  if (data.sku_id) return `stock:${data.sku_id}`;
+  // Failures recorded before they named their problem: the step is in the reason's words.
+  const step = data.step ?? /^step (\w+) failed/.exec(data.reason)?.[1] ?? "unknown";
+  return `${data.problem ?? "step_failed"}:${step}`;
+}
+
+/** The occurrence an event reports, if it reports one. */
+export function occurrenceOf(event: StoredEvent, productName: (skuId: string) => string | null): Occurrence | null {
   switch (event.type) {
     case "inventory.low_stock_detected": {
-      const data = event.data;
-      const sku = data.sku_id;
-      const severity: AlertSeverity = data.severity;
-      const current = openAlerts.get(keyOf("low_stock", sku));
-      if (current?.severity === severity) break;
-      resolveOpen("low_stock", sku);
-      const hours = data.hours_to_stockout;
-      openNew(
-        open(event, "low_stock", severity, sku, `${sku}: ${String(data.available)} available, reorder point ${String(data.reorder_point)}${hours === null ? "" : `, out of stock in about ${Math.round(hours)} h`}`, {
-          available: data.available,
-          reorder_point: data.reorder_point,
-          hours_to_stockout: hours,
-        }),
-      );
-      break;
+      const { sku_id: skuId, severity, available, reorder_point: reorderPoint, hours_to_stockout: hours } = event.data;
+      const detail = `inventory.low_stock_detected: ${available} available, reorder point ${reorderPoint}, hours to stock-out ${hours === null ? "unknown" : hours.toFixed(1)}`;
+      return { kind: "low_stock", subject: skuId, severity, skuId, productName: productName(skuId), detail, details: { available, reorder_point: reorderPoint, hours_to_stockout: hours } };
     }
-    case "inventory.stock_updated": {
+    case "inventory.sales_spike_detected": {
       const data = event.data;
-      const sku = data.sku_id;
-      const current = openAlerts.get(keyOf("low_stock", sku));
-      const restocked = data.source !== "order" && data.new_total > data.previous_total;
-      if (current && restocked && data.new_total > Number(current.details.reorder_point ?? 0)) resolveOpen("low_stock", sku);
-      break;
+      const hours = data.hours_to_stockout;
+      const severity: AlertSeverity = hours !== null && hours < 4 ? "emergency" : hours !== null && hours < 24 ? "critical" : "warning";
+      const detail = `inventory.sales_spike_detected: ${data.observed_per_hour.toFixed(1)}/h over ${data.window_minutes} min against ${data.expected_per_hour.toFixed(2)}/h expected (score ${data.score.toFixed(1)}), ${data.available} available`;
+      return {
+        kind: "sales_spike", subject: data.sku_id, severity, skuId: data.sku_id, productName: productName(data.sku_id), detail,
+        details: { observed_per_hour: data.observed_per_hour, expected_per_hour: data.expected_per_hour, available: data.available, hours_to_stockout: hours },
+      };
     }
     case "inventory.sync_conflict_detected": {
       const data = event.data;
-      const conflictId = data.conflict_id;
-      if (openAlerts.has(keyOf("sync_conflict", conflictId))) break;
-      openNew(
-        open(event, "sync_conflict", "warning", conflictId, `${data.sku_id}: ${data.conflict_type} (local ${data.local_value}, ${data.source} ${data.external_value})`, {
-          sku_id: data.sku_id,
-          conflict_type: data.conflict_type,
-          local_value: data.local_value,
-          external_value: data.external_value,
-        }),
-      );
-      break;
+      const detail = `${data.conflict_type} (local ${data.local_value}, ${data.source} ${data.external_value}), conflict ${data.conflict_id}`;
+      return {
+        kind: "sync_conflict", subject: data.sku_id, severity: "warning", skuId: data.sku_id, productName: productName(data.sku_id), detail,
+        details: { local_value: data.local_value, external_value: data.external_value, conflict_type: data.conflict_type }, cause: data.conflict_id,
+      };
     }
-    case "inventory.sync_conflict_resolved":
-      resolveOpen("sync_conflict", event.data.conflict_id);
-      break;
     case "system.sync_failure_detected": {
       const data = event.data;
-      const source = data.source;
-      const isSaga = source.startsWith("saga");
-      const kind: AlertKind = isSaga ? "stuck_saga" : "sync_failure";
-      const subject = isSaga && typeof data.reference === "string" ? data.reference : source;
-      if (openAlerts.has(keyOf(kind, subject))) break;
-      openNew(open(event, kind, "critical", subject, `${source}: ${data.reason}`, { source, reason: data.reason, reference: data.reference ?? null, sku_id: data.sku_id ?? null }));
-      break;
-    }
-    case "system.recovery_completed": {
-      const component = event.data.component;
-      resolveOpen("sync_failure", component);
-      resolveOpen("stuck_saga", component);
-      break;
+      const detail = `${data.source}: ${data.reason}${data.reference ? ` (${data.reference})` : ""}`;
+      if (!data.source.startsWith("saga")) return { kind: "sync_failure", subject: data.source, severity: "warning", skuId: null, productName: null, detail, details: { source: data.source } };
+      const skuId = data.sku_id ?? null;
+      const severity: AlertSeverity = data.problem === "stuck" ? "warning" : "critical";
+      return {
+        kind: "stuck_saga", subject: stuckSagaSubject(data), severity, skuId, productName: skuId ? (data.product_name ?? productName(skuId)) : null, detail,
+        details: { problem: data.problem ?? "step_failed", step: data.step ?? null, last_order_id: data.reference ?? null }, cause: data.reference,
+      };
     }
     case "shop.deauthorized":
     case "shop.reconnection_required": {
-      const shopId = event.data.shop_id;
-      if (openAlerts.has(keyOf("shop_connection", shopId))) break;
-      const message =
-        event.type === "shop.deauthorized"
-          ? `TikTok Shop ${shopId} was disconnected on TikTok: orders and stock no longer sync with it. Connect it again to resume.`
-          : `TikTok Shop ${shopId} needs reconnecting (${event.data.reason}): orders and stock no longer sync with it until you connect it again.`;
-      openNew(open(event, "shop_connection", "critical", shopId, message, { shop_id: shopId, cause: event.type === "shop.deauthorized" ? "deauthorized" : "needs_reconnecting" }));
-      break;
+      const reason = event.type === "shop.reconnection_required" ? event.data.reason : null;
+      const cause = event.type === "shop.deauthorized" ? "deauthorized" : "needs_reconnecting";
+      return { kind: "shop_connection", subject: event.data.shop_id, severity: "critical", skuId: null, productName: null, detail: `${event.type}${reason ? `: ${reason}` : ""}`, details: { shop_id: event.data.shop_id, cause, reason } };
     }
-    case "shop.connected":
-      resolveOpen("shop_connection", event.data.shop_id);
-      break;
+    default:
+      return null;
   }
-  return touched;
 }
 
-/** The alerts an event may act on: the open ones, and what is known of the events already applied. */
-export interface AlertsState {
-  /** Open alerts by `creator|kind|subject`. */
-  open: ReadonlyMap<string, Alert>;
-  /** Events that opened or resolved an alert: applying them again changes nothing. */
-  applied: ReadonlySet<string>;
-  /**
-   * When each subject (`creator|subject`) last had an alert opened or resolved; kept for
-   * replays only. A replayed event that happened before it is not applied: a later event
-   * has decided since (an event that changed nothing at the time must not reopen what was
-   * resolved after it).
-   */
-  lastChangeAt: ReadonlyMap<string, Date>;
+/** What the alert says, from its kind, facts and count. */
+export function textOf(alert: Pick<Alert, "kind" | "subject" | "skuId" | "productName" | "details" | "openCauses" | "occurrences">): AlertText {
+  const facts = alert.details;
+  const number = (key: string) => (typeof facts[key] === "number" ? facts[key] : 0);
+  switch (alert.kind) {
+    case "low_stock":
+      return lowStockText({ skuId: alert.subject, productName: alert.productName, available: number("available"), reorderPoint: number("reorder_point"), hoursToStockout: typeof facts.hours_to_stockout === "number" ? facts.hours_to_stockout : null });
+    case "stuck_saga":
+      return alert.skuId
+        ? ordersWaitingForStockText({ skuId: alert.skuId, productName: alert.productName, waitingOrders: alert.openCauses.length })
+        : ordersStuckText({ problem: String(facts.problem ?? "step_failed"), step: typeof facts.step === "string" ? facts.step : null, waitingOrders: alert.openCauses.length });
+    case "sync_conflict":
+      return stockConflictText({ skuId: alert.subject, productName: alert.productName, localValue: number("local_value"), externalValue: number("external_value"), openConflicts: alert.openCauses.length });
+    case "sync_failure":
+      return syncFailureText({ source: alert.subject, occurrences: alert.occurrences });
+    case "sales_spike":
+      return salesSpikeText({
+        skuId: alert.subject, productName: alert.productName, ratePerHour: number("observed_per_hour"), expectedPerHour: number("expected_per_hour"),
+        hoursToStockout: typeof facts.hours_to_stockout === "number" ? facts.hours_to_stockout : null,
+      });
+    case "shop_connection":
+      return shopConnectionText({ shopId: alert.subject, cause: facts.cause === "deauthorized" ? "deauthorized" : "needs_reconnecting", reason: typeof facts.reason === "string" ? facts.reason : null });
+  }
 }
 
-export const noAlerts = (): AlertsState => ({ open: new Map(), applied: new Set(), lastChangeAt: new Map() });
+function withText(alert: Alert): Alert {
+  return { ...alert, ...textOf(alert) };
+}
 
-/** Whether a replay (not a rebuild, which starts empty) must leave the event alone. */
-function supersededOnReplay(lastChangeAt: ReadonlyMap<string, Date>, event: StoredEvent): boolean {
-  return subjectsOf(event).some((subject) => {
-    const changedAt = lastChangeAt.get(`${event.creatorId}|${subject}`);
-    return changedAt !== undefined && event.occurredAt <= changedAt;
+function openAlert(event: StoredEvent, occurrence: Occurrence): Alert {
+  return withText({
+    id: event.id, creatorId: event.creatorId, kind: occurrence.kind, severity: occurrence.severity, subject: occurrence.subject,
+    skuId: occurrence.skuId, productName: occurrence.productName, title: "", message: "", action: "", actionHref: "",
+    detail: occurrence.detail, details: occurrence.details, openCauses: occurrence.cause ? [occurrence.cause] : [],
+    occurrences: 1, openedAt: event.occurredAt, lastOccurredAt: event.occurredAt,
+    acknowledgedAt: null, acknowledgedBy: null, snoozedUntil: null, snoozedBy: null,
+    resolvedAt: null, resolvedBy: null, resolvedByEventId: null, foldedThrough: cursorOf(event),
   });
 }
 
-/** The alerts with the batch folded in; writes are the alerts it opened or resolved. */
-export function foldAlerts(state: AlertsState, events: readonly StoredEvent[], context: FoldContext): Folded<AlertsState, Alert[]> {
-  const open = new Map(state.open);
-  const applied = new Set(state.applied);
-  const lastChangeAt = new Map(state.lastChangeAt);
-  const checkSuperseded = context.replay && !context.rebuilding;
-  const touched = new Map<string, Alert>();
-  for (const event of events) {
-    if (applied.has(event.id) || subjectsOf(event).length === 0) continue;
-    if (checkSuperseded && supersededOnReplay(lastChangeAt, event)) continue;
-    const changed = applyAlertEvent(open, event);
-    if (changed.length === 0) continue;
-    applied.add(event.id);
-    for (const alert of changed) {
-      touched.set(alert.id, alert);
-      lastChangeAt.set(`${alert.creatorId}|${alert.subject}`, event.occurredAt);
+function recur(alert: Alert, event: StoredEvent, occurrence: Occurrence): Alert {
+  const causes = occurrence.cause && !alert.openCauses.includes(occurrence.cause) ? [...alert.openCauses, occurrence.cause].slice(-MAX_OPEN_CAUSES) : alert.openCauses;
+  // Low stock follows the latest detection; other kinds keep their worst.
+  const severity = alert.kind === "low_stock" || severityRank[occurrence.severity] > severityRank[alert.severity] ? occurrence.severity : alert.severity;
+  // Worse than when it was snoozed: the creator hears about it again.
+  const escalated = severityRank[severity] > severityRank[alert.severity];
+  return withText({
+    ...alert, severity, detail: occurrence.detail, details: { ...alert.details, ...occurrence.details }, openCauses: causes,
+    productName: occurrence.productName ?? alert.productName, occurrences: alert.occurrences + 1, lastOccurredAt: event.occurredAt,
+    snoozedUntil: escalated ? null : alert.snoozedUntil, snoozedBy: escalated ? null : alert.snoozedBy, foldedThrough: cursorOf(event),
+  });
+}
+
+function resolveAlert(alert: Alert, event: StoredEvent, by: string): Alert {
+  return { ...alert, resolvedAt: event.occurredAt, resolvedBy: by, resolvedByEventId: event.id, foldedThrough: cursorOf(event) };
+}
+
+/** The causes an event clears (orders that recovered or were cancelled, conflicts settled), if any. */
+export function clearedCauseOf(event: StoredEvent): { kinds: AlertKind[]; cause: string } | null {
+  switch (event.type) {
+    case "system.recovery_completed":
+      return { kinds: ["stuck_saga"], cause: event.data.component };
+    case "order.cancelled":
+      return { kinds: ["stuck_saga"], cause: event.data.order_id };
+    case "inventory.sync_conflict_resolved":
+      return { kinds: ["sync_conflict"], cause: event.data.conflict_id };
+    default:
+      return null;
+  }
+}
+
+/** The key of the alert an event resolves outright, if it resolves one. */
+export function resolvedKeyOf(event: StoredEvent): { kind: AlertKind; subject: string } | null {
+  switch (event.type) {
+    case "system.recovery_completed":
+      return { kind: "sync_failure", subject: event.data.component };
+    case "shop.connected":
+      return { kind: "shop_connection", subject: event.data.shop_id };
+    case "inventory.sales_spike_ended":
+      return { kind: "sales_spike", subject: event.data.sku_id };
+    default:
+      return null;
+  }
+}
+
+/** The alerts a batch may touch, as loaded for it, and the product names known. */
+export interface AlertsState {
+  /** Open alerts by key (`creator|kind|subject`). */
+  open: ReadonlyMap<string, Alert>;
+  /**
+   * On a replay, the latest resolved alert per key: an old event at or before its cursor
+   * was folded already (it must not open the problem again).
+   */
+  resolved: ReadonlyMap<string, Alert>;
+  productNames: ReadonlyMap<string, string>;
+}
+
+export interface AlertWrites {
+  alerts: Alert[];
+  productNames: ProductName[];
+}
+
+export const noAlerts = (): AlertsState => ({ open: new Map(), resolved: new Map(), productNames: new Map() });
+
+/** The open alerts of `creatorId` in `kinds` waiting on `cause`. */
+function alertsWaitingOn(open: ReadonlyMap<string, Alert>, creatorId: string, kinds: readonly AlertKind[], cause: string): Alert[] {
+  return [...open.values()].filter((alert) => alert.creatorId === creatorId && kinds.includes(alert.kind) && alert.openCauses.includes(cause));
+}
+
+function findOpenById(open: ReadonlyMap<string, Alert>, creatorId: string, alertId: string): Alert | undefined {
+  return [...open.values()].find((alert) => alert.id === alertId && alert.creatorId === creatorId);
+}
+
+/** What one event does to the alerts: the alerts it changed, as they now stand. */
+function alertsChangedBy(event: StoredEvent, state: AlertsState): Alert[] {
+  const { open, resolved } = state;
+  switch (event.type) {
+    case "alert.acknowledged":
+    case "alert.snoozed":
+    case "alert.resolved": {
+      const alert = findOpenById(open, event.creatorId, event.data.alert_id);
+      if (!alert || !isAfter(event, alert.foldedThrough)) return [];
+      const by = event.data.by.user_id;
+      const cursor = cursorOf(event);
+      if (event.type === "alert.acknowledged") return [{ ...alert, acknowledgedAt: event.occurredAt, acknowledgedBy: by, foldedThrough: cursor }];
+      if (event.type === "alert.snoozed") return [{ ...alert, snoozedUntil: new Date(event.data.until), snoozedBy: by, foldedThrough: cursor }];
+      return [resolveAlert(alert, event, by)];
+    }
+    case "inventory.stock_updated": {
+      const data = event.data;
+      const alert = open.get(alertKey(event.creatorId, "low_stock", data.sku_id));
+      const restocked = data.source !== "order" && data.new_total > data.previous_total && data.new_total > Number(alert?.details.reorder_point ?? 0);
+      return alert && restocked && isAfter(event, alert.foldedThrough) ? [resolveAlert(alert, event, "system")] : [];
     }
   }
-  return { state: { open, applied, lastChangeAt }, writes: [...touched.values()] };
+  const changed: Alert[] = [];
+  const resolvedKey = resolvedKeyOf(event);
+  const settled = resolvedKey ? open.get(alertKey(event.creatorId, resolvedKey.kind, resolvedKey.subject)) : undefined;
+  if (settled && isAfter(event, settled.foldedThrough)) changed.push(resolveAlert(settled, event, "system"));
+  const cleared = clearedCauseOf(event);
+  for (const alert of cleared ? alertsWaitingOn(open, event.creatorId, cleared.kinds, cleared.cause) : []) {
+    if (!cleared || !isAfter(event, alert.foldedThrough)) continue;
+    const openCauses = alert.openCauses.filter((cause) => cause !== cleared.cause);
+    changed.push(openCauses.length === 0 ? resolveAlert({ ...alert, openCauses }, event, "system") : withText({ ...alert, openCauses, foldedThrough: cursorOf(event) }));
+  }
+  const occurrence = occurrenceOf(event, (skuId) => state.productNames.get(productKey(event.creatorId, skuId)) ?? null);
+  if (occurrence) {
+    const key = alertKey(event.creatorId, occurrence.kind, occurrence.subject);
+    const current = open.get(key);
+    const previous = resolved.get(key);
+    if (current) {
+      if (isAfter(event, current.foldedThrough)) changed.push(recur(current, event, occurrence));
+    } else if (!previous || isAfter(event, previous.foldedThrough)) {
+      changed.push(openAlert(event, occurrence));
+    }
+  }
+  return changed;
+}
+
+/** Product names the event gives (an order's items, a failure about a product). */
+function productNamesIn(event: StoredEvent): { skuId: string; productName: string }[] {
+  if (event.type === "order.validated") {
+    return event.data.items.flatMap((item) => (item.product_name?.trim() ? [{ skuId: item.sku_id, productName: item.product_name.trim() }] : []));
+  }
+  if (event.type === "system.sync_failure_detected" && event.data.sku_id && event.data.product_name?.trim()) {
+    return [{ skuId: event.data.sku_id, productName: event.data.product_name.trim() }];
+  }
+  return [];
+}
+
+/** The alerts with the batch folded in; writes are the alerts it changed and the product names it learned. */
+export function foldAlerts(state: AlertsState, events: readonly StoredEvent[], _context: FoldContext): Folded<AlertsState, AlertWrites> {
+  const open = new Map(state.open);
+  const resolved = new Map(state.resolved);
+  const productNames = new Map(state.productNames);
+  const alerts = new Map<string, Alert>();
+  const names = new Map<string, ProductName>();
+  for (const event of events) {
+    for (const { skuId, productName } of productNamesIn(event)) {
+      const key = productKey(event.creatorId, skuId);
+      if (productNames.get(key) === productName) continue;
+      productNames.set(key, productName);
+      names.set(key, { creatorId: event.creatorId, skuId, productName });
+    }
+    for (const alert of alertsChangedBy(event, { open, resolved, productNames })) {
+      const key = alertKey(alert.creatorId, alert.kind, alert.subject);
+      alerts.set(alert.id, alert);
+      if (alert.resolvedAt) {
+        open.delete(key);
+        resolved.set(key, alert);
+      } else {
+        open.set(key, alert);
+      }
+    }
+  }
+  return { state: { open, resolved, productNames }, writes: { alerts: [...alerts.values()], productNames: [...names.values()] } };
 }

@@ -6,6 +6,7 @@ import { inventoryLevelsProjection } from "./inventory-levels-projection.ts";
 import { orderSummariesProjection } from "./order-summaries-projection.ts";
 import type { Projection } from "./projection.ts";
 import { syncConflictsProjection } from "../conflicts/sync-conflicts-projection.ts";
+import { demandForecastsProjection } from "../analytics/demand-forecasts-projection.ts";
 
 export * from "./alerts.ts";
 export * from "./alerts-projection.ts";
@@ -22,7 +23,7 @@ export * from "./rebuild.ts";
 export * from "./projection-schema.ts";
 export * from "./read-model-storage.ts";
 
-/** Every projection; the dashboard reads the first four, the admin panel's conflict queue the last. */
+/** Every projection; the dashboard reads the first four, the admin panel's conflict queue the sixth, the SKU charts the last. */
 export const allProjections: readonly Projection[] = [
   dashboardMetricsProjection,
   orderSummariesProjection,
@@ -30,6 +31,7 @@ export const allProjections: readonly Projection[] = [
   alertsProjection,
   eventMetricsProjection,
   syncConflictsProjection,
+  demandForecastsProjection,
 ];
 
 export function findProjection(name: string): Projection | undefined {

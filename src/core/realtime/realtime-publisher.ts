@@ -23,12 +23,13 @@
 //                                          // between machines enters it; the browser adds its own part
 //     "inventory": [{ "skuId", "available", "reserved", "total", "reorderPoint", "velocityPerHour",
 //                     "hoursToStockout", "severity", "hasOpenConflict", "version" }],   // up to 20 SKUs
-//     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now
+//     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now (not snoozed)
 //   }
 // Keys are present only for the models in "changed", and null values are left out. A payload
 // stays around a few KB. Rows carry the dashboard snapshot's own field names (camelCase, as
 // src/lib/dashboard/dashboard-types.ts has them), so the page merges them without renaming.
 import type { Sql } from "postgres";
+import { FORECAST_STOCKOUT_SQL } from "../analytics/demand-model.ts";
 import { traceRealtimeDeltas, type SentDelta } from "../tracing.ts";
 import { MAX_CHANGED_KEYS } from "./realtime-changes.ts";
 
@@ -121,9 +122,11 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                    select coalesce(jsonb_agg(jsonb_build_object(
                             'skuId', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
                             'reorderPoint', il.reorder_point, 'velocityPerHour', il.velocity_per_hour,
-                            'hoursToStockout', il.hours_to_stockout, 'severity', il.low_stock_severity,
+                            'hoursToStockout', ${sql.unsafe(FORECAST_STOCKOUT_SQL)},
+                            'severity', il.low_stock_severity,
                             'hasOpenConflict', il.has_open_conflict, 'version', il.last_version) order by il.sku_id), '[]'::jsonb)
                      from ${table("inventory_levels")} il
+                     left join ${table("demand_forecasts")} df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
                     where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}]))
                  end,
                  'alerts', case when 'alerts' = any(s.changed_models) then (
@@ -131,7 +134,8 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                             'warning', count(*) filter (where a.severity = 'warning'),
                             'critical', count(*) filter (where a.severity = 'critical'),
                             'emergency', count(*) filter (where a.severity = 'emergency'))
-                     from ${table("alerts")} a where a.creator_id = s.creator_id and a.resolved_at is null)
+                     from ${table("alerts")} a
+                    where a.creator_id = s.creator_id and a.resolved_at is null and (a.snoozed_until is null or a.snoozed_until <= now()))
                  end
                )) as payload
           from sent s

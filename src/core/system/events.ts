@@ -30,6 +30,15 @@ export const systemEvents = {
       reference: z.string().max(200).optional(),
       /** The SKU the failure is about, when it is about one (an order its stock could not cover). */
       sku_id: z.string().min(1).max(200).optional(),
+      /** That SKU's product name, as the order gave it: what the creator's alert calls it. */
+      product_name: z.string().max(300).optional(),
+      /**
+       * What kind of problem it is, so every order hit by the same problem shares one alert:
+       * a step that failed for good, an order waiting too long, an undo that could not finish.
+       */
+      problem: z.enum(["step_failed", "stuck", "compensation_failed"]).optional(),
+      /** The step it happened at, for a saga's failure. */
+      step: z.string().min(1).max(50).optional(),
     }),
   },
   "system.recovery_completed": {

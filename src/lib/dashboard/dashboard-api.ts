@@ -52,3 +52,26 @@ export function adjustmentPoster(creatorQuery: string | null): PostAdjustment {
     };
   };
 }
+
+export type AlertAction = { action: "acknowledge" } | { action: "snooze"; hours: number } | { action: "resolve" };
+
+/** Acting on an alert: null when done, else what went wrong, in words for the creator. */
+export type PostAlertAction = (alertId: string, action: AlertAction) => Promise<string | null>;
+
+export function alertActionPoster(creatorQuery: string | null): PostAlertAction {
+  return async (alertId, action) => {
+    const query = creatorQuery ? `?creator=${encodeURIComponent(creatorQuery)}` : "";
+    try {
+      const response = await fetch(`/api/alerts/${encodeURIComponent(alertId)}${query}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...action, commandId: crypto.randomUUID() }),
+      });
+      if (response.ok) return null;
+      const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+      return body?.error?.message ?? `The server answered ${response.status}.`;
+    } catch {
+      return "Could not reach the server. Check your connection and try again.";
+    }
+  };
+}

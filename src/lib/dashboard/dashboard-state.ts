@@ -228,7 +228,7 @@ export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): Dashb
 
   if (delta.alerts) {
     const { open, warning, critical, emergency } = delta.alerts;
-    next = { ...next, alertCounts: { open, warning, critical, emergency } };
+    next = { ...next, alertCounts: { ...next.alertCounts, open, warning, critical, emergency } };
   }
   return next;
 }

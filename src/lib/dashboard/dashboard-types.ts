@@ -73,20 +73,33 @@ export interface InventoryRow {
 
 export interface AlertRow {
   id: string;
-  kind: "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection";
+  kind: "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike";
   severity: Severity;
-  subject: string;
+  /** What happened, to which product or order, in the creator's words. */
+  title: string;
+  /** What it means. */
   message: string;
+  /** The one thing to do, and where to do it. */
+  action: string;
+  actionHref: string;
+  /** The engine's own account of the latest occurrence (for admins; one click away). */
+  detail: string;
+  /** How many times it happened while open (orders hit, detections, failures). */
+  occurrences: number;
   openedAt: string;
-  /** The SKU the alert is about, if any: the panel links to its inventory row. */
+  lastOccurredAt: string;
+  acknowledgedAt: string | null;
+  /** The SKU the alert is about, if any. */
   skuId: string | null;
 }
 
+/** Open alerts that are not snoozed, by severity; snoozed ones are counted apart. */
 export interface AlertCounts {
   open: number;
   warning: number;
   critical: number;
   emergency: number;
+  snoozed?: number;
 }
 
 export interface SystemHealth {

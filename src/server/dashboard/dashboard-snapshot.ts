@@ -3,6 +3,7 @@
 // a delta numbered sequence + 1 or later carries what happened after this read.
 // Read models are pre-aggregated, so the cost does not grow with the number of events.
 import type { Sql, TransactionSql } from "postgres";
+import { FORECAST_STOCKOUT_SQL } from "@/core/analytics/demand-model.ts";
 import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
 import { actAsCreator } from "@/server/creator-scope.ts";
 import {
@@ -133,26 +134,29 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
          order by received_at desc
          limit ${ORDER_FEED_LIMIT}`,
       tx<{ sku_id: string; product_id: string | null; available: number; reserved: number; total: number; reorder_point: number; velocity_per_hour: number; hours_to_stockout: number | null; low_stock_severity: Severity | null; has_open_conflict: boolean; last_version: string }[]>`
-        select sku_id, product_id, available, reserved, total, reorder_point, velocity_per_hour, hours_to_stockout,
-               low_stock_severity, has_open_conflict, last_version
-          from public.inventory_levels
-         where creator_id = ${creatorId}
-         order by sku_id
+        select il.sku_id, il.product_id, il.available, il.reserved, il.total, il.reorder_point, il.velocity_per_hour,
+               ${tx.unsafe(FORECAST_STOCKOUT_SQL)} as hours_to_stockout,
+               il.low_stock_severity, il.has_open_conflict, il.last_version
+          from public.inventory_levels il
+          left join public.demand_forecasts df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
+         where il.creator_id = ${creatorId}
+         order by il.sku_id
          limit ${INVENTORY_LIMIT}`,
-      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; subject: string; message: string; opened_at: Date; sku_id: string | null }[]>`
-        select id, kind, severity, subject, message, opened_at,
-               coalesce(details->>'sku_id', case when kind = 'low_stock' then subject end) as sku_id
+      // The most severe first, what nobody has acknowledged before what someone has; snoozed ones wait.
+      tx<{ id: string; kind: AlertRow["kind"]; severity: Severity; title: string; message: string; action: string; action_href: string; detail: string; occurrences: number; opened_at: Date; last_occurred_at: Date; acknowledged_at: Date | null; sku_id: string | null }[]>`
+        select id, kind, severity, title, message, action, action_href, detail, occurrences, opened_at, last_occurred_at, acknowledged_at, sku_id
           from public.alerts
-         where creator_id = ${creatorId} and resolved_at is null
-         order by opened_at desc
+         where creator_id = ${creatorId} and resolved_at is null and (snoozed_until is null or snoozed_until <= ${now})
+         order by case severity when 'emergency' then 0 when 'critical' then 1 else 2 end, acknowledged_at is not null, last_occurred_at desc
          limit ${ALERTS_LIMIT}`,
-      tx<{ open: number; warning: number; critical: number; emergency: number }[]>`
-        select count(*)::int as open,
-               count(*) filter (where severity = 'warning')::int as warning,
-               count(*) filter (where severity = 'critical')::int as critical,
-               count(*) filter (where severity = 'emergency')::int as emergency
-          from public.alerts
-         where creator_id = ${creatorId} and resolved_at is null`,
+      tx<{ open: number; warning: number; critical: number; emergency: number; snoozed: number }[]>`
+        select count(*) filter (where not snoozed)::int as open,
+               count(*) filter (where not snoozed and severity = 'warning')::int as warning,
+               count(*) filter (where not snoozed and severity = 'critical')::int as critical,
+               count(*) filter (where not snoozed and severity = 'emergency')::int as emergency,
+               count(*) filter (where snoozed)::int as snoozed
+          from (select severity, coalesce(snoozed_until > ${now}, false) as snoozed
+                  from public.alerts where creator_id = ${creatorId} and resolved_at is null) open_alerts`,
       // The shop's currency formats money before the first priced order has arrived.
       tx<{ currency: string | null }[]>`
         select currency from public.tiktok_shops where creator_id = ${creatorId} and currency is not null order by shop_id limit 1`,
@@ -190,7 +194,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
       lastProjectedAt: checkpoints?.last_run_at?.toISOString() ?? null,
     };
 
-    const counts: AlertCounts = alertCounts[0] ?? { open: 0, warning: 0, critical: 0, emergency: 0 };
+    const counts: AlertCounts = alertCounts[0] ?? { open: 0, warning: 0, critical: 0, emergency: 0, snoozed: 0 };
     const currency = todayMetrics.currency ?? [...daily].reverse().find((row) => row.currency)?.currency ?? orders.find((row) => row.currency)?.currency ?? shops[0]?.currency ?? null;
 
     return {
@@ -229,7 +233,23 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
           version: Number(row.last_version),
         }),
       ),
-      alerts: alerts.map((row) => ({ id: row.id, kind: row.kind, severity: row.severity, subject: row.subject, message: row.message, openedAt: row.opened_at.toISOString(), skuId: row.sku_id })),
+      alerts: alerts.map(
+        (row): AlertRow => ({
+          id: row.id,
+          kind: row.kind,
+          severity: row.severity,
+          title: row.title,
+          message: row.message,
+          action: row.action,
+          actionHref: row.action_href,
+          detail: row.detail,
+          occurrences: row.occurrences,
+          openedAt: row.opened_at.toISOString(),
+          lastOccurredAt: row.last_occurred_at.toISOString(),
+          acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+          skuId: row.sku_id,
+        }),
+      ),
       alertCounts: counts,
       health: systemHealth,
     };

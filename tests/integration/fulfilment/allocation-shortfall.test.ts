@@ -26,13 +26,31 @@ describe("an order the local stock cannot cover", () => {
     expect(failed?.data).toEqual({ order_id: order.orderId, step: "allocate", cause: "permanent_error", reason: expectedReason });
     const alerts = await alertsFor(creatorId);
     expect(alerts.map((event) => event.data)).toEqual([
-      { source: FULFILMENT_ALERT_SOURCE, reference: order.orderId, sku_id: scarce.skuId, reason: `step allocate failed (permanent_error): ${expectedReason}` },
+      {
+        source: FULFILMENT_ALERT_SOURCE,
+        reference: order.orderId,
+        sku_id: scarce.skuId,
+        product_name: scarce.productName,
+        problem: "step_failed",
+        step: "allocate",
+        reason: `step allocate failed (permanent_error): ${expectedReason}`,
+      },
     ]);
     expect(await inventoryOf(scarce.skuId)).toMatchObject({ total: 1, reserved: 0 });
 
     await models.project([alertsProjection]);
-    const rows = await sql<{ kind: string; subject: string; sku_id: string | null; message: string }[]>`
-      select kind, subject, details->>'sku_id' as sku_id, message from ${models.table("alerts")} where creator_id = ${creatorId} and kind = 'stuck_saga'`;
-    expect(rows).toEqual([{ kind: "stuck_saga", subject: order.orderId, sku_id: scarce.skuId, message: `${FULFILMENT_ALERT_SOURCE}: step allocate failed (permanent_error): ${expectedReason}` }]);
+    // One alert per SKU short of stock, in the creator's words, with the engine's words one click away.
+    const rows = await sql<{ kind: string; subject: string; sku_id: string | null; title: string; action: string; detail: string }[]>`
+      select kind, subject, sku_id, title, action, detail from ${models.table("alerts")} where creator_id = ${creatorId} and kind = 'stuck_saga'`;
+    expect(rows).toEqual([
+      {
+        kind: "stuck_saga",
+        subject: `stock:${scarce.skuId}`,
+        sku_id: scarce.skuId,
+        title: `1 order waiting for stock: ${scarce.productName} (SKU ${scarce.skuId})`,
+        action: `Restock SKU ${scarce.skuId} or cancel the order waiting for it`,
+        detail: `${FULFILMENT_ALERT_SOURCE}: step allocate failed (permanent_error): ${expectedReason} (${order.orderId})`,
+      },
+    ]);
   });
 });

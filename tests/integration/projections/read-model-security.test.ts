@@ -8,7 +8,7 @@ import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.t
 const sql = connectTestDatabase();
 
 
-const readModels = ["dashboard_metrics_hourly", "dashboard_metrics_daily", "order_summaries", "inventory_levels", "alerts", "event_metrics_hourly", "realtime_outbox"];
+const readModels = ["dashboard_metrics_hourly", "dashboard_metrics_daily", "order_summaries", "inventory_levels", "alerts", "product_names", "event_metrics_hourly", "realtime_outbox"];
 
 describe("read model row level security", () => {
   const mine = newCreatorId();
@@ -21,8 +21,9 @@ describe("read model row level security", () => {
       await sql`insert into order_summaries (creator_id, order_id, aggregate_id, status, last_version, last_event_at) values (${creatorId}, 'o1', 'order-o1', 'received', 1, now())`;
       await sql`insert into inventory_levels (creator_id, sku_id, aggregate_id, available, reserved, total, reorder_point, last_event_at, state)
                 values (${creatorId}, 's1', 'inventory-s1', 1, 0, 1, 10, now(), '{}')`;
-      await sql`insert into alerts (id, creator_id, kind, severity, subject, message, opened_at, source_event_id)
-                values (gen_random_uuid(), ${creatorId}, 'low_stock', 'warning', 's1', 'low', now(), gen_random_uuid())`;
+      await sql`insert into alerts (id, creator_id, kind, severity, subject, message, opened_at, last_occurred_at, source_event_id)
+                values (gen_random_uuid(), ${creatorId}, 'low_stock', 'warning', 's1', 'low', now(), now(), gen_random_uuid())`;
+      await sql`insert into product_names (creator_id, sku_id, product_name) values (${creatorId}, 's1', 'Glow Serum')`;
       await sql`insert into event_metrics_hourly (creator_id, bucket_start, event_type) values (${creatorId}, '2026-01-01T00:00:00Z', 'order.shipped')`;
       await sql`insert into realtime_outbox (creator_id) values (${creatorId})`;
     }

@@ -14,8 +14,9 @@ describe("the event catalogue", () => {
         "system.sync_failure_detected", "system.recovery_completed",
       ]),
     );
-    // <aggregate>.<past-tense fact>, over the seed's aggregates and the shops a creator connects.
-    for (const type of eventTypes) expect(type).toMatch(/^(order|inventory|system|shop)\.[a-z_]+$/);
+    // <aggregate>.<past-tense fact>, over the seed's aggregates, the shops a creator connects and
+    // the alerts a creator acts on.
+    for (const type of eventTypes) expect(type).toMatch(/^(order|inventory|system|shop|alert)\.[a-z_]+$/);
   });
 
   it("puts payments, low stock and health first", () => {

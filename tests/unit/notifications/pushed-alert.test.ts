@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pushedAlertFor, pushKindOf } from "../../../src/core/notifications/pushed-alert.ts";
 import { isWithinQuietHours, minuteOfDay } from "../../../src/core/notifications/quiet-hours.ts";
+import { lowStockText, ordersStuckText, RECONNECT_HREF } from "../../../src/core/alerts/alert-text.ts";
 import type { Alert } from "../../../src/core/projections/alerts.ts";
 import { notificationFromPush } from "../../../src/service-worker/push-notification.ts";
 
@@ -10,11 +11,23 @@ const alert = (overrides: Partial<Alert>): Alert => ({
   kind: "low_stock",
   severity: "emergency",
   subject: "SKU-RED-M",
-  message: "SKU-RED-M: 1 available, reorder point 10, out of stock in about 1 h",
+  skuId: "SKU-RED-M",
+  productName: "Red tee M",
+  ...lowStockText({ skuId: "SKU-RED-M", productName: "Red tee M", available: 1, reorderPoint: 10, hoursToStockout: 1 }),
+  detail: "SKU-RED-M: 1 available, reorder point 10",
   details: {},
+  openCauses: [],
+  occurrences: 1,
   openedAt: new Date("2026-12-02T10:00:00Z"),
+  lastOccurredAt: new Date("2026-12-02T10:00:00Z"),
+  acknowledgedAt: null,
+  acknowledgedBy: null,
+  snoozedUntil: null,
+  snoozedBy: null,
   resolvedAt: null,
+  resolvedBy: null,
   resolvedByEventId: null,
+  foldedThrough: { transactionId: "1", position: 1 },
   ...overrides,
 });
 
@@ -32,9 +45,21 @@ describe("which alerts are pushed", () => {
     expect(pushKindOf(alert({ kind: "sync_failure", severity: "critical" }))).toBeNull();
   });
 
-  it("opens the SKU's row for a stock-out and the order for a stuck order", () => {
-    expect(pushedAlertFor(alert({}))?.url).toBe("/dashboard#sku-SKU-RED-M");
-    expect(pushedAlertFor(alert({ kind: "stuck_saga", severity: "critical", subject: "576684019699000001", details: { sku_id: "SKU-RED-M" } }))?.url).toBe("/dashboard#order-576684019699000001");
+  it("pushes a sales spike", () => {
+    expect(pushKindOf(alert({ kind: "sales_spike", severity: "critical" }))).toBe("sales_spike");
+  });
+
+  it("says what the alert says and opens the page its action links to", () => {
+    const stockOut = pushedAlertFor(alert({}))!;
+    expect(stockOut).toMatchObject({ title: "Running low: Red tee M (SKU SKU-RED-M)", url: "/dashboard#sku-SKU-RED-M" });
+    expect(stockOut.body).toContain("1 unit left");
+    const stuck = alert({ kind: "stuck_saga", severity: "critical", subject: "failed:allocate", skuId: null, ...ordersStuckText({ problem: "failed", step: "allocate", waitingOrders: 3 }) });
+    expect(pushedAlertFor(stuck)?.url).toBe(stuck.actionHref);
+  });
+
+  it("opens the dashboard, not the reconnect route, for a shop to reconnect", () => {
+    const reconnect = alert({ kind: "shop_connection", severity: "critical", skuId: null, actionHref: RECONNECT_HREF });
+    expect(pushedAlertFor(reconnect)?.url).toBe("/dashboard");
   });
 
   it("pushes nothing for an alert already resolved", () => {
@@ -70,7 +95,7 @@ describe("the service worker's notification", () => {
   it("shows a pushed alert with its title, text and where tapping leads, tagged by alert", () => {
     const pushed = pushedAlertFor(alert({}))!;
     const shown = notificationFromPush(JSON.stringify(pushed));
-    expect(shown?.title).toBe("About to sell out");
+    expect(shown?.title).toBe(pushed.title);
     expect(shown?.options.body).toBe(pushed.body);
     expect(shown?.options.tag).toBe(`alert-${pushed.alertId}`);
     expect(shown?.options.data).toEqual({ alertId: pushed.alertId, kind: "stock_out", url: "/dashboard#sku-SKU-RED-M" });

@@ -1,7 +1,7 @@
 "use client";
 
-import { useMemo } from "react";
-import { adjustmentPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment } from "@/lib/dashboard/dashboard-api.ts";
+import { useEffect, useMemo, useState } from "react";
+import { adjustmentPoster, alertActionPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment, type PostAlertAction } from "@/lib/dashboard/dashboard-api.ts";
 import { pipelineCounts } from "@/lib/dashboard/dashboard-state.ts";
 import type { DashboardSnapshot } from "@/lib/dashboard/dashboard-types.ts";
 import { connectCreatorChannel, type RealtimeConnector } from "@/lib/dashboard/realtime-connection.ts";
@@ -15,6 +15,7 @@ import { OrderFeed } from "./order-feed.tsx";
 import { OrderPipeline } from "./order-pipeline.tsx";
 import { PushSettings } from "./push-settings.tsx";
 import { RevenueChart } from "./revenue-chart.tsx";
+import { forecastHash, SkuForecastPanel, skuFromForecastHash } from "./sku-forecast.tsx";
 
 export interface DashboardLiveProps {
   initial: DashboardSnapshot;
@@ -25,14 +26,16 @@ export interface DashboardLiveProps {
   connect?: RealtimeConnector;
   fetchSnapshot?: FetchSnapshot;
   postAdjustment?: PostAdjustment;
+  postAlertAction?: PostAlertAction;
   refreshDelayMs?: number;
   /** The page's monotonic clock (performance.now()); tests drive their own. */
   clock?: () => number;
 }
 
-export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, refreshDelayMs, clock }: DashboardLiveProps) {
+export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, postAlertAction, refreshDelayMs, clock }: DashboardLiveProps) {
   const defaultFetch = useMemo(() => snapshotFetcher(creatorQuery), [creatorQuery]);
   const defaultPost = useMemo(() => adjustmentPoster(creatorQuery), [creatorQuery]);
+  const defaultAlertAction = useMemo(() => alertActionPoster(creatorQuery), [creatorQuery]);
   const live = useDashboardLive({
     initial,
     connect: connect ?? connectCreatorChannel,
@@ -42,6 +45,21 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
     clock,
   });
   const { data, newOrderIds, lastUpdateAt, arrivals, pending, notice } = live.state;
+  // A SKU's forecast opens from its row, or from a link to #forecast-<sku> (a sales-spike alert's).
+  const [forecastSku, setForecastSku] = useState<string | null>(null);
+  useEffect(() => {
+    const follow = () => {
+      const sku = skuFromForecastHash(window.location.hash);
+      if (sku) setForecastSku(sku);
+    };
+    follow();
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+  const openForecast = (skuId: string) => {
+    setForecastSku(skuId);
+    window.history.replaceState(null, "", forecastHash(skuId));
+  };
   const pipeline = pipelineCounts(data);
   const isNewCreator = data.orders.length === 0 && data.today.ordersReceived === 0 && data.series.daily.length === 0;
 
@@ -64,9 +82,18 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
       <div className="dashboard-grid">
         <RevenueChart hourly={data.series.hourly} daily={data.series.daily} today={data.today.day} currency={data.currency} locale={locale} />
         <OrderPipeline counts={pipeline} locale={locale} />
-        <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} />
+        <AlertsPanel alerts={data.alerts} counts={data.alertCounts} locale={locale} onAction={postAlertAction ?? defaultAlertAction} />
         <OrderFeed orders={data.orders} newOrderIds={newOrderIds} arrivals={arrivals} locale={locale} clock={clock} />
-        <InventoryTable rows={data.inventory} pending={pending} notice={notice} locale={locale} onAdjust={(skuId, total) => void live.adjustStock(skuId, total)} onDismissNotice={live.dismissNotice} />
+        <InventoryTable
+          rows={data.inventory}
+          pending={pending}
+          notice={notice}
+          locale={locale}
+          onAdjust={(skuId, total) => void live.adjustStock(skuId, total)}
+          onDismissNotice={live.dismissNotice}
+          onOpenForecast={openForecast}
+        />
+        {forecastSku ? <SkuForecastPanel key={forecastSku} skuId={forecastSku} creatorQuery={creatorQuery} locale={locale} onClose={() => setForecastSku(null)} /> : null}
       </div>
       <PushSettings creatorQuery={creatorQuery} />
     </div>

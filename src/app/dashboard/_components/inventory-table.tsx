@@ -39,9 +39,11 @@ interface InventoryTableProps {
   locale: string;
   onAdjust(skuId: string, newTotal: number): void;
   onDismissNotice(): void;
+  /** Opens the SKU's demand forecast chart. */
+  onOpenForecast?(skuId: string): void;
 }
 
-export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDismissNotice }: InventoryTableProps) {
+export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDismissNotice, onOpenForecast }: InventoryTableProps) {
   const [sort, setSort] = useState<{ key: SortKey; direction: Direction }>({ key: "severity", direction: "ascending" });
   const sorted = useMemo(() => {
     const sign = sort.direction === "ascending" ? 1 : -1;
@@ -86,7 +88,7 @@ export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDism
             </thead>
             <tbody>
               {sorted.map((row) => (
-                <InventoryTableRow key={row.skuId} row={row} pending={pending[row.skuId]} locale={locale} onAdjust={onAdjust} />
+                <InventoryTableRow key={row.skuId} row={row} pending={pending[row.skuId]} locale={locale} onAdjust={onAdjust} onOpenForecast={onOpenForecast} />
               ))}
             </tbody>
           </table>
@@ -96,7 +98,7 @@ export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDism
   );
 }
 
-function InventoryTableRow({ row, pending, locale, onAdjust }: { row: InventoryRow; pending: PendingAdjustment | undefined; locale: string; onAdjust(skuId: string, newTotal: number): void }) {
+function InventoryTableRow({ row, pending, locale, onAdjust, onOpenForecast }: { row: InventoryRow; pending: PendingAdjustment | undefined; locale: string; onAdjust(skuId: string, newTotal: number): void; onOpenForecast?(skuId: string): void }) {
   const saving = pending !== undefined;
   const inputId = useId();
   const [value, setValue] = useState("");
@@ -116,6 +118,14 @@ function InventoryTableRow({ row, pending, locale, onAdjust }: { row: InventoryR
       <th scope="row">
         <code>{row.skuId}</code>
         {row.hasOpenConflict ? <span className="badge">Conflict</span> : null}
+        {onOpenForecast ? (
+          <>
+            {" "}
+            <button type="button" className="link-button" onClick={() => onOpenForecast(row.skuId)}>
+              Forecast<span className="visually-hidden"> for {row.skuId}</span>
+            </button>
+          </>
+        ) : null}
       </th>
       <td className="numeric" data-testid={`available-${row.skuId}`}>
         {formatNumber(row.available, locale)}

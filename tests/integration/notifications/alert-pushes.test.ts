@@ -83,8 +83,8 @@ describe("alert pushes", () => {
     const toPhone = pushService.received.filter((push) => push.device === phoneA.name);
     expect(toPhone).toHaveLength(1);
     expect(toPhone[0]!.vapidPublicKey).toBe(vapid.publicKey);
-    expect(toPhone[0]!.payload).toMatchObject({ alertId, kind: "stock_out", title: "About to sell out", url: "/dashboard#sku-PUSH-SKU-1" });
-    expect((toPhone[0]!.payload as { body: string }).body).toContain("PUSH-SKU-1");
+    expect(toPhone[0]!.payload).toMatchObject({ alertId, kind: "stock_out", title: "Running low: SKU PUSH-SKU-1", url: "/dashboard#sku-PUSH-SKU-1" });
+    expect((toPhone[0]!.payload as { body: string }).body).toMatch(/left, at or below your reorder point/);
   });
 
   it("sends nothing to another creator's device, to a device in its quiet hours, or to one that did not choose the kind", () => {

@@ -9,6 +9,7 @@ import {
   resolveSyncConflicts,
   type BulkResolutionOutcome,
   type ManualResolution,
+  type ResolutionContext,
   type ResolvedSyncConflict,
   type SyncConflictRow,
 } from "@/core/conflicts/index.ts";
@@ -140,7 +141,7 @@ function resolverOf(admin: AdminActor) {
 }
 
 export async function resolveConflictAsAdmin(
-  options: { sql: Sql; now: () => Date },
+  options: ResolutionContext,
   admin: AdminActor,
   request: AdminResolution & { conflictId: string },
 ): Promise<ResolvedSyncConflict> {
@@ -149,7 +150,7 @@ export async function resolveConflictAsAdmin(
 
 /** Bulk: the selection may span creators; each creator's conflicts go through the core's bulk resolution, each succeeding or failing on its own. */
 export async function resolveConflictsAsAdmin(
-  options: { sql: Sql; now: () => Date },
+  options: ResolutionContext,
   admin: AdminActor,
   request: { conflicts: { creatorId: string; conflictId: string }[]; resolution: ManualResolution; reason: string },
 ): Promise<(BulkResolutionOutcome & { creatorId: string })[]> {

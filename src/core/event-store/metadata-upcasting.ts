@@ -11,8 +11,18 @@ export const UNRECORDED = "unrecorded";
 /** The engine's own parts that used to write their name as the source: all of them the engine acting on its own. */
 const formerComponentSources = new Set(["fulfilment_saga", "saga:order_fulfilment", "sync-conflicts", "stock-outbox", "shop_import", "reconciliation"]);
 
-/** Event types only the engine itself has ever appended. */
-const automatedTypePrefixes = ["fulfilment.", "system.health_check_", "system.performance_", "system.recovery_", "system.api_rate_limit_"];
+/** Event types only the engine itself has ever appended (the fulfilment saga's own facts, health checks, rate limits). */
+const automatedTypes = new Set([
+  "order.label_created",
+  "order.label_cancelled",
+  "order.fulfilment_failed",
+  "order.fulfilment_paused",
+  "order.compensation_completed",
+  "system.health_check_completed",
+  "system.performance_threshold_exceeded",
+  "system.recovery_completed",
+  "system.api_rate_limit_approached",
+]);
 
 interface StoredRow {
   event_type: string;
@@ -60,6 +70,6 @@ function inferredSource(row: StoredRow, formerSource: unknown): { source: Stored
   if (row.event_type === "system.sync_failure_detected") {
     return { source: row.event_data.source === "tiktok_webhook" ? "tiktok_webhook" : "automated_system" };
   }
-  if (automatedTypePrefixes.some((prefix) => row.event_type.startsWith(prefix))) return { source: "automated_system" };
+  if (automatedTypes.has(row.event_type)) return { source: "automated_system" };
   return { source: UNKNOWN_EVENT_SOURCE };
 }

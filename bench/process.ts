@@ -45,6 +45,11 @@ const dashboardProjections: Projection[] = [dashboardMetricsProjection, orderSum
 const FRESHNESS_RATE_PER_S = 200;
 const FRESHNESS_SECONDS = Number(process.env.FRESHNESS_SECONDS ?? 10);
 
+/** Every event says where it came from (the database refuses rows without): here, the benchmark's seed. */
+function benchMetadata(creatorId: string) {
+  return { metadata: { source: "automated_system", component: "bench-seed", creator_id: creatorId, priority: "normal", service_version: "bench", environment: "bench" } };
+}
+
 async function seedOrders(sql: Sql, creatorId: string, runId: string): Promise<void> {
   const chunks = Math.ceil(ORDERS / STREAMS_PER_STATEMENT);
   let nextChunk = 0;
@@ -57,7 +62,7 @@ async function seedOrders(sql: Sql, creatorId: string, runId: string): Promise<v
         lateral (select ${runId} || g.n::text as order_id,
                         timestamptz '2026-10-01' + g.n * interval '41 seconds' as received_at,
                         1000 + (g.n % 40) * 250 as total) o,
-        lateral public.append_to_stream(${creatorId}::uuid, 'order-' || o.order_id, 'order', 'no_stream', jsonb_build_array(
+        lateral public.append_to_stream(${creatorId}::uuid, 'order-' || o.order_id, 'order', 'no_stream', (select jsonb_agg(e.value || ${sql.json(benchMetadata(creatorId))}::jsonb order by e.ordinality) from jsonb_array_elements(jsonb_build_array(
           jsonb_build_object('event_type', 'order.received_from_tiktok', 'occurred_at', o.received_at, 'event_data', jsonb_build_object(
             'order_id', o.order_id, 'shop_id', '7494726673780148744', 'tiktok_status', 'AWAITING_SHIPMENT', 'is_on_hold', false,
             'tiktok_update_time', extract(epoch from o.received_at)::bigint)),
@@ -79,7 +84,7 @@ async function seedOrders(sql: Sql, creatorId: string, runId: string): Promise<v
                    'event_data', jsonb_build_object('order_id', o.order_id))
             else jsonb_build_object('event_type', 'order.delivered', 'occurred_at', o.received_at + interval '3 days',
                    'event_data', jsonb_build_object('order_id', o.order_id))
-          end), null) a`;
+          end)) with ordinality e), null) a`;
     }
   };
   await Promise.all(Array.from({ length: SEED_WRITERS }, writer));
@@ -90,7 +95,7 @@ async function seedInventory(sql: Sql, creatorId: string, runId: string): Promis
   await sql`
     select count(*) from generate_series(0, ${SKUS - 1}) as s(n),
     lateral public.append_to_stream(${creatorId}::uuid, 'inventory-' || ${runId} || 'SKU' || s.n, 'inventory', 'no_stream', (
-      select jsonb_agg(case
+      select jsonb_agg(${sql.json(benchMetadata(creatorId))}::jsonb || case
         when e.i = 0 then jsonb_build_object('event_type', 'inventory.stock_updated', 'occurred_at', timestamptz '2026-10-01' + e.i * interval '1 minute',
           'event_data', jsonb_build_object('sku_id', ${runId} || 'SKU' || s.n, 'previous_total', 0, 'new_total', 100000, 'source', 'manual'))
         when e.i % 100 = 50 then jsonb_build_object('event_type', 'inventory.low_stock_detected', 'occurred_at', timestamptz '2026-10-01' + e.i * interval '1 minute',
@@ -134,7 +139,7 @@ async function measureAggregateLoad(sql: Sql, creatorId: string, runId: string):
   const skuId = `${runId}BIG`;
   const aggregateId = `inventory-${skuId}`;
   for (let written = 0; written < AGGREGATE_EVENTS; written += 1_000) {
-    await store.appendToStream({
+    await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId,
       aggregateType: "inventory",

@@ -49,3 +49,8 @@ export function storedEvent(
     metadata: { source: "automated_system", creator_id: creatorId, priority: "normal", service_version: "test", environment: "test", ...metadata },
   } as StoredEvent;
 }
+
+/** Metadata as the store stamps it, for the few tests that write rows with SQL of their own (the database refuses rows without). */
+export function storedMetadata(creatorId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { source: "automated_system", creator_id: creatorId, priority: "normal", service_version: "test", environment: "test", ...extra };
+}

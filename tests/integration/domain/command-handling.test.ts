@@ -9,7 +9,7 @@ const sql = connectTestDatabase({ max: 30 });
 const store = createEventStore({ sql });
 
 function inventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, commandId = crypto.randomUUID()) {
-  return handleCommand({
+  return handleCommand({ metadata: { source: "automated_system" },
     store,
     creatorId,
     aggregateId: `inventory-${skuId}`,
@@ -61,7 +61,7 @@ describe("command handling", () => {
     const creatorId = newCreatorId();
     const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
     const unnamed = (newTotal: number) =>
-      handleCommand({
+      handleCommand({ metadata: { source: "automated_system" },
         store,
         creatorId,
         aggregateId: `inventory-${skuId}`,
@@ -83,7 +83,7 @@ describe("command handling", () => {
     const skuId = `sku-${crypto.randomUUID().slice(0, 8)}`;
     await inventoryCommand(creatorId, skuId, { type: "AdjustStock", skuId, newTotal: 20, source: "manual" });
     const adjust = (newTotal: number, expectedVersion: number, commandId: string) =>
-      handleCommand({
+      handleCommand({ metadata: { source: "automated_system" },
         store,
         creatorId,
         aggregateId: `inventory-${skuId}`,

@@ -118,7 +118,7 @@ describe("the database behind the store", () => {
         // A move (an archived month restored, the DEFAULT partition drained) inserts the old row again.
         await tx`with moved as (delete from public.event_store where aggregate_id = ${`order-${orderId}`} returning *)
                  insert into public.event_store select * from moved`;
-        const [old] = await createEventStore({ sql: tx }).readStream(`order-${orderId}`);
+        const [old] = await createEventStore({ sql: tx as unknown as typeof sql }).readStream(`order-${orderId}`);
         expect(old.metadata).toEqual({ source: "automated_system", component: "fulfilment_saga", creator_id: creatorId, priority: "normal", service_version: "unrecorded", environment: "unrecorded" });
         await expect(
           tx`select * from public.append_to_stream(${creatorId}::uuid, ${`order-${orderId}`}, 'order', 'any', ${tx.json([rawRow(orderId, { source: "fulfilment_saga" })] as never)}::jsonb)`,

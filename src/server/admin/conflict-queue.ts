@@ -14,6 +14,7 @@ import {
   type SyncConflictRow,
 } from "@/core/conflicts/index.ts";
 import type { ConflictType } from "@/core/conflicts/sku-sync-state.ts";
+import { upcastMetadata } from "@/core/event-store/index.ts";
 import { inventoryAggregateId } from "@/core/inventory/events.ts";
 
 export interface ConflictQueueFilter {
@@ -92,6 +93,12 @@ export async function readConflictQueue(sql: Sql, filter: ConflictQueueFilter, n
   };
 }
 
+/** Who wrote an event: the part of the engine when it names one, else its source (old events upcast). */
+function originOf(row: { event_type: string; creator_id: string; event_data: Record<string, unknown>; metadata: Record<string, unknown> }): string {
+  const metadata = upcastMetadata(row);
+  return metadata.component ?? metadata.source;
+}
+
 /** The last events of each conflicted SKU's inventory stream, in one query. */
 async function recentHistories(sql: Sql, conflicts: SyncConflictRow[]): Promise<Map<string, HistoryEntry[]>> {
   const histories = new Map<string, HistoryEntry[]>();
@@ -119,7 +126,7 @@ async function recentHistories(sql: Sql, conflicts: SyncConflictRow[]): Promise<
       type: row.event_type,
       occurredAt: row.occurred_at.toISOString(),
       data: row.event_data,
-      source: typeof row.metadata?.source === "string" ? row.metadata.source : null,
+      source: originOf(row),
       userId: row.user_id,
     });
     histories.set(key, list);

@@ -51,7 +51,7 @@ describe("the admin conflict queue", () => {
     const first = mine.conflicts[0]!;
     expect(first).toMatchObject({ skuId: old.skuId, productId: old.productId, localValue: 20, externalValue: 14, status: "open" });
     expect(first.recentHistory.map((entry) => entry.type)).toEqual(["inventory.sync_conflict_detected", "inventory.stock_updated"]);
-    expect(first.recentHistory[1]).toMatchObject({ version: 1, data: expect.objectContaining({ new_total: 20 }), source: null });
+    expect(first.recentHistory[1]).toMatchObject({ version: 1, data: expect.objectContaining({ new_total: 20 }), source: "automated_system" });
 
     expect((await readConflictQueue(sql, { product: recent.skuId }, new Date())).conflicts.map((c) => c.conflictId)).toEqual([recent.conflictId]);
     expect((await readConflictQueue(sql, { product: old.productId }, new Date())).conflicts.map((c) => c.conflictId)).toEqual([old.conflictId]);

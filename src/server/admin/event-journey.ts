@@ -2,7 +2,8 @@
 // admin panel: the order's events and those correlated with or caused by them, the webhook
 // deliveries they came from, consumers' recorded attempts, the realtime deltas that named
 // the order, and where each consumer stands. Starting from any event, its order's journey;
-// an event about no order gets the journey of it and what followed from it.
+// an event on no order's stream gets its own: it, the events sharing its correlation, and
+// what it caused.
 import type { Sql } from "postgres";
 import { DomainError } from "@/core/domain-error.ts";
 import { createEventStore, type StoredEvent } from "@/core/event-store/index.ts";

@@ -7,6 +7,11 @@ const appPort = Number(process.env.E2E_PORT ?? 3100);
 export default defineConfig({
   testDir: "tests/e2e",
   testMatch: "**/*.spec.ts",
+  // The metadata sweep reads the whole store: it runs once every other spec has appended its events.
+  projects: [
+    { name: "e2e", testIgnore: "**/event-metadata-sweep.spec.ts" },
+    { name: "metadata sweep", testMatch: "**/event-metadata-sweep.spec.ts", dependencies: ["e2e"] },
+  ],
   outputDir: "test-results/e2e",
   globalSetup: "./tests/e2e/global-setup.ts",
   // The specs share one database and one server; running them one by one keeps counts exact.

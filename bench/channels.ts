@@ -41,6 +41,7 @@ function onInventory(sql: Sql, creatorId: string, command: InventoryCommand) {
     evolve: evolveInventory,
     decide: (state) => decideInventory(command, state, new Date()),
     commandId: crypto.randomUUID(),
+    metadata: { source: "automated_system", component: "bench-channels" },
   });
 }
 

@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
     const latencies: number[] = [];
     for (let batch = 0; batch < BATCHES; batch += 1) {
       const started = performance.now();
-      await store.appendToStream({ creatorId, aggregateId: `bench-index-${(stream += 1)}`, aggregateType: "order", expectedVersion: "no_stream", events });
+      await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `bench-index-${(stream += 1)}`, aggregateType: "order", expectedVersion: "no_stream", events });
       latencies.push(performance.now() - started);
     }
     return { latencies, serverCpuMs: cpu.lap().serverCpuMs ?? Number.NaN };

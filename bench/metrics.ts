@@ -22,11 +22,14 @@ export async function run(): Promise<void> {
   try {
     log(`seeding ${EVENTS} events`);
     await sql`
-      insert into public.event_store (creator_id, aggregate_id, aggregate_type, event_type, event_data, version, occurred_at)
-      select ('00000000-0000-4000-8000-' || lpad((g % ${CREATORS})::text, 12, '0'))::uuid, 'order-' || (g / 4), 'order',
+      insert into public.event_store (creator_id, aggregate_id, aggregate_type, event_type, event_data, metadata, version, occurred_at)
+      select c.creator_id, 'order-' || (g / 4), 'order',
              (array['order.received_from_tiktok', 'order.status_changed', 'inventory.reserved', 'order.shipped'])[g % 4 + 1],
-             '{}'::jsonb, g % 4 + 1, now() - make_interval(secs => ${EVENTS} - g)
-        from generate_series(1, ${EVENTS}) g`;
+             '{}'::jsonb,
+             jsonb_build_object('source', 'automated_system', 'creator_id', c.creator_id, 'priority', 'normal', 'service_version', 'bench', 'environment', 'bench'),
+             g % 4 + 1, now() - make_interval(secs => ${EVENTS} - g)
+        from generate_series(1, ${EVENTS}) g,
+             lateral (select ('00000000-0000-4000-8000-' || lpad((g % ${CREATORS})::text, 12, '0'))::uuid as creator_id) c`;
     await sql`
       insert into public.event_metrics_hourly (creator_id, bucket_start, event_type, event_count, latency_count, latency_ms_sum, latency_ms_max)
       select creator_id, date_trunc('hour', occurred_at), event_type, count(*), count(*), count(*) * 40.0, 900

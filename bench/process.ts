@@ -29,7 +29,7 @@ async function measureAggregateLoad(sql: Sql, creatorId: string, runId: string):
   const skuId = `${runId}BIG`;
   const aggregateId = `inventory-${skuId}`;
   for (let written = 0; written < AGGREGATE_EVENTS; written += 1_000) {
-    await store.appendToStream({
+    await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId,
       aggregateType: "inventory",

@@ -28,7 +28,7 @@ import { benchShop } from "./lib/bench-shop.ts";
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function adjust(sql: Sql, creatorId: string, sku: { skuId: string; productId: string }, newTotal: number, source: "manual" | "tiktok") {
-  return handleCommand({
+  return handleCommand({ metadata: { source: "automated_system" },
     store: createEventStore({ sql }),
     creatorId,
     aggregateId: inventoryAggregateId(sku.skuId),

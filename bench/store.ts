@@ -56,7 +56,7 @@ function ourAppender(store: EventStore): Appender {
   return {
     name: "creatorflow",
     async append(streamId, expectedVersion, count) {
-      await store.appendToStream({
+      await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
         aggregateId: streamId,
         aggregateType: "order",

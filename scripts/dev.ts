@@ -8,6 +8,7 @@ import { prepareDatabase } from "../supabase/local/database.ts";
 import { DEMO_PASSWORD, demoUsers, seedDemoData } from "../supabase/local/demo-seed.ts";
 import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand-in/index.ts";
 import { loadOrCreateTokenEncryptionKey } from "../supabase/local/token-encryption-key.ts";
+import { configureDeploymentEnvironment } from "../src/core/service-identity.ts";
 import { loadOrCreateVapidKeys, vapidEnv } from "../supabase/local/web-push-keys.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -18,6 +19,9 @@ const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
 // `npm run simulate` plays TikTok: its API and its auth host (consent page, tokens) on :54330.
 const TIKTOK_API_BASE_URL = process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330";
 const TIKTOK_AUTH_BASE_URL = process.env.TIKTOK_AUTH_BASE_URL ?? "http://127.0.0.1:54330";
+
+// The demo seed's events name the deployment; Next.js and the functions name theirs from NODE_ENV alike.
+configureDeploymentEnvironment(process.env.DEPLOYMENT_ENVIRONMENT ?? "development");
 
 const stopActions: (() => Promise<void>)[] = [];
 let stopping = false;

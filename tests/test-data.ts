@@ -1,4 +1,5 @@
 // The one place tests make ids and stored events, so every suite builds them alike.
+import type { StoredEventMetadata } from "../src/core/event-catalogue.ts";
 import type { StoredEvent } from "../src/core/event-store/index.ts";
 
 let sequence = 0;
@@ -24,8 +25,12 @@ export function uniqueId(prefix = ""): string {
 export const SPEC_CREATOR_ID = "00000000-0000-0000-0000-000000000001";
 
 /** An event as the store hands it out, for pure folds: the type and data given, the rest plain defaults. */
-export function storedEvent(event: { type: string; data: unknown } & Partial<Omit<StoredEvent, "type" | "data">>): StoredEvent {
+export function storedEvent(
+  event: { type: string; data: unknown; metadata?: Partial<StoredEventMetadata> } & Partial<Omit<StoredEvent, "type" | "data" | "metadata">>,
+): StoredEvent {
   // Tests build events loosely (a builder's payload, a fold spec): the one cast is here, not in every test.
+  const { metadata, ...rest } = event;
+  const creatorId = event.creatorId ?? SPEC_CREATOR_ID;
   return {
     id: crypto.randomUUID(),
     position: event.version ?? 1,
@@ -33,7 +38,6 @@ export function storedEvent(event: { type: string; data: unknown } & Partial<Omi
     creatorId: SPEC_CREATOR_ID,
     aggregateId: "spec",
     aggregateType: "spec",
-    metadata: {},
     schemaVersion: 1,
     version: 1,
     occurredAt: new Date("2026-11-20T12:00:00Z"),
@@ -41,6 +45,12 @@ export function storedEvent(event: { type: string; data: unknown } & Partial<Omi
     correlationId: null,
     causationId: null,
     userId: null,
-    ...event,
+    ...rest,
+    metadata: { source: "automated_system", creator_id: creatorId, priority: "normal", service_version: "test", environment: "test", ...metadata },
   } as StoredEvent;
+}
+
+/** Metadata as the store stamps it, for the few tests that write rows with SQL of their own (the database refuses rows without). */
+export function storedMetadata(creatorId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { source: "automated_system", creator_id: creatorId, priority: "normal", service_version: "test", environment: "test", ...extra };
 }

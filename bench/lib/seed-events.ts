@@ -12,6 +12,11 @@ const SEED_WRITERS = 4;
 
 export const SEEDED_EVENTS = ORDERS * 6 + SKUS * EVENTS_PER_SKU;
 
+/** Every event says where it came from (the database refuses rows without): here, the benchmark's seed. */
+function seedMetadata(sql: Sql) {
+  return sql.json({ source: "automated_system", component: "bench-seed", priority: "normal", service_version: "bench", environment: "bench" });
+}
+
 /** `orders` orders of 6 events each, spread round-robin over the creators. */
 export async function seedOrders(sql: Sql, creatorIds: readonly string[], runId: string, orders = ORDERS): Promise<void> {
   const chunks = Math.ceil(orders / STREAMS_PER_STATEMENT);
@@ -25,7 +30,8 @@ export async function seedOrders(sql: Sql, creatorIds: readonly string[], runId:
         lateral (select ${runId} || g.n::text as order_id,
                         timestamptz '2026-10-01' + g.n * interval '41 seconds' as received_at,
                         1000 + (g.n % 40) * 250 as total) o,
-        lateral public.append_to_stream((${creatorIds as string[]}::uuid[])[1 + g.n % ${creatorIds.length}], 'order-' || o.order_id, 'order', 'no_stream', jsonb_build_array(
+        lateral (select (${creatorIds as string[]}::uuid[])[1 + g.n % ${creatorIds.length}] as creator_id) c,
+        lateral public.append_to_stream(c.creator_id, 'order-' || o.order_id, 'order', 'no_stream', (select jsonb_agg(e.value || jsonb_build_object('metadata', ${seedMetadata(sql)}::jsonb || jsonb_build_object('creator_id', c.creator_id)) order by e.ordinality) from jsonb_array_elements(jsonb_build_array(
           jsonb_build_object('event_type', 'order.received_from_tiktok', 'occurred_at', o.received_at, 'event_data', jsonb_build_object(
             'order_id', o.order_id, 'shop_id', '7494726673780148744', 'tiktok_status', 'AWAITING_SHIPMENT', 'is_on_hold', false,
             'tiktok_update_time', extract(epoch from o.received_at)::bigint)),
@@ -47,19 +53,19 @@ export async function seedOrders(sql: Sql, creatorIds: readonly string[], runId:
                    'event_data', jsonb_build_object('order_id', o.order_id))
             else jsonb_build_object('event_type', 'order.delivered', 'occurred_at', o.received_at + interval '3 days',
                    'event_data', jsonb_build_object('order_id', o.order_id))
-          end), null) a`;
+          end)) with ordinality e), null) a`;
     }
   };
   await Promise.all(Array.from({ length: SEED_WRITERS }, writer));
 }
 
-/** One stream per SKU: a restock, then reservations and releases, with a low-stock detection now and then. */
 /** SKUS inventory streams of EVENTS_PER_SKU events each, spread round-robin over the creators. */
 export async function seedInventory(sql: Sql, creatorIds: readonly string[], runId: string): Promise<void> {
   await sql`
     select count(*) from generate_series(0, ${SKUS - 1}) as s(n),
-    lateral public.append_to_stream((${creatorIds as string[]}::uuid[])[1 + s.n % ${creatorIds.length}], 'inventory-' || ${runId} || 'SKU' || s.n, 'inventory', 'no_stream', (
-      select jsonb_agg(case
+    lateral (select (${creatorIds as string[]}::uuid[])[1 + s.n % ${creatorIds.length}] as creator_id) c,
+    lateral public.append_to_stream(c.creator_id, 'inventory-' || ${runId} || 'SKU' || s.n, 'inventory', 'no_stream', (
+      select jsonb_agg(jsonb_build_object('metadata', ${seedMetadata(sql)}::jsonb || jsonb_build_object('creator_id', c.creator_id)) || case
         when e.i = 0 then jsonb_build_object('event_type', 'inventory.stock_updated', 'occurred_at', timestamptz '2026-10-01' + e.i * interval '1 minute',
           'event_data', jsonb_build_object('sku_id', ${runId} || 'SKU' || s.n, 'previous_total', 0, 'new_total', 100000, 'source', 'manual'))
         when e.i % 100 = 50 then jsonb_build_object('event_type', 'inventory.low_stock_detected', 'occurred_at', timestamptz '2026-10-01' + e.i * interval '1 minute',

@@ -51,7 +51,7 @@ export async function measureWakeupDelay(options: { port: number; samples: numbe
         return Number(row.busy) === 0 && row.sent === row.answered ? row.sent : undefined;
       }, 30_000, "the lanes to come to rest");
       const appendStartedAt = Date.now();
-      await store.appendToStream({
+      await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
         aggregateId: `wakeup-${sample}-${crypto.randomUUID()}`,
         aggregateType: "system",

@@ -2,6 +2,7 @@
 // version that was read. A concurrent writer makes the append fail; then reload and
 // decide again, a bounded number of times. A command id makes the whole thing idempotent;
 // without one, nothing is deduplicated.
+import type { EventOrigin } from "./event-catalogue.ts";
 import { ConcurrencyError, type EventStore, type NewEvent, type StoredEvent } from "./event-store/index.ts";
 
 export const SNAPSHOT_EVERY = 100;
@@ -14,6 +15,8 @@ export interface CommandHandlingOptions<State> {
   initialState: () => State;
   evolve: (state: State, event: StoredEvent) => State;
   decide: (state: State) => NewEvent[];
+  /** Where the command comes from: the metadata of every event it appends. */
+  metadata: EventOrigin;
   /**
    * Same command id, same outcome: a retried request appends nothing new. Without one the
    * command is not deduplicated (each call decides afresh), so a caller that may retry
@@ -56,6 +59,7 @@ export async function handleCommand<State>(options: CommandHandlingOptions<State
         aggregateType: options.aggregateType,
         expectedVersion: (options.expectedVersion ?? loaded.version) === 0 ? "no_stream" : (options.expectedVersion ?? loaded.version),
         events,
+        metadata: options.metadata,
         ...(options.commandId === undefined ? {} : { idempotencyKey: `command:${options.commandId}` }),
       });
       if (result.duplicate) {

@@ -7,6 +7,7 @@ import { fulfilmentEvents } from "./fulfilment/events.ts";
 import { inventoryEvents } from "./inventory/events.ts";
 import { orderEvents } from "./orders/events.ts";
 import { shopEvents } from "./shops/events.ts";
+import type { EventPriority } from "./event-metadata.ts";
 import { systemEvents } from "./system/events.ts";
 
 export const eventCatalogue = { ...orderEvents, ...inventoryEvents, ...systemEvents, ...fulfilmentEvents, ...shopEvents, ...channelEvents, ...alertEvents };
@@ -49,8 +50,6 @@ export function isEventType(type: string): type is EventType {
 }
 
 /** Which work a consumer runs first in a tick: money, stock-outs and health before the rest. */
-export type EventPriority = "critical" | "high" | "normal" | "low";
-
 const priorityByType: Partial<Record<EventType, EventPriority>> = {
   "order.payment_processed": "critical",
   "inventory.low_stock_detected": "critical",
@@ -73,17 +72,4 @@ export function eventPriority(type: string): EventPriority {
   return isEventType(type) ? (priorityByType[type] ?? "normal") : "low";
 }
 
-export const eventMetadataSchema = z.looseObject({
-  correlation_id: z.uuid().optional(),
-  causation_id: z.uuid().optional(),
-  request_id: z.string().max(200).optional(),
-  source: z.string().max(100).optional(),
-  idempotency_key: z.string().max(300).optional(),
-  creator_id: z.uuid().optional(),
-  user_id: z.uuid().optional(),
-  priority: z.enum(["critical", "high", "normal", "low"]).optional(),
-  service_version: z.string().max(50).optional(),
-  environment: z.string().max(50).optional(),
-  replay: z.boolean().optional(),
-});
-export type EventMetadata = z.infer<typeof eventMetadataSchema>;
+export * from "./event-metadata.ts";

@@ -3,6 +3,10 @@
 // globalThis so that hot reloads in development do not open a new pool each time.
 import postgres, { type Sql } from "postgres";
 import { usesTransactionPooler } from "@/core/database-url.ts";
+import { configureDeploymentEnvironment } from "@/core/service-identity.ts";
+
+// Every event this server appends names the deployment (metadata.environment).
+configureDeploymentEnvironment(process.env.DEPLOYMENT_ENVIRONMENT ?? process.env.NODE_ENV);
 
 const globalForDatabase = globalThis as typeof globalThis & { creatorflowDatabase?: Sql };
 

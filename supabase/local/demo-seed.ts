@@ -3,6 +3,7 @@
 // Idempotent: every start runs it again.
 import type { Sql } from "postgres";
 import { handleCommand } from "../../src/core/command-handling.ts";
+import { automatedOrigin } from "../../src/core/event-catalogue.ts";
 import { createEventStore } from "../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
 import { saveSellerAuthorization } from "../../src/core/shops/seller-credentials.ts";
@@ -70,6 +71,7 @@ export async function seedDemoData(sql: Sql, options: { tokenEncryptionKey: stri
         // Opening stock once; later runs find the command already applied.
         decide: (state) => (state.skuId === null ? decideInventory({ type: "AdjustStock", skuId: sku.skuId, productId: sku.productId, newTotal: sku.initialStock, source: "system", reason: "demo opening stock" }, state, new Date()) : []),
         commandId: `demo-opening-stock-${sku.skuId}`,
+        metadata: automatedOrigin("demo-seed"),
         snapshotSchemaVersion: INVENTORY_STATE_VERSION,
       });
     }

@@ -94,7 +94,7 @@ export async function raiseOpenConflict(sql: Sql, creatorId: string, skuId: stri
   const aggregateId = inventoryAggregateId(skuId);
   const { state, version } = await store.aggregateStream({ aggregateId, initialState: initialInventoryState, evolve: evolveInventory });
   const conflictId = crypto.randomUUID();
-  await store.appendToStream({
+  await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId,
     aggregateId,
     aggregateType: "inventory",

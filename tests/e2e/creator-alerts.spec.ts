@@ -18,6 +18,9 @@ test.afterAll(async () => {
   await sql.end();
 });
 
+/** These events stand for the engine's own (a saga's failures and recoveries, orders seen before). */
+const E2E_ORIGIN = { source: "automated_system", component: "e2e" } as const;
+
 const shortOfStock = (skuId: string, orderId: string): NewEvent => ({
   type: "system.sync_failure_detected",
   data: {
@@ -45,7 +48,7 @@ test("a burst of failing orders is a few alerts a creator can act on, and the pa
   const ordersBySku = skus.map((_, index) => Array.from({ length: 10 + index * 10 }, () => uniqueNumericId("58")));
   const store = createEventStore({ sql });
   for (const [index, skuId] of skus.entries()) {
-    await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `system-${CREATOR1_ID}`, aggregateType: "system", events: ordersBySku[index]!.map((orderId) => shortOfStock(skuId, orderId)) });
+    await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `system-${CREATOR1_ID}`, aggregateType: "system", metadata: E2E_ORIGIN, events: ordersBySku[index]!.map((orderId) => shortOfStock(skuId, orderId)) });
   }
   // 150 failed orders become 5 alerts, each counted.
   await expect.poll(async () => (await alertsOf(skus)).map((alert) => alert.occurrences), { timeout: 30_000 }).toEqual([10, 20, 30, 40, 50]);
@@ -94,6 +97,7 @@ test("a burst of failing orders is a few alerts a creator can act on, and the pa
       creatorId: CREATOR1_ID,
       aggregateId: `system-${CREATOR1_ID}`,
       aggregateType: "system",
+      metadata: E2E_ORIGIN,
       events: orders.map((orderId): NewEvent => ({ type: "system.recovery_completed", data: { component: orderId, detail: "order fulfilment finished after an alert" } })),
     });
   }
@@ -116,9 +120,9 @@ test("a SKU's forecast opens from its row at 360 px, and a burst of sales become
   // Four days of history, two an hour, then ten minutes of a video taking off.
   const now = Date.now();
   const history = Array.from({ length: 4 * 24 * 2 }, (_, index) => sold(new Date(now - 4 * 86_400_000 + index * 30 * 60_000)));
-  await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `order-history-${skuId}-${now}`, aggregateType: "order", events: history });
+  await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `order-history-${skuId}-${now}`, aggregateType: "order", metadata: E2E_ORIGIN, events: history });
   const burst = Array.from({ length: 20 }, (_, index) => sold(new Date(now - 5 * 60_000 + index * 10_000)));
-  await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `order-viral-${skuId}-${now}`, aggregateType: "order", events: burst });
+  await store.appendToStream({ creatorId: CREATOR1_ID, aggregateId: `order-viral-${skuId}-${now}`, aggregateType: "order", metadata: E2E_ORIGIN, events: burst });
   await expect.poll(async () => (await sql<{ anomaly_kind: string | null }[]>`
     select anomaly_kind from public.demand_forecasts where creator_id = ${CREATOR1_ID}::uuid and sku_id = ${skuId}`)[0]?.anomaly_kind ?? null, { timeout: 30_000 }).toBe("spike");
 

@@ -20,7 +20,7 @@ async function lostUpdate(sql: Sql, totals: number[], letterVersion: number) {
   const creatorId = crypto.randomUUID();
   const skuId = `e2e-letter-${crypto.randomUUID().slice(0, 8)}`;
   const store = createEventStore({ sql });
-  await store.appendToStream({
+  await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId,
     aggregateId: inventoryAggregateId(skuId),
     aggregateType: "inventory",

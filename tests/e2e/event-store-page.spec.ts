@@ -4,6 +4,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import postgres, { type JSONValue, type Sql } from "postgres";
 import { listMigrations } from "../../supabase/local/migrations.ts";
+import { storedMetadata } from "../test-data.ts";
 import { DEMO_PASSWORD } from "./dashboard-helpers.ts";
 
 let sql: Sql;
@@ -30,7 +31,8 @@ async function appendToStream(
 ): Promise<void> {
   await sql`
     select * from public.append_to_stream(
-      ${creatorId}::uuid, ${aggregateId}, ${aggregateType}, ${expected}, ${sql.json(events)}, null)`;
+      ${creatorId}::uuid, ${aggregateId}, ${aggregateType}, ${expected},
+      ${sql.json(events.map((event) => ({ ...event, metadata: storedMetadata(creatorId) })))}, null)`;
 }
 
 /** Survives only as long as the document does: gone after any reload or navigation. */

@@ -7,6 +7,7 @@
 // read model, which may be a batch behind: a spike is then seen at the next sale.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
+import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
 import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveInventory, INVENTORY_STATE_VERSION, initialInventoryState } from "../inventory/inventory.ts";
@@ -62,6 +63,7 @@ export function createDemandSignalsConsumer(): Consumer {
           evolve: evolveInventory,
           snapshotSchemaVersion: INVENTORY_STATE_VERSION,
           commandId: `${DEMAND_SIGNALS_CONSUMER}:${event.id}`,
+          metadata: automatedOrigin(DEMAND_SIGNALS_CONSUMER, reactionTo(event)),
           decide: (inventory) => decideDemandSignals({ skuId, inventory, model: demand.model, anomaly: salesAnomalyOf(demand), policy }),
         });
       }

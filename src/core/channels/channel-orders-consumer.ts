@@ -6,7 +6,7 @@
 // name their channel, so the stock outboxes tell every other channel.
 import { handleCommand } from "../command-handling.ts";
 import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
-import type { EventData } from "../event-catalogue.ts";
+import { automatedOrigin, reactionTo, type EventData } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState, INVENTORY_STATE_VERSION, InsufficientStock, type InventoryCommand } from "../inventory/inventory.ts";
 import { orderAggregateId } from "../orders/events.ts";
@@ -14,7 +14,6 @@ import type { Consumer } from "../processing/index.ts";
 import type { ChannelId } from "./channel-id.ts";
 
 export const CHANNEL_ORDERS_CONSUMER = "channel-orders";
-const SOURCE = "channel-orders";
 
 type ReceivedOrder = EventData<"order.received_from_channel">;
 
@@ -57,7 +56,8 @@ export function createChannelOrdersConsumer(options: { now?: () => Date } = {}):
       initialState: initialInventoryState,
       evolve: evolveInventory,
       snapshotSchemaVersion: INVENTORY_STATE_VERSION,
-      decide: (state) => decideInventory(command, state, now()).map((decided) => ({ ...decided, metadata: { source: SOURCE, causation_id: event.id } })),
+      decide: (state) => decideInventory(command, state, now()),
+      metadata: automatedOrigin(CHANNEL_ORDERS_CONSUMER, reactionTo(event)),
       commandId: `${CHANNEL_ORDERS_CONSUMER}:${event.id}:${key}`,
     });
   }
@@ -89,7 +89,8 @@ export function createChannelOrdersConsumer(options: { now?: () => Date } = {}):
       creatorId: event.creatorId,
       aggregateId: event.aggregateId,
       aggregateType: "order",
-      events: [{ ...decided, metadata: { source: SOURCE, causation_id: event.id } }],
+      events: [decided],
+      metadata: automatedOrigin(CHANNEL_ORDERS_CONSUMER, reactionTo(event)),
       idempotencyKey: `${CHANNEL_ORDERS_CONSUMER}:${event.id}:${key}`,
     });
   }

@@ -5,7 +5,7 @@
 // per sale. A channel that is down fails the call; the runner retries with backoff and the
 // change stays due (nothing is lost: the next push sends the latest count).
 import type { Sql } from "postgres";
-import { skuIdOf } from "../event-catalogue.ts";
+import { automatedOrigin, reactionTo, skuIdOf } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { withStockPushLock } from "../inventory/stock-push-lock.ts";
@@ -23,6 +23,7 @@ import {
 } from "./channel-stock-outbox.ts";
 
 export const CHANNEL_STOCK_OUTBOX_CONSUMER = "channel-stock-outbox";
+/** The component named in its events' metadata, and the prefix of its idempotency keys. */
 const SOURCE = "channel-stock-outbox";
 
 /** A connected channel shop that lists the SKU, ready to be written. */
@@ -91,8 +92,8 @@ export function createChannelStockOutboxConsumer(options: ChannelStockOutboxOpti
       events: [{
         type: "inventory.channel_count_pushed",
         data: { sku_id: skuId, channel: shop.channel, shop_id: shop.shopId, available, expected, stream_version: streamVersion, ...(reference ? { reference: reference.slice(0, 200) } : {}) },
-        metadata: { source: SOURCE, causation_id: event.id },
       }],
+      metadata: automatedOrigin(SOURCE, reactionTo(event)),
       idempotencyKey: `${SOURCE}:${shop.channel}:${shop.shopId}:${skuId}:${streamVersion}`,
     });
   }
@@ -117,14 +118,13 @@ export function createChannelStockOutboxConsumer(options: ChannelStockOutboxOpti
             shop_id: shop.shopId,
             trigger_event_id: event.id,
           },
-          metadata: { source: SOURCE, causation_id: event.id },
         },
         {
           type: "inventory.channel_count_reported",
           data: { sku_id: skuId, channel: shop.channel, shop_id: shop.shopId, available: actual, handles },
-          metadata: { source: SOURCE, causation_id: event.id },
         },
       ],
+      metadata: automatedOrigin(SOURCE, reactionTo(event)),
     });
   }
 }

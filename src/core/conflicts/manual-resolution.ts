@@ -5,6 +5,7 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { DomainError } from "../domain-error.ts";
+import type { EventOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { decideManualResolution, type ManualResolutionCommand } from "./resolution.ts";
 import { evolveSkuSync, initialSkuSyncState, type ResolutionMethod, type Winner } from "./sku-sync-state.ts";
@@ -13,6 +14,13 @@ import { findSyncConflict } from "./sync-conflict-queries.ts";
 export interface ResolveSyncConflictRequest extends ManualResolutionCommand {
   /** A retried request with the same id appends nothing new (e.g. an HTTP Idempotency-Key). */
   requestId?: string;
+}
+
+/** What a resolution runs with: the database, the clock, and where the request came from (the metadata of its events). */
+export interface ResolutionContext {
+  sql: Sql;
+  now: () => Date;
+  origin: EventOrigin;
 }
 
 export interface ResolvedSyncConflict {
@@ -45,7 +53,7 @@ async function skuOfConflict(sql: Sql, creatorId: string, conflictId: string): P
 }
 
 /** Resolves one open conflict; DomainError not_found (unknown or another creator's), illegal_state (already resolved, or stock below reservations), validation. */
-export async function resolveSyncConflict(options: { sql: Sql; now: () => Date }, request: ResolveSyncConflictRequest): Promise<ResolvedSyncConflict> {
+export async function resolveSyncConflict(options: ResolutionContext, request: ResolveSyncConflictRequest): Promise<ResolvedSyncConflict> {
   const skuId = await skuOfConflict(options.sql, request.creatorId, request.conflictId);
   const result = await handleCommand({
     store: createEventStore({ sql: options.sql }),
@@ -54,6 +62,7 @@ export async function resolveSyncConflict(options: { sql: Sql; now: () => Date }
     aggregateType: "inventory",
     initialState: initialSkuSyncState,
     evolve: evolveSkuSync,
+    metadata: options.origin,
     commandId: `resolve-sync-conflict:${request.conflictId}:${request.requestId ?? crypto.randomUUID()}`,
     decide: (state) => decideManualResolution(state, request, options.now()),
   });
@@ -78,7 +87,7 @@ export type BulkResolutionOutcome =
 
 /** Resolves many conflicts of one creator the same way; each succeeds or fails on its own (a resolved one is reported, not retried). */
 export async function resolveSyncConflicts(
-  options: { sql: Sql; now: () => Date },
+  options: ResolutionContext,
   request: Omit<ResolveSyncConflictRequest, "conflictId" | "requestId"> & { conflictIds: readonly string[] },
 ): Promise<BulkResolutionOutcome[]> {
   const outcomes: BulkResolutionOutcome[] = [];

@@ -6,7 +6,7 @@
 // remaining budget runs low and waits for the window; backs off and retries on 429.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
-import type { DomainEvent } from "../event-catalogue.ts";
+import { automatedOrigin, type DomainEvent } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveStockOutbox, initialStockOutboxState, pushedVersionFor, stockPushPending } from "../inventory/stock-outbox.ts";
@@ -15,7 +15,7 @@ import type { TikTokShopClient, TikTokShopResult } from "../channels/tiktok-shop
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
 import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
 import { decideOnInventoryRead, type InventoryRead, type InventoryReadDecision } from "./reconciliation-decisions.ts";
-import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type SkuSyncState } from "./sku-sync-state.ts";
+import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_COMPONENT, type SkuSyncState } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 import { loadSyncRules } from "./sync-rules-store.ts";
 
@@ -76,6 +76,8 @@ export const STOCK_OUTBOX_GRACE_MS = 2 * 60 * 1000;
 export async function reconcileInventory(options: ReconcileInventoryOptions): Promise<ReconciliationReport> {
   const { sql } = options;
   const runId = options.runId ?? crypto.randomUUID();
+  // Its own events are the ones the sync-conflicts consumer must not judge again.
+  const reconciliationOrigin = automatedOrigin(SYNC_CONFLICTS_COMPONENT);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxAttempts = options.maxAttempts ?? 5;
   const warningShare = options.rateLimitWarningShare ?? 0.2;
@@ -111,7 +113,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
     const creatorId = shop.creator_id;
     const client = options.clientForShop({ shopId: shop.shop_id, creatorId });
     const recordSystemEvent = (event: DomainEvent<"system.api_rate_limit_approached" | "system.sync_failure_detected">) =>
-      store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ ...event, metadata: { source: SYNC_CONFLICTS_SOURCE } }] });
+      store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [event], metadata: reconciliationOrigin });
 
     const caller = createRateLimitedCaller({
       now: options.now,
@@ -177,6 +179,7 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
         initialState: initialSkuSyncState,
         evolve: evolveSkuSync,
         commandId: `reconciliation:${runId}:${skuId}`,
+        metadata: reconciliationOrigin,
         decide: (state: SkuSyncState) => {
           decided.read = decideOnInventoryRead(state, { ...tiktokRead, readId }, { skuId, conflictId, rules, now });
           return decided.read.events;
@@ -227,9 +230,9 @@ export async function reconcileInventory(options: ReconcileInventoryOptions): Pr
               shop_id: shop.shop_id,
               ...(decided.state.pendingPushToTikTok ? { conflict_id: decided.state.pendingPushToTikTok.conflictId } : {}),
             },
-            metadata: { source: SYNC_CONFLICTS_SOURCE },
           },
         ],
+        metadata: reconciliationOrigin,
         idempotencyKey: `reconciliation-push:${runId}:${skuId}`,
       });
       return true;

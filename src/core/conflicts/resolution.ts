@@ -4,7 +4,7 @@ import type { NewEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { decideInventory } from "../inventory/inventory.ts";
 import type { DetectedConflict } from "./detection.ts";
-import { SYNC_CONFLICTS_SOURCE, type ResolutionMethod, type SkuSyncState, type Winner } from "./sku-sync-state.ts";
+import { SYNC_CONFLICTS_COMPONENT, type ResolutionMethod, type SkuSyncState, type Winner } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 
 /** `resolved_by` of every resolution the rules make. */
@@ -75,7 +75,7 @@ export interface ConflictEventContext {
 
 /** The detection event, then (when settled) the stock correction and the resolution. */
 export function conflictEvents(conflict: DetectedConflict, resolution: AutomaticResolution, state: SkuSyncState, context: ConflictEventContext): NewEvent[] {
-  const metadata = { source: SYNC_CONFLICTS_SOURCE, ...(context.triggerEventId ? { causation_id: context.triggerEventId } : {}) };
+  const metadata = { component: SYNC_CONFLICTS_COMPONENT, ...(context.triggerEventId ? { causation_id: context.triggerEventId } : {}) };
   const productId = context.productId ?? state.inventory.productId ?? undefined;
   const detected: NewEvent = {
     type: "inventory.sync_conflict_detected",
@@ -189,7 +189,7 @@ export function decideManualResolution(state: SkuSyncState, command: ManualResol
       throw new DomainError("validation", `Unknown resolution ${JSON.stringify(unhandled)}`);
     }
   }
-  const metadata = { source: SYNC_CONFLICTS_SOURCE, ...(command.userId ? { user_id: command.userId } : {}) };
+  const metadata = { component: SYNC_CONFLICTS_COMPONENT, ...(command.userId ? { user_id: command.userId } : {}) };
   const correction =
     winningValue === state.inventory.total
       ? []

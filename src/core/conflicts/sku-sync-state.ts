@@ -6,7 +6,7 @@ import type { StoredEvent } from "../event-store/index.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
 
 /** Metadata `source` of every event this context appends: its own stock writes are not "another writer". */
-export const SYNC_CONFLICTS_SOURCE = "sync-conflicts";
+export const SYNC_CONFLICTS_COMPONENT = "sync-conflicts";
 
 export type ConflictType = EventData<"inventory.sync_conflict_detected">["conflict_type"];
 export type ResolutionMethod = EventData<"inventory.sync_conflict_resolved">["method"];
@@ -122,7 +122,7 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
         newTotal: data.new_total,
         effectiveAtMs: typeof reflects === "number" ? reflects * 1000 : occurredAtMs,
         occurredAtMs,
-        bySyncConflicts: event.metadata?.source === SYNC_CONFLICTS_SOURCE,
+        bySyncConflicts: event.metadata.component === SYNC_CONFLICTS_COMPONENT,
       };
       return next;
     }

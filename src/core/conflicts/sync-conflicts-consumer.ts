@@ -5,12 +5,13 @@
 // triggering event's id; a conflict already on the stream is not raised again).
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
+import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
 import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import type { Consumer } from "../processing/index.ts";
 import { conflictIdFor } from "./conflict-ids.ts";
 import type { ExternalCount } from "./detection.ts";
-import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_SOURCE, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
+import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_COMPONENT, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
 import { decideOnExternalCount, decideOnStockWrite, type SyncDecision } from "./sync-decisions.ts";
 import type { SyncRules } from "./sync-rules.ts";
 import { loadSyncRules } from "./sync-rules-store.ts";
@@ -46,7 +47,7 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
   if (event.type !== "inventory.external_count_reported" && event.type !== "inventory.stock_updated") return null;
   const skuId = event.data.sku_id;
   if (event.aggregateId !== inventoryAggregateId(skuId)) return null;
-  if (event.type === "inventory.stock_updated" && (event.metadata?.source === SYNC_CONFLICTS_SOURCE || event.data.source === "order")) return null;
+  if (event.type === "inventory.stock_updated" && (event.metadata.component === SYNC_CONFLICTS_COMPONENT || event.data.source === "order")) return null;
   const store = createEventStore({ sql });
   const rules = await rulesFor(sql, event.creatorId);
   // Decides on the SKU's sync state and appends, idempotent per triggering event.
@@ -60,6 +61,7 @@ async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql
       initialState: initialSkuSyncState,
       evolve: evolveSkuSync,
       commandId: `sync-conflicts:${event.id}`,
+      metadata: automatedOrigin(SYNC_CONFLICTS_COMPONENT, reactionTo(event)),
       decide: (state) => {
         decision = decide(state);
         return decision.events;

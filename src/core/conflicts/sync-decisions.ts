@@ -5,7 +5,7 @@ import type { NewEvent } from "../event-store/index.ts";
 import { decideInventory } from "../inventory/inventory.ts";
 import { detectConcurrentUpdate, detectExternalCountConflict, type DetectedConflict, type ExternalCount } from "./detection.ts";
 import { chooseAutomaticResolution, conflictEvents, type AutomaticResolution } from "./resolution.ts";
-import { SYNC_CONFLICTS_SOURCE, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
+import { SYNC_CONFLICTS_COMPONENT, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 
 export type SyncOutcome = "agrees" | "superseded" | "explained" | "adopted" | "already_handled" | "no_conflict" | "auto_resolved" | "left_for_person";
@@ -59,7 +59,7 @@ export function decideOnExternalCount(state: SkuSyncState, count: ExternalCount,
       ).map((event) => ({
         ...event,
         metadata: {
-          source: SYNC_CONFLICTS_SOURCE,
+          component: SYNC_CONFLICTS_COMPONENT,
           reflects_tiktok_update_time: count.updateTime,
           ...(context.triggerEventId ? { causation_id: context.triggerEventId } : {}),
         },

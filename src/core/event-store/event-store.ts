@@ -1,16 +1,18 @@
 // The event store over Postgres. The SQL client is passed in (postgres.js in Node and
 // in Deno alike), so this module stays free of runtime-specific imports.
 import type { Sql } from "postgres";
-import { parseEventData, type AnyEventData, type DomainEvent, type EventData, type EventMetadata, type EventType } from "../event-catalogue.ts";
+import { parseEventData, type AnyEventData, type DomainEvent, type EventData, type EventOrigin, type EventType, type StoredEventMetadata } from "../event-catalogue.ts";
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
 import { compileTypeFilter } from "./type-filter.ts";
+import { upcastMetadata } from "./metadata-upcasting.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
 import { withTraceContext } from "../tracing.ts";
-import { validateEvent } from "./validation.ts";
+import { validateEvent, type AppendContext } from "./validation.ts";
 
 /** An event to append: a catalogued type with its payload, and how to record it. */
 export type NewEvent<T extends EventType = EventType> = DomainEvent<T> & {
-  metadata?: EventMetadata;
+  /** This event's own metadata, over the append's (e.g. its causation id). */
+  metadata?: Partial<EventOrigin>;
   /** Lets a caller know the id before the append (e.g. to use it as a causation id). */
   id?: string;
   /** Defaults to the database clock; set only when recording a fact with its own time. */
@@ -27,7 +29,7 @@ export interface StoredEventEnvelope {
   creatorId: string;
   aggregateId: string;
   aggregateType: string;
-  metadata: EventMetadata;
+  metadata: StoredEventMetadata;
   schemaVersion: number;
   version: number;
   occurredAt: Date;
@@ -43,6 +45,8 @@ export interface AppendRequest {
   aggregateType: string;
   expectedVersion?: ExpectedVersion;
   events: NewEvent[];
+  /** Where the events come from; the store adds the creator, priority, service version and environment. */
+  metadata: EventOrigin;
   idempotencyKey?: string;
 }
 
@@ -99,7 +103,7 @@ interface EventRow {
   aggregate_type: string;
   event_type: EventType;
   event_data: AnyEventData;
-  metadata: EventMetadata;
+  metadata: Record<string, unknown>;
   schema_version: number;
   version: string;
   occurred_at: Date;
@@ -123,7 +127,7 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
       aggregateType: row.aggregate_type,
       // An upcast payload has a shape no append checked: it is parsed with the current schema.
       ...catalogued(row.event_type, upcast.schemaVersion === row.schema_version ? row.event_data : parseEventData(row.event_type, upcast.data)),
-      metadata: row.metadata,
+      metadata: upcastMetadata(row),
       schemaVersion: upcast.schemaVersion,
       version: Number(row.version),
       occurredAt: row.occurred_at,
@@ -142,7 +146,7 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
       throw new EventValidationError("Nothing to append: events is empty", "", ["events"]);
     }
     // Everything is validated before the single round trip, so a bad event writes nothing.
-    const rows = toAppendRows(request.events);
+    const rows = toAppendRows(request, request.events);
     const expected = request.expectedVersion ?? "any";
     try {
       const result = await sql<{ event_id: string; event_position: string; event_version: string; duplicate: boolean }[]>`
@@ -316,11 +320,11 @@ function catalogued<T extends EventType>(type: T, data: EventData<T>): DomainEve
   return { type, data };
 }
 
-/** Validates events against the catalogue and shapes them as append_to_stream takes them. */
-export function toAppendRows(events: NewEvent[]) {
+/** Validates events against the catalogue and shapes them as append_to_stream takes them, their metadata stamped for the append. */
+export function toAppendRows(context: AppendContext, events: NewEvent[]) {
   return events.map((event) => {
     // The span active at the append (the delivery's, a route handler's, a consumer's) goes in the metadata, for the event's consumers.
-    const valid = validateEvent({ ...event, metadata: withTraceContext(event.metadata ?? {}) });
+    const valid = validateEvent({ ...event, metadata: withTraceContext(event.metadata ?? {}) }, context);
     return {
       id: event.id ?? newEventId(),
       event_type: valid.type,

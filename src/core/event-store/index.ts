@@ -2,4 +2,5 @@ export * from "./errors.ts";
 export * from "./event-store.ts";
 export * from "./type-filter.ts";
 export * from "./upcasting.ts";
+export * from "./metadata-upcasting.ts";
 export * from "./validation.ts";

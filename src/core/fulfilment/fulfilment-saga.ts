@@ -17,7 +17,7 @@ import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import { evolveOrder, initialOrderState } from "../orders/order.ts";
 import type { Consumer, ConsumerContext } from "../processing/index.ts";
-import { raiseAlert, SAGA_EVENT_SOURCE, sagaRunOn, type FulfilmentSagaDependencies } from "./saga-run.ts";
+import { raiseAlert, FULFILMENT_SAGA_COMPONENT, sagaRunOn, type FulfilmentSagaDependencies } from "./saga-run.ts";
 import { advanceSaga } from "./saga-runner.ts";
 import { progressOf } from "./saga-state.ts";
 import { createSagaStore } from "./saga-store.ts";
@@ -31,7 +31,7 @@ async function handleOrderEvent(dependencies: FulfilmentSagaDependencies, event:
   // A replay must not call TikTok, the gateway or the carrier again.
   if (context.replay) return;
   // The saga's own events need no reaction: it moved on when it recorded them.
-  if (event.metadata.source === SAGA_EVENT_SOURCE) return;
+  if (event.metadata.component === FULFILMENT_SAGA_COMPONENT) return;
   const orderId = orderIdOf(event) ?? "";
   if (!orderId) return;
   const { now } = dependencies;

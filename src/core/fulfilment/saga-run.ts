@@ -4,7 +4,7 @@
 // saga, and raising the alert an admin sees.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
-import type { EventMetadata, EventType } from "../event-catalogue.ts";
+import { automatedOrigin, type EventOrigin, type EventType } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type NewEvent, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState, type InventoryCommand } from "../inventory/inventory.ts";
@@ -21,8 +21,8 @@ import { createSagaStore, type SagaChanges, type SagaStore } from "./saga-store.
 
 /** The `source` of the system.sync_failure_detected a failed saga appends; the alerts projection opens a stuck_saga alert for it. */
 export const FULFILMENT_ALERT_SOURCE = "saga:order_fulfilment";
-/** The metadata `source` of every event the saga appends: its own events need no reaction from it. */
-export const SAGA_EVENT_SOURCE = "fulfilment_saga";
+/** The metadata `component` of every event the saga appends: its own events need no reaction from it. */
+export const FULFILMENT_SAGA_COMPONENT = "fulfilment_saga";
 
 export interface FulfilmentSagaDependencies {
   tiktok: TikTokClientProvider;
@@ -46,11 +46,9 @@ export function sagaRunOn(sql: Sql, dependencies: FulfilmentSagaDependencies): S
   return { store: createEventStore({ sql }), sagas: createSagaStore(sql), dependencies };
 }
 
-export function metadataFor(saga: FulfilmentSagaState, causationId: string): EventMetadata {
-  return { correlation_id: saga.correlationId, causation_id: causationId, source: SAGA_EVENT_SOURCE };
+export function metadataFor(saga: FulfilmentSagaState, causationId: string): EventOrigin {
+  return automatedOrigin(FULFILMENT_SAGA_COMPONENT, { correlation_id: saga.correlationId, causation_id: causationId });
 }
-
-const withMetadata = (events: NewEvent[], metadata: EventMetadata): NewEvent[] => events.map((event) => ({ ...event, metadata }));
 
 export async function loadOrder(run: SagaRun, orderId: string): Promise<OrderState> {
   const loaded = await run.store.aggregateStream({ aggregateId: orderAggregateId(orderId), initialState: initialOrderState, evolve: evolveOrder });
@@ -81,7 +79,8 @@ export async function onOrder(
     aggregateType: "order",
     initialState: initialOrderState,
     evolve: evolveOrder,
-    decide: (order) => withMetadata(decide(order), metadataFor(saga, causationId)),
+    decide,
+    metadata: metadataFor(saga, causationId),
     commandId: `saga:${saga.orderId}:${commandKey}`,
   });
   const existing = await latestOrderEvent(run, saga.orderId, recorded);
@@ -105,7 +104,8 @@ export async function onInventory(run: SagaRun, saga: FulfilmentSagaState, comma
     aggregateType: "inventory",
     initialState: initialInventoryState,
     evolve: evolveInventory,
-    decide: (state) => withMetadata(decideInventory(command, state, run.dependencies.now()), metadataFor(saga, causationId)),
+    decide: (state) => decideInventory(command, state, run.dependencies.now()),
+    metadata: metadataFor(saga, causationId),
     commandId: `saga:${saga.orderId}:${commandKey}`,
   });
   if (result.appended.length === 0 || result.duplicate) return [];
@@ -161,8 +161,8 @@ export async function raiseAlert(run: SagaRun, saga: FulfilmentSagaState, reason
     events: [{
       type: "system.sync_failure_detected",
       data: { source: FULFILMENT_ALERT_SOURCE, reason: reason.slice(0, 1000), reference: saga.orderId, ...about },
-      metadata: metadataFor(saga, saga.causeEventId),
     }],
+    metadata: metadataFor(saga, saga.causeEventId),
     idempotencyKey: `saga:${saga.orderId}:alert:${kind}`,
   });
 }

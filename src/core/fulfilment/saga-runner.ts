@@ -166,7 +166,8 @@ async function recordRecovery(run: SagaRun, saga: FulfilmentSagaState): Promise<
     creatorId: saga.creatorId,
     aggregateId: `system-${saga.creatorId}`,
     aggregateType: "system",
-    events: [{ type: "system.recovery_completed", data: { component: saga.orderId, detail: "order fulfilment finished after an alert" }, metadata: metadataFor(saga, saga.causeEventId) }],
+    events: [{ type: "system.recovery_completed", data: { component: saga.orderId, detail: "order fulfilment finished after an alert" } }],
+    metadata: metadataFor(saga, saga.causeEventId),
     idempotencyKey: `saga:${saga.orderId}:recovered`,
   });
 }

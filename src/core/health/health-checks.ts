@@ -3,6 +3,7 @@
 // Web APIs only: the clock and the SQL client come in, so the process-events Edge Function
 // (Deno) and the admin panel (Node) share it.
 import type { Sql } from "postgres";
+import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { defaultHealthThresholds, DEFAULT_HEALTH_WINDOW_MS, evaluateHealth, healthEvents, healthWindowStart, type HealthMeasurements, type HealthReport, type HealthThreshold } from "./health-evaluation.ts";
 import { measureSystemHealth, type ConsumerTypes } from "./health-measurements.ts";
@@ -50,6 +51,7 @@ export async function recordHealthCheck(options: RecordHealthCheckOptions): Prom
     expectedVersion: "any",
     idempotencyKey,
     events: healthEvents(report),
+    metadata: automatedOrigin("health-checks"),
   });
   if (result.duplicate) return { recorded: false, windowStart };
   return { report, measurements, recorded: true, windowStart };

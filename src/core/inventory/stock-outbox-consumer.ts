@@ -7,7 +7,7 @@
 // one. Failing calls are retried with backoff and then dead-lettered by the consumer runner;
 // a refusal no retry can mend is dead-lettered at once, saying why.
 import type { Sql } from "postgres";
-import { skuIdOf } from "../event-catalogue.ts";
+import { automatedOrigin, reactionTo, skuIdOf } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
 import { PermanentConsumerFailure, type Consumer } from "../processing/index.ts";
 import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
@@ -19,7 +19,7 @@ import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockCha
 
 export const STOCK_OUTBOX_CONSUMER = "stock-outbox";
 /** Metadata `source` of the pushes it records. */
-export const STOCK_OUTBOX_SOURCE = "stock-outbox";
+export const STOCK_OUTBOX_COMPONENT = "stock-outbox";
 
 export interface StockOutboxOptions {
   clientFor: (shop: { creatorId: string; shopId: string }) => Pick<TikTokShopClient, "updateInventory">;
@@ -55,7 +55,7 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
         maxAttempts: options.attemptsPerCall ?? 3,
         reportApproached: (data) =>
           store
-            .appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data, metadata: { source: STOCK_OUTBOX_SOURCE } }] })
+            .appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(STOCK_OUTBOX_COMPONENT) })
             .then(() => undefined),
       });
       callers.set(shopId, caller);
@@ -172,9 +172,9 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
             ...(answer.requestId ? { tiktok_request_id: answer.requestId.slice(0, 200) } : {}),
             ...(state.sync.pendingPushToTikTok ? { conflict_id: state.sync.pendingPushToTikTok.conflictId } : {}),
           },
-          metadata: { source: STOCK_OUTBOX_SOURCE, causation_id: event.id },
         },
       ],
+      metadata: automatedOrigin(STOCK_OUTBOX_COMPONENT, reactionTo(event)),
       idempotencyKey: `stock-outbox-push:${skuId}:${shop.shopId}:${push.streamVersion}`,
     });
     return push;

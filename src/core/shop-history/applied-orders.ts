@@ -1,7 +1,7 @@
 // Loading what the engine already applied to a page of orders (one query), and shaping
 // the appends an observed page implies, for backfill and reconciliation alike.
 import type { Sql } from "postgres";
-import type { DomainEvent, EventMetadata } from "../event-catalogue.ts";
+import type { DomainEvent, EventOrigin } from "../event-catalogue.ts";
 import { toAppendRows } from "../event-store/index.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import type { TikTokOrderDetail } from "../channels/tiktok-shop/api-client.ts";
@@ -51,7 +51,7 @@ export interface ObservedPage {
 }
 
 /** The appends a page of orders read from TikTok implies for `creatorId`, each at the version it was decided on. */
-export function decideOnObservedPage(orders: readonly TikTokOrderDetail[], shopId: string, creatorId: string, applied: Map<string, AppliedOrder>, metadata: EventMetadata): ObservedPage {
+export function decideOnObservedPage(orders: readonly TikTokOrderDetail[], shopId: string, creatorId: string, applied: Map<string, AppliedOrder>, metadata: EventOrigin): ObservedPage {
   const page: ObservedPage = { appends: [], foreign: [] };
   const seen = new Set<string>();
   for (const order of orders) {
@@ -74,7 +74,7 @@ export function decideOnObservedPage(orders: readonly TikTokOrderDetail[], shopI
         aggregate_id: orderAggregateId(order.id),
         aggregate_type: "order",
         expected: current ? String(current.version) : "no_stream",
-        events: toAppendRows(decision.events.map((event) => ({ ...event, metadata }))),
+        events: toAppendRows({ creatorId, metadata }, decision.events),
       },
     });
   }

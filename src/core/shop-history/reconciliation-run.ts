@@ -6,12 +6,13 @@
 // done about it, for the creator's and the admins' drift report.
 import type { Sql } from "postgres";
 import { reconcileInventory, type ReconcileInventoryOptions, type ReconciliationReport } from "../conflicts/reconciliation.ts";
+import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
 import { decideOnObservedPage, loadAppliedOrders, type ObservedOrderAppend } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 
-export const RECONCILIATION_SOURCE = "reconciliation";
+export const RECONCILIATION_COMPONENT = "reconciliation";
 export const RECONCILIATION_JOB = "reconciliation";
 export const DEFAULT_RECONCILIATION_EVERY_MS = 5 * 60 * 1000;
 const DEFAULT_OVERLAP_MS = 10 * 60 * 1000;
@@ -128,7 +129,7 @@ async function reconcileOrders(options: ReconcileShopsOptions, runId: string): P
      where s.connection_status = 'connected'
      ${options.creatorIds ? sql`and s.creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
      order by s.creator_id, s.shop_id`;
-  const metadata = { source: RECONCILIATION_SOURCE, correlation_id: runId };
+  const metadata = automatedOrigin(RECONCILIATION_COMPONENT, { correlation_id: runId });
 
   for (const shop of shops) {
     report.shops += 1;
@@ -141,7 +142,7 @@ async function reconcileOrders(options: ReconcileShopsOptions, runId: string): P
       api: "tiktok_shop.search",
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
       reportApproached: async (data) => {
-        await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data, metadata: { source: RECONCILIATION_SOURCE } }] });
+        await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(RECONCILIATION_COMPONENT) });
       },
     });
     const reader = options.readerFor({ creatorId, shopId: shop.shop_id });
@@ -171,7 +172,7 @@ async function reconcileOrders(options: ReconcileShopsOptions, runId: string): P
   async function saveOrderPage(orders: Parameters<typeof decideOnObservedPage>[0], shopId: string, creatorId: string): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       const applied = await loadAppliedOrders(sql, orders.map((order) => order.id));
-      const observed = decideOnObservedPage(orders, shopId, creatorId, applied, { source: RECONCILIATION_SOURCE, correlation_id: runId });
+      const observed = decideOnObservedPage(orders, shopId, creatorId, applied, metadata);
       if (observed.appends.length === 0) return;
       try {
         // The events and the drift they settle commit together.

@@ -6,6 +6,7 @@
 // carry an idempotency key. Runs from the process-events fulfilment lane.
 import type { Sql } from "postgres";
 import { DomainError } from "../domain-error.ts";
+import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
@@ -13,7 +14,7 @@ import { decideOnObservedPage, loadAppliedOrders } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 import { stockReportsOfProduct } from "./observations.ts";
 
-export const SHOP_IMPORT_SOURCE = "shop_import";
+export const SHOP_IMPORT_COMPONENT = "shop_import";
 export const DEFAULT_IMPORT_DAYS = 30;
 const MAX_ATTEMPTS = 8;
 const MAX_CONFLICT_RETRIES = 5;
@@ -140,7 +141,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
     ...(options.rateLimitWarningShare !== undefined ? { warningShare: options.rateLimitWarningShare } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     reportApproached: async (data) => {
-      await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data, metadata: { source: SHOP_IMPORT_SOURCE } }] });
+      await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(SHOP_IMPORT_COMPONENT) });
     },
   });
   const reader = options.readerFor({ creatorId, shopId: row.shop_id });
@@ -179,7 +180,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
 
   async function importOnePage(at: PageState): Promise<{ next: PageState; events: number } | null> {
     const page = at.pageToken === null ? { pageSize } : { pageSize, pageToken: at.pageToken };
-    const metadata = { source: SHOP_IMPORT_SOURCE, correlation_id: row.id };
+    const metadata = automatedOrigin(SHOP_IMPORT_COMPONENT, { correlation_id: row.id });
     if (at.phase === "products") {
       // By the database's clock, as pushes are recorded: a push recorded after it may be newer than the counts read.
       const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
@@ -196,7 +197,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
           aggregate_type: event.aggregateType,
           expected: "any",
           idempotency_key: `shop-import:${row.id}:${event.aggregateId}`,
-          events: toAppendRows([{ ...event, metadata }]),
+          events: toAppendRows({ creatorId, metadata, idempotencyKey: `shop-import:${row.id}:${event.aggregateId}` }, [event]),
         })),
       );
       const next: PageState = { phase: nextPageToken ? "products" : "orders", pageToken: nextPageToken ?? null, pages: at.pages + 1 };

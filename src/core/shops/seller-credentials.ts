@@ -12,6 +12,7 @@
 // logged and no error message carries one.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
+import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { TikTokShopApiError } from "../channels/tiktok-shop/api-errors.ts";
 import type { TikTokTokens } from "../channels/tiktok-shop/auth-api.ts";
@@ -222,6 +223,7 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
         evolve: evolveShop,
         decide: (state) => (state.status === "unlinked" ? [] : decideShop({ type: "RequireReconnection", shopId: shop.shop_id, sellerOpenId: row.seller_open_id, reason }, state)),
         commandId: crypto.randomUUID(),
+        metadata: automatedOrigin("seller-credentials"),
         // Inside a transaction a failed append cannot be retried: the whole refresh is, by its caller.
         maxAttempts: 1,
       });

@@ -12,6 +12,7 @@
 // lane, at least once; a transient TikTok failure is thrown for the runner's retries.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
+import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
 import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import type { Consumer } from "../processing/index.ts";
 import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "./events.ts";
@@ -87,5 +88,6 @@ async function renewAuthorization(sql: Sql, event: StoredEvent, shopId: string, 
       ),
     // Once per notice, however often it is delivered to this consumer.
     commandId: `shop-renewal:${event.id}`,
+    metadata: automatedOrigin(SHOP_AUTHORIZATIONS_CONSUMER, reactionTo(event)),
   });
 }

@@ -8,6 +8,7 @@
 // none carries a token, a code or TikTok's raw answer.
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
+import type { EventOrigin } from "../event-catalogue.ts";
 import { createEventStore, WrongTenantError } from "../event-store/index.ts";
 import { TikTokShopApiError } from "../channels/tiktok-shop/api-errors.ts";
 import type { TikTokAuthorizedShop } from "../channels/tiktok-shop/api-schemas.ts";
@@ -36,6 +37,8 @@ export interface ShopConnectionDependencies {
   listAuthorizedShops(accessToken: string): Promise<TikTokAuthorizedShop[]>;
   credentials: Pick<SellerCredentialStore, "saveAuthorization">;
   now: () => Date;
+  /** The creator's request that completes the connection: the metadata of the shop events it records. */
+  origin: EventOrigin;
 }
 
 export interface ConnectedShop {
@@ -140,6 +143,7 @@ async function linkShops(tx: Sql, deps: ShopConnectionDependencies, creatorId: s
           state,
         ),
       commandId: crypto.randomUUID(),
+      metadata: deps.origin,
       // Inside the transaction a failed append cannot be retried; the creator can simply connect again.
       maxAttempts: 1,
     });

@@ -6,6 +6,7 @@
 // Shopify retries, and nothing accepted is ever lost. Runtime-agnostic: Edge Function and tests.
 import type { Sql } from "postgres";
 import { createEventStore, EventValidationError, toAppendRows, type NewEvent } from "../event-store/index.ts";
+import type { EventOrigin } from "../event-catalogue.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import { createShopifyWebhookVerifier } from "../channels/shopify/hmac-base64.ts";
 import { parseShopifyWebhook, type ParsedShopifyWebhook } from "../channels/shopify/webhook-payloads.ts";
@@ -78,7 +79,7 @@ export function createShopifyWebhookIngestion(options: ShopifyWebhookIngestionOp
     if (!owner) return { status: "unlinked_shop", reason: `no creator is linked to Shopify store ${parsed.shopDomain}`, appends: [] };
     const { webhook, shopDomain } = parsed;
     const appendsFor = (events: ChannelEventToAppend[], expectedFor?: { aggregateId: string; expected: string }) =>
-      appendsOf(events, dedupeKeyOf(parsed), expectedFor);
+      appendsOf(owner.creatorId, events, dedupeKeyOf(parsed), expectedFor);
     switch (webhook.kind) {
       case "ignored":
         return { status: "ignored", reason: `topic ${webhook.topic} is not acted on`, appends: [] };
@@ -186,13 +187,20 @@ function unprocessable(reason: string, dedupeKey: string, owner: ShopOwner | nul
         aggregate_id: `system-${owner.creatorId}`,
         aggregate_type: "system",
         expected: "any",
-        events: toAppendRows([{ type: "system.sync_failure_detected", data: { source: SHOPIFY_WEBHOOK_SOURCE, reason, reference: dedupeKey.slice(0, 200) } }]),
+        events: toAppendRows({ creatorId: owner.creatorId, metadata: shopifyWebhookOrigin(dedupeKey) }, [
+          { type: "system.sync_failure_detected", data: { source: SHOPIFY_WEBHOOK_SOURCE, reason, reference: dedupeKey.slice(0, 200) } },
+        ]),
       }]
     : [];
   return { status: "unprocessable", reason, appends };
 }
 
-function appendsOf(events: ChannelEventToAppend[], dedupeKey: string, order?: { aggregateId: string; expected: string }): StreamAppend[] {
+/** Where a Shopify delivery's events came from: the delivery, named by its inbox key. */
+function shopifyWebhookOrigin(dedupeKey: string, correlationId?: string): EventOrigin {
+  return { source: SHOPIFY_WEBHOOK_SOURCE, request_id: dedupeKey, idempotency_key: dedupeKey, ...(correlationId ? { correlation_id: correlationId } : {}) };
+}
+
+function appendsOf(creatorId: string, events: ChannelEventToAppend[], dedupeKey: string, order?: { aggregateId: string; expected: string }): StreamAppend[] {
   const correlationId = crypto.randomUUID();
   const byStream = new Map<string, ChannelEventToAppend[]>();
   for (const event of events) byStream.set(event.aggregateId, [...(byStream.get(event.aggregateId) ?? []), event]);
@@ -201,7 +209,8 @@ function appendsOf(events: ChannelEventToAppend[], dedupeKey: string, order?: { 
     aggregate_type: streamEvents[0].aggregateType,
     expected: order && aggregateId === order.aggregateId ? order.expected : "any",
     events: toAppendRows(
-      streamEvents.map(({ type, data }) => ({ type, data, metadata: { source: SHOPIFY_WEBHOOK_SOURCE, correlation_id: correlationId, request_id: dedupeKey } }) as NewEvent),
+      { creatorId, metadata: shopifyWebhookOrigin(dedupeKey, correlationId) },
+      streamEvents.map(({ type, data }) => ({ type, data }) as NewEvent),
     ),
   }));
 }

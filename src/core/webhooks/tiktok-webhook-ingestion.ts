@@ -14,7 +14,7 @@ import { sha256Hex } from "../channels/tiktok-shop/hmac-sha256.ts";
 import { inSpan } from "../tracing.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createOrderStatusCache, type KnownOrderStatus } from "./order-status-cache.ts";
-import { webhookEventMetadata } from "./webhook-delivery.ts";
+import { webhookEventMetadata, type WebhookDelivery } from "./webhook-delivery.ts";
 import { isCausedByData, storeWebhookDeliveries, type DeliveryToStore, type InboxStatus, type StoreOutcome, type StreamAppend } from "./webhook-delivery-store.ts";
 
 export type { InboxStatus } from "./webhook-delivery-store.ts";
@@ -97,18 +97,23 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
    * append, or a stale decision's version check, names the version it was made at), and a
    * conflict brings the caller back here without the cache.
    */
-  async function decideDelivery(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean): Promise<DeliveryDecision> {
+  async function decideDelivery(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean, receivedAt: Date | null): Promise<DeliveryDecision> {
+    const delivery: WebhookDelivery = {
+      dedupeKey: parsed.dedupeKey,
+      correlationId: crypto.randomUUID(),
+      ...(receivedAt ? { processingTimeMs: Math.max(0, now() - receivedAt.getTime()) } : {}),
+    };
     try {
-      return await decideMapped(parsed, creatorId, shopLabel, trustCache);
+      return await decideMapped(parsed, creatorId, shopLabel, trustCache, delivery);
     } catch (error) {
       // An event the catalogue refuses (a quantity no read model could hold): retries cannot fix what TikTok signed.
       if (!(error instanceof EventValidationError)) throw error;
-      return unprocessable(`its events were refused: ${error.message}`.slice(0, 500), parsed.dedupeKey, creatorId);
+      return unprocessable(`its events were refused: ${error.message}`.slice(0, 500), delivery, creatorId);
     }
   }
 
-  async function decideMapped(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean): Promise<DeliveryDecision> {
-    if (parsed.kind === "unprocessable") return unprocessable(parsed.reason, parsed.dedupeKey, creatorId);
+  async function decideMapped(parsed: ParsedWebhook, creatorId: string | null, shopLabel: string | undefined, trustCache: boolean, delivery: WebhookDelivery): Promise<DeliveryDecision> {
+    if (parsed.kind === "unprocessable") return unprocessable(parsed.reason, delivery, creatorId);
     const envelope = parsed.envelope;
     if (!creatorId) return { status: "unlinked_shop", reason: `no creator is linked to shop ${shopLabel}`, appends: [] };
     if (envelope.topic === "unknown") return { status: "ignored", reason: `type ${envelope.type} is not acted on`, appends: [] };
@@ -116,7 +121,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     const orderId = orderIdOfWebhook(envelope);
     if (!orderId) {
       const mapped = mapWebhookToEvents(envelope, undefined);
-      return mapped.length === 0 ? { status: "ignored", appends: [] } : { status: "processed", appends: appendsOf(mapped, parsed.dedupeKey, undefined) };
+      return mapped.length === 0 ? { status: "ignored", appends: [] } : { status: "processed", appends: appendsOf(mapped, delivery, creatorId, undefined) };
     }
     const cached = trustCache ? orderStatuses.get(orderId) : undefined;
     let known = cached ?? (trustCache ? { lastApplied: undefined, version: 0 } : await readOrderStatus(orderId));
@@ -132,7 +137,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     }
     const orderEvents = mapped.filter((event) => event.aggregateId === order.aggregate_id).length;
     const after = { lastApplied: appliedOrderStatusAfter(known.lastApplied, mapped), version: known.version + orderEvents };
-    return { status: "processed", appends: appendsOf(mapped, parsed.dedupeKey, order), order: { orderId, after } };
+    return { status: "processed", appends: appendsOf(mapped, delivery, creatorId, order), order: { orderId, after } };
   }
 
   /** Verified delivery → stored (or refused) in the next group commit, deciding again after a conflict. */
@@ -141,7 +146,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     const shop = envelope ?? shopFieldsOf(rawBody);
     const creatorId = await creatorOfShop(shop.shop_id, shop.seller_open_id);
     for (let attempt = 1; ; attempt += 1) {
-      const decision = await decideDelivery(parsed, creatorId, shop.shop_id ?? shop.seller_open_id, attempt === 1);
+      const decision = await decideDelivery(parsed, creatorId, shop.shop_id ?? shop.seller_open_id, attempt === 1, requestReceivedAt);
       const stored = await deliveries.submit({
         dedupeKey: parsed.dedupeKey,
         notificationType: envelope?.type ?? null,
@@ -177,7 +182,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
   async function storeAsUnstorable(rawBody: Uint8Array<ArrayBuffer>, creatorId: string | null, error: unknown, requestReceivedAt: Date): Promise<IngestionOutcome> {
     const dedupeKey = `sha256:${await sha256Hex(rawBody)}`;
     const reason = `its values could not be stored as parsed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
-    const decision = unprocessable(reason, dedupeKey, creatorId);
+    const decision = unprocessable(reason, { dedupeKey, correlationId: crypto.randomUUID(), processingTimeMs: Math.max(0, now() - requestReceivedAt.getTime()) }, creatorId);
     const [stored] = await storeWebhookDeliveries(options.sql, [
       { dedupeKey, notificationType: null, shopId: null, creatorId, rawBody, status: "unprocessable", reason, appends: decision.appends, requestReceivedAt },
     ]);
@@ -200,7 +205,7 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
     for (const row of rows) {
       const parsed = await parseWebhook(new Uint8Array(row.raw_body));
       for (let attempt = 1; ; attempt += 1) {
-        const decision = await decideDelivery(parsed, creatorId, shopId, false);
+        const decision = await decideDelivery(parsed, creatorId, shopId, false, null);
         // append_to_stream takes only appends with events; a version check alone is the batch store's.
         const appends = decision.appends.filter((append) => append.events.length > 0);
         try {
@@ -237,26 +242,27 @@ export function createTikTokWebhookIngestion(options: TikTokWebhookIngestionOpti
 }
 
 /** Retries cannot fix a body TikTok signed as it is: keep it, say so (a sync failure for its creator), answer 200. */
-function unprocessable(reason: string, dedupeKey: string, creatorId: string | null): DeliveryDecision {
+function unprocessable(reason: string, delivery: WebhookDelivery, creatorId: string | null): DeliveryDecision {
   const appends = creatorId
     ? [{
         aggregate_id: `system-${creatorId}`,
         aggregate_type: "system",
         expected: "any",
-        events: toAppendRows([{ type: "system.sync_failure_detected", data: { source: "tiktok_webhook", reason, reference: dedupeKey.slice(0, 200) } }]),
+        events: toAppendRows({ creatorId, metadata: webhookEventMetadata(delivery) }, [
+          { type: "system.sync_failure_detected", data: { source: "tiktok_webhook", reason, reference: delivery.dedupeKey.slice(0, 200) } },
+        ]),
       }]
     : [];
   return { status: "unprocessable", reason, appends };
 }
 
 /** The appends for mapped events, one per stream; the order's own names the version the decision was made at. */
-function appendsOf(mapped: DomainEventToAppend[], dedupeKey: string, order: { aggregate_id: string; expected: string } | undefined): StreamAppend[] {
-  const correlationId = crypto.randomUUID();
+function appendsOf(mapped: DomainEventToAppend[], delivery: WebhookDelivery, creatorId: string, order: { aggregate_id: string; expected: string } | undefined): StreamAppend[] {
   return [...groupByAggregate(mapped)].map(([aggregateId, events]) => ({
     aggregate_id: aggregateId,
     aggregate_type: events[0].aggregateType,
     expected: order && aggregateId === order.aggregate_id ? order.expected : "any",
-    events: toAppendRows(events.map((event) => ({ ...event, metadata: webhookEventMetadata(dedupeKey, correlationId) }))),
+    events: toAppendRows({ creatorId, metadata: webhookEventMetadata(delivery) }, events),
   }));
 }
 

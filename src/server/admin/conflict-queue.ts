@@ -9,10 +9,12 @@ import {
   resolveSyncConflicts,
   type BulkResolutionOutcome,
   type ManualResolution,
+  type ResolutionContext,
   type ResolvedSyncConflict,
   type SyncConflictRow,
 } from "@/core/conflicts/index.ts";
 import type { ConflictType } from "@/core/conflicts/sku-sync-state.ts";
+import { upcastMetadata } from "@/core/event-store/index.ts";
 import { inventoryAggregateId } from "@/core/inventory/events.ts";
 
 export interface ConflictQueueFilter {
@@ -91,6 +93,12 @@ export async function readConflictQueue(sql: Sql, filter: ConflictQueueFilter, n
   };
 }
 
+/** Who wrote an event: the part of the engine when it names one, else its source (old events upcast). */
+function originOf(row: { event_type: string; creator_id: string; event_data: Record<string, unknown>; metadata: Record<string, unknown> }): string {
+  const metadata = upcastMetadata(row);
+  return metadata.component ?? metadata.source;
+}
+
 /** The last events of each conflicted SKU's inventory stream, in one query. */
 async function recentHistories(sql: Sql, conflicts: SyncConflictRow[]): Promise<Map<string, HistoryEntry[]>> {
   const histories = new Map<string, HistoryEntry[]>();
@@ -118,7 +126,7 @@ async function recentHistories(sql: Sql, conflicts: SyncConflictRow[]): Promise<
       type: row.event_type,
       occurredAt: row.occurred_at.toISOString(),
       data: row.event_data,
-      source: typeof row.metadata?.source === "string" ? row.metadata.source : null,
+      source: originOf(row),
       userId: row.user_id,
     });
     histories.set(key, list);
@@ -140,7 +148,7 @@ function resolverOf(admin: AdminActor) {
 }
 
 export async function resolveConflictAsAdmin(
-  options: { sql: Sql; now: () => Date },
+  options: ResolutionContext,
   admin: AdminActor,
   request: AdminResolution & { conflictId: string },
 ): Promise<ResolvedSyncConflict> {
@@ -149,7 +157,7 @@ export async function resolveConflictAsAdmin(
 
 /** Bulk: the selection may span creators; each creator's conflicts go through the core's bulk resolution, each succeeding or failing on its own. */
 export async function resolveConflictsAsAdmin(
-  options: { sql: Sql; now: () => Date },
+  options: ResolutionContext,
   admin: AdminActor,
   request: { conflicts: { creatorId: string; conflictId: string }[]; resolution: ManualResolution; reason: string },
 ): Promise<(BulkResolutionOutcome & { creatorId: string })[]> {

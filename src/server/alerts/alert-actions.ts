@@ -5,6 +5,7 @@ import type { Sql } from "postgres";
 import { decideAlertAction, type AlertActor, type AlertCommand } from "@/core/alerts/alert-actions.ts";
 import { alertAggregateId } from "@/core/alerts/events.ts";
 import { DomainError } from "@/core/domain-error.ts";
+import type { EventOrigin } from "@/core/event-catalogue.ts";
 import { createEventStore } from "@/core/event-store/index.ts";
 import { ApiError } from "@/server/auth/api-error.ts";
 import { readAsCreator } from "@/server/creator-scope.ts";
@@ -16,6 +17,8 @@ export interface AlertActionInput {
   command: AlertCommand;
   /** Makes a retried request append nothing new. */
   commandId: string;
+  /** Where the request came from (the signed-in route's), for the event's metadata. */
+  origin: EventOrigin;
 }
 
 export async function actOnAlert(sql: Sql, input: AlertActionInput, now: Date = new Date()): Promise<{ alertId: string; action: string; duplicate: boolean }> {
@@ -35,7 +38,8 @@ export async function actOnAlert(sql: Sql, input: AlertActionInput, now: Date = 
     creatorId: input.creatorId,
     aggregateId: alertAggregateId(alert.id),
     aggregateType: "alert",
-    events: [{ ...event, metadata: { user_id: input.actor.userId, source: "dashboard" } }],
+    events: [event],
+    metadata: input.origin,
     idempotencyKey: `alert-action:${input.commandId}`,
   });
   return { alertId: alert.id, action: input.command.type, duplicate: result.duplicate };

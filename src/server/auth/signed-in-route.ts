@@ -1,7 +1,9 @@
 // What every authenticated route handler starts with: a write that comes from this app's own
 // pages (write-guard.ts), the caller from verified claims (401 when there is none), and any
 // error turned into the shared JSON error answer. withCreator and withAdmin add who may act on what.
+import type { EventOrigin } from "@/core/event-catalogue.ts";
 import { ApiError, errorResponse } from "./api-error.ts";
+import { requestOrigin } from "./request-origin.ts";
 import { readSignedInUser, type SignedInUser } from "./session.ts";
 import { guardWrite } from "./write-guard.ts";
 
@@ -11,6 +13,8 @@ export interface SignedInRequest<Params> {
   request: Request;
   params: Params;
   user: SignedInUser;
+  /** Where events this request appends come from: the caller, its request id, address and browser. */
+  origin: EventOrigin;
 }
 
 // A proxy in front may already have named the request; its id is kept so both logs agree.
@@ -43,7 +47,7 @@ export function withSignedInUser<Params>(handler: (context: SignedInRequest<Para
       guardWrite(request);
       const user = await readSignedInUser();
       if (!user) throw new ApiError("unauthorized", "Sign in to continue");
-      response = await handler({ request, params: await context.params, user });
+      response = await handler({ request, params: await context.params, user, origin: requestOrigin(request, requestId, user) });
     } catch (error) {
       response = errorResponse(error, label, requestId);
     }

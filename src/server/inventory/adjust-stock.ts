@@ -4,6 +4,7 @@
 // overwrite it, so a moved stream is a conflict the creator resolves, not a retry.
 import type { Sql } from "postgres";
 import { handleCommand } from "@/core/command-handling.ts";
+import type { EventOrigin } from "@/core/event-catalogue.ts";
 import { ConcurrencyError, createEventStore } from "@/core/event-store/index.ts";
 import { inventoryAggregateId } from "@/core/inventory/events.ts";
 import { available, decideInventory, evolveInventory, INVENTORY_STATE_VERSION, initialInventoryState, type InventoryState } from "@/core/inventory/inventory.ts";
@@ -16,6 +17,8 @@ export interface AdjustStockInput {
   expectedVersion: number;
   commandId: string;
   reason?: string;
+  /** The request: the metadata of the adjustment's events. */
+  origin: EventOrigin;
 }
 
 export interface AdjustStockResult {
@@ -64,6 +67,7 @@ export async function adjustStock(sql: Sql, input: AdjustStockInput, now: Date =
           now,
         ),
       commandId: input.commandId,
+      metadata: input.origin,
       // Appended only at the version the creator saw; a repeated command id returns its first result.
       expectedVersion: input.expectedVersion,
       snapshotSchemaVersion: INVENTORY_STATE_VERSION,

@@ -9,6 +9,8 @@ import { importTokenEncryptionKey } from "@/core/shops/token-encryption.ts";
 import { createTikTokShopClient } from "@/core/channels/tiktok-shop/api-client.ts";
 import { createTikTokAuthApi } from "@/core/channels/tiktok-shop/auth-api.ts";
 import { connectFailedPath } from "@/lib/tiktok/connect-failures.ts";
+import { requestOrigin } from "@/server/auth/request-origin.ts";
+import { requestIdOf } from "@/server/auth/signed-in-route.ts";
 import { seeOther, type SignedInCreator } from "@/server/auth/with-creator-navigation.ts";
 import type { TikTokSettings } from "./tiktok-settings.ts";
 import { log } from "@/server/log.ts";
@@ -20,7 +22,7 @@ export interface ShopConnectionContext {
   now?: () => Date;
 }
 
-export async function shopConnectionDependencies(context: ShopConnectionContext): Promise<ShopConnectionDependencies> {
+export async function shopConnectionDependencies(context: ShopConnectionContext): Promise<Omit<ShopConnectionDependencies, "origin">> {
   const { sql, settings } = context;
   const now = context.now ?? (() => new Date());
   const encryptionKey = await importTokenEncryptionKey(settings.tokenEncryptionKey);
@@ -57,7 +59,8 @@ export async function connectResponse(request: Request, user: SignedInCreator, c
 /** GET /api/tiktok/callback: the shops linked and on to /onboarding, or the failure page with its reason. */
 export async function callbackResponse(request: Request, user: SignedInCreator, context: ShopConnectionContext): Promise<Response> {
   const params = new URL(request.url).searchParams;
-  const outcome = await completeShopConnection(await shopConnectionDependencies(context), connectingUser(user), {
+  const origin = requestOrigin(request, requestIdOf(request), user);
+  const outcome = await completeShopConnection({ ...(await shopConnectionDependencies(context)), origin }, connectingUser(user), {
     code: params.get("code"),
     state: params.get("state"),
     error: params.get("error"),

@@ -2,8 +2,11 @@
 // the local stack passes DATABASE_URL too.
 import postgres from "postgres";
 import { usesTransactionPooler } from "../../../src/core/database-url.ts";
+import { configureDeploymentEnvironment } from "../../../src/core/service-identity.ts";
 
 export function connectDatabase(options: { max?: number } = {}) {
+  // Every event the function appends names the deployment (metadata.environment).
+  configureDeploymentEnvironment(Deno.env.get("DEPLOYMENT_ENVIRONMENT") ?? Deno.env.get("NODE_ENV"));
   const url = Deno.env.get("DATABASE_URL") ?? Deno.env.get("SUPABASE_DB_URL");
   if (!url) throw new Error("DATABASE_URL (or SUPABASE_DB_URL) is not set");
   return postgres(url, {

@@ -18,7 +18,7 @@ async function skuWithOpenConflict(creatorId: string, options: { total: number; 
   const skuId = newSkuId();
   const conflictId = crypto.randomUUID();
   const productId = options.productId ?? `8${newSkuId()}`;
-  await store.appendToStream({
+  await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId,
     aggregateId: inventoryAggregateId(skuId),
     aggregateType: "inventory",
@@ -51,7 +51,7 @@ describe("the admin conflict queue", () => {
     const first = mine.conflicts[0]!;
     expect(first).toMatchObject({ skuId: old.skuId, productId: old.productId, localValue: 20, externalValue: 14, status: "open" });
     expect(first.recentHistory.map((entry) => entry.type)).toEqual(["inventory.sync_conflict_detected", "inventory.stock_updated"]);
-    expect(first.recentHistory[1]).toMatchObject({ version: 1, data: expect.objectContaining({ new_total: 20 }), source: null });
+    expect(first.recentHistory[1]).toMatchObject({ version: 1, data: expect.objectContaining({ new_total: 20 }), source: "automated_system" });
 
     expect((await readConflictQueue(sql, { product: recent.skuId }, new Date())).conflicts.map((c) => c.conflictId)).toEqual([recent.conflictId]);
     expect((await readConflictQueue(sql, { product: old.productId }, new Date())).conflicts.map((c) => c.conflictId)).toEqual([old.conflictId]);
@@ -67,7 +67,7 @@ describe("the admin conflict queue", () => {
     const { skuId, conflictId } = await skuWithOpenConflict(creatorId, { total: 30, external: 24 });
     await runner.drain({ budgetMs: 30_000 });
 
-    const resolved = await resolveConflictAsAdmin({ sql, now }, admin, { creatorId, conflictId, resolution: { kind: "custom", value: 27 }, reason: "Counted the shelf" });
+    const resolved = await resolveConflictAsAdmin({ sql, now, origin: { source: "admin_panel" } }, admin, { creatorId, conflictId, resolution: { kind: "custom", value: 27 }, reason: "Counted the shelf" });
     expect(resolved).toMatchObject({ conflictId, method: "custom", winningValue: 27, total: 27, resolvedBy: "admin@example.com" });
 
     const events = await store.readStream(inventoryAggregateId(skuId));
@@ -88,7 +88,7 @@ describe("the admin conflict queue", () => {
     const a = await skuWithOpenConflict(creatorA, { total: 10, external: 4 });
     const b = await skuWithOpenConflict(creatorB, { total: 8, external: 3 });
 
-    const outcomes = await resolveConflictsAsAdmin({ sql, now }, admin, {
+    const outcomes = await resolveConflictsAsAdmin({ sql, now, origin: { source: "admin_panel" } }, admin, {
       conflicts: [
         { creatorId: creatorA, conflictId: a.conflictId },
         { creatorId: creatorB, conflictId: b.conflictId },
@@ -104,7 +104,7 @@ describe("the admin conflict queue", () => {
       expect.objectContaining({ ok: true, creatorId: creatorB, conflictId: b.conflictId, winningValue: 3 }),
     ]);
 
-    const again = await resolveConflictsAsAdmin({ sql, now }, admin, {
+    const again = await resolveConflictsAsAdmin({ sql, now, origin: { source: "admin_panel" } }, admin, {
       conflicts: [{ creatorId: creatorA, conflictId: a.conflictId }],
       resolution: { kind: "keep_local" },
       reason: "second thoughts",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../../src/core/domain-error.ts";
-import type { EventMetadata } from "../../../src/core/event-catalogue.ts";
+import type { EventOrigin } from "../../../src/core/event-catalogue.ts";
 import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
 import { adminDeadLetters } from "../../../src/server/admin/dead-letters.ts";
@@ -14,7 +14,7 @@ const store = createEventStore({ sql });
 
 const newSkuId = () => uniqueNumericId("7");
 
-const stockUpdated = (skuId: string, previous: number, next: number, extra: { occurredAt?: Date; metadata?: EventMetadata } = {}): NewEvent => ({
+const stockUpdated = (skuId: string, previous: number, next: number, extra: { occurredAt?: Date; metadata?: Partial<EventOrigin> } = {}): NewEvent => ({
   type: "inventory.stock_updated",
   data: { sku_id: skuId, previous_total: previous, new_total: next, source: "manual" },
   ...extra,
@@ -25,7 +25,7 @@ describe("history with time travel", () => {
     const creatorId = newCreatorId();
     const skuId = newSkuId();
     const t0 = new Date(Date.now() - 3_600_000);
-    await store.appendToStream({
+    await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId: inventoryAggregateId(skuId),
       aggregateType: "inventory",
@@ -58,14 +58,14 @@ describe("history with time travel", () => {
     const correlationId = crypto.randomUUID();
     const causeId = crypto.randomUUID();
     const [cause] = (
-      await store.appendToStream({
+      await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
         aggregateId: inventoryAggregateId(skuId),
         aggregateType: "inventory",
         events: [{ ...stockUpdated(skuId, 0, 10, { metadata: { correlation_id: correlationId } }), id: causeId }],
       })
     ).events;
-    const effect = await store.appendToStream({
+    const effect = await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId: inventoryAggregateId(otherSku),
       aggregateType: "inventory",
@@ -88,7 +88,7 @@ describe("dead letters from the panel", () => {
   async function deadLetter(consumer: string) {
     const creatorId = newCreatorId();
     const skuId = newSkuId();
-    const appended = await store.appendToStream({ creatorId, aggregateId: inventoryAggregateId(skuId), aggregateType: "inventory", events: [stockUpdated(skuId, 0, 4)] });
+    const appended = await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: inventoryAggregateId(skuId), aggregateType: "inventory", events: [stockUpdated(skuId, 0, 4)] });
     const event = (await store.readStream(inventoryAggregateId(skuId)))[0]!;
     const [row] = await sql<{ id: string }[]>`
       insert into public.dead_letters (consumer, event_id, event_position, event_type, creator_id, event, error, attempts)

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../../supabase/local/postgres.ts";
 import { GET } from "../../../src/app/api/metrics/route.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { storedMetadata } from "../../test-data.ts";
 
 const { url, sql } = await ownTestDatabase("prometheus-metrics", 15);
 const TOKEN = "metrics-test-token-0123456789";
@@ -18,8 +19,8 @@ beforeAll(async () => {
   const creatorId = newCreatorId();
   await sql`insert into public.streams (aggregate_id, aggregate_type, creator_id, version) values ('order-m1', 'order', ${creatorId}, 3)`;
   for (const version of [1, 2, 3]) {
-    await sql`insert into public.event_store (creator_id, aggregate_id, aggregate_type, event_type, event_data, version)
-              values (${creatorId}, 'order-m1', 'order', 'order.status_changed', '{}'::jsonb, ${version})`;
+    await sql`insert into public.event_store (creator_id, aggregate_id, aggregate_type, event_type, event_data, metadata, version)
+              values (${creatorId}, 'order-m1', 'order', 'order.status_changed', '{}'::jsonb, ${sql.json(storedMetadata(creatorId))}, ${version})`;
   }
   // projection-a has handled the first event only; projection-b all of them.
   await sql`insert into public.consumer_checkpoints (consumer, transaction_id, position, events_processed)

@@ -173,7 +173,7 @@ describe("manual resolution", () => {
     const conflict = conflicts.find((row) => row.skuId === shop.skus[0]!.skuId)!;
     const adminId = crypto.randomUUID();
     const resolved = await resolveSyncConflict(
-      { sql, now },
+      { sql, now, origin: { source: "admin_panel" } },
       { creatorId, conflictId: conflict.conflictId, resolution: { kind: "custom", value: 25 }, reason: "shelf count after the live show", resolvedBy: "ops@creatorflow.test", userId: adminId },
     );
     expect(resolved).toMatchObject({ method: "custom", winningValue: 25, losingValue: 30, resolvedBy: "ops@creatorflow.test", total: 25 });
@@ -183,7 +183,7 @@ describe("manual resolution", () => {
     expect(resolution.data).toMatchObject({ conflict_id: conflict.conflictId, method: "custom", reason: "shelf count after the live show", resolved_by: "ops@creatorflow.test" });
     expect(resolution.userId).toBe(adminId);
 
-    const again = resolveSyncConflict({ sql, now }, { creatorId, conflictId: conflict.conflictId, resolution: { kind: "keep_local" }, reason: "second try", resolvedBy: "someone-else" });
+    const again = resolveSyncConflict({ sql, now, origin: { source: "admin_panel" } }, { creatorId, conflictId: conflict.conflictId, resolution: { kind: "keep_local" }, reason: "second try", resolvedBy: "someone-else" });
     await expect(again).rejects.toThrow(/already resolved/);
     await expect(again).rejects.toBeInstanceOf(DomainError);
 
@@ -197,7 +197,7 @@ describe("manual resolution", () => {
     const mine = await openConflict();
     const theirs = await openConflict();
     const outcomes = await resolveSyncConflicts(
-      { sql, now },
+      { sql, now, origin: { source: "admin_panel" } },
       {
         creatorId: mine.creatorId,
         conflictIds: [...mine.conflicts.map((conflict) => conflict.conflictId), theirs.conflicts[0]!.conflictId],

@@ -14,6 +14,7 @@ type Deduplication = Pick<CommandHandlingOptions<InventoryState>, "commandId" | 
 /** `command` on the SKU's stream, deduplicated and snapshotted as `options` say. */
 function handleInventoryCommand(creatorId: string, skuId: string, command: InventoryCommand, options: Deduplication) {
   return handleCommand({
+    metadata: { source: "automated_system" },
     store,
     creatorId,
     aggregateId: `inventory-${skuId}`,

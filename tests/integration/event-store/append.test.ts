@@ -19,7 +19,7 @@ async function eventCount(aggregateId: string): Promise<number> {
 describe("appendToStream", () => {
   it("appends to a new stream and numbers versions from 1", async () => {
     const orderId = uniqueOrderId();
-    const result = await store.appendToStream({
+    const result = await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId: newCreatorId(),
       aggregateId: `order-${orderId}`,
       aggregateType: "order",
@@ -36,14 +36,14 @@ describe("appendToStream", () => {
     const orderId = uniqueOrderId();
     const creatorId = newCreatorId();
     const aggregateId = `order-${orderId}`;
-    await store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderReceived(orderId)] });
-    await store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: 1, events: [orderShipped(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderReceived(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: 1, events: [orderShipped(orderId)] });
 
-    const stale = store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: 1, events: [orderShipped(orderId)] });
+    const stale = store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: 1, events: [orderShipped(orderId)] });
     await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
     await expect(stale).rejects.toMatchObject({ expected: 1, actual: 2, code: "concurrency" });
     await expect(
-      store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderShipped(orderId)] }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderShipped(orderId)] }),
     ).rejects.toMatchObject({ expected: "no_stream", actual: 2 });
     expect(await eventCount(aggregateId)).toBe(2);
   });
@@ -51,10 +51,10 @@ describe("appendToStream", () => {
   it("reports no_stream as the actual version when an expected stream does not exist", async () => {
     const orderId = uniqueOrderId();
     await expect(
-      store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", expectedVersion: 3, events: [orderShipped(orderId)] }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", expectedVersion: 3, events: [orderShipped(orderId)] }),
     ).rejects.toMatchObject({ expected: 3, actual: "no_stream" });
     await expect(
-      store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", expectedVersion: "stream_exists", events: [orderShipped(orderId)] }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", expectedVersion: "stream_exists", events: [orderShipped(orderId)] }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
   });
 
@@ -62,11 +62,11 @@ describe("appendToStream", () => {
     const orderId = uniqueOrderId();
     const creatorId = newCreatorId();
     const aggregateId = `order-${orderId}`;
-    await store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderReceived(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderReceived(orderId)] });
 
     const outcomes = await Promise.allSettled(
       Array.from({ length: 50 }, () =>
-        store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: 1, events: [orderShipped(orderId)] }),
+        store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: 1, events: [orderShipped(orderId)] }),
       ),
     );
     const succeeded = outcomes.filter((outcome) => outcome.status === "fulfilled");
@@ -83,7 +83,7 @@ describe("appendToStream", () => {
     const creatorId = newCreatorId();
     const aggregateId = `order-${orderId}`;
     await Promise.all(
-      Array.from({ length: 10 }, () => store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: "any", events: [orderShipped(orderId)] })),
+      Array.from({ length: 10 }, () => store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: "any", events: [orderShipped(orderId)] })),
     );
     const events = await store.readStream(aggregateId);
     expect(events.map((event) => event.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -92,10 +92,10 @@ describe("appendToStream", () => {
   it("refuses to append to another creator's stream", async () => {
     const orderId = uniqueOrderId();
     const aggregateId = `order-${orderId}`;
-    await store.appendToStream({ creatorId: newCreatorId(), aggregateId, aggregateType: "order", events: [orderReceived(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId, aggregateType: "order", events: [orderReceived(orderId)] });
     for (const expectedVersion of ["any", 1, "stream_exists"] as const) {
       await expect(
-        store.appendToStream({ creatorId: newCreatorId(), aggregateId, aggregateType: "order", expectedVersion, events: [orderShipped(orderId)] }),
+        store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId, aggregateType: "order", expectedVersion, events: [orderShipped(orderId)] }),
       ).rejects.toBeInstanceOf(WrongTenantError);
     }
     expect(await eventCount(aggregateId)).toBe(1);
@@ -107,7 +107,7 @@ describe("idempotent append", () => {
     const orderId = uniqueOrderId();
     const creatorId = newCreatorId();
     const aggregateId = `order-${orderId}`;
-    const request = { creatorId, aggregateId, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)], idempotencyKey: `webhook:${orderId}` };
+    const request = { creatorId, aggregateId, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)], idempotencyKey: `webhook:${orderId}`, metadata: { source: "tiktok_webhook" as const } };
     const first = await store.appendToStream(request);
     const again = await store.appendToStream(request);
     expect(again.duplicate).toBe(true);
@@ -122,7 +122,7 @@ describe("idempotent append", () => {
     const aggregateId = `order-${orderId}`;
     const results = await Promise.all(
       Array.from({ length: 100 }, () =>
-        store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: "any", events: [orderReceived(orderId)], idempotencyKey: `delivery-${orderId}` }),
+        store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: "any", events: [orderReceived(orderId)], idempotencyKey: `delivery-${orderId}` }),
       ),
     );
     expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
@@ -134,8 +134,8 @@ describe("idempotent append", () => {
     const key = `shared-key-${uniqueOrderId()}`;
     const a = uniqueOrderId();
     const b = uniqueOrderId();
-    const first = await store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${a}`, aggregateType: "order", events: [orderReceived(a)], idempotencyKey: key });
-    const second = await store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${b}`, aggregateType: "order", events: [orderReceived(b)], idempotencyKey: key });
+    const first = await store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${a}`, aggregateType: "order", events: [orderReceived(a)], idempotencyKey: key });
+    const second = await store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${b}`, aggregateType: "order", events: [orderReceived(b)], idempotencyKey: key });
     expect(second.duplicate).toBe(false);
     expect(second.events[0].id).not.toBe(first.events[0].id);
   });
@@ -146,9 +146,9 @@ describe("idempotent append", () => {
     const aggregateId = `order-${orderId}`;
     const key = `retry-${orderId}`;
     await expect(
-      store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: 5, events: [orderReceived(orderId)], idempotencyKey: key }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: 5, events: [orderReceived(orderId)], idempotencyKey: key }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
-    const retried = await store.appendToStream({ creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderReceived(orderId)], idempotencyKey: key });
+    const retried = await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", expectedVersion: "no_stream", events: [orderReceived(orderId)], idempotencyKey: key });
     expect(retried.duplicate).toBe(false);
     expect(await eventCount(aggregateId)).toBe(1);
   });
@@ -158,7 +158,7 @@ describe("validation before writing", () => {
   it("rejects an unknown event type and writes nothing", async () => {
     const orderId = uniqueOrderId();
     const aggregateId = `order-${orderId}`;
-    const append = store.appendToStream({
+    const append = store.appendToStream({ metadata: { source: "automated_system" },
       creatorId: newCreatorId(),
       aggregateId,
       aggregateType: "order",
@@ -175,7 +175,7 @@ describe("validation before writing", () => {
 
   it("rejects a bad payload with a message naming the field, and leaves every table as it was", async () => {
     const orderId = uniqueOrderId();
-    const append = store.appendToStream({
+    const append = store.appendToStream({ metadata: { source: "automated_system" },
       creatorId: newCreatorId(),
       aggregateId: `order-${orderId}`,
       aggregateType: "order",
@@ -204,13 +204,13 @@ describe("validation before writing", () => {
     const orderId = uniqueOrderId();
     await expect(
       // @ts-expect-error a field the schema lacks does not compile; untyped callers meet the check at run time
-      store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [{ type: "order.shipped", data: { order_id: orderId, teleport: true } }] }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [{ type: "order.shipped", data: { order_id: orderId, teleport: true } }] }),
     ).rejects.toThrow(/teleport/);
     await expect(
-      store.appendToStream({ creatorId: "creator-1", aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderShipped(orderId)] }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId: "creator-1", aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderShipped(orderId)] }),
     ).rejects.toThrow(/creator_id must be a uuid/);
     await expect(
-      store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [] }),
+      store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [] }),
     ).rejects.toThrow(/Nothing to append/);
     expect(await eventCount(`order-${orderId}`)).toBe(0);
   });
@@ -218,7 +218,7 @@ describe("validation before writing", () => {
   it("rejects malformed metadata", async () => {
     const orderId = uniqueOrderId();
     await expect(
-      store.appendToStream({
+      store.appendToStream({ metadata: { source: "automated_system" },
         creatorId: newCreatorId(),
         aggregateId: `order-${orderId}`,
         aggregateType: "order",

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiveMonthToFiles, restoreMonthFromFiles } from "../../../scripts/event-archive.ts";
 import { ownTestDatabase, newCreatorId } from "../database.ts";
 import { newClient, startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { storedMetadata } from "../../test-data.ts";
 
 const { sql } = await ownTestDatabase("event-archive", 14);
 const dir = mkdtempSync(path.join(os.tmpdir(), "event-archive-test-"));
@@ -21,8 +22,8 @@ const PARTITION = "event_store_y2025m01";
 async function addEvent(aggregateId: string, version: number, occurredAt: string | null): Promise<void> {
   await sql`insert into public.streams (aggregate_id, aggregate_type, creator_id, version) values (${aggregateId}, 'order', ${creatorId}, ${version})
             on conflict (aggregate_id) do update set version = excluded.version`;
-  await sql`insert into public.event_store (creator_id, aggregate_id, aggregate_type, event_type, event_data, version, occurred_at)
-            values (${creatorId}, ${aggregateId}, 'order', 'order.status_changed', ${sql.json({ note: `${aggregateId} v${version}`, text: "naïve ✓" })}, ${version},
+  await sql`insert into public.event_store (creator_id, aggregate_id, aggregate_type, event_type, event_data, metadata, version, occurred_at)
+            values (${creatorId}, ${aggregateId}, 'order', 'order.status_changed', ${sql.json({ note: `${aggregateId} v${version}`, text: "naïve ✓" })}, ${sql.json(storedMetadata(creatorId))}, ${version},
                     coalesce(${occurredAt}::timestamptz, now()))`;
 }
 

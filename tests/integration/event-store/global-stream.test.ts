@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createEventStore, startOfGlobalStream, type GlobalCheckpoint } from "../../../src/core/event-store/index.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "./fixtures.ts";
+import { storedMetadata } from "../../test-data.ts";
 
 const sql = connectTestDatabase({ max: 20 });
 const store = createEventStore({ sql });
@@ -14,7 +15,7 @@ async function appendInTransaction(creatorId: string, options: { holdMs?: number
     return await sql.begin(async (tx) => {
       const [row] = await tx<{ event_id: string; event_position: string }[]>`
         select event_id, event_position from append_to_stream(${creatorId}::uuid, ${`order-${orderId}`}, 'order', 'no_stream',
-          ${tx.json(events.map((event) => ({ event_type: event.type, event_data: event.data })) as never)}::jsonb)`;
+          ${tx.json(events.map((event) => ({ event_type: event.type, event_data: event.data, metadata: storedMetadata(creatorId) })) as never)}::jsonb)`;
       if (options.holdMs) await sleep(options.holdMs);
       if (options.rollBack) throw new Error("rolled back on purpose");
       return { id: row.event_id, position: Number(row.event_position) };
@@ -79,8 +80,8 @@ describe("reading the global stream", () => {
   it("filters the global stream by type and keeps the checkpoint moving", async () => {
     const creatorId = newCreatorId();
     const orderId = uniqueOrderId();
-    await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
-    await store.appendToStream({
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId: `inventory-sku-${orderId}`,
       aggregateType: "inventory",

@@ -29,7 +29,7 @@ describe("monthly partitions", () => {
     const orderId = uniqueOrderId();
     const now = new Date();
     const boundary = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-    const result = await store.appendToStream({
+    const result = await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId: newCreatorId(),
       aggregateId: `order-${orderId}`,
       aggregateType: "order",
@@ -50,7 +50,7 @@ describe("monthly partitions", () => {
     const partition = `event_store_y${year}m05`;
     const orderId = uniqueOrderId();
     const creatorId = newCreatorId();
-    const result = await store.appendToStream({
+    const result = await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId: `order-${orderId}`,
       aggregateType: "order",

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createEventStore, type StoredEvent } from "../../../src/core/event-store/index.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { orderReceived, orderShipped, stockUpdated, uniqueOrderId } from "./fixtures.ts";
+import { storedMetadata } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
@@ -22,7 +23,7 @@ describe("reads by type and time", () => {
     const at = (minutes: number) => new Date(base.getTime() + minutes * 60_000);
     const orders = Array.from({ length: 5 }, () => uniqueOrderId());
     for (const [index, orderId] of orders.entries()) {
-      await store.appendToStream({
+      await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
         aggregateId: `order-${orderId}`,
         aggregateType: "order",
@@ -32,7 +33,7 @@ describe("reads by type and time", () => {
         ],
       });
     }
-    await store.appendToStream({ creatorId, aggregateId: `inventory-${orders[0]}`, aggregateType: "inventory", events: [{ ...stockUpdated(`sku${orders[0]}`, 0, 3), occurredAt: at(1) }] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `inventory-${orders[0]}`, aggregateType: "inventory", events: [{ ...stockUpdated(`sku${orders[0]}`, 0, 3), occurredAt: at(1) }] });
 
     const wildcard: StoredEvent[] = [];
     let cursor: string | undefined;
@@ -59,7 +60,7 @@ describe("reads by type and time", () => {
   it("does not treat underscores in a wildcard as LIKE wildcards", async () => {
     const creatorId = newCreatorId();
     const orderId = uniqueOrderId();
-    await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
     const page = await store.readByType({ types: ["order.received_*"], creatorId });
     expect(page.events).toHaveLength(1);
     const none = await store.readByType({ types: ["order_received*"], creatorId });
@@ -80,7 +81,7 @@ describe("aggregate state", () => {
       ...stockUpdated("sku-history", index, index + 1),
       occurredAt: new Date(base.getTime() + index * 60_000),
     }));
-    await store.appendToStream({ creatorId, aggregateId, aggregateType: "inventory", expectedVersion: "no_stream", events });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "inventory", expectedVersion: "no_stream", events });
     return { creatorId, aggregateId, base };
   }
 
@@ -134,7 +135,7 @@ describe("upcasting on read", () => {
     // Version 1 of this imaginary shape called the carrier "shipper"; it is stored as such.
     await sql`
       select * from append_to_stream(${creatorId}::uuid, ${`order-${orderId}`}, 'order', 'no_stream',
-        ${sql.json([{ event_type: "order.shipped", schema_version: 1, event_data: { order_id: orderId, shipper: "UPS" } }] as never)}::jsonb)`;
+        ${sql.json([{ event_type: "order.shipped", schema_version: 1, event_data: { order_id: orderId, shipper: "UPS" }, metadata: storedMetadata(creatorId) }] as never)}::jsonb)`;
     const upcasting = createEventStore({
       sql,
       upcasters: { "order.shipped": { 1: ({ shipper, ...rest }) => ({ ...rest, carrier: shipper }) } },

@@ -14,8 +14,8 @@ describe("row level security", () => {
     const theirs = newCreatorId();
     const myOrder = uniqueOrderId();
     const theirOrder = uniqueOrderId();
-    await store.appendToStream({ creatorId: mine, aggregateId: `order-${myOrder}`, aggregateType: "order", events: [orderReceived(myOrder)], idempotencyKey: `k-${myOrder}` });
-    await store.appendToStream({ creatorId: theirs, aggregateId: `order-${theirOrder}`, aggregateType: "order", events: [orderReceived(theirOrder)], idempotencyKey: `k-${theirOrder}` });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId: mine, aggregateId: `order-${myOrder}`, aggregateType: "order", events: [orderReceived(myOrder)], idempotencyKey: `k-${myOrder}` });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId: theirs, aggregateId: `order-${theirOrder}`, aggregateType: "order", events: [orderReceived(theirOrder)], idempotencyKey: `k-${theirOrder}` });
 
     const visible = await asCreator(mine, async (tx) => ({
       events: await tx<{ aggregate_id: string }[]>`select aggregate_id from event_store where aggregate_id in (${`order-${myOrder}`}, ${`order-${theirOrder}`})`,
@@ -41,7 +41,7 @@ describe("row level security", () => {
 
   it("shows nothing to a request without a creator in its claims", async () => {
     const orderId = uniqueOrderId();
-    await store.appendToStream({ creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
     const rows = await sql.begin(async (tx) => {
       await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{"role":"authenticated"}', true)`;
       return tx`select 1 from event_store where aggregate_id = ${`order-${orderId}`}`;

@@ -134,7 +134,7 @@ describe("a cancellation landing while the saga reserves stock", () => {
     const interleaved = storeInterleaving(sku.skuId, "before", async () => {
       // The seller ships it in Seller Center; the consumer finishes the saga as shipped elsewhere.
       order.simulated.status = "AWAITING_COLLECTION";
-      await store.appendToStream({
+      await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
         aggregateId: orderAggregateId(order.orderId),
         aggregateType: "order",

@@ -50,7 +50,7 @@ describe("process-events with production settings and no carrier", () => {
       shippingType: "SELLER",
     };
     simulator.world.orders.set(order.orderId, order);
-    await store.appendToStream({
+    await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId: orderAggregateId(order.orderId),
       aggregateType: "order",

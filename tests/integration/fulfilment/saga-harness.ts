@@ -45,7 +45,7 @@ export function newSku(priceMinor = 1299): DemoSku {
 }
 
 export async function stockUp(creatorId: string, skuId: string, total: number): Promise<void> {
-  await handleCommand({
+  await handleCommand({ metadata: { source: "automated_system" },
     store,
     creatorId,
     aggregateId: inventoryAggregateId(skuId),
@@ -86,7 +86,7 @@ export async function placeOrder(options: { creatorId?: string; lines: { sku: De
   if (options.taxMinor !== undefined) simulated.taxMinor = options.taxMinor;
   simulator.world.orders.set(orderId, simulated);
   const correlationId = crypto.randomUUID();
-  await store.appendToStream({
+  await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId,
     aggregateId: orderAggregateId(orderId),
     aggregateType: "order",
@@ -108,7 +108,7 @@ export async function tiktokStatusChanged(order: PlacedOrder, from: TiktokOrderS
   order.simulated.updateTime += 1;
   // An order leaving UNPAID has been paid: TikTok's detail now carries the payment time.
   if (from === "UNPAID" && to !== "CANCELLED") order.simulated.paidTime ??= order.simulated.updateTime;
-  const result = await store.appendToStream({
+  const result = await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId: order.creatorId,
     aggregateId: orderAggregateId(order.orderId),
     aggregateType: "order",
@@ -124,7 +124,7 @@ export async function tiktokStatusChanged(order: PlacedOrder, from: TiktokOrderS
 export async function buyerCancelled(order: PlacedOrder): Promise<StoredEvent> {
   order.simulated.status = "CANCELLED";
   order.simulated.isOnHold = false;
-  const result = await store.appendToStream({
+  const result = await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId: order.creatorId,
     aggregateId: orderAggregateId(order.orderId),
     aggregateType: "order",

@@ -14,7 +14,7 @@ import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { appKey, appSecret, conflictRunner, webhookIngestion } from "../conflicts/harness.ts";
 
 export async function adjustStock(sql: Sql, creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string) {
-  return handleCommand({
+  return handleCommand({ metadata: { source: "automated_system" },
     store: createEventStore({ sql }),
     creatorId,
     aggregateId: inventoryAggregateId(skuId),

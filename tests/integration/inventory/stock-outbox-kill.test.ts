@@ -65,7 +65,7 @@ async function adjustAsTheDashboard(creatorId: string, newTotal: number, seenVer
   let version = seenVersion;
   for (;;) {
     try {
-      return (await adjustStockAsTheRouteDoes(sql, { creatorId, skuId: sku.skuId, newTotal, expectedVersion: version, commandId: crypto.randomUUID() })).version;
+      return (await adjustStockAsTheRouteDoes(sql, { creatorId, skuId: sku.skuId, newTotal, expectedVersion: version, commandId: crypto.randomUUID(), origin: { source: "api_call" } })).version;
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== "version_conflict") throw error;
       version = Number(error.details?.version);

@@ -44,7 +44,8 @@ async function openStockOut(creatorId: string, skuId: string, severity: "warning
     aggregateId: inventoryAggregateId(skuId),
     aggregateType: "inventory",
     expectedVersion: "any",
-    events: [{ type: "inventory.low_stock_detected", data: { sku_id: skuId, available: 1, reorder_point: 10, severity, hours_to_stockout: 0.5 }, metadata: { source: "test" } }],
+    events: [{ type: "inventory.low_stock_detected", data: { sku_id: skuId, available: 1, reorder_point: 10, severity, hours_to_stockout: 0.5 } }],
+    metadata: { source: "automated_system", component: "test" },
   });
   return event!.id;
 }

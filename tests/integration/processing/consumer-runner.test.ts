@@ -67,7 +67,7 @@ async function appendOrders(creatorId: string, count: number): Promise<string[]>
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
     const orderId = uniqueOrderId();
-    const result = await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] });
+    const result = await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] });
     ids.push(...result.events.map((event) => event.id));
   }
   return ids;
@@ -215,7 +215,7 @@ describe("consumer runner", () => {
     const strict = recordingConsumer(name, creatorId, { failOn: (event) => !healthy && event.type === "order.received_from_tiktok" });
     const tolerant: Consumer = { ...recordingConsumer(`${name}-tolerant`, creatorId, { failOn: (event) => !healthy && event.type === "order.received_from_tiktok" }), lateEvents: "tolerated" };
     const runner = createConsumerRunner({ sql, consumers: [strict, tolerant], owner: "runner-late", retryPolicy: { maxAttempts: 1, initialDelayMs: 1, multiplier: 1, maxDelayMs: 1 } });
-    await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] });
+    await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] });
     await runner.drain({ budgetMs: 30_000 });
     const [received, shipped] = (await store.readStream(`order-${orderId}`)).map((event) => event.id);
     expect(await handled(name)).toEqual([shipped]);
@@ -252,7 +252,7 @@ describe("consumer runner", () => {
     const paymentsConsumer = notingConsumer("payments", "order.payment_processed");
     await startAtEndOfStream(orderConsumer.name, paymentsConsumer.name);
     const orderId = uniqueOrderId();
-    await store.appendToStream({
+    await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId: `order-${orderId}`,
       aggregateType: "order",

@@ -62,12 +62,13 @@ async function playOrder(creatorId: string, index: number): Promise<void> {
     [validated(orderId, new Date(receivedAt.getTime() + 60_000), 1_000 + (index % 7) * 150)],
     [index % 5 === 0 ? cancelled(orderId, new Date(receivedAt.getTime() + 120_000)) : shipped(orderId, new Date(receivedAt.getTime() + (1 + (index % 20)) * 3_600_000))],
   ];
-  for (const events of steps) await store.appendToStream({ creatorId, aggregateId, aggregateType: "order", events });
+  for (const events of steps) await store.appendToStream({ creatorId, aggregateId, aggregateType: "order", metadata: { source: "automated_system" }, events });
   const skuId = `SKU-${index % 3}`;
   await store.appendToStream({
     creatorId,
     aggregateId: `inventory-${skuId}-${creatorId}`,
     aggregateType: "inventory",
+    metadata: { source: "automated_system" },
     events: [index < 3 ? stockUpdated(skuId, receivedAt, 0, 1_000) : reserved(skuId, receivedAt, orderId, 1)],
   });
 }

@@ -23,7 +23,7 @@ describe("process-events Edge Function", () => {
   it("projects appended events, starts the fulfilment saga and publishes a delta to the creator's topic", async () => {
     const creatorId = newCreatorId();
     const orderId = uniqueOrderId();
-    await createEventStore({ sql }).appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+    await createEventStore({ sql }).appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
 
     let summary: { status: string }[] = [];
     let started: readonly unknown[] = [];
@@ -58,7 +58,7 @@ describe("process-events Edge Function", () => {
       if (taken.count === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await createEventStore({ sql }).appendToStream({ creatorId, aggregateId, aggregateType: "order", events: [orderReceived(orderId)] });
+    await createEventStore({ sql }).appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: "order", events: [orderReceived(orderId)] });
     const [event] = await createEventStore({ sql }).readStream(aggregateId);
     const [letter] = await sql<{ id: string }[]>`
       with moved as (

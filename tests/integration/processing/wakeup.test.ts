@@ -30,7 +30,7 @@ async function appendOrders(creatorId: string, count: number, writers = 10): Pro
     Array.from({ length: writers }, async () => {
       while (next < orderIds.length) {
         const orderId = orderIds[next++];
-        await store.appendToStream({ creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+        await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
       }
     }),
   );
@@ -79,7 +79,7 @@ describe("waking process-events after an append", () => {
       await sql
         .begin(async (tx) => {
           const orderId = uniqueOrderId();
-          await createEventStore({ sql: tx as unknown as postgres.Sql }).appendToStream({
+          await createEventStore({ sql: tx as unknown as postgres.Sql }).appendToStream({ metadata: { source: "automated_system" },
             creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)],
           });
           throw new Error("roll back");

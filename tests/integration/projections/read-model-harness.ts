@@ -42,7 +42,7 @@ export function readModelSchema(sql: Sql, label: string) {
   }
 
   async function append(creatorId: string, aggregateId: string, events: NewEvent[]) {
-    return store.appendToStream({ creatorId, aggregateId, aggregateType: aggregateId.split("-")[0], events });
+    return store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId, aggregateType: aggregateId.split("-")[0], events });
   }
 
   /** Replays a creator's events into the projection, as the admin's replay does (checkpoint untouched). */

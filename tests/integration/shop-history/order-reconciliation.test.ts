@@ -45,12 +45,12 @@ describe("order reconciliation against TikTok", () => {
     expect(summaries.length).toBe(ordersOf(world, shop).length);
     for (const order of ordersOf(world, shop)) expect(summaries.find((row) => row.order_id === order.orderId)?.tiktok_status, order.orderId).toBe(order.status);
 
-    const drift = await sql<{ reference: string; kind: string; observed: string; action: string; source: string }[]>`
-      select d.reference, d.kind, d.observed, d.action, e.metadata ->> 'source' as source
+    const drift = await sql<{ reference: string; kind: string; observed: string; action: string; source: string; component: string }[]>`
+      select d.reference, d.kind, d.observed, d.action, e.metadata ->> 'source' as source, e.metadata ->> 'component' as component
         from reconciliation_drift d join event_store e on e.id = d.event_ids[1]
        where d.run_id = ${report.runId}`;
     expect(new Set(drift.map((row) => row.reference))).toEqual(new Set(behind.map((order) => order.orderId)));
-    expect(drift.every((row) => row.source === "reconciliation")).toBe(true);
+    expect(drift.every((row) => row.source === "automated_system" && row.component === "reconciliation")).toBe(true);
 
     // The creator's drift report lists what was recovered; another creator's says 0 and cannot read these rows.
     const report24h = await readDriftReport(sql, { creatorId, now: now() });

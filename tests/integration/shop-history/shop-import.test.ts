@@ -52,7 +52,7 @@ describe("importing a shop's history when it is linked", () => {
     const orders = ordersOf(world, shop).length;
     expect(await importRow(advances[0].importId)).toMatchObject({ status: "completed", orders_imported: orders, orders_total: orders, products_imported: productsOf(shop), products_total: productsOf(shop), skus_imported: shop.skus.length });
     await expectStreamsMatchWorld(creatorId, shop);
-    const imported = await sql<{ aggregate_id: string }[]>`select aggregate_id from event_store where creator_id = ${creatorId}::uuid and event_type = 'inventory.external_count_reported' and metadata ->> 'source' = 'shop_import'`;
+    const imported = await sql<{ aggregate_id: string }[]>`select aggregate_id from event_store where creator_id = ${creatorId}::uuid and event_type = 'inventory.external_count_reported' and metadata ->> 'source' = 'automated_system' and metadata ->> 'component' = 'shop_import'`;
     const followedIds = new Set(followed.map((row) => row.aggregate_id));
     expect(new Set(imported.map((row) => row.aggregate_id))).toEqual(new Set(shop.skus.map((sku) => `inventory-${sku.skuId}`).filter((id) => !followedIds.has(id))));
 

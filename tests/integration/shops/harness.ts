@@ -4,7 +4,7 @@
 import type { Sql } from "postgres";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createSellerCredentialStore } from "../../../src/core/shops/seller-credentials.ts";
-import { completeShopConnection, startShopConnection, type ConnectionOutcome } from "../../../src/core/shops/shop-connection.ts";
+import { completeShopConnection, startShopConnection, type ConnectionOutcome, type ShopConnectionDependencies } from "../../../src/core/shops/shop-connection.ts";
 import { generateTokenEncryptionKey, importTokenEncryptionKey, openToken } from "../../../src/core/shops/token-encryption.ts";
 import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
 import { createShopClients } from "../../../src/core/channels/tiktok-shop/shop-clients.ts";
@@ -118,7 +118,9 @@ export async function consentAtTikTok(authorizationUrl: string, seller = "new"):
 }
 
 export async function connectionDependencies(harness: ShopsHarness) {
-  return shopConnectionDependencies({ sql: harness.sql, settings: harness.settings(), fetch: harness.fetch, now: harness.clock.now });
+  const dependencies = await shopConnectionDependencies({ sql: harness.sql, settings: harness.settings(), fetch: harness.fetch, now: harness.clock.now });
+  // As the callback route hands it in: the creator's request.
+  return { ...dependencies, origin: { source: "api_call", request_id: crypto.randomUUID() } } satisfies ShopConnectionDependencies;
 }
 
 /** The whole flow for one creator: start, consent as `seller`, callback. */

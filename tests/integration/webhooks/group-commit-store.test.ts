@@ -13,8 +13,10 @@ const sql = connectTestDatabase();
 const credentials = { appKey: "group_commit_key", appSecret: "group_commit_secret" };
 const unique = () => `${Date.now()}${Math.floor(Math.random() * 1e9)}`;
 
-function received(orderId: string) {
-  return toAppendRows([{ type: "order.received_from_tiktok", data: receivedData(orderId, "AWAITING_SHIPMENT", 1764000000) }]);
+const fromTikTok = { source: "tiktok_webhook" } as const;
+
+function received(orderId: string, creatorId: string) {
+  return toAppendRows({ creatorId, metadata: fromTikTok }, [{ type: "order.received_from_tiktok", data: receivedData(orderId, "AWAITING_SHIPMENT", 1764000000) }]);
 }
 
 function receivedData(orderId: string, status: TiktokOrderStatus, updateTime: number) {
@@ -44,9 +46,9 @@ describe("store_webhook_deliveries", () => {
     const [newOrder, knownOrder, theirs] = [unique(), unique(), unique()];
     await sql`insert into streams (aggregate_id, aggregate_type, creator_id, version) values (${`order-${knownOrder}`}, 'order', ${creatorId}, 3), (${`order-${theirs}`}, 'order', ${other}, 1)`;
 
-    const stored = delivery(creatorId, { appends: [{ aggregate_id: `order-${newOrder}`, aggregate_type: "order", expected: "no_stream", events: received(newOrder) }] });
-    const conflicting = delivery(creatorId, { appends: [{ aggregate_id: `order-${knownOrder}`, aggregate_type: "order", expected: "2", events: received(knownOrder) }] });
-    const wrongTenant = delivery(creatorId, { appends: [{ aggregate_id: `order-${theirs}`, aggregate_type: "order", expected: "any", events: received(theirs) }] });
+    const stored = delivery(creatorId, { appends: [{ aggregate_id: `order-${newOrder}`, aggregate_type: "order", expected: "no_stream", events: received(newOrder, creatorId) }] });
+    const conflicting = delivery(creatorId, { appends: [{ aggregate_id: `order-${knownOrder}`, aggregate_type: "order", expected: "2", events: received(knownOrder, creatorId) }] });
+    const wrongTenant = delivery(creatorId, { appends: [{ aggregate_id: `order-${theirs}`, aggregate_type: "order", expected: "any", events: received(theirs, creatorId) }] });
     const stale = delivery(creatorId, { status: "stale", appends: [{ aggregate_id: `order-${knownOrder}`, aggregate_type: "order", expected: "3", events: [] }] });
     const ignored = delivery(creatorId, { status: "ignored", reason: "type 99 is not acted on", notificationType: 99 });
     const copy = { ...stored };
@@ -74,10 +76,10 @@ describe("store_webhook_deliveries", () => {
   it("applies two deliveries for one order in one batch in arrival order, refusing the second at the same expected version", async () => {
     const creatorId = newCreatorId();
     const orderId = unique();
-    const first = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId) }] });
-    const second = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId) }] });
+    const first = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId, creatorId) }] });
+    const second = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId, creatorId) }] });
     const following = delivery(creatorId, {
-      appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "1", events: toAppendRows([{ type: "order.tiktok_status_changed", data: { order_id: orderId, previous_status: "AWAITING_SHIPMENT", tiktok_status: "ON_HOLD", is_on_hold: true, tiktok_update_time: 1764000100 } }]) }],
+      appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "1", events: toAppendRows({ creatorId, metadata: fromTikTok }, [{ type: "order.tiktok_status_changed", data: { order_id: orderId, previous_status: "AWAITING_SHIPMENT", tiktok_status: "ON_HOLD", is_on_hold: true, tiktok_update_time: 1764000100 } }]) }],
     });
     const outcomes = await storeWebhookDeliveries(sql, [first, second, following]);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(["stored", "conflict", "stored"]);
@@ -90,7 +92,7 @@ describe("store_webhook_deliveries", () => {
     const creatorId = newCreatorId();
     const orderId = unique();
     await sql`insert into streams (aggregate_id, aggregate_type, creator_id, version) values (${`order-${orderId}`}, 'order', ${creatorId}, 1)`;
-    const stale = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId) }] });
+    const stale = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId, creatorId) }] });
     const outcomes = await storeWebhookDeliveries(sql, [stale, { ...stale }]);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(["conflict", "conflict"]);
     expect(await inbox(stale.dedupeKey)).toBeUndefined();

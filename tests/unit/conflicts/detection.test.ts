@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectConcurrentUpdate, detectExternalCountConflict, SYNC_CONFLICTS_SOURCE, type ExternalCount } from "../../../src/core/conflicts/index.ts";
+import { detectConcurrentUpdate, detectExternalCountConflict, SYNC_CONFLICTS_COMPONENT, type ExternalCount } from "../../../src/core/conflicts/index.ts";
 import { at, given, productId, reported, stockSet, stored } from "./given.ts";
 
 const countFrom = (event: ReturnType<typeof reported>): ExternalCount => ({
@@ -74,7 +74,7 @@ describe("counts by meaning, not by clocks", () => {
 
   it("orders TikTok's own counts by TikTok's time: an older report arriving late is superseded by a count adopted from a newer one", () => {
     const late = reported(27, 20, { atSeconds: 40 });
-    const state = given(stockSet(25, "tiktok", 35, { source: SYNC_CONFLICTS_SOURCE, reflects_tiktok_update_time: at(30) }), late);
+    const state = given(stockSet(25, "tiktok", 35, { component: SYNC_CONFLICTS_COMPONENT, reflects_tiktok_update_time: at(30) }), late);
     expect(detectExternalCountConflict(state, countFrom(late))).toEqual({ kind: "superseded" });
   });
 });
@@ -129,7 +129,7 @@ describe("detecting a concurrent update", () => {
   });
 
   it("does not count its own corrections as a second writer", () => {
-    const correction = writeOf(given(stockSet(26, "reconciliation", 101, { source: SYNC_CONFLICTS_SOURCE })));
+    const correction = writeOf(given(stockSet(26, "reconciliation", 101, { component: SYNC_CONFLICTS_COMPONENT })));
     expect(detectConcurrentUpdate(writeOf(given(stockSet(30, "manual", 100))), correction, rules)).toBeNull();
   });
 

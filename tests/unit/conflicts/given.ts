@@ -1,6 +1,6 @@
 // Given-when-then helpers: a SKU's stream as stored events, folded into its sync state.
 import { beforeEach } from "vitest";
-import type { EventData, EventMetadata, EventType } from "../../../src/core/event-catalogue.ts";
+import type { EventData, EventType, StoredEventMetadata } from "../../../src/core/event-catalogue.ts";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import { storedEvent } from "../../test-data.ts";
 import { evolveSkuSync, initialSkuSyncState, type SkuSyncState, type StockSource } from "../../../src/core/conflicts/index.ts";
@@ -16,7 +16,7 @@ beforeEach(() => {
   version = 0;
 });
 /** An event of this SKU's stream; `data` is the payload without the SKU id, which every inventory event carries. */
-export function stored<T extends EventType>(type: T, data: Omit<EventData<T>, "sku_id">, options: { atSeconds?: number; metadata?: EventMetadata; id?: string } = {}): StoredEvent<T> {
+export function stored<T extends EventType>(type: T, data: Omit<EventData<T>, "sku_id">, options: { atSeconds?: number; metadata?: Partial<StoredEventMetadata>; id?: string } = {}): StoredEvent<T> {
   version += 1;
   return storedEvent({
     id: options.id ?? crypto.randomUUID(),
@@ -27,7 +27,7 @@ export function stored<T extends EventType>(type: T, data: Omit<EventData<T>, "s
     aggregateType: "inventory",
     type,
     data: { sku_id: skuId, ...data },
-    metadata: options.metadata ?? {},
+    metadata: options.metadata,
     version,
     occurredAt: new Date(start + (options.atSeconds ?? version) * 1000),
   }) as StoredEvent<T>;
@@ -35,7 +35,7 @@ export function stored<T extends EventType>(type: T, data: Omit<EventData<T>, "s
 
 export const at = (seconds: number) => Math.floor(start / 1000) + seconds;
 
-export const stockSet = (newTotal: number, source: StockSource, atSeconds: number, metadata: EventMetadata = {}) =>
+export const stockSet = (newTotal: number, source: StockSource, atSeconds: number, metadata: Partial<StoredEventMetadata> = {}) =>
   stored("inventory.stock_updated", { product_id: productId, previous_total: 0, new_total: newTotal, source }, { atSeconds, metadata });
 
 export const reserved = (orderId: string, quantity: number, atSeconds: number) => stored("inventory.reserved", { order_id: orderId, quantity }, { atSeconds });

@@ -19,7 +19,7 @@ export function storedStream(
       aggregateType: options.aggregateType ?? aggregateId.split("-")[0]!,
       type: event.type,
       data: event.data,
-      metadata: event.metadata ?? {},
+      metadata: event.metadata,
       version: index + 1,
       occurredAt: event.occurredAt ?? options.at ?? new Date("2026-11-20T12:00:00Z"),
     }),

@@ -48,8 +48,8 @@ describe("events typed from the catalogue", () => {
   });
 
   it("refuses the same mistakes at run time, from a caller the compiler cannot see", () => {
-    expect(() => validateEvent({ type: "order.shiped", data: { order_id: "o-1" } })).toThrow('Unknown event type "order.shiped"');
-    expect(() => validateEvent({ type: "order.shipped", data: { order_id: "o-1", carier: "UPS" } })).toThrow(/carier/);
+    expect(() => validateEvent({ type: "order.shiped", data: { order_id: "o-1" } }, { creatorId: "00000000-0000-4000-8000-000000000001", metadata: { source: "automated_system" } })).toThrow('Unknown event type "order.shiped"');
+    expect(() => validateEvent({ type: "order.shipped", data: { order_id: "o-1", carier: "UPS" } }, { creatorId: "00000000-0000-4000-8000-000000000001", metadata: { source: "automated_system" } })).toThrow(/carier/);
     expect(() => parseEventData("order.shipped", { order_id: "o-1", carier: "UPS" })).toThrow(/carier/);
     expect(parseEventData("order.shipped", { order_id: "o-1", carrier: "UPS" })).toEqual({ order_id: "o-1", carrier: "UPS" });
   });

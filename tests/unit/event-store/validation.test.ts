@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { EventValidationError, validateEvent } from "../../../src/core/event-store/index.ts";
 import { eventCatalogue, eventPriority, eventTypes } from "../../../src/core/event-catalogue.ts";
+import { SERVICE_VERSION } from "../../../src/core/service-identity.ts";
+
+const CREATOR = "00000000-0000-4000-8000-000000000001";
+const fromEngine = { creatorId: CREATOR, metadata: { source: "automated_system" } } as const;
 
 describe("the event catalogue", () => {
   it("holds every event type of the seed specification", () => {
@@ -30,11 +34,11 @@ describe("the event catalogue", () => {
 
 describe("validateEvent", () => {
   it("returns the parsed payload and the type's current schema version", () => {
-    const valid = validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 } });
+    const valid = validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 } }, fromEngine);
     expect(valid).toEqual({
       type: "inventory.reserved",
       data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 },
-      metadata: {},
+      metadata: { source: "automated_system", creator_id: CREATOR, priority: "high", service_version: SERVICE_VERSION, environment: "unspecified" },
       schemaVersion: eventCatalogue["inventory.reserved"].version,
     });
   });
@@ -42,7 +46,7 @@ describe("validateEvent", () => {
   it("names every bad field", () => {
     let error: unknown;
     try {
-      validateEvent({ type: "inventory.reserved", data: { sku_id: "", order_id: 42, quantity: 0 } });
+      validateEvent({ type: "inventory.reserved", data: { sku_id: "", order_id: 42, quantity: 0 } }, fromEngine);
     } catch (caught) {
       error = caught;
     }
@@ -52,21 +56,21 @@ describe("validateEvent", () => {
   });
 
   it("refuses quantities and amounts the read models' columns could not sum, naming the field", () => {
-    const huge = () => validateEvent({ type: "inventory.stock_updated", data: { sku_id: "sku-1", previous_total: 1, new_total: 3_000_000_000, source: "tiktok" } });
+    const huge = () => validateEvent({ type: "inventory.stock_updated", data: { sku_id: "sku-1", previous_total: 1, new_total: 3_000_000_000, source: "tiktok" } }, fromEngine);
     expect(huge).toThrow(EventValidationError);
     expect(huge).toThrow("event_data.new_total: must be at most 10000000 units");
-    expect(() => validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "1", quantity: 10_000_000 } })).not.toThrow();
-    expect(() => validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "1", quantity: 1e308 } })).toThrow(/event_data\.quantity/);
+    expect(() => validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "1", quantity: 10_000_000 } }, fromEngine)).not.toThrow();
+    expect(() => validateEvent({ type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "1", quantity: 1e308 } }, fromEngine)).toThrow(/event_data\.quantity/);
   });
 
   it("rejects unknown types and inherited property names", () => {
-    expect(() => validateEvent({ type: "order.vanished", data: {} })).toThrow('Unknown event type "order.vanished"');
-    expect(() => validateEvent({ type: "toString", data: {} })).toThrow(/Unknown event type/);
+    expect(() => validateEvent({ type: "order.vanished", data: {} }, fromEngine)).toThrow('Unknown event type "order.vanished"');
+    expect(() => validateEvent({ type: "toString", data: {} }, fromEngine)).toThrow(/Unknown event type/);
   });
 
   it("keeps unknown metadata keys but checks the known ones", () => {
-    const valid = validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { source: "test", trace: "abc" } });
-    expect(valid.metadata).toEqual({ source: "test", trace: "abc" });
-    expect(() => validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { priority: "urgent" } })).toThrow(/metadata\.priority/);
+    const valid = validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { component: "test", trace: "abc" } }, fromEngine);
+    expect(valid.metadata).toMatchObject({ source: "automated_system", component: "test", trace: "abc" });
+    expect(() => validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { priority: "urgent" as never } }, fromEngine)).toThrow(/metadata\.priority/);
   });
 });

@@ -108,7 +108,7 @@ describe("health thresholds", () => {
     const report = evaluateHealth(measurements({ deadLettersPending: 80, consumers: [consumer({ lag: 20_000, lastError: "x".repeat(2_000) })] }));
     const events = healthEvents(report);
     expect(events.map((event) => event.type)).toEqual(["system.health_check_completed", "system.performance_threshold_exceeded", "system.performance_threshold_exceeded"]);
-    for (const event of events) expect(() => validateEvent(event)).not.toThrow();
+    for (const event of events) expect(() => validateEvent(event, { creatorId: "00000000-0000-4000-8000-000000000001", metadata: { source: "automated_system" } })).not.toThrow();
   });
 
   it("puts every moment of a window in the same window", () => {

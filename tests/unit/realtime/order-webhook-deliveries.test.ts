@@ -8,12 +8,15 @@ const correlationId = "00000000-0000-4000-8000-0000000000aa";
 
 describe("the webhook delivery behind an event", () => {
   it("is the inbox key the ingestion stamped on it", () => {
-    expect(webhookDeliveryKeyOf(webhookEventMetadata("7327112393057191727", correlationId))).toBe("7327112393057191727");
+    const stored = { ...webhookEventMetadata({ dedupeKey: "7327112393057191727", correlationId }), creator_id: CREATOR, priority: "high", service_version: "0.1.0", environment: "test" } as const;
+    expect(webhookDeliveryKeyOf(stored)).toBe("7327112393057191727");
   });
 
   it("is unknown for events from anywhere else, even with a request id", () => {
-    expect(webhookDeliveryKeyOf({ source: "fulfilment_saga", request_id: "7327112393057191727" })).toBeNull();
-    expect(webhookDeliveryKeyOf({ source: TIKTOK_WEBHOOK_SOURCE })).toBeNull();
+    const stamps = { creator_id: CREATOR, priority: "normal", service_version: "0.1.0", environment: "test" } as const;
+    expect(webhookDeliveryKeyOf({ ...stamps, source: "automated_system", component: "fulfilment_saga", request_id: "7327112393057191727" })).toBeNull();
+    expect(webhookDeliveryKeyOf({ ...stamps, source: "api_call", request_id: "7327112393057191727" })).toBeNull();
+    expect(webhookDeliveryKeyOf({ ...stamps, source: TIKTOK_WEBHOOK_SOURCE })).toBeNull();
     expect(webhookDeliveryKeyOf(undefined)).toBeNull();
   });
 });

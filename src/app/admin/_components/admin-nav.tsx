@@ -7,6 +7,7 @@ import styles from "@/app/admin/admin.module.css";
 const sections = [
   { href: "/admin", label: "Conflicts" },
   { href: "/admin/history", label: "History" },
+  { href: "/admin/journey", label: "Journey" },
   { href: "/admin/dead-letters", label: "Dead letters" },
   { href: "/admin/projections", label: "Projections" },
   { href: "/admin/reconciliation", label: "Reconciliation" },

@@ -89,6 +89,9 @@ function EventLinksView({ links }: { links: EventLinks }) {
             </li>
           ) : null}
           <li>Correlation {event.correlationId ? <span className={styles.mono}>{event.correlationId}</span> : "none"}</li>
+          <li>
+            <Link href={`/admin/journey?event=${event.id}`}>Its journey</Link>
+          </li>
         </ul>
         <pre className={styles.pre}>{JSON.stringify({ data: event.data, metadata: event.metadata }, null, 2)}</pre>
       </section>
@@ -107,6 +110,11 @@ function TimelineView({ history }: { history: EntityHistory }) {
         <h2 id="timeline-heading">
           Timeline of <span className={styles.mono}>{history.aggregateId}</span> ({history.headVersion} events)
         </h2>
+        {history.kind === "order" ? (
+          <p>
+            <Link href={`/admin/journey?order=${encodeURIComponent(history.id)}`}>This order&apos;s journey, hop by hop</Link>
+          </p>
+        ) : null}
         {history.truncated ? <p className="section-note">Showing the newest {history.events.length} events.</p> : null}
         <ScrollingTable
           labelledBy="timeline-heading"

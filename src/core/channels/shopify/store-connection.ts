@@ -71,7 +71,8 @@ export async function completeShopifyConnection(deps: ShopifyConnectionDependenc
     creatorId: user.creatorId,
     aggregateId: channelShopAggregateId("shopify", grant.shopDomain),
     aggregateType: CHANNEL_SHOP_AGGREGATE_TYPE,
-    events: [{ type: "shop.channel_connected", data: { channel: "shopify", shop_id: grant.shopDomain, scopes: grant.scopes.slice(0, 100), location_id: locationId }, metadata: { source: "api_call", user_id: user.userId } }],
+    events: [{ type: "shop.channel_connected", data: { channel: "shopify", shop_id: grant.shopDomain, scopes: grant.scopes.slice(0, 100), location_id: locationId } }],
+    metadata: { source: "api_call", user_id: user.userId },
   });
   return { outcome: "connected", shopDomain: grant.shopDomain, linkedSkus: linkable.length };
 }

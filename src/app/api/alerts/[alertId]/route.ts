@@ -15,7 +15,7 @@ const alertActionBodySchema = z.discriminatedUnion("action", [
 const alertIdParamSchema = z.uuid();
 
 // POST /api/alerts/[alertId] - acknowledge, snooze or resolve one of the creator's alerts
-export const POST = withCreator<{ alertId: string }>(async ({ request, params, creatorId, user }) => {
+export const POST = withCreator<{ alertId: string }>(async ({ request, params, creatorId, user, origin }) => {
   const alertId = alertIdParamSchema.safeParse(params.alertId);
   if (!alertId.success) throw new ApiError("not_found", "No such alert");
   const body = alertActionBodySchema.safeParse(await readJsonBody(request));
@@ -27,6 +27,7 @@ export const POST = withCreator<{ alertId: string }>(async ({ request, params, c
     actor: { userId: user.userId, role: user.role },
     command: command.action === "snooze" ? { type: "snooze", hours: command.hours } : command.action === "resolve" ? { type: "resolve", note: command.note } : { type: "acknowledge" },
     commandId,
+    origin,
   });
   return Response.json(result, { headers: { "Cache-Control": "no-store" } });
 });

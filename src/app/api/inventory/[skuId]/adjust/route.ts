@@ -17,11 +17,11 @@ const adjustStockBodySchema = z.strictObject({
 const skuIdParamSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/);
 
 // POST /api/inventory/[skuId]/adjust - set a SKU's stock by hand, if it is still at the version the creator saw
-export const POST = withCreator<{ skuId: string }>(async ({ request, params, creatorId }) => {
+export const POST = withCreator<{ skuId: string }>(async ({ request, params, creatorId, origin }) => {
   const skuId = skuIdParamSchema.safeParse(params.skuId);
   if (!skuId.success) throw new ApiError("not_found", "No such SKU");
   const body = adjustStockBodySchema.safeParse(await readJsonBody(request));
   if (!body.success) throw new ApiError("bad_request", "Send { newTotal, expectedVersion, commandId } with a whole, non-negative stock count");
-  const result = await adjustStock(databaseClient(), { creatorId, skuId: skuId.data, ...body.data });
+  const result = await adjustStock(databaseClient(), { creatorId, skuId: skuId.data, ...body.data, origin });
   return Response.json(result, { headers: { "Cache-Control": "no-store" } });
 });

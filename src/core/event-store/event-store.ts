@@ -3,7 +3,7 @@
 import type { Sql } from "postgres";
 import { parseEventData, type AnyEventData, type DomainEvent, type EventData, type EventOrigin, type EventType, type StoredEventMetadata } from "../event-catalogue.ts";
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
-import { compileTypeFilter } from "./type-filter.ts";
+import { andEventTypeIn, compileTypeFilter } from "./type-filter.ts";
 import { upcastMetadata } from "./metadata-upcasting.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
 import { withTraceContext } from "../tracing.ts";
@@ -198,7 +198,7 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
     const rows = await sql<EventRow[]>`
       select * from public.event_store
        where position > ${afterPosition}
-         ${filter.matchesAll ? sql`` : sql`and (event_type = any(${filter.exact}) or event_type like any(${filter.likePatterns}))`}
+         ${andEventTypeIn(sql, filter)}
          ${query.from ? sql`and occurred_at >= ${query.from}` : sql``}
          ${query.to ? sql`and occurred_at < ${query.to}` : sql``}
          ${query.creatorId ? sql`and creator_id = ${query.creatorId}::uuid` : sql``}
@@ -224,7 +224,7 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
       select * from public.event_store
        where (transaction_id, position) > (${checkpoint.transactionId}::xid8, ${checkpoint.position})
          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         ${filter && !filter.matchesAll ? sql`and (event_type = any(${filter.exact}) or event_type like any(${filter.likePatterns}))` : sql``}
+         ${andEventTypeIn(sql, filter)}
          ${until ? sql`and (transaction_id, position) <= (${until.transactionId}::xid8, ${until.position})` : sql``}
          ${shard && shard.count > 1 ? sql`and public.creator_shard(creator_id, ${shard.count}) = ${shard.index}` : sql``}
        order by transaction_id, position

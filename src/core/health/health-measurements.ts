@@ -10,7 +10,7 @@
 // Error and retry rates come from consumer_attempt_log, which records failed attempts (and
 // retried successes).
 import type { Sql } from "postgres";
-import { compileTypeFilter } from "../event-store/index.ts";
+import { andEventTypeIn, compileTypeFilter } from "../event-store/index.ts";
 import { readCheckpointStatuses } from "../processing/checkpoint-status.ts";
 import { attemptRates, DEFAULT_HEALTH_WINDOW_MS, type ConsumerHealth, type HealthMeasurements } from "./health-evaluation.ts";
 
@@ -77,7 +77,7 @@ async function countEventsInWindow(sql: Sql, since: Date, until: Date, handles: 
   const [row] = await sql<{ count: string }[]>`
     select count(*) from public.event_store
      where occurred_at > ${since} and occurred_at <= ${until}
-       ${filter && !filter.matchesAll ? sql`and (event_type = any(${filter.exact}) or event_type like any(${filter.likePatterns}))` : sql``}`;
+       ${andEventTypeIn(sql, filter)}`;
   return Number(row?.count ?? 0);
 }
 

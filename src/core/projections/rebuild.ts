@@ -11,7 +11,7 @@
 // skipped, as live processing does, and counted in the progress; the swap settles the
 // projection's other letters, whose events the rebuild has now folded in order.
 import type { Sql } from "postgres";
-import { compileTypeFilter, createEventStore, startOfGlobalStream, typeMatches, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
+import { andEventTypeIn, compileTypeFilter, createEventStore, startOfGlobalStream, typeMatches, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
 import { RealtimeChanges } from "../realtime/realtime-changes.ts";
 import type { Projection } from "./projection.ts";
 import { createTablesLike, dropTables, shadowSchemaFor } from "./projection-schema.ts";
@@ -243,7 +243,7 @@ async function countEvents(sql: Sql, types: string[] | undefined): Promise<numbe
   const [row] = await sql<{ count: string }[]>`
     select count(*) from public.event_store
      where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ${filter && !filter.matchesAll ? sql`and (event_type = any(${filter.exact}) or event_type like any(${filter.likePatterns}))` : sql``}`;
+       ${andEventTypeIn(sql, filter)}`;
   return Number(row.count);
 }
 

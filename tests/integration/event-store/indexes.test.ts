@@ -23,7 +23,7 @@ const queryOfIndex: Record<string, { usedBy: string; query: string }> = {
   event_store_type_time_idx: {
     usedBy: "src/core/health/health-checks.ts countEventsInWindow; readByType with a time range",
     query: `select count(*) from public.event_store where occurred_at > now() - interval '5 minutes' and occurred_at <= now()
-              and (event_type = any('{order.received_from_tiktok}'::text[]) or event_type like any('{}'::text[]))`,
+              and event_type = any('{order.received_from_tiktok}'::text[])`,
   },
   event_store_global_order_idx: {
     usedBy: "src/core/event-store readAllAfter (every consumer); consumer_lag()",

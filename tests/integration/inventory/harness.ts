@@ -13,7 +13,8 @@ import type { TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { appKey, appSecret, conflictRunner, webhookIngestion } from "../conflicts/harness.ts";
 
-export async function adjustStock(sql: Sql, creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string) {
+/** Sets a SKU's total as `source` did; `occurredAt` backdates it (a count known from before the test's own writes). */
+export async function adjustStock(sql: Sql, creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string, occurredAt?: Date) {
   return handleCommand({ metadata: { source: "automated_system" },
     store: createEventStore({ sql }),
     creatorId,
@@ -21,7 +22,7 @@ export async function adjustStock(sql: Sql, creatorId: string, skuId: string, ne
     aggregateType: "inventory",
     initialState: initialInventoryState,
     evolve: evolveInventory,
-    decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source, productId }, state, new Date()),
+    decide: (state) => decideInventory({ type: "AdjustStock", skuId, newTotal, source, productId }, state, new Date()).map((event) => (occurredAt ? { ...event, occurredAt } : event)),
     commandId: crypto.randomUUID(),
   });
 }

@@ -91,7 +91,9 @@ describe("the stock outbox across a kill -9 of process-events mid-burst", () => 
     // taken for TikTok's count (tests/integration/inventory/stale-pushes.test.ts).
     simulator.world.stockBySku.get(sku.skuId)!.total = 500;
     await linkShopAsConnected(sql, { creatorId, shop, sellerOpenId, accessToken: "stock-outbox-kill-token", tokenEncryptionKey });
-    await adjustStock(sql, creatorId, sku.skuId, 500, "tiktok", sku.productId);
+    // TikTok's count was known a while before: a creator's change right after a TikTok write
+    // would be a concurrent update (within the sync rules' 10 s window), which TikTok wins.
+    await adjustStock(sql, creatorId, sku.skuId, 500, "tiktok", sku.productId, new Date(Date.now() - 60_000));
     // The route adjusts only SKUs the creator's inventory read model shows.
     let version = await until("the SKU's inventory row", async () => {
       const [row] = await sql<{ last_version: string }[]>`select last_version from inventory_levels where creator_id = ${creatorId} and sku_id = ${sku.skuId}`;

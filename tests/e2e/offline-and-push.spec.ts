@@ -1,8 +1,8 @@
 // The installed app on a phone: the service worker keeps the dashboard for offline use,
 // an adjustment made offline is sent on reconnect, and a push shows the alert's notification.
 import { expect, test, type Page } from "@playwright/test";
-import { lowStockText } from "../../src/core/alerts/alert-text.ts";
 import { pushedAlertFor } from "../../src/core/notifications/pushed-alert.ts";
+import { openStockAlert } from "../alert-data.ts";
 import { CREATOR1_ID, signIn } from "./dashboard-helpers.ts";
 import { e2eDatabase } from "./admin-helpers.ts";
 import { phoneContext } from "./mobile-helpers.ts";
@@ -77,31 +77,7 @@ test("the service worker shows the notification for a pushed alert, tagged by al
       });
     });
     await cdp.send("ServiceWorker.enable");
-    const at = new Date();
-    const pushed = pushedAlertFor({
-      id: crypto.randomUUID(),
-      creatorId: CREATOR1_ID,
-      kind: "low_stock",
-      severity: "emergency",
-      subject: "E2E-PUSH-SKU",
-      skuId: "E2E-PUSH-SKU",
-      productName: null,
-      ...lowStockText({ skuId: "E2E-PUSH-SKU", productName: null, available: 1, reorderPoint: 10, hoursToStockout: 1 }),
-      detail: "E2E-PUSH-SKU: 1 available, reorder point 10",
-      details: {},
-      openCauses: [],
-      occurrences: 1,
-      openedAt: at,
-      lastOccurredAt: at,
-      acknowledgedAt: null,
-      acknowledgedBy: null,
-      snoozedUntil: null,
-      snoozedBy: null,
-      resolvedAt: null,
-      resolvedBy: null,
-      resolvedByEventId: null,
-      foldedThrough: { transactionId: "1", position: 1 },
-    })!;
+    const pushed = pushedAlertFor(openStockAlert("E2E-PUSH-SKU", { creatorId: CREATOR1_ID }))!;
     await cdp.send("ServiceWorker.deliverPushMessage", { origin: new URL(baseURL!).origin, registrationId: await registrationId, data: JSON.stringify(pushed) });
 
     await expect

@@ -1,35 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { pushedAlertFor, pushKindOf } from "../../../src/core/notifications/pushed-alert.ts";
 import { isWithinQuietHours, minuteOfDay } from "../../../src/core/notifications/quiet-hours.ts";
-import { lowStockText, ordersStuckText, RECONNECT_HREF } from "../../../src/core/alerts/alert-text.ts";
+import { ordersStuckText, RECONNECT_HREF } from "../../../src/core/alerts/alert-text.ts";
 import type { Alert } from "../../../src/core/projections/alerts.ts";
 import { notificationFromPush } from "../../../src/service-worker/push-notification.ts";
+import { openStockAlert } from "../../alert-data.ts";
 
-const alert = (overrides: Partial<Alert>): Alert => ({
-  id: "6f1c2e9a-8d1b-4c7e-9a51-3c1f0b2d4e11",
-  creatorId: "00000000-0000-4000-8000-000000000001",
-  kind: "low_stock",
-  severity: "emergency",
-  subject: "SKU-RED-M",
-  skuId: "SKU-RED-M",
-  productName: "Red tee M",
-  ...lowStockText({ skuId: "SKU-RED-M", productName: "Red tee M", available: 1, reorderPoint: 10, hoursToStockout: 1 }),
-  detail: "SKU-RED-M: 1 available, reorder point 10",
-  details: {},
-  openCauses: [],
-  occurrences: 1,
-  openedAt: new Date("2026-12-02T10:00:00Z"),
-  lastOccurredAt: new Date("2026-12-02T10:00:00Z"),
-  acknowledgedAt: null,
-  acknowledgedBy: null,
-  snoozedUntil: null,
-  snoozedBy: null,
-  resolvedAt: null,
-  resolvedBy: null,
-  resolvedByEventId: null,
-  foldedThrough: { transactionId: "1", position: 1 },
-  ...overrides,
-});
+const alert = (overrides: Partial<Alert>): Alert => openStockAlert("SKU-RED-M", { productName: "Red tee M", openedAt: new Date("2026-12-02T10:00:00Z"), ...overrides });
 
 describe("which alerts are pushed", () => {
   it("pushes an emergency stock-out but not a low-stock warning or critical level", () => {

@@ -168,6 +168,8 @@ export async function run(): Promise<void> {
     port: SUPABASE_PORT,
     keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
     functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET, FULFILMENT_PROVIDERS: "simulated" } },
+    // Appends wake process-events through the pg_net and pg_cron stand-ins, as in production.
+    databaseWorkers: true,
     log: () => {},
   });
   const children: ChildProcess[] = [];
@@ -177,7 +179,6 @@ export async function run(): Promise<void> {
     await seedDemoData(sql, { tokenEncryptionKey: generateTokenEncryptionKey() });
     const appEnv = { NEXT_PUBLIC_SUPABASE_URL: standIn.url, NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey, SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey };
     if (process.env.BENCH_SKIP_BUILD !== "1") await runToEnd(path.join(root, "node_modules/.bin/next"), ["build"], appEnv);
-    children.push(start(path.join(root, "node_modules/.bin/tsx"), ["scripts/events-worker.ts", "--tick-ms", "50"], { DATABASE_URL: database.url }));
     children.push(start(path.join(root, "node_modules/.bin/next"), ["start", "--port", String(APP_PORT), "--hostname", "127.0.0.1"], { ...appEnv, DATABASE_URL: database.url, NEXT_TELEMETRY_DISABLED: "1" }));
     const appUrl = `http://127.0.0.1:${APP_PORT}`;
     await waitForHttp(`${appUrl}/api/health`);

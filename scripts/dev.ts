@@ -19,6 +19,8 @@ const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
 // `npm run simulate` plays TikTok: its API and its auth host (consent page, tokens) on :54330.
 const TIKTOK_API_BASE_URL = process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330";
 const TIKTOK_AUTH_BASE_URL = process.env.TIKTOK_AUTH_BASE_URL ?? "http://127.0.0.1:54330";
+// A local Shopify app pair, so the shopify-webhook function starts and verifies deliveries signed with it.
+const shopifyEnv = { SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "test_shopify_key", SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "test_shopify_secret" };
 
 // The demo seed's events name the deployment; Next.js and the functions name theirs from NODE_ENV alike.
 configureDeploymentEnvironment(process.env.DEPLOYMENT_ENVIRONMENT ?? "development");
@@ -80,7 +82,7 @@ try {
     functions: {
       dir: path.join(root, "supabase/functions"),
       // The simulated carrier for orders the seller ships: only the local stack sets this (process-events refuses it unless TikTok's API is a local simulator).
-      env: { ...tiktokEnv, ...pushEnv, FULFILMENT_PROVIDERS: "simulated" },
+      env: { ...tiktokEnv, ...shopifyEnv, ...pushEnv, FULFILMENT_PROVIDERS: "simulated" },
     },
     // pg_net and pg_cron, as on a hosted project: appends wake process-events at once.
     databaseWorkers: database.local,
@@ -103,6 +105,7 @@ try {
     SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey,
     // Connecting a shop (/api/tiktok/connect) exchanges the code and lists the seller's shops.
     ...tiktokEnv,
+    ...shopifyEnv,
     ...pushEnv,
   });
   console.log(`

@@ -19,6 +19,7 @@ import {
 const ADMIN_EMAIL = "admin@example.com";
 
 test("a TikTok inventory webhook that disagrees with the local count reaches the admin's queue and the admin accepts TikTok's count", async ({ browser }) => {
+  test.setTimeout(150_000);
   const sql = e2eDatabase();
   const restoreRules = await overrideSyncRules(sql, CREATOR1_ID, { autoResolve: false });
   try {
@@ -31,7 +32,8 @@ test("a TikTok inventory webhook that disagrees with the local count reaches the
     const reportId = await eventIdOfDelivery(sql, notificationId, "inventory.external_count_reported");
     expect(reportId, "the webhook's count is recorded in the delivery's own transaction").not.toBeNull();
 
-    await expect.poll(() => conflictDetectedFrom(sql, reportId!), { timeout: 20_000 }).not.toBeNull();
+    // The live lane may be folding other specs' bursts first (the alerts spec appends hundreds of events): the deadline only bounds a failing run.
+    await expect.poll(() => conflictDetectedFrom(sql, reportId!), { timeout: 60_000 }).not.toBeNull();
     const detected = (await conflictDetectedFrom(sql, reportId!))!;
     expect(detected.event_data).toMatchObject({ conflict_type: "quantity_mismatch", local_value: sku.total, external_value: tiktokTotal, source: "tiktok" });
     expect(detected.causation_id).toBe(reportId);

@@ -7,6 +7,7 @@ import postgres, { type Sql } from "postgres";
 import type { SyncRules } from "../../src/core/conflicts/sync-rules.ts";
 import { saveSyncRules } from "../../src/core/conflicts/sync-rules-store.ts";
 import { createEventStore } from "../../src/core/event-store/index.ts";
+import { evolveSkuSync, initialSkuSyncState } from "../../src/core/conflicts/sku-sync-state.ts";
 import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
 import { evolveInventory, initialInventoryState } from "../../src/core/inventory/inventory.ts";
 import { e2eEnv } from "./dashboard-helpers.ts";
@@ -26,6 +27,12 @@ export interface SkuOfCreator {
   productId: string;
   /** The SKU's total as its inventory stream has it now: the count detection compares with. */
   total: number;
+  /**
+   * TikTok's time of the newest count it sent for the SKU, seconds, or null. Earlier specs'
+   * simulated traffic runs a simulated clock ahead of ours; a report older than this one is
+   * superseded, not judged.
+   */
+  newestTikTokTime: number | null;
 }
 
 /** The creator's last SKU by id (the admin panel spec takes the first), with its current total. */
@@ -35,8 +42,8 @@ export async function lastSkuOf(sql: Sql, creatorId: string): Promise<SkuOfCreat
      where creator_id = ${creatorId}::uuid and product_id is not null order by sku_id desc limit 1`;
   if (!row) return null;
   const store = createEventStore({ sql });
-  const { state } = await store.aggregateStream({ aggregateId: inventoryAggregateId(row.sku_id), initialState: initialInventoryState, evolve: evolveInventory });
-  return { skuId: row.sku_id, productId: row.product_id, total: state.total };
+  const { state } = await store.aggregateStream({ aggregateId: inventoryAggregateId(row.sku_id), initialState: initialSkuSyncState, evolve: evolveSkuSync });
+  return { skuId: row.sku_id, productId: row.product_id, total: state.inventory.total, newestTikTokTime: state.newestTikTokCountTime };
 }
 
 /**

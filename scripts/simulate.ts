@@ -1,4 +1,6 @@
 // npm run simulate: plays TikTok Shop for development and demos (see src/simulator/).
+import postgres from "postgres";
+import { localDatabaseUrl } from "../supabase/local/postgres.ts";
 import { runSimulation } from "../src/simulator/run-simulation.ts";
 import { parseSimulatorOptions, simulatorUsage } from "../src/simulator/simulator-options.ts";
 
@@ -18,11 +20,14 @@ async function main() {
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());
+  // Only --history-days writes to the app's database (the local stack's unless DATABASE_URL says otherwise).
+  const database = options.historyDays > 0 && !options.dryRun ? postgres(process.env.DATABASE_URL ?? localDatabaseUrl(), { max: 10, onnotice: () => {} }) : undefined;
   const summary = await runSimulation(options, {
     log: (line) => console.error(line),
     printDelivery: (line) => console.log(line),
     signal: stop.signal,
-  });
+    ...(database ? { database } : {}),
+  }).finally(() => database?.end({ timeout: 5 }));
   if (options.dryRun) console.error(JSON.stringify(summary, null, 2));
   else console.log(JSON.stringify(summary, null, 2));
 }

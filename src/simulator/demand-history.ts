@@ -41,6 +41,8 @@ export interface DemandHistory {
 export interface DemandHistoryOptions {
   seed?: number;
   skus: number;
+  /** The SKUs' ids (a shop's own); SIM-00001... when absent. */
+  skuIds?: readonly string[];
   days: number;
   /** Midnight UTC of the first day. */
   start: Date;
@@ -98,7 +100,7 @@ export function generateDemandHistory(options: DemandHistoryOptions): DemandHist
   const skus: SkuHistory[] = [];
   const anomalies: LabelledAnomaly[] = [];
   for (let index = 0; index < options.skus; index += 1) {
-    const skuId = `SIM-${String(index + 1).padStart(5, "0")}`;
+    const skuId = options.skuIds?.[index] ?? `SIM-${String(index + 1).padStart(5, "0")}`;
     const baseRate = min + random.next() * (max - min);
     const own = plannedAnomalies(random, skuId, options);
     anomalies.push(...own);

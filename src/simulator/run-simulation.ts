@@ -1,7 +1,9 @@
 // One simulator run: serve the API, post the traffic, report. Used by scripts/simulate.ts.
+import type { Sql } from "postgres";
 import { signWebhook } from "../core/channels/tiktok-shop/webhook-signature.ts";
 import { demoShops } from "./demo-catalogue.ts";
 import { startTikTokShopSimulator, type TikTokShopSimulator } from "./api-server.ts";
+import { describePlan, planSalesHistory, writeSalesHistory, type SalesHistoryReport } from "./sales-history.ts";
 import { createShopWorld } from "./shop-world.ts";
 import type { SimulatorOptions } from "./simulator-options.ts";
 import { withDroppedWebhooks } from "./webhook-drops.ts";
@@ -21,6 +23,8 @@ export interface SimulationSummary {
   traffic: ReturnType<typeof createWebhookTraffic>["stats"];
   /** Notifications never delivered (--drop-rate), and how many orders they named. */
   dropped: { notifications: number; orders: number };
+  /** The past sales written before the traffic (--history-days), with their labelled anomalies; planned only in a dry run. */
+  history: SalesHistoryReport | null;
 }
 
 export interface SimulationHooks {
@@ -28,6 +32,8 @@ export interface SimulationHooks {
   /** Called with each signed delivery in a dry run. */
   printDelivery: (line: string) => void;
   signal?: AbortSignal;
+  /** Where --history-days writes the past sales (the app's database); required for it unless a dry run. */
+  database?: Sql;
 }
 
 export async function runSimulation(options: SimulatorOptions, hooks: SimulationHooks): Promise<SimulationSummary> {
@@ -52,8 +58,19 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
     hooks.log(`connect a shop: ${api.url}/oauth/authorize?app_key=${encodeURIComponent(options.appKey)}&state=<state>, redirecting to ${options.redirectUri}`);
   }
 
+  let history: SalesHistoryReport | null = null;
   let delivery: WebhookSendReport | null = null;
   try {
+    if (options.historyDays > 0) {
+      // The history ends where the traffic begins: the simulated time of the first order.
+      const plan = planSalesHistory(shops, { days: options.historyDays, anomalies: options.anomalies, seed: options.seed, now: new Date(options.startTime * 1000) });
+      if (options.dryRun) history = describePlan(plan, options.historyDays);
+      else {
+        if (!hooks.database) throw new Error("--history-days writes past sales into the app's database: no database was given");
+        hooks.log(`writing ${options.historyDays} days of past sales (${plan.sales.length} orders) for ${shops.length} shop(s)`);
+        history = await writeSalesHistory(hooks.database, plan, options.historyDays);
+      }
+    }
     if (options.dryRun) {
       const count = Math.floor(options.rate * options.durationSeconds);
       const encoder = new TextEncoder();
@@ -92,5 +109,6 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
     delivery,
     traffic: traffic.stats,
     dropped: { notifications: traffic.drops.notifications, orders: traffic.drops.orderIds.size },
+    history,
   };
 }

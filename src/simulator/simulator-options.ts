@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { defaultRedirectUri } from "./api-server.ts";
 import { maxDemoCreators } from "./demo-catalogue.ts";
+import { MAX_HISTORY_DAYS } from "./sales-history.ts";
 
 export interface SimulatorOptions {
   target: string;
@@ -31,6 +32,10 @@ export interface SimulatorOptions {
   lingerSeconds: number;
   /** After this many orders one SKU per shop goes viral (see webhook-traffic.ts); undefined: never. */
   viralAfterOrders?: number;
+  /** Days of past sales written for the demo shops before the traffic starts (sales-history.ts); 0: none. */
+  historyDays: number;
+  /** Labelled spikes and drops in that history. */
+  anomalies: boolean;
   dryRun: boolean;
   appKey: string;
   appSecret: string;
@@ -59,6 +64,11 @@ export const simulatorUsage = `Usage: npm run simulate -- [options]
   --linger S              keep the API up this long after the last webhook (default 30)
   --viral-after-orders N  after N orders a video goes viral: each shop's first SKU is in 90% of
                           orders and buyers arrive at live-session speed (a sales spike to watch)
+  --history-days N        before the traffic, write N days (1-${MAX_HISTORY_DAYS}) of past sales for each linked demo
+                          shop into DATABASE_URL (default: the local stack's database), dated when they sold,
+                          with daily and weekly seasonality and a trend, so forecasts have data; once per creator
+  --anomalies             with --history-days: inject labelled sales spikes and drops into that history (listed
+                          in the summary's history.anomalies)
   --dry-run               print the signed deliveries as JSON lines instead of posting them
 Credentials: TIKTOK_APP_KEY / TIKTOK_APP_SECRET (default test_app_key / test_app_secret).
 Connecting a shop: open <api>/oauth/authorize?app_key=<key>&state=<state>; each consent signs up a
@@ -121,6 +131,8 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
       "no-api": { type: "boolean" },
       linger: { type: "string" },
       "viral-after-orders": { type: "string" },
+      "history-days": { type: "string" },
+      anomalies: { type: "boolean" },
       "dry-run": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -136,6 +148,8 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
   const target = urlOption("target", values.target ?? "http://127.0.0.1:54321/functions/v1/tiktok-webhook");
   const redirectUri = urlOption("redirect-uri", values["redirect-uri"] ?? defaultRedirectUri);
   const isLifetime = (value: number) => Number.isInteger(value) && value > 0;
+  const historyDays = numberOption("history-days", values["history-days"], 0, (value) => Number.isInteger(value) && value >= 1 && value <= MAX_HISTORY_DAYS, `a whole number of days, 1-${MAX_HISTORY_DAYS}`);
+  if (values.anomalies && historyDays === 0) throw new Error("--anomalies needs --history-days: the anomalies are injected into that history");
   return {
     target,
     rate: numberOption("rate", values.rate, 5, (value) => value > 0 && value <= 10_000, "between 0 and 10000"),
@@ -157,6 +171,8 @@ export function parseSimulatorOptions(argv: string[], env: Record<string, string
     ...(values["viral-after-orders"] === undefined
       ? {}
       : { viralAfterOrders: numberOption("viral-after-orders", values["viral-after-orders"], 0, (value) => Number.isInteger(value) && value >= 0, "a whole number, zero or more") }),
+    historyDays,
+    anomalies: values.anomalies === true,
     dryRun: values["dry-run"] === true,
     appKey: env.TIKTOK_APP_KEY || "test_app_key",
     appSecret: env.TIKTOK_APP_SECRET || "test_app_secret",

@@ -59,6 +59,19 @@ export function salesSpikeText(input: { skuId: string; productName: string | nul
   };
 }
 
+export function salesDropText(input: { skuId: string; productName: string | null; observedUnits: number; expectedUnits: number; windowMinutes: number }): AlertText {
+  const product = productLabel(input.skuId, input.productName);
+  const window = hoursText(input.windowMinutes / 60);
+  const expected = Math.round(input.expectedUnits);
+  const sold = input.observedUnits === 0 ? `No sales in the last ${window}` : `Only ${plural(input.observedUnits, "sale", "sales")} in the last ${window}`;
+  return {
+    title: input.observedUnits === 0 ? `Stopped selling: ${product}` : `Selling far less than usual: ${product}`,
+    message: `${sold}, where about ${expected} were expected. A listing may have been taken down or a video gone cold.`,
+    action: `Check SKU ${input.skuId}'s listing in TikTok Shop Seller Center`,
+    actionHref: forecastHref(input.skuId),
+  };
+}
+
 export function ordersWaitingForStockText(input: { skuId: string; productName: string | null; waitingOrders: number }): AlertText {
   const product = productLabel(input.skuId, input.productName);
   const orders = plural(input.waitingOrders, "order", "orders");

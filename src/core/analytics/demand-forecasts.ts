@@ -1,12 +1,12 @@
 // Each SKU's demand, folded from the orders that sell it (order.validated names each
 // item's SKU and quantity): the hour in progress is counted, and when an hour ends it is
 // folded into the SKU's demand model (demand-model.ts), so a forecast costs O(1) per
-// order, never a rescan of history. The last minutes' sales are kept for the spike check
-// (sales-anomalies.ts). Pure; the table is declared in demand-forecasts-projection.ts.
+// order, never a rescan of history. The last two hours' sales are kept by the minute for the
+// spike and drop checks (sales-anomalies.ts, sales-watch.ts). Pure; the table is declared in demand-forecasts-projection.ts.
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded } from "../projections/projection.ts";
 import { advanceTo, dispersionOf, expectedBetween, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandForecast, type DemandModel } from "./demand-model.ts";
-import { judgeSales, SPIKE_WINDOW_MINUTES, type SalesAnomaly } from "./sales-anomalies.ts";
+import { DROP_WINDOW_MINUTES, judgeSales, SPIKE_WINDOW_MINUTES, type SalesAnomaly } from "./sales-anomalies.ts";
 
 const MINUTE_MS = 60_000;
 const HISTORY_HOURS = 7 * 24;
@@ -20,7 +20,7 @@ export interface SkuDemand {
   currentUnits: number;
   /** Units sold in each of the last hours folded (up to a week, oldest first), for the SKU's chart. */
   history?: number[];
-  /** Units by minute (minutes since the epoch) over the spike window, oldest first. */
+  /** Units by minute (minutes since the epoch) over the drop window (the longer one), oldest first. */
   recent: [minute: number, units: number][];
   lastSaleAt: Date;
   /** The last event folded in, in consumer order: an event at or before it is not folded again. */
@@ -58,7 +58,7 @@ export function recordSale(current: SkuDemand | undefined, creatorId: string, sk
     demand = { ...demand, model: advanceTo(model, hour), currentHour: hour, currentUnits: 0, history };
   }
   // A late sale of an hour already folded counts in the hour in progress: close enough for demand.
-  const recent = demand.recent.filter(([at]) => at > minute - SPIKE_WINDOW_MINUTES);
+  const recent = demand.recent.filter(([at]) => at > minute - DROP_WINDOW_MINUTES);
   const last = recent.at(-1);
   if (last && last[0] === minute) recent[recent.length - 1] = [minute, last[1] + units];
   else recent.push([minute, units]);
@@ -74,6 +74,12 @@ export function demandForecast(demand: SkuDemand, hours = 7 * 24): DemandForecas
 export function recentUnits(demand: SkuDemand): number {
   const latest = Math.floor(demand.lastSaleAt.getTime() / MINUTE_MS);
   return demand.recent.filter(([minute]) => minute > latest - SPIKE_WINDOW_MINUTES).reduce((sum, [, units]) => sum + units, 0);
+}
+
+/** Units sold in the `windowMinutes` up to and including the minute of `at`. */
+export function unitsBefore(demand: SkuDemand, at: Date, windowMinutes: number): number {
+  const minute = Math.floor(at.getTime() / MINUTE_MS);
+  return demand.recent.filter(([sold]) => sold > minute - windowMinutes && sold <= minute).reduce((sum, [, units]) => sum + units, 0);
 }
 
 /** A spike (or a drop) in the SKU's latest sales against what the forecast expected for this hour. */

@@ -117,6 +117,25 @@ export const inventoryEvents = {
     version: 1,
     schema: z.strictObject({ sku_id: skuId, observed_per_hour: z.number().nonnegative(), expected_per_hour: z.number().nonnegative() }),
   },
+  // The SKU stopped selling though its forecast expects sales (a listing taken down, a video
+  // gone cold, orders no longer reaching us): found by the scheduled sales watch, since a SKU
+  // that does not sell sends no event. Units over the window, as observed and as expected.
+  "inventory.sales_drop_detected": {
+    version: 1,
+    schema: z.strictObject({
+      sku_id: skuId,
+      observed_units: quantity,
+      expected_units: z.number().nonnegative(),
+      window_minutes: z.number().int().positive(),
+      /** -log10 of the chance of selling this few at the expected rate. */
+      score: z.number().nonnegative(),
+      last_sale_at: z.iso.datetime({ offset: true }),
+    }),
+  },
+  "inventory.sales_drop_ended": {
+    version: 1,
+    schema: z.strictObject({ sku_id: skuId, observed_units: quantity, expected_units: z.number().nonnegative(), window_minutes: z.number().int().positive() }),
+  },
   "inventory.sync_conflict_detected": {
     version: 1,
     schema: z.strictObject({

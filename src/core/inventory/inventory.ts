@@ -60,6 +60,8 @@ export interface InventoryState {
   reorderTriggered?: boolean;
   /** Selling far above its forecast right now. */
   salesSpike?: boolean;
+  /** Selling far below its forecast (or not at all) right now. */
+  salesDrop?: boolean;
 }
 
 export const initialInventoryState = (): InventoryState => ({
@@ -158,6 +160,10 @@ function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): In
       return { ...state, salesSpike: true };
     case "inventory.sales_spike_ended":
       return { ...state, salesSpike: false };
+    case "inventory.sales_drop_detected":
+      return { ...state, salesDrop: true };
+    case "inventory.sales_drop_ended":
+      return { ...state, salesDrop: false };
     default:
       return state;
   }

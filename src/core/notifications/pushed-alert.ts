@@ -38,6 +38,8 @@ export function pushKindOf(alert: Pick<Alert, "kind" | "severity">): PushKind | 
       return "sales_spike";
     case "sync_failure":
     case "sync_conflict":
+    // Hours in the making, seen on the dashboard: not worth waking the creator for.
+    case "sales_drop":
       return null;
   }
 }

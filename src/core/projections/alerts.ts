@@ -11,15 +11,17 @@
 // - shop_connection, per shop; shop.connected resolves it.
 // - sales_spike, per SKU: inventory.sales_spike_detected (selling far above its forecast,
 //   with when it sells out at that rate); inventory.sales_spike_ended resolves it.
+// - sales_drop, per SKU: inventory.sales_drop_detected (selling far below its forecast, or
+//   not at all); inventory.sales_drop_ended (sales returned) resolves it.
 // The creator acknowledges, snoozes or resolves an alert with alert.* events on its own
 // stream. An alert's id is the id of the event that opened it, and the row remembers the
 // last event folded into it (its cursor): an event at or before it is not folded again,
 // so replays change nothing. Pure: the tables are declared in alerts-projection.ts.
-import { lowStockText, ordersStuckText, salesSpikeText, ordersWaitingForStockText, shopConnectionText, stockConflictText, syncFailureText, type AlertText } from "../alerts/alert-text.ts";
+import { lowStockText, ordersStuckText, salesDropText, salesSpikeText, ordersWaitingForStockText, shopConnectionText, stockConflictText, syncFailureText, type AlertText } from "../alerts/alert-text.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded, FoldContext } from "./projection.ts";
 
-export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike";
+export type AlertKind = "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike" | "sales_drop";
 export type AlertSeverity = "warning" | "critical" | "emergency";
 
 /** Where an event stands in the order consumers fold them: (transaction id, position). */
@@ -71,6 +73,8 @@ export const alertEventTypes = [
   "inventory.sync_conflict_resolved",
   "inventory.sales_spike_detected",
   "inventory.sales_spike_ended",
+  "inventory.sales_drop_detected",
+  "inventory.sales_drop_ended",
   "system.sync_failure_detected",
   "system.recovery_completed",
   "shop.deauthorized",
@@ -137,6 +141,14 @@ export function occurrenceOf(event: StoredEvent, productName: (skuId: string) =>
         details: { observed_per_hour: data.observed_per_hour, expected_per_hour: data.expected_per_hour, available: data.available, hours_to_stockout: hours },
       };
     }
+    case "inventory.sales_drop_detected": {
+      const data = event.data;
+      const detail = `inventory.sales_drop_detected: ${data.observed_units} sold over ${data.window_minutes} min against ${data.expected_units.toFixed(1)} expected (score ${data.score.toFixed(1)}), last sale ${data.last_sale_at}`;
+      return {
+        kind: "sales_drop", subject: data.sku_id, severity: "warning", skuId: data.sku_id, productName: productName(data.sku_id), detail,
+        details: { observed_units: data.observed_units, expected_units: data.expected_units, window_minutes: data.window_minutes, last_sale_at: data.last_sale_at },
+      };
+    }
     case "inventory.sync_conflict_detected": {
       const data = event.data;
       const detail = `${data.conflict_type} (local ${data.local_value}, ${data.source} ${data.external_value}), conflict ${data.conflict_id}`;
@@ -186,6 +198,11 @@ export function textOf(alert: Pick<Alert, "kind" | "subject" | "skuId" | "produc
       return salesSpikeText({
         skuId: alert.subject, productName: alert.productName, ratePerHour: number("observed_per_hour"), expectedPerHour: number("expected_per_hour"),
         hoursToStockout: typeof facts.hours_to_stockout === "number" ? facts.hours_to_stockout : null,
+      });
+    case "sales_drop":
+      return salesDropText({
+        skuId: alert.subject, productName: alert.productName, observedUnits: number("observed_units"), expectedUnits: number("expected_units"),
+        windowMinutes: number("window_minutes"),
       });
     case "shop_connection":
       return shopConnectionText({ shopId: alert.subject, cause: facts.cause === "deauthorized" ? "deauthorized" : "needs_reconnecting", reason: typeof facts.reason === "string" ? facts.reason : null });
@@ -247,6 +264,8 @@ export function resolvedKeyOf(event: StoredEvent): { kind: AlertKind; subject: s
       return { kind: "shop_connection", subject: event.data.shop_id };
     case "inventory.sales_spike_ended":
       return { kind: "sales_spike", subject: event.data.sku_id };
+    case "inventory.sales_drop_ended":
+      return { kind: "sales_drop", subject: event.data.sku_id };
     default:
       return null;
   }

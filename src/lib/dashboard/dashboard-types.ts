@@ -73,7 +73,7 @@ export interface InventoryRow {
 
 export interface AlertRow {
   id: string;
-  kind: "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike";
+  kind: "low_stock" | "sync_failure" | "sync_conflict" | "stuck_saga" | "shop_connection" | "sales_spike" | "sales_drop";
   severity: Severity;
   /** What happened, to which product or order, in the creator's words. */
   title: string;

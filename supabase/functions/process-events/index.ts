@@ -3,6 +3,7 @@
 // Woken through pg_net by the appends themselves (and by the pg_cron safety net), on
 // hosted Supabase and locally alike; only with the service-role key.
 import { chooseFulfilmentProviders, createFulfilmentProviders, createFulfilmentSaga, FULFILMENT_PROVIDERS_SETTING, resumeFulfilmentSagas } from "../../../src/core/fulfilment/index.ts";
+import { watchSalesWhenDue } from "../../../src/core/analytics/sales-watch-job.ts";
 import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createChannelOrdersConsumer } from "../../../src/core/channels/channel-orders-consumer.ts";
 import { createChannelStockOutboxConsumer } from "../../../src/core/channels/channel-stock-outbox-consumer.ts";
@@ -80,6 +81,8 @@ const processing = createEventProcessing({
     await resumeFulfilmentSagas({ sql, ...fulfilment });
     // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
+    // A SKU that stops selling sends no event: the sales watch judges every SKU against its forecast every ten minutes.
+    await watchSalesWhenDue({ sql, now: () => new Date() }).catch((error: unknown) => log.error("sales watch failed", { error }));
     // A newly linked shop: its deliveries kept as unlinked_shop, then its history (a few pages per call; the next call goes on).
     await replayUnlinkedDeliveries().catch((error: unknown) => log.error("unlinked delivery replay failed", { error }));
     await advanceShopImports({ sql, readerFor: shopClients.clientFor, now: () => new Date(), maxPagesPerCall: 10 }).catch((error: unknown) =>

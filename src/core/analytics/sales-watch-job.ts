@@ -50,8 +50,6 @@ export async function watchSales(options: { sql: Sql; now: () => Date; creatorId
   const store = createEventStore({ sql });
   const flagged = await possiblyFlagged(sql, now, options.creatorIds);
   const report: SalesWatchReport = { checked: 0, dropsDetected: 0, dropsEnded: 0, spikesEnded: 0 };
-  // Idempotent per SKU and period: a second caller in the same period appends nothing.
-  const period = Math.floor(now.getTime() / SALES_WATCH_EVERY_MS);
   let after = { creatorId: "00000000-0000-0000-0000-000000000000", skuId: "" };
   for (;;) {
     const rows = await sql<ForecastRow[]>`
@@ -75,12 +73,12 @@ export async function watchSales(options: { sql: Sql; now: () => Date; creatorId
         initialState: initialInventoryState,
         evolve: evolveInventory,
         snapshotSchemaVersion: INVENTORY_STATE_VERSION,
-        commandId: `${SALES_WATCH_JOB}:${row.creator_id}:${row.sku_id}:${period}`,
         metadata: automatedOrigin(SALES_WATCH_JOB),
-        // A SKU never stocked here has no inventory to flag.
+        // No command id: the decision is by the SKU's flags, appended at the version it read, so a
+        // second watch (or a retry) finds the flag set and appends nothing. A SKU never stocked here has none.
         decide: (inventory) => (decided = inventory.skuId === null ? [] : decideSalesWatch({ skuId: row.sku_id, inventory, sales, lastSaleAt: demand.lastSaleAt })),
       });
-      if (result.duplicate || result.appended.length === 0) continue;
+      if (result.appended.length === 0) continue;
       for (const event of decided) {
         if (event.type === "inventory.sales_drop_detected") report.dropsDetected += 1;
         if (event.type === "inventory.sales_drop_ended") report.dropsEnded += 1;

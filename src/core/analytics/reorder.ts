@@ -2,6 +2,9 @@
 // 7 days unless they say otherwise) plus safety stock for a chosen service level, from the
 // SKU's demand forecast. "sells ~14/day, lead time 7 days, safety 20 → order 118".
 import { probit } from "simple-statistics";
+import { DomainError } from "../domain-error.ts";
+import type { NewEvent } from "../event-store/index.ts";
+import type { InventoryState } from "../inventory/inventory.ts";
 import { forecastDemand, type DemandModel } from "./demand-model.ts";
 
 export const DEFAULT_LEAD_TIME_DAYS = 7;
@@ -50,4 +53,17 @@ export function suggestReorder(model: DemandModel, policy: ReorderPolicy = defau
     quantity,
     reasoning: `sells ~${rate}/day, lead time ${policy.leadTimeDays} days, safety ${safetyStock} → order ${quantity}`,
   };
+}
+
+export const MAX_LEAD_TIME_DAYS = 365;
+
+/** The creator sets how many days a reorder of the SKU takes to arrive: an event when it changes, nothing when it is already so. */
+export function decideLeadTime(inventory: InventoryState, leadTimeDays: number): NewEvent<"inventory.lead_time_changed">[] {
+  if (inventory.skuId === null) throw new DomainError("not_found", "No such SKU in your inventory");
+  if (!Number.isInteger(leadTimeDays) || leadTimeDays < 1 || leadTimeDays > MAX_LEAD_TIME_DAYS) {
+    throw new DomainError("validation", `The lead time is a whole number of days from 1 to ${MAX_LEAD_TIME_DAYS}`);
+  }
+  const current = inventory.leadTimeDays ?? null;
+  if (current === leadTimeDays) return [];
+  return [{ type: "inventory.lead_time_changed", data: { sku_id: inventory.skuId, lead_time_days: leadTimeDays, previous_lead_time_days: current } }];
 }

@@ -117,6 +117,16 @@ export const inventoryEvents = {
     version: 1,
     schema: z.strictObject({ sku_id: skuId, observed_per_hour: z.number().nonnegative(), expected_per_hour: z.number().nonnegative() }),
   },
+  // How long a reorder of the SKU takes to arrive, as the creator set it: the reorder
+  // suggestion covers this many days of demand (7 until set).
+  "inventory.lead_time_changed": {
+    version: 1,
+    schema: z.strictObject({
+      sku_id: skuId,
+      lead_time_days: z.number().int().min(1).max(365),
+      previous_lead_time_days: z.number().int().min(1).max(365).nullable(),
+    }),
+  },
   // The SKU stopped selling though its forecast expects sales (a listing taken down, a video
   // gone cold, orders no longer reaching us): found by the scheduled sales watch, since a SKU
   // that does not sell sends no event. Units over the window, as observed and as expected.

@@ -62,6 +62,8 @@ export interface InventoryState {
   salesSpike?: boolean;
   /** Selling far below its forecast (or not at all) right now. */
   salesDrop?: boolean;
+  /** Days a reorder takes to arrive, as the creator set them (absent: the default). */
+  leadTimeDays?: number;
 }
 
 export const initialInventoryState = (): InventoryState => ({
@@ -160,6 +162,8 @@ function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): In
       return { ...state, salesSpike: true };
     case "inventory.sales_spike_ended":
       return { ...state, salesSpike: false };
+    case "inventory.lead_time_changed":
+      return { ...state, leadTimeDays: event.data.lead_time_days };
     case "inventory.sales_drop_detected":
       return { ...state, salesDrop: true };
     case "inventory.sales_drop_ended":

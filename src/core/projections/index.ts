@@ -7,6 +7,7 @@ import { orderSummariesProjection } from "./order-summaries-projection.ts";
 import type { Projection } from "./projection.ts";
 import { syncConflictsProjection } from "../conflicts/sync-conflicts-projection.ts";
 import { demandForecastsProjection } from "../analytics/demand-forecasts-projection.ts";
+import { reorderSettingsProjection } from "../analytics/reorder-settings-projection.ts";
 
 export * from "./alerts.ts";
 export * from "./alerts-projection.ts";
@@ -23,7 +24,7 @@ export * from "./rebuild.ts";
 export * from "./projection-schema.ts";
 export * from "./read-model-storage.ts";
 
-/** Every projection; the dashboard reads the first four, the admin panel's conflict queue the sixth, the SKU charts the last. */
+/** Every projection; the dashboard reads the first four, the admin panel's conflict queue the sixth, the SKU charts the last two. */
 export const allProjections: readonly Projection[] = [
   dashboardMetricsProjection,
   orderSummariesProjection,
@@ -32,6 +33,7 @@ export const allProjections: readonly Projection[] = [
   eventMetricsProjection,
   syncConflictsProjection,
   demandForecastsProjection,
+  reorderSettingsProjection,
 ];
 
 export function findProjection(name: string): Projection | undefined {

@@ -26,6 +26,8 @@ export interface SkuForecast {
   productName: string | null;
   available: number;
   reorderPoint: number;
+  /** Days a reorder takes to arrive, as the creator set them (7 until set): what the suggestion covers. */
+  leadTimeDays: number;
   hoursSeen: number;
   points: SkuForecastPoint[];
   stockout: StockoutEstimate;
@@ -52,7 +54,8 @@ export async function readSkuForecast(sql: Sql, creatorId: string, skuId: string
       tx<{ product_name: string }[]>`select product_name from public.product_names where creator_id = ${creatorId} and sku_id = ${skuId}`,
       tx<{ lead_time_days: string; service_level: string }[]>`select lead_time_days, service_level from public.reorder_settings where creator_id = ${creatorId} and sku_id = ${skuId}`,
     ]);
-    const base = { skuId, productName: name?.product_name ?? null, available: level.available, reorderPoint: level.reorder_point };
+    const policy = settings ? { leadTimeDays: Number(settings.lead_time_days), serviceLevel: Number(settings.service_level) } : defaultReorderPolicy();
+    const base = { skuId, productName: name?.product_name ?? null, available: level.available, reorderPoint: level.reorder_point, leadTimeDays: policy.leadTimeDays };
     if (!demand) return { ...base, hoursSeen: 0, points: [], stockout: { expectedHours: null, earliestHours: null, latestHours: null }, suggestion: null };
     const currentHourMs = demand.state.currentHour * HOUR_MS;
     const forecast = forecastFromStored(demand.forecast_hourly, currentHourMs);
@@ -65,7 +68,6 @@ export async function readSkuForecast(sql: Sql, creatorId: string, skuId: string
       stock = Math.max(0, stock - point.expected);
       return { at: point.at.toISOString(), sold: null, expected: point.expected, lower: point.lower, upper: point.upper, projectedStock: Math.round(stock * 10) / 10 };
     });
-    const policy = settings ? { leadTimeDays: Number(settings.lead_time_days), serviceLevel: Number(settings.service_level) } : defaultReorderPolicy();
     return {
       ...base,
       hoursSeen: demand.hours_seen,

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { Area, Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { SkuForecast } from "@/server/inventory/sku-forecast.ts";
 import { formatHours, formatNumber } from "@/lib/dashboard/formatting.ts";
+import { LeadTimeSetting } from "./lead-time-setting.tsx";
 
 /** Where a SKU's forecast opens: the hash a sales-spike alert links to. */
 export const forecastHash = (skuId: string) => `#forecast-${encodeURIComponent(skuId)}`;
@@ -44,6 +45,7 @@ export function SkuForecastPanel({ skuId, creatorQuery, locale, onClose }: { sku
       {loaded.state === "loading" ? <p className="section-note">Loading the forecast…</p> : null}
       {loaded.state === "failed" ? <p className="notice" role="alert">{loaded.message}</p> : null}
       {loaded.state === "ready" ? <ForecastBody forecast={loaded.forecast} locale={locale} /> : null}
+      {loaded.state === "ready" ? <LeadTimeSetting key={skuId} skuId={skuId} creatorQuery={creatorQuery} leadTimeDays={loaded.forecast.leadTimeDays} /> : null}
     </section>
   );
 }

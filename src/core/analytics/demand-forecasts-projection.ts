@@ -2,9 +2,10 @@
 // demand_forecasts table, one row per creator and SKU, with the forecast the dashboard
 // charts and the spike check's latest verdict as columns.
 import type { StoredEvent } from "../event-store/index.ts";
-import { defineProjection, type ProjectionContext, type ProjectionTable } from "../projections/projection.ts";
+import { defineProjection, tableIn, type ProjectionContext, type ProjectionTable } from "../projections/projection.ts";
 import { selectRowsMatching, upsertRows } from "../projections/read-model-storage.ts";
-import { demandForecast, demandKey, foldDemand, recentUnits, salesAnomalyOf, unitsSold, type DemandState, type SkuDemand } from "./demand-forecasts.ts";
+import { demandForecast, demandKey, foldDemand, MIN_HOURS_FOR_SHOP_PROFILE, noDemand, recentUnits, salesAnomalyOf, shopProfileOf, unitsSold, type DemandState, type SkuDemand } from "./demand-forecasts.ts";
+import type { DemandModel, SeasonalProfiles } from "./demand-model.ts";
 
 const demandForecastsTable: ProjectionTable = { name: "demand_forecasts", key: ["creator_id", "sku_id"] };
 
@@ -14,7 +15,29 @@ async function loadDemand(context: ProjectionContext, events: readonly StoredEve
   const keys = new Map<string, { creator_id: string; sku_id: string }>();
   for (const event of events) for (const skuId of unitsSold(event).keys()) keys.set(demandKey(event.creatorId, skuId), { creator_id: event.creatorId, sku_id: skuId });
   const rows = await selectRowsMatching<{ creator_id: string; sku_id: string; state: StoredDemand }>(context, demandForecastsTable, [...keys.values()]);
-  return new Map(rows.map((row) => [demandKey(row.creator_id, row.sku_id), { ...row.state, lastSaleAt: new Date(row.state.lastSaleAt) }]));
+  const skus = new Map(rows.map((row) => [demandKey(row.creator_id, row.sku_id), { ...row.state, lastSaleAt: new Date(row.state.lastSaleAt) }]));
+  // Only a SKU's first sale needs its shop's profiles: loaded for the creators that have one in the batch.
+  const withNewSkus = new Set([...keys.entries()].filter(([key]) => !skus.has(key)).map(([, key]) => key.creator_id));
+  return { skus, shopProfiles: await loadShopProfiles(context, [...withNewSkus]) };
+}
+
+/** Up to this many of a creator's best-selling established SKUs make the shop's profile. */
+const PROFILE_SKUS = 200;
+
+async function loadShopProfiles(context: ProjectionContext, creatorIds: string[]): Promise<Map<string, SeasonalProfiles>> {
+  const profiles = new Map<string, SeasonalProfiles>();
+  if (creatorIds.length === 0) return profiles;
+  const rows = await context.sql<{ creator_id: string; model: Pick<DemandModel, "daily" | "weekly" | "level" | "hoursSeen"> }[]>`
+    select creator_id::text, model from unnest(${creatorIds}::uuid[]) as c(id)
+      cross join lateral (
+        select f.creator_id, f.state->'model' as model from ${tableIn(context, demandForecastsTable.name)} f
+         where f.creator_id = c.id and f.hours_seen >= ${MIN_HOURS_FOR_SHOP_PROFILE}
+         order by f.next_7d desc limit ${PROFILE_SKUS}) established`;
+  for (const creatorId of creatorIds) {
+    const profile = shopProfileOf(rows.filter((row) => row.creator_id === creatorId).map((row) => row.model));
+    if (profile) profiles.set(creatorId, profile);
+  }
+  return profiles;
 }
 
 const rounded = (value: number) => Math.round(value * 100) / 100;
@@ -58,7 +81,7 @@ export const demandForecastsProjection = defineProjection<DemandState, SkuDemand
   handles: ["order.validated"],
   tables: [demandForecastsTable],
   batchSize: 1_000,
-  initialState: () => new Map(),
+  initialState: noDemand,
   fold: (state, events) => foldDemand(state, events),
   storage: { load: loadDemand, save: saveDemand },
 });

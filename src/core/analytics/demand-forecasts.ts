@@ -5,7 +5,7 @@
 // spike and drop checks (sales-anomalies.ts, sales-watch.ts). Pure; the table is declared in demand-forecasts-projection.ts.
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded } from "../projections/projection.ts";
-import { advanceTo, dispersionOf, expectedBetween, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandForecast, type DemandModel } from "./demand-model.ts";
+import { advanceTo, dispersionOf, expectedBetween, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandForecast, type DemandModel, type SeasonalProfiles } from "./demand-model.ts";
 import { DROP_WINDOW_MINUTES, judgeSales, SPIKE_WINDOW_MINUTES, type SalesAnomaly } from "./sales-anomalies.ts";
 
 const MINUTE_MS = 60_000;
@@ -27,7 +27,31 @@ export interface SkuDemand {
   folded: { transactionId: string; position: number };
 }
 
-export type DemandState = ReadonlyMap<string, SkuDemand>;
+export interface DemandState {
+  /** By `demandKey`. */
+  skus: ReadonlyMap<string, SkuDemand>;
+  /**
+   * Each creator's seasonal profiles (hour of day, day of week) from their SKUs with a week of
+   * history, by creator id: where a new SKU's model starts, so its first days already follow
+   * the shop's evening peak and busy weekends instead of a flat line.
+   */
+  shopProfiles: ReadonlyMap<string, SeasonalProfiles>;
+}
+
+export const noDemand = (): DemandState => ({ skus: new Map(), shopProfiles: new Map() });
+
+/** Below this much history a SKU's profiles say little about the shop's. */
+export const MIN_HOURS_FOR_SHOP_PROFILE = 7 * 24;
+
+/** The shop's profiles: its established SKUs' factors, weighted by what each sells (null when none is established). */
+export function shopProfileOf(models: readonly Pick<DemandModel, "daily" | "weekly" | "level" | "hoursSeen">[]): SeasonalProfiles | null {
+  const established = models.filter((model) => model.hoursSeen >= MIN_HOURS_FOR_SHOP_PROFILE && model.level > 0);
+  const weight = established.reduce((sum, model) => sum + model.level, 0);
+  if (weight === 0) return null;
+  const blend = (pick: (model: (typeof established)[number]) => number[], length: number) =>
+    Array.from({ length }, (_, slot) => established.reduce((sum, model) => sum + pick(model)[slot]! * model.level, 0) / weight);
+  return { daily: blend((model) => model.daily, 24), weekly: blend((model) => model.weekly, 7) };
+}
 
 export const demandKey = (creatorId: string, skuId: string) => `${creatorId}|${skuId}`;
 
@@ -46,10 +70,10 @@ export function unitsSold(event: StoredEvent): Map<string, number> {
 }
 
 /** The SKU's demand with `units` sold at `at`. */
-export function recordSale(current: SkuDemand | undefined, creatorId: string, skuId: string, units: number, at: Date, folded: SkuDemand["folded"]): SkuDemand {
+export function recordSale(current: SkuDemand | undefined, creatorId: string, skuId: string, units: number, at: Date, folded: SkuDemand["folded"], shopProfile?: SeasonalProfiles): SkuDemand {
   const hour = hourIndex(at);
   const minute = Math.floor(at.getTime() / MINUTE_MS);
-  let demand = current ?? { creatorId, skuId, model: newDemandModel(hour), currentHour: hour, currentUnits: 0, recent: [], lastSaleAt: at, folded };
+  let demand = current ?? { creatorId, skuId, model: newDemandModel(hour, shopProfile), currentHour: hour, currentUnits: 0, recent: [], lastSaleAt: at, folded };
   if (hour > demand.currentHour) {
     // The hour in progress has ended: fold it, and the silent hours since, into the model.
     const model = observeHour(advanceTo(demand.model, demand.currentHour), demand.currentHour, demand.currentUnits);
@@ -92,17 +116,17 @@ export function salesAnomalyOf(demand: SkuDemand): SalesAnomaly | null {
 
 /** The SKUs' demand with the batch's sales folded in; writes are the SKUs that sold. */
 export function foldDemand(state: DemandState, events: readonly StoredEvent[]): Folded<DemandState, SkuDemand[]> {
-  const next = new Map(state);
+  const next = new Map(state.skus);
   const changed = new Map<string, SkuDemand>();
   for (const event of events) {
     for (const [skuId, units] of unitsSold(event)) {
       const key = demandKey(event.creatorId, skuId);
       const current = next.get(key);
       if (current && !isAfter(event, current.folded)) continue;
-      const demand = recordSale(current, event.creatorId, skuId, units, event.occurredAt, { transactionId: event.transactionId, position: event.position });
+      const demand = recordSale(current, event.creatorId, skuId, units, event.occurredAt, { transactionId: event.transactionId, position: event.position }, state.shopProfiles.get(event.creatorId));
       next.set(key, demand);
       changed.set(key, demand);
     }
   }
-  return { state: next, writes: [...changed.values()] };
+  return { state: { skus: next, shopProfiles: state.shopProfiles }, writes: [...changed.values()] };
 }

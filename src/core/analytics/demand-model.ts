@@ -4,8 +4,8 @@
 // from a week of history instead of needing two full weekly cycles). Updating costs O(1)
 // per hour, so a forecast follows orders as they arrive without rescanning history, and
 // its state is plain data a projection stores and a rebuild recomputes.
-// A new SKU starts from the shop's profiles and a level that is its running mean until it
-// has enough history (the smoothing constant is never below 1/(hours seen)).
+// A new SKU starts from the shop's profiles and a level that is its mean (deseasonalised by
+// those profiles over its first day, then with a smoothing constant never below 1/(hours seen)).
 import { probit } from "simple-statistics";
 import { DAY_MS, HOUR_MS } from "../durations.ts";
 
@@ -22,6 +22,8 @@ export interface DemandModel {
   weekly: number[];
   /** Smoothed squared one-hour-ahead error: the spread of what sells around the forecast. */
   errorVariance: number;
+  /** Over the first day: the seasonal weight (hour-of-day × day-of-week factor) of the hours seen, for the level's mean. */
+  exposure?: number;
 }
 
 export interface SmoothingParameters {
@@ -75,7 +77,16 @@ export function observeHour(model: DemandModel, hour: number, units: number, par
   // The level moves by the error in units, not by units / seasonal factor: a quiet hour's
   // tiny factor would turn its noise into a large swing (and its zeros into a pull to zero).
   const predicted = model.level + parameters.damping * model.trend;
-  const level = Math.max(0, predicted + (alpha * error) / Math.max(FLOOR, model.weekly[weekSlot]!));
+  let level = Math.max(0, predicted + (alpha * error) / Math.max(FLOOR, model.weekly[weekSlot]!));
+  let exposure: number | undefined;
+  if (hoursSeen <= 24) {
+    // The first day, before seasons are learned: the level is the deseasonalised mean (units
+    // over the seasonal weight of the hours seen; with flat profiles, the running mean), so a
+    // new SKU starting from the shop's profiles is not set low by a first night's quiet hours.
+    const seen = model.exposure ?? model.hoursSeen;
+    exposure = seen + model.daily[daySlot]! * model.weekly[weekSlot]!;
+    level = (model.level * seen + units) / exposure;
+  }
   const trend = parameters.trend * (level - model.level) + (1 - parameters.trend) * parameters.damping * model.trend;
   let { daily, weekly } = model;
   let scale = 1;
@@ -97,7 +108,7 @@ export function observeHour(model: DemandModel, hour: number, units: number, par
   // as three, so one anomaly does not make the next days' anomalies look ordinary.
   const bounded = Math.min(Math.abs(error), 3 * Math.sqrt(model.errorVariance) + 1);
   const errorVariance = Math.max(FLOOR, (1 - varianceWeight) * model.errorVariance + varianceWeight * bounded * bounded);
-  return { lastHour: hour, hoursSeen, level: level * scale, trend: trend * scale, daily, weekly, errorVariance };
+  return { lastHour: hour, hoursSeen, level: level * scale, trend: trend * scale, daily, weekly, errorVariance, ...(exposure === undefined ? {} : { exposure }) };
 }
 
 /** The model brought up to `hour` (exclusive of nothing sold in between): hours with no sale are zeros. */

@@ -48,6 +48,30 @@ describe("demand forecasts projection", () => {
     expect(await sql`select * from ${models.table("demand_forecasts")} where creator_id = ${creatorId}`).toEqual(before);
   });
 
+  it("starts a new SKU from the seasonal profile of the creator's established SKUs, read from the table", async () => {
+    const creatorId = newCreatorId();
+    const established = uniqueId("SKU");
+    const start = Date.parse("2026-04-01T00:00:00Z");
+    // Eight days: one sale an hour at night, four an hour from 16:00 to 22:00.
+    const sales = [];
+    for (let hour = 0; hour < 8 * 24; hour += 1) {
+      const count = hour % 24 >= 16 && hour % 24 < 22 ? 4 : 1;
+      for (let index = 0; index < count; index += 1) sales.push(sale(established, uniqueId("e"), new Date(start + hour * 3_600_000 + index * 600_000 + 30_000)));
+    }
+    await models.append(creatorId, `order-${uniqueId("established")}`, sales);
+    await models.project([demandForecastsProjection]);
+    const newcomer = uniqueId("SKU");
+    await models.append(creatorId, `order-${uniqueId("first")}`, [sale(newcomer, uniqueId("n"), new Date(start + 8 * 86_400_000 + 60_000))]);
+    await models.project([demandForecastsProjection]);
+    const rows = await sql<{ sku_id: string; state: { model: { daily: number[]; weekly: number[] } } }[]>`
+      select sku_id, state from ${models.table("demand_forecasts")} where creator_id = ${creatorId}`;
+    const model = (skuId: string) => rows.find((row) => row.sku_id === skuId)!.state.model;
+    const closeTo = (factors: number[]) => factors.map((factor) => expect.closeTo(factor, 9));
+    expect(model(newcomer).daily).toEqual(closeTo(model(established).daily));
+    expect(model(newcomer).weekly).toEqual(closeTo(model(established).weekly));
+    expect(model(newcomer).daily[19]!).toBeGreaterThan(1.5 * model(newcomer).daily[3]!);
+  });
+
   it("finds the stock-out time along a forecast's cumulative demand, interpolated within the hour, and none beyond it", async () => {
     const at = async (available: number, hoursSeen = 48) =>
       (

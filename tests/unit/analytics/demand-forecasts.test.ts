@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { demandForecastsProjection } from "../../../src/core/analytics/demand-forecasts-projection.ts";
-import { demandForecast, recentUnits, salesAnomalyOf } from "../../../src/core/analytics/demand-forecasts.ts";
+import { demandForecast, noDemand, recentUnits, salesAnomalyOf } from "../../../src/core/analytics/demand-forecasts.ts";
 import type { NewEvent, StoredEvent } from "../../../src/core/event-store/index.ts";
 import { storedEvent } from "../../test-data.ts";
 import { projectTwice } from "../projections/projection-spec.ts";
@@ -26,8 +26,8 @@ function steadySales(days: number): NewEvent[] {
 
 describe("demand forecasts fold", () => {
   it("learns a SKU's rate from its orders, hour by hour, and forecasts it forward", () => {
-    const { state } = demandForecastsProjection.fold(new Map(), inOrder(steadySales(14)), live);
-    const demand = [...state.values()][0]!;
+    const { state } = demandForecastsProjection.fold(noDemand(), inOrder(steadySales(14)), live);
+    const demand = [...state.skus.values()][0]!;
     expect(demand.model.hoursSeen).toBe(14 * 24 - 1);
     const forecast = demandForecast(demand);
     expect(forecast.daily[1]!.expected).toBeGreaterThan(40);
@@ -37,12 +37,12 @@ describe("demand forecasts fold", () => {
 
   it("sees a viral spike within ten minutes of its onset", () => {
     const history = inOrder(steadySales(14));
-    const { state } = demandForecastsProjection.fold(new Map(), history, live);
+    const { state } = demandForecastsProjection.fold(noDemand(), history, live);
     const onset = Date.parse("2026-03-15T00:00:00Z");
     // Twelve sales in ten minutes where about one was due: a video took off.
     const burst = Array.from({ length: 12 }, (_, index) => sale(`v${index}`, new Date(onset + index * 50_000)));
     const folded = demandForecastsProjection.fold(state, inOrder(burst, history.length + 1), live);
-    const demand = [...folded.state.values()][0]!;
+    const demand = [...folded.state.skus.values()][0]!;
     expect(recentUnits(demand)).toBe(12);
     expect(salesAnomalyOf(demand)).toMatchObject({ kind: "spike" });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldDemand, type SkuDemand } from "../../../src/core/analytics/demand-forecasts.ts";
+import { foldDemand, noDemand, type SkuDemand } from "../../../src/core/analytics/demand-forecasts.ts";
 import { decideSalesWatch, salesNow } from "../../../src/core/analytics/sales-watch.ts";
 import { initialInventoryState, type InventoryState } from "../../../src/core/inventory/inventory.ts";
 import { alertsProjection } from "../../../src/core/projections/index.ts";
@@ -18,7 +18,7 @@ function demandUntil(until: number, everyMinutes = 7.5): SkuDemand {
       data: { order_id: `w${index}`, items: [{ sku_id: sku, product_id: "p1", quantity: 1, unit_price_minor: 1000 }], subtotal_minor: 1000, shipping_minor: 0, total_minor: 1000, currency: "USD" },
     }));
   }
-  return foldDemand(new Map(), events).state.get(`${SPEC_CREATOR_ID}|${sku}`)!;
+  return foldDemand(noDemand(), events).state.skus.get(`${SPEC_CREATOR_ID}|${sku}`)!;
 }
 
 const stocked = (extra: Partial<InventoryState> = {}): InventoryState => ({ ...initialInventoryState(), skuId: sku, total: 200, ...extra });

@@ -14,13 +14,13 @@
 //                       day's sales; decides which one the dashboard's stock-out time uses
 //   forecast_all_skus   forecasting the next 7 days of each of a 5,000-SKU shop's SKUs from
 //                       their models; goal <= 2 s
-import { dispersionOf, expectedBetween, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandModel } from "../src/core/analytics/demand-model.ts";
+import { DEFAULT_SMOOTHING, dispersionOf, expectedBetween, forecastDemand, hourIndex, newDemandModel, observeHour, type DemandModel, type SmoothingParameters } from "../src/core/analytics/demand-model.ts";
 import { DROP_WINDOW_MINUTES, judgeSales, SPIKE_WINDOW_MINUTES } from "../src/core/analytics/sales-anomalies.ts";
 import { createSeededRandom } from "../src/simulator/seeded-random.ts";
 import { generateDemandHistory, hourlyTotals, trueRate, type DemandHistory } from "../src/simulator/demand-history.ts";
 import { emit, log, round } from "./lib/measure.ts";
 
-const START = new Date("2026-01-01T00:00:00Z");
+export const START = new Date("2026-01-01T00:00:00Z");
 const HOUR_MS = 3_600_000;
 
 /** Symmetric MAPE in [0, 2]; a pair of zeros counts as a perfect forecast. */
@@ -35,7 +35,8 @@ function smape(forecast: number[], actual: number[]): number {
 
 const total = (values: number[]) => values.reduce((sum, value) => sum + value, 0);
 
-function backtest(history: DemandHistory) {
+/** Our forecast and the baselines at every origin of the last two weeks (less the last one's week ahead). */
+export function backtest(history: DemandHistory, parameters: SmoothingParameters = DEFAULT_SMOOTHING) {
   const scores = { ours24: [] as number[], naive24: [] as number[], ours7: [] as number[], naive7: [] as number[], oursTotals: [] as number[], lineTotals: [] as number[] };
   const firstOrigin = history.days - 14;
   for (const sku of history.skus) {
@@ -43,8 +44,8 @@ function backtest(history: DemandHistory) {
     let model = newDemandModel(hourIndex(START));
     for (let origin = firstOrigin; origin <= history.days - 7; origin += 1) {
       const originHour = origin * 24;
-      for (let hour = model.hoursSeen; hour < originHour; hour += 1) model = observeHour(model, hourIndex(START) + hour, hours[hour]!);
-      const forecast = forecastDemand(model, 7 * 24);
+      for (let hour = model.hoursSeen; hour < originHour; hour += 1) model = observeHour(model, hourIndex(START) + hour, hours[hour]!, parameters);
+      const forecast = forecastDemand(model, 7 * 24, 0.8, parameters);
       const next24 = hours.slice(originHour, originHour + 24);
       scores.ours24.push(smape(forecast.hourly.slice(0, 24).map((point) => point.expected), next24));
       scores.naive24.push(smape(hours.slice(originHour - 168, originHour - 144), next24));

@@ -35,9 +35,10 @@ export interface SmoothingParameters {
   variance: number;
 }
 
-// Chosen on simulated histories (seeds 3 and 5 of src/simulator/demand-history.ts): a level with
-// a memory of about four days leaves the week to the weekly factors.
-export const DEFAULT_SMOOTHING: SmoothingParameters = { level: 0.01, trend: 0.002, damping: 0.98, daily: 0.12, weekly: 0.03, variance: 0.02 };
+// Tuned by coordinate descent on one simulated history (seed 7 of src/simulator/demand-history.ts,
+// `npm run bench -- analytics-tuning`), judged on others it never saw (the bench's seed 101 and
+// four more): a level with a memory of about two weeks of sales, a slow trend damped a little.
+export const DEFAULT_SMOOTHING: SmoothingParameters = { level: 0.003, trend: 0.008, damping: 0.995, daily: 0.12, weekly: 0.03, variance: 0.02 };
 
 /** The seasonal profiles a model starts from: flat, or the shop's. */
 export interface SeasonalProfiles {
@@ -74,10 +75,11 @@ export function observeHour(model: DemandModel, hour: number, units: number, par
   const daySlot = hourOfDay(hour);
   const weekSlot = dayOfWeek(hour);
   const error = units - expectedAt(model, hour, parameters);
-  // The level moves by the error in units, not by units / seasonal factor: a quiet hour's
-  // tiny factor would turn its noise into a large swing (and its zeros into a pull to zero).
+  // The level moves by the error in units, divided by no seasonal factor: each hour weighs in
+  // proportion to what it is expected to sell, as a Poisson count's information does, and a
+  // quiet hour's tiny factor cannot turn its noise into a large swing (or its zeros into a pull to zero).
   const predicted = model.level + parameters.damping * model.trend;
-  let level = Math.max(0, predicted + (alpha * error) / Math.max(FLOOR, model.weekly[weekSlot]!));
+  let level = Math.max(0, predicted + alpha * error);
   let exposure: number | undefined;
   if (hoursSeen <= 24) {
     // The first day, before seasons are learned: the level is the deseasonalised mean (units
@@ -87,15 +89,22 @@ export function observeHour(model: DemandModel, hour: number, units: number, par
     exposure = seen + model.daily[daySlot]! * model.weekly[weekSlot]!;
     level = (model.level * seen + units) / exposure;
   }
-  const trend = parameters.trend * (level - model.level) + (1 - parameters.trend) * parameters.damping * model.trend;
+  // While the level is still a running mean its moves are its estimate settling, not growth:
+  // learning a trend from them would project the settling forward for weeks.
+  const settling = alpha > parameters.level;
+  const trend = settling ? 0 : parameters.trend * (level - model.level) + (1 - parameters.trend) * parameters.damping * model.trend;
   let { daily, weekly } = model;
   let scale = 1;
   // Seasons are learned only where there is demand to learn them from (a zero level says nothing about shape).
   if (level > FLOOR && hoursSeen > 24) {
     daily = [...daily];
     weekly = [...weekly];
-    daily[daySlot] = Math.max(FLOOR, parameters.daily * (units / (level * weekly[weekSlot]!)) + (1 - parameters.daily) * daily[daySlot]!);
-    weekly[weekSlot] = Math.max(FLOOR, parameters.weekly * (units / (level * daily[daySlot]!)) + (1 - parameters.weekly) * weekly[weekSlot]!);
+    // Likewise each factor learns from an hour in proportion to what the hour is expected to sell.
+    const dailyWeight = Math.min(1, parameters.daily * weekly[weekSlot]!);
+    daily[daySlot] = Math.max(FLOOR, dailyWeight * (units / (level * weekly[weekSlot]!)) + (1 - dailyWeight) * daily[daySlot]!);
+    // A quiet night hour's count is mostly noise: with equal weights it shook its day's factor.
+    const weeklyWeight = Math.min(1, parameters.weekly * daily[daySlot]!);
+    weekly[weekSlot] = Math.max(FLOOR, weeklyWeight * (units / (level * daily[daySlot]!)) + (1 - weeklyWeight) * weekly[weekSlot]!);
     // Factors kept at mean 1, the level taking what they gave up: the product, the forecast, is unchanged.
     const dailyMean = meanOf(daily);
     const weeklyMean = meanOf(weekly);

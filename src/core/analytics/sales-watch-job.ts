@@ -1,6 +1,6 @@
 // The sales watch on its schedule: every ten minutes (across any number of process-events
-// calls, which the pg_cron safety net makes at least every minute), each SKU with a week of
-// history that sold in the last week is judged against its forecast (sales-watch.ts), and a
+// calls, which the pg_cron safety net makes every five seconds), each SKU with a day of
+// history (a week for a drop) that sold in the last week is judged against its forecast (sales-watch.ts), and a
 // drop starting or ending, or a spike that has passed, is appended to the SKU's inventory
 // stream, where the alerts projection opens or resolves the creator's alert. Only SKUs that
 // may change are loaded: those dropping now, and those with a drop or spike alert open (or
@@ -12,7 +12,7 @@ import { createEventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveInventory, INVENTORY_STATE_VERSION, initialInventoryState } from "../inventory/inventory.ts";
 import type { SkuDemand } from "./demand-forecasts.ts";
-import { decideSalesWatch, MIN_HOURS_FOR_DROP, salesNow } from "./sales-watch.ts";
+import { decideSalesWatch, MIN_HOURS_FOR_WATCH, salesNow } from "./sales-watch.ts";
 
 export const SALES_WATCH_JOB = "sales-watch";
 export const SALES_WATCH_EVERY_MS = 10 * 60_000;
@@ -55,7 +55,7 @@ export async function watchSales(options: { sql: Sql; now: () => Date; creatorId
     const rows = await sql<ForecastRow[]>`
       select creator_id::text, sku_id, state from public.demand_forecasts
        where (creator_id, sku_id) > (${after.creatorId}::uuid, ${after.skuId})
-         and hours_seen >= ${MIN_HOURS_FOR_DROP} and last_sale_at > ${new Date(now.getTime() - LOOKBACK_MS)}
+         and hours_seen >= ${MIN_HOURS_FOR_WATCH} and last_sale_at > ${new Date(now.getTime() - LOOKBACK_MS)}
          ${options.creatorIds ? sql`and creator_id = any(${options.creatorIds as string[]}::uuid[])` : sql``}
        order by creator_id, sku_id
        limit ${PAGE_SIZE}`;

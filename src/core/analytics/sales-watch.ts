@@ -13,6 +13,8 @@ import { DROP_WINDOW_MINUTES, judgeSales, SPIKE_WINDOW_MINUTES } from "./sales-a
 const MINUTE_MS = 60_000;
 /** A week of history: the weekly profile is learned, so a quiet Sunday morning is not a drop. */
 export const MIN_HOURS_FOR_DROP = 7 * 24;
+/** A day, as for flagging a spike (demand-forecasts.ts): a spike flagged then can end then. */
+export const MIN_HOURS_FOR_WATCH = 24;
 
 export interface SalesNow {
   /** Units sold over the drop window up to now, and the units the forecast expected. */
@@ -29,9 +31,9 @@ function windowAt(demand: SkuDemand, now: Date, minutes: number) {
   return { observed: unitsBefore(demand, now, minutes), expected: expectedBetween(demand.model, end - minutes * MINUTE_MS, end) };
 }
 
-/** The SKU's sales as of `now`; null while its history is too short to call anything a drop. */
+/** The SKU's sales as of `now` (never a drop before a week of history); null before a day of it. */
 export function salesNow(demand: SkuDemand, now: Date): SalesNow | null {
-  if (demand.model.hoursSeen < MIN_HOURS_FOR_DROP) return null;
+  if (demand.model.hoursSeen < MIN_HOURS_FOR_WATCH) return null;
   const dispersion = dispersionOf(demand.model);
   const drop = windowAt(demand, now, DROP_WINDOW_MINUTES);
   const dropVerdict = judgeSales(drop.observed, drop.expected, DROP_WINDOW_MINUTES, dispersion);
@@ -39,7 +41,7 @@ export function salesNow(demand: SkuDemand, now: Date): SalesNow | null {
   const spikeVerdict = judgeSales(spike.observed, spike.expected, SPIKE_WINDOW_MINUTES, dispersion);
   return {
     dropWindow: { observed: drop.observed, expected: Math.round(drop.expected * 100) / 100 },
-    dropping: dropVerdict?.kind === "drop",
+    dropping: dropVerdict?.kind === "drop" && demand.model.hoursSeen >= MIN_HOURS_FOR_DROP,
     dropScore: dropVerdict?.kind === "drop" ? dropVerdict.score : 0,
     spiking: spikeVerdict?.kind === "spike",
   };

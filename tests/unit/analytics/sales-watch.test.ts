@@ -38,8 +38,9 @@ describe("the sales watch", () => {
     expect(salesNow(silent, new Date(days(8)))!.dropping).toBe(false);
   });
 
-  it("judges nothing before a week of history", () => {
-    expect(salesNow(demandUntil(days(5)), new Date(days(5) + 3 * 3_600_000))).toBeNull();
+  it("calls nothing a drop before a week of history, and judges nothing before a day", () => {
+    expect(salesNow(demandUntil(days(5)), new Date(days(5) + 3 * 3_600_000))).toMatchObject({ dropping: false, spiking: false });
+    expect(salesNow(demandUntil(days(0.5)), new Date(days(0.5) + 3 * 3_600_000))).toBeNull();
   });
 
   it("records a drop once, ends it when sales return, and not for a SKU that is sold out", () => {

@@ -91,7 +91,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /**
  * A row of public.event_store. Its payload fits its type's schema at its schema version:
  * append_to_stream is callable by the service role only, and every append goes through
- * toAppendRows, which parses each payload with the catalogue. Reads trust that; an
+ * prepareAppend, which parses each payload with the catalogue. Reads trust that; an
  * upcast payload, which no append checked, is parsed again in toStoredEvent.
  */
 interface EventRow {

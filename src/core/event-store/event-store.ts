@@ -338,6 +338,7 @@ export interface AppendRow {
  * append lean: Postgres parses every row's JSON (see docs/BENCHMARKS.md, issue 14).
  */
 export function prepareAppend(context: AppendContext, events: NewEvent[]): { metadata: EventMetadata; rows: AppendRow[] } {
+  if (events.length === 0) throw new EventValidationError("Nothing to append: events is empty", "", ["events"]);
   // The span active at the append (the delivery's, a route handler's, a consumer's) goes in the metadata, for the event's consumers.
   const valid = validateEvents(
     events.map((event) => ({ type: event.type, data: event.data, metadata: event.metadata === undefined ? undefined : withTraceContext(event.metadata) })),
@@ -357,6 +358,8 @@ export function prepareAppend(context: AppendContext, events: NewEvent[]): { met
 
 /** Validated rows that each carry their whole metadata and its ids, for the SQL functions that take them that way (the webhooks' group commit, the shop import). */
 export function toAppendRows(context: AppendContext, events: NewEvent[]) {
+  // An append with no events is a version check alone (the webhooks' group commit takes those).
+  if (events.length === 0) return [];
   const { metadata: shared, rows } = prepareAppend(context, events);
   return rows.map((row) => {
     const metadata = row.metadata ?? shared;

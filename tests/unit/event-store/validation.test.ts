@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventValidationError, validateEvent, validateEvents } from "../../../src/core/event-store/index.ts";
+import { EventValidationError, prepareAppend, toAppendRows, validateEvent, validateEvents } from "../../../src/core/event-store/index.ts";
 import { eventCatalogue, eventPriority, eventTypes } from "../../../src/core/event-catalogue.ts";
 import { SERVICE_VERSION } from "../../../src/core/service-identity.ts";
 
@@ -101,5 +101,25 @@ describe("validateEvents", () => {
     expect(noSource).toThrow(/^Invalid inventory\.reserved: metadata\.source: /);
     const badTrace = () => validateEvents([reserved], fromEngine, { traceparent: "00-nothex" });
     expect(badTrace).toThrow(/metadata\.traceparent/);
+  });
+});
+
+describe("prepareAppend", () => {
+  const reserved = { type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 } } as const;
+  const updated = { type: "inventory.stock_updated", data: { sku_id: "sku-1", previous_total: 1, new_total: 3, source: "manual" } } as const;
+
+  it("sends the first event's metadata once and a row's own only where it differs", () => {
+    const { metadata, rows } = prepareAppend(fromEngine, [reserved, reserved, updated]);
+    expect(metadata).toEqual(validateEvent(reserved, fromEngine).metadata);
+    expect(rows.map((row) => row.metadata)).toEqual([undefined, undefined, validateEvent(updated, fromEngine).metadata]);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(3);
+  });
+
+  it("gives whole rows, each with its metadata and ids, to the paths that take them that way", () => {
+    const causationId = "00000000-0000-4000-8000-0000000000c1";
+    const rows = toAppendRows(fromEngine, [reserved, { ...updated, metadata: { causation_id: causationId } }]);
+    expect(rows.map((row) => [row.metadata.priority, row.causation_id])).toEqual([["high", undefined], ["normal", causationId]]);
+    expect(toAppendRows(fromEngine, [])).toEqual([]);
+    expect(() => prepareAppend(fromEngine, [])).toThrow(EventValidationError);
   });
 });

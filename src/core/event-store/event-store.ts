@@ -1,13 +1,13 @@
 // The event store over Postgres. The SQL client is passed in (postgres.js in Node and
 // in Deno alike), so this module stays free of runtime-specific imports.
 import type { Sql } from "postgres";
-import { parseEventData, type AnyEventData, type DomainEvent, type EventData, type EventOrigin, type EventType, type StoredEventMetadata } from "../event-catalogue.ts";
+import { parseEventData, type AnyEventData, type DomainEvent, type EventData, type EventMetadata, type EventOrigin, type EventType, type StoredEventMetadata } from "../event-catalogue.ts";
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
 import { andEventTypeIn, compileTypeFilter } from "./type-filter.ts";
 import { upcastMetadata } from "./metadata-upcasting.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
 import { withTraceContext } from "../tracing.ts";
-import { validateEvent, type AppendContext } from "./validation.ts";
+import { validateEvents, type AppendContext } from "./validation.ts";
 
 /** An event to append: a catalogued type with its payload, and how to record it. */
 export type NewEvent<T extends EventType = EventType> = DomainEvent<T> & {
@@ -91,7 +91,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /**
  * A row of public.event_store. Its payload fits its type's schema at its schema version:
  * append_to_stream is callable by the service role only, and every append goes through
- * toAppendRows, which parses each payload with the catalogue. Reads trust that; an
+ * prepareAppend, which parses each payload with the catalogue. Reads trust that; an
  * upcast payload, which no append checked, is parsed again in toStoredEvent.
  */
 interface EventRow {
@@ -146,14 +146,15 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
       throw new EventValidationError("Nothing to append: events is empty", "", ["events"]);
     }
     // Everything is validated before the single round trip, so a bad event writes nothing.
-    const rows = toAppendRows(request, request.events);
+    const { metadata, rows } = prepareAppend(request, request.events);
     const expected = request.expectedVersion ?? "any";
     try {
       const result = await sql<{ event_id: string; event_position: string; event_version: string; duplicate: boolean }[]>`
         select event_id, event_position, event_version, duplicate
           from public.append_to_stream(
             ${request.creatorId}::uuid, ${request.aggregateId}, ${request.aggregateType},
-            ${String(expected)}, ${sql.json(rows as never)}::jsonb, ${request.idempotencyKey ?? null})`;
+            ${String(expected)}, ${sql.json(rows as never)}::jsonb, ${request.idempotencyKey ?? null},
+            ${sql.json(metadata as never)}::jsonb)`;
       const events = result.map((row) => ({
         id: row.event_id,
         position: Number(row.event_position),
@@ -320,21 +321,58 @@ function catalogued<T extends EventType>(type: T, data: EventData<T>): DomainEve
   return { type, data };
 }
 
-/** Validates events against the catalogue and shapes them as append_to_stream takes them, their metadata stamped for the append. */
+/** An event as append_to_stream takes it; without `metadata` it gets the append's. */
+export interface AppendRow {
+  id: string;
+  event_type: string;
+  event_data: unknown;
+  schema_version: number;
+  occurred_at?: string;
+  metadata?: EventMetadata;
+}
+
+/**
+ * Validates events against the catalogue and shapes them as append_to_stream takes them:
+ * the metadata most of them share once, and a row's own only where it differs (another
+ * priority, its own causation). Sending the shared metadata once is what keeps a batch
+ * append lean: Postgres parses every row's JSON (see docs/BENCHMARKS.md, issue 14).
+ */
+export function prepareAppend(context: AppendContext, events: NewEvent[]): { metadata: EventMetadata; rows: AppendRow[] } {
+  if (events.length === 0) throw new EventValidationError("Nothing to append: events is empty", "", ["events"]);
+  // The span active at the append (the delivery's, a route handler's, a consumer's) goes in the metadata, for the event's consumers.
+  const valid = validateEvents(
+    events.map((event) => ({ type: event.type, data: event.data, metadata: event.metadata === undefined ? undefined : withTraceContext(event.metadata) })),
+    context,
+    withTraceContext({}),
+  );
+  const shared = valid[0].metadata;
+  const rows = events.map((event, index): AppendRow => {
+    const { type, data, metadata, schemaVersion } = valid[index];
+    const row: AppendRow = { id: event.id ?? newEventId(), event_type: type, event_data: data, schema_version: schemaVersion };
+    if (event.occurredAt !== undefined) row.occurred_at = event.occurredAt.toISOString();
+    if (metadata !== shared) row.metadata = metadata;
+    return row;
+  });
+  return { metadata: shared, rows };
+}
+
+/** Validated rows that each carry their whole metadata and its ids, for the SQL functions that take them that way (the webhooks' group commit, the shop import). */
 export function toAppendRows(context: AppendContext, events: NewEvent[]) {
-  return events.map((event) => {
-    // The span active at the append (the delivery's, a route handler's, a consumer's) goes in the metadata, for the event's consumers.
-    const valid = validateEvent({ ...event, metadata: withTraceContext(event.metadata ?? {}) }, context);
+  // An append with no events is a version check alone (the webhooks' group commit takes those).
+  if (events.length === 0) return [];
+  const { metadata: shared, rows } = prepareAppend(context, events);
+  return rows.map((row) => {
+    const metadata = row.metadata ?? shared;
     return {
-      id: event.id ?? newEventId(),
-      event_type: valid.type,
-      event_data: valid.data,
-      metadata: valid.metadata,
-      schema_version: valid.schemaVersion,
-      correlation_id: valid.metadata.correlation_id,
-      causation_id: valid.metadata.causation_id,
-      user_id: valid.metadata.user_id,
-      occurred_at: event.occurredAt?.toISOString(),
+      id: row.id,
+      event_type: row.event_type,
+      event_data: row.event_data,
+      schema_version: row.schema_version,
+      occurred_at: row.occurred_at,
+      metadata,
+      correlation_id: metadata.correlation_id,
+      causation_id: metadata.causation_id,
+      user_id: metadata.user_id,
     };
   });
 }

@@ -4,7 +4,7 @@
 // still move and read back upcast.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createEventStore, EventValidationError, type AppendRequest } from "../../../src/core/event-store/index.ts";
+import { createEventStore, EventValidationError, toAppendRows, type AppendRequest } from "../../../src/core/event-store/index.ts";
 import { SERVICE_VERSION } from "../../../src/core/service-identity.ts";
 import { storeWebhookDeliveries } from "../../../src/core/webhooks/webhook-delivery-store.ts";
 import { storedMetadata } from "../../test-data.ts";
@@ -57,6 +57,32 @@ describe("event metadata on append", () => {
     expect(read.metadata).toEqual(row.metadata);
   });
 
+  it("sends the metadata the events share once, and stores each event's own where it differs, as the self-contained rows would", async () => {
+    const orderId = uniqueOrderId();
+    const creatorId = newCreatorId();
+    const causeId = crypto.randomUUID();
+    const correlationId = crypto.randomUUID();
+    const request: AppendRequest = {
+      creatorId,
+      aggregateId: `order-${orderId}`,
+      aggregateType: "order",
+      // High, normal, and an event with its own causation: three different metadata.
+      events: [orderReceived(orderId), orderShipped(orderId), { ...orderShipped(orderId), metadata: { causation_id: causeId } }],
+      metadata: { source: "api_call", correlation_id: correlationId },
+    };
+    await store.appendToStream(request);
+    const rows = await sql<{ metadata: Record<string, unknown>; correlation_id: string | null; causation_id: string | null }[]>`
+      select metadata, correlation_id, causation_id from public.event_store where aggregate_id = ${`order-${orderId}`} order by version`;
+    const shared = { source: "api_call", correlation_id: correlationId, creator_id: creatorId, service_version: SERVICE_VERSION, environment: expect.any(String) };
+    expect(rows).toEqual([
+      { metadata: { ...shared, priority: "high" }, correlation_id: correlationId, causation_id: null },
+      { metadata: { ...shared, priority: "normal" }, correlation_id: correlationId, causation_id: null },
+      { metadata: { ...shared, priority: "normal", causation_id: causeId }, correlation_id: correlationId, causation_id: causeId },
+    ]);
+    // The webhooks' group commit and the shop import send every row whole: the same metadata.
+    expect(toAppendRows(request, request.events).map((row) => ({ metadata: row.metadata, correlation_id: row.correlation_id ?? null, causation_id: row.causation_id ?? null }))).toEqual(rows);
+  });
+
   it("refuses an append whose writer named no source, like a bad payload, and writes nothing", async () => {
     const orderId = uniqueOrderId();
     const request = { creatorId: newCreatorId(), aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId), orderShipped(orderId)] } as unknown as AppendRequest;
@@ -82,6 +108,30 @@ describe("the database behind the store", () => {
     expect(await eventsOf(`order-${orderId}`)).toEqual([]);
     await append([rawRow(orderId, storedMetadata(creatorId))]);
     expect(await eventsOf(`order-${orderId}`)).toHaveLength(1);
+  });
+
+  it("checks the metadata sent once for the whole append on every row it fills, and a row's own over it", async () => {
+    const orderId = uniqueOrderId();
+    const creatorId = newCreatorId();
+    const append = (rows: unknown[], metadata: Record<string, unknown>) =>
+      sql`select * from public.append_to_stream(${creatorId}::uuid, ${`order-${orderId}`}, 'order', 'any', ${sql.json(rows as never)}::jsonb, null, ${sql.json(metadata as never)}::jsonb)`;
+    const { environment: _missing, ...withoutEnvironment } = storedMetadata(creatorId);
+    await expect(append([rawRow(orderId, undefined), rawRow(orderId, undefined)], withoutEnvironment)).rejects.toMatchObject({ code: "23514", constraint_name: "event_store_metadata_says_where_from" });
+    await expect(append([rawRow(orderId, undefined)], storedMetadata(newCreatorId()))).rejects.toMatchObject({ code: "23514" });
+    await expect(append([rawRow(orderId, undefined)], { ...storedMetadata(creatorId), priority: "urgent" })).rejects.toMatchObject({ code: "23514" });
+    // A row's own metadata replaces the shared one whole: it must say where it came from by itself.
+    await expect(append([rawRow(orderId, undefined), rawRow(orderId, { causation_id: crypto.randomUUID() })], storedMetadata(creatorId))).rejects.toMatchObject({ code: "23514" });
+    expect(await eventsOf(`order-${orderId}`)).toEqual([]);
+    expect(await streamExists(`order-${orderId}`)).toBe(false);
+
+    const causeId = crypto.randomUUID();
+    await append([rawRow(orderId, undefined), rawRow(orderId, storedMetadata(creatorId, { causation_id: causeId, source: "api_call" }))], storedMetadata(creatorId));
+    const stored = await sql<{ metadata: Record<string, unknown>; causation_id: string | null }[]>`
+      select metadata, causation_id from public.event_store where aggregate_id = ${`order-${orderId}`} order by version`;
+    expect(stored).toEqual([
+      { metadata: storedMetadata(creatorId), causation_id: null },
+      { metadata: storedMetadata(creatorId, { causation_id: causeId, source: "api_call" }), causation_id: causeId },
+    ]);
   });
 
   it("refuses a webhook delivery whose events carry no metadata, and stores its neighbours in the batch", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventValidationError, validateEvent } from "../../../src/core/event-store/index.ts";
+import { EventValidationError, prepareAppend, toAppendRows, validateEvent, validateEvents } from "../../../src/core/event-store/index.ts";
 import { eventCatalogue, eventPriority, eventTypes } from "../../../src/core/event-catalogue.ts";
 import { SERVICE_VERSION } from "../../../src/core/service-identity.ts";
 
@@ -72,5 +72,54 @@ describe("validateEvent", () => {
     const valid = validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { component: "test", trace: "abc" } }, fromEngine);
     expect(valid.metadata).toMatchObject({ source: "automated_system", component: "test", trace: "abc" });
     expect(() => validateEvent({ type: "order.validation_started", data: { order_id: "1" }, metadata: { priority: "urgent" as never } }, fromEngine)).toThrow(/metadata\.priority/);
+  });
+});
+
+describe("validateEvents", () => {
+  const reserved = { type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 } };
+  const updated = { type: "inventory.stock_updated", data: { sku_id: "sku-1", previous_total: 1, new_total: 3, source: "manual" } };
+
+  it("builds the append's metadata once per priority and shares it among the events without their own", () => {
+    const [first, second, third, own] = validateEvents([reserved, reserved, updated, { ...updated, metadata: { request_id: "req-1" } }], fromEngine);
+    expect(second.metadata).toBe(first.metadata);
+    expect(first.metadata).toEqual(validateEvent(reserved, fromEngine).metadata);
+    expect(third.metadata).not.toBe(first.metadata);
+    expect(third.metadata).toEqual(validateEvent(updated, fromEngine).metadata);
+    expect(own.metadata).toEqual({ ...validateEvent(updated, fromEngine).metadata, request_id: "req-1" });
+  });
+
+  it("still checks every payload and every event's own metadata", () => {
+    const badPayload = () => validateEvents([reserved, { ...reserved, data: { ...reserved.data, quantity: 0 } }], fromEngine);
+    expect(badPayload).toThrow(EventValidationError);
+    expect(badPayload).toThrow(/event_data\.quantity/);
+    const badOwn = () => validateEvents([reserved, { ...reserved, metadata: { correlation_id: "not-a-uuid" } }], fromEngine);
+    expect(badOwn).toThrow(/metadata\.correlation_id/);
+  });
+
+  it("refuses bad shared metadata at the first event that uses it", () => {
+    const noSource = () => validateEvents([reserved, reserved], { creatorId: CREATOR, metadata: {} as never });
+    expect(noSource).toThrow(/^Invalid inventory\.reserved: metadata\.source: /);
+    const badTrace = () => validateEvents([reserved], fromEngine, { traceparent: "00-nothex" });
+    expect(badTrace).toThrow(/metadata\.traceparent/);
+  });
+});
+
+describe("prepareAppend", () => {
+  const reserved = { type: "inventory.reserved", data: { sku_id: "sku-1", order_id: "576684019603311365", quantity: 2 } } as const;
+  const updated = { type: "inventory.stock_updated", data: { sku_id: "sku-1", previous_total: 1, new_total: 3, source: "manual" } } as const;
+
+  it("sends the first event's metadata once and a row's own only where it differs", () => {
+    const { metadata, rows } = prepareAppend(fromEngine, [reserved, reserved, updated]);
+    expect(metadata).toEqual(validateEvent(reserved, fromEngine).metadata);
+    expect(rows.map((row) => row.metadata)).toEqual([undefined, undefined, validateEvent(updated, fromEngine).metadata]);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(3);
+  });
+
+  it("gives whole rows, each with its metadata and ids, to the paths that take them that way", () => {
+    const causationId = "00000000-0000-4000-8000-0000000000c1";
+    const rows = toAppendRows(fromEngine, [reserved, { ...updated, metadata: { causation_id: causationId } }]);
+    expect(rows.map((row) => [row.metadata.priority, row.causation_id])).toEqual([["high", undefined], ["normal", causationId]]);
+    expect(toAppendRows(fromEngine, [])).toEqual([]);
+    expect(() => prepareAppend(fromEngine, [])).toThrow(EventValidationError);
   });
 });

@@ -43,6 +43,9 @@ interface ShardRow {
   barrier_position: string | null;
 }
 
+/** How long a consumer instance holds its lease unless it renews it: a crashed instance's lease frees itself after this. */
+export const CONSUMER_LEASE_MS = 30_000;
+
 export function createShardLeases(options: { sql: Sql; owner: string; leaseMs: number; shard: number }) {
   const { sql, owner, leaseMs } = options;
   const leased = new Set<string>();

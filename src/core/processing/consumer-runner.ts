@@ -8,7 +8,7 @@ import { createEventStore, type StoredEvent } from "../event-store/index.ts";
 import { traceConsumerWork } from "../tracing.ts";
 import type { Consumer, ConsumerContext } from "./consumer.ts";
 import { clearRetry, describeError, isWaitingForRetry, recordFailure, type FailurePorts } from "./consumer-failures.ts";
-import { createShardLeases, LeaseLostError, type ShardLease, type ShardLeases } from "./consumer-leases.ts";
+import { CONSUMER_LEASE_MS, createShardLeases, LeaseLostError, type ShardLease, type ShardLeases } from "./consumer-leases.ts";
 import { carryOutRetry, readRequestedRetries, type RequestedRetry } from "./dead-letter-retry.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.ts";
 
@@ -87,7 +87,7 @@ async function leaseShards(deps: RunnerDeps, consumers: readonly Consumer[]): Pr
 export function createConsumerRunner(options: ConsumerRunnerOptions) {
   const { sql, consumers } = options;
   const now = options.now ?? (() => new Date());
-  const leases = createShardLeases({ sql, owner: options.owner, leaseMs: options.leaseMs ?? 30_000, shard: options.shard ?? 0 });
+  const leases = createShardLeases({ sql, owner: options.owner, leaseMs: options.leaseMs ?? CONSUMER_LEASE_MS, shard: options.shard ?? 0 });
   const deps: RunnerDeps = { sql, owner: options.owner, now, leases, store: createEventStore({ sql }) };
   const batchDeps: BatchDeps = { sql, leases, failures: { sql, policy: options.retryPolicy ?? defaultRetryPolicy, now, moveCheckpoint: leases.moveCheckpoint } };
 

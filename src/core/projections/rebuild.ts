@@ -12,6 +12,7 @@
 // projection's other letters, whose events the rebuild has now folded in order.
 import type { Sql } from "postgres";
 import { andEventTypeIn, compileTypeFilter, createEventStore, startOfGlobalStream, typeMatches, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
+import { CONSUMER_LEASE_MS } from "../processing/consumer-leases.ts";
 import { RealtimeChanges } from "../realtime/realtime-changes.ts";
 import type { Projection } from "./projection.ts";
 import { createTablesLike, dropTables, shadowSchemaFor } from "./projection-schema.ts";
@@ -40,7 +41,11 @@ export interface RebuildOptions {
   pageSize?: number;
   /** How long the lease is taken for; renewed as pages go by. */
   leaseMs?: number;
-  /** How long to wait for a live instance to let go of the lease. */
+  /**
+   * How long to wait for a live instance to let go of the lease. By default longer than a
+   * consumer's lease, so a lease left by an instance that died (or was stopped at a reshard)
+   * has expired before the rebuild gives up.
+   */
   waitForLeaseMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
   now?: () => Date;
@@ -107,7 +112,7 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
 
   for (const target of targets) {
     target.rows = await checkpointRowsOf(sql, target.consumer);
-    for (const row of target.rows) await acquireRebuildLease(sql, row, owner, leaseMs, options.waitForLeaseMs ?? 30_000);
+    for (const row of target.rows) await acquireRebuildLease(sql, row, owner, leaseMs, options.waitForLeaseMs ?? CONSUMER_LEASE_MS + 15_000);
   }
   const started = performance.now();
   const report = async (renewLease: boolean) => {

@@ -3,6 +3,7 @@
 // after a backoff that doubles while it keeps crashing (so a crash loop cannot spin the CPU);
 // a stop on purpose stays stopped.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { freePort } from "../free-port.ts";
@@ -94,12 +95,29 @@ function scheduleRestart(supervisor: FunctionSupervisor, fn: FunctionProcess, ex
   }, delay);
 }
 
+const SETPRIV = "/usr/bin/setpriv";
+
+/**
+ * The command that runs `command args` and ends with the process that started it. Linux's
+ * parent-death signal (set by util-linux's setpriv, which then execs the command in place)
+ * sends SIGTERM when the starter dies, even by SIGKILL, so a test worker or `npm run dev`
+ * killed hard leaves no Deno server behind on its port. Elsewhere the command runs as is and
+ * only a stop on purpose ends it.
+ */
+export function endingWithParent(command: string, args: string[]): [string, string[]] {
+  if (process.platform !== "linux" || !existsSync(SETPRIV)) return [command, args];
+  return [SETPRIV, ["--pdeathsig", "TERM", command, ...args]];
+}
+
 /** Spawns the function's Deno process, its output forwarded to the log line by line; an unexpected exit schedules a restart. */
 function spawnDeno(supervisor: FunctionSupervisor, fn: FunctionProcess): { child: ChildProcess; exited: () => boolean } {
   const env: Record<string, string> = { ...inheritedEnv(), NO_COLOR: "1", ...supervisor.env };
+  const [command, args] = endingWithParent(denoBinaryPath(), [
+    "serve", "--quiet", "--no-prompt", "--host", "127.0.0.1", "--port", String(fn.port), "--allow-net", "--allow-env", "--allow-read", "--allow-sys", fn.entrypoint,
+  ]);
   const child = spawn(
-    denoBinaryPath(),
-    ["serve", "--quiet", "--no-prompt", "--host", "127.0.0.1", "--port", String(fn.port), "--allow-net", "--allow-env", "--allow-read", "--allow-sys", fn.entrypoint],
+    command,
+    args,
     { env: { NODE_ENV: "development", ...env, ...functionTelemetryEnv(env, fn.name) }, stdio: ["ignore", "pipe", "pipe"] },
   );
   fn.child = child;

@@ -221,7 +221,8 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const sending = useRef(false);
   const sendAgain = useRef(false);
   const sendQueued = useCallback(async (): Promise<void> => {
-    if (isOffline()) return;
+    // A page being left sends nothing more: the next one, or the service worker, will.
+    if (unmounted.current || isOffline()) return;
     if (sending.current) {
       // What triggered this (back online, a rejoin) may have come after the queue was read.
       sendAgain.current = true;

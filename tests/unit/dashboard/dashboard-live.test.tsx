@@ -372,6 +372,15 @@ describe("offline", () => {
     expect(screen.queryByTestId("adjust-notice")).toBeNull();
   });
 
+  it("sends, on opening, an adjustment an earlier version of the app queued in localStorage", async () => {
+    const commandId = "5a0b4a3e-0000-4000-8000-000000000004";
+    localStorage.setItem(`creatorflow:queued-adjustments:${snapshot().creatorId}`, JSON.stringify([{ skuId: "1001", newTotal: 60, expectedVersion: 3, commandId, queuedAt: "2026-12-01T10:00:00.000Z" }]));
+    const { postAdjustment } = renderDashboard({ postAdjustment: async () => ({ ok: true, total: 60, reserved: 2, available: 58, version: 4 }) });
+    await waitFor(() => expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock."));
+    expect(postAdjustment).toHaveBeenCalledWith("1001", { newTotal: 60, expectedVersion: 3, commandId });
+    expect(localStorage.getItem(`creatorflow:queued-adjustments:${snapshot().creatorId}`)).toBeNull();
+  });
+
   it("opened again offline, shows the last figures this device saw rather than the page's older copy", async () => {
     const older = snapshot({ sequence: 4 });
     const newer = { ...snapshot({ sequence: 9 }), today: { ...older.today, ordersReceived: 77 } };

@@ -5,6 +5,7 @@ import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AdjustmentResponse } from "../../../src/lib/dashboard/dashboard-api.ts";
 import { queueAdjustment, queuedAdjustments, sendQueuedAdjustments, takeSentAdjustments, type QueuedAdjustment } from "../../../src/lib/offline/adjustment-queue.ts";
+import { clearDeviceData } from "../../../src/lib/offline/device-storage.ts";
 
 const CREATOR = "00000000-0000-4000-8000-000000000001";
 const OTHER_CREATOR = "00000000-0000-4000-8000-000000000002";
@@ -97,5 +98,16 @@ describe("offline adjustment queue", () => {
 
     expect(sentFor).toEqual([CREATOR]);
     expect(await queuedAdjustments()).toEqual([theirs]);
+  });
+
+  it("keeps nothing, queued or answered, once sign-out has cleared the device", async () => {
+    await queueAdjustment(adjustment({ skuId: "1001" }));
+    await sendQueuedAdjustments({ post: async () => saved(10) });
+    await queueAdjustment(adjustment({ skuId: "1002" }));
+
+    await clearDeviceData();
+
+    expect(await queuedAdjustments()).toEqual([]);
+    expect(await takeSentAdjustments(CREATOR)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@
 // caption says what it shows in words.
 import { nice, ticks } from "d3-array";
 import { area, line } from "d3-shape";
-import { useLayoutEffect, useRef, useState, type PointerEvent } from "react";
+import { useLayoutEffect, useRef, useState, type PointerEvent, type RefObject } from "react";
 
 export type AxisSide = "left" | "right";
 
@@ -65,21 +65,8 @@ function seriesValues(series: ChartSeries): number[] {
 }
 
 export function ComboChart({ labels, series, axes, references = [], formatValue, minLabelGap = 16 }: ComboChartProps) {
-  const box = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
+  const [box, { width, height }] = useBoxSize();
   const [hovered, setHovered] = useState<number | null>(null);
-  useLayoutEffect(() => {
-    const element = box.current;
-    if (!element) return;
-    const measure = () => setSize({ width: element.clientWidth, height: element.clientHeight });
-    measure();
-    if (typeof ResizeObserver === "undefined") return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-
-  const { width, height } = size;
   const left = axes.left.width;
   const right = width - (axes.right?.width ?? MARGIN.edge);
   const top = MARGIN.top;
@@ -104,21 +91,7 @@ export function ComboChart({ labels, series, axes, references = [], formatValue,
     <div className="combo-chart" ref={box}>
       {ready ? (
         <svg className="chart-surface" width={width} height={height} onPointerMove={pointTo} onPointerLeave={() => setHovered(null)}>
-          {scales.left.ticks.map((tick) => (
-            <g key={`left-${tick}`}>
-              <line x1={left} x2={right} y1={scales.left.at(tick)} y2={scales.left.at(tick)} stroke="var(--border)" strokeDasharray="3 3" />
-              <text x={left - 4} y={scales.left.at(tick)} textAnchor="end" dominantBaseline="middle" fontSize={FONT_SIZE} fill="var(--text-muted)">
-                {axes.left.format(tick)}
-              </text>
-            </g>
-          ))}
-          {axes.right
-            ? scales.right.ticks.map((tick) => (
-                <text key={`right-${tick}`} x={right + 4} y={scales.right.at(tick)} dominantBaseline="middle" fontSize={FONT_SIZE} fill="var(--text-muted)">
-                  {axes.right!.format(tick)}
-                </text>
-              ))
-            : null}
+          <ValueAxes scales={scales} axes={axes} left={left} right={right} />
           {labels.map((label, index) =>
             index % labelEvery === 0 ? (
               <text key={`label-${index}`} x={centre(index)} y={height - 6} textAnchor="middle" fontSize={FONT_SIZE} fill="var(--text-muted)">
@@ -142,6 +115,46 @@ export function ComboChart({ labels, series, axes, references = [], formatValue,
       ) : null}
       {ready && hovered !== null ? <ChartTooltip index={hovered} label={labels[hovered]!} series={series} formatValue={formatValue} x={centre(hovered)} width={width} /> : null}
     </div>
+  );
+}
+
+/** The box's size in pixels, kept up to date as the layout changes (a phone turned, a panel opened). */
+function useBoxSize(): [RefObject<HTMLDivElement | null>, { width: number; height: number }] {
+  const box = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState({ width: 0, height: 0 });
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setSize({ width: element.clientWidth, height: element.clientHeight });
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return [box, size];
+}
+
+/** Grid lines at the left axis's ticks, with their values; the right axis's values beside the plot. */
+function ValueAxes({ scales, axes, left, right }: { scales: Record<AxisSide, Scale>; axes: ComboChartProps["axes"]; left: number; right: number }) {
+  return (
+    <g fontSize={FONT_SIZE} fill="var(--text-muted)">
+      {scales.left.ticks.map((tick) => (
+        <g key={`left-${tick}`}>
+          <line x1={left} x2={right} y1={scales.left.at(tick)} y2={scales.left.at(tick)} stroke="var(--border)" strokeDasharray="3 3" />
+          <text x={left - 4} y={scales.left.at(tick)} textAnchor="end" dominantBaseline="middle">
+            {axes.left.format(tick)}
+          </text>
+        </g>
+      ))}
+      {axes.right
+        ? scales.right.ticks.map((tick) => (
+            <text key={`right-${tick}`} x={right + 4} y={scales.right.at(tick)} dominantBaseline="middle">
+              {axes.right!.format(tick)}
+            </text>
+          ))
+        : null}
+    </g>
   );
 }
 

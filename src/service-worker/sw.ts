@@ -1,10 +1,13 @@
 // The app's service worker, built by Serwist (scripts/build-service-worker.ts) into
 // public/sw.js after `next build`. It keeps the app shell and the pages last opened so the
-// dashboard opens offline (the page itself keeps its last snapshot and queued stock
-// changes), and shows the creator's push notifications.
+// dashboard opens offline (the page itself keeps its last snapshot), sends the stock
+// changes queued offline when the connection returns (Background Sync, even with no page
+// open), and shows the creator's push notifications.
 // Creator data fetched from /api/* is never kept here: the page keeps its own snapshot,
 // scoped to the creator, and sign-out clears both.
 import { CacheFirst, ExpirationPlugin, NetworkFirst, NetworkOnly, Serwist, StaleWhileRevalidate, type PrecacheEntry, type SerwistGlobalConfig } from "serwist";
+import { adjustmentPoster } from "../lib/dashboard/dashboard-api.ts";
+import { ADJUSTMENT_SYNC_TAG, ADJUSTMENTS_SENT_MESSAGE, sendQueuedAdjustments } from "../lib/offline/adjustment-queue.ts";
 import { notificationFromPush, type PushedAlert } from "./push-notification.ts";
 
 declare global {
@@ -52,6 +55,27 @@ self.addEventListener("notificationclick", (event) => {
   const url = target.origin === self.location.origin ? target.href : new URL("/dashboard", self.location.origin).href;
   event.waitUntil(openOrFocus(url));
 });
+
+// Background Sync's event type comes from Serwist's declarations (TypeScript's worker library has none).
+self.addEventListener("sync", (event) => {
+  if (event.tag === ADJUSTMENT_SYNC_TAG) event.waitUntil(sendQueuedStockAdjustments());
+});
+
+/**
+ * Sends every queued stock adjustment, each for its own creator (the server refuses a session
+ * that is not that creator's, and the adjustment waits for theirs), keeps the answers for the
+ * dashboard to show, and tells the open pages. Throws while the server is out of reach, so
+ * the browser fires the sync again later.
+ */
+async function sendQueuedStockAdjustments(): Promise<void> {
+  const { sent, unreachable } = await sendQueuedAdjustments({
+    post: ({ creatorId, skuId, newTotal, expectedVersion, commandId }) => adjustmentPoster(creatorId)(skuId, { newTotal, expectedVersion, commandId }),
+  });
+  if (sent.length > 0) {
+    for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage({ type: ADJUSTMENTS_SENT_MESSAGE });
+  }
+  if (unreachable) throw new Error("The server could not be reached; the queued stock adjustments wait for the next sync.");
+}
 
 async function openOrFocus(url: string): Promise<void> {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });

@@ -132,7 +132,7 @@ test("a SKU's forecast opens from its row at 360 px, and a burst of sales become
   const panel = page.getByTestId("sku-forecast");
   await expect(panel.getByTestId("forecast-reorder")).toContainText(/sells ~[\d.]+\/day, lead time 7 days, safety \d+ → order \d+/);
   await expect(panel.getByTestId("forecast-stockout")).toContainText("available");
-  await expect(panel.locator("svg.recharts-surface")).toBeVisible();
+  await expect(panel.locator("svg.chart-surface")).toBeVisible();
   const box = await panel.boundingBox();
   expect(box!.x + box!.width).toBeLessThanOrEqual(360);
 

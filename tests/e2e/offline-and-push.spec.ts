@@ -1,6 +1,9 @@
 // The installed app on a phone: the service worker keeps the dashboard for offline use,
-// an adjustment made offline is sent on reconnect, and a push shows the alert's notification.
-import { expect, test, type Page } from "@playwright/test";
+// an adjustment made offline is sent on reconnect (by the page, or by the service worker's
+// background sync with no page open), and a push shows the alert's notification.
+import { randomUUID } from "node:crypto";
+import { expect, test, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
+import { ADJUSTMENT_SYNC_TAG } from "../../src/lib/offline/adjustment-queue.ts";
 import { pushedAlertFor } from "../../src/core/notifications/pushed-alert.ts";
 import { openStockAlert } from "../alert-data.ts";
 import { CREATOR1_ID, signIn } from "./dashboard-helpers.ts";
@@ -62,6 +65,129 @@ test("offline, a reload shows the last dashboard with the offline badge, and an 
   }
 });
 
+/** The app's service worker registration, as the DevTools protocol names it. */
+async function serviceWorkerRegistrationId(cdp: CDPSession, baseURL: string): Promise<string> {
+  const registrationId = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const ours = registrations.find((registration) => registration.scopeURL === `${baseURL}/` && !registration.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable");
+  return registrationId;
+}
+
+/** How many entries a store of the offline database holds, read inside the service worker (no page of the app needed). */
+async function offlineStoreCount(context: BrowserContext, store: "queued" | "sent"): Promise<number> {
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+  return worker.evaluate(async (name) => {
+    // Opening a database that is not there would create it empty, at a version the app then takes for its own.
+    if (!(await indexedDB.databases()).some((database) => database.name === "creatorflow-offline")) return 0;
+    return new Promise<number>((resolve, reject) => {
+      const opening = indexedDB.open("creatorflow-offline");
+      opening.onerror = () => reject(opening.error);
+      opening.onsuccess = () => {
+        const database = opening.result;
+        const counting = database.transaction(name).objectStore(name).count();
+        counting.onsuccess = () => (database.close(), resolve(counting.result));
+        counting.onerror = () => (database.close(), reject(counting.error));
+      };
+    });
+  }, store);
+}
+
+/**
+ * Signs in on a phone, cuts the network and sets a SKU's stock: the change is queued on the
+ * device with a background sync asked for. Then closes every page of the app, keeping a
+ * blank one for the DevTools session; `meanwhile` runs before the network comes back.
+ */
+async function queueOfflineAndClose(context: BrowserContext, skuIndex: number, change: number, meanwhile: (seen: { skuId: string; total: number; version: number }) => Promise<void> = async () => {}) {
+  const page = await context.newPage();
+  await signIn(page, "creator1@example.com");
+  await controlledByServiceWorker(page);
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "live");
+  const skuId = (await page.locator("tr[data-sku]").nth(skuIndex).getAttribute("data-sku"))!;
+  const dashboard = (await (await page.request.get("/api/dashboard")).json()) as { inventory: { skuId: string; total: number; version: number }[] };
+  const seen = dashboard.inventory.find((row) => row.skuId === skuId)!;
+
+  await context.setOffline(true);
+  const newTotal = seen.total + change;
+  await page.getByLabel(`New stock count for ${skuId}`).fill(String(newTotal));
+  await page.getByRole("button", { name: `Set stock of ${skuId}` }).click();
+  await expect(page.getByTestId(`available-${skuId}`)).toContainText("pending: sends when online");
+  await expect.poll(() => page.evaluate(async () => ((await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { getTags(): Promise<string[]> } }).sync.getTags())).toContain(ADJUSTMENT_SYNC_TAG);
+
+  const blank = await context.newPage();
+  const cdp = await context.newCDPSession(blank);
+  const origin = new URL(page.url()).origin;
+  // Still on the device, not sent: what happens next is the service worker's doing.
+  expect(await offlineStoreCount(context, "queued")).toBe(1);
+  await page.close();
+  expect(context.pages()).toEqual([blank]);
+  await meanwhile({ skuId, total: seen.total, version: seen.version });
+  expect(await offlineStoreCount(context, "queued")).toBe(1);
+  await context.setOffline(false);
+  return { skuId, seen, newTotal, cdp, origin };
+}
+
+test("with no page of the app open, the service worker's background sync sends an adjustment queued offline, and the dashboard shows it saved when opened next", async ({ browser, baseURL }) => {
+  const context = await phoneContext(browser);
+  const sql = e2eDatabase();
+  try {
+    const { skuId, newTotal, cdp, origin } = await queueOfflineAndClose(context, 0, 11);
+    await cdp.send("ServiceWorker.dispatchSyncEvent", { origin, registrationId: await serviceWorkerRegistrationId(cdp, baseURL!), tag: ADJUSTMENT_SYNC_TAG, lastChance: false });
+
+    await expect
+      .poll(async () => (await sql<{ total: number }[]>`select total from public.inventory_levels where creator_id = ${CREATOR1_ID}::uuid and sku_id = ${skuId}`)[0]?.total, { timeout: 30_000 })
+      .toBe(newTotal);
+    await expect.poll(() => offlineStoreCount(context, "queued")).toBe(0);
+
+    const page = await context.newPage();
+    await page.goto("/dashboard");
+    await expect(page.getByTestId("adjust-notice")).toContainText(`Stock of ${skuId} saved: ${newTotal} in stock.`);
+    await expect(page.getByTestId(`available-${skuId}`)).not.toContainText("pending");
+    // Shown once: the device keeps nothing more to report.
+    await expect.poll(() => offlineStoreCount(context, "sent")).toBe(0);
+  } finally {
+    await context.close();
+    await sql.end({ timeout: 5 });
+  }
+});
+
+test("a queued adjustment the background sync finds overtaken (412) changes nothing, and the dashboard shows the conflict with the current count", async ({ browser, baseURL }) => {
+  const context = await phoneContext(browser);
+  const elsewhere = await browser.newContext();
+  const sql = e2eDatabase();
+  try {
+    // While the phone is offline, the creator sets the stock from another device, at the version the queued change saw.
+    let otherTotal = 0;
+    const { skuId, newTotal, cdp, origin } = await queueOfflineAndClose(context, 1, 5, async (seen) => {
+      const other = await elsewhere.newPage();
+      await signIn(other, "creator1@example.com");
+      otherTotal = seen.total + 3;
+      const answer = await other.request.post(`/api/inventory/${encodeURIComponent(seen.skuId)}/adjust`, { data: { newTotal: otherTotal, expectedVersion: seen.version, commandId: randomUUID() } });
+      expect(answer.status()).toBe(200);
+    });
+
+    await cdp.send("ServiceWorker.dispatchSyncEvent", { origin, registrationId: await serviceWorkerRegistrationId(cdp, baseURL!), tag: ADJUSTMENT_SYNC_TAG, lastChance: false });
+    await expect.poll(() => offlineStoreCount(context, "sent"), { timeout: 30_000 }).toBe(1);
+    expect(await offlineStoreCount(context, "queued")).toBe(0);
+    const [level] = await sql<{ total: number }[]>`select total from public.inventory_levels where creator_id = ${CREATOR1_ID}::uuid and sku_id = ${skuId}`;
+    expect(level!.total).toBe(otherTotal);
+
+    const page = await context.newPage();
+    await page.goto("/dashboard");
+    const notice = page.getByTestId("adjust-notice");
+    await expect(notice).toHaveAttribute("role", "alert");
+    await expect(notice).toContainText(`Stock of ${skuId} changed while you were editing (now ${otherTotal} in stock`);
+    await expect(notice).toContainText(`Your change to ${newTotal} was not saved.`);
+  } finally {
+    await elsewhere.close();
+    await context.close();
+    await sql.end({ timeout: 5 });
+  }
+});
+
 test("the service worker shows the notification for a pushed alert, tagged by alert and leading to the product", async ({ browser, baseURL }) => {
   const context = await browser.newContext();
   await context.grantPermissions(["notifications"], { origin: baseURL });
@@ -70,13 +196,7 @@ test("the service worker shows the notification for a pushed alert, tagged by al
     await signIn(page, "creator1@example.com");
     await controlledByServiceWorker(page);
     const cdp = await context.newCDPSession(page);
-    const registrationId = new Promise<string>((resolve) => {
-      cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
-        const ours = registrations.find((registration) => registration.scopeURL === `${baseURL}/` && !registration.isDeleted);
-        if (ours) resolve(ours.registrationId);
-      });
-    });
-    await cdp.send("ServiceWorker.enable");
+    const registrationId = serviceWorkerRegistrationId(cdp, baseURL!);
     const pushed = pushedAlertFor(openStockAlert("E2E-PUSH-SKU", { creatorId: CREATOR1_ID }))!;
     await cdp.send("ServiceWorker.deliverPushMessage", { origin: new URL(baseURL!).origin, registrationId: await registrationId, data: JSON.stringify(pushed) });
 

@@ -2,6 +2,7 @@
 // applied on top, and stock adjustments shown before the server confirms them.
 import type { DashboardSnapshot, DayMetrics, InventoryRow, OrderRow, PipelineCounts, SeriesPoint } from "./dashboard-types.ts";
 import { ORDER_FEED_LIMIT } from "./dashboard-types.ts";
+import type { SentAdjustment } from "../offline/adjustment-queue.ts";
 import type { OrderArrival } from "./order-arrival.ts";
 import type { RealtimeDelta } from "./realtime-delta.ts";
 
@@ -44,6 +45,8 @@ export type DashboardAction =
   | { type: "adjustment_queued"; skuId: string; commandId: string; newTotal: number }
   | { type: "adjustment_confirmed"; skuId: string; commandId: string; total: number; reserved: number; available: number; version: number }
   | { type: "adjustment_rejected"; skuId: string; commandId: string; message: string; current?: { total: number; reserved: number; available: number; version: number } }
+  /** Adjustments queued offline that the server has answered, perhaps while no page was open (the service worker sent them). */
+  | { type: "queued_adjustments_answered"; sent: SentAdjustment[] }
   | { type: "notice_dismissed" };
 
 export function initialDashboardState(snapshot: DashboardSnapshot): DashboardState {
@@ -112,6 +115,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
         notice: { skuId: action.skuId, kind: "rejected", message: action.message },
       };
     }
+    case "queued_adjustments_answered":
+      return action.sent.length === 0 ? state : answeredWhileQueued(state, action.sent);
     case "notice_dismissed":
       return { ...state, notice: null };
     default: {
@@ -134,6 +139,30 @@ function recordArrivals(arrivals: Record<string, OrderArrival>, delta: RealtimeD
 function arrivalsOnFeed(arrivals: Record<string, OrderArrival>, data: DashboardSnapshot): Record<string, OrderArrival> {
   const kept = Object.entries(arrivals).filter(([orderId]) => data.orders.some((order) => order.orderId === orderId));
   return kept.length === Object.keys(arrivals).length ? arrivals : Object.fromEntries(kept);
+}
+
+/**
+ * The answers to queued adjustments: each settles its SKU's pending change, and its figures
+ * (the saved count, or the current one a 412 reported) replace the row's unless the row is
+ * already newer. One notice says them all, an alert if any was refused.
+ */
+function answeredWhileQueued(state: DashboardState, sent: SentAdjustment[]): DashboardState {
+  let { data, pending } = state;
+  for (const { skuId, commandId, answer } of sent) {
+    if (pending[skuId]?.commandId === commandId) {
+      const { [skuId]: _settled, ...rest } = pending;
+      pending = rest;
+    }
+    const figures = answer.ok ? answer : answer.current;
+    if (figures) {
+      data = updateInventoryRow(data, skuId, (row) =>
+        figures.version < row.version ? row : { ...row, total: figures.total, reserved: figures.reserved, available: figures.available, version: figures.version },
+      );
+    }
+  }
+  const refused = sent.some(({ answer }) => !answer.ok);
+  const message = sent.map(({ skuId, answer }) => (answer.ok ? `Stock of ${skuId} saved: ${answer.total} in stock.` : answer.message)).join(" ");
+  return { ...state, data, pending, notice: { skuId: sent.at(-1)!.skuId, kind: refused ? "rejected" : "confirmed", message } };
 }
 
 function updateInventoryRow(data: DashboardSnapshot, skuId: string, update: (row: InventoryRow) => InventoryRow): DashboardSnapshot {

@@ -5,14 +5,16 @@
 // median time to ship, the alert list, SKU versions).
 // Offline first: every state it shows is kept on the device (src/lib/offline/device-storage.ts),
 // so a reload without a connection shows the last figures; a stock adjustment made offline is
-// queued there and sent, as it was made, when the connection returns.
+// queued (src/lib/offline/adjustment-queue.ts) and sent, as it was made, when the connection
+// returns: by the service worker's background sync, or by this page while it is open.
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "./dashboard-api.ts";
 import { dashboardReducer, initialDashboardState, type DashboardState } from "./dashboard-state.ts";
 import type { DashboardSnapshot } from "./dashboard-types.ts";
 import { isFullyUnderstood, REALTIME_DELTA_EVENT, realtimeDeltaSchema, type RealtimeDelta } from "./realtime-delta.ts";
 import type { ChannelStatus, RealtimeConnector } from "./realtime-connection.ts";
-import { keepThisPageForOffline, loadQueuedAdjustments, loadSnapshot, queueAdjustment, removeQueuedAdjustment, saveSnapshot } from "../offline/device-storage.ts";
+import { ADJUSTMENTS_SENT_MESSAGE, queueAdjustment, queuedAdjustments, sendQueuedAdjustments, takeSentAdjustments } from "../offline/adjustment-queue.ts";
+import { keepThisPageForOffline, loadSnapshot, moveLegacyQueuedAdjustments, requestBackgroundSend, saveSnapshot } from "../offline/device-storage.ts";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -176,9 +178,16 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   }, []);
 
   const queue = useCallback(
-    (skuId: string, newTotal: number, expectedVersion: number, commandId: string) => {
-      queueAdjustment(creatorId, { skuId, newTotal, expectedVersion, commandId, queuedAt: now() });
+    async (skuId: string, newTotal: number, expectedVersion: number, commandId: string) => {
       dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
+      try {
+        await queueAdjustment({ creatorId, skuId, newTotal, expectedVersion, commandId, queuedAt: now() });
+      } catch {
+        // Storage refused (private mode, quota): say so rather than show a change that is kept nowhere.
+        dispatch({ type: "adjustment_rejected", skuId, commandId, message: `This browser could not keep your change to ${skuId} until you are back online; it was not saved. Try again when you are online.` });
+        return;
+      }
+      await requestBackgroundSend().catch(() => false);
     },
     [creatorId],
   );
@@ -189,56 +198,82 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
       if (!row) return;
       const commandId = newCommandId.current();
       if (isOffline()) {
-        queue(skuId, newTotal, row.version, commandId);
+        await queue(skuId, newTotal, row.version, commandId);
         return;
       }
       dispatch({ type: "adjustment_started", skuId, commandId, newTotal });
       const response: AdjustmentResponse = await postAdjustment(skuId, { newTotal, expectedVersion: row.version, commandId });
       // The request never reached the server: keep it and send it when the connection is back.
-      if (!response.ok && response.status === 0) queue(skuId, newTotal, row.version, commandId);
+      if (!response.ok && response.status === 0) await queue(skuId, newTotal, row.version, commandId);
       else applyAnswer(skuId, commandId, response);
     },
     [postAdjustment, queue, applyAnswer],
   );
 
-  // Sends what was queued offline, oldest first, each as it was made: the same command id
-  // (a repeat appends nothing) and the version the creator saw (a change made meanwhile
-  // answers 412 with the current count, shown as a conflict; nothing is overwritten).
+  // Answers to queued adjustments, this page's or the service worker's: shown once, here.
+  const showAnswers = useCallback(async () => {
+    const sent = await takeSentAdjustments(creatorId);
+    if (!unmounted.current) dispatch({ type: "queued_adjustments_answered", sent });
+  }, [creatorId]);
+
+  // Sends what was queued offline (adjustment-queue.ts says how); the service worker may be
+  // doing the same on a sync event, one of them at a time.
   const sending = useRef(false);
-  const sendQueued = useCallback(async () => {
-    if (sending.current || isOffline()) return;
+  const sendAgain = useRef(false);
+  const sendQueued = useCallback(async (): Promise<void> => {
+    // A page being left sends nothing more: the next one, or the service worker, will.
+    if (unmounted.current || isOffline()) return;
+    if (sending.current) {
+      // What triggered this (back online, a rejoin) may have come after the queue was read.
+      sendAgain.current = true;
+      return;
+    }
     sending.current = true;
     try {
-      for (const adjustment of loadQueuedAdjustments(creatorId)) {
-        const { skuId, newTotal, expectedVersion, commandId } = adjustment;
-        dispatch({ type: "adjustment_started", skuId, commandId, newTotal });
-        const response = await postAdjustment(skuId, { newTotal, expectedVersion, commandId });
-        if (!response.ok && response.status === 0) {
-          dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
-          return;
-        }
-        removeQueuedAdjustment(creatorId, commandId);
-        if (!unmounted.current) applyAnswer(skuId, commandId, response);
-      }
+      const { kept } = await sendQueuedAdjustments({
+        creatorId,
+        post: ({ skuId, newTotal, expectedVersion, commandId }) => postAdjustment(skuId, { newTotal, expectedVersion, commandId }),
+        onSending: ({ skuId, commandId, newTotal }) => dispatch({ type: "adjustment_started", skuId, commandId, newTotal }),
+      });
+      for (const { skuId, commandId, newTotal } of kept) dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
+      await showAnswers();
+    } catch {
+      // The device's storage failed: what is queued stays queued for the next try.
     } finally {
       sending.current = false;
     }
-  }, [creatorId, postAdjustment, applyAnswer]);
+    if (sendAgain.current && !unmounted.current) {
+      sendAgain.current = false;
+      await sendQueuedRef.current();
+    }
+  }, [creatorId, postAdjustment, showAnswers]);
   const sendQueuedRef = useRef(sendQueued);
   sendQueuedRef.current = sendQueued;
 
   // Opened (perhaps offline, from the service worker's copy of the page): the device's own
-  // copy may be newer than the page's, and adjustments may be waiting from last time.
+  // copy may be newer than the page's, adjustments may be waiting from last time, and the
+  // service worker may have sent some while no page was open.
   useEffect(() => {
     const stored = loadSnapshot(creatorId);
     if (stored && stored.sequence > sequence.current) {
       sequence.current = stored.sequence;
       dispatch({ type: "snapshot_loaded", snapshot: stored, replay: [], at: stored.readAt });
     }
-    for (const adjustment of loadQueuedAdjustments(creatorId)) dispatch({ type: "adjustment_queued", skuId: adjustment.skuId, commandId: adjustment.commandId, newTotal: adjustment.newTotal });
-    void sendQueuedRef.current();
+    const resume = async () => {
+      await moveLegacyQueuedAdjustments(creatorId);
+      for (const { skuId, commandId, newTotal } of await queuedAdjustments(creatorId)) dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
+      await showAnswers();
+      await sendQueuedRef.current();
+    };
+    void resume().catch(() => undefined);
     void keepThisPageForOffline().catch(() => undefined);
-  }, [creatorId]);
+    const fromWorker = (event: MessageEvent) => {
+      if ((event.data as { type?: unknown } | null)?.type === ADJUSTMENTS_SENT_MESSAGE) void showAnswers().catch(() => undefined);
+    };
+    const worker = typeof navigator !== "undefined" && "serviceWorker" in navigator ? navigator.serviceWorker : null;
+    worker?.addEventListener("message", fromWorker);
+    return () => worker?.removeEventListener("message", fromWorker);
+  }, [creatorId, showAnswers]);
 
   // Keeps what is shown on the device, at most once a second.
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);

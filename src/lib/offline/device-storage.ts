@@ -1,24 +1,17 @@
-// What the dashboard keeps on the device so it opens offline: the creator's last snapshot and
-// the stock adjustments made while offline, waiting to be sent. Kept per creator in
-// localStorage (small, synchronous, read before the first paint after a reload); sign-out
-// deletes all of it, with the service worker's page copies, so the next person on the
-// device sees nothing of it.
+// What the dashboard keeps on the device so it opens offline: the creator's last snapshot,
+// per creator in localStorage (small, synchronous, read before the first paint after a
+// reload). Stock adjustments made offline wait in IndexedDB (adjustment-queue.ts), where the
+// service worker can send them too. Sign-out deletes all of it, with the service worker's
+// page copies, so the next person on the device sees nothing of it.
 import type { DashboardSnapshot } from "../dashboard/dashboard-types.ts";
+import { ADJUSTMENT_SYNC_TAG, clearAdjustmentQueue, queueAdjustment, type QueuedAdjustment } from "./adjustment-queue.ts";
 
 const PREFIX = "creatorflow:";
 const snapshotKey = (creatorId: string) => `${PREFIX}snapshot:${creatorId}`;
-const queueKey = (creatorId: string) => `${PREFIX}queued-adjustments:${creatorId}`;
+/** Where adjustments waited before they moved to IndexedDB. */
+const legacyQueueKey = (creatorId: string) => `${PREFIX}queued-adjustments:${creatorId}`;
 /** The service worker's cache of pages (src/service-worker/sw.ts). */
 export const PAGES_CACHE = "creatorflow-pages";
-
-/** A stock adjustment made offline: sent as it was made (same command id, same expected version) once online. */
-export interface QueuedAdjustment {
-  skuId: string;
-  newTotal: number;
-  expectedVersion: number;
-  commandId: string;
-  queuedAt: string;
-}
 
 function storage(): Storage | null {
   try {
@@ -56,21 +49,30 @@ export function saveSnapshot(snapshot: DashboardSnapshot): void {
   writeJson(snapshotKey(snapshot.creatorId), snapshot);
 }
 
-export function loadQueuedAdjustments(creatorId: string): QueuedAdjustment[] {
-  const queued = readJson<QueuedAdjustment[]>(queueKey(creatorId));
-  return Array.isArray(queued) ? queued.filter((entry) => typeof entry?.skuId === "string" && typeof entry.commandId === "string") : [];
+/**
+ * Moves adjustments an earlier version of the app queued in localStorage into the queue the
+ * service worker also reads, so an update never loses one.
+ */
+export async function moveLegacyQueuedAdjustments(creatorId: string): Promise<void> {
+  const legacy = readJson<Omit<QueuedAdjustment, "creatorId">[]>(legacyQueueKey(creatorId));
+  if (!Array.isArray(legacy)) return;
+  for (const entry of legacy) {
+    if (typeof entry?.skuId === "string" && typeof entry.commandId === "string") await queueAdjustment({ ...entry, creatorId });
+  }
+  storage()?.removeItem(legacyQueueKey(creatorId));
 }
 
-/** One queued adjustment per SKU: a later one replaces an earlier one still waiting. */
-export function queueAdjustment(creatorId: string, adjustment: QueuedAdjustment): void {
-  const others = loadQueuedAdjustments(creatorId).filter((entry) => entry.skuId !== adjustment.skuId);
-  writeJson(queueKey(creatorId), [...others, adjustment]);
-}
-
-export function removeQueuedAdjustment(creatorId: string, commandId: string): void {
-  const rest = loadQueuedAdjustments(creatorId).filter((entry) => entry.commandId !== commandId);
-  if (rest.length === 0) storage()?.removeItem(queueKey(creatorId));
-  else writeJson(queueKey(creatorId), rest);
+/**
+ * Asks the browser to wake the service worker (a `sync` event) once the connection is back,
+ * even if no page of the app is open then. False where Background Sync is missing: the page
+ * sends the queue itself whenever it is open and online, there and everywhere.
+ */
+export async function requestBackgroundSend(): Promise<boolean> {
+  if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return false;
+  const registration = (await navigator.serviceWorker.getRegistration()) as (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }) | undefined;
+  if (!registration?.active || !registration.sync) return false;
+  await registration.sync.register(ADJUSTMENT_SYNC_TAG);
+  return true;
 }
 
 /** Everything this app kept on the device: on sign-out. */
@@ -80,6 +82,7 @@ export async function clearDeviceData(): Promise<void> {
     for (const key of Object.keys(store)) if (key.startsWith(PREFIX)) store.removeItem(key);
   }
   if (typeof caches !== "undefined") await caches.delete(PAGES_CACHE).catch(() => false);
+  await clearAdjustmentQueue().catch(() => undefined);
 }
 
 /**

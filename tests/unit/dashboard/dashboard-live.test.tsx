@@ -1,27 +1,22 @@
 // @vitest-environment jsdom
 // The live page's contract with Realtime and its own route handlers, with the channel and
 // the HTTP calls replaced by fakes the specification drives message by message.
-import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import "fake-indexeddb/auto";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { IDBFactory } from "fake-indexeddb";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DashboardLive } from "../../../src/app/dashboard/_components/dashboard-live.tsx";
 import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "../../../src/lib/dashboard/dashboard-api.ts";
 import type { DashboardSnapshot } from "../../../src/lib/dashboard/dashboard-types.ts";
 import type { ChannelHandlers, ChannelStatus, RealtimeConnector } from "../../../src/lib/dashboard/realtime-connection.ts";
+import { queueAdjustment, queuedAdjustments, sendQueuedAdjustments } from "../../../src/lib/offline/adjustment-queue.ts";
 import { orderDelta, snapshot, sku } from "./dashboard-fixtures.ts";
-
-beforeAll(() => {
-  // Recharts sizes its chart with ResizeObserver, which jsdom does not have.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
 
 afterEach(() => {
   cleanup();
   // The dashboard keeps its state on the device: each test starts with a device of its own.
   localStorage.clear();
+  globalThis.indexedDB = new IDBFactory();
 });
 
 function fakeChannel() {
@@ -286,17 +281,18 @@ describe("offline", () => {
     fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
     expect(postAdjustment).not.toHaveBeenCalled();
     expect(screen.getByTestId("available-1001").textContent).toBe("58 (pending: sends when online)");
+    await waitFor(async () => expect(await queuedAdjustments(snapshot().creatorId)).toHaveLength(1));
 
     await goOnline();
-    expect(postAdjustment).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(postAdjustment).toHaveBeenCalledTimes(1));
     const [skuId, request] = postAdjustment.mock.calls[0]!;
     expect(skuId).toBe("1001");
     // The version the creator saw when making the change, not whatever is current now.
     expect(request).toMatchObject({ newTotal: 60, expectedVersion: 3 });
     await act(async () => answer.resolve({ ok: true, total: 60, reserved: 2, available: 58, version: 4 }));
+    await waitFor(() => expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock."));
     expect(screen.getByTestId("available-1001").textContent).toBe("58");
-    expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock.");
-    expect(localStorage.getItem(`creatorflow:queued-adjustments:${snapshot().creatorId}`)).toBeNull();
+    expect(await queuedAdjustments(snapshot().creatorId)).toEqual([]);
   });
 
   it("shows the conflict and the current count when a queued adjustment meets a change made meanwhile (412)", async () => {
@@ -312,10 +308,10 @@ describe("offline", () => {
     await goOffline();
     fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "60" } });
     fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
+    await waitFor(async () => expect(await queuedAdjustments(snapshot().creatorId)).toHaveLength(1));
     await goOnline();
-    await settle();
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("Your change to 60 was not saved."));
     expect(screen.getByTestId("available-1001").textContent).toBe("40");
-    expect(screen.getByRole("alert").textContent).toContain("Your change to 60 was not saved.");
   });
 
   it("keeps an adjustment whose request never reached the server, and sends it with the same command id later", async () => {
@@ -329,12 +325,60 @@ describe("offline", () => {
     await settle();
     expect(screen.getByTestId("available-1001").textContent).toBe("58 (pending: sends when online)");
 
+    await waitFor(async () => expect(await queuedAdjustments(snapshot().creatorId)).toHaveLength(1));
+
     reachable = true;
     await goOnline();
-    await settle();
+    await waitFor(() => expect(screen.getByTestId("available-1001").textContent).toBe("58"));
+    // Tried once more at least (the page may have tried again on opening, still unreachable), always as the same command.
+    expect(postAdjustment.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(postAdjustment.mock.calls.map(([, request]) => request.commandId)).size).toBe(1);
+  });
+
+  it("shows on opening what was sent while no page was open: a save, and a 412 with the current count", async () => {
+    const creatorId = snapshot().creatorId;
+    const queued = { creatorId, expectedVersion: 3, queuedAt: "2026-12-01T10:00:00.000Z" };
+    await queueAdjustment({ ...queued, skuId: "1001", newTotal: 60, commandId: "5a0b4a3e-0000-4000-8000-000000000001" });
+    await queueAdjustment({ ...queued, skuId: "1002", newTotal: 9, commandId: "5a0b4a3e-0000-4000-8000-000000000002", queuedAt: "2026-12-01T10:01:00.000Z" });
+    // As the service worker does on a sync event.
+    await sendQueuedAdjustments({
+      post: async ({ skuId }) =>
+        skuId === "1001"
+          ? { ok: true, total: 60, reserved: 2, available: 58, version: 4 }
+          : { ok: false, status: 412, code: "version_conflict", message: "Stock of 1002 changed while you were editing (now 15 in stock, 0 reserved). Your change to 9 was not saved.", current: { total: 15, reserved: 0, available: 15, version: 8 } },
+    });
+
+    const { postAdjustment } = renderDashboard({
+      initial: snapshot({ inventory: [sku({ skuId: "1001", available: 40, reserved: 2, total: 42, version: 3 }), sku({ skuId: "1002", available: 20, total: 20, version: 3 })] }),
+    });
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("Stock of 1001 saved: 60 in stock."));
+    expect(screen.getByRole("alert").textContent).toContain("Stock of 1002 changed while you were editing (now 15 in stock, 0 reserved). Your change to 9 was not saved.");
     expect(screen.getByTestId("available-1001").textContent).toBe("58");
-    expect(postAdjustment).toHaveBeenCalledTimes(2);
-    expect(postAdjustment.mock.calls[1]![1].commandId).toBe(postAdjustment.mock.calls[0]![1].commandId);
+    expect(screen.getByTestId("available-1002").textContent).toBe("15");
+    expect(postAdjustment).not.toHaveBeenCalled();
+  });
+
+  it("shows each answer once: the next opening of the dashboard has nothing to report", async () => {
+    const creatorId = snapshot().creatorId;
+    await queueAdjustment({ creatorId, skuId: "1001", newTotal: 60, expectedVersion: 3, commandId: "5a0b4a3e-0000-4000-8000-000000000003", queuedAt: "2026-12-01T10:00:00.000Z" });
+    await sendQueuedAdjustments({ post: async () => ({ ok: true, total: 60, reserved: 2, available: 58, version: 4 }) });
+    renderDashboard();
+    await waitFor(() => expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock."));
+    cleanup();
+
+    renderDashboard();
+    await settle();
+    await waitFor(async () => expect(await queuedAdjustments(creatorId)).toEqual([]));
+    expect(screen.queryByTestId("adjust-notice")).toBeNull();
+  });
+
+  it("sends, on opening, an adjustment an earlier version of the app queued in localStorage", async () => {
+    const commandId = "5a0b4a3e-0000-4000-8000-000000000004";
+    localStorage.setItem(`creatorflow:queued-adjustments:${snapshot().creatorId}`, JSON.stringify([{ skuId: "1001", newTotal: 60, expectedVersion: 3, commandId, queuedAt: "2026-12-01T10:00:00.000Z" }]));
+    const { postAdjustment } = renderDashboard({ postAdjustment: async () => ({ ok: true, total: 60, reserved: 2, available: 58, version: 4 }) });
+    await waitFor(() => expect(screen.getByTestId("adjust-notice").textContent).toContain("Stock of 1001 saved: 60 in stock."));
+    expect(postAdjustment).toHaveBeenCalledWith("1001", { newTotal: 60, expectedVersion: 3, commandId });
+    expect(localStorage.getItem(`creatorflow:queued-adjustments:${snapshot().creatorId}`)).toBeNull();
   });
 
   it("opened again offline, shows the last figures this device saw rather than the page's older copy", async () => {

@@ -1,15 +1,9 @@
 "use client";
 
-import { addDays, addHours, format, parseISO, startOfHour, subHours } from "date-fns";
-import dynamic from "next/dynamic";
-import { useEffect, useMemo, useRef, useState, type RefObject } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { SeriesPoint } from "@/lib/dashboard/dashboard-types.ts";
 import { currencyDigits, formatMoney, formatNumber } from "@/lib/dashboard/formatting.ts";
-
-// The chart library is most of the dashboard's JavaScript: it loads on its own, once the chart
-// is (nearly) on screen, so a phone's first load carries none of it. The box keeps its
-// height meanwhile, so nothing moves when it arrives.
-const RevenueChartPlot = dynamic(() => import("./revenue-chart-plot.tsx").then((module) => module.RevenueChartPlot), { ssr: false, loading: () => null });
+import { ComboChart, type ChartSeries } from "./combo-chart.tsx";
 
 export type ChartRange = "24h" | "7d" | "30d";
 const ranges: { value: ChartRange; label: string; description: string }[] = [
@@ -24,38 +18,44 @@ export interface ChartPoint {
   orders: number;
 }
 
-/** Every bucket of the range, zero-filled, so quiet hours show as gaps rather than vanish. */
-export function chartPoints(range: ChartRange, hourly: SeriesPoint[], daily: SeriesPoint[], today: string, now: Date, digits: number): ChartPoint[] {
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Every bucket of the range, zero-filled, so quiet hours show as gaps rather than vanish.
+ * Buckets are whole UTC hours (as the server cuts them: local hours would miss them in a
+ * half-hour time zone) and UTC days; labels are in the viewer's locale, hours in their time zone.
+ */
+export function chartPoints(range: ChartRange, hourly: SeriesPoint[], daily: SeriesPoint[], today: string, now: Date, digits: number, locale?: string): ChartPoint[] {
   const scale = 10 ** digits;
   if (range === "24h") {
-    const byHour = new Map(hourly.map((point) => [new Date(point.bucketStart).getTime(), point]));
-    const first = subHours(startOfHour(now), 23);
+    const hourLabel = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const byHour = new Map(hourly.map((point) => [Date.parse(point.bucketStart), point]));
+    const first = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
     return Array.from({ length: 24 }, (_, index) => {
-      const at = addHours(first, index);
-      const point = byHour.get(at.getTime());
-      return { label: format(at, "HH:mm"), revenue: (point?.netMinor ?? 0) / scale, orders: point?.orders ?? 0 };
+      const at = first + index * HOUR_MS;
+      const point = byHour.get(at);
+      return { label: hourLabel.format(at), revenue: (point?.netMinor ?? 0) / scale, orders: point?.orders ?? 0 };
     });
   }
   const days = range === "7d" ? 7 : 30;
+  const dayLabel = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", timeZone: "UTC" });
   const byDay = new Map(daily.map((point) => [point.bucketStart.slice(0, 10), point]));
-  // Buckets are UTC days: walk calendar dates (parsed as local midnights) and key them by their YYYY-MM-DD.
-  const first = addDays(parseISO(today), -(days - 1));
+  const last = Date.parse(`${today}T00:00:00Z`);
   return Array.from({ length: days }, (_, index) => {
-    const day = addDays(first, index);
-    const point = byDay.get(format(day, "yyyy-MM-dd"));
-    return { label: format(day, "MMM d"), revenue: (point?.netMinor ?? 0) / scale, orders: point?.orders ?? 0 };
+    const day = new Date(last - (days - 1 - index) * DAY_MS);
+    const point = byDay.get(day.toISOString().slice(0, 10));
+    return { label: dayLabel.format(day), revenue: (point?.netMinor ?? 0) / scale, orders: point?.orders ?? 0 };
   });
 }
 
 export function RevenueChart({ hourly, daily, today, currency, locale }: { hourly: SeriesPoint[]; daily: SeriesPoint[]; today: string; currency: string | null; locale: string }) {
   const [range, setRange] = useState<ChartRange>("24h");
-  // Recharts measures the DOM, and bucket labels depend on the viewer's time zone: draw after hydration.
+  // Bucket labels depend on the viewer's time zone: draw after hydration.
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
-  const box = useRef<HTMLDivElement>(null);
-  const inView = useNearViewport(box);
   const digits = currency ? currencyDigits(currency, locale) : 2;
-  const points = useMemo(() => (mounted ? chartPoints(range, hourly, daily, today, new Date(), digits) : []), [mounted, range, hourly, daily, today, digits]);
+  const points = useMemo(() => (mounted ? chartPoints(range, hourly, daily, today, new Date(), digits, locale) : []), [mounted, range, hourly, daily, today, digits, locale]);
   const selected = ranges.find((candidate) => candidate.value === range)!;
   const totalRevenue = points.reduce((sum, point) => sum + point.revenue, 0);
   const totalOrders = points.reduce((sum, point) => sum + point.orders, 0);
@@ -77,34 +77,25 @@ export function RevenueChart({ hourly, daily, today, currency, locale }: { hourl
         <figcaption className="section-note">
           {mounted ? `${money(totalRevenue)} net from ${formatNumber(totalOrders, locale)} orders, ${selected.description}.` : `Loading the ${selected.description}…`}
         </figcaption>
-        <div className="chart-box" aria-hidden="true" ref={box}>
-          {mounted && inView ? <RevenueChartPlot points={points} money={money} locale={locale} /> : null}
+        <div className="chart-box" aria-hidden="true">
+          {mounted ? <RevenuePlot points={points} money={money} locale={locale} /> : null}
         </div>
       </figure>
     </section>
   );
 }
 
-/** Whether the element has come within a screen of the viewport (true at once where IntersectionObserver is missing). */
-function useNearViewport(ref: RefObject<HTMLElement | null>): boolean {
-  const [near, setNear] = useState(false);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element || typeof IntersectionObserver === "undefined") {
-      setNear(true);
-      return;
-    }
-    const observer = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) {
-          setNear(true);
-          observer.disconnect();
-        }
-      },
-      { rootMargin: "100% 0px" },
-    );
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [ref]);
-  return near;
+function RevenuePlot({ points, money, locale }: { points: ChartPoint[]; money: (major: number) => string; locale: string }) {
+  const series: ChartSeries[] = [
+    { kind: "bar", name: "Orders", axis: "right", color: "var(--accent)", values: points.map((point) => point.orders) },
+    { kind: "line", name: "Net revenue", axis: "left", color: "var(--ok)", values: points.map((point) => point.revenue) },
+  ];
+  return (
+    <ComboChart
+      labels={points.map((point) => point.label)}
+      series={series}
+      axes={{ left: { width: 56, format: (value) => formatNumber(value, locale) }, right: { width: 32, format: (value) => formatNumber(value, locale), integers: true } }}
+      formatValue={(one, value) => (one.name === "Net revenue" ? money(value) : formatNumber(value, locale))}
+    />
+  );
 }

@@ -1,9 +1,9 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { Area, Bar, CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { SkuForecast } from "@/server/inventory/sku-forecast.ts";
 import { formatHours, formatNumber } from "@/lib/dashboard/formatting.ts";
+import { ComboChart, type ChartSeries } from "./combo-chart.tsx";
 import { LeadTimeSetting } from "./lead-time-setting.tsx";
 
 /** Where a SKU's forecast opens: the hash a sales-spike alert links to. */
@@ -53,11 +53,15 @@ export function SkuForecastPanel({ skuId, creatorQuery, locale, onClose }: { sku
 function ForecastBody({ forecast, locale }: { forecast: SkuForecast; locale: string }) {
   if (forecast.points.length === 0) return <p className="section-note">No sales of this SKU yet: its forecast starts with its first order.</p>;
   const { stockout, suggestion } = forecast;
-  const points = forecast.points.map((point) => ({
-    ...point,
-    label: new Date(point.at).toLocaleString(locale, { weekday: "short", hour: "2-digit" }),
-    band: point.lower === null || point.upper === null ? null : [point.lower, point.upper],
-  }));
+  const { points } = forecast;
+  const hourLabel = new Intl.DateTimeFormat(locale, { weekday: "short", hour: "2-digit" });
+  const series: ChartSeries[] = [
+    { kind: "bar", name: "Sold", axis: "left", color: "var(--accent)", values: points.map((point) => point.sold) },
+    { kind: "band", name: "80% interval", axis: "left", color: "var(--accent)", lower: points.map((point) => point.lower), upper: points.map((point) => point.upper) },
+    { kind: "line", name: "Forecast", axis: "left", color: "var(--accent)", values: points.map((point) => point.expected) },
+    { kind: "line", name: "Projected stock", axis: "right", color: "var(--warning)", values: points.map((point) => point.projectedStock) },
+  ];
+  const units = (value: number) => formatNumber(value, locale, 1);
   return (
     <>
       <p className="section-note" data-testid="forecast-stockout">
@@ -75,20 +79,14 @@ function ForecastBody({ forecast, locale }: { forecast: SkuForecast; locale: str
       <figure className="chart-figure">
         <figcaption className="visually-hidden">Units sold per hour over the last week, the forecast for the next 7 days with its 80% interval, and stock projected along it.</figcaption>
         <div className="chart-box" aria-hidden="true">
-          <ResponsiveContainer width="100%" height="100%">
-            <ComposedChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-              <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="label" minTickGap={24} tick={{ fontSize: 11 }} />
-              <YAxis yAxisId="units" width={32} tick={{ fontSize: 11 }} />
-              <YAxis yAxisId="stock" orientation="right" width={40} tick={{ fontSize: 11 }} />
-              <Tooltip />
-              <Bar yAxisId="units" dataKey="sold" name="Sold" fill="var(--accent)" isAnimationActive={false} />
-              <Area yAxisId="units" dataKey="band" name="80% interval" stroke="none" fill="var(--accent)" fillOpacity={0.2} isAnimationActive={false} />
-              <Line yAxisId="units" dataKey="expected" name="Forecast" stroke="var(--accent)" dot={false} isAnimationActive={false} />
-              <Line yAxisId="stock" dataKey="projectedStock" name="Projected stock" stroke="var(--warning)" dot={false} isAnimationActive={false} />
-              <ReferenceLine yAxisId="stock" y={suggestion?.reorderPoint ?? forecast.reorderPoint} stroke="var(--danger)" strokeDasharray="4 4" label={{ value: "Reorder point", fontSize: 11 }} />
-            </ComposedChart>
-          </ResponsiveContainer>
+          <ComboChart
+            labels={points.map((point) => hourLabel.format(new Date(point.at)))}
+            series={series}
+            axes={{ left: { width: 32, format: units }, right: { width: 40, format: (value) => formatNumber(value, locale) } }}
+            references={[{ axis: "right", value: suggestion?.reorderPoint ?? forecast.reorderPoint, label: "Reorder point", color: "var(--danger)" }]}
+            formatValue={(_, value) => units(value)}
+            minLabelGap={24}
+          />
         </div>
       </figure>
     </>

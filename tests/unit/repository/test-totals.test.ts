@@ -23,6 +23,10 @@ function runDeno(folder: string): { output: string; exitCode: number } {
   return { output: `${run.stdout}${run.stderr}`, exitCode: run.status ?? 1 };
 }
 
+// Each of the first two starts a whole test runner (a Vitest or Deno process), which takes
+// more than the unit project's 5 s on a loaded machine.
+const RUNNER_TIMEOUT_MS = 60_000;
+
 describe("npm test's totals", () => {
   it("count a Vitest file that throws on import as a failure, beside the tests that passed", () => {
     const { report, exitCode } = runVitest();
@@ -31,7 +35,7 @@ describe("npm test's totals", () => {
     expect(totals.passed).toBe(1);
     expect(totals.failed).toBe(1);
     expect(totals.unloadedFiles.map((file) => path.basename(file))).toEqual(["throws-on-import.test.ts"]);
-  });
+  }, RUNNER_TIMEOUT_MS);
 
   it("read Deno's summary, and count a suite that cannot load as one failure", () => {
     const ok = runDeno("deno-ok");
@@ -39,7 +43,7 @@ describe("npm test's totals", () => {
     const broken = runDeno("deno-broken");
     expect(broken.exitCode).not.toBe(0);
     expect(denoTotals(broken.output, broken.exitCode)).toMatchObject({ passed: 0, failed: 1 });
-  });
+  }, RUNNER_TIMEOUT_MS);
 
   it("count Playwright's errors outside any test, and a runner with no report that exited non-zero", () => {
     expect(playwrightTotals({ stats: { expected: 3, unexpected: 0, flaky: 1 }, errors: [{ message: "global setup failed" }] }, 1)).toMatchObject({ passed: 4, failed: 1 });

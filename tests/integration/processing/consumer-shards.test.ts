@@ -15,17 +15,10 @@ import {
   projectionConsumer,
   rebuildProjection,
 } from "../../../src/core/projections/index.ts";
-import { ownTestDatabase } from "../database.ts";
 import { cancelled, received, reserved, shipped, stockUpdated, uniqueId, validated } from "../projections/events.ts";
-import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
+import { ownProcessingStand } from "./processing-stand.ts";
 
-const { url: databaseUrl, sql } = await ownTestDatabase("consumer-shards", 16, { max: 12 });
-const standIn = await startFunctionsStandIn({
-  databaseUrl,
-  databaseWorkers: true,
-  tiktok: { appKey: "k", appSecret: "s" },
-  env: { FULFILMENT_SAGA: "off" },
-});
+const { sql, standIn } = await ownProcessingStand("consumer-shards", 16);
 const store = createEventStore({ sql });
 const sharded = [dashboardMetricsProjection, orderSummariesProjection, inventoryLevelsProjection];
 const REFERENCE = "unsharded";

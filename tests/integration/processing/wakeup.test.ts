@@ -5,18 +5,11 @@
 import type postgres from "postgres";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "../event-store/fixtures.ts";
-import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
+import { ownProcessingStand } from "./processing-stand.ts";
 
-const { url: databaseUrl, sql } = await ownTestDatabase("wakeup", 9, { max: 12 });
-const standIn = await startFunctionsStandIn({
-  databaseUrl,
-  databaseWorkers: true,
-  // The saga is off: these tests are about waking, and every order's saga would call a TikTok that is not there.
-  tiktok: { appKey: "k", appSecret: "s" },
-  env: { FULFILMENT_SAGA: "off" },
-});
+const { sql, standIn } = await ownProcessingStand("wakeup", 9);
 const workers = standIn.databaseWorkers!;
 const store = createEventStore({ sql });
 const PROCESS_EVENTS = "/functions/v1/process-events";

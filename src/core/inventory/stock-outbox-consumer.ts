@@ -13,6 +13,7 @@ import { PermanentConsumerFailure, type Consumer } from "../processing/index.ts"
 import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError, type TikTokShopClient } from "../channels/tiktok-shop/api-client.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
+import { reportRateLimitApproached } from "../system/rate-limit-report.ts";
 import { inventoryAggregateId } from "./events.ts";
 import { withStockPushLock } from "./stock-push-lock.ts";
 import { decideStockPush, evolveStockOutbox, initialStockOutboxState, isStockChangeTikTokCannotKnow, type StockPushDecision } from "./stock-outbox.ts";
@@ -138,10 +139,7 @@ function shopCallers(limits: { now: () => Date; sleep: (ms: number) => Promise<v
       caller = createRateLimitedCaller({
         ...limits,
         api: "tiktok_shop.inventory_update",
-        reportApproached: (data) =>
-          store
-            .appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(STOCK_OUTBOX_COMPONENT) })
-            .then(() => undefined),
+        reportApproached: reportRateLimitApproached(store, creatorId, STOCK_OUTBOX_COMPONENT),
       });
       callers.set(shopId, caller);
     }

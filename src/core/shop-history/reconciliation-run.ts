@@ -9,6 +9,7 @@ import { reconcileInventory, type ReconcileInventoryOptions, type Reconciliation
 import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
+import { reportRateLimitApproached } from "../system/rate-limit-report.ts";
 import { decideOnObservedPage, loadAppliedOrders, type ObservedOrderAppend } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 
@@ -153,9 +154,7 @@ async function reconcileShopOrders(options: ReconcileShopsOptions, runId: string
     sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     api: "tiktok_shop.search",
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    reportApproached: async (data) => {
-      await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(RECONCILIATION_COMPONENT) });
-    },
+    reportApproached: reportRateLimitApproached(store, creatorId, RECONCILIATION_COMPONENT),
   });
   const reader = options.readerFor({ creatorId, shopId: shop.shop_id });
   try {

@@ -10,6 +10,7 @@ import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
+import { reportRateLimitApproached } from "../system/rate-limit-report.ts";
 import { decideOnObservedPage, loadAppliedOrders } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 import { stockReportsOfProduct } from "./observations.ts";
@@ -140,9 +141,7 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
     api: "tiktok_shop.search",
     ...(options.rateLimitWarningShare !== undefined ? { warningShare: options.rateLimitWarningShare } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    reportApproached: async (data) => {
-      await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(SHOP_IMPORT_COMPONENT) });
-    },
+    reportApproached: reportRateLimitApproached(store, creatorId, SHOP_IMPORT_COMPONENT),
   });
   const run: ImportRun = {
     sql,

@@ -8,37 +8,23 @@
 //
 // It starts everything itself: an embedded PostgreSQL on port 54354 (database recreated),
 // the Supabase stand-in with the Edge Functions on port 54361 (its keys kept in the OS temp
-// dir, as the e2e does, so one build serves both), the events worker, `next build` (skip
-// with BENCH_SKIP_BUILD=1) and `next start` on port 3200. Chromium is Debian's.
-import { spawn, type ChildProcess } from "node:child_process";
-import os from "node:os";
-import path from "node:path";
-import postgres, { type Sql } from "postgres";
-import { chromium, type Page } from "playwright-core";
-import { generateTokenEncryptionKey } from "../src/core/shops/token-encryption.ts";
+// dir, as the e2e does, so one build serves both), the events worker, the production build
+// (skip with BENCH_SKIP_BUILD=1) and `next start` on port 3200 (bench/lib/bench-stack.ts).
+// Chromium is Debian's.
+import type { Sql } from "postgres";
+import type { Page } from "playwright-core";
 import { signWebhook } from "../src/core/channels/tiktok-shop/webhook-signature.ts";
-import { prepareDatabase } from "../supabase/local/database.ts";
-import { DEMO_PASSWORD, demoCreatorId, seedDemoData } from "../supabase/local/demo-seed.ts";
-import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
-import { runToEnd, stopProcessGroup as stop, waitForHttp } from "./lib/app-server.ts";
+import { demoCreatorId } from "../supabase/local/demo-seed.ts";
+import { BENCH_TIKTOK_APP, signInToDashboard, startBenchStack } from "./lib/bench-stack.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
 const APP_PORT = 3200;
 const SUPABASE_PORT = 54361;
 const DB_PORT = 54354;
-const APP_KEY = "test_app_key";
-const APP_SECRET = "test_app_secret";
 const CREATOR1_SHOP = "7494726673780148744";
 const ORDERS = 200;
 const RENDERS = 200;
 const TARGET_EVENTS = 1_000_000;
-
-function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"], detached: true });
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
-  return child;
-}
 
 function summary(values: number[]) {
   const sorted = Float64Array.from(values).sort();
@@ -50,7 +36,7 @@ async function postOrder(webhookUrl: string, orderId: string): Promise<void> {
   const rawBody = new TextEncoder().encode(
     JSON.stringify({ type: 1, tts_notification_id: `bench-${orderId}`, shop_id: CREATOR1_SHOP, timestamp: now, data: { order_id: orderId, order_status: "AWAITING_SHIPMENT", is_on_hold_order: false, update_time: now } }),
   );
-  const authorization = await signWebhook({ appKey: APP_KEY, appSecret: APP_SECRET, rawBody });
+  const authorization = await signWebhook({ appKey: BENCH_TIKTOK_APP.key, appSecret: BENCH_TIKTOK_APP.secret, rawBody });
   const response = await fetch(webhookUrl, { method: "POST", headers: { "content-type": "application/json", authorization }, body: rawBody });
   if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
 }
@@ -161,36 +147,13 @@ async function measureRenders(url: string, cookie: string, mustContain: string):
 }
 
 export async function run(): Promise<void> {
-  const database = await prepareDatabase({ port: DB_PORT, name: "postgres-bench-dashboard", database: "creatorflow_bench_dashboard", recreate: true, ephemeral: true, log: (line) => log(line.trimEnd()) });
-  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
-  const standIn = await startSupabaseStandIn({
-    databaseUrl: database.url,
-    port: SUPABASE_PORT,
-    keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET, FULFILMENT_PROVIDERS: "simulated" } },
-    // Appends wake process-events through the pg_net and pg_cron stand-ins, as in production.
-    databaseWorkers: true,
-    log: () => {},
-  });
-  const children: ChildProcess[] = [];
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  const stack = await startBenchStack({ name: "dashboard", dbPort: DB_PORT, supabasePort: SUPABASE_PORT, appPort: APP_PORT, sqlMax: 4 });
+  const { sql, standIn, browser, appUrl } = stack;
   try {
-    // The benchmark calls no TikTok API: a throwaway key seals the demo shops' credentials.
-    await seedDemoData(sql, { tokenEncryptionKey: generateTokenEncryptionKey() });
-    const appEnv = { NEXT_PUBLIC_SUPABASE_URL: standIn.url, NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey, SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey };
-    if (process.env.BENCH_SKIP_BUILD !== "1") await runToEnd(path.join(root, "node_modules/.bin/next"), ["build"], appEnv);
-    children.push(start(path.join(root, "node_modules/.bin/next"), ["start", "--port", String(APP_PORT), "--hostname", "127.0.0.1"], { ...appEnv, DATABASE_URL: database.url, NEXT_TELEMETRY_DISABLED: "1" }));
-    const appUrl = `http://127.0.0.1:${APP_PORT}`;
-    await waitForHttp(`${appUrl}/api/health`);
-
+    await stack.startApp();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
     const page = await context.newPage();
-    await page.goto(`${appUrl}/sign-in?next=/dashboard`);
-    await page.getByLabel("Email").fill("creator1@example.com");
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/dashboard");
-    await page.getByTestId("connection-status").getByText("Live").waitFor();
+    await signInToDashboard(page, appUrl);
 
     log(`webhook -> DOM over ${ORDERS} orders`);
     const domLatencies = await webhookToDom(page, `${standIn.url}/functions/v1/tiktok-webhook`);
@@ -206,10 +169,6 @@ export async function run(): Promise<void> {
     const api = summary(await measureRenders(`${appUrl}/api/dashboard`, cookie, "\"sequence\""));
     emit({ benchmark: "dashboard", scenario: "dashboard_snapshot_api", events_stored: events, requests: RENDERS, ...api });
   } finally {
-    await browser.close();
-    for (const child of children.reverse()) await stop(child);
-    await standIn.stop();
-    await sql.end({ timeout: 5 });
-    await database.stop();
+    await stack.stop();
   }
 }

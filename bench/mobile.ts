@@ -14,26 +14,16 @@
 // Supabase stand-in with the database workers on BENCH_SUPABASE_PORT (default the e2e's,
 // E2E_SUPABASE_PORT, with its keys: BENCH_SKIP_BUILD=1 then reuses the e2e's build), `next
 // build` and `next start` on PORT (default 3210). Chromium is Debian's.
-import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
-import { chromium, type Browser, type Cookie } from "playwright-core";
-import { generateTokenEncryptionKey } from "../src/core/shops/token-encryption.ts";
+import type { Browser, Cookie } from "playwright-core";
 import { runSimulation } from "../src/simulator/run-simulation.ts";
 import { parseSimulatorOptions } from "../src/simulator/simulator-options.ts";
-import { prepareDatabase } from "../supabase/local/database.ts";
-import { DEMO_PASSWORD, seedDemoData } from "../supabase/local/demo-seed.ts";
-import { startSupabaseStandIn } from "../supabase/local/stand-in/index.ts";
-import { buildApp, startApp, stopProcessGroup, waitForHttp } from "./lib/app-server.ts";
+import { BENCH_TIKTOK_APP, signInToDashboard, startBenchStack } from "./lib/bench-stack.ts";
 import { emit, log, round } from "./lib/measure.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
 const DB_PORT = Number(process.env.BENCH_DB_PORT ?? 54372);
 // The e2e's stand-in port and keys by default, so one build (its inlined NEXT_PUBLIC_* values) serves both.
 const SUPABASE_PORT = Number(process.env.BENCH_SUPABASE_PORT ?? process.env.E2E_SUPABASE_PORT ?? 24361);
 const APP_PORT = Number(process.env.PORT ?? 3210);
-const APP_KEY = "test_app_key";
-const APP_SECRET = "test_app_secret";
 const RUNS = 5;
 const TRAFFIC = { seconds: 30, rate: 10 };
 
@@ -98,45 +88,23 @@ async function loadDashboard(browser: Browser, appUrl: string, cookies: Cookie[]
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function run(): Promise<void> {
-  const database = await prepareDatabase({ port: DB_PORT, name: "postgres-bench-mobile", database: "creatorflow_bench_mobile", recreate: true, ephemeral: true, log: (line) => log(line.trimEnd()) });
-  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
-  const standIn = await startSupabaseStandIn({
-    databaseUrl: database.url,
-    port: SUPABASE_PORT,
-    keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
-    functions: { dir: path.join(root, "supabase/functions"), env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET, FULFILMENT_PROVIDERS: "simulated" } },
-    databaseWorkers: true,
-    log: () => {},
-  });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
-  let app: ReturnType<typeof startApp> | undefined;
+  const stack = await startBenchStack({ name: "mobile", dbPort: DB_PORT, supabasePort: SUPABASE_PORT, appPort: APP_PORT, sqlMax: 2 });
+  const { sql, browser, appUrl } = stack;
   try {
-    await seedDemoData(sql, { tokenEncryptionKey: generateTokenEncryptionKey() });
     log(`simulated traffic: ${TRAFFIC.seconds} s at ${TRAFFIC.rate}/s`);
     const options = parseSimulatorOptions(
-      ["--target", `${standIn.url}/functions/v1/tiktok-webhook`, "--rate", String(TRAFFIC.rate), "--duration", String(TRAFFIC.seconds), "--creators", "2", "--no-api", "--linger", "0", "--seed", "18"],
-      { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET },
+      ["--target", `${stack.standIn.url}/functions/v1/tiktok-webhook`, "--rate", String(TRAFFIC.rate), "--duration", String(TRAFFIC.seconds), "--creators", "2", "--no-api", "--linger", "0", "--seed", "18"],
+      { TIKTOK_APP_KEY: BENCH_TIKTOK_APP.key, TIKTOK_APP_SECRET: BENCH_TIKTOK_APP.secret },
       Math.floor(Date.now() / 1000),
       18,
     );
     if (options === "help") throw new Error("simulator options not understood");
     await runSimulation({ ...options, startTime: Math.floor(Date.now() / 1000) - TRAFFIC.seconds }, { log: () => {}, printDelivery: () => {} });
-
-    const appEnv = { NEXT_PUBLIC_SUPABASE_URL: standIn.url, NEXT_PUBLIC_SUPABASE_ANON_KEY: standIn.anonKey, SUPABASE_SERVICE_ROLE_KEY: standIn.serviceRoleKey };
-    if (process.env.BENCH_SKIP_BUILD !== "1") await buildApp(appEnv);
-    app = startApp(APP_PORT, { ...appEnv, DATABASE_URL: database.url });
-    const appUrl = `http://127.0.0.1:${APP_PORT}`;
-    await waitForHttp(`${appUrl}/api/health`);
+    await stack.startApp();
 
     const signIn = await browser.newContext();
-    const page = await signIn.newPage();
-    await page.goto(`${appUrl}/sign-in?next=/dashboard`);
-    await page.getByLabel("Email").fill("creator1@example.com");
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/dashboard");
     // The server's first render of the dashboard compiles nothing later loads pay for.
-    await page.getByTestId("connection-status").getByText("Live").waitFor();
+    await signInToDashboard(await signIn.newPage(), appUrl);
     const cookies = await signIn.cookies(appUrl);
     const [{ orders }] = await sql<{ orders: number }[]>`select count(*)::int as orders from order_summaries where creator_id = '00000000-0000-4000-8000-000000000001'`;
     await signIn.close();
@@ -163,10 +131,6 @@ export async function run(): Promise<void> {
       met: lcpMs <= 2500 && cls <= 0.1 && jsKb < 250,
     });
   } finally {
-    await browser.close();
-    if (app) await stopProcessGroup(app);
-    await standIn.stop();
-    await sql.end({ timeout: 5 });
-    await database.stop();
+    await stack.stop();
   }
 }

@@ -7,10 +7,10 @@
 // (Projection rebuilds and shards: `npm run bench -- rebuild`.)
 //
 // stdout: one JSON line per scenario. Nothing else.
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import { createEventStore } from "../src/core/event-store/index.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../src/core/inventory/inventory.ts";
-import { prepareDatabase } from "../supabase/local/database.ts";
+import { withBenchDatabase } from "./lib/bench-database.ts";
 import { measureFreshness } from "./lib/freshness.ts";
 import { measureWakeupDelay } from "./lib/wakeup-delay.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
@@ -81,9 +81,7 @@ async function measureAggregateLoad(sql: Sql, creatorId: string, runId: string):
 
 export async function run(): Promise<void> {
   const port = Number(process.env.BENCH_DB_PORT ?? 54362);
-  const database = await prepareDatabase({ port, name: "postgres-bench-process", database: "creatorflow_bench_process", recreate: true });
-  const sql = postgres(database.url, { max: 12, onnotice: () => {} });
-  try {
+  await withBenchDatabase({ port, cluster: "postgres-bench-process", database: "creatorflow_bench_process", poolSize: 12 }, async (sql) => {
     const creatorId = crypto.randomUUID();
     const runId = `b${Date.now().toString(36)}`;
     await measureAggregateLoad(sql, creatorId, runId);
@@ -91,8 +89,5 @@ export async function run(): Promise<void> {
     await measureWakeupDelay({ port, samples: WAKEUP_SAMPLES });
     await measureFreshness({ port, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS, fulfilmentSaga: false });
     await measureFreshness({ port, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS, fulfilmentSaga: true });
-  } finally {
-    await sql.end({ timeout: 5 });
-    await database.stop();
-  }
+  });
 }

@@ -7,7 +7,7 @@
 // Its own embedded PostgreSQL on BENCH_DB_PORT (default 54362; databases recreated) and the
 // Supabase stand-in on the next port.
 // stdout: one JSON line per scenario. Nothing else.
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import {
   alertsProjection,
   dashboardMetricsProjection,
@@ -16,7 +16,7 @@ import {
   rebuildProjections,
   type Projection,
 } from "../src/core/projections/index.ts";
-import { prepareDatabase } from "../supabase/local/database.ts";
+import { withBenchDatabase } from "./lib/bench-database.ts";
 import { cpuProbe } from "./lib/cpu.ts";
 import { measureProjectionShards } from "./lib/projection-shards.ts";
 import { emit, log, round } from "./lib/measure.ts";
@@ -52,9 +52,7 @@ async function measureRebuild(sql: Sql, projections: Projection[], scenario: str
 
 export async function run(): Promise<void> {
   const port = Number(process.env.BENCH_DB_PORT ?? 54362);
-  const database = await prepareDatabase({ port, name: "postgres-bench-rebuild", database: "creatorflow_bench_rebuild", recreate: true });
-  const sql = postgres(database.url, { max: 12, onnotice: () => {} });
-  try {
+  await withBenchDatabase({ port, cluster: "postgres-bench-rebuild", database: "creatorflow_bench_rebuild", poolSize: 12 }, async (sql) => {
     const creatorId = crypto.randomUUID();
     const runId = `b${Date.now().toString(36)}`;
     log(`seeding ${SEEDED_EVENTS} events`);
@@ -68,8 +66,5 @@ export async function run(): Promise<void> {
     await measureRebuild(sql, dashboardProjections, "rebuild_dashboard_projections_together");
     const shardCounts = process.env.SHARDS === "none" ? [] : (process.env.SHARDS ?? "1,2,4").split(",").map(Number);
     await measureProjectionShards({ port, projections: dashboardProjections, shardCounts });
-  } finally {
-    await sql.end({ timeout: 5 });
-    await database.stop();
-  }
+  });
 }

@@ -6,9 +6,10 @@
 import { STREAM_DOES_NOT_EXIST } from "@event-driven-io/emmett";
 import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-io/emmett-postgresql";
 import pg from "pg";
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import { createEventStore, startOfGlobalStream, type EventStore, type GlobalCheckpoint } from "../src/core/event-store/index.ts";
-import { prepareDatabase } from "../supabase/local/database.ts";
+import type { PreparedDatabase } from "../supabase/local/database.ts";
+import { withBenchDatabase } from "./lib/bench-database.ts";
 import { cpuProbe, type CpuProbe } from "./lib/cpu.ts";
 import { emit, log, percentile, round, runTimed, type Measurement } from "./lib/measure.ts";
 
@@ -302,50 +303,46 @@ export async function run(): Promise<void> {
   const port = Number(process.env.BENCH_DB_PORT ?? 54352);
   log(process.env.DATABASE_URL ? "using DATABASE_URL" : `starting embedded PostgreSQL 17 on port ${port} (durable settings)`);
   // Not ephemeral: fsync and synchronous_commit stay on, so commit costs are real.
-  const database = await prepareDatabase({
-    port,
-    name: "postgres-bench",
-    database: "creatorflow_bench",
-    recreate: true,
-    log: (line) => log(line.trimEnd()),
+  await withBenchDatabase({ port, cluster: "postgres-bench", database: "creatorflow_bench", poolSize: POOL_SIZE, log: (line) => log(line.trimEnd()) }, async (sql, database) => {
+    const emmettPool = new pg.Pool({ connectionString: database.url, max: POOL_SIZE });
+    const emmett = getPostgreSQLEventStore(database.url, { connectionOptions: { pool: emmettPool } });
+    try {
+      await compareStores(sql, emmett, database, runStarted);
+    } finally {
+      await emmett.close().catch(() => {});
+      await emmettPool.end().catch(() => {});
+    }
   });
-  const sql = postgres(database.url, { max: POOL_SIZE, onnotice: () => {} });
-  const emmettPool = new pg.Pool({ connectionString: database.url, max: POOL_SIZE });
-  const emmett = getPostgreSQLEventStore(database.url, { connectionOptions: { pool: emmettPool } });
+}
+
+async function compareStores(sql: Sql, emmett: PostgresEventStore, database: PreparedDatabase, runStarted: number): Promise<void> {
   // A run on a shared DATABASE_URL must not collide with an earlier run's streams.
   const prefix = `bench${Date.now().toString(36)}`;
-  try {
-    const [settings] = await sql<{ version: string; fsync: string; synchronous_commit: string }[]>`
-      select current_setting('server_version') as version, current_setting('fsync') as fsync,
-             current_setting('synchronous_commit') as synchronous_commit`;
-    log(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}`);
-    await emmett.schema.migrate();
-    const probe = await cpuProbe(sql);
+  const [settings] = await sql<{ version: string; fsync: string; synchronous_commit: string }[]>`
+    select current_setting('server_version') as version, current_setting('fsync') as fsync,
+           current_setting('synchronous_commit') as synchronous_commit`;
+  log(`PostgreSQL ${settings.version}, fsync=${settings.fsync}, synchronous_commit=${settings.synchronous_commit}`);
+  await emmett.schema.migrate();
+  const probe = await cpuProbe(sql);
 
-    const results = await appendScenarios([ourAppender(createEventStore({ sql })), emmettAppender(emmett)], sql, probe, prefix);
-    const ours = results.creatorflow;
-    const theirs = results.emmett;
-    await readGlobalStream(createEventStore({ sql }), sql, probe);
+  const results = await appendScenarios([ourAppender(createEventStore({ sql })), emmettAppender(emmett)], sql, probe, prefix);
+  const ours = results.creatorflow;
+  const theirs = results.emmett;
+  await readGlobalStream(createEventStore({ sql }), sql, probe);
 
-    const ratio = (scenario: string) => round(ours[scenario].events_per_s / theirs[scenario].events_per_s);
-    const singleEventScenarios = ["append_new_streams", "append_existing_streams_concurrent", "append_existing_streams_sequential"];
-    const ratios = Object.fromEntries(Object.keys(ours).map((scenario) => [scenario, ratio(scenario)]));
-    emit({
-      name: "ratios",
-      meaning: "events_per_s ours / Emmett, same database, same run (>1 = ours faster)",
-      ...ratios,
-      append_batch_1000_p50_ms: { ours: ours.append_batch_1000.p50_ms, emmett: theirs.append_batch_1000.p50_ms },
-      target_single_event_2x_met: singleEventScenarios.every((scenario) => ratio(scenario) >= SINGLE_EVENT_TARGET_RATIO),
-      target_batch_1000_le_25ms_met: ours.append_batch_1000.p50_ms <= BATCH_TARGET_MS,
-      database: database.local ? "embedded PostgreSQL, durable" : "DATABASE_URL",
-      postgres_version: settings.version,
-      synchronous_commit: settings.synchronous_commit,
-      run_s: round((performance.now() - runStarted) / 1000, 1),
-    });
-  } finally {
-    await emmett.close().catch(() => {});
-    await emmettPool.end().catch(() => {});
-    await sql.end({ timeout: 5 });
-    await database.stop();
-  }
+  const ratio = (scenario: string) => round(ours[scenario].events_per_s / theirs[scenario].events_per_s);
+  const singleEventScenarios = ["append_new_streams", "append_existing_streams_concurrent", "append_existing_streams_sequential"];
+  const ratios = Object.fromEntries(Object.keys(ours).map((scenario) => [scenario, ratio(scenario)]));
+  emit({
+    name: "ratios",
+    meaning: "events_per_s ours / Emmett, same database, same run (>1 = ours faster)",
+    ...ratios,
+    append_batch_1000_p50_ms: { ours: ours.append_batch_1000.p50_ms, emmett: theirs.append_batch_1000.p50_ms },
+    target_single_event_2x_met: singleEventScenarios.every((scenario) => ratio(scenario) >= SINGLE_EVENT_TARGET_RATIO),
+    target_batch_1000_le_25ms_met: ours.append_batch_1000.p50_ms <= BATCH_TARGET_MS,
+    database: database.local ? "embedded PostgreSQL, durable" : "DATABASE_URL",
+    postgres_version: settings.version,
+    synchronous_commit: settings.synchronous_commit,
+    run_s: round((performance.now() - runStarted) / 1000, 1),
+  });
 }

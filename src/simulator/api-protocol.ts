@@ -2,6 +2,7 @@
 // reading a request body, and parsing a JSON body against a schema.
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
+import { BodyTooLargeError, readBoundedBody } from "./node-http-body.ts";
 
 // 106001 (bad sign) is what TikTok Shop answers for a forged request; 105001 is its code
 // for a bad access token and 105002 for an expired one. The other codes are the simulator's own.
@@ -33,22 +34,12 @@ export class RequestRejected extends Error {
 
 const maxBodyBytes = 1 << 20;
 
-export function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new RequestRejected(rejection.tooLarge, "too_large"));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
+export async function readBody(request: IncomingMessage): Promise<string> {
+  try {
+    return (await readBoundedBody(request, maxBodyBytes)).toString("utf8");
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? new RequestRejected(rejection.tooLarge, "too_large") : error;
+  }
 }
 
 export function parseJson<T>(body: string, schema: z.ZodType<T>): T {

@@ -11,7 +11,7 @@
 // `local-simulator-token`, the app's TIKTOK_ACCESS_TOKEN default), so the dev stack and the
 // tests that use one static token keep working; `acceptUnissuedTokensForDemoShops: false`
 // turns that off.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifyApiRequestSignature } from "../core/channels/tiktok-shop/api-signature.ts";
 import { readBody, rejection, RequestRejected } from "./api-protocol.ts";
@@ -20,6 +20,8 @@ import { demoShops, type DemoShop } from "./demo-catalogue.ts";
 import { searchRoute } from "./search-routes.ts";
 import { createSeededRandom } from "./seeded-random.ts";
 import { createSellerAuthorizations, defaultAuthorizationLifetimes, type AuthorizationLifetimes } from "./seller-authorizations.ts";
+
+type SellerAuthorizations = ReturnType<typeof createSellerAuthorizations>;
 import { shopRoute } from "./shop-routes.ts";
 import { createShopWorld, sellerOfShop, type ShopWorld, type SimulatedSeller } from "./shop-world.ts";
 
@@ -90,6 +92,133 @@ const timestampToleranceSeconds = 300;
 /** Who is calling: a seller who consented, or a caller of the demo shops with an unissued token. */
 type Caller = { seller: SimulatedSeller } | { seller: null };
 
+/** Who signed this API request, or the refusal TikTok answers it with. */
+async function authenticate(
+  app: { appKey: string; appSecret: string; now: () => number; authorizations: SellerAuthorizations; acceptUnissuedTokens: boolean },
+  request: IncomingMessage,
+  url: URL,
+  body: string,
+): Promise<Caller> {
+  const { appKey, appSecret, now, authorizations } = app;
+  if (url.searchParams.get("app_key") !== appKey) throw new RequestRejected(rejection.badAppKey, "app_key");
+  const timestamp = Number(url.searchParams.get("timestamp"));
+  if (!Number.isInteger(timestamp) || Math.abs(now() / 1000 - timestamp) > timestampToleranceSeconds) throw new RequestRejected(rejection.staleTimestamp, "timestamp");
+  const signed = await verifyApiRequestSignature({
+    appSecret,
+    path: url.pathname,
+    query: url.searchParams,
+    body,
+    contentType: request.headers["content-type"] ?? null,
+    sign: url.searchParams.get("sign"),
+  });
+  if (!signed) throw new RequestRejected(rejection.badSign, "sign");
+  const token = request.headers["x-tts-access-token"];
+  if (typeof token !== "string" || token.trim() === "") throw new RequestRejected(rejection.badAccessToken, "access_token");
+  const check = authorizations.checkAccessToken(token);
+  if (check.status === "expired") throw new RequestRejected(rejection.expiredAccessToken, "access_token_expired");
+  if (check.status === "valid") return { seller: check.seller };
+  if (!app.acceptUnissuedTokens) throw new RequestRejected(rejection.badAccessToken, "access_token");
+  return { seller: null };
+}
+
+/** The shop named by `shop_cipher`, if this caller may act for it. */
+function shopFor(world: ShopWorld, caller: Caller, url: URL): DemoShop {
+  const shop = world.shopByCipher.get(url.searchParams.get("shop_cipher") ?? "");
+  if (shop === undefined) throw new RequestRejected(rejection.unknownShop, "shop_cipher");
+  const owner = sellerOfShop(world, shop);
+  if (caller.seller === null && owner !== undefined) throw new RequestRejected(rejection.badAccessToken, "access_token");
+  if (caller.seller !== null && owner !== caller.seller) throw new RequestRejected(rejection.shopNotAuthorized, "shop_not_authorized");
+  return shop;
+}
+
+function authorizedShops(world: ShopWorld, caller: Caller) {
+  const shops = caller.seller?.shops ?? world.shops.filter((shop) => sellerOfShop(world, shop) === undefined);
+  return { shops: shops.map((shop) => ({ id: shop.shopId, name: shop.shopName, region: shop.region, code: shop.shopCode, cipher: shop.shopCipher, seller_type: shop.sellerType })) };
+}
+
+/** Per-key windows of one second: the rate-limit headers of a call, or HTTP 429 past the limit (and, at `errorRate`, at random). */
+function createRateLimits(limits: { now: () => number; perSecond: number; errorRate: number; random: ReturnType<typeof createSeededRandom> }) {
+  const { now, perSecond: rateLimit, errorRate: rateLimitErrorRate, random: throttleRandom } = limits;
+  const windows = new Map<string, { second: number; count: number }>();
+  return function takeRateLimit(key: string): Record<string, string> {
+    const second = Math.floor(now() / 1000);
+    const window = windows.get(key);
+    const current = window !== undefined && window.second === second ? window : { second, count: 0 };
+    current.count++;
+    windows.set(key, current);
+    const headers = { "x-ratelimit-limit": String(rateLimit), "x-ratelimit-remaining": String(Math.max(0, rateLimit - current.count)), "x-ratelimit-reset": "1" };
+    if (current.count > rateLimit) throw new RequestRejected(rejection.rateLimited, "rate_limited", undefined, { ...headers, "retry-after": "1" });
+    if (rateLimitErrorRate > 0 && throttleRandom.chance(rateLimitErrorRate)) throw new RequestRejected(rejection.rateLimited, "rate_limited_random", undefined, { ...headers, "retry-after": "1" });
+    return headers;
+  };
+}
+
+/** Keeps the request (the latest maxRecordedRequests) with the status it is answered with. */
+function recordRequest(requests: RecordedApiRequest[], request: IncomingMessage, response: ServerResponse, url: URL): RecordedApiRequest {
+  const recorded: RecordedApiRequest = { method: request.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: "", status: 0 };
+  requests.push(recorded);
+  if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
+  response.on("finish", () => {
+    recorded.status = response.statusCode;
+  });
+  return recorded;
+}
+
+type SendJson = (response: ServerResponse, httpStatus: number, payload: { code: number; message: string; data: unknown }, headers?: Record<string, string>) => void;
+type Stats = TikTokShopSimulator["stats"];
+
+/** TikTok's JSON answers, each with a request id made from TikTok's clock and a counter. */
+function jsonAnswers(tiktokNow: () => number): SendJson {
+  let requestCounter = 0;
+  const requestId = () => {
+    requestCounter++;
+    return `${Math.floor(tiktokNow() / 1000).toString(16).toUpperCase()}SIM${requestCounter.toString(16).toUpperCase().padStart(12, "0")}`;
+  };
+  return (response, httpStatus, payload, headers = {}) => {
+    const body = JSON.stringify({ ...payload, request_id: requestId() });
+    response.writeHead(httpStatus, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), ...headers });
+    response.end(body);
+  };
+}
+
+/** Counts an accepted request (`refusedFor` null) or a refused one, by reason. */
+function count(stats: Stats, refusedFor: string | null): void {
+  if (refusedFor === null) {
+    stats.accepted++;
+    return;
+  }
+  stats.rejected++;
+  stats.rejectedByReason[refusedFor] = (stats.rejectedByReason[refusedFor] ?? 0) + 1;
+}
+
+function sendAuthAnswer(response: ServerResponse, answer: AuthAnswer, send: SendJson, stats: Stats): void {
+  if (answer.kind === "json") {
+    count(stats, answer.payload.code === 0 ? null : (answer.reason ?? "token"));
+    send(response, answer.status, answer.payload, { "cache-control": "no-store" });
+    return;
+  }
+  if (answer.kind === "redirect") {
+    response.writeHead(302, { location: answer.location, "cache-control": "no-store", "content-length": 0 });
+    response.end();
+    return;
+  }
+  response.writeHead(answer.status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(answer.html), "cache-control": "no-store" });
+  response.end(answer.html);
+}
+
+/** A refusal as TikTok words it, or a bare internal error for anything else. */
+function sendRefusal(response: ServerResponse, error: unknown, send: SendJson, stats: Stats): void {
+  if (error instanceof RequestRejected) {
+    count(stats, error.reason);
+    send(response, error.rejection.http, { code: error.rejection.code, message: error.message, data: null }, error.headers);
+    return;
+  }
+  count(stats, "internal");
+  send(response, 500, { code: 36009999, message: "Internal error.", data: null });
+}
+
+// Over 60 lines: the options read once, and the API answer and the server share them; what
+// each step does stands in the functions above.
 export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptions = {}): Promise<TikTokShopSimulator> {
   const appKey = options.appKey ?? defaultTikTokCredentials.appKey;
   const appSecret = options.appSecret ?? defaultTikTokCredentials.appSecret;
@@ -97,11 +226,13 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
   const now = options.now ?? Date.now;
   const clockSkewMs = Math.round((options.clockSkewSeconds ?? 0) * 1000);
   const tiktokNow = () => now() + clockSkewMs;
-  const rateLimit = options.rateLimitPerSecond ?? 50;
-  const rateLimitErrorRate = options.rateLimitErrorRate ?? 0;
-  const acceptUnissuedTokens = options.acceptUnissuedTokensForDemoShops ?? true;
   const seed = options.seed ?? 1;
-  const throttleRandom = createSeededRandom((seed ^ 0x429429) >>> 0);
+  const takeRateLimit = createRateLimits({
+    now,
+    perSecond: options.rateLimitPerSecond ?? 50,
+    errorRate: options.rateLimitErrorRate ?? 0,
+    random: createSeededRandom((seed ^ 0x429429) >>> 0),
+  });
   const authorizations = createSellerAuthorizations(world, now, { ...defaultAuthorizationLifetimes, ...options.tokenLifetimes });
   const authRoute = createAuthRoutes({
     appKey,
@@ -116,97 +247,16 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
   });
   const stats: TikTokShopSimulator["stats"] = { accepted: 0, rejected: 0, rejectedByReason: {} };
   const requests: RecordedApiRequest[] = [];
-  const windows = new Map<string, { second: number; count: number }>();
-  let requestCounter = 0;
-
-  function requestId(): string {
-    requestCounter++;
-    return `${Math.floor(tiktokNow() / 1000).toString(16).toUpperCase()}SIM${requestCounter.toString(16).toUpperCase().padStart(12, "0")}`;
-  }
-
-  function send(response: ServerResponse, httpStatus: number, payload: { code: number; message: string; data: unknown }, headers: Record<string, string> = {}) {
-    const body = JSON.stringify({ ...payload, request_id: requestId() });
-    response.writeHead(httpStatus, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), ...headers });
-    response.end(body);
-  }
-
-  function sendAuthAnswer(response: ServerResponse, answer: AuthAnswer) {
-    if (answer.kind === "json") {
-      if (answer.payload.code === 0) stats.accepted++;
-      else {
-        stats.rejected++;
-        const reason = answer.reason ?? "token";
-        stats.rejectedByReason[reason] = (stats.rejectedByReason[reason] ?? 0) + 1;
-      }
-      send(response, answer.status, answer.payload, { "cache-control": "no-store" });
-      return;
-    }
-    if (answer.kind === "redirect") {
-      response.writeHead(302, { location: answer.location, "cache-control": "no-store", "content-length": 0 });
-      response.end();
-      return;
-    }
-    response.writeHead(answer.status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(answer.html), "cache-control": "no-store" });
-    response.end(answer.html);
-  }
-
-  async function authenticate(request: IncomingMessage, url: URL, body: string): Promise<Caller> {
-    if (url.searchParams.get("app_key") !== appKey) throw new RequestRejected(rejection.badAppKey, "app_key");
-    const timestamp = Number(url.searchParams.get("timestamp"));
-    if (!Number.isInteger(timestamp) || Math.abs(now() / 1000 - timestamp) > timestampToleranceSeconds) throw new RequestRejected(rejection.staleTimestamp, "timestamp");
-    const signed = await verifyApiRequestSignature({
-      appSecret,
-      path: url.pathname,
-      query: url.searchParams,
-      body,
-      contentType: request.headers["content-type"] ?? null,
-      sign: url.searchParams.get("sign"),
-    });
-    if (!signed) throw new RequestRejected(rejection.badSign, "sign");
-    const token = request.headers["x-tts-access-token"];
-    if (typeof token !== "string" || token.trim() === "") throw new RequestRejected(rejection.badAccessToken, "access_token");
-    const check = authorizations.checkAccessToken(token);
-    if (check.status === "expired") throw new RequestRejected(rejection.expiredAccessToken, "access_token_expired");
-    if (check.status === "valid") return { seller: check.seller };
-    if (!acceptUnissuedTokens) throw new RequestRejected(rejection.badAccessToken, "access_token");
-    return { seller: null };
-  }
-
-  /** The shop named by `shop_cipher`, if this caller may act for it. */
-  function shopFor(caller: Caller, url: URL): DemoShop {
-    const shop = world.shopByCipher.get(url.searchParams.get("shop_cipher") ?? "");
-    if (shop === undefined) throw new RequestRejected(rejection.unknownShop, "shop_cipher");
-    const owner = sellerOfShop(world, shop);
-    if (caller.seller === null && owner !== undefined) throw new RequestRejected(rejection.badAccessToken, "access_token");
-    if (caller.seller !== null && owner !== caller.seller) throw new RequestRejected(rejection.shopNotAuthorized, "shop_not_authorized");
-    return shop;
-  }
-
-  function authorizedShops(caller: Caller) {
-    const shops = caller.seller?.shops ?? world.shops.filter((shop) => sellerOfShop(world, shop) === undefined);
-    return { shops: shops.map((shop) => ({ id: shop.shopId, name: shop.shopName, region: shop.region, code: shop.shopCode, cipher: shop.shopCipher, seller_type: shop.sellerType })) };
-  }
-
-  function takeRateLimit(key: string): Record<string, string> {
-    const second = Math.floor(now() / 1000);
-    const window = windows.get(key);
-    const current = window !== undefined && window.second === second ? window : { second, count: 0 };
-    current.count++;
-    windows.set(key, current);
-    const headers = { "x-ratelimit-limit": String(rateLimit), "x-ratelimit-remaining": String(Math.max(0, rateLimit - current.count)), "x-ratelimit-reset": "1" };
-    if (current.count > rateLimit) throw new RequestRejected(rejection.rateLimited, "rate_limited", undefined, { ...headers, "retry-after": "1" });
-    if (rateLimitErrorRate > 0 && throttleRandom.chance(rateLimitErrorRate)) throw new RequestRejected(rejection.rateLimited, "rate_limited_random", undefined, { ...headers, "retry-after": "1" });
-    return headers;
-  }
+  const send = jsonAnswers(tiktokNow);
 
   async function answerApi(request: IncomingMessage, url: URL, body: string): Promise<{ data: unknown; headers: Record<string, string> }> {
-    const caller = await authenticate(request, url, body);
+    const caller = await authenticate({ appKey, appSecret, now, authorizations, acceptUnissuedTokens: options.acceptUnissuedTokensForDemoShops ?? true }, request, url, body);
     const method = request.method ?? "GET";
     if (url.pathname === "/authorization/202309/shops" && method === "GET") {
       const headers = takeRateLimit(caller.seller === null ? "demo-seller" : `seller:${caller.seller.openId}`);
-      return { data: authorizedShops(caller), headers };
+      return { data: authorizedShops(world, caller), headers };
     }
-    const shop = shopFor(caller, url);
+    const shop = shopFor(world, caller, url);
     const headers = takeRateLimit(shop.shopId);
     const data = shopRoute(world, tiktokNow, method, url, body, shop) ?? searchRoute(world, method, url, body, shop);
     if (data === undefined) throw new RequestRejected(rejection.notFound, "not_found", `No API at ${method} ${url.pathname}.`);
@@ -215,49 +265,35 @@ export async function startTikTokShopSimulator(options: TikTokShopSimulatorOptio
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://simulator.invalid");
-    const recorded: RecordedApiRequest = { method: request.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), body: "", status: 0 };
-    requests.push(recorded);
-    if (requests.length > maxRecordedRequests) requests.splice(0, requests.length - maxRecordedRequests);
-    response.on("finish", () => {
-      recorded.status = response.statusCode;
-    });
+    const recorded = recordRequest(requests, request, response, url);
     readBody(request)
       .then(async (body) => {
         recorded.body = body;
         const authAnswer = authRoute(request.method ?? "GET", url, body);
         if (authAnswer !== undefined) {
-          sendAuthAnswer(response, authAnswer);
+          sendAuthAnswer(response, authAnswer, send, stats);
           return;
         }
         const { data, headers } = await answerApi(request, url, body);
-        stats.accepted++;
+        count(stats, null);
         send(response, 200, { code: 0, message: "Success", data }, headers);
       })
-      .catch((error: unknown) => {
-        stats.rejected++;
-        if (error instanceof RequestRejected) {
-          stats.rejectedByReason[error.reason] = (stats.rejectedByReason[error.reason] ?? 0) + 1;
-          send(response, error.rejection.http, { code: error.rejection.code, message: error.message, data: null }, error.headers);
-          return;
-        }
-        stats.rejectedByReason.internal = (stats.rejectedByReason.internal ?? 0) + 1;
-        send(response, 500, { code: 36009999, message: "Internal error.", data: null });
-      });
+      .catch((error: unknown) => sendRefusal(response, error, send, stats));
   });
 
+  return { ...(await listen(server, options.port ?? 54330, options.host ?? "127.0.0.1")), world, stats, requests, tiktokNow };
+}
+
+/** The server listening on `port` (0: a free one), and how to close it with its open connections. */
+async function listen(server: Server, port: number, host: string): Promise<{ url: string; port: number; close(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 54330, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const host = options.host ?? "127.0.0.1";
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
-    world,
-    stats,
-    requests,
-    tiktokNow,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

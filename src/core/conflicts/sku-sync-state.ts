@@ -104,51 +104,11 @@ export const methodsThatTellTikTok: ReadonlySet<ResolutionMethod> = new Set(["so
 export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncState {
   const inventory = evolveInventory(state.inventory, event);
   const next: SkuSyncState = { ...state, creatorId: event.creatorId ?? state.creatorId, inventory };
-  const occurredAtMs = event.occurredAt.getTime();
   switch (event.type) {
-    case "inventory.stock_updated": {
-      const data = event.data;
-      const reflects = event.metadata?.reflects_tiktok_update_time;
-      next.hasLocalLevel = true;
-      // A count taken from TikTok is what TikTok has; a shipment moved TikTok's total as it moved ours.
-      if (data.source === "tiktok" || typeof reflects === "number") next.expectedTikTokTotal = data.new_total;
-      if (typeof reflects === "number") next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? reflects, reflects);
-      else if (data.source === "order" && state.expectedTikTokTotal !== null) {
-        next.expectedTikTokTotal = Math.max(0, state.expectedTikTokTotal + data.new_total - data.previous_total);
-      }
-      next.lastStockWrite = {
-        eventId: event.id,
-        source: data.source,
-        newTotal: data.new_total,
-        effectiveAtMs: typeof reflects === "number" ? reflects * 1000 : occurredAtMs,
-        occurredAtMs,
-        bySyncConflicts: event.metadata.component === SYNC_CONFLICTS_COMPONENT,
-      };
-      return next;
-    }
-    case "inventory.external_count_reported": {
-      const data = event.data;
-      const report: ExternalReport = {
-        eventId: event.id,
-        version: event.version,
-        updateTime: data.tiktok_update_time,
-        total: data.total,
-        committed: data.committed,
-      };
-      const newest = state.newestExternalReport;
-      const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));
-      next.expectedBeforeReport = { ...Object.fromEntries(kept), [event.id]: state.expectedTikTokTotal };
-      if (readPredatesPush(state, data.read_started_at === undefined ? undefined : new Date(data.read_started_at))) return next;
-      // TikTok's times order TikTok's own reports: only its newest says what it has now.
-      if (newest === null || report.updateTime >= newest.updateTime) {
-        next.newestExternalReport = report;
-        next.expectedTikTokTotal = report.total;
-      }
-      next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? report.updateTime, report.updateTime);
-      // TikTok already shows the count it was to be sent.
-      if (state.pendingPushToTikTok && report.total === state.pendingPushToTikTok.total) next.pendingPushToTikTok = null;
-      return next;
-    }
+    case "inventory.stock_updated":
+      return afterStockWrite(state, next, event);
+    case "inventory.external_count_reported":
+      return afterExternalReport(state, next, event);
     case "inventory.sync_conflict_detected": {
       const data = event.data;
       const conflictId = data.conflict_id;
@@ -166,32 +126,8 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
       };
       return next;
     }
-    case "inventory.sync_conflict_resolved": {
-      const data = event.data;
-      const conflictId = data.conflict_id;
-      const conflict = state.conflicts[conflictId];
-      if (!conflict) return next;
-      const winner = data.winner;
-      next.conflicts = {
-        ...state.conflicts,
-        [conflictId]: {
-          ...conflict,
-          resolution: {
-            method: data.method,
-            winningValue: data.winning_value,
-            losingValue: data.losing_value,
-            resolvedBy: data.resolved_by,
-            resolvedAt: event.occurredAt.toISOString(),
-            ...(winner ? { winner } : {}),
-          },
-        },
-      };
-      if ((winner === "local" || winner === "custom") && methodsThatTellTikTok.has(data.method)) {
-        next.pendingPushToTikTok = { total: data.winning_value, conflictId };
-      }
-      else if (winner === "external") next.pendingPushToTikTok = null;
-      return next;
-    }
+    case "inventory.sync_conflict_resolved":
+      return afterResolution(state, next, event);
     case "inventory.external_count_pushed":
       next.lastPushRecordedAt = event.occurredAt.toISOString();
       next.pendingPushToTikTok = null;
@@ -200,6 +136,82 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
     default:
       return next;
   }
+}
+
+/** A local write: the newest stock write, and what TikTok is now expected to show. */
+function afterStockWrite(state: SkuSyncState, next: SkuSyncState, event: StoredEvent<"inventory.stock_updated">): SkuSyncState {
+  const data = event.data;
+  const occurredAtMs = event.occurredAt.getTime();
+  const reflects = event.metadata?.reflects_tiktok_update_time;
+  next.hasLocalLevel = true;
+  // A count taken from TikTok is what TikTok has; a shipment moved TikTok's total as it moved ours.
+  if (data.source === "tiktok" || typeof reflects === "number") next.expectedTikTokTotal = data.new_total;
+  if (typeof reflects === "number") next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? reflects, reflects);
+  else if (data.source === "order" && state.expectedTikTokTotal !== null) {
+    next.expectedTikTokTotal = Math.max(0, state.expectedTikTokTotal + data.new_total - data.previous_total);
+  }
+  next.lastStockWrite = {
+    eventId: event.id,
+    source: data.source,
+    newTotal: data.new_total,
+    effectiveAtMs: typeof reflects === "number" ? reflects * 1000 : occurredAtMs,
+    occurredAtMs,
+    bySyncConflicts: event.metadata.component === SYNC_CONFLICTS_COMPONENT,
+  };
+  return next;
+}
+
+/** TikTok's report of its count: kept with the expectation it is judged against, unless it predates our latest push. */
+function afterExternalReport(state: SkuSyncState, next: SkuSyncState, event: StoredEvent<"inventory.external_count_reported">): SkuSyncState {
+  const data = event.data;
+  const report: ExternalReport = {
+    eventId: event.id,
+    version: event.version,
+    updateTime: data.tiktok_update_time,
+    total: data.total,
+    committed: data.committed,
+  };
+  const newest = state.newestExternalReport;
+  const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));
+  next.expectedBeforeReport = { ...Object.fromEntries(kept), [event.id]: state.expectedTikTokTotal };
+  if (readPredatesPush(state, data.read_started_at === undefined ? undefined : new Date(data.read_started_at))) return next;
+  // TikTok's times order TikTok's own reports: only its newest says what it has now.
+  if (newest === null || report.updateTime >= newest.updateTime) {
+    next.newestExternalReport = report;
+    next.expectedTikTokTotal = report.total;
+  }
+  next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? report.updateTime, report.updateTime);
+  // TikTok already shows the count it was to be sent.
+  if (state.pendingPushToTikTok && report.total === state.pendingPushToTikTok.total) next.pendingPushToTikTok = null;
+  return next;
+}
+
+/** A settled conflict, and whether TikTok must now be sent the winning count. */
+function afterResolution(state: SkuSyncState, next: SkuSyncState, event: StoredEvent<"inventory.sync_conflict_resolved">): SkuSyncState {
+  const data = event.data;
+  const conflictId = data.conflict_id;
+  const conflict = state.conflicts[conflictId];
+  if (!conflict) return next;
+  const winner = data.winner;
+  next.conflicts = {
+    ...state.conflicts,
+    [conflictId]: {
+      ...conflict,
+      resolution: {
+        method: data.method,
+        winningValue: data.winning_value,
+        losingValue: data.losing_value,
+        resolvedBy: data.resolved_by,
+        resolvedAt: event.occurredAt.toISOString(),
+        ...(winner ? { winner } : {}),
+      },
+    },
+  };
+  if ((winner === "local" || winner === "custom") && methodsThatTellTikTok.has(data.method)) {
+    next.pendingPushToTikTok = { total: data.winning_value, conflictId };
+  }
+  else if (winner === "external") next.pendingPushToTikTok = null;
+  return next;
 }
 
 export const openConflicts = (state: SkuSyncState) => Object.values(state.conflicts).filter((conflict) => conflict.resolution === null);

@@ -20,24 +20,23 @@ const compensationRecord = z.strictObject({
   reference: z.string().max(200).optional(),
 });
 
+/** Which label an event is about: the order's, from its carrier. */
+const labelOfOrder = {
+  order_id: tiktokId,
+  carrier: z.string().min(1).max(100),
+  label_id: z.string().min(1).max(200),
+};
+
+const fulfilmentFailureCause = z.enum(["permanent_error", "retries_exhausted", "cancelled"]);
+
 export const fulfilmentEvents = {
   "order.label_created": {
     version: 1,
-    schema: z.strictObject({
-      order_id: tiktokId,
-      carrier: z.string().min(1).max(100),
-      label_id: z.string().min(1).max(200),
-      tracking_number: z.string().min(1).max(100),
-    }),
+    schema: z.strictObject({ ...labelOfOrder, tracking_number: z.string().min(1).max(100) }),
   },
   "order.label_cancelled": {
     version: 1,
-    schema: z.strictObject({
-      order_id: tiktokId,
-      carrier: z.string().min(1).max(100),
-      label_id: z.string().min(1).max(200),
-      reason: z.string().max(500),
-    }),
+    schema: z.strictObject({ ...labelOfOrder, reason: z.string().max(500) }),
   },
   // A step failed for good (or a cancellation stopped the saga): compensation follows.
   "order.fulfilment_failed": {
@@ -46,7 +45,7 @@ export const fulfilmentEvents = {
       order_id: tiktokId,
       step: fulfilmentStep,
       reason: z.string().min(1).max(1000),
-      cause: z.enum(["permanent_error", "retries_exhausted", "cancelled"]),
+      cause: fulfilmentFailureCause,
     }),
   },
   // A step cannot run where the saga runs (no carrier for an order the seller ships, or one
@@ -66,11 +65,11 @@ export const fulfilmentEvents = {
     version: 1,
     schema: z.strictObject({
       order_id: tiktokId,
-      cause: z.enum(["permanent_error", "retries_exhausted", "cancelled"]),
+      cause: fulfilmentFailureCause,
       compensations: z.array(compensationRecord),
     }),
   },
 } as const;
 
-export type FulfilmentFailureCause = "permanent_error" | "retries_exhausted" | "cancelled";
+export type FulfilmentFailureCause = z.infer<typeof fulfilmentFailureCause>;
 export type CompensationRecord = z.infer<typeof compensationRecord>;

@@ -1,7 +1,8 @@
 // The fulfilment_sagas table: one row per order's saga, every write a compare-and-set on
 // `version`, so a runner that lost a race reloads instead of overwriting newer state.
 import type { Sql } from "postgres";
-import type { FulfilmentSagaState, SagaFailure, SagaProgress, SagaStatus, SagaStep, WaitReason } from "./saga-state.ts";
+import { fromSnakeCaseRow, type SnakeCaseRow } from "../snake-case-rows.ts";
+import type { FulfilmentSagaState, SagaProgress, SagaStep } from "./saga-state.ts";
 
 /** A saga stopped in needs_configuration, as the admin panel lists it. */
 export interface SagaNeedingConfiguration {
@@ -13,47 +14,9 @@ export interface SagaNeedingConfiguration {
   since: Date;
 }
 
-interface SagaRow {
-  creator_id: string;
-  order_id: string;
-  status: SagaStatus;
-  step: SagaStep;
-  waiting_for: WaitReason | null;
-  correlation_id: string;
-  cause_event_id: string;
-  progress: SagaProgress;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: Date | null;
-  failure: SagaFailure | null;
-  alerted_at: Date | null;
-  version: number;
-  started_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-}
-
-function fromRow(row: SagaRow): FulfilmentSagaState {
-  return {
-    creatorId: row.creator_id,
-    orderId: row.order_id,
-    status: row.status,
-    step: row.step,
-    waitingFor: row.waiting_for,
-    correlationId: row.correlation_id,
-    causeEventId: row.cause_event_id,
-    progress: row.progress,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at,
-    failure: row.failure,
-    alertedAt: row.alerted_at,
-    version: row.version,
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-    finishedAt: row.finished_at,
-  };
-}
+/** fulfilment_sagas has a column for each field of the state, and no other. */
+type SagaRow = SnakeCaseRow<FulfilmentSagaState>;
+const fromRow = (row: SagaRow) => fromSnakeCaseRow<FulfilmentSagaState>(row);
 
 export type SagaChanges = Partial<Omit<FulfilmentSagaState, "creatorId" | "orderId" | "version" | "startedAt" | "updatedAt">>;
 

@@ -155,6 +155,54 @@ export type OrderCommand =
 
 const isClosed = (state: OrderState) => state.status === "cancelled" || state.status === "refunded";
 
+type CommandOf<Type extends OrderCommand["type"]> = Extract<OrderCommand, { type: Type }>;
+
+/** The validated items must add up to the subtotal the order was received with. */
+function decideValidation(command: CommandOf<"RecordValidation">, state: OrderState): NewEvent[] {
+  if (isClosed(state)) throw illegalState(`Order ${command.orderId} is ${state.status}`);
+  if (progressRank[state.status] >= progressRank.validated) return [];
+  if (command.items.length === 0) throw new DomainError("validation", `Order ${command.orderId} has no items`);
+  const subtotal = command.items.reduce((sum, item) => sum + item.quantity * item.unit_price_minor, 0);
+  if (subtotal !== command.subtotalMinor) {
+    throw new DomainError("validation", `Order ${command.orderId} items add up to ${subtotal}, not ${command.subtotalMinor}`);
+  }
+  return [{
+    type: "order.validated",
+    data: {
+      order_id: command.orderId,
+      items: command.items,
+      subtotal_minor: command.subtotalMinor,
+      shipping_minor: command.shippingMinor,
+      total_minor: command.subtotalMinor + command.shippingMinor,
+      currency: command.currency,
+    },
+  }];
+}
+
+/** A payment must be of the order's total, in its currency; TikTok's own collection carries its figures along. */
+function decidePayment(command: CommandOf<"RecordPayment">, state: OrderState): NewEvent[] {
+  if (isClosed(state)) throw illegalState(`Cannot take payment for ${state.status} order ${command.orderId}`);
+  if (state.paid) return [];
+  if (state.totalMinor !== null && command.amountMinor !== state.totalMinor) {
+    throw new DomainError("validation", `Payment of ${command.amountMinor} does not match the order total ${state.totalMinor}`);
+  }
+  if (state.currency !== null && command.currency !== state.currency) {
+    throw new DomainError("validation", `Payment in ${command.currency} does not match the order's currency ${state.currency}`);
+  }
+  return [{
+    type: "order.payment_processed",
+    data: {
+      order_id: command.orderId,
+      amount_minor: command.amountMinor,
+      currency: command.currency,
+      payment_reference: command.paymentReference,
+      ...(command.collectedByTikTok
+        ? { collected_by: "tiktok", paid_time: command.collectedByTikTok.paidTime, tax_minor: command.collectedByTikTok.taxMinor, buyer_total_minor: command.collectedByTikTok.buyerTotalMinor }
+        : {}),
+    },
+  }];
+}
+
 export function decideOrder(command: OrderCommand, state: OrderState): NewEvent[] {
   if (state.status === "none") throw new DomainError("not_found", `Order ${command.orderId} has not been received`);
   switch (command.type) {
@@ -162,52 +210,15 @@ export function decideOrder(command: OrderCommand, state: OrderState): NewEvent[
       if (isClosed(state)) throw illegalState(`Order ${command.orderId} is ${state.status}`);
       if (progressRank[state.status] >= progressRank.validating) return [];
       return [{ type: "order.validation_started", data: { order_id: command.orderId } }];
-    case "RecordValidation": {
-      if (isClosed(state)) throw illegalState(`Order ${command.orderId} is ${state.status}`);
-      if (progressRank[state.status] >= progressRank.validated) return [];
-      if (command.items.length === 0) throw new DomainError("validation", `Order ${command.orderId} has no items`);
-      const subtotal = command.items.reduce((sum, item) => sum + item.quantity * item.unit_price_minor, 0);
-      if (subtotal !== command.subtotalMinor) {
-        throw new DomainError("validation", `Order ${command.orderId} items add up to ${subtotal}, not ${command.subtotalMinor}`);
-      }
-      return [{
-        type: "order.validated",
-        data: {
-          order_id: command.orderId,
-          items: command.items,
-          subtotal_minor: command.subtotalMinor,
-          shipping_minor: command.shippingMinor,
-          total_minor: command.subtotalMinor + command.shippingMinor,
-          currency: command.currency,
-        },
-      }];
-    }
+    case "RecordValidation":
+      return decideValidation(command, state);
     case "RecordAllocation":
       if (isClosed(state)) throw illegalState(`Cannot allocate stock to ${state.status} order ${command.orderId}`);
       if (progressRank[state.status] >= progressRank.allocated) return [];
       if (state.status !== "validated") throw illegalState(`Order ${command.orderId} must be validated before allocation`);
       return [{ type: "order.inventory_allocated", data: { order_id: command.orderId, allocations: command.allocations } }];
     case "RecordPayment":
-      if (isClosed(state)) throw illegalState(`Cannot take payment for ${state.status} order ${command.orderId}`);
-      if (state.paid) return [];
-      if (state.totalMinor !== null && command.amountMinor !== state.totalMinor) {
-        throw new DomainError("validation", `Payment of ${command.amountMinor} does not match the order total ${state.totalMinor}`);
-      }
-      if (state.currency !== null && command.currency !== state.currency) {
-        throw new DomainError("validation", `Payment in ${command.currency} does not match the order's currency ${state.currency}`);
-      }
-      return [{
-        type: "order.payment_processed",
-        data: {
-          order_id: command.orderId,
-          amount_minor: command.amountMinor,
-          currency: command.currency,
-          payment_reference: command.paymentReference,
-          ...(command.collectedByTikTok
-            ? { collected_by: "tiktok", paid_time: command.collectedByTikTok.paidTime, tax_minor: command.collectedByTikTok.taxMinor, buyer_total_minor: command.collectedByTikTok.buyerTotalMinor }
-            : {}),
-        },
-      }];
+      return decidePayment(command, state);
     case "Ship":
       if (isClosed(state)) throw illegalState(`Cannot ship ${state.status} order ${command.orderId}`);
       // The buyer may still cancel during TikTok's one-hour hold.

@@ -21,39 +21,14 @@ import {
 import { queueAlertPushes } from "../notifications/alert-push-outbox.ts";
 import { defineProjection, tableIn, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
+import type { SnakeCaseRow } from "../snake-case-rows.ts";
 
 const alertsTable: ProjectionTable = { name: "alerts", key: ["id"] };
 
 const productNamesTable: ProjectionTable = { name: "product_names", key: ["creator_id", "sku_id"] };
 
-interface AlertRow {
-  id: string;
-  creator_id: string;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  subject: string;
-  title: string;
-  message: string;
-  action: string;
-  action_href: string;
-  detail: string;
-  details: Record<string, unknown>;
-  sku_id: string | null;
-  product_name: string | null;
-  open_causes: string[];
-  occurrences: number;
-  opened_at: Date;
-  last_occurred_at: Date;
-  acknowledged_at: Date | null;
-  acknowledged_by: string | null;
-  snoozed_until: Date | null;
-  snoozed_by: string | null;
-  resolved_at: Date | null;
-  resolved_by: string | null;
-  resolved_by_event_id: string | null;
-  folded_transaction_id: string;
-  folded_position: string;
-}
+/** The alerts table: a column for each field of an alert, its fold position in two. */
+type AlertRow = SnakeCaseRow<Omit<Alert, "foldedThrough">> & { folded_transaction_id: string; folded_position: string };
 
 function alertFromRow(row: AlertRow): Alert {
   return {

@@ -1,22 +1,16 @@
 // The inventory levels projection: the pure fold of inventory-levels.ts kept in the
 // inventory_levels table, one row per creator and SKU, with the derived figures the
 // dashboard reads as columns.
-import { available, hoursToStockout, lowStockSeverity, salesVelocityPerHour, tiktokHeld, type InventoryState } from "../inventory/inventory.ts";
+import { available, hoursToStockout, lowStockSeverity, salesVelocityPerHour, tiktokHeld } from "../inventory/inventory.ts";
 import { eventsBySku, foldInventoryLevels, type InventoryLevel, type InventoryLevels } from "./inventory-levels.ts";
 import { defineProjection, type ProjectionTable } from "./projection.ts";
 import { rowPerEntityStorage } from "./read-model-storage.ts";
+import type { SnakeCaseRow } from "../snake-case-rows.ts";
 
 const inventoryLevelsTable: ProjectionTable = { name: "inventory_levels", key: ["creator_id", "sku_id"] };
 
-interface InventoryLevelRow {
-  creator_id: string;
-  sku_id: string;
-  aggregate_id: string;
-  state: InventoryState;
-  open_conflict_ids: string[];
-  last_version: string;
-  last_event_at: Date;
-}
+/** The columns a level is read back from (the table has the dashboard's derived figures besides). */
+type InventoryLevelRow = SnakeCaseRow<Omit<InventoryLevel, "lastVersion">> & { last_version: string };
 
 function levelFromRow(row: InventoryLevelRow): InventoryLevel {
   return {

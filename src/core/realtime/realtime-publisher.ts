@@ -28,7 +28,7 @@
 // Keys are present only for the models in "changed", and null values are left out. A payload
 // stays around a few KB. Rows carry the dashboard snapshot's own field names (camelCase, as
 // src/lib/dashboard/dashboard-types.ts has them), so the page merges them without renaming.
-import type { Sql } from "postgres";
+import type { Fragment, Helper, Sql } from "postgres";
 import { FORECAST_STOCKOUT_SQL } from "../analytics/demand-model.ts";
 import { traceRealtimeDeltas, type SentDelta } from "../tracing.ts";
 import { MAX_CHANGED_KEYS } from "./realtime-changes.ts";
@@ -46,6 +46,82 @@ export interface PublishResult {
 
 export function topicFor(creatorId: string): string {
   return `creator:${creatorId}`;
+}
+
+/** The model's part of the delta, only when it changed (the outbox row is `s`). */
+function whenChanged(sql: Sql, model: "metrics" | "orders" | "inventory" | "alerts", part: Fragment): Fragment {
+  // `model` is one of four constants: spliced as a literal, as the statement had it before.
+  return sql`case when ${sql.unsafe(`'${model}'`)} = any(s.changed_models) then (${part}) end`;
+}
+
+/** A table of the publisher's schema. */
+type TableIn = (name: string) => Helper<string>;
+
+/** Today's (UTC) KPIs from dashboard_metrics_daily, with the days whose figures moved. */
+function metricsPayload(sql: Sql, table: TableIn): Fragment {
+  return whenChanged(sql, "metrics", sql`
+    select jsonb_build_object(
+             'day', to_char(today, 'YYYY-MM-DD'),
+             'currency', m.currency,
+             'grossMinor', coalesce(m.gross_minor, 0), 'netMinor', coalesce(m.net_minor, 0),
+             'cancelledMinor', coalesce(m.cancelled_minor, 0), 'refundedMinor', coalesce(m.refunded_minor, 0),
+             'ordersReceived', coalesce(m.orders_received, 0), 'ordersValued', coalesce(m.orders_valued, 0),
+             'averageOrderMinor', case when m.orders_valued > 0 then round(m.gross_minor::numeric / m.orders_valued) end,
+             'ordersPending', coalesce(m.orders_pending, 0), 'ordersShipped', coalesce(m.orders_shipped, 0),
+             'ordersDelivered', coalesce(m.orders_delivered, 0), 'ordersCancelled', coalesce(m.orders_cancelled, 0),
+             'ordersRefunded', coalesce(m.orders_refunded, 0),
+             'shipSecondsAvg', case when m.ship_count > 0 then round(m.ship_seconds_sum::numeric / m.ship_count) end,
+             'changedDays', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d))
+      from (select (date_trunc('day', clock_timestamp() at time zone 'UTC') at time zone 'UTC') as today) t
+      left join ${table("dashboard_metrics_daily")} m on m.creator_id = s.creator_id and m.bucket_start = t.today`);
+}
+
+/** Up to MAX_CHANGED_KEYS changed orders, newest first, each with its webhook-to-message time where a delivery changed it. */
+function ordersPayload(sql: Sql, table: TableIn): Fragment {
+  return whenChanged(sql, "orders", sql`
+    select coalesce(jsonb_agg(jsonb_build_object(
+             'orderId', os.order_id, 'status', os.status, 'tiktokStatus', os.tiktok_status, 'onHold', os.on_hold,
+             'totalMinor', os.total_minor, 'currency', os.currency,
+             'receivedAt', os.received_at, 'shippedAt', os.shipped_at,
+             'sinceWebhookMs', case when s.order_webhook_accepted_at ? os.order_id then greatest(0, round(
+               extract(epoch from s.last_sent_at - (s.order_webhook_accepted_at ->> os.order_id)::timestamptz) * 1000))::bigint end
+           ) order by os.received_at desc), '[]'::jsonb)
+      from ${table("order_summaries")} os
+     where os.creator_id = s.creator_id and os.order_id = any(s.changed_orders[1:${MAX_CHANGED_KEYS}])`);
+}
+
+/** Up to MAX_CHANGED_KEYS changed SKUs with their levels and forecast stock-out. */
+function inventoryPayload(sql: Sql, table: TableIn): Fragment {
+  return whenChanged(sql, "inventory", sql`
+    select coalesce(jsonb_agg(jsonb_build_object(
+             'skuId', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
+             'reorderPoint', il.reorder_point, 'velocityPerHour', il.velocity_per_hour,
+             'hoursToStockout', ${sql.unsafe(FORECAST_STOCKOUT_SQL)},
+             'severity', il.low_stock_severity,
+             'hasOpenConflict', il.has_open_conflict, 'version', il.last_version) order by il.sku_id), '[]'::jsonb)
+      from ${table("inventory_levels")} il
+      left join ${table("demand_forecasts")} df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
+     where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}])`);
+}
+
+/** The open alerts now (not snoozed), by severity. */
+function alertsPayload(sql: Sql, table: TableIn): Fragment {
+  return whenChanged(sql, "alerts", sql`
+    select jsonb_build_object('open', count(*),
+             'warning', count(*) filter (where a.severity = 'warning'),
+             'critical', count(*) filter (where a.severity = 'critical'),
+             'emergency', count(*) filter (where a.severity = 'emergency'))
+      from ${table("alerts")} a
+     where a.creator_id = s.creator_id and a.resolved_at is null and (a.snoozed_until is null or a.snoozed_until <= now())`);
+}
+
+/** The creators still dirty after a run, and when the first of them is due. */
+async function stillWaiting(sql: Sql, table: TableIn, interval: number): Promise<Omit<PublishResult, "sent">> {
+  const [waiting] = await sql<{ waiting: number; next_due_ms: number | null }[]>`
+    select count(*)::int as waiting,
+           greatest(0, extract(epoch from (min(last_sent_at) + ${interval} * interval '1 millisecond' - clock_timestamp())) * 1000)::float8 as next_due_ms
+      from ${table("realtime_outbox")} where dirty`;
+  return { waiting: waiting.waiting, nextDueInMs: waiting.waiting ? (waiting.next_due_ms ?? 0) : null };
 }
 
 export function createRealtimePublisher(options: { sql: Sql; schema?: string; minIntervalMs?: number; maxPerRun?: number }) {
@@ -91,52 +167,10 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                              or cardinality(s.changed_days) > ${MAX_CHANGED_KEYS}
                              or ('orders' = any(s.changed_models) and cardinality(s.changed_orders) = 0)
                              or ('inventory' = any(s.changed_models) and cardinality(s.changed_skus) = 0)),
-                 'metrics', case when 'metrics' = any(s.changed_models) then (
-                   select jsonb_build_object(
-                            'day', to_char(today, 'YYYY-MM-DD'),
-                            'currency', m.currency,
-                            'grossMinor', coalesce(m.gross_minor, 0), 'netMinor', coalesce(m.net_minor, 0),
-                            'cancelledMinor', coalesce(m.cancelled_minor, 0), 'refundedMinor', coalesce(m.refunded_minor, 0),
-                            'ordersReceived', coalesce(m.orders_received, 0), 'ordersValued', coalesce(m.orders_valued, 0),
-                            'averageOrderMinor', case when m.orders_valued > 0 then round(m.gross_minor::numeric / m.orders_valued) end,
-                            'ordersPending', coalesce(m.orders_pending, 0), 'ordersShipped', coalesce(m.orders_shipped, 0),
-                            'ordersDelivered', coalesce(m.orders_delivered, 0), 'ordersCancelled', coalesce(m.orders_cancelled, 0),
-                            'ordersRefunded', coalesce(m.orders_refunded, 0),
-                            'shipSecondsAvg', case when m.ship_count > 0 then round(m.ship_seconds_sum::numeric / m.ship_count) end,
-                            'changedDays', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d))
-                     from (select (date_trunc('day', clock_timestamp() at time zone 'UTC') at time zone 'UTC') as today) t
-                     left join ${table("dashboard_metrics_daily")} m on m.creator_id = s.creator_id and m.bucket_start = t.today)
-                 end,
-                 'orders', case when 'orders' = any(s.changed_models) then (
-                   select coalesce(jsonb_agg(jsonb_build_object(
-                            'orderId', os.order_id, 'status', os.status, 'tiktokStatus', os.tiktok_status, 'onHold', os.on_hold,
-                            'totalMinor', os.total_minor, 'currency', os.currency,
-                            'receivedAt', os.received_at, 'shippedAt', os.shipped_at,
-                            'sinceWebhookMs', case when s.order_webhook_accepted_at ? os.order_id then greatest(0, round(
-                              extract(epoch from s.last_sent_at - (s.order_webhook_accepted_at ->> os.order_id)::timestamptz) * 1000))::bigint end
-                          ) order by os.received_at desc), '[]'::jsonb)
-                     from ${table("order_summaries")} os
-                    where os.creator_id = s.creator_id and os.order_id = any(s.changed_orders[1:${MAX_CHANGED_KEYS}]))
-                 end,
-                 'inventory', case when 'inventory' = any(s.changed_models) then (
-                   select coalesce(jsonb_agg(jsonb_build_object(
-                            'skuId', il.sku_id, 'available', il.available, 'reserved', il.reserved, 'total', il.total,
-                            'reorderPoint', il.reorder_point, 'velocityPerHour', il.velocity_per_hour,
-                            'hoursToStockout', ${sql.unsafe(FORECAST_STOCKOUT_SQL)},
-                            'severity', il.low_stock_severity,
-                            'hasOpenConflict', il.has_open_conflict, 'version', il.last_version) order by il.sku_id), '[]'::jsonb)
-                     from ${table("inventory_levels")} il
-                     left join ${table("demand_forecasts")} df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
-                    where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}]))
-                 end,
-                 'alerts', case when 'alerts' = any(s.changed_models) then (
-                   select jsonb_build_object('open', count(*),
-                            'warning', count(*) filter (where a.severity = 'warning'),
-                            'critical', count(*) filter (where a.severity = 'critical'),
-                            'emergency', count(*) filter (where a.severity = 'emergency'))
-                     from ${table("alerts")} a
-                    where a.creator_id = s.creator_id and a.resolved_at is null and (a.snoozed_until is null or a.snoozed_until <= now()))
-                 end
+                 'metrics', ${metricsPayload(sql, table)},
+                 'orders', ${ordersPayload(sql, table)},
+                 'inventory', ${inventoryPayload(sql, table)},
+                 'alerts', ${alertsPayload(sql, table)}
                )) as payload
           from sent s
       )
@@ -145,11 +179,7 @@ export function createRealtimePublisher(options: { sql: Sql; schema?: string; mi
                         filter (where cardinality(p.trace_parents) > 0), '[]'::jsonb) as traced
         from payloads p`;
     traceRealtimeDeltas(result?.traced ?? [], startedAt, new Date());
-    const [waiting] = await sql<{ waiting: number; next_due_ms: number | null }[]>`
-      select count(*)::int as waiting,
-             greatest(0, extract(epoch from (min(last_sent_at) + ${interval} * interval '1 millisecond' - clock_timestamp())) * 1000)::float8 as next_due_ms
-        from ${table("realtime_outbox")} where dirty`;
-    return { sent: result?.sent ?? 0, waiting: waiting.waiting, nextDueInMs: waiting.waiting ? (waiting.next_due_ms ?? 0) : null };
+    return { sent: result?.sent ?? 0, ...(await stillWaiting(sql, table, interval)) };
   }
 
   return { publishDue };

@@ -9,6 +9,7 @@ import { reconcileInventory, type ReconcileInventoryOptions, type Reconciliation
 import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
+import { reportRateLimitApproached } from "../system/rate-limit-report.ts";
 import { decideOnObservedPage, loadAppliedOrders, type ObservedOrderAppend } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 
@@ -120,83 +121,100 @@ function orderAction(entry: ObservedOrderAppend): string {
 
 async function reconcileOrders(options: ReconcileShopsOptions, runId: string): Promise<OrderReconciliationReport> {
   const { sql } = options;
-  const store = createEventStore({ sql });
   const report: OrderReconciliationReport = { shops: 0, ordersChecked: 0, ordersMissing: 0, statusesBehind: 0, eventsAppended: 0, rateLimitedRetries: 0, rateLimitWarnings: 0, failures: [] };
-  const shops = await sql<{ shop_id: string; creator_id: string; checked_until: Date | null }[]>`
+  const shops = await sql<ShopToReconcile[]>`
     select s.shop_id, s.creator_id::text as creator_id, m.orders_checked_until as checked_until
       from public.tiktok_shops s left join public.shop_reconciliation_marks m on m.shop_id = s.shop_id
      -- A shop whose seller must reconnect gets no calls (its creator has been told already).
      where s.connection_status = 'connected'
      ${options.creatorIds ? sql`and s.creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
      order by s.creator_id, s.shop_id`;
-  const metadata = automatedOrigin(RECONCILIATION_COMPONENT, { correlation_id: runId });
-
   for (const shop of shops) {
     report.shops += 1;
-    const creatorId = shop.creator_id;
-    const now = options.now();
-    const from = shop.checked_until ? new Date(shop.checked_until.getTime() - (options.overlapMs ?? DEFAULT_OVERLAP_MS)) : new Date(now.getTime() - (options.firstWindowMs ?? DEFAULT_FIRST_WINDOW_MS));
-    const caller = createRateLimitedCaller({
-      now: options.now,
-      sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
-      api: "tiktok_shop.search",
-      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-      reportApproached: async (data) => {
-        await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(RECONCILIATION_COMPONENT) });
-      },
-    });
-    const reader = options.readerFor({ creatorId, shopId: shop.shop_id });
-    try {
-      let pageToken: string | null = null;
-      do {
-        const page: { pageSize: number; pageToken?: string } = pageToken === null ? { pageSize: options.pageSize ?? 100 } : { pageSize: options.pageSize ?? 100, pageToken };
-        const result = await caller.call(() =>
-          reader.searchOrders({ updateTimeGe: Math.floor(from.getTime() / 1000), updateTimeLt: Math.floor(now.getTime() / 1000) + 1 }, page),
-        );
-        report.ordersChecked += result.data.orders.length;
-        await saveOrderPage(result.data.orders, shop.shop_id, creatorId);
-        pageToken = result.data.nextPageToken;
-      } while (pageToken !== null);
-      await sql`
-        insert into public.shop_reconciliation_marks (shop_id, creator_id, orders_checked_until, last_run_id, last_checked_at)
-        values (${shop.shop_id}, ${creatorId}::uuid, ${now}, ${runId}, ${now})
-        on conflict (shop_id) do update set orders_checked_until = excluded.orders_checked_until, last_run_id = excluded.last_run_id, last_checked_at = excluded.last_checked_at`;
-    } catch (error) {
-      report.failures.push({ shopId: shop.shop_id, error: describe(error) });
-    }
-    report.rateLimitedRetries += caller.tally.rateLimitedRetries;
-    report.rateLimitWarnings += caller.tally.warnings;
+    await reconcileShopOrders(options, runId, shop, report);
   }
   return report;
+}
 
-  async function saveOrderPage(orders: Parameters<typeof decideOnObservedPage>[0], shopId: string, creatorId: string): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const applied = await loadAppliedOrders(sql, orders.map((order) => order.id));
-      const observed = decideOnObservedPage(orders, shopId, creatorId, applied, metadata);
-      if (observed.appends.length === 0) return;
-      try {
-        // The events and the drift they settle commit together.
-        await sql.begin(async (tx) => {
-          for (const entry of observed.appends) {
-            const rows = await tx<{ event_id: string }[]>`
-              select event_id from public.append_to_stream(${creatorId}::uuid, ${entry.append.aggregate_id}, 'order', ${entry.append.expected}, ${tx.json(entry.append.events as never)}::jsonb)`;
-            await tx`
-              insert into public.reconciliation_drift (run_id, creator_id, shop_id, kind, reference, applied, observed, action, event_ids, found_at)
-              values (${runId}, ${creatorId}::uuid, ${shopId}, ${entry.drift}, ${entry.orderId}, ${entry.applied?.status ?? null}, ${entry.observedStatus},
-                      ${orderAction(entry)}, ${rows.map((row) => row.event_id)}::uuid[], ${options.now()})`;
-          }
-        });
-      } catch (error) {
-        if ((error as { code?: string }).code === "CF409" && attempt < MAX_CONFLICT_RETRIES) continue;
-        throw error;
-      }
-      for (const entry of observed.appends) {
-        if (entry.drift === "order_missing") report.ordersMissing += 1;
-        else report.statusesBehind += 1;
-        report.eventsAppended += entry.events.length;
-      }
-      return;
+interface ShopToReconcile {
+  shop_id: string;
+  creator_id: string;
+  checked_until: Date | null;
+}
+
+/** The shop's orders updated since it was last checked (with an overlap), page by page; then the mark moves on. */
+async function reconcileShopOrders(options: ReconcileShopsOptions, runId: string, shop: ShopToReconcile, report: OrderReconciliationReport): Promise<void> {
+  const { sql } = options;
+  const store = createEventStore({ sql });
+  const creatorId = shop.creator_id;
+  const now = options.now();
+  const from = shop.checked_until ? new Date(shop.checked_until.getTime() - (options.overlapMs ?? DEFAULT_OVERLAP_MS)) : new Date(now.getTime() - (options.firstWindowMs ?? DEFAULT_FIRST_WINDOW_MS));
+  const caller = createRateLimitedCaller({
+    now: options.now,
+    sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    api: "tiktok_shop.search",
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    reportApproached: reportRateLimitApproached(store, creatorId, RECONCILIATION_COMPONENT),
+  });
+  const reader = options.readerFor({ creatorId, shopId: shop.shop_id });
+  try {
+    let pageToken: string | null = null;
+    do {
+      const page: { pageSize: number; pageToken?: string } = pageToken === null ? { pageSize: options.pageSize ?? 100 } : { pageSize: options.pageSize ?? 100, pageToken };
+      const result = await caller.call(() =>
+        reader.searchOrders({ updateTimeGe: Math.floor(from.getTime() / 1000), updateTimeLt: Math.floor(now.getTime() / 1000) + 1 }, page),
+      );
+      report.ordersChecked += result.data.orders.length;
+      await saveOrderPage(options, runId, { shopId: shop.shop_id, creatorId }, result.data.orders, report);
+      pageToken = result.data.nextPageToken;
+    } while (pageToken !== null);
+    await sql`
+      insert into public.shop_reconciliation_marks (shop_id, creator_id, orders_checked_until, last_run_id, last_checked_at)
+      values (${shop.shop_id}, ${creatorId}::uuid, ${now}, ${runId}, ${now})
+      on conflict (shop_id) do update set orders_checked_until = excluded.orders_checked_until, last_run_id = excluded.last_run_id, last_checked_at = excluded.last_checked_at`;
+  } catch (error) {
+    report.failures.push({ shopId: shop.shop_id, error: describe(error) });
+  }
+  report.rateLimitedRetries += caller.tally.rateLimitedRetries;
+  report.rateLimitWarnings += caller.tally.warnings;
+}
+
+/** What a page of TikTok's orders tells that the streams do not know yet, appended with the drift it settles. */
+async function saveOrderPage(
+  options: ReconcileShopsOptions,
+  runId: string,
+  { shopId, creatorId }: { shopId: string; creatorId: string },
+  orders: Parameters<typeof decideOnObservedPage>[0],
+  report: OrderReconciliationReport,
+): Promise<void> {
+  const { sql } = options;
+  const metadata = automatedOrigin(RECONCILIATION_COMPONENT, { correlation_id: runId });
+  for (let attempt = 1; ; attempt += 1) {
+    const applied = await loadAppliedOrders(sql, orders.map((order) => order.id));
+    const observed = decideOnObservedPage(orders, shopId, creatorId, applied, metadata);
+    if (observed.appends.length === 0) return;
+    try {
+      // The events and the drift they settle commit together.
+      await sql.begin(async (tx) => {
+        for (const entry of observed.appends) {
+          const rows = await tx<{ event_id: string }[]>`
+            select event_id from public.append_to_stream(${creatorId}::uuid, ${entry.append.aggregate_id}, 'order', ${entry.append.expected}, ${tx.json(entry.append.events as never)}::jsonb)`;
+          await tx`
+            insert into public.reconciliation_drift (run_id, creator_id, shop_id, kind, reference, applied, observed, action, event_ids, found_at)
+            values (${runId}, ${creatorId}::uuid, ${shopId}, ${entry.drift}, ${entry.orderId}, ${entry.applied?.status ?? null}, ${entry.observedStatus},
+                    ${orderAction(entry)}, ${rows.map((row) => row.event_id)}::uuid[], ${options.now()})`;
+        }
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === "CF409" && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw error;
     }
+    for (const entry of observed.appends) {
+      if (entry.drift === "order_missing") report.ordersMissing += 1;
+      else report.statusesBehind += 1;
+      report.eventsAppended += entry.events.length;
+    }
+    return;
   }
 }
 

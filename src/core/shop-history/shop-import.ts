@@ -10,6 +10,7 @@ import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore, toAppendRows } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
+import { reportRateLimitApproached } from "../system/rate-limit-report.ts";
 import { decideOnObservedPage, loadAppliedOrders } from "./applied-orders.ts";
 import type { ShopHistoryReader } from "./history-reader.ts";
 import { stockReportsOfProduct } from "./observations.ts";
@@ -140,18 +141,23 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
     api: "tiktok_shop.search",
     ...(options.rateLimitWarningShare !== undefined ? { warningShare: options.rateLimitWarningShare } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-    reportApproached: async (data) => {
-      await store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [{ type: "system.api_rate_limit_approached", data }], metadata: automatedOrigin(SHOP_IMPORT_COMPONENT) });
-    },
+    reportApproached: reportRateLimitApproached(store, creatorId, SHOP_IMPORT_COMPONENT),
   });
-  const reader = options.readerFor({ creatorId, shopId: row.shop_id });
-  const pageSize = options.pageSize ?? 100;
+  const run: ImportRun = {
+    sql,
+    row,
+    now: options.now,
+    call: (read) => caller.call(read),
+    reader: options.readerFor({ creatorId, shopId: row.shop_id }),
+    pageSize: options.pageSize ?? 100,
+    metadata: automatedOrigin(SHOP_IMPORT_COMPONENT, { correlation_id: row.id }),
+  };
   const maxPages = options.maxPagesPerCall ?? 20;
   const advance: ImportAdvance = { importId: row.id, shopId: row.shop_id, pages: 0, events: 0, status: row.status, phase: row.phase, rateLimitedRetries: 0, rateLimitWarnings: 0, waitedMs: 0 };
-  let state = { phase: row.phase, pageToken: row.page_token, pages: row.pages };
+  let state: PageState = { phase: row.phase, pageToken: row.page_token, pages: row.pages };
   try {
     while (state.phase !== "done" && advance.pages < maxPages) {
-      const saved = await importOnePage(state);
+      const saved = state.phase === "products" ? await importProductsPage(run, state) : await importOrdersPage(run, state);
       if (!saved) break;
       advance.pages += 1;
       advance.events += saved.events;
@@ -160,86 +166,109 @@ async function advanceImport(options: AdvanceShopImportsOptions, row: ShopImport
     advance.phase = state.phase;
     advance.status = state.phase === "done" ? "completed" : "running";
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const attempts = row.attempts + 1;
-    const failed = attempts >= MAX_ATTEMPTS;
-    const retryAt = new Date(options.now().getTime() + Math.min(60_000, 1000 * 2 ** (attempts - 1)));
-    await sql`update public.shop_imports
-                 set attempts = ${attempts}, last_error = ${message.slice(0, 1000)}, next_attempt_at = ${retryAt}, updated_at = now(),
-                     status = ${failed ? "failed" : "running"}, finished_at = ${failed ? options.now() : null}
-               where id = ${row.id}`;
-    advance.status = failed ? "failed" : "running";
-    advance.error = message;
+    Object.assign(advance, await recordFailedAttempt(run, error));
   }
   advance.rateLimitedRetries = caller.tally.rateLimitedRetries;
   advance.rateLimitWarnings = caller.tally.warnings;
   advance.waitedMs = caller.tally.waitedMs;
   return advance;
+}
 
-  type PageState = { phase: ImportPhase; pageToken: string | null; pages: number };
+type PageState = { phase: ImportPhase; pageToken: string | null; pages: number };
+type SavedPage = { next: PageState; events: number } | null;
 
-  async function importOnePage(at: PageState): Promise<{ next: PageState; events: number } | null> {
-    const page = at.pageToken === null ? { pageSize } : { pageSize, pageToken: at.pageToken };
-    const metadata = automatedOrigin(SHOP_IMPORT_COMPONENT, { correlation_id: row.id });
-    if (at.phase === "products") {
-      // By the database's clock, as pushes are recorded: a push recorded after it may be newer than the counts read.
-      const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
-      const result = await caller.call(() => reader.searchProducts(page));
-      const { products, nextPageToken, totalCount } = result.data;
-      const updateTime = Math.floor(options.now().getTime() / 1000);
-      // A SKU the engine already follows (a webhook's count, a local write) is left to the
-      // stock reconciliation, which weighs TikTok's holds and commitments; search gives
-      // only what is available to sell, and would read as a conflict.
-      const known = await knownSkus(products.flatMap((product) => product.skus.map((sku) => sku.id)));
-      const appends = products.flatMap((product) =>
-        stockReportsOfProduct(product, updateTime, row.shop_id, readStartedAt).filter((event) => !known.has(event.aggregateId)).map((event) => ({
-          aggregate_id: event.aggregateId,
-          aggregate_type: event.aggregateType,
-          expected: "any",
-          idempotency_key: `shop-import:${row.id}:${event.aggregateId}`,
-          events: toAppendRows({ creatorId, metadata, idempotencyKey: `shop-import:${row.id}:${event.aggregateId}` }, [event]),
-        })),
-      );
-      const next: PageState = { phase: nextPageToken ? "products" : "orders", pageToken: nextPageToken ?? null, pages: at.pages + 1 };
-      const skus = products.reduce((sum, product) => sum + product.skus.length, 0);
-      const ok = await savePage(at.pages, next, { products: products.length, skus, orders: 0, productsTotal: totalCount, ordersTotal: null }, appends);
-      return ok ? { next, events: appends.length } : null;
+/** One call's import of one shop: what each page needs. */
+interface ImportRun {
+  sql: Sql;
+  row: ShopImportRow;
+  now: () => Date;
+  /** A TikTok read through the import's rate-limited caller. */
+  call: ReturnType<typeof createRateLimitedCaller>["call"];
+  reader: ShopHistoryReader;
+  pageSize: number;
+  metadata: ReturnType<typeof automatedOrigin>;
+}
+
+const pageOf = (run: ImportRun, at: PageState) => (at.pageToken === null ? { pageSize: run.pageSize } : { pageSize: run.pageSize, pageToken: at.pageToken });
+
+async function importProductsPage(run: ImportRun, at: PageState): Promise<SavedPage> {
+  const { sql, row } = run;
+  // By the database's clock, as pushes are recorded: a push recorded after it may be newer than the counts read.
+  const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
+  const result = await run.call(() => run.reader.searchProducts(pageOf(run, at)));
+  const { products, nextPageToken, totalCount } = result.data;
+  const updateTime = Math.floor(run.now().getTime() / 1000);
+  // A SKU the engine already follows (a webhook's count, a local write) is left to the
+  // stock reconciliation, which weighs TikTok's holds and commitments; search gives
+  // only what is available to sell, and would read as a conflict.
+  const known = await knownSkus(sql, products.flatMap((product) => product.skus.map((sku) => sku.id)));
+  const appends = products.flatMap((product) =>
+    stockReportsOfProduct(product, updateTime, row.shop_id, readStartedAt).filter((event) => !known.has(event.aggregateId)).map((event) => ({
+      aggregate_id: event.aggregateId,
+      aggregate_type: event.aggregateType,
+      expected: "any",
+      idempotency_key: `shop-import:${row.id}:${event.aggregateId}`,
+      events: toAppendRows({ creatorId: row.creator_id, metadata: run.metadata, idempotencyKey: `shop-import:${row.id}:${event.aggregateId}` }, [event]),
+    })),
+  );
+  const next: PageState = { phase: nextPageToken ? "products" : "orders", pageToken: nextPageToken ?? null, pages: at.pages + 1 };
+  const skus = products.reduce((sum, product) => sum + product.skus.length, 0);
+  const ok = await savePage(run, at.pages, next, { products: products.length, skus, orders: 0, productsTotal: totalCount, ordersTotal: null }, appends);
+  return ok ? { next, events: appends.length } : null;
+}
+
+async function importOrdersPage(run: ImportRun, at: PageState): Promise<SavedPage> {
+  const { sql, row } = run;
+  const filter = { createTimeGe: Math.floor(row.orders_since.getTime() / 1000), createTimeLt: Math.floor(row.orders_until.getTime() / 1000) };
+  const result = await run.call(() => run.reader.searchOrders(filter, pageOf(run, at)));
+  const { orders, nextPageToken, totalCount } = result.data;
+  const next: PageState = { phase: nextPageToken ? "orders" : "done", pageToken: nextPageToken ?? null, pages: at.pages + 1 };
+  // A webhook for one of these orders may commit between the read and the save: decide again.
+  for (let attempt = 1; ; attempt += 1) {
+    const applied = await loadAppliedOrders(sql, orders.map((order) => order.id));
+    const observed = decideOnObservedPage(orders, row.shop_id, row.creator_id, applied, run.metadata);
+    try {
+      const ok = await savePage(run, at.pages, next, { products: 0, skus: 0, orders: orders.length, productsTotal: null, ordersTotal: totalCount }, observed.appends.map((entry) => entry.append));
+      return ok ? { next, events: observed.appends.reduce((sum, entry) => sum + entry.events.length, 0) } : null;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "CF409" || attempt >= MAX_CONFLICT_RETRIES) throw error;
     }
-    const filter = { createTimeGe: Math.floor(row.orders_since.getTime() / 1000), createTimeLt: Math.floor(row.orders_until.getTime() / 1000) };
-    const result = await caller.call(() => reader.searchOrders(filter, page));
-    const { orders, nextPageToken, totalCount } = result.data;
-    const next: PageState = { phase: nextPageToken ? "orders" : "done", pageToken: nextPageToken ?? null, pages: at.pages + 1 };
-    // A webhook for one of these orders may commit between the read and the save: decide again.
-    for (let attempt = 1; ; attempt += 1) {
-      const applied = await loadAppliedOrders(sql, orders.map((order) => order.id));
-      const observed = decideOnObservedPage(orders, row.shop_id, creatorId, applied, metadata);
-      try {
-        const ok = await savePage(at.pages, next, { products: 0, skus: 0, orders: orders.length, productsTotal: null, ordersTotal: totalCount }, observed.appends.map((entry) => entry.append));
-        return ok ? { next, events: observed.appends.reduce((sum, entry) => sum + entry.events.length, 0) } : null;
-      } catch (error) {
-        if ((error as { code?: string }).code !== "CF409" || attempt >= MAX_CONFLICT_RETRIES) throw error;
-      }
-    }
   }
+}
 
-  async function knownSkus(skuIds: string[]): Promise<Set<string>> {
-    if (skuIds.length === 0) return new Set();
-    const rows = await sql<{ aggregate_id: string }[]>`
-      select aggregate_id from public.streams where aggregate_id = any(${skuIds.map(inventoryAggregateId)}::text[])`;
-    return new Set(rows.map((row) => row.aggregate_id));
-  }
+/** A failed attempt, recorded for a retry with backoff, or as the import's end after the last. */
+async function recordFailedAttempt(run: ImportRun, error: unknown): Promise<Pick<ImportAdvance, "status" | "error">> {
+  const { sql, row } = run;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const attempts = row.attempts + 1;
+  const failed = attempts >= MAX_ATTEMPTS;
+  const retryAt = new Date(run.now().getTime() + Math.min(60_000, 1000 * 2 ** (attempts - 1)));
+  await sql`update public.shop_imports
+               set attempts = ${attempts}, last_error = ${message.slice(0, 1000)}, next_attempt_at = ${retryAt}, updated_at = now(),
+                   status = ${failed ? "failed" : "running"}, finished_at = ${failed ? run.now() : null}
+             where id = ${row.id}`;
+  return { status: failed ? "failed" : "running", error: message };
+}
 
-  async function savePage(
-    expectedPages: number,
-    next: PageState,
-    counts: { products: number; skus: number; orders: number; productsTotal: number | null; ordersTotal: number | null },
-    appends: unknown[],
-  ): Promise<boolean> {
-    const [saved] = await sql<{ ok: boolean }[]>`
-      select public.save_shop_import_page(
-        ${row.id}::uuid, ${expectedPages}, ${next.phase}, ${next.pageToken}, ${next.phase === "done" ? "completed" : "running"},
-        ${counts.products}, ${counts.skus}, ${counts.orders}, ${counts.productsTotal}, ${counts.ordersTotal},
-        ${sql.json(appends as never)}::jsonb) as ok`;
-    return saved.ok;
-  }
+async function knownSkus(sql: Sql, skuIds: string[]): Promise<Set<string>> {
+  if (skuIds.length === 0) return new Set();
+  const rows = await sql<{ aggregate_id: string }[]>`
+    select aggregate_id from public.streams where aggregate_id = any(${skuIds.map(inventoryAggregateId)}::text[])`;
+  return new Set(rows.map((row) => row.aggregate_id));
+}
+
+async function savePage(
+  run: ImportRun,
+  expectedPages: number,
+  next: PageState,
+  counts: { products: number; skus: number; orders: number; productsTotal: number | null; ordersTotal: number | null },
+  appends: unknown[],
+): Promise<boolean> {
+  const { sql } = run;
+  const [saved] = await sql<{ ok: boolean }[]>`
+    select public.save_shop_import_page(
+      ${run.row.id}::uuid, ${expectedPages}, ${next.phase}, ${next.pageToken}, ${next.phase === "done" ? "completed" : "running"},
+      ${counts.products}, ${counts.skus}, ${counts.orders}, ${counts.productsTotal}, ${counts.ordersTotal},
+      ${sql.json(appends as never)}::jsonb) as ok`;
+  return saved.ok;
 }

@@ -71,6 +71,119 @@ type LockedRefresh =
   | { result: "refreshed"; row: CredentialRow }
   | { result: "needs_reconnecting"; reason: string };
 
+const credentialColumns = ["seller_open_id", "creator_id", "access_token_sealed", "access_token_expires_at", "refresh_token_sealed", "refresh_token_expires_at", "status"];
+
+/** A shop with its seller's stored credentials, if any. */
+async function loadShop(sql: Sql, shopId: string): Promise<ShopAccessRow | undefined> {
+  const [row] = await sql<ShopAccessRow[]>`
+    select s.shop_id, s.creator_id, s.shop_cipher, s.connection_status, s.seller_open_id,
+           case when c.seller_open_id is null then null else jsonb_build_object(
+             'seller_open_id', c.seller_open_id, 'creator_id', c.creator_id,
+             'access_token_sealed', c.access_token_sealed, 'access_token_expires_at', c.access_token_expires_at,
+             'refresh_token_sealed', c.refresh_token_sealed, 'refresh_token_expires_at', c.refresh_token_expires_at,
+             'status', c.status) end as credential
+      from public.tiktok_shops s
+      left join public.tiktok_seller_credentials c on c.seller_open_id = s.seller_open_id
+     where s.shop_id = ${shopId}`;
+  if (row?.credential) {
+    row.credential.access_token_expires_at = new Date(row.credential.access_token_expires_at);
+    row.credential.refresh_token_expires_at = new Date(row.credential.refresh_token_expires_at);
+  }
+  return row;
+}
+
+/** The shop and its active credentials, when calls for it may go ahead for this creator; else why not. */
+function connectedShop(shop: ShopAccessRow | undefined, target: { creatorId: string; shopId: string }): { shop: ShopAccessRow; credential: CredentialRow } {
+  // Another creator's shop is "not linked" to this one: its existence is nobody else's business.
+  if (!shop || shop.creator_id !== target.creatorId) throw new ShopNotAuthorizedError(target.shopId, "not_linked");
+  if (shop.connection_status === "deauthorized") throw new ShopNotAuthorizedError(shop.shop_id, "deauthorized");
+  if (shop.connection_status === "needs_reconnecting") throw new ShopNotAuthorizedError(shop.shop_id, "needs_reconnecting");
+  const credential = shop.credential;
+  if (!credential || credential.creator_id !== target.creatorId) throw new ShopNotAuthorizedError(shop.shop_id, "not_connected");
+  if (credential.status !== "active") throw new ShopNotAuthorizedError(shop.shop_id, "needs_reconnecting");
+  return { shop, credential };
+}
+
+/** The rotated tokens, sealed, in place of the old (TikTok no longer accepts the old refresh token). */
+async function storeRotatedTokens(tx: Sql, encryptionKey: CryptoKey, sellerOpenId: string, tokens: TikTokTokens, at: Date): Promise<CredentialRow> {
+  const [updated] = await tx<CredentialRow[]>`
+    update public.tiktok_seller_credentials set
+      access_token_sealed = ${await sealToken(encryptionKey, tokens.accessToken, sellerOpenId)},
+      access_token_expires_at = ${tokens.accessTokenExpiresAt},
+      refresh_token_sealed = ${await sealToken(encryptionKey, tokens.refreshToken, sellerOpenId)},
+      refresh_token_expires_at = ${tokens.refreshTokenExpiresAt},
+      granted_scopes = ${tokens.grantedScopes}::text[],
+      refreshed_at = ${at}, updated_at = ${at}
+     where seller_open_id = ${sellerOpenId}
+    returning ${tx(credentialColumns)}`;
+  return updated;
+}
+
+/** The seller's shops stop until the creator connects again: status and an event per shop, with the credentials kept. */
+async function stopSeller(tx: Sql, row: CredentialRow, reason: string, at: Date): Promise<LockedRefresh> {
+  await tx`update public.tiktok_seller_credentials set status = 'needs_reconnecting', status_reason = ${reason}, updated_at = ${at}
+            where seller_open_id = ${row.seller_open_id}`;
+  const shops = await tx<{ shop_id: string; creator_id: string }[]>`
+    select shop_id, creator_id from public.tiktok_shops where seller_open_id = ${row.seller_open_id} order by shop_id for update`;
+  const store = createEventStore({ sql: tx });
+  for (const shop of shops) {
+    const result = await handleCommand({
+      store,
+      creatorId: shop.creator_id,
+      aggregateId: shopAggregateId(shop.shop_id),
+      aggregateType: SHOP_AGGREGATE_TYPE,
+      initialState: initialShopState,
+      evolve: evolveShop,
+      decide: (state) => (state.status === "unlinked" ? [] : decideShop({ type: "RequireReconnection", shopId: shop.shop_id, sellerOpenId: row.seller_open_id, reason }, state)),
+      commandId: crypto.randomUUID(),
+      metadata: automatedOrigin("seller-credentials"),
+      // Inside a transaction a failed append cannot be retried: the whole refresh is, by its caller.
+      maxAttempts: 1,
+    });
+    await tx`update public.tiktok_shops set connection_status = 'needs_reconnecting', connection_status_reason = ${reason},
+                    connection_status_version = greatest(connection_status_version, ${result.version}), connection_status_changed_at = ${at}
+              where shop_id = ${shop.shop_id} and connection_status = 'connected'`;
+  }
+  return { result: "needs_reconnecting", reason };
+}
+
+/**
+ * Under the seller's row lock: decide again whether a refresh is still needed (another
+ * call may have done it while this one waited), refresh, store the rotated tokens. A
+ * definite refusal marks the seller's shops in the same transaction; a transient failure
+ * (network, TikTok's 5xx, rate limit) changes nothing and is thrown for a retry.
+ */
+async function refreshUnderLock(
+  tx: Sql,
+  refresh: { sellerOpenId: string; stillNeeded: (row: CredentialRow) => boolean | Promise<boolean>; encryptionKey: CryptoKey; tokens: TokenRefresher; now: () => Date },
+): Promise<LockedRefresh> {
+  const { encryptionKey, now } = refresh;
+  const [row] = await tx<CredentialRow[]>`
+    select ${tx(credentialColumns)} from public.tiktok_seller_credentials where seller_open_id = ${refresh.sellerOpenId} for update`;
+  if (!row) return { result: "needs_reconnecting", reason: "no stored authorisation" };
+  if (row.status !== "active") return { result: "needs_reconnecting", reason: "already waiting for the seller to reconnect" };
+  if (!(await refresh.stillNeeded(row))) return { result: "current", row };
+
+  if (row.refresh_token_expires_at.getTime() <= now().getTime()) {
+    return stopSeller(tx, row, "TikTok's refresh token has expired", now());
+  }
+  let tokens: TikTokTokens;
+  try {
+    tokens = await refresh.tokens.refresh(await openToken(encryptionKey, row.refresh_token_sealed, row.seller_open_id));
+  } catch (error) {
+    if (error instanceof TikTokShopApiError && !error.retryable) {
+      return stopSeller(tx, row, `TikTok refused to refresh the authorisation (${error.kind}${error.details.code === undefined ? "" : ` ${error.details.code}`})`, now());
+    }
+    throw error;
+  }
+  if (tokens.openId !== row.seller_open_id) {
+    return stopSeller(tx, row, "TikTok's refresh answered for another seller", now());
+  }
+  return { result: "refreshed", row: await storeRotatedTokens(tx, encryptionKey, row.seller_open_id, tokens, now()) };
+}
+
+// Over 60 lines as one closure: its small operations share the key, the clock and the refresh
+// lock; what they do with the database stands in the functions above.
 export function createSellerCredentialStore(options: SellerCredentialStoreOptions) {
   const { sql, now } = options;
   const refreshWithinMs = options.refreshWithinMs ?? DEFAULT_REFRESH_WITHIN_MS;
@@ -81,24 +194,6 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
     return saveSellerAuthorization(tx, { encryptionKey: await key(), creatorId, tokens, at: now() });
   }
 
-  async function loadShop(shopId: string): Promise<ShopAccessRow | undefined> {
-    const [row] = await sql<ShopAccessRow[]>`
-      select s.shop_id, s.creator_id, s.shop_cipher, s.connection_status, s.seller_open_id,
-             case when c.seller_open_id is null then null else jsonb_build_object(
-               'seller_open_id', c.seller_open_id, 'creator_id', c.creator_id,
-               'access_token_sealed', c.access_token_sealed, 'access_token_expires_at', c.access_token_expires_at,
-               'refresh_token_sealed', c.refresh_token_sealed, 'refresh_token_expires_at', c.refresh_token_expires_at,
-               'status', c.status) end as credential
-        from public.tiktok_shops s
-        left join public.tiktok_seller_credentials c on c.seller_open_id = s.seller_open_id
-       where s.shop_id = ${shopId}`;
-    if (row?.credential) {
-      row.credential.access_token_expires_at = new Date(row.credential.access_token_expires_at);
-      row.credential.refresh_token_expires_at = new Date(row.credential.refresh_token_expires_at);
-    }
-    return row;
-  }
-
   const isDue = (row: CredentialRow) => row.access_token_expires_at.getTime() - now().getTime() <= refreshWithinMs;
 
   /**
@@ -106,14 +201,7 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
    * is due. Throws ShopNotAuthorizedError when calls for the shop have stopped.
    */
   async function shopAccess(target: { creatorId: string; shopId: string }): Promise<ShopAccess> {
-    const shop = await loadShop(target.shopId);
-    // Another creator's shop is "not linked" to this one: its existence is nobody else's business.
-    if (!shop || shop.creator_id !== target.creatorId) throw new ShopNotAuthorizedError(target.shopId, "not_linked");
-    if (shop.connection_status === "deauthorized") throw new ShopNotAuthorizedError(shop.shop_id, "deauthorized");
-    if (shop.connection_status === "needs_reconnecting") throw new ShopNotAuthorizedError(shop.shop_id, "needs_reconnecting");
-    const credential = shop.credential;
-    if (!credential || credential.creator_id !== target.creatorId) throw new ShopNotAuthorizedError(shop.shop_id, "not_connected");
-    if (credential.status !== "active") throw new ShopNotAuthorizedError(shop.shop_id, "needs_reconnecting");
+    const { shop, credential } = connectedShop(await loadShop(sql, target.shopId), target);
     let row = credential;
     if (isDue(row)) {
       try {
@@ -159,79 +247,9 @@ export function createSellerCredentialStore(options: SellerCredentialStoreOption
     return outcome.row;
   }
 
-  /**
-   * Under the seller's row lock: decide again whether a refresh is still needed (another
-   * call may have done it while this one waited), refresh, store the rotated tokens. A
-   * definite refusal marks the seller's shops in the same transaction; a transient failure
-   * (network, TikTok's 5xx, rate limit) changes nothing and is thrown for a retry.
-   */
   async function refreshLocked(sellerOpenId: string, stillNeeded: (row: CredentialRow) => boolean | Promise<boolean>): Promise<LockedRefresh> {
     const encryptionKey = await key();
-    return sql.begin(async (tx): Promise<LockedRefresh> => {
-      const [row] = await tx<CredentialRow[]>`
-        select seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, status
-          from public.tiktok_seller_credentials where seller_open_id = ${sellerOpenId} for update`;
-      if (!row) return { result: "needs_reconnecting", reason: "no stored authorisation" };
-      if (row.status !== "active") return { result: "needs_reconnecting", reason: "already waiting for the seller to reconnect" };
-      if (!(await stillNeeded(row))) return { result: "current", row };
-
-      if (row.refresh_token_expires_at.getTime() <= now().getTime()) {
-        return stopSeller(tx as unknown as Sql, row, "TikTok's refresh token has expired");
-      }
-      let tokens: TikTokTokens;
-      try {
-        tokens = await options.tokens.refresh(await openToken(encryptionKey, row.refresh_token_sealed, row.seller_open_id));
-      } catch (error) {
-        if (error instanceof TikTokShopApiError && !error.retryable) {
-          return stopSeller(tx as unknown as Sql, row, `TikTok refused to refresh the authorisation (${error.kind}${error.details.code === undefined ? "" : ` ${error.details.code}`})`);
-        }
-        throw error;
-      }
-      if (tokens.openId !== row.seller_open_id) {
-        return stopSeller(tx as unknown as Sql, row, "TikTok's refresh answered for another seller");
-      }
-      const at = now();
-      const [updated] = await tx<CredentialRow[]>`
-        update public.tiktok_seller_credentials set
-          access_token_sealed = ${await sealToken(encryptionKey, tokens.accessToken, row.seller_open_id)},
-          access_token_expires_at = ${tokens.accessTokenExpiresAt},
-          refresh_token_sealed = ${await sealToken(encryptionKey, tokens.refreshToken, row.seller_open_id)},
-          refresh_token_expires_at = ${tokens.refreshTokenExpiresAt},
-          granted_scopes = ${tokens.grantedScopes}::text[],
-          refreshed_at = ${at}, updated_at = ${at}
-         where seller_open_id = ${row.seller_open_id}
-        returning seller_open_id, creator_id, access_token_sealed, access_token_expires_at, refresh_token_sealed, refresh_token_expires_at, status`;
-      return { result: "refreshed", row: updated };
-    });
-  }
-
-  /** The seller's shops stop until the creator connects again: status and an event per shop, with the credentials kept. */
-  async function stopSeller(tx: Sql, row: CredentialRow, reason: string): Promise<LockedRefresh> {
-    const at = now();
-    await tx`update public.tiktok_seller_credentials set status = 'needs_reconnecting', status_reason = ${reason}, updated_at = ${at}
-              where seller_open_id = ${row.seller_open_id}`;
-    const shops = await tx<{ shop_id: string; creator_id: string }[]>`
-      select shop_id, creator_id from public.tiktok_shops where seller_open_id = ${row.seller_open_id} order by shop_id for update`;
-    const store = createEventStore({ sql: tx });
-    for (const shop of shops) {
-      const result = await handleCommand({
-        store,
-        creatorId: shop.creator_id,
-        aggregateId: shopAggregateId(shop.shop_id),
-        aggregateType: SHOP_AGGREGATE_TYPE,
-        initialState: initialShopState,
-        evolve: evolveShop,
-        decide: (state) => (state.status === "unlinked" ? [] : decideShop({ type: "RequireReconnection", shopId: shop.shop_id, sellerOpenId: row.seller_open_id, reason }, state)),
-        commandId: crypto.randomUUID(),
-        metadata: automatedOrigin("seller-credentials"),
-        // Inside a transaction a failed append cannot be retried: the whole refresh is, by its caller.
-        maxAttempts: 1,
-      });
-      await tx`update public.tiktok_shops set connection_status = 'needs_reconnecting', connection_status_reason = ${reason},
-                      connection_status_version = greatest(connection_status_version, ${result.version}), connection_status_changed_at = ${at}
-                where shop_id = ${shop.shop_id} and connection_status = 'connected'`;
-    }
-    return { result: "needs_reconnecting", reason };
+    return sql.begin((tx) => refreshUnderLock(tx as unknown as Sql, { sellerOpenId, stillNeeded, encryptionKey, tokens: options.tokens, now }));
   }
 
   return { saveAuthorization, shopAccess, refreshAfterRejection, renewSeller };

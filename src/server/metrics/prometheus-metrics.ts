@@ -8,12 +8,33 @@ import type { Sql } from "postgres";
 
 const WINDOW = "1 hour";
 
-export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; body: string }> {
-  const registry = new Registry();
-  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
-  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+type Labels<Name extends string> = Record<Name, string>;
 
-  const figures = await sql.begin("isolation level repeatable read read only", (tx) =>
+/** One metric of a table of rows: its value for a row, or null to leave that row's series unset. */
+interface RowMetric<Row> {
+  name: string;
+  help: string;
+  kind?: "gauge" | "counter";
+  value(row: Row): number | null;
+}
+
+/** Sets each metric for each row, labelled by what `labelsOf` says of the row. */
+function exposeRows<Row, LabelName extends string>(registry: Registry, rows: readonly Row[], labelsOf: (row: Row) => Labels<LabelName>, labelNames: LabelName[], metrics: RowMetric<Row>[]): void {
+  for (const metric of metrics) {
+    const options = { name: metric.name, help: metric.help, labelNames, registers: [registry] };
+    const series = metric.kind === "counter" ? new Counter(options) : new Gauge(options);
+    for (const row of rows) {
+      const value = metric.value(row);
+      if (value === null) continue;
+      if (series instanceof Counter) series.inc(labelsOf(row), value);
+      else series.set(labelsOf(row), value);
+    }
+  }
+}
+
+/** All the figures in one consistent snapshot of the database. */
+function readFigures(sql: Sql) {
+  return sql.begin("isolation level repeatable read read only", (tx) =>
     Promise.all([
       tx<{ consumer: string; lag: string; processed: string; oldest_waiting_seconds: number | null; retrying: number; dead_letters: number; failed_last_hour: number }[]>`
         select c.consumer,
@@ -51,58 +72,52 @@ export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; bo
          group by page, metric, form_factor order by page, metric, form_factor`,
     ]),
   );
-  const [consumers, webhooks, ingestLatency, appends, realtime, drift, vitals] = figures;
+}
 
-  const lag = gauge("creatorflow_consumer_lag_events", "Events committed that the consumer has not handled yet", ["consumer"]);
-  const waiting = gauge("creatorflow_consumer_oldest_waiting_seconds", "Age of the oldest event the consumer has not handled (0 when caught up)", ["consumer"]);
-  const processed = counter("creatorflow_consumer_events_processed_total", "Events the consumer has handled", ["consumer"]);
-  const retrying = gauge("creatorflow_consumer_events_retrying", "Events waiting for another attempt after a failure", ["consumer"]);
-  const failed = gauge("creatorflow_consumer_failed_attempts_last_hour", "Failed attempts in the last hour", ["consumer"]);
-  const deadLetters = gauge("creatorflow_dead_letters_pending", "Events the consumer gave up on, waiting for an admin", ["consumer"]);
-  for (const row of consumers) {
-    const labels = { consumer: row.consumer };
-    lag.set(labels, Number(row.lag));
-    waiting.set(labels, row.oldest_waiting_seconds ?? 0);
-    processed.inc(labels, Number(row.processed));
-    retrying.set(labels, row.retrying);
-    failed.set(labels, row.failed_last_hour);
-    deadLetters.set(labels, row.dead_letters);
-  }
+export async function scrapeMetrics(sql: Sql): Promise<{ contentType: string; body: string }> {
+  const registry = new Registry();
+  const [consumers, webhooks, ingestLatency, appends, realtime, drift, vitals] = await readFigures(sql);
 
-  const received = gauge("creatorflow_webhooks_received_last_hour", "TikTok deliveries stored in the last hour, by outcome", ["outcome"]);
-  for (const row of webhooks) received.set({ outcome: row.status }, row.deliveries);
+  exposeRows(registry, consumers, (row) => ({ consumer: row.consumer }), ["consumer"], [
+    { name: "creatorflow_consumer_lag_events", help: "Events committed that the consumer has not handled yet", value: (row) => Number(row.lag) },
+    { name: "creatorflow_consumer_oldest_waiting_seconds", help: "Age of the oldest event the consumer has not handled (0 when caught up)", value: (row) => row.oldest_waiting_seconds ?? 0 },
+    { name: "creatorflow_consumer_events_processed_total", help: "Events the consumer has handled", kind: "counter", value: (row) => Number(row.processed) },
+    { name: "creatorflow_consumer_events_retrying", help: "Events waiting for another attempt after a failure", value: (row) => row.retrying },
+    { name: "creatorflow_consumer_failed_attempts_last_hour", help: "Failed attempts in the last hour", value: (row) => row.failed_last_hour },
+    { name: "creatorflow_dead_letters_pending", help: "Events the consumer gave up on, waiting for an admin", value: (row) => row.dead_letters },
+  ]);
+
+  exposeRows(registry, webhooks, (row) => ({ outcome: row.status }), ["outcome"], [
+    { name: "creatorflow_webhooks_received_last_hour", help: "TikTok deliveries stored in the last hour, by outcome", value: (row) => row.deliveries },
+  ]);
+
+  // Ours: the function receiving a delivery → its row written (TikTok's own send time is not ours to judge).
+  const quantiles = ingestLatency[0]?.quantiles ?? null;
+  const ingestQuantiles = quantiles ? ["0.5", "0.95", "0.99"].map((quantile, index) => ({ quantile, ms: Number(quantiles[index]) })) : [];
+  exposeRows(registry, ingestQuantiles, ({ quantile }) => ({ quantile }), ["quantile"], [
+    { name: "creatorflow_webhook_ingest_latency_ms", help: "Receipt to stored of TikTok deliveries in the last hour, by quantile", value: (row) => row.ms },
+  ]);
 
   // Hourly buckets: the current one and the one before, so a scrape early in an hour still sees an hour's worth.
-  // Ours: the function receiving a delivery → its row written (TikTok's own send time is not ours to judge).
-  const ingest = gauge("creatorflow_webhook_ingest_latency_ms", "Receipt to stored of TikTok deliveries in the last hour, by quantile", ["quantile"]);
-  const quantiles = ingestLatency[0]?.quantiles ?? null;
-  if (quantiles) ["0.5", "0.95", "0.99"].forEach((quantile, index) => ingest.set({ quantile }, Number(quantiles[index])));
+  const measuredLatency = (row: (typeof appends)[number], value: number) => (Number(row.latency_count) > 0 ? value : null);
+  exposeRows(registry, appends, (row) => ({ event_type: row.event_type }), ["event_type"], [
+    { name: "creatorflow_events_appended_recent", help: "Events appended in the current and the previous hourly bucket, by type", value: (row) => Number(row.appended) },
+    { name: "creatorflow_event_projection_latency_ms_avg", help: "Mean time from an event's commit to its projection, current and previous hour", value: (row) => measuredLatency(row, row.latency_ms_sum / Number(row.latency_count)) },
+    { name: "creatorflow_event_projection_latency_ms_max", help: "Longest time from an event's commit to its projection, current and previous hour", value: (row) => measuredLatency(row, row.latency_ms_max) },
+  ]);
 
-  const appended = gauge("creatorflow_events_appended_recent", "Events appended in the current and the previous hourly bucket, by type", ["event_type"]);
-  const latencyAvg = gauge("creatorflow_event_projection_latency_ms_avg", "Mean time from an event's commit to its projection, current and previous hour", ["event_type"]);
-  const latencyMax = gauge("creatorflow_event_projection_latency_ms_max", "Longest time from an event's commit to its projection, current and previous hour", ["event_type"]);
-  for (const row of appends) {
-    const labels = { event_type: row.event_type };
-    appended.set(labels, Number(row.appended));
-    if (Number(row.latency_count) > 0) {
-      latencyAvg.set(labels, row.latency_ms_sum / Number(row.latency_count));
-      latencyMax.set(labels, row.latency_ms_max);
-    }
-  }
+  new Counter({ name: "creatorflow_realtime_deltas_sent_total", help: "Coalesced dashboard deltas sent through Realtime", registers: [registry] }).inc(Number(realtime[0]?.sent ?? 0));
 
-  counter("creatorflow_realtime_deltas_sent_total", "Coalesced dashboard deltas sent through Realtime").inc(Number(realtime[0]?.sent ?? 0));
-
-  const driftFound = gauge("creatorflow_reconciliation_drift_last_hour", "Differences reconciliation found in the last hour that webhooks had not delivered", ["kind"]);
-  for (const kind of ["order_missing", "order_status", "stock_count"]) driftFound.set({ kind }, drift.find((row) => row.kind === kind)?.found ?? 0);
+  const driftKinds = ["order_missing", "order_status", "stock_count"].map((kind) => ({ kind, found: drift.find((row) => row.kind === kind)?.found ?? 0 }));
+  exposeRows(registry, driftKinds, ({ kind }) => ({ kind }), ["kind"], [
+    { name: "creatorflow_reconciliation_drift_last_hour", help: "Differences reconciliation found in the last hour that webhooks had not delivered", value: (row) => row.found },
+  ]);
 
   // Real sessions' Core Web Vitals (POST /api/vitals): p75, as Google's thresholds are read.
-  const vitalsP75 = gauge("creatorflow_web_vitals_p75", "75th percentile of a Core Web Vital from real sessions in the last hour (ms; CLS unitless)", ["page", "metric", "form_factor"]);
-  const vitalsSamples = gauge("creatorflow_web_vitals_samples_last_hour", "Core Web Vitals samples received in the last hour", ["page", "metric", "form_factor"]);
-  for (const row of vitals) {
-    const labels = { page: row.page, metric: row.metric, form_factor: row.form_factor };
-    vitalsP75.set(labels, row.p75);
-    vitalsSamples.set(labels, row.samples);
-  }
+  exposeRows(registry, vitals, (row) => ({ page: row.page, metric: row.metric, form_factor: row.form_factor }), ["page", "metric", "form_factor"], [
+    { name: "creatorflow_web_vitals_p75", help: "75th percentile of a Core Web Vital from real sessions in the last hour (ms; CLS unitless)", value: (row) => row.p75 },
+    { name: "creatorflow_web_vitals_samples_last_hour", help: "Core Web Vitals samples received in the last hour", value: (row) => row.samples },
+  ]);
 
   return { contentType: registry.contentType, body: await registry.metrics() };
 }

@@ -5,6 +5,7 @@
 // webhooks. Latency and outages are configurable, so tests see what a slow or absent
 // Shopify does. A simulator recognises the app's operations by name; it is not a GraphQL server.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { text } from "node:stream/consumers";
 import { hmacSha256Hex, importHmacSha256Key, utf8 } from "../../core/channels/tiktok-shop/hmac-sha256.ts";
 import { oauthQueryMessage } from "../../core/channels/shopify/hmac-base64.ts";
 import { inventoryLevelBody, orderBody, postShopifyDelivery, signedShopifyDelivery } from "./shopify-webhooks.ts";
@@ -120,7 +121,7 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://simulator");
-    const body = await readBody(request);
+    const body = await text(request);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (request.method === "GET" && url.pathname === "/admin/oauth/authorize") return consent(url, response);
     if (request.method === "POST" && url.pathname === "/admin/oauth/access_token") return exchange(body, response);
@@ -207,15 +208,6 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
     if (!listing) throw new Error(`the simulated store does not list ${sku}`);
     return listing;
   }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

@@ -1,30 +1,7 @@
 // Request reading and response writing shared by the Auth and Realtime REST endpoints.
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`Request body exceeds ${limit} bytes`);
-    this.name = "BodyTooLargeError";
-  }
-}
-
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLargeError(limit));
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-}
+export { BodyTooLargeError, readBoundedBody as readBody } from "../../../src/simulator/node-http-body.ts";
 
 /** Parses a JSON body; undefined when it is not JSON (callers answer their own validation error). */
 export function parseJson(body: Buffer): unknown {

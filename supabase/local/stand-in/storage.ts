@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { pipeline } from "node:stream/promises";
+import { text } from "node:stream/consumers";
 import { bearerToken, sendJson } from "./http-io.ts";
 import { JwtRejectedError, type SigningKeys } from "./signing-keys.ts";
 
@@ -45,9 +46,7 @@ function objectFile(dir: string, rest: string): { bucket: string; key: string; f
 }
 
 async function createBucket(dir: string, request: IncomingMessage, response: ServerResponse, headers: Record<string, string>): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { id?: string; name?: string };
+  const body = JSON.parse((await text(request)) || "{}") as { id?: string; name?: string };
   const name = body.id ?? body.name ?? "";
   if (!NAME.test(name)) throw new StorageError(400, "Invalid Input", "Bucket name invalid");
   if (existsSync(path.join(dir, name))) throw new StorageError(409, "Duplicate", "The resource already exists");

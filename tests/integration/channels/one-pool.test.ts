@@ -2,7 +2,6 @@
 // tiktok-webhook and shopify-webhook Edge Functions, process-events in real Deno woken by
 // the appends (pg_net through the stand-in's database workers), real Postgres of its own,
 // TikTok's and Shopify's sides played by the simulators over HTTP.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sealShopifyToken, linkShopifyInventoryItem, linkShopifyStore } from "../../../src/core/channels/shopify/shopify-stores.ts";
 import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
@@ -14,11 +13,10 @@ import { startShopifySimulator } from "../../../src/simulator/shopify/shopify-si
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "../inventory/harness.ts";
 import { uniqueNumericId } from "../../test-data.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const tiktokApp = { appKey: "one_pool_app_key", appSecret: "one_pool_app_secret" };
 const shopifyApp = { clientId: "one-pool-client", clientSecret: "one_pool_client_secret" };
 const shopDomain = "one-pool-store.myshopify.com";
@@ -33,22 +31,11 @@ afterAll(async () => {
   await tiktok.close();
   await shopify.close();
 });
-const standIn = await startTestStandIn({
+const standIn = await startFunctionsStandIn({
   databaseUrl,
   databaseWorkers: true,
-  functions: {
-    dir: path.join(repoRoot, "supabase/functions"),
-    env: {
-      TIKTOK_APP_KEY: tiktokApp.appKey,
-      TIKTOK_APP_SECRET: tiktokApp.appSecret,
-      TIKTOK_API_BASE_URL: tiktok.url,
-      TIKTOK_AUTH_BASE_URL: tiktok.url,
-      TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey,
-      SHOPIFY_API_KEY: shopifyApp.clientId,
-      SHOPIFY_API_SECRET: shopifyApp.clientSecret,
-      SHOPIFY_API_BASE_URL: shopify.url,
-    },
-  },
+  tiktok: { ...tiktokApp, apiBaseUrl: tiktok.url, tokenEncryptionKey },
+  env: { SHOPIFY_API_KEY: shopifyApp.clientId, SHOPIFY_API_SECRET: shopifyApp.clientSecret, SHOPIFY_API_BASE_URL: shopify.url },
 });
 const tiktokWebhookUrl = `${standIn.url}/functions/v1/tiktok-webhook`;
 const shopifyWebhookUrl = `${standIn.url}/functions/v1/shopify-webhook`;

@@ -64,18 +64,29 @@ async function sagaUnderTest() {
   return { creatorId, clock, dependencies, sku, order, sagas };
 }
 
+type SagaUnderTest = Awaited<ReturnType<typeof sagaUnderTest>>;
+
+/**
+ * Run A reserves the order's stock; just before its reservation lands, `meanwhile` happens and
+ * run B (the saga consumer) drains it, leaving the saga `status`; then run A goes on.
+ */
+async function reserveWhileAnotherRunFinishes(meanwhile: (saga: SagaUnderTest) => Promise<unknown>, status: "cancelled" | "completed"): Promise<SagaUnderTest> {
+  const saga = await sagaUnderTest();
+  const { creatorId, clock, dependencies, sku, order, sagas } = saga;
+  const consumer = await sagaConsumerAtEnd([creatorId], dependencies, clock);
+  const interleaved = storeInterleaving(sku.skuId, "before", async () => {
+    await meanwhile(saga);
+    await consumer.drain({ budgetMs: 30_000 });
+    expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status });
+  });
+  await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+  return saga;
+}
+
 describe("a cancellation landing while the saga reserves stock", () => {
   it("leaves no reservation when another run of the saga compensates before the reservation lands", async () => {
-    const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
-    const consumer = await sagaConsumerAtEnd([creatorId], dependencies, clock);
-    const interleaved = storeInterleaving(sku.skuId, "before", async () => {
-      await buyerCancelled(order);
-      // The consumer sees the cancellation and compensates to the end while run A is about to reserve.
-      await consumer.drain({ budgetMs: 30_000 });
-      expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "cancelled" });
-    });
-
-    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+    // The consumer sees the cancellation and compensates to the end while run A is about to reserve.
+    const { creatorId, sku, order } = await reserveWhileAnotherRunFinishes(({ order }) => buyerCancelled(order), "cancelled");
 
     expect(await holdsOn(sku.skuId)).toEqual([
       ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],
@@ -129,10 +140,8 @@ describe("a cancellation landing while the saga reserves stock", () => {
   });
 
   it("lets the units leave with an order shipped elsewhere while another run of the saga finished it before the reservation landed", async () => {
-    const { creatorId, clock, dependencies, sku, order, sagas } = await sagaUnderTest();
-    const consumer = await sagaConsumerAtEnd([creatorId], dependencies, clock);
-    const interleaved = storeInterleaving(sku.skuId, "before", async () => {
-      // The seller ships it in Seller Center; the consumer finishes the saga as shipped elsewhere.
+    // The seller ships it in Seller Center; the consumer finishes the saga as shipped elsewhere.
+    const shipInSellerCenter = async ({ creatorId, order }: SagaUnderTest) => {
       order.simulated.status = "AWAITING_COLLECTION";
       await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
@@ -140,11 +149,8 @@ describe("a cancellation landing while the saga reserves stock", () => {
         aggregateType: "order",
         events: [{ type: "order.shipped", data: { order_id: order.orderId, tiktok_status: "AWAITING_COLLECTION" }, metadata: { source: "tiktok_webhook", correlation_id: crypto.randomUUID() } }],
       });
-      await consumer.drain({ budgetMs: 30_000 });
-      expect(await sagaRow(creatorId, order.orderId)).toMatchObject({ status: "completed" });
-    });
-
-    await advanceSaga({ store: interleaved, sagas, dependencies }, creatorId, order.orderId);
+    };
+    const { creatorId, sku, order } = await reserveWhileAnotherRunFinishes(shipInSellerCenter, "completed");
 
     expect(await holdsOn(sku.skuId)).toEqual([
       ["inventory.reserved", { sku_id: sku.skuId, order_id: order.orderId, quantity: 2 }],

@@ -13,10 +13,9 @@ import { demoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createShopWorld, type SimulatedOrder } from "../../../src/simulator/shop-world.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "../inventory/harness.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const appKey = "production_test_app_key";
 const appSecret = "production_test_app_secret";
 const shop = demoShop(1);
@@ -26,14 +25,8 @@ const tokenEncryptionKey = generateTokenEncryptionKey();
 const { url: databaseUrl, sql } = await ownTestDatabase("fulfilment-production", 11, { max: 4 });
 const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
 afterAll(() => simulator.close());
-const standIn = await startTestStandIn({
-  databaseUrl,
-  functions: {
-    dir: path.join(repoRoot, "supabase/functions"),
-    // What production sets: credentials and the TikTok API; FULFILMENT_PROVIDERS is not among them.
-    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey },
-  },
-});
+// What production sets: credentials and the TikTok API; FULFILMENT_PROVIDERS is not among them.
+const standIn = await startFunctionsStandIn({ databaseUrl, tiktok: { appKey, appSecret, apiBaseUrl: simulator.url, tokenEncryptionKey } });
 const store = createEventStore({ sql });
 
 describe("process-events with production settings and no carrier", () => {

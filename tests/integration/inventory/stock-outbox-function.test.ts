@@ -2,7 +2,6 @@
 // process-events Edge Function in real Deno through pg_net (the stand-in's database workers),
 // whose fulfilment lane pushes the count to TikTok (the simulator) with the shop's sealed
 // seller token. On a database of its own, as wakeup.test.ts.
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateTokenEncryptionKey } from "../../../src/core/shops/token-encryption.ts";
 import { startTikTokShopSimulator } from "../../../src/simulator/api-server.ts";
@@ -10,10 +9,9 @@ import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "./harness.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const appKey = "stock_outbox_app_key";
 const appSecret = "stock_outbox_app_secret";
 const shop = uniqueShop();
@@ -23,13 +21,11 @@ const tokenEncryptionKey = generateTokenEncryptionKey();
 const { url: databaseUrl, sql } = await ownTestDatabase("stock-outbox-function", 12, { max: 4 });
 const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
 afterAll(() => simulator.close());
-await startTestStandIn({
+await startFunctionsStandIn({
   databaseUrl,
   databaseWorkers: true,
-  functions: {
-    dir: path.join(repoRoot, "supabase/functions"),
-    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey, FULFILMENT_SAGA: "off" },
-  },
+  tiktok: { appKey, appSecret, apiBaseUrl: simulator.url, tokenEncryptionKey },
+  env: { FULFILMENT_SAGA: "off" },
 });
 
 const setStock = (creatorId: string, newTotal: number, source: "manual" | "tiktok", occurredAt?: Date) =>

@@ -5,7 +5,6 @@
 // simulator) must never be sent an older count after a newer one, must end with the last
 // local count, and the recorded pushes must follow the stream's versions. On a database of
 // its own, as stock-outbox-function.test.ts.
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
 import { inventoryAggregateId } from "../../../src/core/inventory/events.ts";
@@ -17,10 +16,9 @@ import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
 import { linkShopAsConnected } from "../linked-shop.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "./harness.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const appKey = "stock_outbox_kill_app_key";
 const appSecret = "stock_outbox_kill_app_secret";
 const shop = uniqueShop();
@@ -32,13 +30,11 @@ const tokenEncryptionKey = generateTokenEncryptionKey();
 const { url: databaseUrl, sql } = await ownTestDatabase("stock-outbox-kill", 13, { max: 6 });
 const simulator = await startTikTokShopSimulator({ port: 0, appKey, appSecret, world: createShopWorld([shop]), rateLimitPerSecond: 10_000 });
 afterAll(() => simulator.close());
-const standIn = await startTestStandIn({
+const standIn = await startFunctionsStandIn({
   databaseUrl,
   databaseWorkers: true,
-  functions: {
-    dir: path.join(repoRoot, "supabase/functions"),
-    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey, FULFILMENT_SAGA: "off" },
-  },
+  tiktok: { appKey, appSecret, apiBaseUrl: simulator.url, tokenEncryptionKey },
+  env: { FULFILMENT_SAGA: "off" },
 });
 const store = createEventStore({ sql });
 const updatePath = `/product/202309/products/${sku.productId}/inventory/update`;

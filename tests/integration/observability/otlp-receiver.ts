@@ -2,6 +2,7 @@
 // default, decoded with protobufjs) or JSON, on a free port, keeping every span it is sent.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import protobuf from "protobufjs";
 
 // The part of opentelemetry-proto's trace and common messages a test reads (field numbers
@@ -117,15 +118,12 @@ export interface OtlpReceiver {
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      // Logs and metrics are accepted and dropped: the tests read traces.
-      if (request.method === "POST" && request.url === "/v1/traces") spans.push(...spansOf(decode(Buffer.concat(chunks), request.headers["content-type"])));
-      response.writeHead(200, { "content-type": request.headers["content-type"] ?? "application/x-protobuf" });
-      response.end();
-    });
+  const server = http.createServer(async (request, response) => {
+    const body = await buffer(request);
+    // Logs and metrics are accepted and dropped: the tests read traces.
+    if (request.method === "POST" && request.url === "/v1/traces") spans.push(...spansOf(decode(body, request.headers["content-type"])));
+    response.writeHead(200, { "content-type": request.headers["content-type"] ?? "application/x-protobuf" });
+    response.end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

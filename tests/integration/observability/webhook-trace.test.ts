@@ -3,37 +3,29 @@
 // OpenTelemetry; real Postgres; the pg_net wake-up production uses), the spans exported to a
 // local OTLP/HTTP receiver run webhook → stored → each consumer → realtime delta, and what a
 // consumer appends carries the trace on. On a database of its own, with the database workers.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FULFILMENT_SAGA_NAME } from "../../../src/core/fulfilment/index.ts";
 import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { parseTraceparent } from "../../../src/core/tracing.ts";
 import { uniqueNumericId } from "../../test-data.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 import { OTLP_SPAN_KIND, startOtlpReceiver, type ReceivedSpan } from "./otlp-receiver.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const APP_KEY = "trace-app-key";
 const APP_SECRET = "trace-app-secret";
 const receiver = await startOtlpReceiver();
 afterAll(() => receiver.stop());
 const { url: databaseUrl, sql } = await ownTestDatabase("webhook-trace", 18, { max: 4 });
-const standIn = await startTestStandIn({
+const standIn = await startFunctionsStandIn({
   databaseUrl,
   databaseWorkers: true,
-  functions: {
-    dir: path.join(repoRoot, "supabase/functions"),
-    env: {
-      TIKTOK_APP_KEY: APP_KEY,
-      TIKTOK_APP_SECRET: APP_SECRET,
-      // No TikTok here: the saga's calls fail at once (and are retried), after its first step.
-      TIKTOK_API_BASE_URL: "http://127.0.0.1:9",
-      TIKTOK_AUTH_BASE_URL: "http://127.0.0.1:9",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      // Export within a fraction of a second rather than the default 5 s, so the test waits less.
-      OTEL_BSP_SCHEDULE_DELAY: "200",
-    },
+  // No TikTok here: the saga's calls fail at once (and are retried), after its first step.
+  tiktok: { appKey: APP_KEY, appSecret: APP_SECRET, apiBaseUrl: "http://127.0.0.1:9" },
+  env: {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    // Export within a fraction of a second rather than the default 5 s, so the test waits less.
+    OTEL_BSP_SCHEDULE_DELAY: "200",
   },
 });
 

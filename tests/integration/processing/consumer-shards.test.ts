@@ -3,7 +3,6 @@
 // real function in Deno runs the shards. The shard counts change while orders keep coming;
 // the read models must come out as an unsharded projection of the same events makes them,
 // and every event must have been handled exactly once.
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createEventStore, type NewEvent } from "../../../src/core/event-store/index.ts";
 import { shardLiveConsumer } from "../../../src/core/process-events.ts";
@@ -16,17 +15,10 @@ import {
   projectionConsumer,
   rebuildProjection,
 } from "../../../src/core/projections/index.ts";
-import { ownTestDatabase } from "../database.ts";
 import { cancelled, received, reserved, shipped, stockUpdated, uniqueId, validated } from "../projections/events.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { ownProcessingStand } from "./processing-stand.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const { url: databaseUrl, sql } = await ownTestDatabase("consumer-shards", 16, { max: 12 });
-const standIn = await startTestStandIn({
-  databaseUrl,
-  databaseWorkers: true,
-  functions: { dir: path.join(repoRoot, "supabase/functions"), env: { TIKTOK_APP_KEY: "k", TIKTOK_APP_SECRET: "s", FULFILMENT_SAGA: "off" } },
-});
+const { sql, standIn } = await ownProcessingStand("consumer-shards", 16);
 const store = createEventStore({ sql });
 const sharded = [dashboardMetricsProjection, orderSummariesProjection, inventoryLevelsProjection];
 const REFERENCE = "unsharded";

@@ -2,22 +2,14 @@
 // request to process-events (the local pg_net stand-in sends it after commit), the real
 // function in Deno drains its lane, and the pg_cron safety net catches what a lost
 // wake-up missed. On a database of its own, with the stand-in's database workers.
-import path from "node:path";
 import type postgres from "postgres";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createEventStore } from "../../../src/core/event-store/index.ts";
-import { newCreatorId, ownTestDatabase } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { orderReceived, uniqueOrderId } from "../event-store/fixtures.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { ownProcessingStand } from "./processing-stand.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const { url: databaseUrl, sql } = await ownTestDatabase("wakeup", 9, { max: 12 });
-const standIn = await startTestStandIn({
-  databaseUrl,
-  databaseWorkers: true,
-  // The saga is off: these tests are about waking, and every order's saga would call a TikTok that is not there.
-  functions: { dir: path.join(repoRoot, "supabase/functions"), env: { TIKTOK_APP_KEY: "k", TIKTOK_APP_SECRET: "s", FULFILMENT_SAGA: "off" } },
-});
+const { sql, standIn } = await ownProcessingStand("wakeup", 9);
 const workers = standIn.databaseWorkers!;
 const store = createEventStore({ sql });
 const PROCESS_EVENTS = "/functions/v1/process-events";

@@ -1,12 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NewEvent } from "../../../src/core/event-store/index.ts";
 import { alertsProjection } from "../../../src/core/projections/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { at, conflictDetected, conflictResolved, lowStockDetected, recovered, stockUpdated, syncFailure, uniqueId } from "./events.ts";
-import { readModelSchema } from "./read-model-harness.ts";
+import { projectionSpec } from "./read-model-harness.ts";
 
-const sql = connectTestDatabase();
-const models = readModelSchema(sql, "alerts");
+const { sql, models } = projectionSpec("alerts", alertsProjection);
 
 async function alerts(creatorId: string) {
   return sql`select kind, severity, subject, occurrences, opened_at, last_occurred_at, resolved_at, resolved_by from ${models.table("alerts")} where creator_id = ${creatorId} order by opened_at, kind`;
@@ -21,8 +20,6 @@ const notEnoughStock = (sku: string, orderId: string, occurredAt: Date): NewEven
 });
 
 describe("alerts projection", () => {
-  beforeAll(() => models.startAtEndOfStream([alertsProjection]));
-
   it("keeps one alert for a SKU that 100 orders hit, counted 100, and resolves it when the last order is settled", async () => {
     const creatorId = newCreatorId();
     const sku = uniqueId("SKU");

@@ -1,16 +1,13 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventMetricsProjection, projectionConsumer } from "../../../src/core/projections/index.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { at, received, shipped, uniqueId, validated } from "./events.ts";
-import { readModelSchema } from "./read-model-harness.ts";
+import { projectionSpec } from "./read-model-harness.ts";
 
-const sql = connectTestDatabase();
-const models = readModelSchema(sql, "events");
+const { sql, models } = projectionSpec("events", eventMetricsProjection);
 
 describe("event metrics projection", () => {
-  beforeAll(() => models.startAtEndOfStream([eventMetricsProjection]));
-
   it("counts events per type and hour with their processing latency, and does not count replays", async () => {
     const creatorId = newCreatorId();
     for (const orderId of [uniqueId("m"), uniqueId("m")]) {

@@ -1,11 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inventoryLevelsProjection } from "../../../src/core/projections/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { at, conflictDetected, conflictResolved, released, reserved, stockUpdated, uniqueId } from "./events.ts";
-import { readModelSchema } from "./read-model-harness.ts";
+import { projectionSpec } from "./read-model-harness.ts";
 
-const sql = connectTestDatabase();
-const models = readModelSchema(sql, "inventory");
+const { sql, models } = projectionSpec("inventory", inventoryLevelsProjection);
 
 async function level(creatorId: string, skuId: string) {
   const [row] = await sql`select * from ${models.table("inventory_levels")} where creator_id = ${creatorId} and sku_id = ${skuId}`;
@@ -13,8 +12,6 @@ async function level(creatorId: string, skuId: string) {
 }
 
 describe("inventory levels projection", () => {
-  beforeAll(() => models.startAtEndOfStream([inventoryLevelsProjection]));
-
   it("follows stock updates, reservations and releases", async () => {
     const creatorId = newCreatorId();
     const sku = uniqueId("SKU");

@@ -1,15 +1,12 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { orderSummariesProjection } from "../../../src/core/projections/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { at, cancelled, received, shipped, uniqueId, validated } from "./events.ts";
-import { readModelSchema } from "./read-model-harness.ts";
+import { projectionSpec } from "./read-model-harness.ts";
 
-const sql = connectTestDatabase();
-const models = readModelSchema(sql, "orders");
+const { sql, models } = projectionSpec("orders", orderSummariesProjection);
 
 describe("order summaries projection", () => {
-  beforeAll(() => models.startAtEndOfStream([orderSummariesProjection]));
-
   it("keeps status, items, amounts, hold flag, shipping and the timeline of each order", async () => {
     const creatorId = newCreatorId();
     const [held, cancelledOrder] = [uniqueId("h"), uniqueId("x")];

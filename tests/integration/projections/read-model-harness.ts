@@ -7,6 +7,7 @@ import { createEventStore, type NewEvent } from "../../../src/core/event-store/i
 import { createConsumerRunner } from "../../../src/core/processing/index.ts";
 import { allProjections, createReadModelSchema, projectionConsumer, shadowSchemaFor, type Projection } from "../../../src/core/projections/index.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
+import { connectTestDatabase } from "../database.ts";
 
 export function readModelSchema(sql: Sql, label: string) {
   const schema = `rm_${label}_${Math.random().toString(36).slice(2, 8)}`;
@@ -53,4 +54,16 @@ export function readModelSchema(sql: Sql, label: string) {
   const table = (name: string) => sql(`${schema}.${name}`);
 
   return { schema, store, consumerName, consumers, startAtEndOfStream, project, append, replay, table };
+}
+
+/**
+ * The spec of one projection: the shared test database, read models of the file's own, and
+ * the projection's consumer placed at the end of the stream before the first test, so it folds
+ * only what the file appends.
+ */
+export function projectionSpec(label: string, projection: Projection) {
+  const sql = connectTestDatabase();
+  const models = readModelSchema(sql, label);
+  beforeAll(() => models.startAtEndOfStream([projection]));
+  return { sql, models };
 }

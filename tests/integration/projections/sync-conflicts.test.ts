@@ -1,19 +1,16 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { syncConflictsProjection } from "../../../src/core/conflicts/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { newCreatorId } from "../database.ts";
 import { at, conflictDetected, conflictResolved, uniqueId } from "./events.ts";
-import { readModelSchema } from "./read-model-harness.ts";
+import { projectionSpec } from "./read-model-harness.ts";
 
-const sql = connectTestDatabase();
-const models = readModelSchema(sql, "conflicts");
+const { sql, models } = projectionSpec("conflicts", syncConflictsProjection);
 
 async function conflicts(creatorId: string) {
   return sql`select * from ${models.table("sync_conflicts")} where creator_id = ${creatorId} order by detected_at`;
 }
 
 describe("sync conflicts projection", () => {
-  beforeAll(() => models.startAtEndOfStream([syncConflictsProjection]));
-
   it("keeps each conflict open until it is resolved, and the same rows when its events are replayed twice", async () => {
     const creatorId = newCreatorId();
     const sku = uniqueId("SKU");

@@ -2,7 +2,6 @@
 // fulfilment lane replays the shop's unlinked deliveries, imports its products, stock and
 // orders from TikTok (the simulator, over HTTP, with the seller's sealed token), and runs the
 // reconciliation. On a database of its own, so no other test file's shops are imported.
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadAppliedOrders } from "../../../src/core/shop-history/applied-orders.ts";
 import { createSellerCredentialStore } from "../../../src/core/shops/seller-credentials.ts";
@@ -14,21 +13,18 @@ import { createShopWorld } from "../../../src/simulator/shop-world.ts";
 import { createWebhookTraffic } from "../../../src/simulator/webhook-traffic.ts";
 import { uniqueShop } from "../conflicts/harness.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
-import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const { url: databaseUrl, sql } = await ownTestDatabase("shop-history-function", 10, { max: 4 });
 const shop = uniqueShop();
 const world = createShopWorld([shop]);
 const simulator = await startTikTokShopSimulator({ port: 0, world });
 const encryptionKey = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64");
 const { appKey, appSecret } = defaultTikTokCredentials;
-const standIn = await startTestStandIn({
+const standIn = await startFunctionsStandIn({
   databaseUrl,
-  functions: {
-    dir: path.join(repoRoot, "supabase/functions"),
-    env: { TIKTOK_APP_KEY: appKey, TIKTOK_APP_SECRET: appSecret, TIKTOK_API_BASE_URL: simulator.url, TIKTOK_AUTH_BASE_URL: simulator.url, TIKTOK_TOKEN_ENCRYPTION_KEY: encryptionKey, FULFILMENT_SAGA: "off" },
-  },
+  tiktok: { appKey, appSecret, apiBaseUrl: simulator.url, tokenEncryptionKey: encryptionKey },
+  env: { FULFILMENT_SAGA: "off" },
 });
 const url = `${standIn.url}/functions/v1/process-events?lane=fulfilment&budget_ms=10000`;
 

@@ -32,6 +32,44 @@ export async function startTestStandIn(options: Partial<StandInOptions> = {}): P
   return standIn;
 }
 
+const functionsDir = path.resolve(import.meta.dirname, "../../../supabase/functions");
+
+/** The Edge Functions' TikTok settings: the app's credentials and, where one runs, the TikTok API (a simulator) and the key sealing sellers' tokens. */
+export interface FunctionsTikTok {
+  appKey: string;
+  appSecret: string;
+  apiBaseUrl?: string;
+  tokenEncryptionKey?: string;
+}
+
+/**
+ * A stand-in serving this repository's Edge Functions in real Deno on `databaseUrl`, with the
+ * TikTok settings as production names them, plus `env`. `databaseWorkers` runs the pg_net and
+ * pg_cron stand-ins, so appends wake process-events as in production.
+ */
+export function startFunctionsStandIn(options: {
+  databaseUrl: string;
+  databaseWorkers?: boolean;
+  tiktok: FunctionsTikTok;
+  env?: Record<string, string>;
+}): Promise<SupabaseStandIn> {
+  const { tiktok } = options;
+  return startTestStandIn({
+    databaseUrl: options.databaseUrl,
+    databaseWorkers: options.databaseWorkers ?? false,
+    functions: {
+      dir: functionsDir,
+      env: {
+        TIKTOK_APP_KEY: tiktok.appKey,
+        TIKTOK_APP_SECRET: tiktok.appSecret,
+        ...(tiktok.apiBaseUrl ? { TIKTOK_API_BASE_URL: tiktok.apiBaseUrl, TIKTOK_AUTH_BASE_URL: tiktok.apiBaseUrl } : {}),
+        ...(tiktok.tokenEncryptionKey ? { TIKTOK_TOKEN_ENCRYPTION_KEY: tiktok.tokenEncryptionKey } : {}),
+        ...options.env,
+      },
+    },
+  });
+}
+
 const openClients: SupabaseClient[] = [];
 afterAll(async () => {
   await Promise.all(openClients.map((client) => client.removeAllChannels()));

@@ -7,7 +7,7 @@ import { adminDeadLetters, type DeadLetterView } from "@/server/admin/dead-lette
 import { databaseClient } from "@/server/database.ts";
 import { DeadLetterActions } from "./_components/dead-letter-actions.tsx";
 import styles from "@/app/admin/admin.module.css";
-import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import { AdminPanel, AdminTable, firstParam } from "@/app/admin/_components/admin-panel.tsx";
 import { formatUtcTime } from "@/lib/utc-time.ts";
 import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
 
@@ -18,18 +18,87 @@ const statuses = ["pending", "retry_requested", "retried", "discarded"] as const
 const statusLabel = (status: string) => (status === "retry_requested" ? "Retry requested" : status[0]!.toUpperCase() + status.slice(1));
 const outcomeLabel = { retried: "Retried", failed: "Failed again", refused: "Could not retry" } as const;
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+function DeadLetterDetail({ letter }: { letter: DeadLetterView }) {
+  return (
+    <AdminPanel
+      panelId="letter"
+      testId="dead-letter-detail"
+      title={
+        <>
+          <span className={styles.mono}>{letter.eventType}</span> in {letter.consumer}
+        </>
+      }
+    >
+      <ul className={styles.meta}>
+        <li>Status: {statusLabel(letter.status)}</li>
+        <li>Attempts: {letter.attempts}</li>
+        <li>
+          Since <time dateTime={letter.createdAt}>{letter.createdAt}</time>
+        </li>
+        <li>
+          Event <Link href={`/admin/history?event=${letter.eventId}`} className={styles.mono}>{letter.eventId}</Link>
+        </li>
+        {letter.retryRequestedAt ? (
+          <li>
+            Retry requested by {letter.retryRequestedBy ?? "an admin"} at <time dateTime={letter.retryRequestedAt}>{formatUtcTime(letter.retryRequestedAt)}</time>
+          </li>
+        ) : null}
+        {letter.resolvedBy ? <li>Settled by {letter.resolvedBy}</li> : null}
+      </ul>
+      {letter.lastRetry ? (
+        <section aria-labelledby="last-retry-heading" data-testid="dead-letter-last-retry" data-outcome={letter.lastRetry.outcome}>
+          <h3 id="last-retry-heading">
+            Last retry: {outcomeLabel[letter.lastRetry.outcome]} at <time dateTime={letter.lastRetry.at}>{formatUtcTime(letter.lastRetry.at)}</time>
+          </h3>
+          <pre className={styles.pre}>{letter.lastRetry.message}</pre>
+        </section>
+      ) : null}
+      <h3>Error</h3>
+      <pre className={styles.pre}>{letter.error}</pre>
+      <h3>Event</h3>
+      <pre className={styles.pre}>{JSON.stringify(letter.event, null, 2)}</pre>
+      {letter.status === "pending" ? <DeadLetterActions id={letter.id} /> : null}
+    </AdminPanel>
+  );
+}
+
+function DeadLetterList({ status, list }: { status: string; list: DeadLetterView[] }) {
+  return (
+    <AdminPanel panelId="letters" title={`${list.length} ${status} ${list.length === 1 ? "letter" : "letters"}`}>
+      {list.length === 0 ? (
+        <p className="section-note">Nothing here.</p>
+      ) : (
+        <AdminTable panelId="letters" columns={[{ label: "Event" }, { label: "Consumer" }, { label: "Error" }, { label: "Last retry" }, { label: "Attempts", numeric: true }, { label: "Since" }]}>
+          {list.map((letter) => (
+            <tr key={letter.id} data-dead-letter-id={letter.id}>
+              <th scope="row">
+                <Link href={`/admin/dead-letters?status=${status}&id=${letter.id}`} className={styles.mono}>
+                  {letter.eventType}
+                </Link>
+              </th>
+              <td className={styles.mono}>{letter.consumer}</td>
+              <td>{letter.error.slice(0, 120)}</td>
+              <td>{letter.lastRetry ? outcomeLabel[letter.lastRetry.outcome] : ""}</td>
+              <td className="numeric">{letter.attempts}</td>
+              <td>
+                <time dateTime={letter.createdAt}>{formatUtcTime(letter.createdAt)}</time>
+              </td>
+            </tr>
+          ))}
+        </AdminTable>
+      )}
+    </AdminPanel>
+  );
 }
 
 export default async function DeadLettersPage({ searchParams }: { searchParams: SearchParams }) {
-  const admin = await readAdminForPage("/admin/dead-letters");
+  await readAdminForPage("/admin/dead-letters");
   const params = await searchParams;
-  const query = deadLetterQuerySchema.safeParse({ status: first(params.status) ?? "pending" });
+  const query = deadLetterQuerySchema.safeParse({ status: firstParam(params.status) ?? "pending" });
   const status = query.success ? (query.data.status ?? "pending") : "pending";
   const letters = adminDeadLetters(databaseClient());
   const list = await letters.list({ status });
-  const selectedId = first(params.id);
+  const selectedId = firstParam(params.id);
   let selected: DeadLetterView | null = null;
   let problem: string | null = null;
   if (selectedId) {
@@ -61,73 +130,8 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
         </ul>
       </nav>
       <ProblemNotice problem={problem} />
-      {selected ? (
-        <section className="panel" aria-labelledby="letter-heading" data-testid="dead-letter-detail">
-          <h2 id="letter-heading">
-            <span className={styles.mono}>{selected.eventType}</span> in {selected.consumer}
-          </h2>
-          <ul className={styles.meta}>
-            <li>Status: {statusLabel(selected.status)}</li>
-            <li>Attempts: {selected.attempts}</li>
-            <li>
-              Since <time dateTime={selected.createdAt}>{selected.createdAt}</time>
-            </li>
-            <li>
-              Event <Link href={`/admin/history?event=${selected.eventId}`} className={styles.mono}>{selected.eventId}</Link>
-            </li>
-            {selected.retryRequestedAt ? (
-              <li>
-                Retry requested by {selected.retryRequestedBy ?? "an admin"} at <time dateTime={selected.retryRequestedAt}>{formatUtcTime(selected.retryRequestedAt)}</time>
-              </li>
-            ) : null}
-            {selected.resolvedBy ? <li>Settled by {selected.resolvedBy}</li> : null}
-          </ul>
-          {selected.lastRetry ? (
-            <section aria-labelledby="last-retry-heading" data-testid="dead-letter-last-retry" data-outcome={selected.lastRetry.outcome}>
-              <h3 id="last-retry-heading">
-                Last retry: {outcomeLabel[selected.lastRetry.outcome]} at <time dateTime={selected.lastRetry.at}>{formatUtcTime(selected.lastRetry.at)}</time>
-              </h3>
-              <pre className={styles.pre}>{selected.lastRetry.message}</pre>
-            </section>
-          ) : null}
-          <h3>Error</h3>
-          <pre className={styles.pre}>{selected.error}</pre>
-          <h3>Event</h3>
-          <pre className={styles.pre}>{JSON.stringify(selected.event, null, 2)}</pre>
-          {selected.status === "pending" ? <DeadLetterActions id={selected.id} /> : null}
-        </section>
-      ) : null}
-      <section className="panel" aria-labelledby="letters-heading">
-        <h2 id="letters-heading">
-          {list.length} {status} {list.length === 1 ? "letter" : "letters"}
-        </h2>
-        {list.length === 0 ? (
-          <p className="section-note">Nothing here.</p>
-        ) : (
-          <ScrollingTable
-            labelledBy="letters-heading"
-            tableClassName={styles.wideTable}
-            columns={[{ label: "Event" }, { label: "Consumer" }, { label: "Error" }, { label: "Last retry" }, { label: "Attempts", numeric: true }, { label: "Since" }]}
-          >
-            {list.map((letter) => (
-              <tr key={letter.id} data-dead-letter-id={letter.id}>
-                <th scope="row">
-                  <Link href={`/admin/dead-letters?status=${status}&id=${letter.id}`} className={styles.mono}>
-                    {letter.eventType}
-                  </Link>
-                </th>
-                <td className={styles.mono}>{letter.consumer}</td>
-                <td>{letter.error.slice(0, 120)}</td>
-                <td>{letter.lastRetry ? outcomeLabel[letter.lastRetry.outcome] : ""}</td>
-                <td className="numeric">{letter.attempts}</td>
-                <td>
-                  <time dateTime={letter.createdAt}>{formatUtcTime(letter.createdAt)}</time>
-                </td>
-              </tr>
-            ))}
-          </ScrollingTable>
-        )}
-      </section>
+      {selected ? <DeadLetterDetail letter={selected} /> : null}
+      <DeadLetterList status={status} list={list} />
     </main>
   );
 }

@@ -7,17 +7,13 @@ import { readEntityHistory, readEventLinks, type EntityHistory, type EventLinks,
 import { databaseClient } from "@/server/database.ts";
 import styles from "@/app/admin/admin.module.css";
 import { formatUtcTime } from "@/lib/utc-time.ts";
-import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import { AdminPanel, AdminTablePanel, FilterField, FilterForm, firstParam, IdItem } from "@/app/admin/_components/admin-panel.tsx";
 import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "History" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function entityOf(event: TimelineEvent): { kind: "order" | "product"; id: string } | null {
   if (event.aggregateId.startsWith("order-")) return { kind: "order", id: event.aggregateId.slice("order-".length) };
@@ -57,14 +53,16 @@ function EventLinksView({ links }: { links: EventLinks }) {
   const entity = entityOf(event);
   return (
     <>
-      <section className="panel" aria-labelledby="event-heading">
-        <h2 id="event-heading">
-          Event <span className={styles.mono}>{event.type}</span>
-        </h2>
+      <AdminPanel
+        panelId="event"
+        title={
+          <>
+            Event <span className={styles.mono}>{event.type}</span>
+          </>
+        }
+      >
         <ul className={styles.meta}>
-          <li>
-            Id <span className={styles.mono}>{event.id}</span>
-          </li>
+          <IdItem label="Id" id={event.id} />
           <li>
             Stream{" "}
             {entity ? (
@@ -80,21 +78,15 @@ function EventLinksView({ links }: { links: EventLinks }) {
           <li>
             <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
           </li>
-          <li>
-            Creator <span className={styles.mono}>{event.creatorId}</span>
-          </li>
-          {event.userId ? (
-            <li>
-              User <span className={styles.mono}>{event.userId}</span>
-            </li>
-          ) : null}
+          <IdItem label="Creator" id={event.creatorId} />
+          {event.userId ? <IdItem label="User" id={event.userId} /> : null}
           <li>Correlation {event.correlationId ? <span className={styles.mono}>{event.correlationId}</span> : "none"}</li>
           <li>
             <Link href={`/admin/journey?event=${event.id}`}>Its journey</Link>
           </li>
         </ul>
         <pre className={styles.pre}>{JSON.stringify({ data: event.data, metadata: event.metadata }, null, 2)}</pre>
-      </section>
+      </AdminPanel>
       <LinkedEventList title="Caused by" events={links.cause ? [links.cause] : []} />
       <LinkedEventList title="Caused" events={links.effects} />
       <LinkedEventList title="Same correlation" events={links.correlated} />
@@ -106,49 +98,56 @@ function TimelineView({ history }: { history: EntityHistory }) {
   const base = `/admin/history?kind=${history.kind}&id=${encodeURIComponent(history.id)}`;
   return (
     <div className={styles.twoColumns}>
-      <section className="panel" aria-labelledby="timeline-heading">
-        <h2 id="timeline-heading">
-          Timeline of <span className={styles.mono}>{history.aggregateId}</span> ({history.headVersion} events)
-        </h2>
-        {history.kind === "order" ? (
-          <p>
-            <Link href={`/admin/journey?order=${encodeURIComponent(history.id)}`}>This order&apos;s journey, hop by hop</Link>
-          </p>
-        ) : null}
-        {history.truncated ? <p className="section-note">Showing the newest {history.events.length} events.</p> : null}
-        <ScrollingTable
-          labelledBy="timeline-heading"
-          tableClassName={styles.wideTable}
-          columns={[{ label: "Version" }, { label: "Event" }, { label: "When" }, { label: "Caused by" }, { label: "Correlation" }]}
-        >
-          {history.events.map((event) => (
-            <tr key={event.id} className={event.version === history.stateVersion ? styles.current : undefined} aria-current={event.version === history.stateVersion ? "step" : undefined}>
-              <td className="numeric">
-                <Link href={`${base}&version=${event.version}`} aria-label={`State at version ${event.version}`}>
-                  v{event.version}
-                </Link>
-              </td>
-              <th scope="row">
-                <EventLink id={event.id} label={event.type} />
-              </th>
-              <td>
-                <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
-              </td>
-              <td>{event.causationId ? <EventLink id={event.causationId} label={event.causationId.slice(0, 8)} /> : "—"}</td>
-              <td>{event.correlationId ? <EventLink id={event.id} label={event.correlationId.slice(0, 8)} /> : "—"}</td>
-            </tr>
-          ))}
-        </ScrollingTable>
-      </section>
-      <section className="panel" aria-labelledby="state-heading">
-        <h2 id="state-heading">
-          State at version {history.stateVersion}
-          {history.stateVersion === history.headVersion ? " (latest)" : ""}
-        </h2>
+      <AdminTablePanel
+        panelId="timeline"
+        title={
+          <>
+            Timeline of <span className={styles.mono}>{history.aggregateId}</span> ({history.headVersion} events)
+          </>
+        }
+        before={
+          <>
+            {history.kind === "order" ? (
+              <p>
+                <Link href={`/admin/journey?order=${encodeURIComponent(history.id)}`}>This order&apos;s journey, hop by hop</Link>
+              </p>
+            ) : null}
+            {history.truncated ? <p className="section-note">Showing the newest {history.events.length} events.</p> : null}
+          </>
+        }
+        columns={[{ label: "Version" }, { label: "Event" }, { label: "When" }, { label: "Caused by" }, { label: "Correlation" }]}
+      >
+        {history.events.map((event) => (
+          <tr key={event.id} className={event.version === history.stateVersion ? styles.current : undefined} aria-current={event.version === history.stateVersion ? "step" : undefined}>
+            <td className="numeric">
+              <Link href={`${base}&version=${event.version}`} aria-label={`State at version ${event.version}`}>
+                v{event.version}
+              </Link>
+            </td>
+            <th scope="row">
+              <EventLink id={event.id} label={event.type} />
+            </th>
+            <td>
+              <time dateTime={event.occurredAt}>{formatUtcTime(event.occurredAt, "milliseconds")}</time>
+            </td>
+            <td>{event.causationId ? <EventLink id={event.causationId} label={event.causationId.slice(0, 8)} /> : "—"}</td>
+            <td>{event.correlationId ? <EventLink id={event.id} label={event.correlationId.slice(0, 8)} /> : "—"}</td>
+          </tr>
+        ))}
+      </AdminTablePanel>
+      <AdminPanel
+        panelId="state"
+        title={
+          <>
+            State at version {history.stateVersion}
+            {history.stateVersion === history.headVersion ? " (latest)" : ""}
+          </>
+        }
+      >
         <pre className={styles.pre} data-testid="state-at-version">
           {JSON.stringify(history.state, null, 2)}
         </pre>
-      </section>
+      </AdminPanel>
     </div>
   );
 }
@@ -156,8 +155,8 @@ function TimelineView({ history }: { history: EntityHistory }) {
 export default async function HistoryPage({ searchParams }: { searchParams: SearchParams }) {
   const admin = await readAdminForPage("/admin/history");
   const params = await searchParams;
-  const eventId = first(params.event);
-  const raw = { kind: first(params.kind) ?? "order", id: first(params.id) ?? "", version: first(params.version) ?? "", time: first(params.time) ?? "" };
+  const eventId = firstParam(params.event);
+  const raw = { kind: firstParam(params.kind) ?? "order", id: firstParam(params.id) ?? "", version: firstParam(params.version) ?? "", time: firstParam(params.time) ?? "" };
 
   let history: EntityHistory | null = null;
   let links: EventLinks | null = null;
@@ -181,30 +180,23 @@ export default async function HistoryPage({ searchParams }: { searchParams: Sear
     <main id="main">
       <h1>History</h1>
       <p className="page-intro">Every event of an order or a product (SKU), its state at any version or point in time, and the events linked to each by correlation and causation.</p>
-      <form className={`panel ${styles.filters}`} method="get" aria-label="Find a history">
-        <label className={styles.field}>
-          Kind
+      <FilterForm label="Find a history" submitLabel="Show history">
+        <FilterField label="Kind">
           <select name="kind" defaultValue={raw.kind}>
             <option value="order">Order</option>
             <option value="product">Product (SKU)</option>
           </select>
-        </label>
-        <label className={styles.field}>
-          Order id or SKU id
+        </FilterField>
+        <FilterField label="Order id or SKU id">
           <input name="id" required defaultValue={raw.id} autoComplete="off" />
-        </label>
-        <label className={styles.field}>
-          At version
+        </FilterField>
+        <FilterField label="At version">
           <input name="version" type="number" min={0} defaultValue={raw.version} />
-        </label>
-        <label className={styles.field}>
-          Or at time (UTC)
+        </FilterField>
+        <FilterField label="Or at time (UTC)">
           <input name="time" type="datetime-local" step={1} defaultValue={raw.time} />
-        </label>
-        <div className={styles.actions}>
-          <button type="submit">Show history</button>
-        </div>
-      </form>
+        </FilterField>
+      </FilterForm>
       <ProblemNotice problem={problem} />
       {links ? <EventLinksView links={links} /> : null}
       {history ? <TimelineView history={history} /> : null}

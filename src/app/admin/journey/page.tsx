@@ -7,7 +7,7 @@ import { readEventJourney, type EventJourney } from "@/server/admin/event-journe
 import { databaseClient } from "@/server/database.ts";
 import styles from "@/app/admin/admin.module.css";
 import { formatUtcTime } from "@/lib/utc-time.ts";
-import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import { AdminPanel, AdminTablePanel, FilterField, FilterForm, firstParam, IdItem } from "@/app/admin/_components/admin-panel.tsx";
 import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "Journey" };
@@ -23,10 +23,6 @@ const hopNames: Record<HopKind, string> = {
   consumer_attempt: "Consumer attempt",
   realtime_delta: "Realtime delta",
 };
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function EventLink({ id, label }: { id: string; label: string }) {
   return (
@@ -54,9 +50,10 @@ function HopRow({ hop }: { hop: JourneyHop }) {
 function JourneyView({ journey }: { journey: EventJourney }) {
   return (
     <>
-      <section className="panel" aria-labelledby="journey-heading">
-        <h2 id="journey-heading">
-          {journey.orderId ? (
+      <AdminPanel
+        panelId="journey"
+        title={
+          journey.orderId ? (
             <>
               Journey of order{" "}
               <Link href={`/admin/history?kind=order&id=${encodeURIComponent(journey.orderId)}`} className={styles.mono}>
@@ -67,15 +64,14 @@ function JourneyView({ journey }: { journey: EventJourney }) {
             <>
               Journey of event <EventLink id={journey.rootEventId} label={journey.rootEventId} />
             </>
-          )}
-        </h2>
+          )
+        }
+      >
         <ul className={styles.meta}>
           <li>
             {journey.hops.length} hops in {journey.totalMs} ms
           </li>
-          <li>
-            Creator <span className={styles.mono}>{journey.creatorId}</span>
-          </li>
+          <IdItem label="Creator" id={journey.creatorId} />
           {journey.tiktokToReceiptMs.map((entry) => (
             <li key={entry.dedupeKey}>
               TikTok&apos;s timestamp to our receipt of {entry.dedupeKey}: {entry.ms} ms (their clock: not part of the journey)
@@ -86,19 +82,12 @@ function JourneyView({ journey }: { journey: EventJourney }) {
           </li>
         </ul>
         {journey.truncated ? <p className="section-note">A long journey: showing its first events only.</p> : null}
-      </section>
-      <section className="panel" aria-labelledby="hops-heading">
-        <h2 id="hops-heading">Hops</h2>
-        <ScrollingTable
-          labelledBy="hops-heading"
-          tableClassName={styles.wideTable}
-          columns={[{ label: "Hop" }, { label: "What" }, { label: "When" }, { label: "Since start" }, { label: "After" }, { label: "Took" }]}
-        >
-          {journey.hops.map((hop, index) => (
-            <HopRow key={`${hop.kind}-${hop.eventId ?? hop.label}-${index}`} hop={hop} />
-          ))}
-        </ScrollingTable>
-      </section>
+      </AdminPanel>
+      <AdminTablePanel panelId="hops" title="Hops" columns={[{ label: "Hop" }, { label: "What" }, { label: "When" }, { label: "Since start" }, { label: "After" }, { label: "Took" }]}>
+        {journey.hops.map((hop, index) => (
+          <HopRow key={`${hop.kind}-${hop.eventId ?? hop.label}-${index}`} hop={hop} />
+        ))}
+      </AdminTablePanel>
     </>
   );
 }
@@ -106,8 +95,8 @@ function JourneyView({ journey }: { journey: EventJourney }) {
 export default async function JourneyPage({ searchParams }: { searchParams: SearchParams }) {
   await readAdminForPage("/admin/journey");
   const params = await searchParams;
-  const orderId = first(params.order)?.trim() ?? "";
-  const eventId = first(params.event)?.trim() ?? "";
+  const orderId = firstParam(params.order)?.trim() ?? "";
+  const eventId = firstParam(params.event)?.trim() ?? "";
 
   let journey: EventJourney | null = null;
   let problem: string | null = null;
@@ -125,19 +114,14 @@ export default async function JourneyPage({ searchParams }: { searchParams: Sear
       <p className="page-intro">
         What happened to one order, hop by hop: the TikTok delivery received and stored, every event appended for it and in reaction to it (saga steps, consumers), retried attempts, and the realtime deltas that carried it to the dashboard, with how long each hop took.
       </p>
-      <form className={`panel ${styles.filters}`} method="get" aria-label="Find a journey">
-        <label className={styles.field}>
-          Order id
+      <FilterForm label="Find a journey" submitLabel="Show journey">
+        <FilterField label="Order id">
           <input name="order" defaultValue={orderId} autoComplete="off" />
-        </label>
-        <label className={styles.field}>
-          Or event id
+        </FilterField>
+        <FilterField label="Or event id">
           <input name="event" defaultValue={eventId} autoComplete="off" />
-        </label>
-        <div className={styles.actions}>
-          <button type="submit">Show journey</button>
-        </div>
-      </form>
+        </FilterField>
+      </FilterForm>
       <ProblemNotice problem={problem} />
       {journey ? <JourneyView journey={journey} /> : null}
     </main>

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { ProjectionStatus } from "@/server/admin/projection-status.ts";
 import styles from "@/app/admin/admin.module.css";
 import { formatUtcTime } from "@/lib/utc-time.ts";
-import { ScrollingTable } from "@/components/scrolling-table.tsx";
+import { AdminTablePanel } from "@/app/admin/_components/admin-panel.tsx";
 
 const FAST_POLL_MS = 1_000;
 const SLOW_POLL_MS = 5_000;
@@ -51,63 +51,62 @@ export function ProjectionsLive({ initial }: { initial: ProjectionStatus[] }) {
   };
 
   return (
-    <section className="panel" aria-labelledby="projections-heading">
-      <h2 id="projections-heading">Projections</h2>
-      <p className={styles.status} role="status" data-tone={message?.tone}>
-        {message?.text ?? ""}
-      </p>
-      <ScrollingTable
-        labelledBy="projections-heading"
-        tableClassName={styles.wideTable}
-        columns={[{ label: "Projection" }, { label: "Lag (events)", numeric: true }, { label: "Processed", numeric: true }, { label: "Last run" }, { label: "Last error" }, { label: "Rebuild" }]}
-      >
-        {projections.map((projection) => {
-          const progress = projection.rebuild;
-          const running = rebuilding(projection);
-          return (
-            <tr key={projection.name} data-projection={projection.name}>
-              <th scope="row">
-                <span className={styles.mono}>{projection.name}</span>
-                <br />
-                <span className="section-note">{projection.tables.join(", ")}</span>
-              </th>
-              <td className="numeric" data-testid={`lag-${projection.name}`}>
-                {projection.lag}
-              </td>
-              <td className="numeric">{projection.eventsProcessed}</td>
-              <td>{formatTime(projection.lastRunAt)}</td>
-              <td>{projection.lastError ? <span title={projection.lastError}>{projection.lastError.slice(0, 80)}</span> : "—"}</td>
-              <td>
-                {progress ? (
-                  <div data-testid={`rebuild-${projection.name}`}>
-                    <progress
-                      className={styles.progress}
-                      max={Math.max(1, progress.total)}
-                      value={progress.phase === "done" ? Math.max(1, progress.total) : progress.processed}
-                      aria-label={`Rebuild of ${projection.name}`}
-                    />
-                    <div className="section-note">
-                      {progress.phase} · {progress.processed}/{progress.total} events
-                      {progress.eventsPerSecond ? ` · ${progress.eventsPerSecond}/s` : ""}
-                      {progress.error ? ` · ${progress.error}` : ""}
-                    </div>
-                    {progress.deadLettered ? (
-                      <div className="section-note" data-testid={`rebuild-dead-letters-${projection.name}`}>
-                        <Link href="/admin/dead-letters?status=pending">
-                          {progress.deadLettered} {progress.deadLettered === 1 ? "event" : "events"} could not be folded: recorded as dead letters
-                        </Link>
-                      </div>
-                    ) : null}
+    <AdminTablePanel
+      panelId="projections"
+      title="Projections"
+      before={
+        <p className={styles.status} role="status" data-tone={message?.tone}>
+          {message?.text ?? ""}
+        </p>
+      }
+      columns={[{ label: "Projection" }, { label: "Lag (events)", numeric: true }, { label: "Processed", numeric: true }, { label: "Last run" }, { label: "Last error" }, { label: "Rebuild" }]}
+    >
+      {projections.map((projection) => {
+        const progress = projection.rebuild;
+        const running = rebuilding(projection);
+        return (
+          <tr key={projection.name} data-projection={projection.name}>
+            <th scope="row">
+              <span className={styles.mono}>{projection.name}</span>
+              <br />
+              <span className="section-note">{projection.tables.join(", ")}</span>
+            </th>
+            <td className="numeric" data-testid={`lag-${projection.name}`}>
+              {projection.lag}
+            </td>
+            <td className="numeric">{projection.eventsProcessed}</td>
+            <td>{formatTime(projection.lastRunAt)}</td>
+            <td>{projection.lastError ? <span title={projection.lastError}>{projection.lastError.slice(0, 80)}</span> : "—"}</td>
+            <td>
+              {progress ? (
+                <div data-testid={`rebuild-${projection.name}`}>
+                  <progress
+                    className={styles.progress}
+                    max={Math.max(1, progress.total)}
+                    value={progress.phase === "done" ? Math.max(1, progress.total) : progress.processed}
+                    aria-label={`Rebuild of ${projection.name}`}
+                  />
+                  <div className="section-note">
+                    {progress.phase} · {progress.processed}/{progress.total} events
+                    {progress.eventsPerSecond ? ` · ${progress.eventsPerSecond}/s` : ""}
+                    {progress.error ? ` · ${progress.error}` : ""}
                   </div>
-                ) : null}
-                <button type="button" className={styles.secondary} onClick={() => rebuild(projection.name)} disabled={running || starting !== null}>
-                  {running ? "Rebuilding…" : `Rebuild ${projection.name.replace(/^projection-/, "")}`}
-                </button>
-              </td>
-            </tr>
-          );
-        })}
-      </ScrollingTable>
-    </section>
+                  {progress.deadLettered ? (
+                    <div className="section-note" data-testid={`rebuild-dead-letters-${projection.name}`}>
+                      <Link href="/admin/dead-letters?status=pending">
+                        {progress.deadLettered} {progress.deadLettered === 1 ? "event" : "events"} could not be folded: recorded as dead letters
+                      </Link>
+                    </div>
+                  ) : null}
+                </div>
+              ) : null}
+              <button type="button" className={styles.secondary} onClick={() => rebuild(projection.name)} disabled={running || starting !== null}>
+                {running ? "Rebuilding…" : `Rebuild ${projection.name.replace(/^projection-/, "")}`}
+              </button>
+            </td>
+          </tr>
+        );
+      })}
+    </AdminTablePanel>
   );
 }

@@ -14,6 +14,7 @@ interface InventoryLevelRow {
   aggregate_id: string;
   state: InventoryState;
   open_conflict_ids: string[];
+  channel_available: InventoryLevel["channelAvailable"] | null;
   last_version: string;
   last_event_at: Date;
 }
@@ -25,6 +26,7 @@ function levelFromRow(row: InventoryLevelRow): InventoryLevel {
     aggregateId: row.aggregate_id,
     state: row.state,
     openConflictIds: row.open_conflict_ids,
+    channelAvailable: row.channel_available ?? {},
     lastVersion: Number(row.last_version),
     lastEventAt: row.last_event_at,
   };
@@ -49,6 +51,7 @@ function levelRow(level: InventoryLevel) {
     last_sync_at: state.lastSyncAt,
     has_open_conflict: level.openConflictIds.length > 0,
     open_conflict_ids: level.openConflictIds,
+    channel_available: level.channelAvailable,
     last_version: level.lastVersion,
     last_event_at: level.lastEventAt.toISOString(),
     state,

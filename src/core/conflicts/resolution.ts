@@ -4,7 +4,7 @@ import type { NewEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { decideInventory } from "../inventory/inventory.ts";
 import type { DetectedConflict } from "./detection.ts";
-import { SYNC_CONFLICTS_COMPONENT, type ResolutionMethod, type SkuSyncState, type Winner } from "./sku-sync-state.ts";
+import { SYNC_CONFLICTS_COMPONENT, type ResolutionMethod, type SkuConflict, type SkuSyncState, type Winner } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 
 /** `resolved_by` of every resolution the rules make. */
@@ -154,6 +154,60 @@ export interface ManualResolutionCommand {
   userId?: string;
 }
 
+/**
+ * A conflict of another channel's store (Shopify): its values are sellable counts, the
+ * store's and the pool's share for the store, not stock totals. Keeping the pool's leaves the
+ * pool as it is (the resolution is a pool change, so the channel stock outbox writes the pool's
+ * count to the store); accepting the store's moves the pool's stock by the difference, so the
+ * store's count becomes what the pool shows it; a custom count sets the pool's stock as for any SKU.
+ */
+function decideChannelConflictResolution(state: SkuSyncState, conflict: SkuConflict, command: ManualResolutionCommand, now: Date): NewEvent[] {
+  const skuId = state.inventory.skuId ?? "";
+  const channelName = conflict.channel === "shopify" ? "Shopify" : String(conflict.channel);
+  let decided: { method: ResolutionMethod; winner: Winner; winningValue: number; losingValue: number; newTotal: number };
+  switch (command.resolution.kind) {
+    case "keep_local":
+      decided = { method: "keep_local", winner: "local", winningValue: conflict.localValue, losingValue: conflict.externalValue, newTotal: state.inventory.total };
+      break;
+    case "accept_external":
+      decided = {
+        method: "accept_external",
+        winner: "external",
+        winningValue: conflict.externalValue,
+        losingValue: conflict.localValue,
+        newTotal: Math.max(state.inventory.reserved, state.inventory.total + conflict.externalValue - conflict.localValue),
+      };
+      break;
+    case "custom":
+      if (!Number.isInteger(command.resolution.value) || command.resolution.value < 0) {
+        throw new DomainError("validation", `A custom count must be a whole number of units, got ${command.resolution.value}`);
+      }
+      decided = { method: "custom", winner: "custom", winningValue: command.resolution.value, losingValue: state.inventory.total, newTotal: command.resolution.value };
+      break;
+    default: {
+      const unhandled: never = command.resolution;
+      throw new DomainError("validation", `Unknown resolution ${JSON.stringify(unhandled)}`);
+    }
+  }
+  const metadata = { component: SYNC_CONFLICTS_COMPONENT, ...(command.userId ? { user_id: command.userId } : {}) };
+  const correction =
+    decided.newTotal === state.inventory.total
+      ? []
+      : decideInventory(
+          {
+            type: "AdjustStock",
+            skuId,
+            newTotal: decided.newTotal,
+            source: decided.winner === "external" ? "reconciliation" : "manual",
+            reason: `sync conflict ${command.conflictId} with ${channelName}: ${decided.method} by ${command.resolvedBy}`.slice(0, 500),
+          },
+          state.inventory,
+          now,
+        ).map((event) => ({ ...event, metadata }));
+  const reason = command.reason.trim();
+  return [...correction, resolvedEvent({ conflictId: command.conflictId, skuId }, decided.method, decided.winner, decided.winningValue, decided.losingValue, command.resolvedBy, reason, metadata)];
+}
+
 /** An admin's decision on an open conflict. Refuses another creator's conflict (as not found) and an already settled one. */
 export function decideManualResolution(state: SkuSyncState, command: ManualResolutionCommand, now: Date): NewEvent[] {
   const conflict = state.conflicts[command.conflictId];
@@ -165,6 +219,7 @@ export function decideManualResolution(state: SkuSyncState, command: ManualResol
   if (reason.length === 0 || reason.length > 500) throw new DomainError("validation", "A resolution needs a reason (1-500 characters)");
   if (command.resolvedBy.trim().length === 0 || command.resolvedBy.length > 200) throw new DomainError("validation", "resolvedBy must name who resolves (1-200 characters)");
   const skuId = state.inventory.skuId ?? "";
+  if (conflict.channel) return decideChannelConflictResolution(state, conflict, command, now);
   // For a concurrent update "local" is a write that may since have been overwritten; otherwise it is the count as it stands.
   const localNow = conflict.type === "concurrent_update" ? conflict.localValue : state.inventory.total;
   let method: ResolutionMethod;

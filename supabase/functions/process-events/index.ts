@@ -7,7 +7,7 @@ import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createChannelOrdersConsumer } from "../../../src/core/channels/channel-orders-consumer.ts";
 import { createChannelStockOutboxConsumer } from "../../../src/core/channels/channel-stock-outbox-consumer.ts";
 import { createShopifyChannel } from "../../../src/core/channels/shopify/channel-adapter.ts";
-import { createShopifyStoresListing } from "../../../src/core/channels/shopify/shopify-stores.ts";
+import { createShopifyStoresListing, createShopifyStoresToReconcile } from "../../../src/core/channels/shopify/shopify-stores.ts";
 import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
@@ -59,6 +59,7 @@ const shopifyChannel = createShopifyChannel({
   clientSecret: Deno.env.get("SHOPIFY_API_SECRET") ?? "",
   apiBaseUrl: Deno.env.get("SHOPIFY_API_BASE_URL") || undefined,
 });
+const shopifyStoresToReconcile = createShopifyStoresToReconcile({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" });
 const channelConsumers = [
   createChannelOrdersConsumer(),
   createChannelStockOutboxConsumer({
@@ -85,9 +86,10 @@ const processing = createEventProcessing({
     await advanceShopImports({ sql, readerFor: shopClients.clientFor, now: () => new Date(), maxPagesPerCall: 10 }).catch((error: unknown) =>
       log.error("shop import failed", { error }),
     );
-    // Orders and stock against TikTok, at most once every five minutes across all callers or at once when an admin asks;
+    // Orders and stock against TikTok, and stock against every other channel's stores, at most once every five minutes across all callers or at once when an admin asks;
     // a failed run is kept in reconciliation_runs and must not stop processing.
-    await reconcileWhenDue({ sql, readerFor: shopClients.clientFor, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
+    // Shopify's stores too: each SKU's count read through the adapter and compared with the pool.
+    await reconcileWhenDue({ sql, readerFor: shopClients.clientFor, clientForShop: shopClients.clientFor, channelStoresFor: shopifyStoresToReconcile, now: () => new Date() }).catch((error: unknown) =>
       log.error("reconciliation failed", { error }),
     );
   },

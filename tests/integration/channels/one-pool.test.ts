@@ -17,6 +17,8 @@ import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "../inventory/harness.ts";
 import { uniqueNumericId } from "../../test-data.ts";
+import { listSyncConflicts, resolveSyncConflict } from "../../../src/core/conflicts/index.ts";
+import { requestReconciliation } from "../../../src/core/shop-history/reconciliation-run.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const tiktokApp = { appKey: "one_pool_app_key", appSecret: "one_pool_app_secret" };
@@ -215,4 +217,53 @@ describe("one stock count across TikTok Shop and Shopify", () => {
     shopify.setOutage(false);
     expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 3, 90_000)).toBe(3);
   }, 180_000);
+
+  it("finds on the reconciliation schedule a count changed in Shopify's admin whose webhook never came: a conflict naming Shopify, raised once, resolved in the queue", async () => {
+    const sku = await listSkuOnBothChannels(6);
+    // The pool's first count reached the store (the outbox found it already there and recorded it).
+    await eventually(
+      () => sql`select 1 from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.channel_count_pushed'`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    // By hand in the store's admin; its inventory_levels/update is lost.
+    shopify.setAvailableByHand(sku.skuId, 2);
+    const reconcile = async () => {
+      const [{ asked }] = await sql<{ asked: Date }[]>`select clock_timestamp() as asked`;
+      await requestReconciliation(sql);
+      const [run] = await eventually(
+        () => sql<{ status: string; report: { channels: { alreadyOpen: number; conflictsRaised: number } | null } | null }[]>`
+          select status, report from reconciliation_runs where started_at >= ${asked} and status <> 'running' order by started_at desc limit 1`,
+        (rows) => rows.length > 0,
+        90_000,
+      );
+      return run;
+    };
+    const first = await reconcile();
+    expect(first.report?.channels?.conflictsRaised).toBeGreaterThan(0);
+
+    const open = await eventually(
+      async () => (await listSyncConflicts(sql, { creatorId, skuId: sku.skuId, status: "open" })).conflicts,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    expect(open).toEqual([expect.objectContaining({ channel: "shopify", shopId: shopDomain, type: "quantity_mismatch", localValue: 6, externalValue: 2, source: "shopify" })]);
+    const [drift] = await sql<{ shop_id: string; applied: string; observed: string }[]>`
+      select shop_id, applied, observed from reconciliation_drift where reference = ${sku.skuId} and kind = 'stock_count'`;
+    expect(drift).toEqual({ shop_id: shopDomain, applied: "6", observed: "2" });
+
+    // The next run finds the same disagreement, still open: nothing raised twice.
+    const second = await reconcile();
+    expect(second.report?.channels?.alreadyOpen).toBeGreaterThan(0);
+    expect((await listSyncConflicts(sql, { creatorId, skuId: sku.skuId })).conflicts).toHaveLength(1);
+
+    // An admin keeps the pool's count: the store is written back to it by compare-and-set over the 2 it was found holding.
+    const resolved = await resolveSyncConflict(
+      { sql, now: () => new Date(), origin: { source: "api_call", user_id: "00000000-0000-4000-8000-00000000a0a0" } },
+      { creatorId, conflictId: open[0]!.conflictId, resolution: { kind: "keep_local" }, reason: "the shelf has 6", resolvedBy: "admin@example.com" },
+    );
+    expect(resolved.total).toBe(6);
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 6, 60_000)).toBe(6);
+    expect(shopify.writes).toContainEqual({ sku: sku.skuId, quantity: 6, changeFrom: 2 });
+  }, 240_000);
 });

@@ -1,10 +1,14 @@
 // The dashboard by channel: creator 1 also sells on a Shopify store. A signed Shopify order
 // and a stock report, posted to the shopify-webhook Edge Function as Shopify posts them,
 // reach the Channels section live (no reload), beside TikTok Shop and the totals; on a
-// 360 px phone the section fits without sideways scrolling.
+// 360 px phone the section fits without sideways scrolling. A store's conflict is shown in
+// the admin queue with the channel named, and resolved in the store's terms.
 import { expect, test, type Page } from "@playwright/test";
 import { inventoryLevelBody, orderBody, postShopifyDelivery, signedShopifyDelivery } from "../../src/simulator/shopify/shopify-webhooks.ts";
 import { demoShop } from "../../src/simulator/demo-catalogue.ts";
+import { createEventStore } from "../../src/core/event-store/index.ts";
+import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
+import { evolveInventory, initialInventoryState } from "../../src/core/inventory/inventory.ts";
 import { uniqueNumericId } from "../test-data.ts";
 import { e2eDatabase } from "./admin-helpers.ts";
 import { CREATOR1_ID, documentIsMarked, e2eEnv, markDocument, signIn } from "./dashboard-helpers.ts";
@@ -70,5 +74,45 @@ test("a Shopify sale and Shopify's stock reach the Channels section live, beside
     await expectNoSidewaysScroll(phonePage);
   } finally {
     await phone.close();
+  }
+});
+
+test("an admin sees a Shopify store's conflict with the channel named, accepts Shopify's count, and the pool moves by the difference", async ({ page }) => {
+  const sql = e2eDatabase();
+  try {
+    const store = createEventStore({ sql });
+    const aggregateId = inventoryAggregateId(SKU);
+    const { state, version } = await store.aggregateStream({ aggregateId, initialState: initialInventoryState, evolve: evolveInventory });
+    const shown = state.total - state.reserved;
+    const conflictId = crypto.randomUUID();
+    // As reconciliation raises it: the store shows 3 fewer than the pool gives it.
+    await store.appendToStream({
+      metadata: { source: "automated_system" },
+      creatorId: CREATOR1_ID,
+      aggregateId,
+      aggregateType: "inventory",
+      expectedVersion: version,
+      events: [
+        {
+          type: "inventory.sync_conflict_detected",
+          data: { conflict_id: conflictId, sku_id: SKU, conflict_type: "quantity_mismatch", local_value: shown, external_value: shown - 3, source: "shopify", channel: "shopify", shop_id: STORE },
+        },
+      ],
+    });
+
+    await signIn(page, "admin@example.com");
+    const card = page.locator(`[data-conflict-id="${conflictId}"]`);
+    await expect(async () => {
+      await page.goto(`/admin?product=${SKU}`);
+      await expect(card).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 60_000 });
+    await expect(card.getByTestId("conflict-channel")).toHaveText(`Channel: Shopify ${STORE}`);
+    await expect(card.getByTestId("external-value")).toHaveText(String(shown - 3));
+    await card.getByLabel("Accept Shopify's count").check();
+    await card.getByLabel("Reason").fill("The store's shelf count is right");
+    await card.getByRole("button", { name: "Resolve" }).click();
+    await expect(card.getByRole("status")).toHaveText(`Resolved: stock is now ${state.total - 3}.`);
+  } finally {
+    await sql.end();
   }
 });

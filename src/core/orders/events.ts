@@ -137,6 +137,19 @@ export const orderEvents = {
       tiktok_update_time: unixSeconds.optional(),
     }),
   },
+  // An order the pool refused (order.cancelled by the channel-orders consumer), cancelled on
+  // the channel it was placed on too, so its buyer is refunded and told; `reference`: the
+  // channel's own handle for the cancellation (Shopify's job id).
+  "order.cancelled_on_channel": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      channel: channelId,
+      shop_id: z.string().regex(/^[0-9A-Za-z._-]{1,255}$/),
+      channel_order_id: z.string().min(1).max(100),
+      reference: z.string().max(200).optional(),
+    }),
+  },
   "order.refunded": {
     version: 1,
     schema: z.strictObject({

@@ -7,7 +7,8 @@ import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createChannelOrdersConsumer } from "../../../src/core/channels/channel-orders-consumer.ts";
 import { createChannelStockOutboxConsumer } from "../../../src/core/channels/channel-stock-outbox-consumer.ts";
 import { createShopifyChannel } from "../../../src/core/channels/shopify/channel-adapter.ts";
-import { createShopifyStoresListing, createShopifyStoresToReconcile } from "../../../src/core/channels/shopify/shopify-stores.ts";
+import { createShopifyStoreApi, createShopifyStoresListing, createShopifyStoresToReconcile } from "../../../src/core/channels/shopify/shopify-stores.ts";
+import { createChannelOrderCancellationsConsumer } from "../../../src/core/channels/channel-order-cancellations-consumer.ts";
 import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
@@ -62,6 +63,8 @@ const shopifyChannel = createShopifyChannel({
 const shopifyStoresToReconcile = createShopifyStoresToReconcile({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" });
 const channelConsumers = [
   createChannelOrdersConsumer(),
+  // An order the pool refused is cancelled on its store (refunded, the buyer told).
+  createChannelOrderCancellationsConsumer({ storeApi: createShopifyStoreApi({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }) }),
   createChannelStockOutboxConsumer({
     shopsListing: createShopifyStoresListing({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }),
   }),

@@ -4,6 +4,7 @@
 // bound to `shopify:<domain>`, so a sealed token moved to another store's row does not open.
 import type { Sql } from "postgres";
 import { importTokenEncryptionKey, openToken, sealToken } from "../../shops/token-encryption.ts";
+import type { ChannelShopApi } from "../channel.ts";
 import type { ChannelStoreToReconcile } from "../channel-reconciliation.ts";
 import type { ChannelShopTarget } from "../channel-stock-outbox-consumer.ts";
 import type { ShopifyChannel } from "./channel-adapter.ts";
@@ -77,5 +78,19 @@ export function createShopifyStoresToReconcile(options: { channel: ShopifyChanne
         api: options.channel.apiFor({ shopDomain: row.shop_domain, accessToken: await openToken(await (key ??= importTokenEncryptionKey(options.tokenEncryptionKey)), row.access_token_sealed, tokenBinding(row.shop_domain)) }),
       })),
     );
+  };
+}
+
+/** The API of one of the creator's stores, while it is connected with a token; null otherwise. */
+export function createShopifyStoreApi(options: { channel: ShopifyChannel; tokenEncryptionKey: string }) {
+  let key: Promise<CryptoKey> | undefined;
+  return async (sql: Sql, store: { creatorId: string; channel: string; shopId: string }): Promise<ChannelShopApi | null> => {
+    if (store.channel !== "shopify") return null;
+    const [row] = await sql<{ access_token_sealed: string }[]>`
+      select access_token_sealed from public.shopify_shops
+       where shop_domain = ${store.shopId} and creator_id = ${store.creatorId}::uuid and connection_status = 'connected' and access_token_sealed is not null`;
+    if (!row) return null;
+    const accessToken = await openToken(await (key ??= importTokenEncryptionKey(options.tokenEncryptionKey)), row.access_token_sealed, tokenBinding(store.shopId));
+    return options.channel.apiFor({ shopDomain: store.shopId, accessToken });
   };
 }

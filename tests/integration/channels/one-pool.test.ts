@@ -125,7 +125,7 @@ async function tiktokOrder(sku: (typeof shop.skus)[number]): Promise<string> {
 /** A Shopify buyer's order: Shopify takes the unit on its side (never below 0 here) and posts orders/create. */
 async function shopifyOrder(sku: (typeof shop.skus)[number]): Promise<string> {
   const id = uniqueNumericId("6", 13);
-  shopify.setAvailableByHand(sku.skuId, Math.max(0, shopify.available(sku.skuId) - 1));
+  shopify.recordOrder(id, [{ sku: sku.skuId, quantity: 1 }]);
   const delivery = await signedShopifyDelivery({ clientSecret: shopifyApp.clientSecret, shopDomain, topic: "orders/create", body: orderBody({ id, createdAt: new Date().toISOString(), lineItems: [{ sku: sku.skuId, quantity: 1, price: "10.00" }] }) });
   expect(await deliverAsThePlatformDoes(() => postShopifyDelivery(shopifyWebhookUrl, delivery))).toBe(200);
   return `shopify-${id}`;
@@ -170,6 +170,22 @@ describe("one stock count across TikTok Shop and Shopify", () => {
 
     expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 0, 30_000)).toBe(0);
     expect(await eventually(async () => availableOf(tiktok.world.stockBySku.get(sku.skuId)!), (count) => count === 0, 30_000)).toBe(0);
+
+    // Every Shopify order the pool refused is cancelled on Shopify, for want of stock, and recorded; no order it covered is.
+    const refusedOnShopify = outcomes.refused.map((refusal) => refusal.orderId).filter((orderId) => orderId.startsWith("shopify-"));
+    const allocatedOnShopify = outcomes.allocated.filter((orderId) => orderId.startsWith("shopify-"));
+    expect(refusedOnShopify.length).toBeGreaterThan(0);
+    const cancelledOnShopify = () => orderIds.filter((orderId) => orderId.startsWith("shopify-") && shopify.order(orderId.slice("shopify-".length))?.cancelledAt);
+    await eventually(async () => cancelledOnShopify(), (cancelled) => cancelled.length >= refusedOnShopify.length, 60_000);
+    expect(new Set(cancelledOnShopify())).toEqual(new Set(refusedOnShopify));
+    for (const orderId of refusedOnShopify) expect(shopify.order(orderId.slice("shopify-".length))?.cancel).toMatchObject({ reason: "INVENTORY", restock: false });
+    for (const orderId of allocatedOnShopify) expect(shopify.order(orderId.slice("shopify-".length))?.cancelledAt).toBeNull();
+    const recorded = await eventually(
+      () => sql<{ order_id: string }[]>`select event_data ->> 'order_id' as order_id from event_store where event_type = 'order.cancelled_on_channel' and aggregate_id in ${sql(refusedOnShopify.map((id) => `order-${id}`))}`,
+      (rows) => rows.length >= refusedOnShopify.length,
+      30_000,
+    );
+    expect(new Set(recorded.map((row) => row.order_id))).toEqual(new Set(refusedOnShopify));
   }, 240_000);
 
   it("tells Shopify of a TikTok sale, writing by compare-and-set over the count Shopify held", async () => {

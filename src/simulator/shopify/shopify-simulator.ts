@@ -43,6 +43,8 @@ export interface ShopifySimulator {
   /** Adds a SKU to the store with its count; returns its inventory item's numeric id. */
   list(sku: string, available: number): string;
   available(sku: string): number;
+  /** The numeric id of the SKU's inventory item. */
+  inventoryItemOf(sku: string): string;
   /** A merchant's edit in the Shopify admin (no webhook: the app finds out by compare-and-set or a webhook sent separately). */
   setAvailableByHand(sku: string, available: number): void;
   /** A buyer's order as the store records it: it takes the units (never below 0); no webhook (the caller posts it). */
@@ -211,6 +213,7 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
       return inventoryItemId;
     },
     available: (sku) => listingOf(sku).available,
+    inventoryItemOf: (sku) => listingOf(sku).inventoryItemId,
     recordOrder(orderId, lines) {
       for (const line of lines) listingOf(line.sku).available = Math.max(0, listingOf(line.sku).available - line.quantity);
       orders.set(orderId, { id: orderId, lines, cancelledAt: null, cancel: null });

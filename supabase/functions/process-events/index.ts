@@ -9,6 +9,7 @@ import { createChannelStockOutboxConsumer } from "../../../src/core/channels/cha
 import { createShopifyChannel } from "../../../src/core/channels/shopify/channel-adapter.ts";
 import { createShopifyStoreApi, createShopifyStoresListing, createShopifyStoresToReconcile } from "../../../src/core/channels/shopify/shopify-stores.ts";
 import { createChannelOrderCancellationsConsumer } from "../../../src/core/channels/channel-order-cancellations-consumer.ts";
+import { recoverChannelPushes } from "../../../src/core/channels/channel-push-recovery.ts";
 import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
@@ -61,13 +62,12 @@ const shopifyChannel = createShopifyChannel({
   apiBaseUrl: Deno.env.get("SHOPIFY_API_BASE_URL") || undefined,
 });
 const shopifyStoresToReconcile = createShopifyStoresToReconcile({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" });
+const shopifyStoresListing = createShopifyStoresListing({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" });
 const channelConsumers = [
   createChannelOrdersConsumer(),
   // An order the pool refused is cancelled on its store (refunded, the buyer told).
   createChannelOrderCancellationsConsumer({ storeApi: createShopifyStoreApi({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }) }),
-  createChannelStockOutboxConsumer({
-    shopsListing: createShopifyStoresListing({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }),
-  }),
+  createChannelStockOutboxConsumer({ shopsListing: shopifyStoresListing }),
 ];
 const processing = createEventProcessing({
   sql,
@@ -82,6 +82,8 @@ const processing = createEventProcessing({
     // Alerts the live lane opened since (the outbox's insert woke this lane): pushed before the slower work below.
     if (sendPush) await deliverQueuedPushes({ sql, send: sendPush }).catch((error: unknown) => log.error("push delivery failed", { error }));
     await resumeFulfilmentSagas({ sql, ...fulfilment });
+    // Pool changes a store missed through an outage longer than the retries: pushed again once it answers.
+    await recoverChannelPushes({ sql, shopsListing: shopifyStoresListing }).catch((error: unknown) => log.error("channel push recovery failed", { error }));
     // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
     // A newly linked shop: its deliveries kept as unlinked_shop, then its history (a few pages per call; the next call goes on).

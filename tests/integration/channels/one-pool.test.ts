@@ -282,4 +282,32 @@ describe("one stock count across TikTok Shop and Shopify", () => {
     expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 6, 60_000)).toBe(6);
     expect(shopify.writes).toContainEqual({ sku: sku.skuId, quantity: 6, changeFrom: 2 });
   }, 240_000);
+
+  it("recovers by itself from a Shopify outage longer than the retries: the change dead-lettered is pushed once Shopify answers, with no further change", async () => {
+    const sku = await listSkuOnBothChannels(4);
+    await eventually(
+      () => sql`select 1 from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.channel_count_pushed'`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    shopify.setOutage(true);
+    const orderId = await tiktokOrder(sku);
+    await eventually(() => outcomesOf([orderId]), (seen) => seen.allocated.length === 1);
+    // The consumer's retries run out while Shopify is down: the pool change is a dead letter.
+    const [letter] = await eventually(
+      () => sql<{ id: string }[]>`select id from dead_letters where consumer = 'channel-stock-outbox' and status = 'pending' and event ->> 'aggregateId' = ${`inventory-${sku.skuId}`}`,
+      (rows) => rows.length > 0,
+      90_000,
+    );
+    expect(shopify.available(sku.skuId)).toBe(4);
+    shopify.setOutage(false);
+    // Nothing else happens to the SKU: the recovery alone brings Shopify to the pool's count.
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 3, 120_000)).toBe(3);
+    const [settled] = await eventually(
+      () => sql<{ status: string; resolved_by: string | null }[]>`select status, resolved_by from dead_letters where id = ${letter!.id}`,
+      (rows) => rows[0]?.status === "retried",
+      30_000,
+    );
+    expect(settled).toEqual({ status: "retried", resolved_by: "system:channel-push-recovery" });
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 // Order events: what happened to a TikTok Shop order, as the seed specification names them.
 import { z } from "zod";
 import { channelId } from "../channels/channel-id.ts";
+import { channelShopKey } from "../inventory/events.ts";
 import { amountMinor, currencyCode, quantity, skuId, tiktokId, unixSeconds } from "../shared-schemas.ts";
 
 /** Order statuses as TikTok Shop's webhooks and Orders API report them, normalised. */
@@ -49,7 +50,7 @@ export const orderEvents = {
       /** `<channel prefix>-<the channel's order id>`: never the same as another channel's order. */
       order_id: tiktokId,
       channel: channelId,
-      shop_id: z.string().regex(/^[0-9A-Za-z._-]{1,255}$/),
+      shop_id: channelShopKey,
       channel_order_id: z.string().min(1).max(100),
       /** The channel's own display name of the order (Shopify's "#1001"). */
       name: z.string().max(100).optional(),
@@ -145,7 +146,7 @@ export const orderEvents = {
     schema: z.strictObject({
       order_id: tiktokId,
       channel: channelId,
-      shop_id: z.string().regex(/^[0-9A-Za-z._-]{1,255}$/),
+      shop_id: channelShopKey,
       channel_order_id: z.string().min(1).max(100),
       reference: z.string().max(200).optional(),
     }),

@@ -112,6 +112,10 @@ test("an admin sees a Shopify store's conflict with the channel named, accepts S
     await card.getByLabel("Reason").fill("The store's shelf count is right");
     await card.getByRole("button", { name: "Resolve" }).click();
     await expect(card.getByRole("status")).toHaveText(`Resolved: stock is now ${state.total - 3}.`);
+    // TikTok is told the pool's new count: the store's count was news to it.
+    await expect
+      .poll(async () => (await sql`select 1 from public.event_store where aggregate_id = ${aggregateId} and event_type = 'inventory.external_count_pushed' and (event_data ->> 'total')::int = ${state.total - 3}`).length, { timeout: 60_000 })
+      .toBeGreaterThan(0);
   } finally {
     await sql.end();
   }

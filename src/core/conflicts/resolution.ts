@@ -224,7 +224,8 @@ export function decideManualResolution(state: SkuSyncState, command: ManualResol
             type: "AdjustStock",
             skuId,
             newTotal: decided.newTotal,
-            source: decided.winner === "external" ? "reconciliation" : "manual",
+            // A store's count taken into the pool is news to TikTok (its stock outbox pushes "shopify" counts); TikTok's own is not.
+            source: decided.winner !== "external" ? "manual" : conflict.channel ? "shopify" : "reconciliation",
             reason: `sync conflict ${command.conflictId}${withChannel}: ${decided.method} by ${command.resolvedBy}`.slice(0, 500),
           },
           state.inventory,

@@ -9,6 +9,7 @@ import {
   type SyncRules,
 } from "../../../src/core/conflicts/index.ts";
 import { DomainError } from "../../../src/core/domain-error.ts";
+import { isStockChangeTikTokCannotKnow } from "../../../src/core/inventory/stock-outbox.ts";
 import { at, creatorId, given, reported, reserved, skuId, stockSet, stored } from "./given.ts";
 
 const now = new Date("2026-03-01T12:00:00Z");
@@ -174,7 +175,9 @@ describe("manual resolution of a Shopify store's conflict", () => {
   it("accepting Shopify's count moves the pool by the difference, so the store's count is what the pool then shows it", () => {
     const events = decideManualResolution(withStoreConflict(), { ...command, resolution: { kind: "accept_external" } }, now);
     expect(events.map((event) => event.type)).toEqual(["inventory.stock_updated", "inventory.sync_conflict_resolved"]);
-    expect(events[0]!.data).toMatchObject({ previous_total: 30, new_total: 25, source: "reconciliation" });
+    // Source shopify: TikTok's stock outbox pushes it (TikTok's own counts, source reconciliation, it does not).
+    expect(events[0]!.data).toMatchObject({ previous_total: 30, new_total: 25, source: "shopify" });
+    expect(isStockChangeTikTokCannotKnow(events[0] as never)).toBe(true);
     expect(events[1]!.data).toMatchObject({ method: "accept_external", winner: "external", winning_value: 21, losing_value: 26 });
   });
 

@@ -1,6 +1,7 @@
 // npm run dev — the whole local stack in one process tree: Postgres (embedded, or
 // DATABASE_URL), migrations, the Supabase stand-in (Auth, Realtime, Edge Functions in
-// Deno) on :54321, demo data, and Next.js on http://localhost:3000. Ctrl-C stops all of it.
+// Deno) on :54321, demo data, a simulated Shopify store of demo creator 1 on :54331 with its
+// own storefront orders, and Next.js on http://localhost:3000. Ctrl-C stops all of it.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
@@ -10,6 +11,7 @@ import { startSupabaseStandIn, writeLocalEnvFile } from "../supabase/local/stand
 import { loadOrCreateTokenEncryptionKey } from "../supabase/local/token-encryption-key.ts";
 import { configureDeploymentEnvironment } from "../src/core/service-identity.ts";
 import { loadOrCreateVapidKeys, vapidEnv } from "../supabase/local/web-push-keys.ts";
+import { DEMO_SHOPIFY_STORE, startDemoShopifyStore } from "../supabase/local/demo-shopify-store.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const APP_PORT = Number(process.env.PORT ?? 3000);
@@ -20,7 +22,9 @@ const TIKTOK_APP_SECRET = process.env.TIKTOK_APP_SECRET ?? "test_app_secret";
 const TIKTOK_API_BASE_URL = process.env.TIKTOK_API_BASE_URL ?? "http://127.0.0.1:54330";
 const TIKTOK_AUTH_BASE_URL = process.env.TIKTOK_AUTH_BASE_URL ?? "http://127.0.0.1:54330";
 // A local Shopify app pair, so the shopify-webhook function starts and verifies deliveries signed with it.
-const shopifyEnv = { SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "test_shopify_key", SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "test_shopify_secret" };
+const shopifyEnv: Record<string, string> = { SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "test_shopify_key", SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "test_shopify_secret" };
+// Storefront orders a minute on the demo Shopify store (0: none; the store is still connected).
+const SHOPIFY_DEMO_ORDERS_PER_MINUTE = Number(process.env.SHOPIFY_DEMO_ORDERS_PER_MINUTE ?? 6);
 
 // The demo seed's events name the deployment; Next.js and the functions name theirs from NODE_ENV alike.
 configureDeploymentEnvironment(process.env.DEPLOYMENT_ENVIRONMENT ?? "development");
@@ -77,6 +81,13 @@ try {
   // Web Push's VAPID keys: the environment's, or the local pair kept beside the token key.
   const pushEnv = process.env.WEB_PUSH_VAPID_PRIVATE_KEY ? {} : vapidEnv(loadOrCreateVapidKeys());
 
+  // The demo's Shopify store, unless the environment names real stores' API: the functions and the app call it there.
+  const demoStore = database.local && !process.env.SHOPIFY_API_BASE_URL ? await startDemoShopifyStore({ clientId: shopifyEnv.SHOPIFY_API_KEY!, clientSecret: shopifyEnv.SHOPIFY_API_SECRET! }) : null;
+  if (demoStore) {
+    stopActions.push(() => demoStore.stop());
+    shopifyEnv.SHOPIFY_API_BASE_URL = demoStore.url;
+  }
+
   const standIn = await startSupabaseStandIn({
     databaseUrl: database.url,
     functions: {
@@ -97,6 +108,11 @@ try {
     await seedDemoData(sql, { tokenEncryptionKey: TIKTOK_TOKEN_ENCRYPTION_KEY });
     console.log(`[seed] demo users (password ${DEMO_PASSWORD}): ${demoUsers.map((user) => user.email).join(", ")}`);
   }
+  if (demoStore) {
+    const linked = await demoStore.connect(sql, TIKTOK_TOKEN_ENCRYPTION_KEY);
+    demoStore.startTraffic({ webhookUrl: `${standIn.url}/functions/v1/shopify-webhook`, ordersPerMinute: SHOPIFY_DEMO_ORDERS_PER_MINUTE });
+    console.log(`[shopify] ${DEMO_SHOPIFY_STORE} (${demoStore.url}) connected to creator1@example.com, ${linked} SKUs shared with the TikTok shop, ${SHOPIFY_DEMO_ORDERS_PER_MINUTE} orders/min`);
+  }
 
   startChild("Next.js", path.join(root, "node_modules/.bin/next"), ["dev", "--port", String(APP_PORT), "--hostname", "127.0.0.1"], {
     DATABASE_URL: database.url,
@@ -114,6 +130,7 @@ Supabase (local)      ${standIn.url}
   anon key            ${standIn.anonKey}
   service role key    ${standIn.serviceRoleKey}
 TikTok webhooks       ${standIn.url}/functions/v1/tiktok-webhook
+Shopify webhooks      ${standIn.url}/functions/v1/shopify-webhook${demoStore ? `  (demo store ${DEMO_SHOPIFY_STORE}, ${demoStore.url})` : ""}
 Simulated traffic     npm run simulate   (in a second terminal)
 `);
 } catch (error) {

@@ -32,6 +32,8 @@ const standInLogFile = path.join(repoRoot, "test-results", "e2e-supabase-stand-i
 /** The webhook fixtures' app credentials, as the dev stack and the simulator use them. */
 const E2E_TIKTOK_APP_KEY = "test_app_key";
 const E2E_TIKTOK_APP_SECRET = "test_app_secret";
+const E2E_SHOPIFY_API_KEY = "e2e_shopify_key";
+const E2E_SHOPIFY_API_SECRET = "e2e_shopify_secret";
 const SERVER_START_TIMEOUT_MS = 60_000;
 
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
@@ -88,6 +90,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       TIKTOK_AUTH_BASE_URL: tiktok.url,
       TIKTOK_TOKEN_ENCRYPTION_KEY: generateTokenEncryptionKey(),
     };
+    // A Shopify app pair for the shopify-webhook function; the channel spec signs its deliveries with the secret.
+    const shopifyEnv = { SHOPIFY_API_KEY: E2E_SHOPIFY_API_KEY, SHOPIFY_API_SECRET: E2E_SHOPIFY_API_SECRET };
     // A fresh VAPID pair per run: the app hands devices the public key, process-events signs with the private one.
     const pushEnv = vapidEnv(webpush.generateVAPIDKeys());
     standIn = await startSupabaseStandIn({
@@ -97,7 +101,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       keysDir: path.join(os.tmpdir(), "creatorflow-e2e-supabase-keys"),
       functions: {
         dir: path.join(repoRoot, "supabase/functions"),
-        env: { ...tiktokEnv, ...pushEnv, FULFILMENT_PROVIDERS: "simulated" },
+        env: { ...tiktokEnv, ...shopifyEnv, ...pushEnv, FULFILMENT_PROVIDERS: "simulated" },
       },
       databaseWorkers: true,
       signUpEnabled: true,
@@ -116,6 +120,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     process.env.E2E_WEBHOOK_URL = `${standIn.url}/functions/v1/tiktok-webhook`;
     process.env.E2E_TIKTOK_APP_KEY = E2E_TIKTOK_APP_KEY;
     process.env.E2E_TIKTOK_APP_SECRET = E2E_TIKTOK_APP_SECRET;
+    process.env.E2E_SHOPIFY_WEBHOOK_URL = `${standIn.url}/functions/v1/shopify-webhook`;
+    process.env.E2E_SHOPIFY_API_SECRET = E2E_SHOPIFY_API_SECRET;
     // The connect spec opens the sealed tokens to look for them where they must not be.
     process.env.E2E_TIKTOK_TOKEN_ENCRYPTION_KEY = tiktokEnv.TIKTOK_TOKEN_ENCRYPTION_KEY;
     control = await startControlServer(standIn);

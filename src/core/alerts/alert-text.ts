@@ -125,11 +125,13 @@ export function syncFailureText(input: { source: string; occurrences: number }):
   };
 }
 
-export function stockConflictText(input: { skuId: string; productName: string | null; localValue: number; externalValue: number; openConflicts: number }): AlertText {
+/** `channel`: whose count disagrees (TikTok Shop unless a Shopify store's). */
+export function stockConflictText(input: { skuId: string; productName: string | null; localValue: number; externalValue: number; openConflicts: number; channel?: "tiktok_shop" | "shopify" }): AlertText {
   const product = productLabel(input.skuId, input.productName);
+  const [where, who] = input.channel === "shopify" ? ["your Shopify store", "Shopify"] : ["TikTok Shop", "TikTok"];
   return {
     title: `Stock counts disagree: ${product}`,
-    message: `${input.localValue} here, ${input.externalValue} on TikTok Shop${input.openConflicts > 1 ? ` (${input.openConflicts} open differences)` : ""}. Until it is settled TikTok may oversell or undersell it.`,
+    message: `${input.localValue} here, ${input.externalValue} on ${where}${input.openConflicts > 1 ? ` (${input.openConflicts} open differences)` : ""}. Until it is settled ${who} may oversell or undersell it.`,
     action: `Check SKU ${input.skuId} and set the right count`,
     actionHref: skuHref(input.skuId),
   };

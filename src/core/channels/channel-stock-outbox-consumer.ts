@@ -43,6 +43,7 @@ export interface ChannelStockOutboxOptions {
 }
 
 export function createChannelStockOutboxConsumer(options: ChannelStockOutboxOptions): Consumer {
+  const pushes = createChannelStockPushes(options);
   return {
     name: CHANNEL_STOCK_OUTBOX_CONSUMER,
     handles: POOL_CHANGE_TYPES,
@@ -51,13 +52,24 @@ export function createChannelStockOutboxConsumer(options: ChannelStockOutboxOpti
     async handleBatch(events, context) {
       // A replay must not call any channel.
       if (context.replay) return;
-      const store = createEventStore({ sql: context.sql });
-      for (const event of events) {
-        const skuId = skuIdOf(event);
-        if (skuId === undefined || event.aggregateId !== inventoryAggregateId(skuId)) continue;
-        for (const shop of await options.shopsListing(context.sql, event.creatorId, skuId)) {
-          await withStockPushLock(context.sql, channelShopKey(shop.channel, shop.shopId), skuId, () => pushToShop(store, event, skuId, shop));
-        }
+      for (const event of events) await pushes.pushPoolChange(context.sql, event);
+    },
+  };
+}
+
+/**
+ * Pushing one pool change to every channel shop that lists the SKU, each under the shop's and
+ * SKU's push lock, deciding from the stream as it stands: the consumer's work, and the
+ * recovery's after an outage outlasted the consumer's retries (channel-push-recovery.ts).
+ */
+export function createChannelStockPushes(options: ChannelStockOutboxOptions) {
+  return {
+    async pushPoolChange(sql: Sql, event: StoredEvent): Promise<void> {
+      const skuId = skuIdOf(event);
+      if (skuId === undefined || event.aggregateId !== inventoryAggregateId(skuId)) return;
+      const store = createEventStore({ sql });
+      for (const shop of await options.shopsListing(sql, event.creatorId, skuId)) {
+        await withStockPushLock(sql, channelShopKey(shop.channel, shop.shopId), skuId, () => pushToShop(store, event, skuId, shop));
       }
     },
   };

@@ -56,6 +56,12 @@ export interface ChannelShopApi {
   /** The channel's counts of these SKUs (with their handles where the channel needs them); SKUs it does not stock are left out. */
   readStock(skus: readonly { skuId: string; handles: Record<string, string> }[]): Promise<ChannelStockLevel[]>;
   writeStock(write: ChannelStockWrite): Promise<ChannelStockWriteOutcome>;
+  /**
+   * Cancels on the channel an order the pool refused (it could not cover it), saying why; an
+   * order the channel has already cancelled counts as cancelled. A channel whose orders the
+   * pool never refuses after the fact (TikTok Shop: its saga) need not offer it.
+   */
+  cancelOrder?(order: { channelOrderId: string; reason: string }): Promise<{ reference?: string }>;
 }
 
 /** Connecting a shop: where the creator consents, and the exchange of the code it sends back. */

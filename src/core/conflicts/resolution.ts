@@ -4,7 +4,7 @@ import type { NewEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { decideInventory } from "../inventory/inventory.ts";
 import type { DetectedConflict } from "./detection.ts";
-import { SYNC_CONFLICTS_COMPONENT, type ResolutionMethod, type SkuSyncState, type Winner } from "./sku-sync-state.ts";
+import { SYNC_CONFLICTS_COMPONENT, type ResolutionMethod, type SkuConflict, type SkuSyncState, type Winner } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 
 /** `resolved_by` of every resolution the rules make. */
@@ -154,6 +154,54 @@ export interface ManualResolutionCommand {
   userId?: string;
 }
 
+/** What a person's decision comes to: who won, both values, and the stock total it sets. */
+interface ManualDecision {
+  method: ResolutionMethod;
+  winner: Winner;
+  winningValue: number;
+  losingValue: number;
+  newTotal: number;
+}
+
+/**
+ * For a conflict of another channel's store (Shopify) the values are sellable counts, the
+ * store's and the pool's share for the store, not stock totals: keeping the pool's leaves the
+ * stock as it is (the resolution is a pool change, so the channel stock outbox writes the
+ * pool's count to the store); accepting the store's moves the stock by the difference, so the
+ * store's count becomes what the pool shows it. For TikTok's own, "local" is the count as it
+ * stands, or for a concurrent update the write that may since have been overwritten.
+ * A custom count sets the stock, either way.
+ */
+function manualDecision(state: SkuSyncState, conflict: SkuConflict, resolution: ManualResolution): ManualDecision {
+  const total = state.inventory.total;
+  const localNow = conflict.channel || conflict.type !== "concurrent_update" ? total : conflict.localValue;
+  switch (resolution.kind) {
+    case "keep_local":
+      return conflict.channel
+        ? { method: "keep_local", winner: "local", winningValue: conflict.localValue, losingValue: conflict.externalValue, newTotal: total }
+        : { method: "keep_local", winner: "local", winningValue: localNow, losingValue: conflict.externalValue, newTotal: localNow };
+    case "accept_external":
+      return conflict.channel
+        ? {
+            method: "accept_external",
+            winner: "external",
+            winningValue: conflict.externalValue,
+            losingValue: conflict.localValue,
+            newTotal: Math.max(state.inventory.reserved, total + conflict.externalValue - conflict.localValue),
+          }
+        : { method: "accept_external", winner: "external", winningValue: conflict.externalValue, losingValue: localNow, newTotal: conflict.externalValue };
+    case "custom":
+      if (!Number.isInteger(resolution.value) || resolution.value < 0) {
+        throw new DomainError("validation", `A custom count must be a whole number of units, got ${resolution.value}`);
+      }
+      return { method: "custom", winner: "custom", winningValue: resolution.value, losingValue: localNow, newTotal: resolution.value };
+    default: {
+      const unhandled: never = resolution;
+      throw new DomainError("validation", `Unknown resolution ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
 /** An admin's decision on an open conflict. Refuses another creator's conflict (as not found) and an already settled one. */
 export function decideManualResolution(state: SkuSyncState, command: ManualResolutionCommand, now: Date): NewEvent[] {
   const conflict = state.conflicts[command.conflictId];
@@ -165,44 +213,23 @@ export function decideManualResolution(state: SkuSyncState, command: ManualResol
   if (reason.length === 0 || reason.length > 500) throw new DomainError("validation", "A resolution needs a reason (1-500 characters)");
   if (command.resolvedBy.trim().length === 0 || command.resolvedBy.length > 200) throw new DomainError("validation", "resolvedBy must name who resolves (1-200 characters)");
   const skuId = state.inventory.skuId ?? "";
-  // For a concurrent update "local" is a write that may since have been overwritten; otherwise it is the count as it stands.
-  const localNow = conflict.type === "concurrent_update" ? conflict.localValue : state.inventory.total;
-  let method: ResolutionMethod;
-  let winner: Winner;
-  let winningValue: number;
-  let losingValue: number;
-  switch (command.resolution.kind) {
-    case "keep_local":
-      [method, winner, winningValue, losingValue] = ["keep_local", "local", localNow, conflict.externalValue];
-      break;
-    case "accept_external":
-      [method, winner, winningValue, losingValue] = ["accept_external", "external", conflict.externalValue, localNow];
-      break;
-    case "custom":
-      if (!Number.isInteger(command.resolution.value) || command.resolution.value < 0) {
-        throw new DomainError("validation", `A custom count must be a whole number of units, got ${command.resolution.value}`);
-      }
-      [method, winner, winningValue, losingValue] = ["custom", "custom", command.resolution.value, localNow];
-      break;
-    default: {
-      const unhandled: never = command.resolution;
-      throw new DomainError("validation", `Unknown resolution ${JSON.stringify(unhandled)}`);
-    }
-  }
+  const decided = manualDecision(state, conflict, command.resolution);
+  const withChannel = conflict.channel === "shopify" ? " with Shopify" : conflict.channel ? ` with ${conflict.channel}` : "";
   const metadata = { component: SYNC_CONFLICTS_COMPONENT, ...(command.userId ? { user_id: command.userId } : {}) };
   const correction =
-    winningValue === state.inventory.total
+    decided.newTotal === state.inventory.total
       ? []
       : decideInventory(
           {
             type: "AdjustStock",
             skuId,
-            newTotal: winningValue,
-            source: winner === "external" ? "reconciliation" : "manual",
-            reason: `sync conflict ${command.conflictId}: ${method} by ${command.resolvedBy}`.slice(0, 500),
+            newTotal: decided.newTotal,
+            // A store's count taken into the pool is news to TikTok (its stock outbox pushes "shopify" counts); TikTok's own is not.
+            source: decided.winner !== "external" ? "manual" : conflict.channel ? "shopify" : "reconciliation",
+            reason: `sync conflict ${command.conflictId}${withChannel}: ${decided.method} by ${command.resolvedBy}`.slice(0, 500),
           },
           state.inventory,
           now,
         ).map((event) => ({ ...event, metadata }));
-  return [...correction, resolvedEvent({ conflictId: command.conflictId, skuId }, method, winner, winningValue, losingValue, command.resolvedBy, reason, metadata)];
+  return [...correction, resolvedEvent({ conflictId: command.conflictId, skuId }, decided.method, decided.winner, decided.winningValue, decided.losingValue, command.resolvedBy, reason, metadata)];
 }

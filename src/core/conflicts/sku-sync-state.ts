@@ -1,6 +1,7 @@
 // What conflict detection and resolution know about one SKU, folded from its inventory
 // stream: the inventory aggregate's own state, every conflict raised on it, TikTok's
 // newest report, the last stock write, and whether TikTok still has to be told a count.
+import type { ChannelId } from "../channels/channel-id.ts";
 import type { EventData } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
@@ -20,6 +21,8 @@ export interface SkuConflict {
   localValue: number;
   externalValue: number;
   source: StockSource;
+  /** Set for a conflict of a channel other than TikTok Shop: its values are the channel's sellable count and the pool's share for it. */
+  channel?: ChannelId;
   detectedAt: string;
   resolution: { method: ResolutionMethod; winningValue: number; losingValue: number; resolvedBy: string; resolvedAt: string; winner?: Winner } | null;
 }
@@ -120,6 +123,7 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
           localValue: data.local_value,
           externalValue: data.external_value,
           source: data.source,
+          ...(data.channel && data.channel !== "tiktok_shop" ? { channel: data.channel } : {}),
           detectedAt: event.occurredAt.toISOString(),
           resolution: null,
         },
@@ -207,6 +211,8 @@ function afterResolution(state: SkuSyncState, next: SkuSyncState, event: StoredE
       },
     },
   };
+  // Another channel's conflict is settled on that channel (its stock outbox writes the pool's count there), not on TikTok.
+  if (conflict.channel) return next;
   if ((winner === "local" || winner === "custom") && methodsThatTellTikTok.has(data.method)) {
     next.pendingPushToTikTok = { total: data.winning_value, conflictId };
   }

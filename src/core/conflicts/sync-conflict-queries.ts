@@ -1,6 +1,7 @@
 // The admin panel's reads of the sync_conflicts read model: the queue, page by page, and
 // one conflict of one creator.
 import type { Sql } from "postgres";
+import type { ChannelId } from "../channels/channel-id.ts";
 import type { ConflictType, ResolutionMethod, Winner } from "./sku-sync-state.ts";
 import type { SyncConflictRow } from "./sync-conflicts.ts";
 
@@ -31,6 +32,8 @@ export interface SyncConflictDbRow {
   local_value: number;
   external_value: number;
   source: string;
+  channel: ChannelId;
+  shop_id: string | null;
   external_update_time: string | null;
   detected_at: Date;
   detected_at_exact?: string;
@@ -51,7 +54,7 @@ export async function listSyncConflicts(sql: Sql, filter: SyncConflictFilter = {
   const now = filter.now ?? new Date();
   const after = filter.cursor ? decodeCursor(filter.cursor) : null;
   const rows = await sql<SyncConflictDbRow[]>`
-    select creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source,
+    select creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source, channel, shop_id,
            external_update_time, detected_at, detected_at::text as detected_at_exact, resolved_at, method, winner,
            winning_value, losing_value, resolved_by, reason
       from public.sync_conflicts
@@ -76,7 +79,7 @@ export async function listSyncConflicts(sql: Sql, filter: SyncConflictFilter = {
 export async function findSyncConflict(sql: Sql, creatorId: string, conflictId: string): Promise<SyncConflictRow | null> {
   if (!uuidPattern.test(conflictId)) return null;
   const [row] = await sql<SyncConflictDbRow[]>`
-    select creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source,
+    select creator_id, conflict_id, sku_id, product_id, conflict_type, status, local_value, external_value, source, channel, shop_id,
            external_update_time, detected_at, resolved_at, method, winner, winning_value, losing_value, resolved_by, reason
       from public.sync_conflicts where creator_id = ${creatorId}::uuid and conflict_id = ${conflictId}::uuid`;
   return row ? syncConflictFromRow(row) : null;
@@ -96,6 +99,8 @@ export function syncConflictFromRow(row: SyncConflictDbRow): SyncConflictRow {
     localValue: row.local_value,
     externalValue: row.external_value,
     source: row.source,
+    channel: row.channel,
+    shopId: row.shop_id,
     externalUpdateTime: row.external_update_time === null ? null : Number(row.external_update_time),
     detectedAt: row.detected_at,
     resolvedAt: row.resolved_at,

@@ -20,6 +20,8 @@ function conflictRow(record: SyncConflictRecord) {
     local_value: record.localValue,
     external_value: record.externalValue,
     source: record.source,
+    channel: record.channel,
+    shop_id: record.shopId,
     external_update_time: record.externalUpdateTime,
     detected_at: record.detectedAt.toISOString(),
     detected_event_id: record.detectedEventId,

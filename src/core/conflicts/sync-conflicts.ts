@@ -1,6 +1,7 @@
 // The sync_conflicts read model: one record per conflict, open or resolved, with both
 // values, how and by whom it was settled. Pure: the table is declared in
 // sync-conflicts-projection.ts, the admin panel's queries are in sync-conflict-queries.ts.
+import { channelOf, type ChannelId } from "../channels/channel-id.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import type { Folded } from "../projections/projection.ts";
 import type { ConflictType, ResolutionMethod, Winner } from "./sku-sync-state.ts";
@@ -15,6 +16,9 @@ export interface SyncConflictRow {
   localValue: number;
   externalValue: number;
   source: string;
+  /** The channel whose count disagrees with the pool, and its store (none for TikTok Shop's own conflicts). */
+  channel: ChannelId;
+  shopId: string | null;
   externalUpdateTime: number | null;
   detectedAt: Date;
   resolvedAt: Date | null;
@@ -62,6 +66,8 @@ function applyDetected(existing: SyncConflictRecord | undefined, event: Extract<
     localValue: data.local_value,
     externalValue: data.external_value,
     source: data.source,
+    channel: channelOf(data),
+    shopId: data.shop_id ?? null,
     externalUpdateTime: data.external_update_time ?? null,
     detectedAt: event.occurredAt,
     detectedEventId: event.id,

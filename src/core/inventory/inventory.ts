@@ -196,7 +196,7 @@ export function lowStockSeverity(state: InventoryState, now: Date): LowStockSeve
 }
 
 export type InventoryCommand =
-  | { type: "AdjustStock"; skuId: string; productId?: string; newTotal: number; source: "manual" | "tiktok" | "reconciliation" | "system"; reason?: string }
+  | { type: "AdjustStock"; skuId: string; productId?: string; newTotal: number; source: "manual" | "tiktok" | "reconciliation" | "system" | "shopify"; reason?: string }
   | { type: "Reserve"; skuId: string; orderId: string; quantity: number; channel?: ChannelId }
   | { type: "Release"; skuId: string; orderId: string; quantity?: number; reason: "cancelled" | "compensation" | "expired"; channel?: ChannelId }
   | { type: "ConfirmShipment"; skuId: string; orderId: string };

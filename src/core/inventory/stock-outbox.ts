@@ -41,12 +41,13 @@ export const pushedVersionFor = (state: StockOutboxState, shopId: string) => Mat
 
 /**
  * A change of sellable quantity that TikTok did not make: a manual adjustment, restock or
- * correction (source manual or system), or a conflict settled for the local or a custom
+ * correction (source manual or system), a count taken from another channel (shopify), or a conflict settled for the local or a custom
  * value. Counts taken from TikTok and its orders' reservations, releases and shipments are
  * TikTok's own doing, so they are not pushed; another channel's orders' reservations and releases are not.
  */
 export function isStockChangeTikTokCannotKnow(event: DomainEvent): boolean {
-  if (event.type === "inventory.stock_updated") return event.data.source === "manual" || event.data.source === "system";
+  // A count taken from another channel (a Shopify store's, accepted in the conflict queue) is as new to TikTok as a manual one.
+  if (event.type === "inventory.stock_updated") return event.data.source === "manual" || event.data.source === "system" || event.data.source === "shopify";
   // A sale (or its cancellation) on another channel takes units from the one pool: TikTok must show fewer (or more).
   if (event.type === "inventory.reserved" || event.type === "inventory.released") return channelOf(event.data) !== "tiktok_shop";
   if (event.type === "inventory.sync_conflict_resolved") {

@@ -1,6 +1,7 @@
 // Order events: what happened to a TikTok Shop order, as the seed specification names them.
 import { z } from "zod";
 import { channelId } from "../channels/channel-id.ts";
+import { channelShopKey } from "../inventory/events.ts";
 import { amountMinor, currencyCode, quantity, skuId, tiktokId, unixSeconds } from "../shared-schemas.ts";
 
 /** Order statuses as TikTok Shop's webhooks and Orders API report them, normalised. */
@@ -49,7 +50,7 @@ export const orderEvents = {
       /** `<channel prefix>-<the channel's order id>`: never the same as another channel's order. */
       order_id: tiktokId,
       channel: channelId,
-      shop_id: z.string().regex(/^[0-9A-Za-z._-]{1,255}$/),
+      shop_id: channelShopKey,
       channel_order_id: z.string().min(1).max(100),
       /** The channel's own display name of the order (Shopify's "#1001"). */
       name: z.string().max(100).optional(),
@@ -135,6 +136,19 @@ export const orderEvents = {
       reason: z.string().max(500).optional(),
       cancel_id: tiktokId.optional(),
       tiktok_update_time: unixSeconds.optional(),
+    }),
+  },
+  // An order the pool refused (order.cancelled by the channel-orders consumer), cancelled on
+  // the channel it was placed on too, so its buyer is refunded and told; `reference`: the
+  // channel's own handle for the cancellation (Shopify's job id).
+  "order.cancelled_on_channel": {
+    version: 1,
+    schema: z.strictObject({
+      order_id: tiktokId,
+      channel: channelId,
+      shop_id: channelShopKey,
+      channel_order_id: z.string().min(1).max(100),
+      reference: z.string().max(200).optional(),
     }),
   },
   "order.refunded": {

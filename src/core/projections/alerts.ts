@@ -154,7 +154,7 @@ export function occurrenceOf(event: StoredEvent, productName: (skuId: string) =>
       const detail = `${data.conflict_type} (local ${data.local_value}, ${data.source} ${data.external_value}), conflict ${data.conflict_id}`;
       return {
         kind: "sync_conflict", subject: data.sku_id, severity: "warning", skuId: data.sku_id, productName: productName(data.sku_id), detail,
-        details: { local_value: data.local_value, external_value: data.external_value, conflict_type: data.conflict_type }, cause: data.conflict_id,
+        details: { local_value: data.local_value, external_value: data.external_value, conflict_type: data.conflict_type, ...(data.channel ? { channel: data.channel } : {}) }, cause: data.conflict_id,
       };
     }
     case "system.sync_failure_detected": {
@@ -191,7 +191,10 @@ export function textOf(alert: Pick<Alert, "kind" | "subject" | "skuId" | "produc
         ? ordersWaitingForStockText({ skuId: alert.skuId, productName: alert.productName, waitingOrders: alert.openCauses.length })
         : ordersStuckText({ problem: String(facts.problem ?? "step_failed"), step: typeof facts.step === "string" ? facts.step : null, waitingOrders: alert.openCauses.length });
     case "sync_conflict":
-      return stockConflictText({ skuId: alert.subject, productName: alert.productName, localValue: number("local_value"), externalValue: number("external_value"), openConflicts: alert.openCauses.length });
+      return stockConflictText({
+        skuId: alert.subject, productName: alert.productName, localValue: number("local_value"), externalValue: number("external_value"), openConflicts: alert.openCauses.length,
+        channel: facts.channel === "shopify" ? "shopify" : "tiktok_shop",
+      });
     case "sync_failure":
       return syncFailureText({ source: alert.subject, occurrences: alert.occurrences });
     case "sales_spike":

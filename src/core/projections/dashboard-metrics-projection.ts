@@ -2,14 +2,26 @@
 // tables. Order facts are replaced; buckets take the batch's deltas in one set-based
 // upsert per table, adding them to what is there (the money rules are in the migration
 // 20261122000500_read_models.sql).
+import type { ChannelId } from "../channels/channel-id.ts";
 import type { OrderStatus } from "../orders/order.ts";
-import { BUCKET_COUNTERS, foldDashboardMetrics, isZero, type BucketDelta, type DashboardMetricsWrites, type OrderFact, type OrderFacts } from "./dashboard-metrics.ts";
+import {
+  BUCKET_COUNTERS,
+  CHANNEL_COUNTERS,
+  foldDashboardMetrics,
+  isZero,
+  type BucketDelta,
+  type ChannelBucketDelta,
+  type DashboardMetricsWrites,
+  type OrderFact,
+  type OrderFacts,
+} from "./dashboard-metrics.ts";
 import { defineProjection, orderKeysOf, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { addingUp, rowPerEntityStorage, upsertRows } from "./read-model-storage.ts";
 
 const hourlyTable: ProjectionTable = { name: "dashboard_metrics_hourly", key: ["creator_id", "bucket_start"] };
 const dailyTable: ProjectionTable = { name: "dashboard_metrics_daily", key: ["creator_id", "bucket_start"] };
 const factsTable: ProjectionTable = { name: "dashboard_order_facts", key: ["creator_id", "order_id"] };
+const channelDailyTable: ProjectionTable = { name: "dashboard_metrics_channel_daily", key: ["creator_id", "bucket_start", "channel"] };
 
 /** A bucket takes a delta: counters and histogram bins add up, the first currency stays, a second one marks it mixed. */
 const addToBucket = `
@@ -20,9 +32,16 @@ const addToBucket = `
   ship_hours_histogram = array(select a + b from unnest(t.ship_hours_histogram, excluded.ship_hours_histogram) as h(a, b)),
   last_event_at = greatest(t.last_event_at, excluded.last_event_at)`;
 
+/** A channel's day takes a delta the same way (a channel sells in its shop's currency: the first one stays). */
+const addToChannelBucket = `
+  currency = coalesce(t.currency, excluded.currency),
+  ${addingUp(CHANNEL_COUNTERS)},
+  last_event_at = greatest(t.last_event_at, excluded.last_event_at)`;
+
 interface OrderFactRow {
   creator_id: string;
   order_id: string;
+  channel: string;
   received_at: Date;
   status: string;
   currency: string | null;
@@ -38,6 +57,7 @@ function factFromRow(row: OrderFactRow): OrderFact {
   return {
     creatorId: row.creator_id,
     orderId: row.order_id,
+    channel: row.channel as ChannelId,
     receivedAt: row.received_at,
     status: row.status as OrderStatus,
     currency: row.currency,
@@ -54,6 +74,7 @@ function factRow(fact: OrderFact) {
   return {
     creator_id: fact.creatorId,
     order_id: fact.orderId,
+    channel: fact.channel,
     received_at: fact.receivedAt.toISOString(),
     status: fact.status,
     currency: fact.currency,
@@ -80,17 +101,29 @@ function bucketRow(delta: BucketDelta) {
   };
 }
 
+function channelBucketRow(delta: ChannelBucketDelta) {
+  return {
+    creator_id: delta.creatorId,
+    bucket_start: delta.bucketStart.toISOString(),
+    channel: delta.channel,
+    currency: delta.currency,
+    ...delta.counters,
+    last_event_at: delta.lastEventAt.toISOString(),
+  };
+}
+
 async function saveMetrics(context: ProjectionContext, writes: DashboardMetricsWrites): Promise<void> {
   if (writes.facts.length === 0) return;
   await factStorage.save(context, writes.facts);
   await upsertRows(context, hourlyTable, writes.hourly.map(bucketRow), { onConflict: addToBucket });
   await upsertRows(context, dailyTable, writes.daily.map(bucketRow), { onConflict: addToBucket });
+  await upsertRows(context, channelDailyTable, writes.channelDaily.map(channelBucketRow), { onConflict: addToChannelBucket });
 }
 
 export const dashboardMetricsProjection = defineProjection<OrderFacts, DashboardMetricsWrites>({
   name: "projection-dashboard-metrics",
   handles: ["order.*"],
-  tables: [hourlyTable, dailyTable, factsTable],
+  tables: [hourlyTable, dailyTable, factsTable, channelDailyTable],
   readModel: "metrics",
   batchSize: 1_000,
   initialState: () => new Map(),

@@ -9,6 +9,7 @@
 // set-based upsert per table. Events at or below a fact's last version are skipped, so
 // a replayed event never counts twice. Pure: the tables and their set-based upserts are
 // declared in dashboard-metrics-projection.ts.
+import type { ChannelId } from "../channels/channel-id.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { evolveOrder, initialOrderState, type OrderStatus } from "../orders/order.ts";
 import { dayStart, eventsByOrder, hourStart, type Folded } from "./projection.ts";
@@ -16,6 +17,8 @@ import { dayStart, eventsByOrder, hourStart, type Folded } from "./projection.ts
 export interface OrderFact {
   creatorId: string;
   orderId: string;
+  /** Where the order was placed: TikTok Shop unless it came in as another channel's order. */
+  channel: ChannelId;
   receivedAt: Date;
   status: OrderStatus;
   currency: string | null;
@@ -124,6 +127,7 @@ function foldOrderFact(existing: OrderFact | undefined, event: StoredEvent, orde
     : {
         creatorId: event.creatorId,
         orderId,
+        channel: "tiktok_shop",
         // The order's time: its receipt, or the first event seen of it.
         receivedAt: event.occurredAt,
         status: "none",
@@ -146,6 +150,7 @@ function foldOrderFact(existing: OrderFact | undefined, event: StoredEvent, orde
       }
       break;
     case "order.received_from_channel":
+      fact.channel = event.data.channel;
       fact.amountMinor = event.data.total_minor;
       fact.currency = event.data.currency;
       break;
@@ -183,6 +188,31 @@ function addContribution(deltas: Map<string, BucketDelta>, fact: OrderFact, buck
   if (at > delta.lastEventAt) delta.lastEventAt = at;
 }
 
+/** The figures the dashboard shows per channel and day: a channel's share of the day's bucket. */
+export const CHANNEL_COUNTERS = ["orders_received", "orders_valued", "orders_cancelled", "gross_minor", "net_minor"] as const satisfies readonly Counter[];
+
+export interface ChannelBucketDelta {
+  creatorId: string;
+  bucketStart: Date;
+  channel: ChannelId;
+  currency: string | null;
+  counters: Record<(typeof CHANNEL_COUNTERS)[number], number>;
+  lastEventAt: Date;
+}
+
+function addChannelContribution(deltas: Map<string, ChannelBucketDelta>, fact: OrderFact, contribution: Contribution, sign: 1 | -1, at: Date) {
+  const bucketStart = dayStart(fact.receivedAt);
+  const key = `${fact.creatorId}|${fact.channel}|${bucketStart.getTime()}`;
+  let delta = deltas.get(key);
+  if (!delta) {
+    delta = { creatorId: fact.creatorId, bucketStart, channel: fact.channel, currency: null, counters: { orders_received: 0, orders_valued: 0, orders_cancelled: 0, gross_minor: 0, net_minor: 0 }, lastEventAt: at };
+    deltas.set(key, delta);
+  }
+  for (const counter of CHANNEL_COUNTERS) delta.counters[counter] += sign * contribution.counters[counter];
+  if (sign === 1) delta.currency ??= contribution.currency;
+  if (at > delta.lastEventAt) delta.lastEventAt = at;
+}
+
 export function isZero(delta: BucketDelta): boolean {
   return BUCKET_COUNTERS.every((counter) => delta.counters[counter] === 0) && delta.histogram.every((count) => count === 0);
 }
@@ -195,6 +225,8 @@ export interface DashboardMetricsWrites {
   facts: OrderFact[];
   hourly: BucketDelta[];
   daily: BucketDelta[];
+  /** The daily deltas split by the orders' channels. */
+  channelDaily: ChannelBucketDelta[];
 }
 
 /**
@@ -207,6 +239,7 @@ export function foldDashboardMetrics(facts: OrderFacts, events: readonly StoredE
   const next = new Map(facts);
   const hourly = new Map<string, BucketDelta>();
   const daily = new Map<string, BucketDelta>();
+  const channelDaily = new Map<string, ChannelBucketDelta>();
   const changed: OrderFact[] = [];
   for (const [key, entry] of eventsByOrder(events)) {
     const before = next.get(key);
@@ -224,10 +257,12 @@ export function foldDashboardMetrics(facts: OrderFacts, events: readonly StoredE
       const previous = orderContribution(before);
       addContribution(hourly, before, hourStart(before.receivedAt), previous, -1, lastAt);
       addContribution(daily, before, dayStart(before.receivedAt), previous, -1, lastAt);
+      addChannelContribution(channelDaily, before, previous, -1, lastAt);
     }
     const contribution = orderContribution(after);
     addContribution(hourly, after, hourStart(after.receivedAt), contribution, 1, lastAt);
     addContribution(daily, after, dayStart(after.receivedAt), contribution, 1, lastAt);
+    addChannelContribution(channelDaily, after, contribution, 1, lastAt);
   }
-  return { state: next, writes: { facts: changed, hourly: [...hourly.values()], daily: [...daily.values()] } };
+  return { state: next, writes: { facts: changed, hourly: [...hourly.values()], daily: [...daily.values()], channelDaily: [...channelDaily.values()] } };
 }

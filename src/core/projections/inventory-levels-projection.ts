@@ -9,8 +9,11 @@ import type { SnakeCaseRow } from "../snake-case-rows.ts";
 
 const inventoryLevelsTable: ProjectionTable = { name: "inventory_levels", key: ["creator_id", "sku_id"] };
 
-/** The columns a level is read back from (the table has the dashboard's derived figures besides). */
-type InventoryLevelRow = SnakeCaseRow<Omit<InventoryLevel, "lastVersion">> & { last_version: string };
+/** The columns a level is read back from (the table has the dashboard's derived figures besides); rows from before channels have no channel counts. */
+type InventoryLevelRow = SnakeCaseRow<Omit<InventoryLevel, "lastVersion" | "channelAvailable">> & {
+  last_version: string;
+  channel_available: InventoryLevel["channelAvailable"] | null;
+};
 
 function levelFromRow(row: InventoryLevelRow): InventoryLevel {
   return {
@@ -19,6 +22,7 @@ function levelFromRow(row: InventoryLevelRow): InventoryLevel {
     aggregateId: row.aggregate_id,
     state: row.state,
     openConflictIds: row.open_conflict_ids,
+    channelAvailable: row.channel_available ?? {},
     lastVersion: Number(row.last_version),
     lastEventAt: row.last_event_at,
   };
@@ -43,6 +47,7 @@ function levelRow(level: InventoryLevel) {
     last_sync_at: state.lastSyncAt,
     has_open_conflict: level.openConflictIds.length > 0,
     open_conflict_ids: level.openConflictIds,
+    channel_available: level.channelAvailable,
     last_version: level.lastVersion,
     last_event_at: level.lastEventAt.toISOString(),
     state,

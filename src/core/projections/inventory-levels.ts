@@ -1,8 +1,10 @@
 // Stock per creator and SKU: available, reserved, TikTok's holds, total, reorder point, sales velocity,
-// hours to stock-out, low-stock severity, last sync, open sync conflicts. Folded with the
+// hours to stock-out, low-stock severity, last sync, open sync conflicts, and what each
+// channel was last told or reported it shows. Folded with the
 // inventory aggregate's own evolve function; the derived figures are computed as of the
 // SKU's last event, so a rebuild gives the same numbers as live processing. Pure: the
 // table it is kept in is declared in inventory-levels-projection.ts.
+import type { ChannelId } from "../channels/channel-id.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { skuIdOf } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
@@ -15,6 +17,11 @@ export interface InventoryLevel {
   aggregateId: string;
   state: InventoryState;
   openConflictIds: string[];
+  /**
+   * The newest count each channel was sent or reported for the SKU (TikTok Shop's available,
+   * a Shopify store's available), by channel; a channel that never showed the SKU is absent.
+   */
+  channelAvailable: Partial<Record<ChannelId, number>>;
   lastVersion: number;
   lastEventAt: Date;
 }
@@ -28,6 +35,7 @@ function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, sku
         aggregateId: inventoryAggregateId(skuId),
         state: { ...initialInventoryState(), skuId },
         openConflictIds: [],
+        channelAvailable: {},
         lastVersion: 0,
         lastEventAt: event.occurredAt,
       };
@@ -44,8 +52,24 @@ function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, sku
   } else {
     level.state = evolveInventory(level.state, event);
   }
+  const shown = shownOnChannel(event);
+  if (shown) level.channelAvailable = { ...level.channelAvailable, [shown.channel]: shown.available };
   if (event.occurredAt > level.lastEventAt) level.lastEventAt = event.occurredAt;
   return level;
+}
+
+/** The count a channel shows after the event, when the event says: a push to it, or its own report. */
+function shownOnChannel(event: StoredEvent): { channel: ChannelId; available: number } | null {
+  switch (event.type) {
+    case "inventory.external_count_reported":
+    case "inventory.external_count_pushed":
+      return { channel: "tiktok_shop", available: event.data.available };
+    case "inventory.channel_count_reported":
+    case "inventory.channel_count_pushed":
+      return { channel: event.data.channel, available: event.data.available };
+    default:
+      return null;
+  }
 }
 
 /** Events of the SKU's own stream carry versions; conflict events may come from elsewhere and are idempotent by id. */

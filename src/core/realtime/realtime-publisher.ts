@@ -13,7 +13,9 @@
 //       "refundedMinor": 0, "ordersReceived": 0, "ordersValued": 0, "averageOrderMinor": null,
 //       "ordersPending": 0, "ordersShipped": 0, "ordersDelivered": 0, "ordersCancelled": 0,
 //       "ordersRefunded": 0, "shipSecondsAvg": null,
-//       "changedDays": ["2026-11-22"]  // days whose figures moved (an old order cancelled moves its day)
+//       "changedDays": ["2026-11-22"], // days whose figures moved (an old order cancelled moves its day)
+//       "byChannel": [{ "channel": "shopify", "ordersReceived", "ordersCancelled", "grossMinor", "netMinor" }]
+//                                      // today's orders split by channel (channels with none today left out)
 //     },
 //     "orders": [{ "orderId", "status", "tiktokStatus", "onHold", "totalMinor", "currency",
 //                  "receivedAt", "shippedAt",                         // up to 20 changed orders
@@ -22,7 +24,8 @@
 //                                          // message's sentAt, both by the database clock, so no clock skew
 //                                          // between machines enters it; the browser adds its own part
 //     "inventory": [{ "skuId", "available", "reserved", "total", "reorderPoint", "velocityPerHour",
-//                     "hoursToStockout", "severity", "hasOpenConflict", "version" }],   // up to 20 SKUs
+//                     "hoursToStockout", "severity", "hasOpenConflict", "version",
+//                     "channelAvailable": { "tiktok_shop": 12, "shopify": 12 } }],   // up to 20 SKUs
 //     "alerts": { "open": 3, "warning": 1, "critical": 2, "emergency": 0 }   // open alerts now (not snoozed)
 //   }
 // Keys are present only for the models in "changed", and null values are left out. A payload
@@ -71,7 +74,12 @@ function metricsPayload(sql: Sql, table: TableIn): Fragment {
              'ordersDelivered', coalesce(m.orders_delivered, 0), 'ordersCancelled', coalesce(m.orders_cancelled, 0),
              'ordersRefunded', coalesce(m.orders_refunded, 0),
              'shipSecondsAvg', case when m.ship_count > 0 then round(m.ship_seconds_sum::numeric / m.ship_count) end,
-             'changedDays', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d))
+             'changedDays', (select jsonb_agg(to_char(d, 'YYYY-MM-DD')) from unnest(s.changed_days[1:${MAX_CHANGED_KEYS}]) d),
+             'byChannel', (select coalesce(jsonb_agg(jsonb_build_object(
+                              'channel', c.channel, 'ordersReceived', c.orders_received, 'ordersCancelled', c.orders_cancelled,
+                              'grossMinor', c.gross_minor, 'netMinor', c.net_minor) order by c.channel), '[]'::jsonb)
+                             from ${table("dashboard_metrics_channel_daily")} c
+                            where c.creator_id = s.creator_id and c.bucket_start = t.today and c.orders_received > 0))
       from (select (date_trunc('day', clock_timestamp() at time zone 'UTC') at time zone 'UTC') as today) t
       left join ${table("dashboard_metrics_daily")} m on m.creator_id = s.creator_id and m.bucket_start = t.today`);
 }
@@ -98,7 +106,8 @@ function inventoryPayload(sql: Sql, table: TableIn): Fragment {
              'reorderPoint', il.reorder_point, 'velocityPerHour', il.velocity_per_hour,
              'hoursToStockout', ${sql.unsafe(FORECAST_STOCKOUT_SQL)},
              'severity', il.low_stock_severity,
-             'hasOpenConflict', il.has_open_conflict, 'version', il.last_version) order by il.sku_id), '[]'::jsonb)
+             'hasOpenConflict', il.has_open_conflict, 'channelAvailable', il.channel_available,
+             'version', il.last_version) order by il.sku_id), '[]'::jsonb)
       from ${table("inventory_levels")} il
       left join ${table("demand_forecasts")} df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
      where il.creator_id = s.creator_id and il.sku_id = any(s.changed_skus[1:${MAX_CHANGED_KEYS}])`);

@@ -5,6 +5,7 @@
 // the existing SKU-by-SKU reconciliation. Everything found is kept as drift, with what was
 // done about it, for the creator's and the admins' drift report.
 import type { Sql } from "postgres";
+import { reconcileChannelStores, type ChannelReconciliationReport, type ChannelStoreToReconcile } from "../channels/channel-reconciliation.ts";
 import { reconcileInventory, type ReconcileInventoryOptions, type ReconciliationReport } from "../conflicts/reconciliation.ts";
 import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
@@ -28,6 +29,8 @@ export interface ReconcileShopsOptions {
   readerFor: (shop: { creatorId: string; shopId: string }) => ShopHistoryReader;
   /** The stock side's client (inventory search and update); no stock reconciliation without it. */
   clientForShop?: ReconcileInventoryOptions["clientForShop"];
+  /** The connected stores of the other channels (Shopify), with their APIs: their stock is compared with the pool. */
+  channelStoresFor?: (sql: Sql, creatorIds?: readonly string[]) => Promise<ChannelStoreToReconcile[]>;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
   trigger: ReconciliationTrigger;
@@ -57,6 +60,8 @@ export interface ReconciliationRunReport {
   trigger: ReconciliationTrigger;
   orders: OrderReconciliationReport;
   stock: Omit<ReconciliationReport, "stockDrift"> | null;
+  /** The other channels' stores (Shopify) against the pool. */
+  channels: Omit<ChannelReconciliationReport, "drift"> | null;
   drift: number;
 }
 
@@ -88,8 +93,16 @@ export async function runReconciliation(options: ReconcileShopsOptions): Promise
                   ${String(drift.externalTotal)}, ${stockAction(drift.outcome)}, ${options.now()})`;
       }
     }
-    const report: ReconciliationRunReport = { runId, trigger: options.trigger, orders, stock, drift: orders.ordersMissing + orders.statusesBehind + stockDrift };
-    const failed = orders.failures.length > 0 || (stock?.failures.length ?? 0) > 0;
+    const channels = options.channelStoresFor ? await reconcileChannels(options, options.channelStoresFor, runId) : null;
+    const report: ReconciliationRunReport = {
+      runId,
+      trigger: options.trigger,
+      orders,
+      stock,
+      channels,
+      drift: orders.ordersMissing + orders.statusesBehind + stockDrift + (channels?.conflictsRaised ?? 0),
+    };
+    const failed = orders.failures.length > 0 || (stock?.failures.length ?? 0) > 0 || (channels?.failures.length ?? 0) > 0;
     await sql`update public.reconciliation_runs set status = ${failed ? "failed" : "succeeded"}, finished_at = ${options.now()}, report = ${sql.json(report as never)}
                where id = ${runId}`;
     await sql`delete from public.reconciliation_runs where started_at < ${options.now()}::timestamptz - ${RUNS_KEPT_DAYS} * interval '1 day'`;
@@ -98,6 +111,24 @@ export async function runReconciliation(options: ReconcileShopsOptions): Promise
     await sql`update public.reconciliation_runs set status = 'failed', finished_at = ${options.now()}, error = ${describe(error).slice(0, 1000)} where id = ${runId}`;
     throw error;
   }
+}
+
+/** Every connected store of the other channels against the pool; each disagreement kept as drift beside TikTok's. */
+async function reconcileChannels(options: ReconcileShopsOptions, storesFor: NonNullable<ReconcileShopsOptions["channelStoresFor"]>, runId: string): Promise<Omit<ChannelReconciliationReport, "drift">> {
+  const { sql } = options;
+  const stores = await storesFor(sql, options.creatorIds);
+  const { drift, ...report } = await reconcileChannelStores({ sql, stores, now: options.now, runId });
+  for (const found of drift) {
+    await sql`
+      insert into public.reconciliation_drift (run_id, creator_id, shop_id, kind, reference, applied, observed, action, found_at)
+      values (${runId}, ${found.creatorId}::uuid, ${found.shopId}, 'stock_count', ${found.skuId}, ${String(found.pool)}, ${String(found.channelCount)},
+              ${`${channelName(found.channel)}'s count differs from the pool's: conflict ${found.conflictId} raised for a person to resolve`}, ${options.now()})`;
+  }
+  return report;
+}
+
+function channelName(channel: ChannelStoreToReconcile["channel"]): string {
+  return channel === "shopify" ? "Shopify" : "TikTok Shop";
 }
 
 function stockAction(outcome: "adopted" | "auto_resolved" | "left_for_person"): string {

@@ -203,6 +203,7 @@ function inventoryRow(sku: DeltaSku, previous: InventoryRow | undefined): Invent
     hoursToStockout: sku.hoursToStockout ?? null,
     severity: sku.severity ?? null,
     hasOpenConflict: sku.hasOpenConflict ?? previous?.hasOpenConflict ?? false,
+    channelAvailable: sku.channelAvailable ?? previous?.channelAvailable ?? {},
     version: sku.version ?? previous?.version ?? 0,
   };
 }
@@ -228,6 +229,7 @@ export function applyDelta(data: DashboardSnapshot, delta: RealtimeDelta): Dashb
       ordersDelivered: metrics.ordersDelivered,
       ordersCancelled: metrics.ordersCancelled,
       ordersRefunded: metrics.ordersRefunded,
+      byChannel: metrics.byChannel?.map(({ channel, ordersReceived, ordersCancelled, grossMinor, netMinor }) => ({ channel, ordersReceived, ordersCancelled, grossMinor, netMinor })) ?? next.today.byChannel,
     };
     const todayStart = `${today.day}T00:00:00.000Z`;
     const todayPoint: SeriesPoint = { bucketStart: todayStart, grossMinor: today.grossMinor, netMinor: today.netMinor, orders: today.ordersReceived };

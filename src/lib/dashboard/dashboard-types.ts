@@ -22,6 +22,19 @@ export interface DayMetrics {
   ordersRefunded: number;
   /** Exact median from the order facts; null when no order of the day has shipped yet. */
   medianShipSeconds: number | null;
+  /** The day's orders split by the channel they were placed on; they add up to the figures above. */
+  byChannel: ChannelSales[];
+}
+
+/** The channels the dashboard names (src/core/channels/channel-id.ts), as the page labels them. */
+export type SalesChannel = "tiktok_shop" | "shopify";
+
+export interface ChannelSales {
+  channel: SalesChannel;
+  ordersReceived: number;
+  ordersCancelled: number;
+  grossMinor: number;
+  netMinor: number;
 }
 
 export interface SeriesPoint {
@@ -64,6 +77,8 @@ export interface InventoryRow {
   hoursToStockout: number | null;
   severity: Severity | null;
   hasOpenConflict: boolean;
+  /** What each channel was last told or reported it shows of the SKU; a channel that never listed it is absent. */
+  channelAvailable: Partial<Record<SalesChannel, number>>;
   /**
    * The inventory stream's version the row was read at, sent back with a manual adjustment.
    * Live deltas do not carry it, so it may lag; the next refetch or a conflict answer renews it.
@@ -150,5 +165,6 @@ export function emptyDayMetrics(day: string): DayMetrics {
     ordersCancelled: 0,
     ordersRefunded: 0,
     medianShipSeconds: null,
+    byChannel: [],
   };
 }

@@ -13,6 +13,7 @@ const count = z.int().check(z.nonnegative());
 const minor = z.int();
 const isoTime = z.string().check(z.minLength(1));
 const severity = z.enum(["warning", "critical", "emergency"]);
+const salesChannel = z.enum(["tiktok_shop", "shopify"]);
 const maybe = <Schema extends z.ZodMiniType>(schema: Schema) => z.optional(z.nullable(schema));
 
 /** A list of rows: loose objects (a new field is harmless), absent when the model did not change. */
@@ -41,6 +42,8 @@ export const realtimeDeltaSchema = z.looseObject({
       ordersRefunded: count,
       shipSecondsAvg: maybe(z.number()),
       changedDays: maybe(z.array(z.string())),
+      // Today's orders by channel; absent from a publisher older than channels: the page keeps what it had.
+      byChannel: z.optional(z.array(z.looseObject({ channel: salesChannel, ordersReceived: count, ordersCancelled: count, grossMinor: minor, netMinor: minor }))),
     }),
   ),
   orders: rows({
@@ -66,6 +69,7 @@ export const realtimeDeltaSchema = z.looseObject({
     hoursToStockout: maybe(z.number()),
     severity: maybe(severity),
     hasOpenConflict: z.optional(z.boolean()),
+    channelAvailable: z.optional(z.partialRecord(salesChannel, z.int())),
     // The SKU stream's version, so a stock adjustment made right after a live change is not a false conflict.
     version: z.optional(z.int().check(z.nonnegative())),
   }),

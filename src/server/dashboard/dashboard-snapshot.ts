@@ -13,11 +13,13 @@ import {
   SERIES_DAYS,
   type AlertCounts,
   type AlertRow,
+  type ChannelSales,
   type DashboardSnapshot,
   type DayMetrics,
   type InventoryRow,
   type OrderRow,
   type PipelineCounts,
+  type SalesChannel,
   type SeriesPoint,
   type Severity,
   type SystemHealth,
@@ -55,8 +57,25 @@ interface MetricsRow {
 export const utcDayStart = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 const isoDay = (at: Date) => at.toISOString().slice(0, 10);
 
-function dayMetrics(day: Date, row: MetricsRow | undefined, medianShipSeconds: number | null): DayMetrics {
-  if (!row) return { ...emptyDayMetrics(isoDay(day)), medianShipSeconds };
+interface ChannelMetricsRow {
+  bucket_start: Date;
+  channel: SalesChannel;
+  orders_received: number;
+  orders_cancelled: number;
+  gross_minor: string;
+  net_minor: string;
+}
+
+const channelSales = (row: ChannelMetricsRow): ChannelSales => ({
+  channel: row.channel,
+  ordersReceived: row.orders_received,
+  ordersCancelled: row.orders_cancelled,
+  grossMinor: Number(row.gross_minor),
+  netMinor: Number(row.net_minor),
+});
+
+function dayMetrics(day: Date, row: MetricsRow | undefined, medianShipSeconds: number | null, byChannel: ChannelSales[]): DayMetrics {
+  if (!row) return { ...emptyDayMetrics(isoDay(day)), medianShipSeconds, byChannel };
   const gross = Number(row.gross_minor);
   return {
     day: isoDay(day),
@@ -75,6 +94,7 @@ function dayMetrics(day: Date, row: MetricsRow | undefined, medianShipSeconds: n
     ordersCancelled: row.orders_cancelled,
     ordersRefunded: row.orders_refunded,
     medianShipSeconds,
+    byChannel,
   };
 }
 
@@ -118,7 +138,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
     // The sequence first: everything read after it in this snapshot is at least that new.
     const [outbox] = await tx<{ sequence: string }[]>`
       select sequence from public.realtime_outbox where creator_id = ${creatorId}`;
-    const [daily, hourly, medians, orders, inventory, alerts, alertCounts, shops] = await Promise.all([
+    const [daily, hourly, medians, orders, inventory, alerts, alertCounts, shops, channelDays] = await Promise.all([
       readMetrics(tx, "dashboard_metrics_daily", creatorId, seriesFrom),
       readMetrics(tx, "dashboard_metrics_hourly", creatorId, hourlyFrom),
       tx<{ day: Date; median_seconds: number | null }[]>`
@@ -133,10 +153,10 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
          where creator_id = ${creatorId} and received_at is not null
          order by received_at desc
          limit ${ORDER_FEED_LIMIT}`,
-      tx<{ sku_id: string; product_id: string | null; available: number; reserved: number; total: number; reorder_point: number; velocity_per_hour: number; hours_to_stockout: number | null; low_stock_severity: Severity | null; has_open_conflict: boolean; last_version: string }[]>`
+      tx<{ sku_id: string; product_id: string | null; available: number; reserved: number; total: number; reorder_point: number; velocity_per_hour: number; hours_to_stockout: number | null; low_stock_severity: Severity | null; has_open_conflict: boolean; channel_available: InventoryRow["channelAvailable"]; last_version: string }[]>`
         select il.sku_id, il.product_id, il.available, il.reserved, il.total, il.reorder_point, il.velocity_per_hour,
                ${tx.unsafe(FORECAST_STOCKOUT_SQL)} as hours_to_stockout,
-               il.low_stock_severity, il.has_open_conflict, il.last_version
+               il.low_stock_severity, il.has_open_conflict, il.channel_available, il.last_version
           from public.inventory_levels il
           left join public.demand_forecasts df on df.creator_id = il.creator_id and df.sku_id = il.sku_id
          where il.creator_id = ${creatorId}
@@ -160,6 +180,11 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
       // The shop's currency formats money before the first priced order has arrived.
       tx<{ currency: string | null }[]>`
         select currency from public.tiktok_shops where creator_id = ${creatorId} and currency is not null order by shop_id limit 1`,
+      tx<ChannelMetricsRow[]>`
+        select bucket_start, channel, orders_received, orders_cancelled, gross_minor, net_minor
+          from public.dashboard_metrics_channel_daily
+         where creator_id = ${creatorId} and bucket_start >= ${yesterday} and orders_received > 0
+         order by bucket_start, channel`,
     ]);
 
     const medianFor = (day: Date) => {
@@ -167,8 +192,9 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
       return found?.median_seconds == null ? null : Math.round(found.median_seconds);
     };
     const dailyFor = (day: Date) => daily.find((row) => row.bucket_start.getTime() === day.getTime());
-    const todayMetrics = dayMetrics(today, dailyFor(today), medianFor(today));
-    const yesterdayMetrics = dayMetrics(yesterday, dailyFor(yesterday), medianFor(yesterday));
+    const channelsOf = (day: Date) => channelDays.filter((row) => row.bucket_start.getTime() === day.getTime()).map(channelSales);
+    const todayMetrics = dayMetrics(today, dailyFor(today), medianFor(today), channelsOf(today));
+    const yesterdayMetrics = dayMetrics(yesterday, dailyFor(yesterday), medianFor(yesterday), channelsOf(yesterday));
 
     const pipelineFrom = today.getTime() - (PIPELINE_DAYS - 1) * DAY_MS;
     const pipelineBeforeToday: PipelineCounts = { received: 0, pending: 0, shipped: 0, delivered: 0, cancelled: 0, refunded: 0 };
@@ -230,6 +256,7 @@ export async function readDashboardSnapshot(sql: Sql, creatorId: string, now: Da
           hoursToStockout: row.hours_to_stockout,
           severity: row.low_stock_severity,
           hasOpenConflict: row.has_open_conflict,
+          channelAvailable: row.channel_available ?? {},
           version: Number(row.last_version),
         }),
       ),

@@ -1,8 +1,8 @@
 // The simulator playing one Shopify store over real HTTP: OAuth consent and code exchange,
 // the Admin GraphQL operations the app sends (reading `available`, and
 // inventorySetQuantities with changeFromQuantity and @idempotent, as 2026-04 and later
-// define them), and a storefront that sells units and tells the app through signed
-// webhooks. Latency and outages are configurable, so tests see what a slow or absent
+// define them; orderCancel, as 2026-10 defines it), and a storefront that sells units and
+// tells the app through signed webhooks. Latency and outages are configurable, so tests see what a slow or absent
 // Shopify does. A simulator recognises the app's operations by name; it is not a GraphQL server.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { text } from "node:stream/consumers";
@@ -28,14 +28,30 @@ interface Listing {
   available: number;
 }
 
+/** An order as the store keeps it: what it took, and its cancellation when there was one. */
+export interface SimulatedStoreOrder {
+  id: string;
+  lines: { sku: string; quantity: number }[];
+  cancelledAt: string | null;
+  cancel: { reason: string; restock: boolean; notifyCustomer: boolean; staffNote: string | null; refundMethod: unknown } | null;
+}
+
+const ORDER_CANCEL_REASONS = ["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"];
+
 export interface ShopifySimulator {
   url: string;
   locationId: string;
   /** Adds a SKU to the store with its count; returns its inventory item's numeric id. */
   list(sku: string, available: number): string;
   available(sku: string): number;
+  /** The numeric id of the SKU's inventory item. */
+  inventoryItemOf(sku: string): string;
   /** A merchant's edit in the Shopify admin (no webhook: the app finds out by compare-and-set or a webhook sent separately). */
   setAvailableByHand(sku: string, available: number): void;
+  /** A buyer's order as the store records it: it takes the units (never below 0); no webhook (the caller posts it). */
+  recordOrder(orderId: string, lines: { sku: string; quantity: number }[]): void;
+  /** The store's record of an order (with its cancellation), or undefined. */
+  order(orderId: string): SimulatedStoreOrder | undefined;
   /** A buyer orders on the storefront: Shopify takes the units (refusing when too few) and posts orders/create and inventory_levels/update. */
   sell(sku: string, quantity: number, orderId: string): Promise<{ sold: boolean; webhookStatuses: number[] }>;
   /** While on, every Admin API call answers 503 (Shopify down). */
@@ -61,6 +77,7 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
   const locationGid = `gid://shopify/Location/${LOCATION_NUMERIC_ID}`;
   const writes: ShopifySimulator["writes"] = [];
   const counters = { staleWrites: 0 };
+  const orders = new Map<string, SimulatedStoreOrder>();
 
   function graphql(operation: string, variables: Record<string, unknown>): unknown {
     const name = /(?:query|mutation)\s+(\w+)/.exec(operation)?.[1];
@@ -69,6 +86,11 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
       return { data: { nodes: ids.map((id) => { const listing = byItemGid.get(id); return listing ? { id, inventoryLevel: { quantities: [{ name: "available", quantity: listing.available }] } } : null; }) } };
     }
     if (name === "SetAvailable") return setAvailable(variables);
+    if (name === "CancelOrder") return cancelOrder(variables);
+    if (name === "OrderCancelled") {
+      const order = orders.get(String(variables.id ?? "").replace(/^gid:\/\/shopify\/Order\//, ""));
+      return { data: { order: order ? { id: `gid://shopify/Order/${order.id}`, cancelledAt: order.cancelledAt } : null } };
+    }
     if (name === "PrimaryLocation") return { data: { locations: { nodes: [{ id: locationGid }] } } };
     if (name === "VariantsWithSku") {
       // One page per call of two variants, so the app's paging is exercised.
@@ -115,6 +137,21 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
     return answer;
   }
 
+  /** orderCancel: cancelled at once here (Shopify runs a job); INVALID for an order already cancelled, as Shopify refuses it. */
+  function cancelOrder(variables: Record<string, unknown>): unknown {
+    const errors = (code: string, message: string, field: string[]) => ({ data: { orderCancel: { job: null, orderCancelUserErrors: [{ code, message, field }], userErrors: [{ message, field }] } } });
+    if (typeof variables.restock !== "boolean") return { errors: [{ message: "Variable $restock of type Boolean! was provided invalid value", extensions: { code: "INVALID_VARIABLE" } }] };
+    if (typeof variables.reason !== "string" || !ORDER_CANCEL_REASONS.includes(variables.reason)) return { errors: [{ message: "Variable $reason of type OrderCancelReason! was provided invalid value", extensions: { code: "INVALID_VARIABLE" } }] };
+    if (typeof variables.refundMethod !== "object" || variables.refundMethod === null) return { errors: [{ message: "Variable $refundMethod of type OrderCancelRefundMethodInput! was provided invalid value", extensions: { code: "INVALID_VARIABLE" } }] };
+    const order = orders.get(String(variables.orderId ?? "").replace(/^gid:\/\/shopify\/Order\//, ""));
+    if (!order) return errors("NOT_FOUND", "Order does not exist", ["orderId"]);
+    if (order.cancelledAt) return errors("INVALID", "Cannot cancel an order that has already been cancelled", ["orderId"]);
+    order.cancelledAt = new Date().toISOString();
+    order.cancel = { reason: variables.reason, restock: variables.restock, notifyCustomer: variables.notifyCustomer === true, staffNote: typeof variables.staffNote === "string" ? variables.staffNote : null, refundMethod: variables.refundMethod };
+    if (variables.restock) for (const line of order.lines) listingOf(line.sku).available += line.quantity;
+    return { data: { orderCancel: { job: { id: `gid://shopify/Job/${crypto.randomUUID()}`, done: false }, orderCancelUserErrors: [], userErrors: [] } } };
+  }
+
   const userErrors = (errors: { code: string; message: string; field?: string[] }[]) => ({
     data: { inventorySetQuantities: { inventoryAdjustmentGroup: null, userErrors: errors.map((error) => ({ field: error.field ?? null, ...error })) } },
   });
@@ -152,7 +189,7 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
     }
     const token = `shpat_${crypto.randomUUID().replaceAll("-", "")}`;
     tokens.add(token);
-    send(response, 200, { access_token: token, scope: "read_orders,read_inventory,write_inventory" });
+    send(response, 200, { access_token: token, scope: "read_orders,write_orders,read_inventory,write_inventory" });
   }
 
   const server: Server = createServer((request, response) => {
@@ -177,6 +214,12 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
       return inventoryItemId;
     },
     available: (sku) => listingOf(sku).available,
+    inventoryItemOf: (sku) => listingOf(sku).inventoryItemId,
+    recordOrder(orderId, lines) {
+      for (const line of lines) listingOf(line.sku).available = Math.max(0, listingOf(line.sku).available - line.quantity);
+      orders.set(orderId, { id: orderId, lines, cancelledAt: null, cancel: null });
+    },
+    order: (orderId) => orders.get(orderId),
     setAvailableByHand(sku, available) {
       listingOf(sku).available = available;
     },
@@ -184,6 +227,7 @@ export async function startShopifySimulator(options: ShopifySimulatorOptions): P
       const listing = listingOf(sku);
       if (listing.available < quantity) return { sold: false, webhookStatuses: [] };
       listing.available -= quantity;
+      orders.set(orderId, { id: orderId, lines: [{ sku, quantity }], cancelledAt: null, cancel: null });
       if (!options.webhookUrl) return { sold: true, webhookStatuses: [] };
       const now = new Date().toISOString();
       const deliveries = await Promise.all([

@@ -8,7 +8,9 @@ import { recordHealthCheck } from "../../../src/core/health/health-checks.ts";
 import { createChannelOrdersConsumer } from "../../../src/core/channels/channel-orders-consumer.ts";
 import { createChannelStockOutboxConsumer } from "../../../src/core/channels/channel-stock-outbox-consumer.ts";
 import { createShopifyChannel } from "../../../src/core/channels/shopify/channel-adapter.ts";
-import { createShopifyStoresListing } from "../../../src/core/channels/shopify/shopify-stores.ts";
+import { createShopifyStoreApi, createShopifyStoresListing, createShopifyStoresToReconcile } from "../../../src/core/channels/shopify/shopify-stores.ts";
+import { createChannelOrderCancellationsConsumer } from "../../../src/core/channels/channel-order-cancellations-consumer.ts";
+import { recoverChannelPushes } from "../../../src/core/channels/channel-push-recovery.ts";
 import { createStockOutboxConsumer } from "../../../src/core/inventory/stock-outbox-consumer.ts";
 import { createEventProcessing, isLaneName, LANES } from "../../../src/core/process-events.ts";
 import { reconcileWhenDue } from "../../../src/core/shop-history/reconciliation-run.ts";
@@ -60,11 +62,13 @@ const shopifyChannel = createShopifyChannel({
   clientSecret: Deno.env.get("SHOPIFY_API_SECRET") ?? "",
   apiBaseUrl: Deno.env.get("SHOPIFY_API_BASE_URL") || undefined,
 });
+const shopifyStoresToReconcile = createShopifyStoresToReconcile({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" });
+const shopifyStoresListing = createShopifyStoresListing({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" });
 const channelConsumers = [
   createChannelOrdersConsumer(),
-  createChannelStockOutboxConsumer({
-    shopsListing: createShopifyStoresListing({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }),
-  }),
+  // An order the pool refused is cancelled on its store (refunded, the buyer told).
+  createChannelOrderCancellationsConsumer({ storeApi: createShopifyStoreApi({ channel: shopifyChannel, tokenEncryptionKey: Deno.env.get("TIKTOK_TOKEN_ENCRYPTION_KEY") ?? "" }) }),
+  createChannelStockOutboxConsumer({ shopsListing: shopifyStoresListing }),
 ];
 const processing = createEventProcessing({
   sql,
@@ -79,6 +83,8 @@ const processing = createEventProcessing({
     // Alerts the live lane opened since (the outbox's insert woke this lane): pushed before the slower work below.
     if (sendPush) await deliverQueuedPushes({ sql, send: sendPush }).catch((error: unknown) => log.error("push delivery failed", { error }));
     await resumeFulfilmentSagas({ sql, ...fulfilment });
+    // Pool changes a store missed through an outage longer than the retries: pushed again once it answers.
+    await recoverChannelPushes({ sql, shopsListing: shopifyStoresListing }).catch((error: unknown) => log.error("channel push recovery failed", { error }));
     // At most once per window (idempotent by the window's start), so every call may call it.
     await recordHealthCheck({ sql, now: () => new Date(), consumers: processing.consumers.map(({ name, handles }) => ({ name, handles })) });
     // A SKU that stops selling sends no event: the sales watch judges every SKU against its forecast every ten minutes.
@@ -88,9 +94,10 @@ const processing = createEventProcessing({
     await advanceShopImports({ sql, readerFor: shopClients.clientFor, now: () => new Date(), maxPagesPerCall: 10 }).catch((error: unknown) =>
       log.error("shop import failed", { error }),
     );
-    // Orders and stock against TikTok, at most once every five minutes across all callers or at once when an admin asks;
+    // Orders and stock against TikTok, and stock against every other channel's stores, at most once every five minutes across all callers or at once when an admin asks;
     // a failed run is kept in reconciliation_runs and must not stop processing.
-    await reconcileWhenDue({ sql, readerFor: shopClients.clientFor, clientForShop: shopClients.clientFor, now: () => new Date() }).catch((error: unknown) =>
+    // Shopify's stores too: each SKU's count read through the adapter and compared with the pool.
+    await reconcileWhenDue({ sql, readerFor: shopClients.clientFor, clientForShop: shopClients.clientFor, channelStoresFor: shopifyStoresToReconcile, now: () => new Date() }).catch((error: unknown) =>
       log.error("reconciliation failed", { error }),
     );
   },

@@ -16,6 +16,8 @@ import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startFunctionsStandIn } from "../stand-in/stand-in-harness.ts";
 import { adjustStock } from "../inventory/harness.ts";
 import { uniqueNumericId } from "../../test-data.ts";
+import { listSyncConflicts, resolveSyncConflict } from "../../../src/core/conflicts/index.ts";
+import { requestReconciliation } from "../../../src/core/shop-history/reconciliation-run.ts";
 
 const tiktokApp = { appKey: "one_pool_app_key", appSecret: "one_pool_app_secret" };
 const shopifyApp = { clientId: "one-pool-client", clientSecret: "one_pool_client_secret" };
@@ -110,7 +112,7 @@ async function tiktokOrder(sku: (typeof shop.skus)[number]): Promise<string> {
 /** A Shopify buyer's order: Shopify takes the unit on its side (never below 0 here) and posts orders/create. */
 async function shopifyOrder(sku: (typeof shop.skus)[number]): Promise<string> {
   const id = uniqueNumericId("6", 13);
-  shopify.setAvailableByHand(sku.skuId, Math.max(0, shopify.available(sku.skuId) - 1));
+  shopify.recordOrder(id, [{ sku: sku.skuId, quantity: 1 }]);
   const delivery = await signedShopifyDelivery({ clientSecret: shopifyApp.clientSecret, shopDomain, topic: "orders/create", body: orderBody({ id, createdAt: new Date().toISOString(), lineItems: [{ sku: sku.skuId, quantity: 1, price: "10.00" }] }) });
   expect(await deliverAsThePlatformDoes(() => postShopifyDelivery(shopifyWebhookUrl, delivery))).toBe(200);
   return `shopify-${id}`;
@@ -155,6 +157,22 @@ describe("one stock count across TikTok Shop and Shopify", () => {
 
     expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 0, 30_000)).toBe(0);
     expect(await eventually(async () => availableOf(tiktok.world.stockBySku.get(sku.skuId)!), (count) => count === 0, 30_000)).toBe(0);
+
+    // Every Shopify order the pool refused is cancelled on Shopify, for want of stock, and recorded; no order it covered is.
+    const refusedOnShopify = outcomes.refused.map((refusal) => refusal.orderId).filter((orderId) => orderId.startsWith("shopify-"));
+    const allocatedOnShopify = outcomes.allocated.filter((orderId) => orderId.startsWith("shopify-"));
+    expect(refusedOnShopify.length).toBeGreaterThan(0);
+    const cancelledOnShopify = () => orderIds.filter((orderId) => orderId.startsWith("shopify-") && shopify.order(orderId.slice("shopify-".length))?.cancelledAt);
+    await eventually(async () => cancelledOnShopify(), (cancelled) => cancelled.length >= refusedOnShopify.length, 60_000);
+    expect(new Set(cancelledOnShopify())).toEqual(new Set(refusedOnShopify));
+    for (const orderId of refusedOnShopify) expect(shopify.order(orderId.slice("shopify-".length))?.cancel).toMatchObject({ reason: "INVENTORY", restock: false });
+    for (const orderId of allocatedOnShopify) expect(shopify.order(orderId.slice("shopify-".length))?.cancelledAt).toBeNull();
+    const recorded = await eventually(
+      () => sql<{ order_id: string }[]>`select event_data ->> 'order_id' as order_id from event_store where event_type = 'order.cancelled_on_channel' and aggregate_id in ${sql(refusedOnShopify.map((id) => `order-${id}`))}`,
+      (rows) => rows.length >= refusedOnShopify.length,
+      30_000,
+    );
+    expect(new Set(recorded.map((row) => row.order_id))).toEqual(new Set(refusedOnShopify));
   }, 240_000);
 
   it("tells Shopify of a TikTok sale, writing by compare-and-set over the count Shopify held", async () => {
@@ -202,4 +220,81 @@ describe("one stock count across TikTok Shop and Shopify", () => {
     shopify.setOutage(false);
     expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 3, 90_000)).toBe(3);
   }, 180_000);
+
+  it("finds on the reconciliation schedule a count changed in Shopify's admin whose webhook never came: a conflict naming Shopify, raised once, resolved in the queue", async () => {
+    const sku = await listSkuOnBothChannels(6);
+    // The pool's first count reached the store (the outbox found it already there and recorded it).
+    await eventually(
+      () => sql`select 1 from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.channel_count_pushed'`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    // By hand in the store's admin; its inventory_levels/update is lost.
+    shopify.setAvailableByHand(sku.skuId, 2);
+    const reconcile = async () => {
+      const [{ asked }] = await sql<{ asked: Date }[]>`select clock_timestamp() as asked`;
+      await requestReconciliation(sql);
+      const [run] = await eventually(
+        () => sql<{ status: string; report: { channels: { alreadyOpen: number; conflictsRaised: number } | null } | null }[]>`
+          select status, report from reconciliation_runs where started_at >= ${asked} and status <> 'running' order by started_at desc limit 1`,
+        (rows) => rows.length > 0,
+        90_000,
+      );
+      return run;
+    };
+    const first = await reconcile();
+    expect(first.report?.channels?.conflictsRaised).toBeGreaterThan(0);
+
+    const open = await eventually(
+      async () => (await listSyncConflicts(sql, { creatorId, skuId: sku.skuId, status: "open" })).conflicts,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    expect(open).toEqual([expect.objectContaining({ channel: "shopify", shopId: shopDomain, type: "quantity_mismatch", localValue: 6, externalValue: 2, source: "shopify" })]);
+    const [drift] = await sql<{ shop_id: string; applied: string; observed: string }[]>`
+      select shop_id, applied, observed from reconciliation_drift where reference = ${sku.skuId} and kind = 'stock_count'`;
+    expect(drift).toEqual({ shop_id: shopDomain, applied: "6", observed: "2" });
+
+    // The next run finds the same disagreement, still open: nothing raised twice.
+    const second = await reconcile();
+    expect(second.report?.channels?.alreadyOpen).toBeGreaterThan(0);
+    expect((await listSyncConflicts(sql, { creatorId, skuId: sku.skuId })).conflicts).toHaveLength(1);
+
+    // An admin keeps the pool's count: the store is written back to it by compare-and-set over the 2 it was found holding.
+    const resolved = await resolveSyncConflict(
+      { sql, now: () => new Date(), origin: { source: "api_call", user_id: "00000000-0000-4000-8000-00000000a0a0" } },
+      { creatorId, conflictId: open[0]!.conflictId, resolution: { kind: "keep_local" }, reason: "the shelf has 6", resolvedBy: "admin@example.com" },
+    );
+    expect(resolved.total).toBe(6);
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 6, 60_000)).toBe(6);
+    expect(shopify.writes).toContainEqual({ sku: sku.skuId, quantity: 6, changeFrom: 2 });
+  }, 240_000);
+
+  it("recovers by itself from a Shopify outage longer than the retries: the change dead-lettered is pushed once Shopify answers, with no further change", async () => {
+    const sku = await listSkuOnBothChannels(4);
+    await eventually(
+      () => sql`select 1 from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.channel_count_pushed'`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    shopify.setOutage(true);
+    const orderId = await tiktokOrder(sku);
+    await eventually(() => outcomesOf([orderId]), (seen) => seen.allocated.length === 1);
+    // The consumer's retries run out while Shopify is down: the pool change is a dead letter.
+    const [letter] = await eventually(
+      () => sql<{ id: string }[]>`select id from dead_letters where consumer = 'channel-stock-outbox' and status = 'pending' and event ->> 'aggregateId' = ${`inventory-${sku.skuId}`}`,
+      (rows) => rows.length > 0,
+      90_000,
+    );
+    expect(shopify.available(sku.skuId)).toBe(4);
+    shopify.setOutage(false);
+    // Nothing else happens to the SKU: the recovery alone brings Shopify to the pool's count.
+    expect(await eventually(async () => shopify.available(sku.skuId), (count) => count === 3, 120_000)).toBe(3);
+    const [settled] = await eventually(
+      () => sql<{ status: string; resolved_by: string | null }[]>`select status, resolved_by from dead_letters where id = ${letter!.id}`,
+      (rows) => rows[0]?.status === "retried",
+      30_000,
+    );
+    expect(settled).toEqual({ status: "retried", resolved_by: "system:channel-push-recovery" });
+  }, 300_000);
 });

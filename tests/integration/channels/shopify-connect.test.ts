@@ -36,7 +36,7 @@ async function consent(user: ReturnType<typeof newUser>): Promise<URLSearchParam
   const started = await startShopifyConnection(deps, user, shopDomain.toUpperCase());
   if (!started.ok) throw new Error(started.reason);
   expect(started.url).toContain(`client_id=${app.clientId}`);
-  expect(started.url).toContain("scope=read_orders%2Cread_inventory%2Cwrite_inventory");
+  expect(started.url).toContain("scope=read_orders%2Cwrite_orders%2Cread_inventory%2Cwrite_inventory");
   const answer = await fetch(started.url, { redirect: "manual" });
   const back = new URL(answer.headers.get("location")!);
   expect(`${back.origin}${back.pathname}`).toBe(deps.redirectUri);

@@ -97,3 +97,26 @@ export const recovered = (occurredAt: Date, component: string): NewEvent => ({
   occurredAt,
   data: { component },
 });
+
+/** A Shopify order as the shopify-webhook function records it (its items reserve from the pool at once). */
+export const receivedFromShopify = (orderId: string, occurredAt: Date, totalMinor: number, skuId = "SKU-SHOPIFY", shopDomain = "dashboard-store.myshopify.com"): NewEvent => ({
+  type: "order.received_from_channel",
+  occurredAt,
+  data: {
+    order_id: orderId,
+    channel: "shopify",
+    shop_id: shopDomain,
+    channel_order_id: orderId.replace(/^shopify-/, ""),
+    items: [{ sku_id: skuId, product_id: "1", quantity: 1, unit_price_minor: totalMinor }],
+    total_minor: totalMinor,
+    currency: "USD",
+    placed_at: occurredAt.toISOString(),
+  },
+});
+
+/** The pool's count written to a Shopify store by the channel stock outbox. */
+export const pushedToShopify = (skuId: string, occurredAt: Date, available: number, streamVersion: number, shopDomain = "dashboard-store.myshopify.com"): NewEvent => ({
+  type: "inventory.channel_count_pushed",
+  occurredAt,
+  data: { sku_id: skuId, channel: "shopify", shop_id: shopDomain, available, expected: null, stream_version: streamVersion },
+});

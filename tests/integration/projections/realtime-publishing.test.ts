@@ -6,7 +6,7 @@ import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-sign
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { manifest } from "../../fixtures/signed-webhooks.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
-import { received, stockUpdated, uniqueId, validated } from "./events.ts";
+import { pushedToShopify, received, receivedFromShopify, stockUpdated, uniqueId, validated } from "./events.ts";
 import { readModelSchema } from "./read-model-harness.ts";
 
 const sql = connectTestDatabase();
@@ -17,9 +17,9 @@ interface Delta {
   sentAt: string;
   changed: string[];
   refetch: boolean;
-  metrics?: { grossMinor: number; ordersReceived: number; day: string };
+  metrics?: { grossMinor: number; ordersReceived: number; day: string; byChannel?: { channel: string; ordersReceived: number; grossMinor: number }[] };
   orders?: { orderId: string; status: string; sinceWebhookMs?: number }[];
-  inventory?: { skuId: string; available: number }[];
+  inventory?: { skuId: string; available: number; channelAvailable?: Record<string, number> }[];
 }
 
 async function messages(creatorId: string) {
@@ -68,6 +68,32 @@ describe("realtime publishing", () => {
     const all = await messages(creatorId);
     expect(all.map((message) => message.payload.seq)).toEqual([1, 2]);
     expect(all[1].payload).toMatchObject({ changed: ["inventory"], inventory: [{ skuId: sku, available: 30, version: 1 }] });
+  });
+
+  it("splits today's sales by channel and carries what each channel shows of a SKU", async () => {
+    const creatorId = newCreatorId();
+    const now = new Date();
+    const tiktokOrder = uniqueId("rt");
+    const shopifyOrder = `shopify-${uniqueId("rt")}`;
+    await models.append(creatorId, `order-${tiktokOrder}`, [received(tiktokOrder, now), validated(tiktokOrder, now, 2500)]);
+    await models.append(creatorId, `order-${shopifyOrder}`, [receivedFromShopify(shopifyOrder, now, 1200)]);
+    const sku = uniqueId("SKU");
+    await models.append(creatorId, `inventory-${sku}`, [stockUpdated(sku, now, 0, 30), pushedToShopify(sku, now, 28, 1)]);
+    await models.project();
+    await publishAllDue();
+
+    const sent = (await messages(creatorId)).map((message) => message.payload);
+    const metrics = sent.findLast((payload) => payload.metrics)?.metrics;
+    expect(metrics).toMatchObject({ ordersReceived: 2, grossMinor: 3700 });
+    expect(metrics?.byChannel).toEqual([
+      { channel: "shopify", ordersReceived: 1, ordersCancelled: 0, grossMinor: 1200, netMinor: 1200 },
+      { channel: "tiktok_shop", ordersReceived: 1, ordersCancelled: 0, grossMinor: 2500, netMinor: 2500 },
+    ]);
+    const stock = sent.findLast((payload) => payload.inventory)?.inventory;
+    expect(stock).toEqual([expect.objectContaining({ skuId: sku, available: 30, channelAvailable: { shopify: 28 } })]);
+    const [channelDay] = await sql<{ channel: string; orders_received: number }[]>`
+      select channel, orders_received from ${models.table("dashboard_metrics_channel_daily")} where creator_id = ${creatorId} and channel = 'shopify'`;
+    expect(channelDay).toEqual({ channel: "shopify", orders_received: 1 });
   });
 
   it("coalesces a burst of 200 events into at most one message per 100 ms", async () => {

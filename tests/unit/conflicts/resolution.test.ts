@@ -9,6 +9,7 @@ import {
   type SyncRules,
 } from "../../../src/core/conflicts/index.ts";
 import { DomainError } from "../../../src/core/domain-error.ts";
+import { isStockChangeTikTokCannotKnow } from "../../../src/core/inventory/stock-outbox.ts";
 import { at, creatorId, given, reported, reserved, skuId, stockSet, stored } from "./given.ts";
 
 const now = new Date("2026-03-01T12:00:00Z");
@@ -147,3 +148,42 @@ describe("manual resolution", () => {
     expect(refusal(() => decideManualResolution(withOpenConflict(), { ...command, resolution: { kind: "custom", value: -1 } }, now))).toBe("validation");
   });
 });
+
+describe("manual resolution of a Shopify store's conflict", () => {
+  const conflictId = "0190a1b2-c3d4-8e5f-9a0b-1c2d3e4f5a6c";
+  // 30 in stock, 4 held by orders: the pool shows the store 26; the store shows 21.
+  const withStoreConflict = () =>
+    given(
+      stockSet(30, "manual", 1),
+      reserved("order-1", 4, 2),
+      stored("inventory.sync_conflict_detected", { conflict_id: conflictId, conflict_type: "quantity_mismatch", local_value: 26, external_value: 21, source: "shopify", channel: "shopify", shop_id: "store.myshopify.com" }),
+    );
+  const command = { creatorId, conflictId, reason: "the store was recounted", resolvedBy: "admin@example.com" };
+
+  it("keeping the pool's count leaves the stock alone and asks nothing of TikTok", () => {
+    const events = decideManualResolution(withStoreConflict(), { ...command, resolution: { kind: "keep_local" } }, now);
+    expect(events).toEqual([expect.objectContaining({ type: "inventory.sync_conflict_resolved", data: expect.objectContaining({ method: "keep_local", winner: "local", winning_value: 26, losing_value: 21 }) })]);
+    const state = given(
+      stockSet(30, "manual", 1),
+      reserved("order-1", 4, 2),
+      stored("inventory.sync_conflict_detected", { conflict_id: conflictId, conflict_type: "quantity_mismatch", local_value: 26, external_value: 21, source: "shopify", channel: "shopify", shop_id: "store.myshopify.com" }),
+      stored("inventory.sync_conflict_resolved", { conflict_id: conflictId, method: "keep_local", winner: "local", winning_value: 26, losing_value: 21, resolved_by: "admin@example.com" }),
+    );
+    expect(state.pendingPushToTikTok).toBeNull();
+  });
+
+  it("accepting Shopify's count moves the pool by the difference, so the store's count is what the pool then shows it", () => {
+    const events = decideManualResolution(withStoreConflict(), { ...command, resolution: { kind: "accept_external" } }, now);
+    expect(events.map((event) => event.type)).toEqual(["inventory.stock_updated", "inventory.sync_conflict_resolved"]);
+    // Source shopify: TikTok's stock outbox pushes it (TikTok's own counts, source reconciliation, it does not).
+    expect(events[0]!.data).toMatchObject({ previous_total: 30, new_total: 25, source: "shopify" });
+    expect(isStockChangeTikTokCannotKnow(events[0] as never)).toBe(true);
+    expect(events[1]!.data).toMatchObject({ method: "accept_external", winner: "external", winning_value: 21, losing_value: 26 });
+  });
+
+  it("a custom count sets the pool's stock, as for any SKU", () => {
+    const events = decideManualResolution(withStoreConflict(), { ...command, resolution: { kind: "custom", value: 40 } }, now);
+    expect(events[0]!.data).toMatchObject({ new_total: 40, source: "manual" });
+  });
+});
+

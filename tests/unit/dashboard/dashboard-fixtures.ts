@@ -21,6 +21,7 @@ export function sku(overrides: Partial<InventoryRow> & { skuId: string }): Inven
     hoursToStockout: null,
     severity: null,
     hasOpenConflict: false,
+    channelAvailable: {},
     version: 1,
     ...overrides,
   };

@@ -102,6 +102,15 @@ describe("alerts fold", () => {
     expect(settled.writes.alerts.map((alert) => alert.resolvedAt)).toEqual([at("2026-06-02T11:05:00Z")]);
   });
 
+  it("says which channel disagrees: a Shopify store's conflict speaks of the store, TikTok's of TikTok Shop", () => {
+    const shopifyConflict = { ...conflictDetected("SKU-SHOP", at("2026-06-02T10:01:00Z"), "c-s") };
+    shopifyConflict.data = { ...(shopifyConflict.data as object), source: "shopify", channel: "shopify", shop_id: "store.myshopify.com" } as never;
+    const { writes } = alertsProjection.fold(alertsProjection.initialState(), inOrder([shopifyConflict, conflictDetected(sku, at("2026-06-02T10:02:00Z"), "c-t")]), live);
+    const messageOf = (subject: string) => writes.alerts.find((alert) => alert.subject === subject)!.message;
+    expect(messageOf("SKU-SHOP")).toMatch(/on your Shopify store\. Until it is settled Shopify may oversell/);
+    expect(messageOf(sku)).toMatch(/on TikTok Shop\. Until it is settled TikTok may oversell/);
+  });
+
   it("counts sync failures per source and resolves them on recovery", () => {
     const events = inOrder([syncFailure(at("2026-06-02T10:00:00Z"), "tiktok_webhook"), syncFailure(at("2026-06-02T10:05:00Z"), "tiktok_webhook"), recovered(at("2026-06-02T10:10:00Z"), "tiktok_webhook")]);
     const { writes } = alertsProjection.fold(alertsProjection.initialState(), events, live);

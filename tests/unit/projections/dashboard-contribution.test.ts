@@ -6,6 +6,7 @@ const receivedAt = new Date("2026-03-02T10:05:00Z");
 const fact = (overrides: Partial<Parameters<typeof orderContribution>[0]> = {}) => ({
   creatorId: "00000000-0000-0000-0000-000000000001",
   orderId: "1",
+  channel: "tiktok_shop" as const,
   receivedAt,
   status: "validated" as const,
   currency: "USD",

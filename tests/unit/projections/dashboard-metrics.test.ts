@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dashboardMetricsProjection, type BucketDelta } from "../../../src/core/projections/index.ts";
-import { at, cancelled, received, refunded, shipped, validated } from "../../integration/projections/events.ts";
+import { at, cancelled, received, receivedFromShopify, refunded, shipped, validated } from "../../integration/projections/events.ts";
 import { specCreatorId, storedStream } from "../domain/specification.ts";
 import { projectTwice } from "./projection-spec.ts";
 
@@ -50,6 +50,23 @@ describe("dashboard metrics fold", () => {
   it("gets the same read model when its events are replayed, and moves no bucket", () => {
     const { once, replayed } = projectTwice(dashboardMetricsProjection, events);
     expect(replayed.state).toEqual(once.state);
-    expect(replayed.writes).toEqual({ facts: [], hourly: [], daily: [] });
+    expect(replayed.writes).toEqual({ facts: [], hourly: [], daily: [], channelDaily: [] });
+  });
+
+  it("splits each day by the channel its orders were placed on, and moves a cancelled Shopify order's money out of Shopify's day", () => {
+    const withShopify = [
+      ...events,
+      ...storedStream("order-shopify-9", [receivedFromShopify("shopify-9", at("2026-03-02T10:40:00Z"), 1500), cancelled("shopify-9", at("2026-03-02T18:00:00Z"))]),
+    ];
+    const { once } = projectTwice(dashboardMetricsProjection, withShopify);
+    const byChannel = new Map<string, Record<string, number>>();
+    for (const delta of once.writes.channelDaily) {
+      const total = byChannel.get(delta.channel) ?? {};
+      for (const [counter, value] of Object.entries(delta.counters)) total[counter] = (total[counter] ?? 0) + value;
+      byChannel.set(delta.channel, total);
+    }
+    expect(byChannel.get("shopify")).toEqual({ orders_received: 1, orders_valued: 1, orders_cancelled: 1, gross_minor: 1500, net_minor: 0 });
+    expect(byChannel.get("tiktok_shop")).toEqual({ orders_received: 3, orders_valued: 3, orders_cancelled: 1, gross_minor: 10000, net_minor: 6500 });
+    expect(once.state.get(`${specCreatorId}|shopify-9`)).toMatchObject({ channel: "shopify" });
   });
 });

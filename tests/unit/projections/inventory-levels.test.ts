@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inventoryLevelsProjection } from "../../../src/core/projections/index.ts";
-import { at, conflictDetected, conflictResolved, released, reserved, stockUpdated } from "../../integration/projections/events.ts";
+import { at, conflictDetected, conflictResolved, pushedToShopify, released, reserved, stockUpdated } from "../../integration/projections/events.ts";
 import { specCreatorId, storedStream } from "../domain/specification.ts";
 import { project, projectTwice } from "./projection-spec.ts";
 
@@ -25,6 +25,23 @@ describe("inventory levels fold", () => {
   it("closes a conflict when it is resolved", () => {
     const resolved = storedStream(`inventory-${sku}`, [conflictDetected(sku, at("2026-05-02T08:00:00Z"), "c-2"), conflictResolved(sku, at("2026-05-02T08:10:00Z"), "c-2")]);
     expect(project(inventoryLevelsProjection, resolved).get(key)!.openConflictIds).toEqual([]);
+  });
+
+  it("keeps the newest count each channel was sent or reported, by channel", () => {
+    const shown = storedStream(`inventory-${sku}`, [
+      stockUpdated(sku, at("2026-05-03T08:00:00Z"), 0, 20),
+      pushedToShopify(sku, at("2026-05-03T08:00:01Z"), 20, 1),
+      reserved(sku, at("2026-05-03T08:05:00Z"), "o3", 2),
+      pushedToShopify(sku, at("2026-05-03T08:05:01Z"), 18, 3),
+      {
+        type: "inventory.external_count_pushed",
+        occurredAt: at("2026-05-03T08:05:02Z"),
+        data: { sku_id: sku, product_id: "1729", total: 20, available: 18, stream_version: 3, pushed_by: "stock_outbox" },
+      },
+    ]);
+    const level = project(inventoryLevelsProjection, shown).get(key)!;
+    expect(level.channelAvailable).toEqual({ shopify: 18, tiktok_shop: 18 });
+    expect(level.state).toMatchObject({ total: 20, reserved: 2 });
   });
 
   it("gets the same read model when its events are replayed, and writes nothing", () => {

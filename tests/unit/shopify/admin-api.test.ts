@@ -60,3 +60,24 @@ describe("Shopify Admin API stock writes", () => {
     expect(String((refused as Error).message)).not.toContain("shpat_wrong");
   });
 });
+
+describe("Shopify Admin API order cancellation", () => {
+  it("cancels an order for want of stock: refunded to the original payment methods, not restocked, the buyer notified, our reason as the staff note", async () => {
+    store.list("SKU-CANCEL-1", 5);
+    store.recordOrder("5550001", [{ sku: "SKU-CANCEL-1", quantity: 2 }]);
+    const outcome = await api().cancelOrder({ orderId: "5550001", staffNote: "not enough stock in the pool" });
+    expect(outcome).toMatchObject({ outcome: "cancelled", jobId: expect.stringMatching(/^gid:\/\/shopify\/Job\//) });
+    expect(store.order("5550001")?.cancel).toEqual({ reason: "INVENTORY", restock: false, notifyCustomer: true, staffNote: "not enough stock in the pool", refundMethod: { originalPaymentMethodsRefund: true } });
+    // Not restocked: the store still shows the 3 left after the order took 2.
+    expect(store.available("SKU-CANCEL-1")).toBe(3);
+  });
+
+  it("counts an order already cancelled as cancelled (a retry after a lost answer), and refuses an order Shopify does not know", async () => {
+    store.list("SKU-CANCEL-2", 5);
+    store.recordOrder("5550002", [{ sku: "SKU-CANCEL-2", quantity: 1 }]);
+    await api().cancelOrder({ orderId: "5550002", staffNote: "first" });
+    expect(await api().cancelOrder({ orderId: "5550002", staffNote: "again" })).toEqual({ outcome: "already_cancelled" });
+    expect(store.order("5550002")?.cancel?.staffNote).toBe("first");
+    await expect(api().cancelOrder({ orderId: "5559999", staffNote: "unknown" })).rejects.toMatchObject({ name: "ShopifyApiError", kind: "invalid_request", message: expect.stringContaining("NOT_FOUND") });
+  });
+});

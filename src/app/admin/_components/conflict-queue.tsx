@@ -7,6 +7,8 @@ import styles from "@/app/admin/admin.module.css";
 import { formatUtcTime } from "@/lib/utc-time.ts";
 import { OutcomeStatus, postJson, ResolutionFields, useResolutionForm } from "./resolution-form.tsx";
 
+const channelNames: Record<string, string> = { tiktok_shop: "TikTok", shopify: "Shopify" };
+
 const typeLabels: Record<string, string> = {
   quantity_mismatch: "Quantity mismatch",
   concurrent_update: "Concurrent update",
@@ -41,6 +43,9 @@ function ConflictCard({
   });
 
   const open = conflict.status === "open" && !resolvedHere;
+  const channelName = channelNames[conflict.channel] ?? conflict.channel;
+  // A store's conflict compares sellable counts: the store's, and what the pool shows it.
+  const ofStore = conflict.channel !== "tiktok_shop";
   return (
     <li className={styles.card} data-conflict-id={conflict.conflictId} aria-labelledby={headingId}>
       <h2 id={headingId}>
@@ -58,15 +63,24 @@ function ConflictCard({
         <li>
           Detected <time dateTime={conflict.detectedAt}>{formatUtcTime(conflict.detectedAt)}</time>
         </li>
+        <li data-testid="conflict-channel">
+          Channel: {channelName}
+          {conflict.shopId ? (
+            <>
+              {" "}
+              <span className={styles.mono}>{conflict.shopId}</span>
+            </>
+          ) : null}
+        </li>
         <li>Source: {conflict.source}</li>
       </ul>
       <dl className={styles.values}>
         <div>
-          <dt>Local count</dt>
+          <dt>{ofStore ? "Pool's count for the store" : "Local count"}</dt>
           <dd data-testid="local-value">{conflict.localValue}</dd>
         </div>
         <div>
-          <dt>TikTok&apos;s count</dt>
+          <dt>{channelName}&apos;s count</dt>
           <dd data-testid="external-value">{conflict.externalValue}</dd>
         </div>
       </dl>
@@ -93,7 +107,7 @@ function ConflictCard({
             <input type="checkbox" checked={selected} onChange={(event) => onSelect(event.target.checked)} />
             Select for bulk resolution
           </label>
-          <ResolutionFields idPrefix={formId} reasonLabel="Reason" form={form} />
+          <ResolutionFields idPrefix={formId} reasonLabel="Reason" form={form} channelName={channelName} />
           <div className={styles.actions}>
             <button type="submit" disabled={form.pending}>
               {form.pending ? "Resolving…" : "Resolve"}

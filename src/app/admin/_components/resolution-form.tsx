@@ -64,8 +64,8 @@ export function useResolutionForm(options: { send: (resolution: Resolution, reas
 
 type ResolutionFormState = ReturnType<typeof useResolutionForm>;
 
-/** Radios for the three ways to resolve, the custom count, and the reason. */
-export function ResolutionFields({ idPrefix, reasonLabel, form }: { idPrefix: string; reasonLabel: string; form: ResolutionFormState }) {
+/** Radios for the three ways to resolve, the custom count, and the reason; `channelName` names whose count disagrees (TikTok by default). */
+export function ResolutionFields({ idPrefix, reasonLabel, form, channelName = "TikTok" }: { idPrefix: string; reasonLabel: string; form: ResolutionFormState; channelName?: string }) {
   const { kind, setKind } = form;
   return (
     <>
@@ -77,7 +77,7 @@ export function ResolutionFields({ idPrefix, reasonLabel, form }: { idPrefix: st
         </label>
         <label className={styles.choice}>
           <input type="radio" name={`${idPrefix}-kind`} value="accept_external" checked={kind === "accept_external"} onChange={() => setKind("accept_external")} />
-          Accept TikTok&apos;s count
+          Accept {channelName}&apos;s count
         </label>
         <label className={styles.choice}>
           <input type="radio" name={`${idPrefix}-kind`} value="custom" checked={kind === "custom"} onChange={() => setKind("custom")} />

@@ -7,6 +7,7 @@ import type { DashboardSnapshot } from "@/lib/dashboard/dashboard-types.ts";
 import { connectCreatorChannel, type RealtimeConnector } from "@/lib/dashboard/realtime-connection.ts";
 import { useDashboardLive } from "@/lib/dashboard/use-dashboard-live.ts";
 import { AlertsPanel } from "./alerts-panel.tsx";
+import { ChannelSummary } from "./channel-summary.tsx";
 import { ConnectionBadge } from "./connection-badge.tsx";
 import { HealthIndicator } from "./health-indicator.tsx";
 import { InventoryTable } from "./inventory-table.tsx";
@@ -79,6 +80,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
         </div>
       ) : null}
       <KpiCards today={data.today} yesterday={data.yesterday} awaitingShipment={pipeline.pending} currency={data.currency} locale={locale} />
+      <ChannelSummary data={data} locale={locale} />
       <div className="dashboard-grid">
         <RevenueChart hourly={data.series.hourly} daily={data.series.daily} today={data.today.day} currency={data.currency} locale={locale} />
         <OrderPipeline counts={pipeline} locale={locale} />

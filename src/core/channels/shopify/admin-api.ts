@@ -53,6 +53,12 @@ export interface ShopifyAdminApi {
   inventoryItemsBySku(): Promise<{ sku: string; inventoryItemId: string }[]>;
   /** Sets `available` to `quantity` only if Shopify still holds `changeFrom` (null: no compare). */
   setAvailable(input: { inventoryItemId: string; locationId: string; quantity: number; changeFrom: number | null; idempotencyKey: string; reference?: string }): Promise<SetAvailableOutcome>;
+  /**
+   * Cancels an order the pool could not cover (orderCancel, reason INVENTORY, refunded to the
+   * buyer's payment methods, not restocked: the pool's count, not the order's units, is what
+   * the store shows). An order already cancelled is cancelled: a retry after a lost answer is done.
+   */
+  cancelOrder(input: { orderId: string; staffNote: string }): Promise<{ outcome: "cancelled"; jobId: string | null } | { outcome: "already_cancelled" }>;
 }
 
 const READ_AVAILABLE = `query ReadAvailable($ids: [ID!]!, $locationId: ID!) {
@@ -74,6 +80,21 @@ const SET_AVAILABLE = `mutation SetAvailable($input: InventorySetQuantitiesInput
     userErrors { code field message }
   }
 }`;
+
+const CANCEL_ORDER = `mutation CancelOrder($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!, $refundMethod: OrderCancelRefundMethodInput!, $notifyCustomer: Boolean, $staffNote: String) {
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock, refundMethod: $refundMethod, notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
+    job { id done }
+    orderCancelUserErrors { code field message }
+  }
+}`;
+
+const ORDER_CANCELLED = `query OrderCancelled($id: ID!) { order(id: $id) { id cancelledAt } }`;
+
+export const orderGid = (id: string) => `gid://shopify/Order/${id}`;
+
+interface CancelOrderData {
+  orderCancel: { job: { id: string; done: boolean } | null; orderCancelUserErrors: { code: string | null; field: string[] | null; message: string }[] };
+}
 
 interface ReadAvailableData {
   nodes: ({ id?: string; inventoryLevel?: { quantities: { name: string; quantity: number }[] } | null } | null)[];
@@ -153,6 +174,25 @@ export function createShopifyAdminApi(config: ShopifyAdminApiConfig): ShopifyAdm
       if (userErrors.some((error) => error.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) throw new ShopifyApiError("throttled", "SetAvailable: the same write is still in progress on Shopify");
       if (userErrors.length > 0) throw new ShopifyApiError("invalid_request", `SetAvailable: ${userErrors.map((error) => `${error.code ?? "ERROR"}: ${error.message}`).join("; ")}`.slice(0, 500));
       return { outcome: "written", adjustmentGroupId: inventoryAdjustmentGroup?.id ?? null };
+    },
+    async cancelOrder(input) {
+      const data = await call<CancelOrderData>("CancelOrder", CANCEL_ORDER, {
+        orderId: orderGid(input.orderId),
+        reason: "INVENTORY",
+        restock: false,
+        refundMethod: { originalPaymentMethodsRefund: true },
+        notifyCustomer: true,
+        staffNote: input.staffNote.slice(0, 255),
+      });
+      const errors = data.orderCancel.orderCancelUserErrors;
+      if (errors.length === 0) return { outcome: "cancelled", jobId: data.orderCancel.job?.id ?? null };
+      // Refused as INVALID: cancelled already (by us before a lost answer, or on Shopify), or not cancellable; the order says which.
+      if (errors.some((error) => error.code === "INVALID")) {
+        const order = await call<{ order: { cancelledAt: string | null } | null }>("OrderCancelled", ORDER_CANCELLED, { id: orderGid(input.orderId) });
+        if (order.order?.cancelledAt) return { outcome: "already_cancelled" };
+      }
+      const kind = errors.some((error) => error.code === "INTERNAL_ERROR") ? "server" : "invalid_request";
+      throw new ShopifyApiError(kind, `CancelOrder: ${errors.map((error) => `${error.code ?? "ERROR"}: ${error.message}`).join("; ")}`.slice(0, 500));
     },
   };
 }

@@ -7,8 +7,8 @@ import { createShopifyWebhookVerifier, verifyShopifyOAuthQuery } from "./hmac-ba
 import { mapShopifyInventoryLevel, mapShopifyOrder, mapShopifyUninstalled, type KnownChannelOrder } from "./webhook-mapping.ts";
 import { parseShopifyWebhook, shopDomainPattern, type ParsedShopifyWebhook } from "./webhook-payloads.ts";
 
-/** The scopes the app asks for: orders to allocate from the pool, inventory to read and write it. */
-export const SHOPIFY_SCOPES = ["read_orders", "read_inventory", "write_inventory"] as const;
+/** The scopes the app asks for: orders to allocate from the pool (and cancel those it cannot cover), inventory to read and write it. */
+export const SHOPIFY_SCOPES = ["read_orders", "write_orders", "read_inventory", "write_inventory"] as const;
 const CALL_TIMEOUT_MS = 10_000;
 
 export interface ShopifyChannelConfig {
@@ -100,6 +100,10 @@ export function createShopifyChannel(config: ShopifyChannelConfig): ShopifyChann
             }
           }
           return levels;
+        },
+        async cancelOrder({ channelOrderId, reason }) {
+          const cancelled = await api.cancelOrder({ orderId: channelOrderId, staffNote: `CreatorFlow: ${reason}` });
+          return cancelled.outcome === "cancelled" && cancelled.jobId ? { reference: cancelled.jobId } : {};
         },
         async writeStock(write): Promise<ChannelStockWriteOutcome> {
           const { inventoryItemId, locationId } = write.handles;

@@ -4,6 +4,8 @@
 // bound to `shopify:<domain>`, so a sealed token moved to another store's row does not open.
 import type { Sql } from "postgres";
 import { importTokenEncryptionKey, openToken, sealToken } from "../../shops/token-encryption.ts";
+import type { ChannelShopApi } from "../channel.ts";
+import type { ChannelStoreToReconcile } from "../channel-reconciliation.ts";
 import type { ChannelShopTarget } from "../channel-stock-outbox-consumer.ts";
 import type { ShopifyChannel } from "./channel-adapter.ts";
 import { inventoryItemGid } from "./webhook-mapping.ts";
@@ -50,5 +52,45 @@ export function createShopifyStoresListing(options: { channel: ShopifyChannel; t
         api: options.channel.apiFor({ shopDomain: row.shop_domain, accessToken: await openToken(await (key ??= importTokenEncryptionKey(options.tokenEncryptionKey)), row.access_token_sealed, tokenBinding(row.shop_domain)) }),
       })),
     );
+  };
+}
+
+/** Every connected store (of these creators, or all) with the SKUs it lists: what reconciliation reads. */
+export function createShopifyStoresToReconcile(options: { channel: ShopifyChannel; tokenEncryptionKey: string }) {
+  let key: Promise<CryptoKey> | undefined;
+  return async (sql: Sql, creatorIds?: readonly string[]): Promise<ChannelStoreToReconcile[]> => {
+    const rows = await sql<{ shop_domain: string; creator_id: string; access_token_sealed: string; location_id: string; stock_buffer: number; stock_cap: number | null; items: { sku_id: string; inventory_item_id: string }[] }[]>`
+      select s.shop_domain, s.creator_id::text as creator_id, s.access_token_sealed, s.location_id, s.stock_buffer, s.stock_cap,
+             coalesce(jsonb_agg(jsonb_build_object('sku_id', i.sku_id, 'inventory_item_id', i.inventory_item_id) order by i.sku_id)
+                        filter (where i.sku_id is not null), '[]'::jsonb) as items
+        from public.shopify_shops s left join public.shopify_inventory_items i on i.shop_domain = s.shop_domain
+       where s.connection_status = 'connected' and s.access_token_sealed is not null and s.location_id is not null
+         ${creatorIds ? sql`and s.creator_id = any(${[...creatorIds]}::uuid[])` : sql``}
+       group by s.shop_domain
+       order by s.creator_id, s.shop_domain`;
+    return Promise.all(
+      rows.map(async (row) => ({
+        creatorId: row.creator_id,
+        channel: "shopify" as const,
+        shopId: row.shop_domain,
+        allocation: { buffer: row.stock_buffer, ...(row.stock_cap === null ? {} : { cap: row.stock_cap }) },
+        skus: row.items.map((item) => ({ skuId: item.sku_id, handles: { inventoryItemId: inventoryItemGid(item.inventory_item_id), locationId: row.location_id } })),
+        api: options.channel.apiFor({ shopDomain: row.shop_domain, accessToken: await openToken(await (key ??= importTokenEncryptionKey(options.tokenEncryptionKey)), row.access_token_sealed, tokenBinding(row.shop_domain)) }),
+      })),
+    );
+  };
+}
+
+/** The API of one of the creator's stores, while it is connected with a token; null otherwise. */
+export function createShopifyStoreApi(options: { channel: ShopifyChannel; tokenEncryptionKey: string }) {
+  let key: Promise<CryptoKey> | undefined;
+  return async (sql: Sql, store: { creatorId: string; channel: string; shopId: string }): Promise<ChannelShopApi | null> => {
+    if (store.channel !== "shopify") return null;
+    const [row] = await sql<{ access_token_sealed: string }[]>`
+      select access_token_sealed from public.shopify_shops
+       where shop_domain = ${store.shopId} and creator_id = ${store.creatorId}::uuid and connection_status = 'connected' and access_token_sealed is not null`;
+    if (!row) return null;
+    const accessToken = await openToken(await (key ??= importTokenEncryptionKey(options.tokenEncryptionKey)), row.access_token_sealed, tokenBinding(store.shopId));
+    return options.channel.apiFor({ shopDomain: store.shopId, accessToken });
   };
 }

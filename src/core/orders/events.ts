@@ -4,6 +4,15 @@ import { channelId } from "../channels/channel-id.ts";
 import { channelShopKey } from "../inventory/events.ts";
 import { amountMinor, currencyCode, quantity, skuId, tiktokId, unixSeconds } from "../shared-schemas.ts";
 
+/** Which order of which channel's shop an event is about. */
+const channelOrderKeys = {
+  /** `<channel prefix>-<the channel's order id>`: never the same as another channel's order. */
+  order_id: tiktokId,
+  channel: channelId,
+  shop_id: channelShopKey,
+  channel_order_id: z.string().min(1).max(100),
+};
+
 /** Order statuses as TikTok Shop's webhooks and Orders API report them, normalised. */
 export const tiktokOrderStatus = z.enum([
   "UNPAID",
@@ -47,11 +56,7 @@ export const orderEvents = {
   "order.received_from_channel": {
     version: 1,
     schema: z.strictObject({
-      /** `<channel prefix>-<the channel's order id>`: never the same as another channel's order. */
-      order_id: tiktokId,
-      channel: channelId,
-      shop_id: channelShopKey,
-      channel_order_id: z.string().min(1).max(100),
+      ...channelOrderKeys,
       /** The channel's own display name of the order (Shopify's "#1001"). */
       name: z.string().max(100).optional(),
       items: z.array(orderItem).min(1),
@@ -144,10 +149,7 @@ export const orderEvents = {
   "order.cancelled_on_channel": {
     version: 1,
     schema: z.strictObject({
-      order_id: tiktokId,
-      channel: channelId,
-      shop_id: channelShopKey,
-      channel_order_id: z.string().min(1).max(100),
+      ...channelOrderKeys,
       reference: z.string().max(200).optional(),
     }),
   },

@@ -55,7 +55,16 @@ export function proxyToFunction(request: IncomingMessage, response: ServerRespon
     upstream.destroy();
   }, target.idleTimeoutMs);
   upstream.once("response", () => clearTimeout(idle));
-  upstream.once("close", () => clearTimeout(idle));
+  upstream.once("close", () => {
+    clearTimeout(idle);
+    // A function may answer without reading the whole body (a 413 for an oversized one) and
+    // close its side: the rest of the caller's body is read and dropped here, or the caller's
+    // kept-alive connection would stall with it and the next request on it never be answered.
+    if (!request.complete) {
+      request.unpipe(upstream);
+      request.resume();
+    }
+  });
   request.on("aborted", () => upstream.destroy());
   request.pipe(upstream);
 }

@@ -1,5 +1,6 @@
 // The functions gateway in front of a real Deno process running the echo fixture.
 import { createHash, randomBytes } from "node:crypto";
+import http from "node:http";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../../supabase/local/postgres.ts";
@@ -55,6 +56,27 @@ describe("functions gateway", () => {
     expect(report.bodySha256).toBe(createHash("sha256").update(body).digest("hex"));
     expect(report.headers["x-tts-signature"]).toBe("abc123");
     expect(report.headers.authorization).toBe(`Bearer ${standIn.anonKey}`);
+  });
+
+  it("after a function answers without reading a large body, the caller's connection still serves the next request", async () => {
+    // One connection, kept alive: the next request waits for the first's body to be taken.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (method: string, pathname: string, body?: Buffer) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.request(`${standIn.url}/functions/v1/echo${pathname}`, { method, agent, headers: authorized() }, (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode ?? 0));
+        });
+        request.on("error", reject);
+        request.end(body);
+      });
+    try {
+      expect(await call("POST", "/refuse-unread", randomBytes(8 * 1024 * 1024))).toBe(413);
+      // Before the gateway drained what the function left unread, this waited forever.
+      expect(await call("GET", "")).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("streams a streamed response", async () => {

@@ -4,10 +4,10 @@
 // buckets, on one or two value axes, with a reference line and a tooltip for the bucket under
 // the pointer. A chart library (recharts, with redux, immer and most of d3) was over a third
 // of the JavaScript a phone downloaded for the dashboard; this needs d3-array's nice ticks
-// and d3-shape's paths, a few kilobytes. Hidden from assistive technology: each chart's
+// (about 1 KB) and straight paths (chart-paths.ts). Hidden from assistive technology: each chart's
 // caption says what it shows in words.
 import { nice, ticks } from "d3-array";
-import { area, line } from "d3-shape";
+import { bandPath, linePath } from "@/lib/dashboard/chart-paths.ts";
 import { useLayoutEffect, useRef, useState, type PointerEvent, type RefObject } from "react";
 
 export type AxisSide = "left" | "right";
@@ -163,21 +163,12 @@ function valuesOn(side: AxisSide, series: ChartSeries[], references: ChartRefere
 }
 
 function SeriesShape({ series, scale, centre, barWidth, bottom }: { series: ChartSeries; scale: Scale; centre: (index: number) => number; barWidth: number; bottom: number }) {
+  const pointsOf = (values: (number | null)[]) => values.map((value, index) => (value === null ? null : ([centre(index), scale.at(value)] as const)));
   if (series.kind === "band") {
-    const { lower, upper } = series;
-    const path = area<number>()
-      .defined((index) => lower[index] !== null && upper[index] !== null)
-      .x((index) => centre(index))
-      .y0((index) => scale.at(lower[index]!))
-      .y1((index) => scale.at(upper[index]!))(lower.map((_, index) => index));
-    return <path d={path ?? undefined} fill={series.color} fillOpacity={0.2} stroke="none" />;
+    return <path d={bandPath(pointsOf(series.upper), pointsOf(series.lower))} fill={series.color} fillOpacity={0.2} stroke="none" />;
   }
   if (series.kind === "line") {
-    const path = line<number | null>()
-      .defined((value) => value !== null)
-      .x((_, index) => centre(index))
-      .y((value) => scale.at(value!))(series.values);
-    return <path d={path ?? undefined} fill="none" stroke={series.color} strokeWidth={2} />;
+    return <path d={linePath(pointsOf(series.values))} fill="none" stroke={series.color} strokeWidth={2} />;
   }
   const zero = Math.min(bottom, scale.at(0));
   return (

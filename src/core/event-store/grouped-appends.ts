@@ -34,11 +34,22 @@ export interface AppendGrouping {
   maxBatchSize: number;
   /** Under overload (every commit slot busy), how long the first waiting append waits at most. */
   maxWaitMs: number;
-  /** Batches committing at once; the next batch gathers while these run. */
+  /** Batches committing at once; the next batch gathers while these run. Defaults to half the pool, at most 8. */
   maxConcurrentCommits: number;
 }
 
-export const defaultAppendGrouping: AppendGrouping = { maxBatchSize: 32, maxWaitMs: 5, maxConcurrentCommits: 2 };
+const defaultAppendGrouping = { maxBatchSize: 32, maxWaitMs: 5 };
+
+/**
+ * Commit slots: half the connection pool (at most 8), so reads and other work keep
+ * connections, and a slot never waits in the driver for a connection (a batch closed early
+ * for a slot that is not really free would be smaller than it could be). Measured with
+ * `npm run bench -- store` (16 writers, pool of 20): 1 slot gave the concurrent rows 1.3-1.4x
+ * Emmett, 2 slots 1.6-1.8x, 4 slots 1.8x, 8 slots 2.2-2.4x (docs/BENCHMARKS.md, issue 14).
+ */
+function defaultCommitSlots(sql: Sql): number {
+  return Math.max(1, Math.min(8, Math.floor((sql.options?.max ?? 2) / 2)));
+}
 
 /** An append's own outcome within a batch: its events, or the database's error for it alone. */
 type Outcome = { events: WrittenEvent[] } | { error: unknown };
@@ -47,7 +58,7 @@ export type AppendWriter = (append: PreparedAppend) => Promise<WrittenEvent[]>;
 
 export function createAppendWriter(sql: Sql, grouping: Partial<AppendGrouping> | false = {}): AppendWriter {
   if (grouping === false) return (append) => writeOne(sql, append);
-  const settings = { ...defaultAppendGrouping, ...grouping };
+  const settings = { ...defaultAppendGrouping, maxConcurrentCommits: defaultCommitSlots(sql), ...grouping };
   if (settings.maxBatchSize > 32) throw new RangeError("maxBatchSize must be at most 32 (append_to_streams' subtransactions)");
   const group = createGroupCommit<PreparedAppend, Outcome>({
     ...settings,

@@ -146,6 +146,40 @@ describe("group commit of appends", () => {
     expect(await eventCount(append.aggregateId)).toBe(1);
   });
 
+  it("keeps every stream's versions in the global stream's order while batches of two stores contend for the same streams", async () => {
+    // Each batch writes several streams; without the stream order locks a batch holding a
+    // transaction id while it waits for a stream commits that stream's next version under an
+    // older id, and a reader of the global stream sees it first (a projection would skip it).
+    const other = createEventStore({ sql: doomedSql, groupCommit: { maxConcurrentCommits: 2 } });
+    const creatorId = newCreatorId();
+    const hot = Array.from({ length: 3 }, () => `sku-${crypto.randomUUID()}`);
+    const start = await sql<{ transaction_id: string; position: string }[]>`
+      select transaction_id::text, position from event_store order by transaction_id desc, position desc limit 1`;
+    const writers = Array.from({ length: 16 }, async (_, writer) => {
+      for (let round = 0; round < 20; round++) {
+        const target = writer % 2 === 0 ? store : other;
+        // A fresh stream first, so the batch has written (and holds an id) before it reaches a hot one.
+        await Promise.all([
+          target.appendToStream(newOrderAppend(creatorId)),
+          target.appendToStream({ ...newOrderAppend(creatorId), aggregateId: hot[(writer + round) % 3], aggregateType: "sku", expectedVersion: "any", events: [stockUpdated(hot[0], round, round + 1)] }),
+        ]);
+      }
+    });
+    await Promise.all(writers);
+    let checkpoint = start[0] ? { transactionId: start[0].transaction_id, position: Number(start[0].position) } : { transactionId: "0", position: 0 };
+    const seen = new Map(hot.map((id) => [id, [] as number[]]));
+    for (;;) {
+      const page = await store.readAllAfter(checkpoint, { limit: 500 });
+      if (page.events.length === 0) break;
+      for (const event of page.events) seen.get(event.aggregateId)?.push(event.version);
+      checkpoint = page.checkpoint;
+    }
+    for (const versions of seen.values()) {
+      expect(versions.length).toBeGreaterThan(50);
+      expect(versions).toEqual(versions.map((_, index) => index + 1));
+    }
+  });
+
   it("fails every append of a batch with the error when the database goes away mid-commit, and writes none of them", async () => {
     const creatorId = newCreatorId();
     const held = newOrderAppend(creatorId);

@@ -8,6 +8,7 @@ import { upcastMetadata } from "./metadata-upcasting.ts";
 import { upcastEvent, type UpcasterRegistry } from "./upcasting.ts";
 import { withTraceContext } from "../tracing.ts";
 import { validateEvents, type AppendContext } from "./validation.ts";
+import { createAppendWriter, type AppendGrouping } from "./grouped-appends.ts";
 
 /** An event to append: a catalogued type with its payload, and how to record it. */
 export type NewEvent<T extends EventType = EventType> = DomainEvent<T> & {
@@ -115,7 +116,19 @@ interface EventRow {
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
-export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?: UpcasterRegistry }) {
+export interface EventStoreOptions {
+  sql: Sql;
+  upcasters?: UpcasterRegistry;
+  /**
+   * Group commit of concurrent appends (grouped-appends.ts), on by default: a lone append is
+   * written as without it, and concurrent ones share a commit. `false` gives every append
+   * its own transaction.
+   */
+  groupCommit?: Partial<AppendGrouping> | false;
+}
+
+export function createEventStore({ sql, upcasters = {}, groupCommit = {} }: EventStoreOptions) {
+  const writeAppend = createAppendWriter(sql, groupCommit);
   const toStoredEvent = (row: EventRow): StoredEvent => {
     const upcast = upcastEvent(upcasters, row.event_type, row.schema_version, row.event_data);
     return {
@@ -149,12 +162,15 @@ export function createEventStore({ sql, upcasters = {} }: { sql: Sql; upcasters?
     const { metadata, rows } = prepareAppend(request, request.events);
     const expected = request.expectedVersion ?? "any";
     try {
-      const result = await sql<{ event_id: string; event_position: string; event_version: string; duplicate: boolean }[]>`
-        select event_id, event_position, event_version, duplicate
-          from public.append_to_stream(
-            ${request.creatorId}::uuid, ${request.aggregateId}, ${request.aggregateType},
-            ${String(expected)}, ${sql.json(rows as never)}::jsonb, ${request.idempotencyKey ?? null},
-            ${sql.json(metadata as never)}::jsonb)`;
+      const result = await writeAppend({
+        creatorId: request.creatorId,
+        aggregateId: request.aggregateId,
+        aggregateType: request.aggregateType,
+        expected,
+        rows,
+        metadata,
+        idempotencyKey: request.idempotencyKey ?? null,
+      });
       const events = result.map((row) => ({
         id: row.event_id,
         position: Number(row.event_position),

@@ -4,3 +4,4 @@ export * from "./type-filter.ts";
 export * from "./upcasting.ts";
 export * from "./metadata-upcasting.ts";
 export * from "./validation.ts";
+export * from "./grouped-appends.ts";

@@ -19,7 +19,7 @@ import {
   type ChannelEventToAppend,
 } from "../channels/shopify/webhook-mapping.ts";
 import { sha256Hex } from "../channels/tiktok-shop/hmac-sha256.ts";
-import { createGroupCommit } from "./group-commit.ts";
+import { createGroupCommit } from "../group-commit.ts";
 import { isCausedByData, storeWebhookDeliveries, type DeliveryToStore, type InboxStatus, type StoreOutcome, type StreamAppend } from "./webhook-delivery-store.ts";
 
 export const MAX_SHOPIFY_WEBHOOK_BYTES = 1024 * 1024;

@@ -12,7 +12,7 @@ import { createWebhookVerifier } from "../channels/tiktok-shop/webhook-signature
 import { orderAggregateId } from "../orders/events.ts";
 import { sha256Hex } from "../channels/tiktok-shop/hmac-sha256.ts";
 import { inSpan } from "../tracing.ts";
-import { createGroupCommit } from "./group-commit.ts";
+import { createGroupCommit } from "../group-commit.ts";
 import { createOrderStatusCache, type KnownOrderStatus } from "./order-status-cache.ts";
 import { webhookEventMetadata, type WebhookDelivery } from "./webhook-delivery.ts";
 import { isCausedByData, storeWebhookDeliveries, type DeliveryToStore, type InboxStatus, type StoreOutcome, type StreamAppend } from "./webhook-delivery-store.ts";

@@ -1,7 +1,7 @@
 // The group commit's scheduling, with a controlled clock and commits the test resolves by
 // hand: when a batch closes, what each item gets back, and what a failed commit does.
 import { describe, expect, it } from "vitest";
-import { createGroupCommit } from "../../../src/core/webhooks/group-commit.ts";
+import { createGroupCommit } from "../../../src/core/group-commit.ts";
 
 interface PendingCommit {
   items: readonly string[];

@@ -47,6 +47,15 @@ export async function lastSkuOf(sql: Sql, creatorId: string): Promise<SkuOfCreat
 }
 
 /**
+ * TikTok's time for a report of the SKU that is TikTok's newest: now, or just after the newest
+ * TikTok already sent (earlier specs' simulated traffic runs a clock hours ahead of ours, and
+ * an older report is superseded, not judged).
+ */
+export function reportTimeAfterNewest(sku: SkuOfCreator): number {
+  return Math.max(Math.floor(Date.now() / 1000), (sku.newestTikTokTime ?? 0) + 1);
+}
+
+/**
  * Sets some of the creator's sync rules for one spec. The returned function puts the
  * creator's row back as it was, or removes it if there was none, so later specs get
  * the rules they would have had.

@@ -7,7 +7,7 @@
 import { expect, test } from "@playwright/test";
 import type { Sql } from "postgres";
 import { eventMetadataSchema } from "../../src/core/event-catalogue.ts";
-import { e2eDatabase, lastSkuOf } from "./admin-helpers.ts";
+import { e2eDatabase, lastSkuOf, reportTimeAfterNewest } from "./admin-helpers.ts";
 import { CREATOR1_ID, newOrderId, postInventoryWebhook, postOrderWebhook, signIn } from "./dashboard-helpers.ts";
 
 interface StoredRow {
@@ -30,7 +30,7 @@ test("every event appended by the webhook, route handlers, consumers, sagas and 
     // A webhook stock count that disagrees with ours: the sync-conflicts consumer reacts.
     const sku = await lastSkuOf(sql, CREATOR1_ID);
     expect(sku, "the demo creator has stock").not.toBeNull();
-    const notificationId = await postInventoryWebhook({ skuId: sku!.skuId, productId: sku!.productId, total: sku!.total + 3, updateTime: Math.floor(Date.now() / 1000) });
+    const notificationId = await postInventoryWebhook({ skuId: sku!.skuId, productId: sku!.productId, total: sku!.total + 3, updateTime: reportTimeAfterNewest(sku!) });
     // A creator's command through the route handler: the dashboard's stock adjustment.
     await signIn(page, "creator1@example.com");
     const row = page.locator(`tbody tr[data-sku="${sku!.skuId}"]`);

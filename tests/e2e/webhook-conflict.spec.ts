@@ -13,6 +13,7 @@ import {
   lastSkuOf,
   lastStockWriteOf,
   overrideSyncRules,
+  reportTimeAfterNewest,
   resolutionEventOf,
 } from "./admin-helpers.ts";
 
@@ -27,9 +28,7 @@ test("a TikTok inventory webhook that disagrees with the local count reaches the
     const sku = (await lastSkuOf(sql, CREATOR1_ID))!;
     const tiktokTotal = sku.total + 5;
 
-    // TikTok's newest count for the SKU: now, or after the simulated clock of an earlier spec's traffic (an older report would be superseded, not judged).
-    const updateTime = Math.max(Math.floor(Date.now() / 1000), (sku.newestTikTokTime ?? 0) + 1);
-    const notificationId = await postInventoryWebhook({ skuId: sku.skuId, productId: sku.productId, total: tiktokTotal, updateTime });
+    const notificationId = await postInventoryWebhook({ skuId: sku.skuId, productId: sku.productId, total: tiktokTotal, updateTime: reportTimeAfterNewest(sku) });
     const reportId = await eventIdOfDelivery(sql, notificationId, "inventory.external_count_reported");
     expect(reportId, "the webhook's count is recorded in the delivery's own transaction").not.toBeNull();
 

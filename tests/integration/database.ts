@@ -30,6 +30,12 @@ export async function ownTestDatabase(name: string, portOffset: number, options:
   return { url: database.url, sql };
 }
 
+/** How many events the store holds on one aggregate's stream (what a refused append must leave at 0). */
+export async function storedEventCount(sql: Sql, aggregateId: string): Promise<number> {
+  const [row] = await sql<{ count: string }[]>`select count(*) from event_store where aggregate_id = ${aggregateId}`;
+  return Number(row!.count);
+}
+
 /** A fresh tenant id, so tests sharing the database never see each other's rows. */
 export function newCreatorId(): string {
   return crypto.randomUUID();

@@ -63,6 +63,10 @@ function samples(text: string): Map<string, number> {
   return found;
 }
 
+/** The samples `expected` names, as `values` has them: compared with `expected` in one assertion, whose diff names every wrong or missing one. */
+const samplesNamedIn = (values: Map<string, number>, expected: Record<string, number>) =>
+  Object.fromEntries(Object.keys(expected).map((name) => [name, values.get(name)]));
+
 describe("GET /api/metrics", () => {
   it("answers 401 without the token, with a wrong one, and when METRICS_TOKEN is not set", async () => {
     expect((await scrape()).status).toBe(401);
@@ -82,27 +86,33 @@ describe("GET /api/metrics", () => {
     const text = await response.text();
     const values = samples(text);
 
-    expect(values.get('creatorflow_consumer_lag_events{consumer="projection-a"}')).toBe(2);
-    expect(values.get('creatorflow_consumer_lag_events{consumer="projection-b"}')).toBe(0);
-    expect(values.get('creatorflow_consumer_oldest_waiting_seconds{consumer="projection-b"}')).toBe(0);
+    const exact = {
+      'creatorflow_consumer_lag_events{consumer="projection-a"}': 2,
+      'creatorflow_consumer_lag_events{consumer="projection-b"}': 0,
+      'creatorflow_consumer_oldest_waiting_seconds{consumer="projection-b"}': 0,
+      'creatorflow_consumer_events_processed_total{consumer="projection-b"}': 3,
+      'creatorflow_dead_letters_pending{consumer="projection-a"}': 1,
+      'creatorflow_webhooks_received_last_hour{outcome="processed"}': 2,
+      'creatorflow_webhooks_received_last_hour{outcome="unprocessable"}': 1,
+      'creatorflow_events_appended_recent{event_type="order.status_changed"}': 3,
+      'creatorflow_event_projection_latency_ms_avg{event_type="order.status_changed"}': 150,
+      creatorflow_realtime_deltas_sent_total: 12,
+      'creatorflow_webhook_ingest_latency_ms{quantile="0.5"}': 40,
+      'creatorflow_reconciliation_drift_last_hour{kind="stock_count"}': 0,
+    };
+    expect(samplesNamedIn(values, exact)).toEqual(exact);
     expect(values.get('creatorflow_consumer_oldest_waiting_seconds{consumer="projection-a"}')).toBeGreaterThan(0);
-    expect(values.get('creatorflow_consumer_events_processed_total{consumer="projection-b"}')).toBe(3);
-    expect(values.get('creatorflow_dead_letters_pending{consumer="projection-a"}')).toBe(1);
-    expect(values.get('creatorflow_webhooks_received_last_hour{outcome="processed"}')).toBe(2);
-    expect(values.get('creatorflow_webhooks_received_last_hour{outcome="unprocessable"}')).toBe(1);
-    expect(values.get('creatorflow_events_appended_recent{event_type="order.status_changed"}')).toBe(3);
-    expect(values.get('creatorflow_event_projection_latency_ms_avg{event_type="order.status_changed"}')).toBe(150);
-    expect(values.get("creatorflow_realtime_deltas_sent_total")).toBe(12);
-    expect(values.get('creatorflow_webhook_ingest_latency_ms{quantile="0.5"}')).toBe(40);
-    expect(values.get('creatorflow_reconciliation_drift_last_hour{kind="stock_count"}')).toBe(0);
     expect(text).toContain("# TYPE creatorflow_consumer_events_processed_total counter");
   });
 
   it("exposes real sessions' Core Web Vitals as p75 per page, metric and form factor over the last hour", async () => {
     const values = samples(await (await scrape(`Bearer ${TOKEN}`)).text());
-    expect(values.get('creatorflow_web_vitals_p75{page="dashboard",metric="LCP",form_factor="phone"}')).toBe(3250);
-    expect(values.get('creatorflow_web_vitals_samples_last_hour{page="dashboard",metric="LCP",form_factor="phone"}')).toBe(4);
-    expect(values.get('creatorflow_web_vitals_p75{page="dashboard",metric="CLS",form_factor="phone"}')).toBe(0.02);
+    const exact = {
+      'creatorflow_web_vitals_p75{page="dashboard",metric="LCP",form_factor="phone"}': 3250,
+      'creatorflow_web_vitals_samples_last_hour{page="dashboard",metric="LCP",form_factor="phone"}': 4,
+      'creatorflow_web_vitals_p75{page="dashboard",metric="CLS",form_factor="phone"}': 0.02,
+    };
+    expect(samplesNamedIn(values, exact)).toEqual(exact);
   });
 
   it("serves every metric the alerting rules use, and each rule has its runbook", async () => {

@@ -143,6 +143,16 @@ async function reservedInPool(skuId: string): Promise<number> {
   return reserved;
 }
 
+/** Waits until the channel stock outbox has recorded a count of the SKU as pushed to Shopify. */
+async function countPushed(skuId: string): Promise<void> {
+  const pushed = await eventually(
+    () => sql`select 1 from event_store where aggregate_id = ${`inventory-${skuId}`} and event_type = 'inventory.channel_count_pushed'`,
+    (rows) => rows.length > 0,
+    30_000,
+  );
+  expect(pushed, `no inventory.channel_count_pushed for ${skuId}`).not.toHaveLength(0);
+}
+
 describe("one stock count across TikTok Shop and Shopify", () => {
   it("never oversells: 50 orders for the last 10 units, across both channels at once, fulfil exactly 10; both channels then show 0", async () => {
     const sku = await listSkuOnBothChannels(10);
@@ -224,11 +234,7 @@ describe("one stock count across TikTok Shop and Shopify", () => {
   it("finds on the reconciliation schedule a count changed in Shopify's admin whose webhook never came: a conflict naming Shopify, raised once, resolved in the queue", async () => {
     const sku = await listSkuOnBothChannels(6);
     // The pool's first count reached the store (the outbox found it already there and recorded it).
-    await eventually(
-      () => sql`select 1 from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.channel_count_pushed'`,
-      (rows) => rows.length > 0,
-      30_000,
-    );
+    await countPushed(sku.skuId);
     // By hand in the store's admin; its inventory_levels/update is lost.
     shopify.setAvailableByHand(sku.skuId, 2);
     const reconcile = async () => {
@@ -272,11 +278,7 @@ describe("one stock count across TikTok Shop and Shopify", () => {
 
   it("recovers by itself from a Shopify outage longer than the retries: the change dead-lettered is pushed once Shopify answers, with no further change", async () => {
     const sku = await listSkuOnBothChannels(4);
-    await eventually(
-      () => sql`select 1 from event_store where aggregate_id = ${`inventory-${sku.skuId}`} and event_type = 'inventory.channel_count_pushed'`,
-      (rows) => rows.length > 0,
-      30_000,
-    );
+    await countPushed(sku.skuId);
     shopify.setOutage(true);
     const orderId = await tiktokOrder(sku);
     await eventually(() => outcomesOf([orderId]), (seen) => seen.allocated.length === 1);

@@ -5,16 +5,13 @@ import {
   EventValidationError,
   WrongTenantError,
 } from "../../../src/core/event-store/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { connectTestDatabase, newCreatorId, storedEventCount } from "../database.ts";
 import { orderReceived, orderShipped, uniqueOrderId } from "./fixtures.ts";
 
 const sql = connectTestDatabase({ max: 60 });
 const store = createEventStore({ sql });
 
-async function eventCount(aggregateId: string): Promise<number> {
-  const [row] = await sql<{ count: string }[]>`select count(*) from event_store where aggregate_id = ${aggregateId}`;
-  return Number(row.count);
-}
+const eventCount = (aggregateId: string) => storedEventCount(sql, aggregateId);
 
 describe("appendToStream", () => {
   it("appends to a new stream and numbers versions from 1", async () => {

@@ -9,7 +9,7 @@ import {
   type AppendRequest,
   type NewEvent,
 } from "../../../src/core/event-store/index.ts";
-import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { connectTestDatabase, newCreatorId, storedEventCount } from "../database.ts";
 import { orderReceived, stockUpdated, uniqueOrderId } from "./fixtures.ts";
 
 const sql = connectTestDatabase({ max: 10 });
@@ -35,10 +35,7 @@ async function transactionsOf(aggregateIds: string[]): Promise<string[]> {
   return rows.map((row) => row.transaction_id);
 }
 
-async function eventCount(aggregateId: string): Promise<number> {
-  const [row] = await sql<{ count: string }[]>`select count(*) from event_store where aggregate_id = ${aggregateId}`;
-  return Number(row.count);
-}
+const eventCount = (aggregateId: string) => storedEventCount(sql, aggregateId);
 
 describe("group commit of appends", () => {
   it("commits concurrent appends to different streams in one transaction, each with its own positions", async () => {

@@ -12,27 +12,8 @@ import {
 } from "../../../src/core/fulfilment/index.ts";
 import { readSystemHealth } from "../../../src/server/admin/system-health.ts";
 import type { RecordedApiRequest } from "../../../src/simulator/api-server.ts";
-import {
-  alertsFor,
-  buyerCancelled,
-  eventTypes,
-  inventoryEvents,
-  inventoryOf,
-  newSku,
-  orderOfOneSku,
-  onlyEvent,
-  orderEvents,
-  orderEventsThroughPayment,
-  placeOrder,
-  sagaFor,
-  sagaRow,
-  sql,
-  stockUp,
-  tiktokClients,
-  tiktokSimulator,
-  tiktokStatusChanged,
-  type PlacedOrder,
-} from "./saga-harness.ts";
+import { alertsFor, buyerCancelled, eventTypes, inventoryEvents, inventoryOf, newSku, orderOfOneSku, onlyEvent, orderEvents,
+  orderEventsThroughPayment, placeOrder, sagaFor, sagaRow, sql, stockUp, tiktokClients, tiktokSimulator, tiktokStatusChanged, type PlacedOrder } from "./saga-harness.ts";
 
 /** What the simulated TikTok received about this order's package since `from`: every fulfilment call. */
 function fulfilmentCallsFor(packageId: string, from: number): RecordedApiRequest[] {

@@ -2,32 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../../src/core/event-store/index.ts";
 import { FULFILMENT_ALERT_SOURCE, resumeFulfilmentSagas, type Carrier } from "../../../src/core/fulfilment/index.ts";
 import { newCreatorId } from "../database.ts";
-import {
-  alertsFor,
-  buyerCancelled,
-  eventTypes,
-  inventoryEvents,
-  inventoryOf,
-  newSku,
-  orderOfOneSku,
-  onlyEvent,
-  orderEvents,
-  orderEventsThroughPayment,
-  placeOrder,
-  runnerFor,
-  sagaConsumerFor,
-  sagaRow,
-  sagaWithSimulatedProviders,
-  simulatedDependencies,
-  simulatedProviders,
-  sql,
-  startAtEndOfStream,
-  stockUp,
-  testClock,
-  tiktokSimulator,
-  tiktokStatusChanged,
-  uniqueConsumerName,
-} from "./saga-harness.ts";
+import { alertsFor, buyerCancelled, eventTypes, inventoryEvents, inventoryOf, newSku, orderOfOneSku, onlyEvent, orderEvents,
+  orderEventsThroughPayment, placeOrder, runnerFor, sagaConsumerFor, sagaRow, sagaWithSimulatedProviders, simulatedDependencies, simulatedProviders,
+  sql, startAtEndOfStream, stockUp, testClock, tiktokSimulator, tiktokStatusChanged, uniqueConsumerName } from "./saga-harness.ts";
 
 describe("order fulfilment saga", () => {
   it("validates, allocates, takes payment, buys a label and ships on TikTok, each step caused by the one before", async () => {

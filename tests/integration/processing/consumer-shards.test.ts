@@ -104,26 +104,27 @@ async function eventsHandledPerConsumer(): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((row) => [row.consumer, row.processed]));
 }
 
+/** Sets each projection's live consumer to the given shard count, one after the other. */
+async function reshard(...counts: [projection: { name: string }, shards: number][]): Promise<void> {
+  for (const [projection, shards] of counts) await shardLiveConsumer(sql, projection.name, shards);
+}
+
 describe("a consumer split into shards by creator", () => {
   it("shares the work among process-events calls and, as the shard counts change mid-stream, projects every event exactly once and in order", async () => {
     const creators = await creatorsOnEveryShard();
-    await shardLiveConsumer(sql, dashboardMetricsProjection.name, 2);
-    await shardLiveConsumer(sql, orderSummariesProjection.name, 2);
-    await shardLiveConsumer(sql, inventoryLevelsProjection.name, 2);
+    await reshard([dashboardMetricsProjection, 2], [orderSummariesProjection, 2], [inventoryLevelsProjection, 2]);
 
     await playOrders(creators, 0, 6);
     await summariesProjected(creators.length * 6);
     // Each change lands while orders are being appended and the running shards are busy.
     const second = playOrders(creators, 6, 12);
     await summariesProjected(creators.length * 7);
-    await shardLiveConsumer(sql, dashboardMetricsProjection.name, 4);
-    await shardLiveConsumer(sql, orderSummariesProjection.name, 3);
+    await reshard([dashboardMetricsProjection, 4], [orderSummariesProjection, 3]);
     await second;
     await summariesProjected(creators.length * 12);
     const third = playOrders(creators, 12, 18);
     await summariesProjected(creators.length * 13);
-    await shardLiveConsumer(sql, orderSummariesProjection.name, 1);
-    await shardLiveConsumer(sql, inventoryLevelsProjection.name, 1);
+    await reshard([orderSummariesProjection, 1], [inventoryLevelsProjection, 1]);
     await third;
 
     // The same events, projected by one unsharded runner into tables of their own.

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { dashboardMetricsProjection, projectionConsumer } from "../../../src/core/projections/index.ts";
+import type { NewEvent } from "../../../src/core/event-store/index.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { at, cancelled, received, refunded, shipped, uniqueId, validated } from "./events.ts";
@@ -28,6 +29,12 @@ interface MetricsRow {
 
 async function metrics(table: "dashboard_metrics_hourly" | "dashboard_metrics_daily", creatorId: string) {
   return sql<MetricsRow[]>`select * from ${models.table(table)} where creator_id = ${creatorId} order by bucket_start`;
+}
+
+/** Appends one order's events to its stream and projects them. */
+async function projectOrder(creatorId: string, orderId: string, events: NewEvent[]): Promise<void> {
+  await models.append(creatorId, `order-${orderId}`, events);
+  await models.project([dashboardMetricsProjection]);
 }
 
 describe("dashboard metrics projection", () => {
@@ -82,13 +89,12 @@ describe("dashboard metrics projection", () => {
   it("never counts a cancelled order that is also refunded twice", async () => {
     const creatorId = newCreatorId();
     const orderId = uniqueId("e");
-    await models.append(creatorId, `order-${orderId}`, [
+    await projectOrder(creatorId, orderId, [
       received(orderId, at("2026-03-04T08:00:00Z")),
       validated(orderId, at("2026-03-04T08:01:00Z"), 4000),
       cancelled(orderId, at("2026-03-04T08:30:00Z")),
       refunded(orderId, at("2026-03-04T09:00:00Z")),
     ]);
-    await models.project([dashboardMetricsProjection]);
     const [daily] = await metrics("dashboard_metrics_daily", creatorId);
     expect(daily).toMatchObject({ gross_minor: "4000", refunded_minor: "4000", cancelled_minor: "0", net_minor: "0", orders_refunded: 1 });
   });
@@ -96,12 +102,12 @@ describe("dashboard metrics projection", () => {
   it("changes nothing when events it already counted are replayed", async () => {
     const creatorId = newCreatorId();
     const orderId = uniqueId("f");
-    await models.append(creatorId, `order-${orderId}`, [
+    const counted = [
       received(orderId, at("2026-03-05T08:00:00Z")),
       validated(orderId, at("2026-03-05T08:01:00Z"), 2400),
       cancelled(orderId, at("2026-03-05T09:00:00Z")),
-    ]);
-    await models.project([dashboardMetricsProjection]);
+    ];
+    await projectOrder(creatorId, orderId, counted);
     const before = await metrics("dashboard_metrics_hourly", creatorId);
     const { replayed } = await replayEvents({
       sql,

@@ -2,21 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ShopNotAuthorizedError } from "../../../src/core/shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError } from "../../../src/core/channels/tiktok-shop/api-errors.ts";
 import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
-import {
-  appKey,
-  appSecret,
-  connectShop,
-  DAY_MS,
-  expectConnected,
-  lifetimes,
-  newCreator,
-  shopClientsFor,
-  shopEventsOf,
-  shopsHarness,
-  shopsOf,
-  storedCredentials,
-  type TestCreator,
-} from "./harness.ts";
+import { appKey, appSecret, connectShop, DAY_MS, expectConnected, lifetimes, newCreator, shopClientsFor, shopEventsOf, shopsHarness, shopsOf,
+  storedCredentials, type TestCreator } from "./harness.ts";
 import { rejectionOf } from "../../rejection.ts";
 
 const harness = shopsHarness({ seed: 42, firstSeller: 151 });

@@ -6,18 +6,7 @@ import { createShopAuthorizationConsumer } from "../../../src/core/shops/shop-au
 import { createTikTokAuthApi } from "../../../src/core/channels/tiktok-shop/auth-api.ts";
 import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
-import {
-  appKey,
-  appSecret,
-  connectShop,
-  expectConnected,
-  newCreator,
-  shopClientsFor,
-  shopEventsOf,
-  shopsHarness,
-  shopsOf,
-  storedCredentials,
-} from "./harness.ts";
+import { appKey, appSecret, connectShop, expectConnected, newCreator, shopClientsFor, shopEventsOf, shopsHarness, shopsOf, storedCredentials } from "./harness.ts";
 
 const harness = shopsHarness({ seed: 43, firstSeller: 301 });
 const { sql } = harness;

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startShopConnection, completeShopConnection } from "../../../src/core/shops/shop-connection.ts";
-import {
-  connectionDependencies,
-  connectShop,
-  consentAtTikTok,
-  expectConnected,
-  newCreator,
-  shopEventsOf,
-  shopsHarness,
-  shopsOf,
-  storedCredentials,
-} from "./harness.ts";
+import { connectionDependencies, connectShop, consentAtTikTok, expectConnected, newCreator, shopEventsOf, shopsHarness, shopsOf, storedCredentials } from "./harness.ts";
 
 const harness = shopsHarness({ seed: 41, firstSeller: 1 });
 const { sql } = harness;

@@ -30,6 +30,11 @@ function fakeChannel() {
   return {
     connect,
     status: (status: ChannelStatus) => act(() => handlers!.onStatus(status)),
+    /** The channel joins, and the refetch a join starts has landed. */
+    join: async () => {
+      await act(() => handlers!.onStatus("subscribed"));
+      await settle();
+    },
     send: (event: string, payload: unknown) => act(() => handlers!.onMessage(event, payload)),
     /** Delivers a message, then runs `meanwhile` before React renders what it changed. */
     sendThen: (event: string, payload: unknown, meanwhile: () => void) =>
@@ -71,35 +76,33 @@ function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?:
   return { channel, fetchSnapshot, postAdjustment };
 }
 
+const connectionStatus = () => screen.getByTestId("connection-status").textContent;
 const feed = () => within(screen.getByTestId("order-feed"));
 const ordersKpi = () => screen.getByTestId("kpi-orders-value");
 
 describe("live dashboard", () => {
   it("shows the connection going live, reconnecting, and live again, refetching after each join", async () => {
     const { channel, fetchSnapshot } = renderDashboard();
-    expect(screen.getByTestId("connection-status").textContent).toContain("Connecting…");
+    expect(connectionStatus()).toContain("Connecting…");
 
-    await channel.status("subscribed");
-    await settle();
-    expect(screen.getByTestId("connection-status").textContent).toContain("Live");
+    await channel.join();
+    expect(connectionStatus()).toContain("Live");
     expect(fetchSnapshot).toHaveBeenCalledTimes(1);
 
     await channel.status("error");
-    expect(screen.getByTestId("connection-status").textContent).toContain("Reconnecting…");
+    expect(connectionStatus()).toContain("Reconnecting…");
 
-    await channel.status("subscribed");
-    await settle();
-    expect(screen.getByTestId("connection-status").textContent).toContain("Live");
+    await channel.join();
+    expect(connectionStatus()).toContain("Live");
     expect(fetchSnapshot).toHaveBeenCalledTimes(2);
 
     await channel.status("closed");
-    expect(screen.getByTestId("connection-status").textContent).toContain("Offline");
+    expect(connectionStatus()).toContain("Offline");
   });
 
   it("applies a delta in sequence at once and marks the new order, without refetching", async () => {
     const { channel, fetchSnapshot } = renderDashboard();
-    await channel.status("subscribed");
-    await settle();
+    await channel.join();
     fetchSnapshot.mockClear();
 
     await channel.send("delta", orderDelta(6, "100000000000000002", 3));
@@ -119,8 +122,7 @@ describe("live dashboard", () => {
     });
     let answer = snapshot();
     const { channel, fetchSnapshot } = renderDashboard({ fetchSnapshot: async () => answer });
-    await channel.status("subscribed");
-    await settle();
+    await channel.join();
     fetchSnapshot.mockClear();
 
     await channel.send("delta", orderDelta(6, "100000000000000002", 3));
@@ -150,8 +152,7 @@ describe("live dashboard", () => {
       const missed = "100000000000000009";
       let answer = snapshot();
       const { channel } = renderDashboard({ clock: () => pageTime, fetchSnapshot: async () => answer });
-      await channel.status("subscribed");
-      await settle();
+      await channel.join();
 
       const delta = orderDelta(6, live, 3);
       // 120 ms on the server side; the page renders it 18 ms after receiving it.
@@ -175,8 +176,7 @@ describe("live dashboard", () => {
         ],
       });
       await channel.status("error");
-      await channel.status("subscribed");
-      await settle();
+      await channel.join();
       const missedRow = feed().getByText(missed).closest("li")!;
       expect(within(missedRow).queryByTestId("order-arrival")).toBeNull();
       expect(within(feed().getByText("100000000000000001").closest("li")!).queryByTestId("order-arrival")).toBeNull();
@@ -189,8 +189,7 @@ describe("live dashboard", () => {
 
   it("ignores a delta it has already seen", async () => {
     const { channel, fetchSnapshot } = renderDashboard();
-    await channel.status("subscribed");
-    await settle();
+    await channel.join();
     fetchSnapshot.mockClear();
     await channel.send("delta", orderDelta(5, "100000000000000004", 99));
     expect(ordersKpi().textContent).toBe("2");
@@ -204,8 +203,7 @@ describe("live dashboard", () => {
     ["a delta asking for a refetch", "delta", { seq: 6, changed: ["orders"], refetch: true, orders: [] }],
   ])("refetches on %s instead of guessing", async (_case, event, payload) => {
     const { channel, fetchSnapshot } = renderDashboard();
-    await channel.status("subscribed");
-    await settle();
+    await channel.join();
     fetchSnapshot.mockClear();
     await channel.send(event, payload);
     await settle();
@@ -275,7 +273,7 @@ describe("offline", () => {
     const answer = deferred<AdjustmentResponse>();
     const { postAdjustment } = renderDashboard({ postAdjustment: () => answer.promise });
     await goOffline();
-    expect(screen.getByTestId("connection-status").textContent).toContain("Offline since");
+    expect(connectionStatus()).toContain("Offline since");
 
     fireEvent.change(screen.getByLabelText("New stock count for 1001"), { target: { value: "60" } });
     fireEvent.click(screen.getByRole("button", { name: "Set stock of 1001" }));
@@ -389,6 +387,6 @@ describe("offline", () => {
     renderDashboard({ initial: older });
     await settle();
     expect(ordersKpi().textContent).toBe("77");
-    expect(screen.getByTestId("connection-status").textContent).toContain("Offline since");
+    expect(connectionStatus()).toContain("Offline since");
   });
 });

@@ -54,10 +54,22 @@ function world() {
     clock: () => now,
     sleep: async (ms) => advance(ms),
   };
+  const at = (time: number, run: () => void) => scheduled.push({ at: time, run });
+  /** One transaction that appends one event and commits at once. */
+  const appendCommitted = () => {
+    const tx = begin();
+    tx.append();
+    tx.commit();
+  };
   return {
     ports,
     begin,
-    at: (time: number, run: () => void) => scheduled.push({ at: time, run }),
+    at,
+    appendCommitted,
+    /** An appendCommitted every `intervalMs` from time 0 until (not including) `untilMs`. */
+    appendEvery: (intervalMs: number, untilMs: number) => {
+      for (let time = 0; time < untilMs; time += intervalMs) at(time, appendCommitted);
+    },
     holdLeaseUntil: (time: number) => (leaseHeldUntil = time),
     seen,
     log,
@@ -84,13 +96,7 @@ describe("a lane call", () => {
 
   it("serves appends that keep coming within the linger in one call, then stops once caught up", async () => {
     const w = world();
-    for (let time = 0; time < 600; time += 50) {
-      w.at(time, () => {
-        const tx = w.begin();
-        tx.append();
-        tx.commit();
-      });
-    }
+    w.appendEvery(50, 600);
     const result = await runLaneCall(w.ports, timing);
     expect(result.processed).toBe(12);
     // Released only after the last append plus a full linger, not at the first lull of a poll.
@@ -100,9 +106,7 @@ describe("a lane call", () => {
 
   it("hands the lane on when another call holds a lease past its budget", async () => {
     const w = world();
-    const tx = w.begin();
-    tx.append();
-    tx.commit();
+    w.appendCommitted();
     w.holdLeaseUntil(10_000);
     const result = await runLaneCall(w.ports, timing);
     expect(result.handedOff).toBe(true);
@@ -112,13 +116,7 @@ describe("a lane call", () => {
 
   it("stops at its budget while appends keep coming: releases the flag, drains what came before, and goes", async () => {
     const w = world();
-    for (let time = 0; time < 5_000; time += 10) {
-      w.at(time, () => {
-        const tx = w.begin();
-        tx.append();
-        tx.commit();
-      });
-    }
+    w.appendEvery(10, 5_000);
     const result = await runLaneCall(w.ports, timing);
     const releasedAt = Number(w.log[0].replace("release@", ""));
     expect(releasedAt).toBeGreaterThanOrEqual(timing.budgetMs);

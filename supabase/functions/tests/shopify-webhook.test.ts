@@ -1,26 +1,16 @@
 // Deno suite for the shopify-webhook function: the handler itself, in Deno, against the
 // real Postgres that `npm test` starts for it (DATABASE_URL).
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import postgres from "postgres";
+import { sanitize, withDatabase } from "./suite-database.ts";
 import { signShopifyWebhook } from "../../../src/core/channels/shopify/hmac-base64.ts";
+import { uniqueId, uniqueNumericId } from "../../../tests/test-data.ts";
 
 const clientSecret = "deno_suite_shopify_secret";
 Deno.env.set("SHOPIFY_API_SECRET", clientSecret);
 const { default: webhookFunction } = await import("../shopify-webhook/index.ts");
 
-const databaseUrl = Deno.env.get("DATABASE_URL")!;
 const creatorId = crypto.randomUUID();
-const shopDomain = `deno-suite-${Date.now()}.myshopify.com`;
-const sanitize = { sanitizeOps: false, sanitizeResources: false };
-
-async function withDatabase<T>(work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    return await work(sql);
-  } finally {
-    await sql.end();
-  }
-}
+const shopDomain = `deno-suite-${uniqueId()}.myshopify.com`;
 
 async function deliver(body: Uint8Array<ArrayBuffer>, headers: Record<string, string>, method = "POST") {
   return webhookFunction.fetch(new Request("http://localhost/shopify-webhook", { method, body: method === "POST" ? body : undefined, headers }));
@@ -40,7 +30,7 @@ const orderJson = (id: number) =>
 
 Deno.test({ name: "accepts a signed order once and records its event with its channel", ...sanitize, fn: async () => {
   await withDatabase((sql) => sql`insert into shopify_shops (shop_domain, creator_id) values (${shopDomain}, ${creatorId})`);
-  const id = Date.now();
+  const id = Number(uniqueNumericId("1", 15));
   const body = orderJson(id);
   const webhookId = crypto.randomUUID();
   assertEquals((await deliver(body, await signedHeaders(body, webhookId))).status, 200);
@@ -52,7 +42,7 @@ Deno.test({ name: "accepts a signed order once and records its event with its ch
 }});
 
 Deno.test({ name: "refuses a forged or missing HMAC with 401 and stores nothing", ...sanitize, fn: async () => {
-  const body = orderJson(Date.now() + 1);
+  const body = orderJson(Number(uniqueNumericId("1", 15)));
   const webhookId = crypto.randomUUID();
   assertEquals((await deliver(body, await signedHeaders(body, webhookId, "not-the-secret"))).status, 401);
   const { "x-shopify-hmac-sha256": _, ...unsigned } = await signedHeaders(body, webhookId);

@@ -1,7 +1,8 @@
 // Deno suite for the tiktok-webhook function: the handler itself, in Deno, against the
 // real Postgres that `npm test` starts for it (DATABASE_URL), with the signed samples in tests/fixtures/tiktok.
 import { deepStrictEqual as assertEquals, match as assertMatch } from "node:assert/strict";
-import postgres from "postgres";
+import { uniqueNumericId } from "../../../tests/test-data.ts";
+import { sanitize, withDatabase } from "./suite-database.ts";
 import { signApiRequest } from "../../../src/core/channels/tiktok-shop/api-signature.ts";
 import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-signature.ts";
 
@@ -15,26 +16,14 @@ Deno.env.set("TIKTOK_APP_KEY", manifest.app_key);
 Deno.env.set("TIKTOK_APP_SECRET", manifest.app_secret);
 const { default: webhookFunction } = await import("../tiktok-webhook/index.ts");
 
-const databaseUrl = Deno.env.get("DATABASE_URL")!;
 const creatorId = crypto.randomUUID();
-const shopId = `5${String(Date.now()).slice(-12)}${Math.floor(Math.random() * 1e5)}`;
+const shopId = uniqueNumericId("5");
 
 function deliver(body: BodyInit, authorization?: string, method = "POST") {
   return webhookFunction.fetch(
     new Request("http://localhost/tiktok-webhook", { method, body: method === "POST" ? body : undefined, headers: authorization ? { authorization } : {} }),
   );
 }
-
-async function withDatabase<T>(work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    return await work(sql);
-  } finally {
-    await sql.end();
-  }
-}
-
-const sanitize = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("signs webhooks and API calls as the documented test vectors say", async () => {
   const body = new TextEncoder().encode(

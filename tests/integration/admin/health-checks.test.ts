@@ -4,6 +4,7 @@ import { recordHealthCheck, SYSTEM_CREATOR_ID, SYSTEM_HEALTH_STREAM } from "../.
 import type { HealthThreshold } from "../../../src/core/health/health-evaluation.ts";
 import { measureSystemHealth } from "../../../src/core/health/health-measurements.ts";
 import { connectTestDatabase } from "../database.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
@@ -30,7 +31,7 @@ describe("system health checks", () => {
     // One slow to store (210 ms), and sent, by its own timestamp, a year ago (a replay).
     await webhookAt(new Date(start.getTime() + 30_000), 365 * 86_400, 210);
     await sql`insert into public.webhook_inbox (dedupe_key, raw_body, status, received_at) values (${crypto.randomUUID()}, ${Buffer.from("not json")}, 'unprocessable', ${new Date(start.getTime() + 2_000)})`;
-    const consumer = `health-test-${crypto.randomUUID().slice(0, 8)}`;
+    const consumer = uniqueId("health-test-");
     await sql`insert into public.consumer_checkpoints (consumer) values (${consumer})`;
     const eventId = crypto.randomUUID();
     for (const [attempt, outcome] of [[1, "failed"], [2, "failed"], [3, "succeeded"]] as const) {

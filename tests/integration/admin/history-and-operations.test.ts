@@ -7,7 +7,7 @@ import { adminDeadLetters } from "../../../src/server/admin/dead-letters.ts";
 import { readEntityHistory, readEventLinks } from "../../../src/server/admin/entity-history.ts";
 import { prepareProjectionRebuild, readProjectionStatuses } from "../../../src/server/admin/projection-status.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
-import { uniqueNumericId } from "../../test-data.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const store = createEventStore({ sql });
@@ -99,7 +99,7 @@ describe("dead letters from the panel", () => {
   }
 
   it("lists, inspects, requests a retry and discards, recording who", async () => {
-    const consumer = `admin-test-${crypto.randomUUID().slice(0, 8)}`;
+    const consumer = uniqueId("admin-test-");
     const letters = adminDeadLetters(sql);
     const toRetry = await deadLetter(consumer);
     const toDiscard = await deadLetter(consumer);

@@ -11,6 +11,7 @@ import { decideInventory, evolveInventory, INVENTORY_STATE_VERSION, initialInven
 import { SALES_WATCH_JOB } from "../../../src/core/analytics/sales-watch-job.ts";
 import { newCreatorId, ownTestDatabase } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const { url: databaseUrl, sql } = await ownTestDatabase("sales-watch", 20, { max: 4 });
@@ -49,7 +50,7 @@ const sales = (skuId: string, times: number[]): NewEvent[] =>
 describe("the sales watch in process-events", () => {
   it("alerts the creator when a stocked SKU stops selling, and resolves the alert when sales return", async () => {
     const creatorId = newCreatorId();
-    const skuId = `W${Date.now()}`;
+    const skuId = uniqueId("W");
     await handleCommand({
       store, creatorId, aggregateId: inventoryAggregateId(skuId), aggregateType: "inventory", initialState: initialInventoryState, evolve: evolveInventory,
       snapshotSchemaVersion: INVENTORY_STATE_VERSION, metadata: { source: "automated_system" },

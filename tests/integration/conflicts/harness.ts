@@ -9,7 +9,7 @@ import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-sign
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { demoShop, type DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { newCreatorId } from "../database.ts";
-import { uniqueNumericId } from "../../test-data.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 export const appKey = "test_app_key";
 export const appSecret = "test_app_secret";
@@ -76,7 +76,7 @@ export function inventoryWebhook(shop: DemoShop, skuIndex: number, counts: { tot
  */
 export async function conflictRunner(sql: Sql, creatorIds: Iterable<string>) {
   const creators = new Set(creatorIds);
-  const suffix = crypto.randomUUID().slice(0, 8);
+  const suffix = uniqueId();
   const onlyOurs = (consumer: Consumer, name: string): Consumer => ({
     ...consumer,
     name,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Sql } from "postgres";
 import { createSagaStore } from "../../../src/core/fulfilment/index.ts";
 import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const sagas = createSagaStore(sql);
@@ -11,7 +12,8 @@ describe("fulfilment_sagas row level security", () => {
   it("shows creators their own sagas, admins all, and lets neither write", async () => {
     const mine = newCreatorId();
     const theirs = newCreatorId();
-    const orderIds = [`${Date.now()}01`, `${Date.now()}02`];
+    // In the order the query sorts them (ids of one length sort as text as they do as numbers).
+    const orderIds = [uniqueNumericId(), uniqueNumericId()].sort();
     for (const [creatorId, orderId] of [[mine, orderIds[0]!], [theirs, orderIds[1]!]] as const) {
       await sagas.start({ creatorId, orderId, correlationId: crypto.randomUUID(), causeEventId: crypto.randomUUID(), now: new Date() });
     }

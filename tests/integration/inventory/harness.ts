@@ -12,6 +12,7 @@ import { createTikTokShopClient, TikTokShopApiError } from "../../../src/core/ch
 import type { TikTokShopSimulator } from "../../../src/simulator/api-server.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { appKey, appSecret, conflictRunner, webhookIngestion } from "../conflicts/harness.ts";
+import { uniqueId } from "../../test-data.ts";
 
 /** Sets a SKU's total as `source` did; `occurredAt` backdates it (a count known from before the test's own writes). */
 export async function adjustStock(sql: Sql, creatorId: string, skuId: string, newTotal: number, source: "manual" | "tiktok" = "manual", productId?: string, occurredAt?: Date) {
@@ -39,7 +40,7 @@ export interface StockOutboxRunnerOptions {
 
 /** The stock outbox under a private name, from the stream's head, seeing only one creator's events, calling the simulator. */
 export async function stockOutboxRunner(sql: Sql, simulator: TikTokShopSimulator, creatorId: string, shop: DemoShop, options: StockOutboxRunnerOptions = {}) {
-  const suffix = crypto.randomUUID().slice(0, 8);
+  const suffix = uniqueId();
   const decisions: StockPushDecision[] = [];
   let failuresLeft = options.failFirstCalls ?? 0;
   let crashesLeft = options.crashAfterFirstCalls ?? 0;

@@ -6,6 +6,7 @@ import { decideInventory, evolveInventory, INVENTORY_STATE_VERSION, initialInven
 import { setLeadTime } from "../../../src/server/inventory/lead-time.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { readModelSchema } from "../projections/read-model-harness.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const models = readModelSchema(sql, "leadtime");
@@ -13,7 +14,7 @@ const origin = { source: "api_call" as const, user_id: "5b0c8d7e-1f2a-4c3b-9d4e-
 
 /** A SKU in the creator's inventory: its stream, and its row in the inventory levels the route checks. */
 async function stockedSku(creatorId: string): Promise<string> {
-  const skuId = `LT${Math.floor(Math.random() * 1e12)}`;
+  const skuId = uniqueId("LT");
   await handleCommand({
     store: models.store, creatorId, aggregateId: inventoryAggregateId(skuId), aggregateType: "inventory", initialState: initialInventoryState, evolve: evolveInventory,
     snapshotSchemaVersion: INVENTORY_STATE_VERSION, metadata: { source: "automated_system" },

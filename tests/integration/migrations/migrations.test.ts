@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { appliedMigrationVersions, applyMigrations, listMigrations, MigrationFailedError } from "../../../supabase/local/migrations.ts";
 import { connectTestDatabase } from "../database.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase({ max: 2 });
 
@@ -18,9 +19,9 @@ describe("migrations", () => {
   });
 
   it("leaves the database as it was when a migration fails, naming the file and line", async () => {
-    const suffix = Math.random().toString(36).slice(2, 10);
+    const suffix = uniqueId();
     const dir = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-    const good = `29990101${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
+    const good = uniqueNumericId("29990101", 14);
     const bad = String(BigInt(good) + 1n);
     writeFileSync(path.join(dir, `${good}_good.sql`), `create table public.good_${suffix} (id int);\n`);
     writeFileSync(

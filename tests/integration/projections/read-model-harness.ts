@@ -8,9 +8,10 @@ import { createConsumerRunner } from "../../../src/core/processing/index.ts";
 import { allProjections, createReadModelSchema, projectionConsumer, shadowSchemaFor, type Projection } from "../../../src/core/projections/index.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
 import { connectTestDatabase } from "../database.ts";
+import { uniqueId } from "../../test-data.ts";
 
 export function readModelSchema(sql: Sql, label: string) {
-  const schema = `rm_${label}_${Math.random().toString(36).slice(2, 8)}`;
+  const schema = `rm_${label}_${uniqueId()}`;
   const store = createEventStore({ sql });
   beforeAll(async () => {
     await createReadModelSchema(sql, schema, allProjections);

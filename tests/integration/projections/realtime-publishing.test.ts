@@ -8,6 +8,7 @@ import { manifest } from "../../fixtures/signed-webhooks.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { pushedToShopify, received, receivedFromShopify, stockUpdated, uniqueId, validated } from "./events.ts";
 import { readModelSchema } from "./read-model-harness.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const models = readModelSchema(sql, "realtime");
@@ -154,7 +155,7 @@ describe("realtime publishing of how long a TikTok webhook took", () => {
   const publisher = createRealtimePublisher({ sql, schema: models.schema, minIntervalMs: 0 });
   const ingest = createTikTokWebhookIngestion({ sql, appKey: manifest.app_key, appSecret: manifest.app_secret });
   const creatorId = newCreatorId();
-  const shopId = `8${Date.now()}${Math.floor(Math.random() * 1e5)}`.slice(0, 19);
+  const shopId = uniqueNumericId("8", 19);
   beforeAll(async () => {
     await models.startAtEndOfStream();
     await sql`insert into tiktok_shops (shop_id, creator_id, shop_name) values (${shopId}, ${creatorId}, 'Arrival shop')`;
@@ -185,7 +186,7 @@ describe("realtime publishing of how long a TikTok webhook took", () => {
   }
 
   it("measures from the inbox's acceptance to the message, not from TikTok's timestamp, and only on the first message after the webhook", async () => {
-    const orderId = String(Date.now()).padEnd(18, "1");
+    const orderId = uniqueNumericId("1");
     const yearAgo = Math.floor(Date.now() / 1000) - 365 * 86_400;
     const started = performance.now();
     const delivery = await deliver(orderId, "AWAITING_SHIPMENT", yearAgo);

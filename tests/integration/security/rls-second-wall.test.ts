@@ -7,6 +7,7 @@ import { readAsCreator } from "../../../src/server/creator-scope.ts";
 import { readDashboardSnapshot } from "../../../src/server/dashboard/dashboard-snapshot.ts";
 import { hasConnectedShop } from "../../../src/server/onboarding/onboarding-state.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 
@@ -20,7 +21,7 @@ describe("creator-scoped reads under the creator's claims", () => {
   it("return only the creator's rows when a query forgets its creator filter", async () => {
     const creator = newCreatorId();
     const neighbour = newCreatorId();
-    const marker = `wall-${crypto.randomUUID().slice(0, 8)}`;
+    const marker = uniqueId("wall-");
     await seedCreatorRows(creator, `${marker}-own`, `${marker}-shop-own`);
     await seedCreatorRows(neighbour, `${marker}-other`, `${marker}-shop-other`);
 
@@ -41,7 +42,7 @@ describe("creator-scoped reads under the creator's claims", () => {
 
   it("cannot write, even to the creator's own rows", async () => {
     const creator = newCreatorId();
-    const skuId = `wall-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("wall-");
     await seedCreatorRows(creator, skuId, `${skuId}-shop`);
 
     const write = readAsCreator(sql, creator, (tx) => tx`update public.inventory_levels set available = 999 where sku_id = ${skuId}`);
@@ -51,7 +52,7 @@ describe("creator-scoped reads under the creator's claims", () => {
 
   it("serve the real dashboard snapshot and onboarding check as before", async () => {
     const creator = newCreatorId();
-    const skuId = `wall-${crypto.randomUUID().slice(0, 8)}`;
+    const skuId = uniqueId("wall-");
     await seedCreatorRows(creator, skuId, `${skuId}-shop`);
     await seedCreatorRows(newCreatorId(), `${skuId}-other`, `${skuId}-other-shop`);
 

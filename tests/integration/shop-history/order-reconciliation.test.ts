@@ -6,6 +6,7 @@ import { asSignedInUser, connectTestDatabase, newCreatorId } from "../database.t
 import { readModelSchema } from "../projections/read-model-harness.ts";
 import type { DemoShop } from "../../../src/simulator/demo-catalogue.ts";
 import { createWorld, linkShop, ordersOf, playTraffic, simulatedShop, startSimulator, startTime } from "./harness.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const readModels = readModelSchema(sql, "reconciliation");
@@ -98,7 +99,7 @@ describe("order reconciliation against TikTok", () => {
   });
 
   it("runs once per period whoever calls, and at once when asked from the admin panel", async () => {
-    const jobName = `reconciliation-test-${crypto.randomUUID().slice(0, 8)}`;
+    const jobName = uniqueId("reconciliation-test-");
     const shop = simulatedShop(world);
     const creatorId = await linkShop(sql, shop, newCreatorId());
     const run = () => reconcileWhenDue({ sql, readerFor: () => clientFor(shop), now: () => new Date(), creatorIds: [creatorId], jobName, everyMs: 600_000, sleep: async () => {} });

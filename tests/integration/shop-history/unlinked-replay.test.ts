@@ -3,6 +3,7 @@ import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-sign
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { createWorld, linkShop, simulatedShop } from "./harness.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const appKey = "test_app_key";
@@ -20,7 +21,7 @@ describe("deliveries that arrived before their shop was linked", () => {
       const raw = new TextEncoder().encode(body);
       return ingestion(raw, await signWebhook({ appKey, appSecret, rawBody: raw }));
     };
-    const orderId = `57668${String(Date.now()).slice(-9)}${Math.floor(Math.random() * 1e4)}`;
+    const orderId = uniqueNumericId("57668");
     expect(await post(statusWebhook(shop.shopId, orderId, "AWAITING_SHIPMENT", 1_764_000_100))).toMatchObject({ result: "unlinked_shop" });
     expect(await post(statusWebhook(shop.shopId, orderId, "UNPAID", 1_764_000_000))).toMatchObject({ result: "unlinked_shop" });
     expect(await ingestion.replayUnlinked(shop.shopId)).toBe(0);

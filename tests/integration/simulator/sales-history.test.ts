@@ -4,13 +4,14 @@ import { demoShop, type DemoShop } from "../../../src/simulator/demo-catalogue.t
 import { planSalesHistory, writeSalesHistory } from "../../../src/simulator/sales-history.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { readModelSchema } from "../projections/read-model-harness.ts";
+import { uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const models = readModelSchema(sql, "history");
 
 /** A demo shop under ids of its own: the test database is shared with other files. */
 function shopOfItsOwn(): DemoShop {
-  const tag = String(Math.floor(Math.random() * 1e9)).padStart(9, "0");
+  const tag = uniqueNumericId("", 9);
   const shop = demoShop(4);
   return { ...shop, shopId: `74947${tag}`, shopCipher: `ROW_hist_${tag}`, skus: shop.skus.map((sku, index) => ({ ...sku, skuId: `${tag}${index}` })) };
 }

@@ -10,6 +10,7 @@ import { afterAll, inject } from "vitest";
 import WebSocket from "ws";
 import { freePort } from "../../../supabase/local/free-port.ts";
 import { createLocalUser, startSupabaseStandIn, type StandInOptions, type SupabaseStandIn } from "../../../supabase/local/stand-in/index.ts";
+import { uniqueId } from "../../test-data.ts";
 
 export { freePort };
 
@@ -85,13 +86,11 @@ export function newClient(standIn: SupabaseStandIn, options: { vsn?: "1.0.0" | "
   return client;
 }
 
-let userCounter = 0;
-
 export async function seedUser(
   sql: Sql,
   appMetadata: { role: "creator" | "admin"; creator_id?: string | null },
 ): Promise<{ email: string; password: string; id: string }> {
-  const email = `user-${Date.now().toString(36)}-${++userCounter}-${Math.random().toString(36).slice(2, 8)}@creatorflow.test`;
+  const email = `user-${uniqueId()}@creatorflow.test`;
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const { id } = await createLocalUser(sql, { email, password, appMetadata });
   return { email, password, id };

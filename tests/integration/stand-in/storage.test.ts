@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { newClient, startTestStandIn } from "./stand-in-harness.ts";
+import { uniqueId } from "../../test-data.ts";
 
 const storageDir = mkdtempSync(path.join(os.tmpdir(), "stand-in-storage-"));
 afterAll(() => rmSync(storageDir, { recursive: true, force: true }));
@@ -13,7 +14,7 @@ const service = () => newClient(standIn, { key: standIn.serviceRoleKey }).storag
 
 describe("Storage stand-in", () => {
   it("keeps an uploaded object and gives back the same bytes", async () => {
-    const bucket = `b${crypto.randomUUID().slice(0, 8)}`;
+    const bucket = uniqueId("b");
     expect((await service().createBucket(bucket, { public: false })).error).toBeNull();
     const bytes = new Uint8Array([0, 1, 2, 250, 255, 10]);
 
@@ -27,13 +28,13 @@ describe("Storage stand-in", () => {
   });
 
   it("refuses to overwrite without upsert, and reports a missing object and a missing bucket", async () => {
-    const bucket = `b${crypto.randomUUID().slice(0, 8)}`;
+    const bucket = uniqueId("b");
     await service().createBucket(bucket);
     await service().from(bucket).upload("a.txt", new TextEncoder().encode("first"));
 
     const again = await service().from(bucket).upload("a.txt", new TextEncoder().encode("second"));
     const missing = await service().from(bucket).download("nothing-here.txt");
-    const noBucket = await service().getBucket(`none${crypto.randomUUID().slice(0, 8)}`);
+    const noBucket = await service().getBucket(uniqueId("none"));
 
     expect(again.error?.message).toBe("The resource already exists");
     expect(await (await service().from(bucket).download("a.txt")).data!.text()).toBe("first");
@@ -42,7 +43,7 @@ describe("Storage stand-in", () => {
   });
 
   it("serves nobody but the service role, and no key climbs out of its bucket", async () => {
-    const bucket = `b${crypto.randomUUID().slice(0, 8)}`;
+    const bucket = uniqueId("b");
     await service().createBucket(bucket);
     await service().from(bucket).upload("secret.txt", new TextEncoder().encode("x"));
 

@@ -8,10 +8,10 @@ import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-sign
 import { createTikTokWebhookIngestion } from "../../../src/core/webhooks/tiktok-webhook-ingestion.ts";
 import { storeWebhookDeliveries, type DeliveryToStore } from "../../../src/core/webhooks/webhook-delivery-store.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 const sql = connectTestDatabase();
 const credentials = { appKey: "group_commit_key", appSecret: "group_commit_secret" };
-const unique = () => `${Date.now()}${Math.floor(Math.random() * 1e9)}`;
 
 const fromTikTok = { source: "tiktok_webhook" } as const;
 
@@ -24,7 +24,7 @@ function receivedData(orderId: string, status: TiktokOrderStatus, updateTime: nu
 }
 
 function delivery(creatorId: string, overrides: Partial<DeliveryToStore> = {}): DeliveryToStore {
-  const key = `gc-${unique()}`;
+  const key = `gc-${uniqueId()}`;
   return { dedupeKey: key, notificationType: 1, shopId: "9100000000000000001", creatorId, rawBody: new TextEncoder().encode(`{"k":"${key}"}`), status: "processed", reason: null, appends: [], ...overrides };
 }
 
@@ -43,7 +43,7 @@ describe("store_webhook_deliveries", () => {
   it("stores a batch in one transaction and answers each delivery with its own outcome", async () => {
     const creatorId = newCreatorId();
     const other = newCreatorId();
-    const [newOrder, knownOrder, theirs] = [unique(), unique(), unique()];
+    const [newOrder, knownOrder, theirs] = [uniqueNumericId(), uniqueNumericId(), uniqueNumericId()];
     await sql`insert into streams (aggregate_id, aggregate_type, creator_id, version) values (${`order-${knownOrder}`}, 'order', ${creatorId}, 3), (${`order-${theirs}`}, 'order', ${other}, 1)`;
 
     const stored = delivery(creatorId, { appends: [{ aggregate_id: `order-${newOrder}`, aggregate_type: "order", expected: "no_stream", events: received(newOrder, creatorId) }] });
@@ -75,7 +75,7 @@ describe("store_webhook_deliveries", () => {
 
   it("applies two deliveries for one order in one batch in arrival order, refusing the second at the same expected version", async () => {
     const creatorId = newCreatorId();
-    const orderId = unique();
+    const orderId = uniqueNumericId();
     const first = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId, creatorId) }] });
     const second = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId, creatorId) }] });
     const following = delivery(creatorId, {
@@ -90,7 +90,7 @@ describe("store_webhook_deliveries", () => {
 
   it("answers a later copy of a conflicting delivery in the same batch as a conflict, not as already stored", async () => {
     const creatorId = newCreatorId();
-    const orderId = unique();
+    const orderId = uniqueNumericId();
     await sql`insert into streams (aggregate_id, aggregate_type, creator_id, version) values (${`order-${orderId}`}, 'order', ${creatorId}, 1)`;
     const stale = delivery(creatorId, { appends: [{ aggregate_id: `order-${orderId}`, aggregate_type: "order", expected: "no_stream", events: received(orderId, creatorId) }] });
     const outcomes = await storeWebhookDeliveries(sql, [stale, { ...stale }]);
@@ -111,7 +111,7 @@ describe("store_webhook_deliveries", () => {
 });
 
 describe("webhook ingestion with cached order statuses", () => {
-  const shopId = `91${unique()}`.slice(0, 19);
+  const shopId = uniqueNumericId("91", 19);
   const creatorId = newCreatorId();
   const sign = async (body: string) => signWebhook({ ...credentials, rawBody: new TextEncoder().encode(body) });
   const statusDelivery = (orderId: string, status: string, updateTime: number) =>
@@ -123,7 +123,7 @@ describe("webhook ingestion with cached order statuses", () => {
   it("never applies a status the cache thinks is new when the order moved on elsewhere", async () => {
     await sql`insert into tiktok_shops (shop_id, creator_id) values (${shopId}, ${creatorId}) on conflict do nothing`;
     const ingest = createTikTokWebhookIngestion({ sql, ...credentials });
-    const orderId = unique();
+    const orderId = uniqueNumericId();
     expect(await deliver(ingest, statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000))).toMatchObject({ status: 200, result: "processed" });
     // Another writer (a second function instance) delivers a later status: this instance's cache is now behind.
     const elsewhere = createTikTokWebhookIngestion({ sql, ...credentials });
@@ -134,7 +134,7 @@ describe("webhook ingestion with cached order statuses", () => {
   });
 
   it("takes an order it has not seen for new and reads the stream when it is not", async () => {
-    const orderId = unique();
+    const orderId = uniqueNumericId();
     const first = createTikTokWebhookIngestion({ sql, ...credentials });
     await deliver(first, statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000));
     // A fresh instance has an empty cache: its guess "no stream" conflicts and it decides on what is stored.
@@ -147,11 +147,11 @@ describe("webhook ingestion with cached order statuses", () => {
 
   it("stores a burst of mixed deliveries with their own outcomes", async () => {
     const ingest = createTikTokWebhookIngestion({ sql, ...credentials, groupCommit: { maxConcurrentCommits: 1 } });
-    const orders = Array.from({ length: 20 }, () => unique());
+    const orders = Array.from({ length: 20 }, () => uniqueNumericId());
     const bodies = [
       ...orders.map((orderId) => statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000)),
-      JSON.stringify({ type: 99, tts_notification_id: `n${unique()}`, shop_id: shopId, timestamp: 1764000000, data: {} }),
-      JSON.stringify({ type: 1, tts_notification_id: `n${unique()}`, shop_id: shopId, timestamp: "yesterday", data: {} }),
+      JSON.stringify({ type: 99, tts_notification_id: `n${uniqueId()}`, shop_id: shopId, timestamp: 1764000000, data: {} }),
+      JSON.stringify({ type: 1, tts_notification_id: `n${uniqueId()}`, shop_id: shopId, timestamp: "yesterday", data: {} }),
     ];
     const outcomes = await Promise.all(bodies.map((body) => deliver(ingest, body)));
     expect(outcomes.map((outcome) => outcome.result)).toEqual([...orders.map(() => "processed"), "ignored", "unprocessable"]);
@@ -161,7 +161,7 @@ describe("webhook ingestion with cached order statuses", () => {
   it("answers 503 in time when the store is stuck on a lock, and stores the redelivery once it is free", async () => {
     await sql`insert into tiktok_shops (shop_id, creator_id) values (${shopId}, ${creatorId}) on conflict do nothing`;
     const ingest = createTikTokWebhookIngestion({ sql, ...credentials });
-    const orderId = unique();
+    const orderId = uniqueNumericId();
     expect(await deliver(ingest, statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000))).toMatchObject({ status: 200, result: "processed" });
 
     // Another session holds the order's stream row, as a stuck writer would.
@@ -188,7 +188,7 @@ describe("webhook ingestion with cached order statuses", () => {
   it("records when the function received a delivery and when its row was written, for our share of the latency", async () => {
     await sql`insert into tiktok_shops (shop_id, creator_id) values (${shopId}, ${creatorId}) on conflict do nothing`;
     const ingest = createTikTokWebhookIngestion({ sql, ...credentials });
-    const orderId = unique();
+    const orderId = uniqueNumericId();
     const body = statusDelivery(orderId, "AWAITING_SHIPMENT", 1764000000);
     const receivedAt = new Date(Date.now() - 1_000);
 

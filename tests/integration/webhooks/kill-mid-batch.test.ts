@@ -8,6 +8,7 @@ import { signWebhook } from "../../../src/core/channels/tiktok-shop/webhook-sign
 import { connectTestDatabase, newCreatorId } from "../database.ts";
 import { startTestStandIn } from "../stand-in/stand-in-harness.ts";
 import type { SupabaseStandIn } from "../../../supabase/local/stand-in/index.ts";
+import { uniqueId, uniqueNumericId } from "../../test-data.ts";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const credentials = { appKey: "kill_mid_batch_key", appSecret: "kill_mid_batch_secret" };
@@ -16,8 +17,8 @@ const SENDERS = 64;
 const KILL_AFTER_ANSWERS = 150;
 
 const sql = connectTestDatabase();
-const shopId = `93${Date.now()}`.padEnd(19, "0").slice(0, 19);
-const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+const shopId = uniqueNumericId("93", 19);
+const runId = uniqueId();
 let standIn: SupabaseStandIn;
 
 beforeAll(async () => {

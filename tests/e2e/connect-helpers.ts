@@ -2,9 +2,10 @@
 // simulated TikTok's consent page, and what the browser was answered.
 import { expect, type Page } from "@playwright/test";
 import type { Sql } from "postgres";
+import { uniqueId } from "../test-data.ts";
 
 const PASSWORD = "a-long-enough-password";
-const newEmail = () => `e2e-connect-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@creatorflow.test`;
+const newEmail = () => `e2e-connect-${uniqueId()}@creatorflow.test`;
 
 /** Every answer the browser receives (status, headers, body), for the search at the end. */
 export function recordAnswers(page: Page): string[] {

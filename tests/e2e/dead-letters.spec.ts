@@ -8,6 +8,7 @@ import { inventoryAggregateId } from "../../src/core/inventory/events.ts";
 import { inventoryLevelsProjection } from "../../src/core/projections/index.ts";
 import { consumerHasReached, e2eDatabase } from "./admin-helpers.ts";
 import { signIn } from "./dashboard-helpers.ts";
+import { uniqueId } from "../test-data.ts";
 
 const consumer = inventoryLevelsProjection.name;
 
@@ -18,7 +19,7 @@ const consumer = inventoryLevelsProjection.name;
  */
 async function lostUpdate(sql: Sql, totals: number[], letterVersion: number) {
   const creatorId = crypto.randomUUID();
-  const skuId = `e2e-letter-${crypto.randomUUID().slice(0, 8)}`;
+  const skuId = uniqueId("e2e-letter-");
   const store = createEventStore({ sql });
   await store.appendToStream({ metadata: { source: "automated_system" },
     creatorId,

@@ -4,7 +4,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import postgres, { type JSONValue, type Sql } from "postgres";
 import { listMigrations } from "../../supabase/local/migrations.ts";
-import { storedMetadata } from "../test-data.ts";
+import { storedMetadata, uniqueNumericId } from "../test-data.ts";
 import { DEMO_PASSWORD } from "./dashboard-helpers.ts";
 
 let sql: Sql;
@@ -78,7 +78,7 @@ async function countOf(page: Page, eventType: string): Promise<number> {
 
 test("the event store page shows appended events to an admin without a reload", async ({ page }, testInfo) => {
   const creatorId = crypto.randomUUID();
-  const orderId = `5770${Date.now()}`;
+  const orderId = uniqueNumericId("5770");
   const orderStream = `order-${orderId}`;
   const skuStream = `sku-${orderId}`;
 

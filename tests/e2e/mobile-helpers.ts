@@ -55,3 +55,9 @@ export async function expectNoSeriousAccessibilityViolations(page: Page): Promis
     .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.slice(0, 3).map((node) => node.target.join(" ")).join("; ")}`);
   expect(serious, `${page.url()}`).toEqual([]);
 }
+
+/** What every page of the phone layout must pass: it fits the phone's width, and axe finds nothing serious. */
+export async function expectFitsPhoneAccessibly(page: Page): Promise<void> {
+  await expectNoSidewaysScroll(page);
+  await expectNoSeriousAccessibilityViolations(page);
+}

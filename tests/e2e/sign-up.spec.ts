@@ -3,8 +3,9 @@
 // onboarding guide, and cannot reach an empty dashboard until a shop is connected.
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./dashboard-helpers.ts";
+import { uniqueId } from "../test-data.ts";
 
-const newEmail = () => `e2e-sign-up-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@creatorflow.test`;
+const newEmail = () => `e2e-sign-up-${uniqueId()}@creatorflow.test`;
 const PASSWORD = "a-long-enough-password";
 
 async function fillSignUp(page: Page, email: string, password: string, confirmPassword = password): Promise<void> {

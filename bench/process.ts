@@ -15,20 +15,17 @@ import { measureFreshness } from "./lib/freshness.ts";
 import { measureWakeupDelay } from "./lib/wakeup-delay.ts";
 import { emit, log, percentile, round } from "./lib/measure.ts";
 
-const AGGREGATE_EVENTS = 10_000;
-const LOAD_REPEATS = 50;
-const SNAPSHOT_LOAD_TARGET_MS = 5;
-const INVENTORY_SNAPSHOT_SCHEMA = 1;
+/** Loading one inventory aggregate: its events, the loads timed, the target with a snapshot (p50), the snapshot's schema. */
+const AGGREGATE_LOAD = { events: 10_000, repeats: 50, snapshotTargetMs: 5, snapshotSchema: 1 } as const;
 const WAKEUP_SAMPLES = 40;
-
-const FRESHNESS_RATE_PER_S = 200;
-const FRESHNESS_SECONDS = Number(process.env.FRESHNESS_SECONDS ?? 10);
+/** The webhooks offered per second, and for how long, in each freshness run. */
+const FRESHNESS_LOAD = { ratePerSecond: 200, seconds: Number(process.env.FRESHNESS_SECONDS ?? 10) };
 
 async function measureAggregateLoad(sql: Sql, creatorId: string, runId: string): Promise<void> {
   const store = createEventStore({ sql });
   const skuId = `${runId}BIG`;
   const aggregateId = `inventory-${skuId}`;
-  for (let written = 0; written < AGGREGATE_EVENTS; written += 1_000) {
+  for (let written = 0; written < AGGREGATE_LOAD.events; written += 1_000) {
     await store.appendToStream({ metadata: { source: "automated_system" },
       creatorId,
       aggregateId,
@@ -44,20 +41,20 @@ async function measureAggregateLoad(sql: Sql, creatorId: string, runId: string):
     aggregateId,
     initialState: initialInventoryState,
     evolve: evolveInventory,
-    at: { version: AGGREGATE_EVENTS - 100 },
+    at: { version: AGGREGATE_LOAD.events - 100 },
   });
-  await store.saveSnapshot({ aggregateId, aggregateType: "inventory", creatorId, version: atSnapshot.version, state: atSnapshot.state, schemaVersion: INVENTORY_SNAPSHOT_SCHEMA });
+  await store.saveSnapshot({ aggregateId, aggregateType: "inventory", creatorId, version: atSnapshot.version, state: atSnapshot.state, schemaVersion: AGGREGATE_LOAD.snapshotSchema });
 
   for (const withSnapshot of [false, true]) {
-    const latencies = new Float64Array(LOAD_REPEATS);
+    const latencies = new Float64Array(AGGREGATE_LOAD.repeats);
     let version = 0;
-    for (let run = -3; run < LOAD_REPEATS; run += 1) {
+    for (let run = -3; run < AGGREGATE_LOAD.repeats; run += 1) {
       const started = performance.now();
       const loaded = await store.aggregateStream<InventoryState>({
         aggregateId,
         initialState: initialInventoryState,
         evolve: evolveInventory,
-        snapshotSchemaVersion: withSnapshot ? INVENTORY_SNAPSHOT_SCHEMA : undefined,
+        snapshotSchemaVersion: withSnapshot ? AGGREGATE_LOAD.snapshotSchema : undefined,
       });
       if (run >= 0) latencies[run] = performance.now() - started;
       version = loaded.version;
@@ -66,13 +63,13 @@ async function measureAggregateLoad(sql: Sql, creatorId: string, runId: string):
     const line = {
       bench: "process",
       scenario: withSnapshot ? "load_aggregate_with_snapshot" : "load_aggregate_without_snapshot",
-      events_in_stream: AGGREGATE_EVENTS,
-      events_folded: withSnapshot ? AGGREGATE_EVENTS - atSnapshot.version : AGGREGATE_EVENTS,
+      events_in_stream: AGGREGATE_LOAD.events,
+      events_folded: withSnapshot ? AGGREGATE_LOAD.events - atSnapshot.version : AGGREGATE_LOAD.events,
       loaded_version: version,
-      runs: LOAD_REPEATS,
+      runs: AGGREGATE_LOAD.repeats,
       p50_ms: round(percentile(latencies, 50)),
       p99_ms: round(percentile(latencies, 99)),
-      ...(withSnapshot ? { target_ms: SNAPSHOT_LOAD_TARGET_MS, meets_target: percentile(latencies, 50) <= SNAPSHOT_LOAD_TARGET_MS } : {}),
+      ...(withSnapshot ? { target_ms: AGGREGATE_LOAD.snapshotTargetMs, meets_target: percentile(latencies, 50) <= AGGREGATE_LOAD.snapshotTargetMs } : {}),
     };
     emit(line);
     log(`${line.scenario}: p50 ${line.p50_ms} ms, p99 ${line.p99_ms} ms`);
@@ -87,7 +84,7 @@ export async function run(): Promise<void> {
     await measureAggregateLoad(sql, creatorId, runId);
     // Its own database on the same server, so projections start from an empty stream.
     await measureWakeupDelay({ port, samples: WAKEUP_SAMPLES });
-    await measureFreshness({ port, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS, fulfilmentSaga: false });
-    await measureFreshness({ port, ratePerSecond: FRESHNESS_RATE_PER_S, seconds: FRESHNESS_SECONDS, fulfilmentSaga: true });
+    await measureFreshness({ port, ...FRESHNESS_LOAD, fulfilmentSaga: false });
+    await measureFreshness({ port, ...FRESHNESS_LOAD, fulfilmentSaga: true });
   });
 }

@@ -16,16 +16,9 @@ message Resource { repeated KeyValue attributes = 1; }
 message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; }
 message InstrumentationScope { string name = 1; }
 message Span {
-  bytes trace_id = 1;
-  bytes span_id = 2;
-  bytes parent_span_id = 4;
-  string name = 5;
-  int32 kind = 6;
-  fixed64 start_time_unix_nano = 7;
-  fixed64 end_time_unix_nano = 8;
-  repeated KeyValue attributes = 9;
-  repeated Link links = 13;
-  Status status = 15;
+  bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
+  fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
+  repeated KeyValue attributes = 9; repeated Link links = 13; Status status = 15;
 }
 message Link { bytes trace_id = 1; bytes span_id = 2; }
 message Status { string message = 2; int32 code = 3; }

@@ -13,6 +13,7 @@ export default defineConfig({
           name: "unit",
           include: ["tests/unit/**/*.test.ts", "tests/unit/**/*.test.tsx"],
           environment: "node",
+          setupFiles: ["tests/setup/testing-library.ts"],
         },
       },
       {

@@ -8,10 +8,10 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import type { StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveInventory, INVENTORY_STATE_VERSION, initialInventoryState } from "../inventory/inventory.ts";
-import type { Consumer } from "../processing/index.ts";
+import { reactorConsumer, type Consumer } from "../processing/index.ts";
 import { salesAnomalyOf, type SkuDemand } from "./demand-forecasts.ts";
 import { decideDemandSignals } from "./demand-signals.ts";
 import { defaultReorderPolicy, type ReorderPolicy } from "./reorder.ts";
@@ -41,18 +41,15 @@ function latestPerSku(events: readonly StoredEvent[]): { event: StoredEvent; sku
   return [...latest.values()];
 }
 
+// Replays re-derive nothing (a reactor skips them): the signals are already events.
 export function createDemandSignalsConsumer(): Consumer {
-  return {
+  return reactorConsumer({
     name: DEMAND_SIGNALS_CONSUMER,
     handles: ["inventory.reserved", "inventory.stock_updated"],
-    transactional: false,
     batchSize: 200,
-    async handleBatch(events, context) {
-      // Replays re-derive nothing: the signals are already events.
-      if (context.replay) return;
-      const store = createEventStore({ sql: context.sql });
+    async react(events, { sql, store }) {
       for (const { event, skuId } of latestPerSku(events)) {
-        const [demand, policy] = await Promise.all([loadForecast(context.sql, event.creatorId, skuId), loadPolicy(context.sql, event.creatorId, skuId)]);
+        const [demand, policy] = await Promise.all([loadForecast(sql, event.creatorId, skuId), loadPolicy(sql, event.creatorId, skuId)]);
         if (!demand) continue;
         await handleCommand({
           store,
@@ -68,5 +65,5 @@ export function createDemandSignalsConsumer(): Consumer {
         });
       }
     },
-  };
+  });
 }

@@ -7,9 +7,9 @@
 // cancelled counts as done, so a retry after a lost answer cancels nothing twice.
 import type { Sql } from "postgres";
 import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import type { StoredEvent } from "../event-store/index.ts";
 import { orderAggregateId } from "../orders/events.ts";
-import type { Consumer } from "../processing/index.ts";
+import { reactorConsumer, type Consumer } from "../processing/index.ts";
 import type { ChannelShopApi } from "./channel.ts";
 import type { ChannelId } from "./channel-id.ts";
 import { CHANNEL_ORDERS_CONSUMER } from "./channel-orders-consumer.ts";
@@ -31,22 +31,19 @@ export function cancellationDue(history: readonly StoredEvent[]): { channel: Cha
   return { channel: received.data.channel, shopId: received.data.shop_id, channelOrderId: received.data.channel_order_id, reason: refused.data.reason ?? "refused by the stock pool" };
 }
 
+// A replay must not call any channel (a reactor skips them).
 export function createChannelOrderCancellationsConsumer(options: ChannelOrderCancellationsOptions): Consumer {
-  return {
+  return reactorConsumer({
     name: CHANNEL_ORDER_CANCELLATIONS_CONSUMER,
     handles: ["order.cancelled"],
-    transactional: false,
     batchSize: 20,
-    async handleBatch(events, context) {
-      // A replay must not call any channel.
-      if (context.replay) return;
-      const store = createEventStore({ sql: context.sql });
+    async react(events, { sql, store }) {
       for (const event of events) {
         if (event.type !== "order.cancelled" || event.metadata.component !== CHANNEL_ORDERS_CONSUMER) continue;
         const history = await store.readStream(orderAggregateId(event.data.order_id));
         const due = cancellationDue(history);
         if (!due) continue;
-        const api = await options.storeApi(context.sql, { creatorId: event.creatorId, channel: due.channel, shopId: due.shopId });
+        const api = await options.storeApi(sql, { creatorId: event.creatorId, channel: due.channel, shopId: due.shopId });
         // Disconnected since: nothing can be called; the store's own admin shows the order.
         if (!api?.cancelOrder) continue;
         const cancelled = await api.cancelOrder({ channelOrderId: due.channelOrderId, reason: due.reason });
@@ -65,5 +62,5 @@ export function createChannelOrderCancellationsConsumer(options: ChannelOrderCan
         });
       }
     },
-  };
+  });
 }

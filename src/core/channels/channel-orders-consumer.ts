@@ -5,12 +5,12 @@
 // never takes units the pool does not have. A cancellation gives the units back. Reservations
 // name their channel, so the stock outboxes tell every other channel.
 import { handleCommand } from "../command-handling.ts";
-import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
+import type { EventStore, StoredEvent } from "../event-store/index.ts";
 import { automatedOrigin, reactionTo, type EventData } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { decideInventory, evolveInventory, initialInventoryState, INVENTORY_STATE_VERSION, InsufficientStock, type InventoryCommand } from "../inventory/inventory.ts";
 import { orderAggregateId } from "../orders/events.ts";
-import type { Consumer } from "../processing/index.ts";
+import { reactorConsumer, type Consumer } from "../processing/index.ts";
 import type { ChannelId } from "./channel-id.ts";
 
 export const CHANNEL_ORDERS_CONSUMER = "channel-orders";
@@ -29,23 +29,20 @@ export function notEnoughStockReason(skuId: string, requested: number, available
   return `not enough stock: ${requested} of ${skuId} ordered, ${available} left in the pool when the order arrived`;
 }
 
+// A replay must not reserve again (a reactor skips them): reservations were made when the orders were new.
 export function createChannelOrdersConsumer(options: { now?: () => Date } = {}): Consumer {
   const now = options.now ?? (() => new Date());
-  return {
+  return reactorConsumer({
     name: CHANNEL_ORDERS_CONSUMER,
     handles: ["order.received_from_channel", "order.cancelled"],
-    transactional: false,
     batchSize: 50,
-    async handleBatch(events, context) {
-      // A replay must not reserve again: reservations were made when the orders were new.
-      if (context.replay) return;
-      const store = createEventStore({ sql: context.sql });
+    async react(events, { store }) {
       for (const event of events) {
         if (event.type === "order.received_from_channel") await allocate(store, event, event.data);
         else if (event.type === "order.cancelled") await releaseIfChannelOrder(store, event);
       }
     },
-  };
+  });
 
   async function onInventory(store: EventStore, event: StoredEvent, key: string, command: InventoryCommand): Promise<void> {
     await handleCommand({

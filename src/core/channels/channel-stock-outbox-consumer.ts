@@ -9,7 +9,7 @@ import { automatedOrigin, reactionTo, skuIdOf } from "../event-catalogue.ts";
 import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { withStockPushLock } from "../inventory/stock-push-lock.ts";
-import type { Consumer } from "../processing/index.ts";
+import { reactorConsumer, type Consumer } from "../processing/index.ts";
 import type { ChannelAllocation, ChannelShopApi } from "./channel.ts";
 import type { ChannelId } from "./channel-id.ts";
 import {
@@ -44,17 +44,15 @@ export interface ChannelStockOutboxOptions {
 
 export function createChannelStockOutboxConsumer(options: ChannelStockOutboxOptions): Consumer {
   const pushes = createChannelStockPushes(options);
-  return {
+  // A replay must not call any channel (a reactor skips them).
+  return reactorConsumer({
     name: CHANNEL_STOCK_OUTBOX_CONSUMER,
     handles: POOL_CHANGE_TYPES,
-    transactional: false,
     batchSize: 100,
-    async handleBatch(events, context) {
-      // A replay must not call any channel.
-      if (context.replay) return;
-      for (const event of events) await pushes.pushPoolChange(context.sql, event);
+    async react(events, { sql }) {
+      for (const event of events) await pushes.pushPoolChange(sql, event);
     },
-  };
+  });
 }
 
 /**

@@ -6,9 +6,9 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import type { EventStore, StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import type { Consumer } from "../processing/index.ts";
+import { reactorConsumer, type Consumer } from "../processing/index.ts";
 import { conflictIdFor } from "./conflict-ids.ts";
 import type { ExternalCount } from "./detection.ts";
 import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_COMPONENT, type SkuSyncState, type StockWrite } from "./sku-sync-state.ts";
@@ -25,30 +25,27 @@ export interface SyncConflictsConsumerOptions {
   onDecision?: (decision: SyncDecision, event: StoredEvent) => void;
 }
 
+// Replays re-derive nothing (a reactor skips them): the conflicts and their resolutions are already events.
 export function createSyncConflictsConsumer(options: SyncConflictsConsumerOptions = {}): Consumer {
   const rulesFor = options.rulesFor ?? loadSyncRules;
-  return {
+  return reactorConsumer({
     name: SYNC_CONFLICTS_CONSUMER,
     handles: ["inventory.external_count_reported", "inventory.stock_updated"],
-    transactional: false,
     batchSize: 200,
-    async handleBatch(events, context) {
-      // Replays re-derive nothing: the conflicts and their resolutions are already events.
-      if (context.replay) return;
+    async react(events, { sql, store, now }) {
       for (const event of events) {
-        const decision = await handleSyncEvent(context.sql, event, rulesFor, context.now());
+        const decision = await handleSyncEvent(sql, store, event, rulesFor, now());
         if (decision) options.onDecision?.(decision, event);
       }
     },
-  };
+  });
 }
 
-async function handleSyncEvent(sql: Sql, event: StoredEvent, rulesFor: (sql: Sql, creatorId: string) => Promise<SyncRules>, now: Date): Promise<SyncDecision | null> {
+async function handleSyncEvent(sql: Sql, store: EventStore, event: StoredEvent, rulesFor: (sql: Sql, creatorId: string) => Promise<SyncRules>, now: Date): Promise<SyncDecision | null> {
   if (event.type !== "inventory.external_count_reported" && event.type !== "inventory.stock_updated") return null;
   const skuId = event.data.sku_id;
   if (event.aggregateId !== inventoryAggregateId(skuId)) return null;
   if (event.type === "inventory.stock_updated" && (event.metadata.component === SYNC_CONFLICTS_COMPONENT || event.data.source === "order")) return null;
-  const store = createEventStore({ sql });
   const rules = await rulesFor(sql, event.creatorId);
   // Decides on the SKU's sync state and appends, idempotent per triggering event.
   const decideOnSkuStream = async (decide: (state: SkuSyncState) => SyncDecision): Promise<SyncDecision | null> => {

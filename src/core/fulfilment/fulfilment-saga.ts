@@ -13,10 +13,10 @@
 // This file wires the saga to the order events (a consumer) and to the scheduler (resume).
 import type { Sql } from "postgres";
 import { orderIdOf } from "../event-catalogue.ts";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import type { StoredEvent } from "../event-store/index.ts";
 import { orderAggregateId } from "../orders/events.ts";
 import { evolveOrder, initialOrderState } from "../orders/order.ts";
-import type { Consumer, ConsumerContext } from "../processing/index.ts";
+import { reactorConsumer, type Consumer, type ReactorContext } from "../processing/index.ts";
 import { raiseAlert, FULFILMENT_SAGA_COMPONENT, sagaRunOn, type FulfilmentSagaDependencies } from "./saga-run.ts";
 import { advanceSaga } from "./saga-runner.ts";
 import { progressOf } from "./saga-state.ts";
@@ -27,9 +27,7 @@ export { FULFILMENT_ALERT_SOURCE, type FulfilmentSagaDependencies } from "./saga
 export const FULFILMENT_SAGA_NAME = "fulfilment-saga";
 
 /** Reacts to an order event: starts the saga on a new order, wakes or stops it on the others. */
-async function handleOrderEvent(dependencies: FulfilmentSagaDependencies, event: StoredEvent, context: ConsumerContext): Promise<void> {
-  // A replay must not call TikTok, the gateway or the carrier again.
-  if (context.replay) return;
+async function handleOrderEvent(dependencies: FulfilmentSagaDependencies, event: StoredEvent, context: ReactorContext): Promise<void> {
   // The saga's own events need no reaction: it moved on when it recorded them.
   if (event.metadata.component === FULFILMENT_SAGA_COMPONENT) return;
   const orderId = orderIdOf(event) ?? "";
@@ -38,7 +36,7 @@ async function handleOrderEvent(dependencies: FulfilmentSagaDependencies, event:
   const sagas = createSagaStore(context.sql);
   if (event.type === "order.received_from_tiktok") {
     // An order first seen cancelled or already shipped (or read again from the start of the stream) has nothing to fulfil.
-    const order = await createEventStore({ sql: context.sql }).aggregateStream({ aggregateId: orderAggregateId(orderId), initialState: initialOrderState, evolve: evolveOrder });
+    const order = await context.store.aggregateStream({ aggregateId: orderAggregateId(orderId), initialState: initialOrderState, evolve: evolveOrder });
     if (progressOf(order.state) !== "open") return;
     await sagas.start({ creatorId: event.creatorId, orderId, correlationId: event.correlationId ?? event.id, causeEventId: event.id, now: now() });
   } else {
@@ -52,20 +50,22 @@ async function handleOrderEvent(dependencies: FulfilmentSagaDependencies, event:
   await advanceSaga(sagaRunOn(context.sql, dependencies), event.creatorId, orderId);
 }
 
-/** The fulfilment saga as a consumer of order events; run it with the consumer runner. */
+/**
+ * The fulfilment saga as a consumer of order events; run it with the consumer runner. A reactor:
+ * it calls TikTok, the gateway and the carrier, which no transaction can span, and a replay must
+ * not call them again.
+ */
 export function createFulfilmentSaga(dependencies: FulfilmentSagaDependencies & { name?: string }): Consumer {
-  return {
+  return reactorConsumer({
     name: dependencies.name ?? FULFILMENT_SAGA_NAME,
     handles: ["order.*"],
-    // It calls TikTok, the gateway and the carrier: no transaction can span those.
-    transactional: false,
     // It reads the order's and its own current state, never acts on the event alone: a retried event may come late.
     lateEvents: "tolerated",
     batchSize: 50,
-    async handleBatch(events, context) {
+    async react(events, context) {
       for (const event of events) await handleOrderEvent(dependencies, event, context);
     },
-  };
+  });
 }
 
 export interface ResumeOptions extends FulfilmentSagaDependencies {

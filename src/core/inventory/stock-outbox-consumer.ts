@@ -8,8 +8,8 @@
 // a refusal no retry can mend is dead-lettered at once, saying why.
 import type { Sql } from "postgres";
 import { automatedOrigin, reactionTo, skuIdOf } from "../event-catalogue.ts";
-import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
-import { PermanentConsumerFailure, type Consumer } from "../processing/index.ts";
+import type { EventStore, StoredEvent } from "../event-store/index.ts";
+import { PermanentConsumerFailure, reactorConsumer, type Consumer } from "../processing/index.ts";
 import { ShopNotAuthorizedError } from "../shops/shop-not-authorized-error.ts";
 import { TikTokShopApiError, type TikTokShopClient } from "../channels/tiktok-shop/api-client.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
@@ -46,23 +46,21 @@ export function createStockOutboxConsumer(options: StockOutboxOptions): Consumer
   const lastPushAt = new Map<string, number>();
   const callerFor = shopCallers({ now, sleep, maxAttempts: options.attemptsPerCall ?? 3 });
 
-  return {
+  // A replay must not call TikTok (a reactor skips them).
+  return reactorConsumer({
     name: STOCK_OUTBOX_CONSUMER,
     handles: ["inventory.stock_updated", "inventory.sync_conflict_resolved", "inventory.reserved", "inventory.released"],
-    transactional: false,
     batchSize: 100,
-    async handleBatch(events, context) {
-      // A replay must not call TikTok.
-      if (context.replay) return;
+    async react(events, { sql, store }) {
       for (const event of events) {
         if (!isStockChangeTikTokCannotKnow(event)) continue;
         const skuId = skuIdOf(event);
         if (skuId === undefined) continue;
         if (event.aggregateId !== inventoryAggregateId(skuId)) continue;
-        for (const decision of await pushToShops(context.sql, event, skuId, pushToShop)) options.onDecision?.(decision, event);
+        for (const decision of await pushToShops(sql, store, event, skuId, pushToShop)) options.onDecision?.(decision, event);
       }
     },
-  };
+  });
 
   async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ShopToPush): Promise<StockPushDecision> {
     const load = () => store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
@@ -105,8 +103,7 @@ type PushToShop = (store: EventStore, event: StoredEvent, skuId: string, shop: S
  * other shops: it is dead-lettered after them. A failure worth retrying is thrown at once;
  * the retry skips the shops already covered.
  */
-async function pushToShops(sql: Sql, event: StoredEvent, skuId: string, pushToShop: PushToShop): Promise<StockPushDecision[]> {
-  const store = createEventStore({ sql });
+async function pushToShops(sql: Sql, store: EventStore, event: StoredEvent, skuId: string, pushToShop: PushToShop): Promise<StockPushDecision[]> {
   const { state } = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialStockOutboxState, evolve: evolveStockOutbox });
   const shops = await shopsToPush(sql, event.creatorId, state.listedInShops);
   if (shops.length === 0) return [{ action: "skip", shopId: null, reason: "no_connected_shop" }];

@@ -1,7 +1,8 @@
 // A consumer reads the global stream from its checkpoint and hands events to its
 // handlers: projections (read models), sagas, the realtime publisher. The one way to
 // define one is an object of this interface; a projection gets its consumer from
-// projectionConsumer (projections/projection.ts).
+// projectionConsumer (projections/projection.ts), a reactor (one that appends events or
+// calls out) from reactorConsumer (reactor.ts).
 import type { Sql } from "postgres";
 import type { StoredEvent } from "../event-store/index.ts";
 

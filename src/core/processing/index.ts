@@ -1,5 +1,6 @@
 export * from "./lane-call.ts";
 export * from "./consumer.ts";
+export * from "./reactor.ts";
 export * from "./consumer-runner.ts";
 export * from "./consumer-leases.ts";
 export * from "./consumer-failures.ts";

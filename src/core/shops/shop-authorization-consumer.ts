@@ -13,8 +13,8 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { automatedOrigin, reactionTo } from "../event-catalogue.ts";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
-import type { Consumer } from "../processing/index.ts";
+import type { EventStore, StoredEvent } from "../event-store/index.ts";
+import { reactorConsumer, type Consumer } from "../processing/index.ts";
 import { SHOP_AGGREGATE_TYPE, shopAggregateId } from "./events.ts";
 import type { SellerCredentialStore } from "./seller-credentials.ts";
 import { decideShop, evolveShop, initialShopState, isShopEvent, type ShopEvent, type ShopEventType } from "./shop.ts";
@@ -38,22 +38,20 @@ function statusSetBy(event: ShopEvent): { status: ConnectionStatus; reason: stri
 }
 
 export function createShopAuthorizationConsumer(options: { credentials: Pick<SellerCredentialStore, "renewSeller"> }): Consumer {
-  return {
+  // Replays re-derive nothing (a reactor skips them): statuses were set when the events were new.
+  return reactorConsumer({
     name: SHOP_AUTHORIZATIONS_CONSUMER,
     handles: ["shop.connected", "shop.deauthorized", "shop.reconnection_required", "shop.authorization_expiring"],
-    transactional: false,
     batchSize: 50,
-    async handleBatch(events, context) {
-      // Replays re-derive nothing: statuses were set when the events were new.
-      if (context.replay) return;
+    async react(events, { sql, store, now }) {
       for (const event of events) {
         if (!isShopEvent(event)) continue;
         const change = statusSetBy(event);
-        if (change) await applyConnectionStatus(context.sql, event, change, context.now());
-        else if (event.type === "shop.authorization_expiring") await renewAuthorization(context.sql, event, event.data.shop_id, options.credentials);
+        if (change) await applyConnectionStatus(sql, event, change, now());
+        else if (event.type === "shop.authorization_expiring") await renewAuthorization(sql, store, event, event.data.shop_id, options.credentials);
       }
     },
-  };
+  });
 }
 
 async function applyConnectionStatus(sql: Sql, event: StoredEvent<ShopEventType>, change: { status: ConnectionStatus; reason: string | null }, now: Date): Promise<void> {
@@ -65,7 +63,7 @@ async function applyConnectionStatus(sql: Sql, event: StoredEvent<ShopEventType>
      where shop_id = ${shopId} and creator_id = ${event.creatorId}::uuid and connection_status_version < ${event.version}`;
 }
 
-async function renewAuthorization(sql: Sql, event: StoredEvent, shopId: string, credentials: Pick<SellerCredentialStore, "renewSeller">): Promise<void> {
+async function renewAuthorization(sql: Sql, store: EventStore, event: StoredEvent, shopId: string, credentials: Pick<SellerCredentialStore, "renewSeller">): Promise<void> {
   const [shop] = await sql<{ seller_open_id: string | null; connection_status: ConnectionStatus }[]>`
     select seller_open_id, connection_status from public.tiktok_shops where shop_id = ${shopId} and creator_id = ${event.creatorId}::uuid`;
   // A shop already stopped (or never authorised here) has nothing to renew; its creator knows.
@@ -75,7 +73,7 @@ async function renewAuthorization(sql: Sql, event: StoredEvent, shopId: string, 
   // Refused: the store has stopped the seller's shops and recorded why.
   if (renewal.outcome !== "renewed") return;
   await handleCommand({
-    store: createEventStore({ sql }),
+    store,
     creatorId: event.creatorId,
     aggregateId: shopAggregateId(shopId),
     aggregateType: SHOP_AGGREGATE_TYPE,

@@ -12,6 +12,7 @@
 import type { ChannelId } from "../channels/channel-id.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { evolveOrder, initialOrderState, type OrderStatus } from "../orders/order.ts";
+import { foldEntities } from "./entity-fold.ts";
 import { dayStart, eventsByOrder, hourStart, type Folded } from "./projection.ts";
 
 export interface OrderFact {
@@ -121,24 +122,26 @@ export function orderContribution(fact: OrderFact): Contribution {
 
 const baseOrderState = initialOrderState();
 
-function foldOrderFact(existing: OrderFact | undefined, event: StoredEvent, orderId: string): OrderFact {
-  const fact: OrderFact = existing
-    ? { ...existing }
-    : {
-        creatorId: event.creatorId,
-        orderId,
-        channel: "tiktok_shop",
-        // The order's time: its receipt, or the first event seen of it.
-        receivedAt: event.occurredAt,
-        status: "none",
-        currency: null,
-        amountMinor: null,
-        cancelled: false,
-        refundMinor: 0,
-        refundedInFull: false,
-        shippedAt: null,
-        lastVersion: 0,
-      };
+/** An order's facts before its first event; the order's time is its receipt, or the first event seen of it. */
+function newOrderFact(creatorId: string, orderId: string, firstEventAt: Date): OrderFact {
+  return {
+    creatorId,
+    orderId,
+    channel: "tiktok_shop",
+    receivedAt: firstEventAt,
+    status: "none",
+    currency: null,
+    amountMinor: null,
+    cancelled: false,
+    refundMinor: 0,
+    refundedInFull: false,
+    shippedAt: null,
+    lastVersion: 0,
+  };
+}
+
+/** Moves `fact` (a copy) by one event. */
+function applyToOrderFact(fact: OrderFact, event: StoredEvent): void {
   fact.status = evolveOrder({ ...baseOrderState, status: fact.status }, event).status;
   fact.lastVersion = event.version;
   switch (event.type) {
@@ -169,7 +172,6 @@ function foldOrderFact(existing: OrderFact | undefined, event: StoredEvent, orde
       fact.shippedAt ??= event.occurredAt;
       break;
   }
-  return fact;
 }
 
 function addContribution(deltas: Map<string, BucketDelta>, fact: OrderFact, bucketStart: Date, contribution: Contribution, sign: 1 | -1, at: Date) {
@@ -236,23 +238,16 @@ export interface DashboardMetricsWrites {
  * were batched (live or rebuild).
  */
 export function foldDashboardMetrics(facts: OrderFacts, events: readonly StoredEvent[]): Folded<OrderFacts, DashboardMetricsWrites> {
-  const next = new Map(facts);
+  const { state, moves } = foldEntities(facts, eventsByOrder(events), {
+    start: (order, event) => newOrderFact(order.creatorId, order.orderId, event.occurredAt),
+    apply: applyToOrderFact,
+    hasFolded: (fact, event) => event.version <= fact.lastVersion,
+  });
   const hourly = new Map<string, BucketDelta>();
   const daily = new Map<string, BucketDelta>();
   const channelDaily = new Map<string, ChannelBucketDelta>();
-  const changed: OrderFact[] = [];
-  for (const [key, entry] of eventsByOrder(events)) {
-    const before = next.get(key);
-    let after = before;
-    let lastAt: Date | null = null;
-    for (const event of entry.events) {
-      if (after && event.version <= after.lastVersion) continue;
-      after = foldOrderFact(after, event, entry.orderId);
-      lastAt = event.occurredAt;
-    }
-    if (!after || after === before || lastAt === null) continue;
-    changed.push(after);
-    next.set(key, after);
+  for (const { before, after, events: moved } of moves) {
+    const lastAt = moved[moved.length - 1].occurredAt;
     if (before) {
       const previous = orderContribution(before);
       addContribution(hourly, before, hourStart(before.receivedAt), previous, -1, lastAt);
@@ -264,5 +259,5 @@ export function foldDashboardMetrics(facts: OrderFacts, events: readonly StoredE
     addContribution(daily, after, dayStart(after.receivedAt), contribution, 1, lastAt);
     addChannelContribution(channelDaily, after, contribution, 1, lastAt);
   }
-  return { state: next, writes: { facts: changed, hourly: [...hourly.values()], daily: [...daily.values()], channelDaily: [...channelDaily.values()] } };
+  return { state, writes: { facts: moves.map((move) => move.after), hourly: [...hourly.values()], daily: [...daily.values()], channelDaily: [...channelDaily.values()] } };
 }

@@ -9,6 +9,7 @@ import type { StoredEvent } from "../event-store/index.ts";
 import { skuIdOf } from "../event-catalogue.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
+import { foldEntities } from "./entity-fold.ts";
 import type { Folded } from "./projection.ts";
 
 export interface InventoryLevel {
@@ -26,19 +27,13 @@ export interface InventoryLevel {
   lastEventAt: Date;
 }
 
-function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, skuId: string): InventoryLevel {
-  const level: InventoryLevel = existing
-    ? { ...existing }
-    : {
-        creatorId: event.creatorId,
-        skuId,
-        aggregateId: inventoryAggregateId(skuId),
-        state: { ...initialInventoryState(), skuId },
-        openConflictIds: [],
-        channelAvailable: {},
-        lastVersion: 0,
-        lastEventAt: event.occurredAt,
-      };
+function newLevel(creatorId: string, skuId: string, firstEventAt: Date): InventoryLevel {
+  const state = { ...initialInventoryState(), skuId };
+  return { creatorId, skuId, aggregateId: inventoryAggregateId(skuId), state, openConflictIds: [], channelAvailable: {}, lastVersion: 0, lastEventAt: firstEventAt };
+}
+
+/** Moves `level` (a copy) by one event. */
+function applyToLevel(level: InventoryLevel, event: StoredEvent): void {
   if (event.aggregateType === "inventory") {
     level.aggregateId = event.aggregateId;
     level.lastVersion = event.version;
@@ -55,7 +50,6 @@ function foldLevel(existing: InventoryLevel | undefined, event: StoredEvent, sku
   const shown = shownOnChannel(event);
   if (shown) level.channelAvailable = { ...level.channelAvailable, [shown.channel]: shown.available };
   if (event.occurredAt > level.lastEventAt) level.lastEventAt = event.occurredAt;
-  return level;
 }
 
 /** The count a channel shows after the event, when the event says: a push to it, or its own report. */
@@ -73,8 +67,8 @@ function shownOnChannel(event: StoredEvent): { channel: ChannelId; available: nu
 }
 
 /** Events of the SKU's own stream carry versions; conflict events may come from elsewhere and are idempotent by id. */
-function alreadyApplied(level: InventoryLevel | undefined, event: StoredEvent): boolean {
-  return level !== undefined && event.aggregateType === "inventory" && event.aggregateId === level.aggregateId && event.version <= level.lastVersion;
+function alreadyApplied(level: InventoryLevel, event: StoredEvent): boolean {
+  return event.aggregateType === "inventory" && event.aggregateId === level.aggregateId && event.version <= level.lastVersion;
 }
 
 /** Inventory levels by `creator|sku`: the whole read model in a spec, the SKUs a batch touches live. */
@@ -96,20 +90,10 @@ export function eventsBySku(events: readonly StoredEvent[]): Map<string, { creat
 
 /** The levels with the batch folded in; writes are the levels it moved. */
 export function foldInventoryLevels(levels: InventoryLevels, events: readonly StoredEvent[]): Folded<InventoryLevels, InventoryLevel[]> {
-  const next = new Map(levels);
-  const changed: InventoryLevel[] = [];
-  for (const [key, entry] of eventsBySku(events)) {
-    let level = next.get(key);
-    let moved = false;
-    for (const event of entry.events) {
-      if (alreadyApplied(level, event)) continue;
-      level = foldLevel(level, event, entry.skuId);
-      moved = true;
-    }
-    if (level && moved) {
-      changed.push(level);
-      next.set(key, level);
-    }
-  }
-  return { state: next, writes: changed };
+  const { state, moves } = foldEntities(levels, eventsBySku(events), {
+    start: (sku, event) => newLevel(sku.creatorId, sku.skuId, event.occurredAt),
+    apply: applyToLevel,
+    hasFolded: alreadyApplied,
+  });
+  return { state, writes: moves.map((move) => move.after) };
 }

@@ -5,6 +5,7 @@
 import type { StoredEvent } from "../event-store/index.ts";
 import { evolveOrder, initialOrderState, type OrderState } from "../orders/order.ts";
 import { webhookDeliveryKeyOf } from "../webhooks/webhook-delivery.ts";
+import { foldEntities } from "./entity-fold.ts";
 import { eventsByOrder, type Folded } from "./projection.ts";
 
 export interface OrderSummary {
@@ -18,19 +19,13 @@ export interface OrderSummary {
   lastEventAt: Date;
 }
 
-function foldSummary(existing: OrderSummary | undefined, event: StoredEvent, orderId: string): OrderSummary {
-  const summary: OrderSummary = existing
-    ? { ...existing }
-    : {
-        creatorId: event.creatorId,
-        orderId,
-        aggregateId: event.aggregateId,
-        order: { ...initialOrderState(), orderId },
-        refundedMinor: 0,
-        cancelledAt: null,
-        lastVersion: 0,
-        lastEventAt: event.occurredAt,
-      };
+function newSummary(creatorId: string, orderId: string, aggregateId: string, firstEventAt: Date): OrderSummary {
+  const order = { ...initialOrderState(), orderId };
+  return { creatorId, orderId, aggregateId, order, refundedMinor: 0, cancelledAt: null, lastVersion: 0, lastEventAt: firstEventAt };
+}
+
+/** Moves `summary` (a copy) by one event. */
+function applyToSummary(summary: OrderSummary, event: StoredEvent): void {
   summary.order = evolveOrder(summary.order, event);
   if (event.type === "order.refunded") {
     const amount = event.data.amount_minor;
@@ -39,7 +34,6 @@ function foldSummary(existing: OrderSummary | undefined, event: StoredEvent, ord
   if (event.type === "order.cancelled") summary.cancelledAt ??= event.occurredAt;
   summary.lastVersion = event.version;
   summary.lastEventAt = event.occurredAt;
-  return summary;
 }
 
 /** Order summaries by `creator|order`: the whole read model in a spec, the orders a batch touches live. */
@@ -53,22 +47,14 @@ export interface ChangedSummary {
 
 /** The summaries with the batch folded in; writes are the orders it moved. */
 export function foldOrderSummaries(summaries: OrderSummaries, events: readonly StoredEvent[]): Folded<OrderSummaries, ChangedSummary[]> {
-  const next = new Map(summaries);
-  const changed: ChangedSummary[] = [];
-  for (const [key, entry] of eventsByOrder(events)) {
-    let summary = next.get(key);
-    let moved = false;
-    let webhookDelivery: string | null = null;
-    for (const event of entry.events) {
-      if (summary && event.version <= summary.lastVersion) continue;
-      summary = foldSummary(summary, event, entry.orderId);
-      moved = true;
-      webhookDelivery ??= webhookDeliveryKeyOf(event.metadata);
-    }
-    if (summary && moved) {
-      changed.push({ summary, webhookDelivery });
-      next.set(key, summary);
-    }
-  }
-  return { state: next, writes: changed };
+  const { state, moves } = foldEntities(summaries, eventsByOrder(events), {
+    start: (order, event) => newSummary(order.creatorId, order.orderId, event.aggregateId, event.occurredAt),
+    apply: applyToSummary,
+    hasFolded: (summary, event) => event.version <= summary.lastVersion,
+  });
+  const changed = moves.map(({ after, events: moved }) => ({
+    summary: after,
+    webhookDelivery: moved.reduce<string | null>((first, event) => first ?? webhookDeliveryKeyOf(event.metadata), null),
+  }));
+  return { state, writes: changed };
 }

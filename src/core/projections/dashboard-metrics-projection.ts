@@ -38,6 +38,29 @@ const addToChannelBucket = `
   ${addingUp(CHANNEL_COUNTERS)},
   last_event_at = greatest(t.last_event_at, excluded.last_event_at)`;
 
+/** A row of dashboard_metrics_hourly or _daily (the same columns) as postgres.js reads it: bigints arrive as text. */
+export interface DashboardMetricsRow {
+  creator_id: string;
+  bucket_start: Date;
+  currency: string | null;
+  mixed_currency: boolean;
+  orders_received: number;
+  orders_valued: number;
+  orders_pending: number;
+  orders_shipped: number;
+  orders_delivered: number;
+  orders_cancelled: number;
+  orders_refunded: number;
+  gross_minor: string;
+  cancelled_minor: string;
+  refunded_minor: string;
+  net_minor: string;
+  ship_seconds_sum: string;
+  ship_count: number;
+  ship_hours_histogram: number[];
+  last_event_at: Date | null;
+}
+
 interface OrderFactRow {
   creator_id: string;
   order_id: string;
@@ -89,28 +112,14 @@ function factRow(fact: OrderFact) {
 
 const factStorage = rowPerEntityStorage<OrderFact, OrderFact, OrderFactRow>({ table: factsTable, keysOf: orderKeysOf, fromRow: factFromRow, toRow: factRow });
 
-function bucketRow(delta: BucketDelta) {
-  return {
-    creator_id: delta.creatorId,
-    bucket_start: delta.bucketStart.toISOString(),
-    currency: delta.currency,
-    mixed_currency: delta.mixedCurrency,
-    ...delta.counters,
-    ship_hours_histogram: delta.histogram,
-    last_event_at: delta.lastEventAt.toISOString(),
-  };
+/** The columns every bucket's row has, the whole creator's and a channel's. */
+function bucketColumns(delta: BucketDelta | ChannelBucketDelta) {
+  const { creatorId, bucketStart, currency, counters, lastEventAt } = delta;
+  return { creator_id: creatorId, bucket_start: bucketStart.toISOString(), currency, ...counters, last_event_at: lastEventAt.toISOString() };
 }
 
-function channelBucketRow(delta: ChannelBucketDelta) {
-  return {
-    creator_id: delta.creatorId,
-    bucket_start: delta.bucketStart.toISOString(),
-    channel: delta.channel,
-    currency: delta.currency,
-    ...delta.counters,
-    last_event_at: delta.lastEventAt.toISOString(),
-  };
-}
+const bucketRow = (delta: BucketDelta) => ({ ...bucketColumns(delta), mixed_currency: delta.mixedCurrency, ship_hours_histogram: delta.histogram });
+const channelBucketRow = (delta: ChannelBucketDelta) => ({ ...bucketColumns(delta), channel: delta.channel });
 
 async function saveMetrics(context: ProjectionContext, writes: DashboardMetricsWrites): Promise<void> {
   if (writes.facts.length === 0) return;

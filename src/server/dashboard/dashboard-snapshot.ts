@@ -5,6 +5,7 @@
 import type { Sql, TransactionSql } from "postgres";
 import { FORECAST_STOCKOUT_SQL } from "@/core/analytics/demand-model.ts";
 import { DAY_MS, HOUR_MS } from "@/core/durations.ts";
+import type { DashboardMetricsRow } from "@/core/projections/dashboard-metrics-projection.ts";
 import { actAsCreator } from "@/server/creator-scope.ts";
 import {
   emptyDayMetrics,
@@ -37,22 +38,8 @@ const DASHBOARD_PROJECTIONS = [
 /** More events than this waiting to be projected counts as delayed. */
 const LAG_TOLERANCE_EVENTS = 500;
 
-interface MetricsRow {
-  bucket_start: Date;
-  currency: string | null;
-  mixed_currency: boolean;
-  orders_received: number;
-  orders_valued: number;
-  orders_pending: number;
-  orders_shipped: number;
-  orders_delivered: number;
-  orders_cancelled: number;
-  orders_refunded: number;
-  gross_minor: string;
-  cancelled_minor: string;
-  refunded_minor: string;
-  net_minor: string;
-}
+/** The columns of a metrics bucket the page shows (readMetrics selects them). */
+type MetricsRow = Omit<DashboardMetricsRow, "creator_id" | "ship_seconds_sum" | "ship_count" | "ship_hours_histogram" | "last_event_at">;
 
 export const utcDayStart = (at: Date) => new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 const isoDay = (at: Date) => at.toISOString().slice(0, 10);

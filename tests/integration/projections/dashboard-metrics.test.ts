@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { dashboardMetricsProjection, projectionConsumer } from "../../../src/core/projections/index.ts";
+import { dashboardMetricsProjection, projectionConsumer, type DashboardMetricsRow } from "../../../src/core/projections/index.ts";
 import type { NewEvent } from "../../../src/core/event-store/index.ts";
 import { replayEvents } from "../../../src/core/replay/replay.ts";
 import { connectTestDatabase, newCreatorId } from "../database.ts";
@@ -9,26 +9,8 @@ import { readModelSchema } from "./read-model-harness.ts";
 const sql = connectTestDatabase();
 const models = readModelSchema(sql, "dashboard");
 
-interface MetricsRow {
-  bucket_start: Date;
-  currency: string | null;
-  orders_received: number;
-  orders_valued: number;
-  orders_pending: number;
-  orders_shipped: number;
-  orders_cancelled: number;
-  orders_refunded: number;
-  gross_minor: string;
-  cancelled_minor: string;
-  refunded_minor: string;
-  net_minor: string;
-  ship_seconds_sum: string;
-  ship_count: number;
-  ship_hours_histogram: number[];
-}
-
 async function metrics(table: "dashboard_metrics_hourly" | "dashboard_metrics_daily", creatorId: string) {
-  return sql<MetricsRow[]>`select * from ${models.table(table)} where creator_id = ${creatorId} order by bucket_start`;
+  return sql<DashboardMetricsRow[]>`select * from ${models.table(table)} where creator_id = ${creatorId} order by bucket_start`;
 }
 
 /** Appends one order's events to its stream and projects them. */

@@ -10,6 +10,15 @@ type SnakeCase<Name extends string> = Name extends `${infer Head}${infer Rest}`
 export type SnakeCaseRow<Domain> = { [Field in keyof Domain as SnakeCase<Field & string>]: Domain[Field] };
 
 /**
+ * `domain` with its fields renamed to their snake_case columns, values as they are: a row to
+ * write as jsonb (read-model-storage.ts), where a Date becomes its ISO text.
+ */
+export function toSnakeCaseRow<Domain extends object>(domain: Domain): SnakeCaseRow<Domain> {
+  const entries = Object.entries(domain).map(([field, value]) => [field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), value]);
+  return Object.fromEntries(entries) as SnakeCaseRow<Domain>;
+}
+
+/**
  * `row` with its columns renamed to `Domain`'s camelCase fields, values as they are. Only for
  * tables whose columns are exactly the row type's (a `select *` would carry any other along).
  */

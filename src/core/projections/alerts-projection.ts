@@ -21,43 +21,21 @@ import {
 import { queueAlertPushes } from "../notifications/alert-push-outbox.ts";
 import { defineProjection, tableIn, type ProjectionContext, type ProjectionTable } from "./projection.ts";
 import { selectRowsMatching, upsertRows } from "./read-model-storage.ts";
-import type { SnakeCaseRow } from "../snake-case-rows.ts";
+import { fromSnakeCaseRow, toSnakeCaseRow, type SnakeCaseRow } from "../snake-case-rows.ts";
 
 const alertsTable: ProjectionTable = { name: "alerts", key: ["id"] };
 
 const productNamesTable: ProjectionTable = { name: "product_names", key: ["creator_id", "sku_id"] };
 
-/** The alerts table: a column for each field of an alert, its fold position in two. */
-type AlertRow = SnakeCaseRow<Omit<Alert, "foldedThrough">> & { folded_transaction_id: string; folded_position: string };
+/** The alerts table: a column for each field of an alert, its fold position in two, and its id again (source_event_id, unique). */
+type AlertRow = SnakeCaseRow<Omit<Alert, "foldedThrough">> & { source_event_id: string; folded_transaction_id: string; folded_position: string };
 
-function alertFromRow(row: AlertRow): Alert {
-  return {
-    id: row.id,
-    creatorId: row.creator_id,
-    kind: row.kind,
-    severity: row.severity,
-    subject: row.subject,
-    title: row.title,
-    message: row.message,
-    action: row.action,
-    actionHref: row.action_href,
-    detail: row.detail,
-    details: row.details,
-    skuId: row.sku_id,
-    productName: row.product_name,
-    openCauses: row.open_causes,
-    occurrences: row.occurrences,
-    openedAt: row.opened_at,
-    lastOccurredAt: row.last_occurred_at,
-    acknowledgedAt: row.acknowledged_at,
-    acknowledgedBy: row.acknowledged_by,
-    snoozedUntil: row.snoozed_until,
-    snoozedBy: row.snoozed_by,
-    resolvedAt: row.resolved_at,
-    resolvedBy: row.resolved_by,
-    resolvedByEventId: row.resolved_by_event_id,
-    foldedThrough: { transactionId: String(row.folded_transaction_id), position: Number(row.folded_position) },
-  };
+function alertFromRow({ source_event_id: _sameAsId, folded_transaction_id, folded_position, ...fields }: AlertRow): Alert {
+  return { ...fromSnakeCaseRow<Omit<Alert, "foldedThrough">>(fields), foldedThrough: { transactionId: String(folded_transaction_id), position: Number(folded_position) } };
+}
+
+function alertRow({ foldedThrough, ...fields }: Alert) {
+  return { ...toSnakeCaseRow(fields), source_event_id: fields.id, folded_transaction_id: foldedThrough.transactionId, folded_position: foldedThrough.position };
 }
 
 /** What a batch may touch: alerts by key, by id (the creator's actions), by a cause that clears, and SKUs' names. */
@@ -110,35 +88,7 @@ async function loadAlerts(context: ProjectionContext, events: readonly StoredEve
 }
 
 async function saveAlerts(context: ProjectionContext, writes: AlertWrites): Promise<void> {
-  const rows = writes.alerts.map((alert) => ({
-    id: alert.id,
-    creator_id: alert.creatorId,
-    kind: alert.kind,
-    severity: alert.severity,
-    subject: alert.subject,
-    title: alert.title,
-    message: alert.message,
-    action: alert.action,
-    action_href: alert.actionHref,
-    detail: alert.detail,
-    details: alert.details,
-    sku_id: alert.skuId,
-    product_name: alert.productName,
-    open_causes: alert.openCauses,
-    occurrences: alert.occurrences,
-    opened_at: alert.openedAt.toISOString(),
-    last_occurred_at: alert.lastOccurredAt.toISOString(),
-    acknowledged_at: alert.acknowledgedAt?.toISOString() ?? null,
-    acknowledged_by: alert.acknowledgedBy,
-    snoozed_until: alert.snoozedUntil?.toISOString() ?? null,
-    snoozed_by: alert.snoozedBy,
-    resolved_at: alert.resolvedAt?.toISOString() ?? null,
-    resolved_by: alert.resolvedBy,
-    resolved_by_event_id: alert.resolvedByEventId,
-    source_event_id: alert.id,
-    folded_transaction_id: alert.foldedThrough.transactionId,
-    folded_position: alert.foldedThrough.position,
-  }));
+  const rows = writes.alerts.map(alertRow);
   const names = writes.productNames.map((name) => ({ creator_id: name.creatorId, sku_id: name.skuId, product_name: name.productName }));
   await Promise.all([upsertRows(context, alertsTable, rows), upsertRows(context, productNamesTable, names)]);
   // The push for an alert that needs the creator now, in the same transaction; never from a

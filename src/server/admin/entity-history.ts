@@ -8,6 +8,7 @@ import { inventoryAggregateId } from "@/core/inventory/events.ts";
 import { evolveInventory, initialInventoryState } from "@/core/inventory/inventory.ts";
 import { orderAggregateId } from "@/core/orders/events.ts";
 import { evolveOrder, initialOrderState } from "@/core/orders/order.ts";
+import { fromSnakeCaseRow, type SnakeCaseRow } from "@/core/snake-case-rows.ts";
 
 export type HistoryKind = "order" | "product";
 
@@ -113,38 +114,27 @@ const LINKS_LIMIT = 100;
 /** Effects follow their cause within this long; bounding the scan lets Postgres prune partitions (causation_id has no index). */
 const EFFECT_HORIZON = "7 days";
 
-interface LinkedEventRow {
-  id: string;
+/** The timeline fields the event_store keeps under their own names in snake_case. */
+type FieldsAsColumns = Omit<EventForTimeline, "type" | "data" | "position" | "version">;
+
+/** A row of the links query: the fields above, and the rest under the event_store's names and types. */
+type LinkedEventRow = SnakeCaseRow<FieldsAsColumns> & {
+  event_type: string;
+  event_data: Record<string, unknown>;
   position: string;
   version: string;
-  event_type: string;
-  occurred_at: Date;
-  creator_id: string;
-  aggregate_id: string;
-  event_data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  correlation_id: string | null;
-  causation_id: string | null;
-  user_id: string | null;
-}
+};
 
 async function eventsWhere(sql: Sql, condition: PendingQuery<Row[]>): Promise<EventForTimeline[]> {
   const rows = await sql<LinkedEventRow[]>`
     select id, position, version, event_type, occurred_at, creator_id, aggregate_id, event_data, metadata, correlation_id, causation_id, user_id
       from public.event_store where ${condition} order by position limit ${LINKS_LIMIT}`;
-  return rows.map((row) => ({
-    id: String(row.id),
-    position: Number(row.position),
-    creatorId: String(row.creator_id),
-    aggregateId: String(row.aggregate_id),
-    type: String(row.event_type),
-    data: row.event_data,
-    metadata: row.metadata,
-    version: Number(row.version),
-    occurredAt: row.occurred_at,
-    correlationId: row.correlation_id ?? null,
-    causationId: row.causation_id ?? null,
-    userId: row.user_id ?? null,
+  return rows.map(({ event_type, event_data, position, version, ...fields }) => ({
+    ...fromSnakeCaseRow<FieldsAsColumns>(fields),
+    type: event_type,
+    data: event_data,
+    position: Number(position),
+    version: Number(version),
   }));
 }
 

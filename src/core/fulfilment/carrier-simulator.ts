@@ -3,6 +3,7 @@
 // orders, either permanent (the carrier refuses) or transient (it times out).
 import type { InjectedFailure } from "./payment-simulator.ts";
 import { ExternalServiceError, type Carrier, type LabelRequest, type ShippingLabel } from "./ports.ts";
+import { createSimulatedLedger } from "./simulated-ledger.ts";
 
 export interface SimulatedCarrierOptions {
   name?: string;
@@ -26,53 +27,46 @@ export function createSimulatedCarrier(options: SimulatedCarrierOptions = {}) {
   const name = options.name ?? "SimPost";
   const shippingProviderId = options.shippingProviderId ?? "6617675021119438849";
   const random = options.random ?? Math.random;
-  const labelsByKey = new Map<string, SimulatedLabel>();
-  const labelsById = new Map<string, SimulatedLabel>();
-  const attemptsByOrder = new Map<string, number>();
-  let sequence = 0;
+  const labels = createSimulatedLedger<SimulatedLabel>("carrier", (label) => label.labelId);
 
   const carrier: Carrier = {
     name,
     async createLabel(request: LabelRequest) {
-      const existing = labelsByKey.get(request.idempotencyKey);
+      const existing = labels.madeWith(request.idempotencyKey);
       if (existing) return labelOf(existing);
-      const attempt = (attemptsByOrder.get(request.orderId) ?? 0) + 1;
-      attemptsByOrder.set(request.orderId, attempt);
+      const attempt = labels.attempt(request.orderId);
       const failure = options.failLabel?.(request.orderId, attempt) ?? ((options.transientFailureRate ?? 0) > random() ? "transient" : null);
       if (failure) {
         throw new ExternalServiceError("carrier", failure === "permanent", `${name} ${failure === "permanent" ? "refused" : "could not create"} a label for order ${request.orderId}`);
       }
-      sequence += 1;
-      const label: SimulatedLabel = {
-        labelId: `lbl_sim_${sequence}_${request.orderId}`,
+      const { orderId, idempotencyKey } = request;
+      const trackingNumber = (sequence: number) => `SIM${String(sequence).padStart(6, "0")}${orderId.slice(-8)}`;
+      const label = labels.record(idempotencyKey, (sequence) => ({
+        labelId: `lbl_sim_${sequence}_${orderId}`,
         carrier: name,
-        trackingNumber: `SIM${String(sequence).padStart(6, "0")}${request.orderId.slice(-8)}`,
+        trackingNumber: trackingNumber(sequence),
         shippingProviderId,
-        orderId: request.orderId,
-        idempotencyKey: request.idempotencyKey,
+        orderId,
+        idempotencyKey,
         cancelled: false,
-      };
-      labelsByKey.set(request.idempotencyKey, label);
-      labelsById.set(label.labelId, label);
+      }));
       return labelOf(label);
     },
     async findLabel(idempotencyKey) {
-      const label = labelsByKey.get(idempotencyKey);
+      const label = labels.madeWith(idempotencyKey);
       return label ? { ...labelOf(label), cancelled: label.cancelled } : null;
     },
     async cancelLabel({ labelId }) {
-      const label = labelsById.get(labelId);
-      if (!label) throw new ExternalServiceError("carrier", true, `no label ${labelId}`);
-      label.cancelled = true;
+      labels.get(labelId, "label").cancelled = true;
     },
   };
 
   return {
     carrier,
     /** Every label bought, cancelled or not, for tests and the dev dashboard. */
-    labels: () => [...labelsById.values()].map((label) => ({ ...label })),
+    labels: () => labels.all().map((label) => ({ ...label })),
     /** createLabel attempts per order, failed ones included. */
-    attempts: (orderId: string) => attemptsByOrder.get(orderId) ?? 0,
+    attempts: labels.attempts,
   };
 }
 

@@ -1,6 +1,7 @@
 // A local payment gateway for development and tests: payments kept in memory, idempotent
 // by key, with failures injected on demand (a share of calls, or chosen orders).
 import { ExternalServiceError, type PaymentConfirmation, type PaymentGateway } from "./ports.ts";
+import { createSimulatedLedger } from "./simulated-ledger.ts";
 
 export type InjectedFailure = "permanent" | "transient";
 
@@ -18,46 +19,31 @@ interface SimulatedPayment extends PaymentConfirmation {
 }
 
 export function createSimulatedPaymentGateway(options: SimulatedPaymentGatewayOptions = {}) {
-  const paymentsByKey = new Map<string, SimulatedPayment>();
-  const paymentsByReference = new Map<string, SimulatedPayment>();
-  const attemptsByOrder = new Map<string, number>();
-  let sequence = 0;
+  const payments = createSimulatedLedger<SimulatedPayment>("payments", (payment) => payment.reference);
 
   const gateway: PaymentGateway = {
     async confirmPayment({ orderId, amountMinor, currency, idempotencyKey }) {
-      const existing = paymentsByKey.get(idempotencyKey);
+      const existing = payments.madeWith(idempotencyKey);
       if (existing) return confirmationOf(existing);
-      const attempt = (attemptsByOrder.get(orderId) ?? 0) + 1;
-      attemptsByOrder.set(orderId, attempt);
-      const failure = options.failConfirmation?.(orderId, attempt) ?? null;
+      const failure = options.failConfirmation?.(orderId, payments.attempt(orderId)) ?? null;
       if (failure) throw new ExternalServiceError("payments", failure === "permanent", `payment for order ${orderId} ${failure === "permanent" ? "declined" : "timed out"}`);
-      sequence += 1;
-      const payment: SimulatedPayment = {
-        reference: `pay_sim_${sequence}_${orderId}`,
-        status: options.settlement ?? "captured",
-        amountMinor,
-        currency,
-        orderId,
-        reversed: false,
-        reversal: null,
-      };
-      paymentsByKey.set(idempotencyKey, payment);
-      paymentsByReference.set(payment.reference, payment);
+      const status = options.settlement ?? "captured";
+      const payment = payments.record(idempotencyKey, (sequence) => ({ reference: `pay_sim_${sequence}_${orderId}`, status, amountMinor, currency, orderId, reversed: false, reversal: null }));
       return confirmationOf(payment);
     },
     async findPayment(idempotencyKey) {
-      const payment = paymentsByKey.get(idempotencyKey);
+      const payment = payments.madeWith(idempotencyKey);
       return payment ? { ...confirmationOf(payment), reversed: payment.reversed } : null;
     },
     async voidPayment({ reference }) {
-      const payment = paymentFor(reference);
+      const payment = payments.get(reference, "payment");
       if (payment.reversed) return;
       if (payment.status !== "authorized") throw new ExternalServiceError("payments", true, `payment ${reference} is captured: refund it instead`);
       payment.reversed = true;
       payment.reversal = "void";
     },
     async refundPayment({ reference, amountMinor }) {
-      const payment = paymentFor(reference);
+      const payment = payments.get(reference, "payment");
       if (payment.reversed) return;
       if (amountMinor > payment.amountMinor) throw new ExternalServiceError("payments", true, `refund of ${amountMinor} exceeds payment ${reference}`);
       payment.reversed = true;
@@ -65,16 +51,10 @@ export function createSimulatedPaymentGateway(options: SimulatedPaymentGatewayOp
     },
   };
 
-  function paymentFor(reference: string): SimulatedPayment {
-    const payment = paymentsByReference.get(reference);
-    if (!payment) throw new ExternalServiceError("payments", true, `no payment ${reference}`);
-    return payment;
-  }
-
   return {
     gateway,
     /** Every payment taken, for tests and the dev dashboard. */
-    payments: () => [...paymentsByReference.values()].map((payment) => ({ ...payment })),
+    payments: () => payments.all().map((payment) => ({ ...payment })),
   };
 }
 

@@ -21,17 +21,7 @@ import {
 import { sha256Hex } from "../channels/tiktok-shop/hmac-sha256.ts";
 import { createGroupCommit } from "../group-commit.ts";
 import { isCausedByData, storeWebhookDeliveries, type DeliveryToStore, type StoreOutcome } from "./webhook-delivery-store.ts";
-import {
-  answerOnceStored,
-  appendsByStream,
-  eventIdsOf,
-  keepAsUnprocessable,
-  MAX_CONCURRENCY_RETRIES,
-  unprocessableDecision,
-  unstorableReason,
-  type DeliveryDecision,
-  type WebhookIngestionOutcome,
-} from "./delivery-decision.ts";
+import { answerOnceStored, appendsByStream, eventIdsOf, keepAsUnprocessable, MAX_CONCURRENCY_RETRIES, unprocessableDecision, unstorableReason, type DeliveryDecision, type WebhookIngestionOutcome } from "./delivery-decision.ts";
 
 export const MAX_SHOPIFY_WEBHOOK_BYTES = 1024 * 1024;
 export const SHOPIFY_WEBHOOK_SOURCE = "shopify_webhook";

@@ -16,17 +16,7 @@ import { createGroupCommit } from "../group-commit.ts";
 import { createOrderStatusCache, type KnownOrderStatus, type OrderStatusCache } from "./order-status-cache.ts";
 import { TIKTOK_WEBHOOK_SOURCE, webhookEventMetadata, type WebhookDelivery } from "./webhook-delivery.ts";
 import { isCausedByData, storeWebhookDeliveries, type DeliveryToStore, type StoreOutcome } from "./webhook-delivery-store.ts";
-import {
-  answerOnceStored,
-  appendsByStream,
-  eventIdsOf,
-  keepAsUnprocessable,
-  MAX_CONCURRENCY_RETRIES,
-  unprocessableDecision,
-  unstorableReason,
-  type DeliveryDecision,
-  type WebhookIngestionOutcome,
-} from "./delivery-decision.ts";
+import { answerOnceStored, appendsByStream, eventIdsOf, keepAsUnprocessable, MAX_CONCURRENCY_RETRIES, unprocessableDecision, unstorableReason, type DeliveryDecision, type WebhookIngestionOutcome } from "./delivery-decision.ts";
 
 export type { InboxStatus } from "./webhook-delivery-store.ts";
 

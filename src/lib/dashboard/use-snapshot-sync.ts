@@ -72,7 +72,25 @@ export function useSnapshotSync({ initialSequence, fetchSnapshot, refreshDelayMs
     }, refreshDelayMs);
   }, [refetch, refreshDelayMs]);
 
-  const handleMessage = useCallback(
+  const handleMessage = useDeltaMessages({ clock, dispatch, sequence, fetching, receivedWhileFetching, refetch, scheduleQuietRefresh });
+  return { sequence, stale, refetch, handleMessage, cancelQuietRefresh };
+}
+
+/**
+ * A message on the channel: a delta next in sequence is applied (and a quiet refresh
+ * scheduled); one already seen is dropped; a gap, or anything not fully understood, refetches.
+ */
+function useDeltaMessages({ clock, dispatch, sequence, fetching, receivedWhileFetching, refetch, scheduleQuietRefresh }: {
+  clock: RefObject<() => number>;
+  dispatch: Dispatch<DashboardAction>;
+  sequence: RefObject<number>;
+  fetching: RefObject<boolean>;
+  /** Deltas that arrived while a refetch ran, to re-apply over its snapshot. */
+  receivedWhileFetching: RefObject<RealtimeDelta[]>;
+  refetch: () => Promise<void>;
+  scheduleQuietRefresh: () => void;
+}) {
+  return useCallback(
     (event: string, payload: unknown) => {
       const receivedAt = clock.current();
       const parsed = event === REALTIME_DELTA_EVENT ? realtimeDeltaSchema.safeParse(payload) : null;
@@ -90,8 +108,6 @@ export function useSnapshotSync({ initialSequence, fetchSnapshot, refreshDelayMs
       if (gap || !isFullyUnderstood(delta)) void refetch();
       else scheduleQuietRefresh();
     },
-    [clock, dispatch, refetch, scheduleQuietRefresh],
+    [clock, dispatch, sequence, fetching, receivedWhileFetching, refetch, scheduleQuietRefresh],
   );
-
-  return { sequence, stale, refetch, handleMessage, cancelQuietRefresh };
 }

@@ -54,11 +54,6 @@ export function createAuthRoutes(options: AuthRoutesOptions) {
   let reservedSellers = 0;
   const nowSeconds = () => Math.floor(options.now() / 1000);
 
-  function tokenAnswer(result: TokenGrant | TokenFailure | keyof typeof tokenFailures): AuthAnswer {
-    if (typeof result === "string") return { kind: "json", status: 200, payload: { ...tokenFailures[result], data: null }, reason: result };
-    return { kind: "json", status: 200, payload: { code: 0, message: "success", data: result } };
-  }
-
   function consentPage(state: string | null): AuthAnswer {
     for (const [id, consent] of pending) if (nowSeconds() >= consent.expiresAt) pending.delete(id);
     if (reservedSellers >= maxNewSellers) return { kind: "html", status: 503, html: renderErrorPage("No more sellers", `The simulator signs up at most ${maxNewSellers} sellers.`) };
@@ -89,13 +84,7 @@ export function createAuthRoutes(options: AuthRoutesOptions) {
     } else {
       return { kind: "html", status: 400, html: renderErrorPage("Unknown seller", "Choose a seller on the authorization page.") };
     }
-    const location = new URL(options.redirectUri);
-    location.searchParams.set("app_key", options.appKey);
-    location.searchParams.set("code", authorizations.issueCode(openId));
-    location.searchParams.set("locale", "en");
-    location.searchParams.set("shop_region", world.sellers.get(openId)?.baseRegion ?? "US");
-    if (consent.state !== null) location.searchParams.set("state", consent.state);
-    return { kind: "redirect", location: location.toString() };
+    return redirectWithCode(options, openId, consent.state);
   }
 
   /** The answer to an authorization or token request, or undefined for any other path. */
@@ -108,17 +97,37 @@ export function createAuthRoutes(options: AuthRoutesOptions) {
       return consentPage(query.get("state"));
     }
     if (method === "POST" && (path === "/oauth/authorize" || path === "/open/authorize")) return authorize(new URLSearchParams(body));
-    if (method === "GET" && (path === "/api/v2/token/get" || path === "/api/v2/token/refresh")) {
-      if (query.get("app_key") !== options.appKey || query.get("app_secret") !== options.appSecret) return tokenAnswer("bad_app");
-      if (path === "/api/v2/token/get") {
-        const code = query.get("auth_code");
-        if (query.get("grant_type") !== "authorized_code" || code === null) return tokenAnswer("bad_request");
-        return tokenAnswer(authorizations.exchangeCode(code));
-      }
-      const refreshToken = query.get("refresh_token");
-      if (query.get("grant_type") !== "refresh_token" || refreshToken === null) return tokenAnswer("bad_request");
-      return tokenAnswer(authorizations.refresh(refreshToken));
-    }
+    if (method === "GET" && (path === "/api/v2/token/get" || path === "/api/v2/token/refresh")) return tokenRoute(options, path, query);
     return undefined;
   };
+}
+
+/** Back to the app's redirect URL with a new authorization code for the seller, and the state the app sent. */
+function redirectWithCode(options: AuthRoutesOptions, openId: string, state: string | null): AuthAnswer {
+  const location = new URL(options.redirectUri);
+  location.searchParams.set("app_key", options.appKey);
+  location.searchParams.set("code", options.authorizations.issueCode(openId));
+  location.searchParams.set("locale", "en");
+  location.searchParams.set("shop_region", options.world.sellers.get(openId)?.baseRegion ?? "US");
+  if (state !== null) location.searchParams.set("state", state);
+  return { kind: "redirect", location: location.toString() };
+}
+
+/** GET /api/v2/token/get (a code for tokens) and /api/v2/token/refresh (a refresh token for new ones). */
+function tokenRoute(options: AuthRoutesOptions, path: string, query: URLSearchParams): AuthAnswer {
+  const { authorizations } = options;
+  if (query.get("app_key") !== options.appKey || query.get("app_secret") !== options.appSecret) return tokenAnswer("bad_app");
+  if (path === "/api/v2/token/get") {
+    const code = query.get("auth_code");
+    if (query.get("grant_type") !== "authorized_code" || code === null) return tokenAnswer("bad_request");
+    return tokenAnswer(authorizations.exchangeCode(code));
+  }
+  const refreshToken = query.get("refresh_token");
+  if (query.get("grant_type") !== "refresh_token" || refreshToken === null) return tokenAnswer("bad_request");
+  return tokenAnswer(authorizations.refresh(refreshToken));
+}
+
+function tokenAnswer(result: TokenGrant | TokenFailure | keyof typeof tokenFailures): AuthAnswer {
+  if (typeof result === "string") return { kind: "json", status: 200, payload: { ...tokenFailures[result], data: null }, reason: result };
+  return { kind: "json", status: 200, payload: { code: 0, message: "success", data: result } };
 }

@@ -30,6 +30,9 @@ export interface DemoShop {
   skus: DemoSku[];
 }
 
+/** Every simulated shop, the demo creators' and connected sellers' alike, is a local US seller pricing in dollars. */
+const usLocalSeller = { region: "US", sellerType: "LOCAL", currency: "USD" } as const;
+
 interface ProductTemplate {
   name: string;
   variants: { name: string; basePriceMinor: number }[];
@@ -87,10 +90,8 @@ export function demoShop(creatorIndex: number): DemoShop {
     shopId: creatorIndex === 1 ? fixtureShopId : `7494726673780${padded}900`,
     shopCipher: `ROW_sim_${padded}`,
     shopName: `${creatorName} Shop`,
-    region: "US",
     shopCode: `USLCD${padded}SM`,
-    sellerType: "LOCAL",
-    currency: "USD",
+    ...usLocalSeller,
     warehouseId: `7068517275539719${padded}`,
     skus: catalogue(creatorIndex, padded, "17295827", "C", creatorIndex === 1),
   };
@@ -113,10 +114,8 @@ export function newSellerShop(sellerIndex: number): DemoShop {
     shopId: `7494726673781${padded}700`,
     shopCipher: `ROW_simnew_${padded}`,
     shopName: `${creatorName} Store`,
-    region: "US",
     shopCode: `USLCN${padded}SM`,
-    sellerType: "LOCAL",
-    currency: "USD",
+    ...usLocalSeller,
     warehouseId: `7068517275539720${padded}`,
     skus: catalogue(sellerIndex + 7, padded, "17295828", "N", false),
   };

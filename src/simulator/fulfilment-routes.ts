@@ -82,59 +82,15 @@ const documentTypes = new Set(["SHIPPING_LABEL", "PACKING_SLIP", "SHIPPING_LABEL
 
 /** The fulfilment endpoints; undefined for a request that is not one of them. */
 export function routeFulfilment(context: FulfilmentRouteContext, method: string, url: URL, body: string, shopId: string): unknown {
-  const { world } = context;
-
-  function packageOf(packageId: string): SimulatedOrder {
-    const order = [...world.orders.values()].find((candidate) => candidate.shop.shopId === shopId && packageIdOf(candidate) === packageId);
-    if (order === undefined) context.reject(refusal.notFound, "not_found", `Package ${packageId} not found in this shop.`);
-    return order;
-  }
-
-  function handOver(order: SimulatedOrder, packageId: string, trackingNumber: string, provider: { id: string; name: string }) {
-    order.packageId = packageId;
-    order.trackingNumber = trackingNumber;
-    order.shippingProvider = { ...provider };
-    order.status = "AWAITING_COLLECTION";
-    order.updateTime = Math.max(order.updateTime, Math.floor(context.now() / 1000));
-    for (const item of order.lineItems) {
-      const stock = world.stockBySku.get(item.sku.skuId);
-      if (stock === undefined) continue;
-      stock.committed = Math.max(0, stock.committed - 1);
-      stock.total = Math.max(0, stock.total - 1);
-    }
-  }
-
   const ship = /^\/fulfillment\/202309\/packages\/([^/]+)\/ship$/.exec(url.pathname);
-  if (method === "POST" && ship !== null) {
-    const packageId = decodeURIComponent(ship[1] ?? "");
-    const order = packageOf(packageId);
-    const request = context.parseJson(body, shipPackageBody);
-    if (order.shippingType === "TIKTOK") {
-      if (request.self_shipment !== undefined) context.reject(refusal.platformFulfilled, "bad_request", `Package ${packageId} ships with TikTok Shipping: it takes no tracking number of the seller's.`);
-      if (order.status === "CANCELLED") context.reject(refusal.cancelled, "bad_request");
-      if (order.status !== "AWAITING_SHIPMENT") context.reject(refusal.alreadyShipped, "bad_request");
-      // TikTok's carrier books the label; the tracking number is TikTok's, made here as TikTok would make it.
-      handOver(order, packageId, `9400${order.orderId.slice(-18).padStart(18, "0")}`, tiktokShippingProvider);
-      return {};
-    }
-    if (request.self_shipment === undefined) context.reject(refusal.invalidParam, "bad_request", `Package ${packageId} is shipped by the seller: self_shipment with a tracking number and shipping_provider_id is required.`);
-    const { tracking_number, shipping_provider_id } = request.self_shipment;
-    // Shipping the same package with the same tracking number again changes nothing, as a retry should.
-    if (order.trackingNumber === tracking_number) return {};
-    if (order.status === "CANCELLED") context.reject(refusal.cancelled, "bad_request", `Order ${order.orderId} is CANCELLED and cannot be shipped.`);
-    if (order.status !== "AWAITING_SHIPMENT") context.reject(refusal.alreadyShipped, "bad_request", `Order ${order.orderId} is ${order.status} and cannot be shipped.`);
-    const provider = simulatedShippingProviders.find((candidate) => candidate.id === shipping_provider_id);
-    if (provider === undefined) context.reject(refusal.invalidProvider, "bad_request");
-    handOver(order, packageId, tracking_number, provider);
-    return {};
-  }
+  if (method === "POST" && ship !== null) return shipPackage(context, shopId, decodeURIComponent(ship[1] ?? ""), body);
 
   const documents = /^\/fulfillment\/202309\/packages\/([^/]+)\/shipping_documents$/.exec(url.pathname);
   if (method === "GET" && documents !== null) {
     const packageId = decodeURIComponent(documents[1] ?? "");
     const documentType = url.searchParams.get("document_type") ?? "";
     if (!documentTypes.has(documentType)) context.reject(refusal.invalidParam, "bad_request", "document_type must be SHIPPING_LABEL, PACKING_SLIP or SHIPPING_LABEL_AND_PACKING_SLIP.");
-    const order = packageOf(packageId);
+    const order = packageOf(context, shopId, packageId);
     if (order.shippingType !== "TIKTOK") context.reject(refusal.documentsTikTokOnly, "bad_request");
     if (order.trackingNumber === undefined) context.reject(refusal.arrangeFirst, "bad_request");
     // A reserved name: the simulator prints no documents, and nothing should try to fetch one.
@@ -150,4 +106,49 @@ export function routeFulfilment(context: FulfilmentRouteContext, method: string,
   }
 
   return undefined;
+}
+
+/** POST .../packages/{id}/ship: TikTok Shipping books its own label; a seller's shipment names its tracking number and provider. */
+function shipPackage(context: FulfilmentRouteContext, shopId: string, packageId: string, body: string): unknown {
+  const order = packageOf(context, shopId, packageId);
+  const request = context.parseJson(body, shipPackageBody);
+  if (order.shippingType === "TIKTOK") {
+    if (request.self_shipment !== undefined) context.reject(refusal.platformFulfilled, "bad_request", `Package ${packageId} ships with TikTok Shipping: it takes no tracking number of the seller's.`);
+    if (order.status === "CANCELLED") context.reject(refusal.cancelled, "bad_request");
+    if (order.status !== "AWAITING_SHIPMENT") context.reject(refusal.alreadyShipped, "bad_request");
+    // TikTok's carrier books the label; the tracking number is TikTok's, made here as TikTok would make it.
+    handOver(context, order, packageId, `9400${order.orderId.slice(-18).padStart(18, "0")}`, tiktokShippingProvider);
+    return {};
+  }
+  if (request.self_shipment === undefined) context.reject(refusal.invalidParam, "bad_request", `Package ${packageId} is shipped by the seller: self_shipment with a tracking number and shipping_provider_id is required.`);
+  const { tracking_number, shipping_provider_id } = request.self_shipment;
+  // Shipping the same package with the same tracking number again changes nothing, as a retry should.
+  if (order.trackingNumber === tracking_number) return {};
+  if (order.status === "CANCELLED") context.reject(refusal.cancelled, "bad_request", `Order ${order.orderId} is CANCELLED and cannot be shipped.`);
+  if (order.status !== "AWAITING_SHIPMENT") context.reject(refusal.alreadyShipped, "bad_request", `Order ${order.orderId} is ${order.status} and cannot be shipped.`);
+  const provider = simulatedShippingProviders.find((candidate) => candidate.id === shipping_provider_id);
+  if (provider === undefined) context.reject(refusal.invalidProvider, "bad_request");
+  handOver(context, order, packageId, tracking_number, provider);
+  return {};
+}
+
+function packageOf(context: FulfilmentRouteContext, shopId: string, packageId: string): SimulatedOrder {
+  const order = [...context.world.orders.values()].find((candidate) => candidate.shop.shopId === shopId && packageIdOf(candidate) === packageId);
+  if (order === undefined) context.reject(refusal.notFound, "not_found", `Package ${packageId} not found in this shop.`);
+  return order;
+}
+
+/** The package leaves with its tracking number: awaiting collection, its units out of the stock. */
+function handOver(context: FulfilmentRouteContext, order: SimulatedOrder, packageId: string, trackingNumber: string, provider: { id: string; name: string }) {
+  order.packageId = packageId;
+  order.trackingNumber = trackingNumber;
+  order.shippingProvider = { ...provider };
+  order.status = "AWAITING_COLLECTION";
+  order.updateTime = Math.max(order.updateTime, Math.floor(context.now() / 1000));
+  for (const item of order.lineItems) {
+    const stock = context.world.stockBySku.get(item.sku.skuId);
+    if (stock === undefined) continue;
+    stock.committed = Math.max(0, stock.committed - 1);
+    stock.total = Math.max(0, stock.total - 1);
+  }
 }

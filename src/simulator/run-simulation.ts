@@ -41,57 +41,17 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
   const world = createShopWorld(shops);
   // TikTok's skewed clock writes every webhook's times: the traffic starts that far off.
   const traffic = withDroppedWebhooks(createWebhookTraffic({ ...options, startTime: options.startTime + options.clockSkewSeconds, world }), options);
-  let api: TikTokShopSimulator | undefined;
-  if (options.serveApi && !options.dryRun) {
-    api = await startTikTokShopSimulator({
-      port: options.apiPort,
-      appKey: options.appKey,
-      appSecret: options.appSecret,
-      world,
-      seed: options.seed,
-      redirectUri: options.redirectUri,
-      rateLimitErrorRate: options.rateLimitErrorRate,
-      clockSkewSeconds: options.clockSkewSeconds,
-      tokenLifetimes: { accessTokenSeconds: options.accessTokenTtlSeconds, refreshTokenSeconds: options.refreshTokenTtlSeconds },
-    });
-    hooks.log(`TikTok Shop API simulator on ${api.url}`);
-    hooks.log(`connect a shop: ${api.url}/oauth/authorize?app_key=${encodeURIComponent(options.appKey)}&state=<state>, redirecting to ${options.redirectUri}`);
-  }
+  const api = options.serveApi && !options.dryRun ? await startApi(options, world, hooks) : undefined;
 
   let history: SalesHistoryReport | null = null;
   let delivery: WebhookSendReport | null = null;
   try {
-    if (options.historyDays > 0) {
-      // The history ends where the traffic begins: the simulated time of the first order.
-      const plan = planSalesHistory(shops, { days: options.historyDays, anomalies: options.anomalies, seed: options.seed, now: new Date(options.startTime * 1000) });
-      if (options.dryRun) history = describePlan(plan, options.historyDays);
-      else {
-        if (!hooks.database) throw new Error("--history-days writes past sales into the app's database: no database was given");
-        hooks.log(`writing ${options.historyDays} days of past sales (${plan.sales.length} orders) for ${shops.length} shop(s)`);
-        history = await writeSalesHistory(hooks.database, plan, options.historyDays);
-      }
-    }
-    if (options.dryRun) {
-      const count = Math.floor(options.rate * options.durationSeconds);
-      const encoder = new TextEncoder();
-      for (let index = 0; index < count; index++) {
-        const { body } = traffic.next();
-        const authorization = await signWebhook({ appKey: options.appKey, appSecret: options.appSecret, rawBody: encoder.encode(body) });
-        hooks.printDelivery(JSON.stringify({ authorization, body }));
-      }
-    } else {
+    if (options.historyDays > 0) history = await pastSales(options, shops, hooks);
+    if (options.dryRun) await printDeliveries(options, traffic, hooks);
+    else {
       hooks.log(`posting ${Math.floor(options.rate * options.durationSeconds)} webhooks to ${options.target} at ${options.rate}/s (seed ${options.seed})`);
       delivery = await sendWebhookTraffic({ ...options, traffic, ...(hooks.signal ? { signal: hooks.signal } : {}) });
-      if (api !== undefined && options.lingerSeconds > 0 && !hooks.signal?.aborted) {
-        hooks.log(`webhooks sent; the API stays up ${options.lingerSeconds}s for follow-up calls (Ctrl-C to stop)`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.lingerSeconds * 1000);
-          hooks.signal?.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
+      if (api !== undefined && options.lingerSeconds > 0 && !hooks.signal?.aborted) await lingerForFollowUpCalls(options, hooks);
     }
   } finally {
     await api?.close();
@@ -111,4 +71,54 @@ export async function runSimulation(options: SimulatorOptions, hooks: Simulation
     dropped: { notifications: traffic.drops.notifications, orders: traffic.drops.orderIds.size },
     history,
   };
+}
+
+async function startApi(options: SimulatorOptions, world: ReturnType<typeof createShopWorld>, hooks: SimulationHooks): Promise<TikTokShopSimulator> {
+  const api = await startTikTokShopSimulator({
+    port: options.apiPort,
+    appKey: options.appKey,
+    appSecret: options.appSecret,
+    world,
+    seed: options.seed,
+    redirectUri: options.redirectUri,
+    rateLimitErrorRate: options.rateLimitErrorRate,
+    clockSkewSeconds: options.clockSkewSeconds,
+    tokenLifetimes: { accessTokenSeconds: options.accessTokenTtlSeconds, refreshTokenSeconds: options.refreshTokenTtlSeconds },
+  });
+  hooks.log(`TikTok Shop API simulator on ${api.url}`);
+  hooks.log(`connect a shop: ${api.url}/oauth/authorize?app_key=${encodeURIComponent(options.appKey)}&state=<state>, redirecting to ${options.redirectUri}`);
+  return api;
+}
+
+/** --history-days: the past sales, planned, and written to the database unless a dry run. */
+async function pastSales(options: SimulatorOptions, shops: ReturnType<typeof demoShops>, hooks: SimulationHooks): Promise<SalesHistoryReport> {
+  // The history ends where the traffic begins: the simulated time of the first order.
+  const plan = planSalesHistory(shops, { days: options.historyDays, anomalies: options.anomalies, seed: options.seed, now: new Date(options.startTime * 1000) });
+  if (options.dryRun) return describePlan(plan, options.historyDays);
+  if (!hooks.database) throw new Error("--history-days writes past sales into the app's database: no database was given");
+  hooks.log(`writing ${options.historyDays} days of past sales (${plan.sales.length} orders) for ${shops.length} shop(s)`);
+  return writeSalesHistory(hooks.database, plan, options.historyDays);
+}
+
+/** A dry run: each delivery, signed, printed instead of posted. */
+async function printDeliveries(options: SimulatorOptions, traffic: { next(): { body: string } }, hooks: SimulationHooks): Promise<void> {
+  const count = Math.floor(options.rate * options.durationSeconds);
+  const encoder = new TextEncoder();
+  for (let index = 0; index < count; index++) {
+    const { body } = traffic.next();
+    const authorization = await signWebhook({ appKey: options.appKey, appSecret: options.appSecret, rawBody: encoder.encode(body) });
+    hooks.printDelivery(JSON.stringify({ authorization, body }));
+  }
+}
+
+/** The API stays up --linger seconds after the last webhook, for the app's follow-up calls, or until aborted. */
+async function lingerForFollowUpCalls(options: SimulatorOptions, hooks: SimulationHooks): Promise<void> {
+  hooks.log(`webhooks sent; the API stays up ${options.lingerSeconds}s for follow-up calls (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, options.lingerSeconds * 1000);
+    hooks.signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

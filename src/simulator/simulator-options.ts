@@ -108,34 +108,37 @@ function joinNegativeValues(argv: string[], names: string[]): string[] {
   return joined;
 }
 
+/** Every flag `npm run simulate` takes; values are checked and defaulted in parseSimulatorOptions. */
+const simulatorFlags = {
+  target: { type: "string" },
+  rate: { type: "string" },
+  duration: { type: "string" },
+  creators: { type: "string" },
+  seed: { type: "string" },
+  "start-time": { type: "string" },
+  "clock-skew": { type: "string" },
+  "duplicate-rate": { type: "string" },
+  "reorder-rate": { type: "string" },
+  "drop-rate": { type: "string" },
+  "rate-limit-error-rate": { type: "string" },
+  "redirect-uri": { type: "string" },
+  "access-token-ttl": { type: "string" },
+  "refresh-token-ttl": { type: "string" },
+  "api-port": { type: "string" },
+  "no-api": { type: "boolean" },
+  linger: { type: "string" },
+  "viral-after-orders": { type: "string" },
+  "history-days": { type: "string" },
+  anomalies: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseSimulatorOptions(argv: string[], env: Record<string, string | undefined>, nowSeconds: number, randomSeed: number): SimulatorOptions | "help" {
   const { values } = parseArgs({
     args: joinNegativeValues(argv, ["--clock-skew"]),
     strict: true,
-    options: {
-      target: { type: "string" },
-      rate: { type: "string" },
-      duration: { type: "string" },
-      creators: { type: "string" },
-      seed: { type: "string" },
-      "start-time": { type: "string" },
-      "clock-skew": { type: "string" },
-      "duplicate-rate": { type: "string" },
-      "reorder-rate": { type: "string" },
-      "drop-rate": { type: "string" },
-      "rate-limit-error-rate": { type: "string" },
-      "redirect-uri": { type: "string" },
-      "access-token-ttl": { type: "string" },
-      "refresh-token-ttl": { type: "string" },
-      "api-port": { type: "string" },
-      "no-api": { type: "boolean" },
-      linger: { type: "string" },
-      "viral-after-orders": { type: "string" },
-      "history-days": { type: "string" },
-      anomalies: { type: "boolean" },
-      "dry-run": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: simulatorFlags,
   });
   if (values.help) return "help";
   const isRate = (value: number) => value >= 0 && value <= 1;

@@ -49,44 +49,50 @@ export function createSagaStore(sql: Sql) {
     return row ? fromRow(row) : null;
   }
 
-  /**
-   * Sagas the scheduler should look at: a retry that is due, a wait whose reason may have
-   * passed, or a run that stopped moving (its process died) for `interruptedAfterMs`.
-   */
-  async function dueForResume(now: Date, interruptedAfterMs: number, limit: number): Promise<{ creatorId: string; orderId: string }[]> {
-    const interruptedBefore = new Date(now.getTime() - interruptedAfterMs);
-    const rows = await sql<{ creator_id: string; order_id: string }[]>`
-      select creator_id, order_id from public.fulfilment_sagas
-       where status in ('running', 'waiting', 'compensating')
-         and ((waiting_for = 'retry' and next_attempt_at <= ${now})
-              or waiting_for in ('payment', 'hold_release')
-              or (waiting_for is null and updated_at <= ${interruptedBefore}))
-       -- Due retries and interrupted runs before the sagas that are merely waiting.
-       order by coalesce(waiting_for in ('payment', 'hold_release'), false), updated_at
-       limit ${limit}`;
-    return rows.map((row) => ({ creatorId: row.creator_id, orderId: row.order_id }));
-  }
+  return {
+    load,
+    start,
+    save,
+    dueForResume: (now: Date, interruptedAfterMs: number, limit: number) => sagasDueForResume(sql, now, interruptedAfterMs, limit),
+    needingConfiguration: (limit: number) => sagasNeedingConfiguration(sql, limit),
+  };
+}
 
-  /** Sagas stopped for lack of configuration, oldest first, and how many there are in all. */
-  async function needingConfiguration(limit: number): Promise<{ total: number; sagas: SagaNeedingConfiguration[] }> {
-    const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from public.fulfilment_sagas where status = 'needs_configuration'`;
-    const rows = await sql<{ creator_id: string; order_id: string; step: SagaStep; progress: SagaProgress; last_error: string | null; updated_at: Date }[]>`
-      select creator_id, order_id, step, progress, last_error, updated_at from public.fulfilment_sagas
-       where status = 'needs_configuration' order by updated_at limit ${limit}`;
-    return {
-      total,
-      sagas: rows.map((row) => ({
-        creatorId: row.creator_id,
-        orderId: row.order_id,
-        step: row.progress.needsConfiguration?.step ?? row.step,
-        missing: row.progress.needsConfiguration?.missing ?? null,
-        detail: row.progress.needsConfiguration?.detail ?? row.last_error,
-        since: row.updated_at,
-      })),
-    };
-  }
+/**
+ * Sagas the scheduler should look at: a retry that is due, a wait whose reason may have
+ * passed, or a run that stopped moving (its process died) for `interruptedAfterMs`.
+ */
+async function sagasDueForResume(sql: Sql, now: Date, interruptedAfterMs: number, limit: number): Promise<{ creatorId: string; orderId: string }[]> {
+  const interruptedBefore = new Date(now.getTime() - interruptedAfterMs);
+  const rows = await sql<{ creator_id: string; order_id: string }[]>`
+    select creator_id, order_id from public.fulfilment_sagas
+     where status in ('running', 'waiting', 'compensating')
+       and ((waiting_for = 'retry' and next_attempt_at <= ${now})
+            or waiting_for in ('payment', 'hold_release')
+            or (waiting_for is null and updated_at <= ${interruptedBefore}))
+     -- Due retries and interrupted runs before the sagas that are merely waiting.
+     order by coalesce(waiting_for in ('payment', 'hold_release'), false), updated_at
+     limit ${limit}`;
+  return rows.map((row) => ({ creatorId: row.creator_id, orderId: row.order_id }));
+}
 
-  return { load, start, save, dueForResume, needingConfiguration };
+/** Sagas stopped for lack of configuration, oldest first, and how many there are in all. */
+async function sagasNeedingConfiguration(sql: Sql, limit: number): Promise<{ total: number; sagas: SagaNeedingConfiguration[] }> {
+  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from public.fulfilment_sagas where status = 'needs_configuration'`;
+  const rows = await sql<{ creator_id: string; order_id: string; step: SagaStep; progress: SagaProgress; last_error: string | null; updated_at: Date }[]>`
+    select creator_id, order_id, step, progress, last_error, updated_at from public.fulfilment_sagas
+     where status = 'needs_configuration' order by updated_at limit ${limit}`;
+  return {
+    total,
+    sagas: rows.map((row) => ({
+      creatorId: row.creator_id,
+      orderId: row.order_id,
+      step: row.progress.needsConfiguration?.step ?? row.step,
+      missing: row.progress.needsConfiguration?.missing ?? null,
+      detail: row.progress.needsConfiguration?.detail ?? row.last_error,
+      since: row.updated_at,
+    })),
+  };
 }
 
 export type SagaStore = ReturnType<typeof createSagaStore>;

@@ -7,14 +7,15 @@
 // so a reload without a connection shows the last figures; a stock adjustment made offline is
 // queued (src/lib/offline/adjustment-queue.ts) and sent, as it was made, when the connection
 // returns: by the service worker's background sync, or by this page while it is open.
-import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import type { AdjustmentResponse, FetchSnapshot, PostAdjustment } from "./dashboard-api.ts";
-import { dashboardReducer, initialDashboardState, type DashboardState } from "./dashboard-state.ts";
+import { useCallback, useEffect, useReducer, useRef, useState, type Dispatch, type RefObject } from "react";
+import type { FetchSnapshot, PostAdjustment } from "./dashboard-api.ts";
+import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "./dashboard-state.ts";
 import type { DashboardSnapshot } from "./dashboard-types.ts";
-import { isFullyUnderstood, REALTIME_DELTA_EVENT, realtimeDeltaSchema, type RealtimeDelta } from "./realtime-delta.ts";
 import type { ChannelStatus, RealtimeConnector } from "./realtime-connection.ts";
-import { ADJUSTMENTS_SENT_MESSAGE, queueAdjustment, queuedAdjustments, sendQueuedAdjustments, takeSentAdjustments } from "../offline/adjustment-queue.ts";
-import { keepThisPageForOffline, loadSnapshot, moveLegacyQueuedAdjustments, requestBackgroundSend, saveSnapshot } from "../offline/device-storage.ts";
+import { useSnapshotSync } from "./use-snapshot-sync.ts";
+import { isOffline, useStockAdjustments } from "./use-stock-adjustments.ts";
+import { ADJUSTMENTS_SENT_MESSAGE, queuedAdjustments } from "../offline/adjustment-queue.ts";
+import { keepThisPageForOffline, loadSnapshot, moveLegacyQueuedAdjustments, saveSnapshot } from "../offline/device-storage.ts";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -39,90 +40,47 @@ export interface DashboardLive {
   dismissNotice(): void;
 }
 
-const now = () => new Date().toISOString();
 const pageClock = () => performance.now();
-const isOffline = () => typeof navigator !== "undefined" && navigator.onLine === false;
 /** How often at most the shown state is written to the device (deltas can come many a second). */
 const SAVE_INTERVAL_MS = 1_000;
 
 export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const { initial, connect, fetchSnapshot, postAdjustment } = options;
-  const refreshDelayMs = options.refreshDelayMs ?? 1_500;
+  const creatorId = initial.creatorId;
   const [state, dispatch] = useReducer(dashboardReducer, initial, initialDashboardState);
-  const [connection, setConnection] = useState<ConnectionState>("connecting");
-  const [stale, setStale] = useState(false);
-
-  // Refs, not state: messages arrive faster than renders, and the gap check must see the latest value.
-  const sequence = useRef(initial.sequence);
-  const fetching = useRef(false);
-  const fetchAgain = useRef(false);
-  const receivedWhileFetching = useRef<RealtimeDelta[]>([]);
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const unmounted = useRef(false);
-  const fetchSnapshotRef = useRef(fetchSnapshot);
-  fetchSnapshotRef.current = fetchSnapshot;
   const clock = useRef(options.clock ?? pageClock);
+  const sync = useSnapshotSync({ initialSequence: initial.sequence, fetchSnapshot, refreshDelayMs: options.refreshDelayMs ?? 1_500, clock, dispatch, unmounted });
+  const adjustments = useStockAdjustments({ creatorId, state, postAdjustment, newCommandId: options.newCommandId, dispatch, unmounted });
+  const connection = useChannelConnection({ connect, creatorId, sync, sendQueuedRef: adjustments.sendQueuedRef, unmounted });
 
-  const refetch = useCallback(async (): Promise<void> => {
-    if (fetching.current) {
-      fetchAgain.current = true;
-      return;
-    }
-    fetching.current = true;
-    receivedWhileFetching.current = [];
-    if (refreshTimer.current) {
-      clearTimeout(refreshTimer.current);
-      refreshTimer.current = null;
-    }
-    try {
-      const snapshot = await fetchSnapshotRef.current();
-      if (unmounted.current) return;
-      // Deltas that arrived during the request may be newer than the snapshot: re-apply them.
-      const replay = receivedWhileFetching.current.filter((delta) => delta.seq > snapshot.sequence);
-      sequence.current = Math.max(sequence.current, snapshot.sequence);
-      dispatch({ type: "snapshot_loaded", snapshot, replay, at: now() });
-      setStale(false);
-    } catch {
-      if (!unmounted.current) setStale(true);
-    } finally {
-      fetching.current = false;
-      receivedWhileFetching.current = [];
-      if (fetchAgain.current && !unmounted.current) {
-        fetchAgain.current = false;
-        void refetch();
-      }
-    }
-  }, []);
+  // React runs effects of a render that no input event caused (a socket message) after the
+  // browser has painted it, generally: this is when a live order is on screen.
+  useEffect(() => {
+    if (Object.values(state.arrivals).some((arrival) => arrival.shownAt === null)) dispatch({ type: "arrivals_shown", at: clock.current() });
+  }, [state.arrivals]);
 
-  const scheduleQuietRefresh = useCallback(() => {
-    if (refreshTimer.current || fetching.current) return;
-    refreshTimer.current = setTimeout(() => {
-      refreshTimer.current = null;
-      void refetch();
-    }, refreshDelayMs);
-  }, [refetch, refreshDelayMs]);
+  useResumeOnOpen({ creatorId, sequence: sync.sequence, dispatch, showAnswers: adjustments.showAnswers, sendQueuedRef: adjustments.sendQueuedRef });
+  useKeptOnDevice(state.data);
 
-  const handleMessage = useCallback(
-    (event: string, payload: unknown) => {
-      const receivedAt = clock.current();
-      const parsed = event === REALTIME_DELTA_EVENT ? realtimeDeltaSchema.safeParse(payload) : null;
-      if (!parsed?.success) {
-        void refetch();
-        return;
-      }
-      const delta = parsed.data;
-      // Already covered by the snapshot or an earlier delta (at-least-once delivery).
-      if (delta.seq <= sequence.current) return;
-      const gap = delta.seq > sequence.current + 1;
-      sequence.current = delta.seq;
-      if (fetching.current) receivedWhileFetching.current.push(delta);
-      dispatch({ type: "delta_received", delta, at: now(), receivedAt });
-      if (gap || !isFullyUnderstood(delta)) void refetch();
-      else scheduleQuietRefresh();
-    },
-    [refetch, scheduleQuietRefresh],
-  );
+  const dismissNotice = useCallback(() => dispatch({ type: "notice_dismissed" }), []);
 
+  return { state, connection, stale: sync.stale, adjustStock: adjustments.adjustStock, dismissNotice };
+}
+
+/**
+ * Joins the creator's channel and follows the connection: a (re)join or coming back online
+ * refetches the figures and sends what was queued; leaving the page leaves the channel.
+ */
+function useChannelConnection({ connect, creatorId, sync, sendQueuedRef, unmounted }: {
+  connect: RealtimeConnector;
+  creatorId: string;
+  sync: ReturnType<typeof useSnapshotSync>;
+  sendQueuedRef: RefObject<() => Promise<void>>;
+  unmounted: RefObject<boolean>;
+}): ConnectionState {
+  const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const { handleMessage, refetch, cancelQuietRefresh } = sync;
   useEffect(() => {
     unmounted.current = false;
     const handleStatus = (status: ChannelStatus) => {
@@ -132,12 +90,12 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
         void refetch();
         void sendQueuedRef.current();
       } else if (status === "error") {
-        setConnection(typeof navigator !== "undefined" && navigator.onLine === false ? "offline" : "reconnecting");
+        setConnection(isOffline() ? "offline" : "reconnecting");
       } else {
         setConnection("offline");
       }
     };
-    const leave = connect(initial.creatorId, { onMessage: handleMessage, onStatus: handleStatus });
+    const leave = connect(creatorId, { onMessage: handleMessage, onStatus: handleStatus });
     const goneOffline = () => setConnection("offline");
     const backOnline = () => {
       setConnection((current) => (current === "offline" ? "reconnecting" : current));
@@ -153,106 +111,24 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
       leave();
       window.removeEventListener("offline", goneOffline);
       window.removeEventListener("online", backOnline);
-      if (refreshTimer.current) clearTimeout(refreshTimer.current);
-      refreshTimer.current = null;
+      cancelQuietRefresh();
     };
-  }, [connect, initial.creatorId, handleMessage, refetch]);
+  }, [connect, creatorId, handleMessage, refetch, cancelQuietRefresh, sendQueuedRef, unmounted]);
+  return connection;
+}
 
-  // React runs effects of a render that no input event caused (a socket message) after the
-  // browser has painted it, generally: this is when a live order is on screen.
-  useEffect(() => {
-    if (Object.values(state.arrivals).some((arrival) => arrival.shownAt === null)) dispatch({ type: "arrivals_shown", at: clock.current() });
-  }, [state.arrivals]);
-
-  const newCommandId = useRef(options.newCommandId ?? (() => crypto.randomUUID()));
-  const stateRef = useRef(state);
-  stateRef.current = state;
-
-  const creatorId = initial.creatorId;
-  const applyAnswer = useCallback((skuId: string, commandId: string, response: AdjustmentResponse) => {
-    if (response.ok) {
-      dispatch({ type: "adjustment_confirmed", skuId, commandId, total: response.total, reserved: response.reserved, available: response.available, version: response.version });
-    } else {
-      dispatch({ type: "adjustment_rejected", skuId, commandId, message: response.message, current: response.current });
-    }
-  }, []);
-
-  const queue = useCallback(
-    async (skuId: string, newTotal: number, expectedVersion: number, commandId: string) => {
-      dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
-      try {
-        await queueAdjustment({ creatorId, skuId, newTotal, expectedVersion, commandId, queuedAt: now() });
-      } catch {
-        // Storage refused (private mode, quota): say so rather than show a change that is kept nowhere.
-        dispatch({ type: "adjustment_rejected", skuId, commandId, message: `This browser could not keep your change to ${skuId} until you are back online; it was not saved. Try again when you are online.` });
-        return;
-      }
-      await requestBackgroundSend().catch(() => false);
-    },
-    [creatorId],
-  );
-
-  const adjustStock = useCallback(
-    async (skuId: string, newTotal: number) => {
-      const row = stateRef.current.data.inventory.find((candidate) => candidate.skuId === skuId);
-      if (!row) return;
-      const commandId = newCommandId.current();
-      if (isOffline()) {
-        await queue(skuId, newTotal, row.version, commandId);
-        return;
-      }
-      dispatch({ type: "adjustment_started", skuId, commandId, newTotal });
-      const response: AdjustmentResponse = await postAdjustment(skuId, { newTotal, expectedVersion: row.version, commandId });
-      // The request never reached the server: keep it and send it when the connection is back.
-      if (!response.ok && response.status === 0) await queue(skuId, newTotal, row.version, commandId);
-      else applyAnswer(skuId, commandId, response);
-    },
-    [postAdjustment, queue, applyAnswer],
-  );
-
-  // Answers to queued adjustments, this page's or the service worker's: shown once, here.
-  const showAnswers = useCallback(async () => {
-    const sent = await takeSentAdjustments(creatorId);
-    if (!unmounted.current) dispatch({ type: "queued_adjustments_answered", sent });
-  }, [creatorId]);
-
-  // Sends what was queued offline (adjustment-queue.ts says how); the service worker may be
-  // doing the same on a sync event, one of them at a time.
-  const sending = useRef(false);
-  const sendAgain = useRef(false);
-  const sendQueued = useCallback(async (): Promise<void> => {
-    // A page being left sends nothing more: the next one, or the service worker, will.
-    if (unmounted.current || isOffline()) return;
-    if (sending.current) {
-      // What triggered this (back online, a rejoin) may have come after the queue was read.
-      sendAgain.current = true;
-      return;
-    }
-    sending.current = true;
-    try {
-      const { kept } = await sendQueuedAdjustments({
-        creatorId,
-        post: ({ skuId, newTotal, expectedVersion, commandId }) => postAdjustment(skuId, { newTotal, expectedVersion, commandId }),
-        onSending: ({ skuId, commandId, newTotal }) => dispatch({ type: "adjustment_started", skuId, commandId, newTotal }),
-      });
-      for (const { skuId, commandId, newTotal } of kept) dispatch({ type: "adjustment_queued", skuId, commandId, newTotal });
-      await showAnswers();
-    } catch {
-      // The device's storage failed: what is queued stays queued for the next try.
-    } finally {
-      sending.current = false;
-    }
-    if (sendAgain.current && !unmounted.current) {
-      sendAgain.current = false;
-      await sendQueuedRef.current();
-    }
-  }, [creatorId, postAdjustment, showAnswers]);
-  const sendQueuedRef = useRef(sendQueued);
-  sendQueuedRef.current = sendQueued;
-
-  // Opened (perhaps offline, from the service worker's copy of the page): the device's own
-  // copy may be newer than the page's, adjustments may be waiting from last time, and the
-  // service worker may have sent some while no page was open.
+/**
+ * Opened (perhaps offline, from the service worker's copy of the page): the device's own
+ * copy may be newer than the page's, adjustments may be waiting from last time, and the
+ * service worker may have sent some while no page was open.
+ */
+function useResumeOnOpen({ creatorId, sequence, dispatch, showAnswers, sendQueuedRef }: {
+  creatorId: string;
+  sequence: RefObject<number>;
+  dispatch: Dispatch<DashboardAction>;
+  showAnswers: () => Promise<void>;
+  sendQueuedRef: RefObject<() => Promise<void>>;
+}): void {
   useEffect(() => {
     const stored = loadSnapshot(creatorId);
     if (stored && stored.sequence > sequence.current) {
@@ -273,19 +149,21 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
     const worker = typeof navigator !== "undefined" && "serviceWorker" in navigator ? navigator.serviceWorker : null;
     worker?.addEventListener("message", fromWorker);
     return () => worker?.removeEventListener("message", fromWorker);
-  }, [creatorId, showAnswers]);
+  }, [creatorId, sequence, dispatch, showAnswers, sendQueuedRef]);
+}
 
-  // Keeps what is shown on the device, at most once a second.
+/** Keeps what is shown on the device, at most once a second, and at once when the page is hidden for good. */
+function useKeptOnDevice(data: DashboardSnapshot): void {
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const dataRef = useRef(state.data);
-  dataRef.current = state.data;
+  const dataRef = useRef(data);
+  dataRef.current = data;
   useEffect(() => {
     if (saveTimer.current) return;
     saveTimer.current = setTimeout(() => {
       saveTimer.current = null;
       saveSnapshot(dataRef.current);
     }, SAVE_INTERVAL_MS);
-  }, [state.data]);
+  }, [data]);
   useEffect(() => {
     const saveNow = () => saveSnapshot(dataRef.current);
     window.addEventListener("pagehide", saveNow);
@@ -295,8 +173,4 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
       saveTimer.current = null;
     };
   }, []);
-
-  const dismissNotice = useCallback(() => dispatch({ type: "notice_dismissed" }), []);
-
-  return { state, connection, stale, adjustStock, dismissNotice };
 }

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { DomainError } from "@/core/domain-error.ts";
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { deadLetterQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { adminDeadLetters, type DeadLetterView } from "@/server/admin/dead-letters.ts";
@@ -9,7 +8,7 @@ import { DeadLetterActions } from "./_components/dead-letter-actions.tsx";
 import styles from "@/app/admin/admin.module.css";
 import { AdminPanel, AdminTable, firstParam } from "@/app/admin/_components/admin-panel.tsx";
 import { formatUtcTime } from "@/lib/utc-time.ts";
-import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
+import { ProblemNotice, readOrProblem } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "Dead letters" };
 
@@ -99,16 +98,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
   const letters = adminDeadLetters(databaseClient());
   const list = await letters.list({ status });
   const selectedId = firstParam(params.id);
-  let selected: DeadLetterView | null = null;
-  let problem: string | null = null;
-  if (selectedId) {
-    try {
-      selected = await letters.get(selectedId);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      problem = error.message;
-    }
-  }
+  const { value: selected, problem } = selectedId ? await readOrProblem(() => letters.get(selectedId)) : { value: null, problem: null };
 
   return (
     <main id="main">

@@ -8,7 +8,7 @@ import { databaseClient } from "@/server/database.ts";
 import styles from "@/app/admin/admin.module.css";
 import { formatUtcTime } from "@/lib/utc-time.ts";
 import { AdminPanel, AdminTablePanel, FilterField, FilterForm, firstParam, IdItem } from "@/app/admin/_components/admin-panel.tsx";
-import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
+import { ProblemNotice, readOrProblem } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "History" };
 
@@ -158,23 +158,19 @@ export default async function HistoryPage({ searchParams }: { searchParams: Sear
   const eventId = firstParam(params.event);
   const raw = { kind: firstParam(params.kind) ?? "order", id: firstParam(params.id) ?? "", version: firstParam(params.version) ?? "", time: firstParam(params.time) ?? "" };
 
-  let history: EntityHistory | null = null;
-  let links: EventLinks | null = null;
-  let problem: string | null = null;
-  try {
+  const { value: found, problem } = await readOrProblem(async (): Promise<{ history?: EntityHistory; links?: EventLinks }> => {
     if (eventId) {
       if (!uuidPattern.test(eventId)) throw new DomainError("not_found", "That is not an event id");
-      links = await readEventLinks(databaseClient(), eventId);
-    } else if (raw.id) {
-      const query = entityHistoryQuerySchema.safeParse(raw);
-      if (!query.success) throw new DomainError("validation", "Give an order id or SKU id (letters and digits), and optionally a version or an ISO time.");
-      const { kind, id, version, time } = query.data;
-      history = await readEntityHistory(databaseClient(), { kind, id, at: version !== undefined ? { version } : time ? { time } : undefined });
+      return { links: await readEventLinks(databaseClient(), eventId) };
     }
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    problem = error.message;
-  }
+    if (!raw.id) return {};
+    const query = entityHistoryQuerySchema.safeParse(raw);
+    if (!query.success) throw new DomainError("validation", "Give an order id or SKU id (letters and digits), and optionally a version or an ISO time.");
+    const { kind, id, version, time } = query.data;
+    return { history: await readEntityHistory(databaseClient(), { kind, id, at: version !== undefined ? { version } : time ? { time } : undefined }) };
+  });
+  const history = found?.history ?? null;
+  const links = found?.links ?? null;
 
   return (
     <main id="main">

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { DomainError } from "@/core/domain-error.ts";
 import type { HopKind, JourneyHop } from "@/core/journey/event-journey.ts";
 import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { readEventJourney, type EventJourney } from "@/server/admin/event-journey.ts";
@@ -8,7 +7,7 @@ import { databaseClient } from "@/server/database.ts";
 import styles from "@/app/admin/admin.module.css";
 import { formatUtcTime } from "@/lib/utc-time.ts";
 import { AdminPanel, AdminTablePanel, FilterField, FilterForm, firstParam, IdItem } from "@/app/admin/_components/admin-panel.tsx";
-import { ProblemNotice } from "@/app/admin/_components/problem-notice.tsx";
+import { ProblemNotice, readOrProblem } from "@/app/admin/_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "Journey" };
 
@@ -98,15 +97,11 @@ export default async function JourneyPage({ searchParams }: { searchParams: Sear
   const orderId = firstParam(params.order)?.trim() ?? "";
   const eventId = firstParam(params.event)?.trim() ?? "";
 
-  let journey: EventJourney | null = null;
-  let problem: string | null = null;
-  try {
-    if (eventId) journey = await readEventJourney(databaseClient(), { eventId });
-    else if (orderId) journey = await readEventJourney(databaseClient(), { orderId });
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    problem = error.message;
-  }
+  const { value: journey, problem } = await readOrProblem(async () => {
+    if (eventId) return readEventJourney(databaseClient(), { eventId });
+    if (orderId) return readEventJourney(databaseClient(), { orderId });
+    return null;
+  });
 
   return (
     <main id="main">

@@ -46,21 +46,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
     clock,
   });
   const { data, newOrderIds, lastUpdateAt, arrivals, pending, notice } = live.state;
-  // A SKU's forecast opens from its row, or from a link to #forecast-<sku> (a sales-spike alert's).
-  const [forecastSku, setForecastSku] = useState<string | null>(null);
-  useEffect(() => {
-    const follow = () => {
-      const sku = skuFromForecastHash(window.location.hash);
-      if (sku) setForecastSku(sku);
-    };
-    follow();
-    window.addEventListener("hashchange", follow);
-    return () => window.removeEventListener("hashchange", follow);
-  }, []);
-  const openForecast = (skuId: string) => {
-    setForecastSku(skuId);
-    window.history.replaceState(null, "", forecastHash(skuId));
-  };
+  const forecast = useForecastSku();
   const pipeline = pipelineCounts(data);
   const isNewCreator = data.orders.length === 0 && data.today.ordersReceived === 0 && data.series.daily.length === 0;
 
@@ -70,15 +56,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
         <ConnectionBadge state={live.connection} lastUpdateAt={lastUpdateAt} stale={live.stale} locale={locale} />
         <HealthIndicator health={data.health} locale={locale} />
       </div>
-      {isNewCreator ? (
-        <div className="empty-state panel" role="region" aria-label="Getting started">
-          <p>
-            <strong>Welcome! Nothing has sold yet.</strong> As soon as TikTok Shop sends your first order, revenue, orders and
-            stock update here live.
-          </p>
-          <p>Link your TikTok shop and point its webhooks at CreatorFlow; locally, <code>npm run simulate</code> sends sample orders.</p>
-        </div>
-      ) : null}
+      {isNewCreator ? <GettingStarted /> : null}
       <KpiCards today={data.today} yesterday={data.yesterday} awaitingShipment={pipeline.pending} currency={data.currency} locale={locale} />
       <ChannelSummary data={data} locale={locale} />
       <div className="dashboard-grid">
@@ -93,11 +71,42 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
           locale={locale}
           onAdjust={(skuId, total) => void live.adjustStock(skuId, total)}
           onDismissNotice={live.dismissNotice}
-          onOpenForecast={openForecast}
+          onOpenForecast={forecast.open}
         />
-        {forecastSku ? <SkuForecastPanel key={forecastSku} skuId={forecastSku} creatorQuery={creatorQuery} locale={locale} onClose={() => setForecastSku(null)} /> : null}
+        {forecast.sku ? <SkuForecastPanel key={forecast.sku} skuId={forecast.sku} creatorQuery={creatorQuery} locale={locale} onClose={forecast.close} /> : null}
       </div>
       <PushSettings creatorQuery={creatorQuery} />
+    </div>
+  );
+}
+
+/** The SKU whose forecast is open: opened from its row, or from a link to #forecast-<sku> (a sales-spike alert's). */
+function useForecastSku() {
+  const [sku, setSku] = useState<string | null>(null);
+  useEffect(() => {
+    const follow = () => {
+      const fromHash = skuFromForecastHash(window.location.hash);
+      if (fromHash) setSku(fromHash);
+    };
+    follow();
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+  const open = (skuId: string) => {
+    setSku(skuId);
+    window.history.replaceState(null, "", forecastHash(skuId));
+  };
+  return { sku, open, close: () => setSku(null) };
+}
+
+function GettingStarted() {
+  return (
+    <div className="empty-state panel" role="region" aria-label="Getting started">
+      <p>
+        <strong>Welcome! Nothing has sold yet.</strong> As soon as TikTok Shop sends your first order, revenue, orders and
+        stock update here live.
+      </p>
+      <p>Link your TikTok shop and point its webhooks at CreatorFlow; locally, <code>npm run simulate</code> sends sample orders.</p>
     </div>
   );
 }

@@ -108,25 +108,18 @@ export function SignUpForm({ signUp = signUpWithBrowserClient }: { signUp?: Sign
     router.refresh();
   }
 
-  if (confirmationSentTo) {
-    return (
-      <div className="panel" role="status">
-        <h2>Check your email</h2>
-        <p>
-          We sent a link to <strong>{confirmationSentTo}</strong>. Open it to confirm your address, then{" "}
-          <Link href="/sign-in">sign in</Link>.
-        </p>
-        <p>If nothing arrives within a few minutes, this address may already have an account: sign in instead.</p>
-      </div>
-    );
-  }
+  if (confirmationSentTo) return <ConfirmationSent email={confirmationSentTo} />;
+  return <SignUpFields problem={problem} busy={busy} onSubmit={submit} />;
+}
 
+/** The form itself: email, password and its confirmation, with the problem shown against its field. */
+function SignUpFields({ problem, busy, onSubmit }: { problem: SignUpProblem | null; busy: boolean; onSubmit: (event: FormEvent<HTMLFormElement>) => void }) {
   const invalid = (field: Field) => (problem?.field === field ? true : undefined);
   const describedBy = (field: Field, hint?: string) =>
     [hint, problem?.field === field ? "sign-up-error" : undefined].filter(Boolean).join(" ") || undefined;
 
   return (
-    <form className="auth-form" onSubmit={submit} noValidate aria-describedby={problem && !problem.field ? "sign-up-error" : undefined}>
+    <form className="auth-form" onSubmit={onSubmit} noValidate aria-describedby={problem && !problem.field ? "sign-up-error" : undefined}>
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required aria-invalid={invalid("email")} aria-describedby={describedBy("email")} />
       <label htmlFor="password">Password</label>
@@ -162,5 +155,19 @@ export function SignUpForm({ signUp = signUpWithBrowserClient }: { signUp?: Sign
         {busy ? "Creating your account…" : "Create account"}
       </button>
     </form>
+  );
+}
+
+/** Email confirmation is on: what to do next, whether or not the address already had an account. */
+function ConfirmationSent({ email }: { email: string }) {
+  return (
+    <div className="panel" role="status">
+      <h2>Check your email</h2>
+      <p>
+        We sent a link to <strong>{email}</strong>. Open it to confirm your address, then{" "}
+        <Link href="/sign-in">sign in</Link>.
+      </p>
+      <p>If nothing arrives within a few minutes, this address may already have an account: sign in instead.</p>
+    </div>
   );
 }

@@ -61,52 +61,61 @@ export function ProjectionsLive({ initial }: { initial: ProjectionStatus[] }) {
       }
       columns={[{ label: "Projection" }, { label: "Lag (events)", numeric: true }, { label: "Processed", numeric: true }, { label: "Last run" }, { label: "Last error" }, { label: "Rebuild" }]}
     >
-      {projections.map((projection) => {
-        const progress = projection.rebuild;
-        const running = rebuilding(projection);
-        return (
-          <tr key={projection.name} data-projection={projection.name}>
-            <th scope="row">
-              <span className={styles.mono}>{projection.name}</span>
-              <br />
-              <span className="section-note">{projection.tables.join(", ")}</span>
-            </th>
-            <td className="numeric" data-testid={`lag-${projection.name}`}>
-              {projection.lag}
-            </td>
-            <td className="numeric">{projection.eventsProcessed}</td>
-            <td>{formatTime(projection.lastRunAt)}</td>
-            <td>{projection.lastError ? <span title={projection.lastError}>{projection.lastError.slice(0, 80)}</span> : "—"}</td>
-            <td>
-              {progress ? (
-                <div data-testid={`rebuild-${projection.name}`}>
-                  <progress
-                    className={styles.progress}
-                    max={Math.max(1, progress.total)}
-                    value={progress.phase === "done" ? Math.max(1, progress.total) : progress.processed}
-                    aria-label={`Rebuild of ${projection.name}`}
-                  />
-                  <div className="section-note">
-                    {progress.phase} · {progress.processed}/{progress.total} events
-                    {progress.eventsPerSecond ? ` · ${progress.eventsPerSecond}/s` : ""}
-                    {progress.error ? ` · ${progress.error}` : ""}
-                  </div>
-                  {progress.deadLettered ? (
-                    <div className="section-note" data-testid={`rebuild-dead-letters-${projection.name}`}>
-                      <Link href="/admin/dead-letters?status=pending">
-                        {progress.deadLettered} {progress.deadLettered === 1 ? "event" : "events"} could not be folded: recorded as dead letters
-                      </Link>
-                    </div>
-                  ) : null}
-                </div>
-              ) : null}
-              <button type="button" className={styles.secondary} onClick={() => rebuild(projection.name)} disabled={running || starting !== null}>
-                {running ? "Rebuilding…" : `Rebuild ${projection.name.replace(/^projection-/, "")}`}
-              </button>
-            </td>
-          </tr>
-        );
-      })}
+      {projections.map((projection) => (
+        <ProjectionRow key={projection.name} projection={projection} anyStarting={starting !== null} onRebuild={rebuild} />
+      ))}
     </AdminTablePanel>
+  );
+}
+
+/** One projection: its tables, lag, progress, last run and error, and its rebuild button. */
+function ProjectionRow({ projection, anyStarting, onRebuild }: { projection: ProjectionStatus; anyStarting: boolean; onRebuild: (name: string) => void }) {
+  const running = rebuilding(projection);
+  return (
+    <tr data-projection={projection.name}>
+      <th scope="row">
+        <span className={styles.mono}>{projection.name}</span>
+        <br />
+        <span className="section-note">{projection.tables.join(", ")}</span>
+      </th>
+      <td className="numeric" data-testid={`lag-${projection.name}`}>
+        {projection.lag}
+      </td>
+      <td className="numeric">{projection.eventsProcessed}</td>
+      <td>{formatTime(projection.lastRunAt)}</td>
+      <td>{projection.lastError ? <span title={projection.lastError}>{projection.lastError.slice(0, 80)}</span> : "—"}</td>
+      <td>
+        {projection.rebuild ? <RebuildProgress name={projection.name} progress={projection.rebuild} /> : null}
+        <button type="button" className={styles.secondary} onClick={() => onRebuild(projection.name)} disabled={running || anyStarting}>
+          {running ? "Rebuilding…" : `Rebuild ${projection.name.replace(/^projection-/, "")}`}
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+/** A rebuild's phase and progress, and the events it could not fold, with a link to them as dead letters. */
+function RebuildProgress({ name, progress }: { name: string; progress: NonNullable<ProjectionStatus["rebuild"]> }) {
+  return (
+    <div data-testid={`rebuild-${name}`}>
+      <progress
+        className={styles.progress}
+        max={Math.max(1, progress.total)}
+        value={progress.phase === "done" ? Math.max(1, progress.total) : progress.processed}
+        aria-label={`Rebuild of ${name}`}
+      />
+      <div className="section-note">
+        {progress.phase} · {progress.processed}/{progress.total} events
+        {progress.eventsPerSecond ? ` · ${progress.eventsPerSecond}/s` : ""}
+        {progress.error ? ` · ${progress.error}` : ""}
+      </div>
+      {progress.deadLettered ? (
+        <div className="section-note" data-testid={`rebuild-dead-letters-${name}`}>
+          <Link href="/admin/dead-letters?status=pending">
+            {progress.deadLettered} {progress.deadLettered === 1 ? "event" : "events"} could not be folded: recorded as dead letters
+          </Link>
+        </div>
+      ) : null}
+    </div>
   );
 }

@@ -44,6 +44,18 @@ export function chooseAutomaticResolution(conflict: DetectedConflict, state: Sku
       return keepLocal("pending_reservations", `${localValue - externalValue} of the ${state.inventory.reserved} reserved units have left TikTok's count ahead of the local shipment`);
     }
   }
+  if (conflict.type === "quantity_mismatch" && rules.autoResolvePendingReservations && externalValue > localValue) {
+    // TikTok's total counts the units it committed to its orders. Orders not taken here yet
+    // (the saga has still to reserve or refuse them) raise TikTok's total above ours; when
+    // the pool's last units went to another channel, TikTok's total is what we pushed (0
+    // available) plus all of its orders. Taking that as the count would hand out units that
+    // do not exist: it is kept local, and a real rise on TikTok's side is still found by the
+    // next read once those orders are taken or refused here.
+    const notYetTakenHere = Math.max(0, (conflict.externalCommitted ?? 0) - state.inventory.reserved);
+    if (externalValue - localValue <= notYetTakenHere) {
+      return keepLocal("pending_reservations", `${externalValue - localValue} of the ${conflict.externalCommitted} units TikTok committed are orders not yet taken here`);
+    }
+  }
   if (rules.reviewAboveUnits !== null && difference > rules.reviewAboveUnits) {
     return { resolved: false, reason: `difference of ${difference} is above the ${rules.reviewAboveUnits} units that need a person` };
   }

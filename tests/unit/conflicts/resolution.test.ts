@@ -56,6 +56,15 @@ describe("automatic resolution strategies", () => {
     expect(chooseAutomaticResolution(mismatch(30, 26, { externalCommitted: 1 }), holding, rules())).toMatchObject({ method: "source_wins", winningValue: 26 });
   });
 
+  it("pending reservations: a TikTok count higher by orders TikTok committed and the pool has not taken yet keeps the local count", () => {
+    // The pool's last 10 units went to Shopify orders; TikTok, told 0 available, commits 25 orders of its own.
+    const soldOut = given(stockSet(10, "manual", 1), reserved("shopify-order", 10, 2));
+    expect(chooseAutomaticResolution(mismatch(10, 25, { externalCommitted: 25 }), soldOut, rules())).toMatchObject({ method: "pending_reservations", winner: "local", winningValue: 10, losingValue: 25 });
+    // More than those orders explain: a real rise on TikTok's side, settled by the rules.
+    expect(chooseAutomaticResolution(mismatch(10, 26, { externalCommitted: 25 }), soldOut, rules())).toMatchObject({ method: "source_wins", winningValue: 26 });
+    expect(chooseAutomaticResolution(mismatch(10, 25, { externalCommitted: 25 }), soldOut, rules({ autoResolvePendingReservations: false }))).toMatchObject({ method: "source_wins", winningValue: 25 });
+  });
+
   it("stale data: the newer local count wins", () => {
     expect(chooseAutomaticResolution(mismatch(30, 20, { type: "stale_data" }), state, rules())).toMatchObject({ method: "newest_wins", winner: "local", winningValue: 30 });
   });

@@ -188,6 +188,32 @@ test("a queued adjustment the background sync finds overtaken (412) changes noth
   }
 });
 
+/**
+ * Watches the app's running service worker for its next showNotification() and returns a wait
+ * for it to resolve, i.e. for the notification to be on display (the worker's own call still
+ * shows it). Reading getNotifications() any earlier loses it in Chromium: a read that starts
+ * after the worker stored the notification but before the platform has it on display deletes it
+ * from the browser's notification database as closed (platform_notification_context_impl.cc,
+ * DoReadAllNotificationDataForServiceWorkerRegistration). It stays on screen and every later read
+ * lists nothing, which is how polling getNotifications() during the push failed under load.
+ * The worker keeps running meanwhile: DevTools (Playwright) is attached to it.
+ */
+async function whenTheWorkerHasShownANotification(context: BrowserContext): Promise<() => Promise<void>> {
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+  await worker.evaluate(() => {
+    const scope = self as unknown as { registration: ServiceWorkerRegistration; notificationShown?: Promise<void> };
+    const showNotification = scope.registration.showNotification.bind(scope.registration);
+    scope.notificationShown = new Promise<void>((resolve, reject) => {
+      scope.registration.showNotification = (title, options) => {
+        const showing = showNotification(title, options);
+        showing.then(resolve, reject);
+        return showing;
+      };
+    });
+  });
+  return () => worker.evaluate(() => (self as unknown as { notificationShown: Promise<void> }).notificationShown);
+}
+
 test("the service worker shows the notification for a pushed alert, tagged by alert and leading to the product", async ({ browser, baseURL }) => {
   const context = await browser.newContext();
   await context.grantPermissions(["notifications"], { origin: baseURL });
@@ -198,16 +224,16 @@ test("the service worker shows the notification for a pushed alert, tagged by al
     const cdp = await context.newCDPSession(page);
     const registrationId = serviceWorkerRegistrationId(cdp, baseURL!);
     const pushed = pushedAlertFor(openStockAlert("E2E-PUSH-SKU", { creatorId: CREATOR1_ID }))!;
+    const shown = await whenTheWorkerHasShownANotification(context);
     await cdp.send("ServiceWorker.deliverPushMessage", { origin: new URL(baseURL!).origin, registrationId: await registrationId, data: JSON.stringify(pushed) });
+    await shown();
 
-    await expect
-      .poll(() =>
-        page.evaluate(async () => {
-          const registration = await navigator.serviceWorker.ready;
-          return (await registration.getNotifications()).map((notification) => ({ title: notification.title, body: notification.body, tag: notification.tag, data: notification.data as unknown }));
-        }),
-      )
-      .toEqual([{ title: pushed.title, body: pushed.body, tag: `alert-${pushed.alertId}`, data: { alertId: pushed.alertId, kind: "stock_out", url: "/dashboard#sku-E2E-PUSH-SKU" } }]);
+    // Read once, with the notification on display (see whenTheWorkerHasShownANotification).
+    const notifications = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      return (await registration.getNotifications()).map((notification) => ({ title: notification.title, body: notification.body, tag: notification.tag, data: notification.data as unknown }));
+    });
+    expect(notifications).toEqual([{ title: pushed.title, body: pushed.body, tag: `alert-${pushed.alertId}`, data: { alertId: pushed.alertId, kind: "stock_out", url: "/dashboard#sku-E2E-PUSH-SKU" } }]);
   } finally {
     await context.close();
   }

@@ -18,11 +18,6 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   forbidOnly: true,
-  // In CI only, a spec that fails once is run once more and reported as "flaky" by name in the
-  // list output (npm test counts it as passed; a spec that fails twice fails the run). A stopgap
-  // for the two service-worker specs in offline-and-push.spec.ts (push notification, web vitals)
-  // that failed once each in fresh-clone runs and pass alone: remove it once they are diagnosed.
-  retries: process.env.CI ? 1 : 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"]],

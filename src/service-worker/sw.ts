@@ -39,6 +39,12 @@ const serwist = new Serwist({
     },
   ],
   fallbacks: { entries: [{ url: "/offline.html", matcher: ({ request }) => request.destination === "document" }] },
+  // Where the browser has the Static Routing API (Chromium), it sends /api/* to the network
+  // itself, without starting this worker or dispatching a fetch event; the NetworkOnly rule
+  // above is for the other browsers. Through this worker, a request made as the page is left
+  // (the Core Web Vitals report, a keepalive fetch) is re-sent by the worker's own fetch, which
+  // need not outlive the page: under load the report was lost, its upload aborted.
+  requestRules: { condition: { urlPattern: "/api/*" }, source: "network" },
 });
 
 self.addEventListener("push", (event) => {

@@ -23,18 +23,16 @@ export function WebVitalsReporter() {
       if (samples.current.length === 0) return;
       const body = JSON.stringify({ samples: samples.current.slice(0, 10), formFactor: matchMedia("(pointer: coarse) and (max-width: 900px)").matches ? "phone" : "desktop" });
       samples.current = [];
+      // keepalive: sent even as the page goes away; the service worker leaves /api/* to the browser (src/service-worker/sw.ts).
       void fetch("/api/vitals", { method: "POST", headers: { "content-type": "application/json" }, body, keepalive: true }).catch(() => undefined);
     };
+    // Hidden is also how a page that is left ends (after pagehide, which would be too early: web-vitals
+    // settles LCP and CLS on this same event, in its listener on window, which runs before this one).
     const flushWhenHidden = () => {
       if (document.visibilityState === "hidden") flush();
     };
     document.addEventListener("visibilitychange", flushWhenHidden);
-    // Leaving the page: web-vitals reports on the same event, so it goes after its listeners.
-    window.addEventListener("pagehide", flush);
-    return () => {
-      document.removeEventListener("visibilitychange", flushWhenHidden);
-      window.removeEventListener("pagehide", flush);
-    };
+    return () => document.removeEventListener("visibilitychange", flushWhenHidden);
   }, []);
   return null;
 }

@@ -27,7 +27,7 @@ returns table (ordinal integer, event_id uuid, event_position bigint, event_vers
 language plpgsql
 set search_path = ''
 -- The batch statement depends on the batch only through jsonb, whose estimates never change
--- its plan: planning it afresh on every call would cost more than running it.
+-- its plan (as store_webhook_deliveries; custom plans measured no cheaper here).
 set plan_cache_mode = force_generic_plan
 as $$
 declare

@@ -3,7 +3,10 @@
 // of concurrent appends pays one commit (one WAL flush) per batch instead of one per append.
 // Each append keeps its own outcome: its own version check, its own error, its own
 // positions, and its caller is answered only after the commit. A lone append, or any
-// batch of one, is written by append_to_stream exactly as without grouping.
+// batch of one, is written by append_to_stream exactly as without grouping. A batch of
+// appends to distinct streams is one set-based statement (no subtransaction per append);
+// the database falls back to append by append when it refuses a row
+// (20261203001400_append_to_streams_set_based.sql).
 import type { Sql } from "postgres";
 import { createGroupCommit } from "../group-commit.ts";
 import type { EventMetadata } from "../event-catalogue.ts";
@@ -30,7 +33,7 @@ export interface WrittenEvent {
 
 /** How appends are grouped. `false` writes every append in its own transaction. */
 export interface AppendGrouping {
-  /** At most this many appends share a commit (append_to_streams asks for at most 32). */
+  /** At most this many appends share a commit (append_to_streams asks for at most 32: its append-by-append fallback takes a subtransaction each). */
   maxBatchSize: number;
   /** Under overload (every commit slot busy), how long the first waiting append waits at most. */
   maxWaitMs: number;

@@ -5,6 +5,7 @@ import {
   ConcurrencyError,
   createEventStore,
   EventValidationError,
+  prepareAppend,
   WrongTenantError,
   type AppendRequest,
   type NewEvent,
@@ -33,6 +34,35 @@ async function transactionsOf(aggregateIds: string[]): Promise<string[]> {
   const rows = await sql<{ transaction_id: string }[]>`
     select distinct transaction_id::text from event_store where aggregate_id = any (${aggregateIds})`;
   return rows.map((row) => row.transaction_id);
+}
+
+/** An append as the store's writer sends it to append_to_streams. */
+function batchEntry(append: AppendRequest) {
+  const { rows, metadata } = prepareAppend(append, append.events);
+  return {
+    creator_id: append.creatorId,
+    aggregate_id: append.aggregateId,
+    aggregate_type: append.aggregateType,
+    expected: String(append.expectedVersion ?? "any"),
+    events: rows,
+    idempotency_key: append.idempotencyKey ?? null,
+    metadata,
+  };
+}
+
+/**
+ * Calls append_to_streams in a transaction of its own, counting the append_to_stream calls
+ * that returned (one per append that succeeded, when it writes the batch append by append).
+ */
+async function appendToStreamsCounted(appends: AppendRequest[]): Promise<{ errors: (string | null)[]; perAppendCalls: number }> {
+  return sql.begin(async (tx) => {
+    await tx`set local track_functions = 'all'`;
+    const rows = await tx<{ ordinal: number; error_code: string | null }[]>`
+      select distinct on (ordinal) ordinal, error_code
+        from public.append_to_streams(${tx.json(appends.map(batchEntry) as never)}::jsonb) order by ordinal`;
+    const [calls] = await tx<{ calls: string }[]>`select calls from pg_stat_xact_user_functions where funcname = 'append_to_stream'`;
+    return { errors: rows.map((row) => row.error_code), perAppendCalls: Number(calls?.calls ?? 0) };
+  });
 }
 
 const eventCount = (aggregateId: string) => storedEventCount(sql, aggregateId);
@@ -113,6 +143,66 @@ describe("group commit of appends", () => {
     expect(await eventCount(reused.aggregateId)).toBe(0);
     const [stream] = await sql`select 1 from streams where aggregate_id = ${reused.aggregateId}`;
     expect(stream).toBeUndefined();
+  });
+
+  it("writes a batch of appends to distinct streams in one statement, with each append's own outcome", async () => {
+    const creatorId = newCreatorId();
+    const existing = [newOrderAppend(creatorId), newOrderAppend(creatorId), newOrderAppend(creatorId)];
+    for (const append of existing) await store.appendToStream(append);
+    const foreign = newOrderAppend(newCreatorId());
+    await store.appendToStream(foreign);
+    const orderId = uniqueOrderId();
+    const batch: AppendRequest[] = [
+      { ...existing[0], expectedVersion: 1, events: [orderReceived(orderId), orderReceived(orderId)] },
+      { ...existing[1], expectedVersion: "stream_exists" },
+      { ...existing[2], expectedVersion: 4 },
+      { ...newOrderAppend(creatorId), expectedVersion: "any" },
+      { ...foreign, creatorId, expectedVersion: "any" },
+      newOrderAppend(creatorId),
+    ];
+    const { errors, perAppendCalls } = await appendToStreamsCounted(batch);
+    expect(errors).toEqual([null, null, "CF409", null, "CF403", null]);
+    expect(perAppendCalls).toBe(0);
+
+    const versions = await sql<{ aggregate_id: string; version: string; position: string }[]>`
+      select aggregate_id, version, position from event_store where aggregate_id = any (${batch.map((append) => append.aggregateId)}) order by aggregate_id, version`;
+    const versionsOf = (id: string) => versions.filter((row) => row.aggregate_id === id).map((row) => Number(row.version));
+    expect(versionsOf(existing[0].aggregateId)).toEqual([1, 2, 3]);
+    expect(versionsOf(existing[1].aggregateId)).toEqual([1, 2]);
+    expect(versionsOf(existing[2].aggregateId)).toEqual([1]);
+    expect(versionsOf(batch[3].aggregateId)).toEqual([1]);
+    expect(versionsOf(foreign.aggregateId)).toEqual([1]);
+    const positions = versions.filter((row) => row.aggregate_id === existing[0].aggregateId).map((row) => Number(row.position));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    const [stream] = await sql<{ version: string }[]>`select version from streams where aggregate_id = ${existing[0].aggregateId}`;
+    expect(Number(stream.version)).toBe(3);
+
+    // Through the store, a conflict on an existing stream says which version it is at.
+    const [conflict] = await Promise.allSettled([
+      store.appendToStream({ ...existing[2], expectedVersion: 4 }),
+      store.appendToStream(newOrderAppend(creatorId)),
+    ]);
+    expect(conflict).toMatchObject({ status: "rejected", reason: { expected: 4, actual: 1 } });
+  });
+
+  it("writes a batch append by append when the database refuses a row, two appends share a stream, or one has an idempotency key", async () => {
+    const creatorId = newCreatorId();
+    const earlier = newOrderAppend(creatorId);
+    const occurredAt = new Date("2026-11-30T10:00:00Z");
+    const [written] = (await store.appendToStream({ ...earlier, events: [{ ...earlier.events[0], occurredAt }] })).events;
+    const reused = newOrderAppend(creatorId);
+    reused.events = [{ ...reused.events[0], id: written.id, occurredAt }];
+    const refused = await appendToStreamsCounted([newOrderAppend(creatorId), reused, newOrderAppend(creatorId)]);
+    // The call that raised (the refused row) is not counted: Postgres counts calls that return.
+    expect(refused).toEqual({ errors: [null, "23505", null], perAppendCalls: 2 });
+
+    const shared = newOrderAppend(creatorId);
+    const sameStream = await appendToStreamsCounted([shared, { ...shared, expectedVersion: 1 }]);
+    expect(sameStream).toEqual({ errors: [null, null], perAppendCalls: 2 });
+    expect(await eventCount(shared.aggregateId)).toBe(2);
+
+    const keyed = await appendToStreamsCounted([newOrderAppend(creatorId), { ...newOrderAppend(creatorId), idempotencyKey: crypto.randomUUID() }]);
+    expect(keyed).toEqual({ errors: [null, null], perAppendCalls: 2 });
   });
 
   it("keeps each stream's appends in the order they were made, within one commit", async () => {

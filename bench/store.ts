@@ -57,12 +57,19 @@ function orderReceivedData(sequence: number) {
   };
 }
 
+/** The store's head and how many transactions wrote after a head: appends per commit, for either store's table. */
+function commitCounter(sql: Sql, table: string, positionColumn: string): Pick<Appender, "head" | "transactionsAfter"> {
+  return {
+    head: async () => (await sql<{ head: string }[]>`select coalesce(max(${sql(positionColumn)}), 0)::text as head from ${sql(table)}`)[0].head,
+    transactionsAfter: async (head) =>
+      Number((await sql<{ count: string }[]>`select count(distinct transaction_id) as count from ${sql(table)} where ${sql(positionColumn)} > ${head}::bigint`)[0].count),
+  };
+}
+
 function ourAppender(store: EventStore, sql: Sql): Appender {
   return {
     name: "creatorflow",
-    head: async () => (await sql<{ head: string }[]>`select coalesce(max(position), 0)::text as head from public.event_store`)[0].head,
-    transactionsAfter: async (head) =>
-      Number((await sql<{ count: string }[]>`select count(distinct transaction_id) as count from public.event_store where position > ${head}::bigint`)[0].count),
+    ...commitCounter(sql, "public.event_store", "position"),
     async append(streamId, expectedVersion, count) {
       await store.appendToStream({ metadata: { source: "automated_system" },
         creatorId,
@@ -78,9 +85,7 @@ function ourAppender(store: EventStore, sql: Sql): Appender {
 function emmettAppender(store: PostgresEventStore, sql: Sql): Appender {
   return {
     name: "emmett",
-    head: async () => (await sql<{ head: string }[]>`select coalesce(max(global_position), 0)::text as head from public.emt_messages`)[0].head,
-    transactionsAfter: async (head) =>
-      Number((await sql<{ count: string }[]>`select count(distinct transaction_id) as count from public.emt_messages where global_position > ${head}::bigint`)[0].count),
+    ...commitCounter(sql, "public.emt_messages", "global_position"),
     async append(streamId, expectedVersion, count) {
       await store.appendToStream(
         streamId,

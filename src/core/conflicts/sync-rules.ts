@@ -14,7 +14,11 @@ export const syncRulesSchema = z.strictObject({
   sourceOfTruth: z.enum(["local", "tiktok"]),
   /** Take the lower of the two counts, whoever the source of truth is. */
   oversellProtection: z.boolean(),
-  /** A TikTok count lower by no more than what local orders still hold (shipped there, not yet here) is not a disagreement. */
+  /**
+   * Orders in flight are not a disagreement: a TikTok count lower by no more than what local
+   * orders still hold (shipped there, not yet here), or higher by no more than the orders TikTok
+   * committed that are not taken here yet (the pool's units went to another channel meanwhile).
+   */
   autoResolvePendingReservations: z.boolean(),
   /** Two writers from different sources within this many seconds are a concurrent update. */
   concurrentWindowSeconds: z.number().int().positive().max(3600),

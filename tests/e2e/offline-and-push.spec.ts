@@ -253,6 +253,10 @@ test("a real session reports its Core Web Vitals for the operator's metrics when
   try {
     const before = await sql<{ count: number }[]>`select count(*)::int as count from web_vitals_samples where page = 'dashboard' and metric = 'LCP'`;
     await signIn(page, "creator1@example.com");
+    // The worker is active before the reload below: one that activates (and claims its clients)
+    // while that navigation is under way claims the page being left, so the new one would stay
+    // uncontrolled until its next load.
+    await controlledByServiceWorker(page);
     // A document load of the dashboard (signing in reaches it by a client-side navigation, which has no LCP of its own).
     await page.goto("/dashboard");
     await expect(page.getByTestId("connection-status")).toHaveAttribute("data-state", "live");

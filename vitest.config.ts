@@ -6,6 +6,9 @@ const appAlias = { "@": fileURLToPath(new URL("./src", import.meta.url)) };
 
 export default defineConfig({
   test: {
+    // Two workers on the two-core CI machine (Vitest's default leaves one): the unit specs run
+    // beside the integration files, which wait on Postgres and Deno more than they compute.
+    maxWorkers: 2,
     projects: [
       {
         resolve: { alias: appAlias },
@@ -24,6 +27,9 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/setup/database.ts"],
+          // One file at a time: the files share one database, and several assert on the global
+          // stream or on every consumer's checkpoint.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -3,17 +3,25 @@ import type { StoredEventMetadata } from "../src/core/event-catalogue.ts";
 import type { StoredEvent } from "../src/core/event-store/index.ts";
 
 let sequence = 0;
-const randomDigits = (count: number) => String(Math.floor(Math.random() * 10 ** count)).padStart(count, "0");
+/** `count` random decimal digits (Math.random carries only about 15, too few for an 18-digit id). */
+const randomDigits = (count: number) => Array.from(crypto.getRandomValues(new Uint8Array(count)), (byte) => String(byte % 10)).join("");
+const issuedNumericIds = new Set<string>();
 
 /**
  * A numeric id as TikTok writes them (order, SKU, product, shop), `length` digits starting
- * with `prefix`, unique across runs and calls: random digits first (suites run in parallel
- * processes), then a counter (calls within one process), then the clock.
+ * with `prefix`, unique across runs and calls: every digit after the prefix is random (suites
+ * run in parallel processes, so a counter or the clock would make short ids collide across
+ * them), never starting with 0, and a repeat within this process is drawn again.
  */
 export function uniqueNumericId(prefix = "7", length = 18): string {
-  sequence += 1;
-  const tail = `${randomDigits(6)}${String(sequence).padStart(5, "0")}${String(Date.now()).slice(-8)}`;
-  return `${prefix}${tail.slice(0, length - prefix.length)}`;
+  for (;;) {
+    const tail = randomDigits(length - prefix.length);
+    const id = `${prefix}${prefix === "" && tail.startsWith("0") ? `1${tail.slice(1)}` : tail}`;
+    if (!issuedNumericIds.has(id)) {
+      issuedNumericIds.add(id);
+      return id;
+    }
+  }
 }
 
 /** A short unique text id for what has no TikTok shape (stream names, consumer names). */

@@ -41,7 +41,7 @@ export function decideOnInventoryRead(state: SkuSyncState, read: InventoryRead, 
   }
   const decision = decideOnExternalCount(
     state,
-    { source: "reconciliation", triggerId: read.readId, productId: read.productId, total: externalTotal, committed: read.committed, updateTime: Math.floor(context.now.getTime() / 1000), ...(read.readStartedAt ? { readStartedAt: read.readStartedAt } : {}) },
+    { source: "reconciliation", triggerId: read.readId, productId: read.productId, total: externalTotal, available: read.available, committed: read.committed, updateTime: Math.floor(context.now.getTime() / 1000), ...(read.readStartedAt ? { readStartedAt: read.readStartedAt } : {}) },
     context,
   );
   const resolution = decision.resolution;

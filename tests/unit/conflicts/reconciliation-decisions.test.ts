@@ -34,6 +34,15 @@ describe("what the reconciliation decides for a SKU TikTok's search reports", ()
     expect(decided).toMatchObject({ decision: { outcome: "explained" }, events: [], pushTotal: 30, localTotal: 30 });
   });
 
+  it("takes no count and raises nothing when TikTok, told 0 after Shopify took the pool's last units, reports the 25 orders it committed that are not taken here", () => {
+    const state = given(
+      stockSet(10, "tiktok", 1),
+      stored("inventory.reserved", { order_id: "shopify-1", quantity: 10, channel: "shopify" }),
+      stored("inventory.external_count_pushed", { product_id: "p-1", total: 10, available: 0 }),
+    );
+    expect(decideOnInventoryRead(state, read(0, 25), context())).toMatchObject({ events: [], decision: { outcome: "agrees" }, pushTotal: null, externalTotal: 25, localTotal: 10 });
+  });
+
   it("leaves TikTok alone when its count wins", () => {
     const decided = decideOnInventoryRead(given(stockSet(30, "manual", 1)), read(26), context());
     expect(decided).toMatchObject({ decision: { outcome: "auto_resolved", resolution: { winner: "external" } }, pushTotal: null });

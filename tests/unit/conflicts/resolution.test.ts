@@ -85,7 +85,7 @@ describe("deciding on TikTok's count", () => {
     const report = reported(26, 20);
     const decision = decideOnExternalCount(
       given(stockSet(30, "manual", 1), report),
-      { source: "tiktok", triggerId: report.id, total: 26, committed: 0, updateTime: at(20) },
+      { source: "tiktok", triggerId: report.id, total: 26, available: 26, committed: 0, updateTime: at(20) },
       { ...context, triggerEventId: report.id },
     );
     expect(decision.outcome).toBe("auto_resolved");
@@ -98,13 +98,13 @@ describe("deciding on TikTok's count", () => {
   it("given the conflict is already on the stream, when the same report is handled again, then nothing is appended", () => {
     const report = reported(26, 20);
     const detected = stored("inventory.sync_conflict_detected", { conflict_id: context.conflictId, conflict_type: "quantity_mismatch", local_value: 30, external_value: 26, source: "tiktok" });
-    const decision = decideOnExternalCount(given(stockSet(30, "manual", 1), report, detected), { source: "tiktok", triggerId: report.id, total: 26, committed: 0, updateTime: at(20) }, context);
+    const decision = decideOnExternalCount(given(stockSet(30, "manual", 1), report, detected), { source: "tiktok", triggerId: report.id, total: 26, available: 26, committed: 0, updateTime: at(20) }, context);
     expect(decision).toEqual({ events: [], outcome: "already_handled" });
   });
 
   it("given no local level, when TikTok reports its first count, then it becomes the local count", () => {
     const report = reported(44, 20);
-    const decision = decideOnExternalCount(given(report), { source: "tiktok", triggerId: report.id, productId: "p1", total: 44, committed: 0, updateTime: at(20) }, context);
+    const decision = decideOnExternalCount(given(report), { source: "tiktok", triggerId: report.id, productId: "p1", total: 44, available: 44, committed: 0, updateTime: at(20) }, context);
     expect(decision.outcome).toBe("adopted");
     expect(decision.events[0]).toMatchObject({ type: "inventory.stock_updated", data: { new_total: 44, source: "tiktok" } });
   });

@@ -57,7 +57,8 @@ describe("automatic resolution strategies", () => {
   });
 
   it("pending reservations: a TikTok count higher by orders TikTok committed and the pool has not taken yet keeps the local count", () => {
-    // The pool's last 10 units went to Shopify orders; TikTok, told 0 available, commits 25 orders of its own.
+    // The pool's last 10 units went to Shopify orders; TikTok's count, with no push to judge it by, holds 25 orders of its own not taken here.
+    // (After a push the same count is no conflict at all: detection.test.ts, "after a push".)
     const soldOut = given(stockSet(10, "manual", 1), reserved("shopify-order", 10, 2));
     expect(chooseAutomaticResolution(mismatch(10, 25, { externalCommitted: 25 }), soldOut, rules())).toMatchObject({ method: "pending_reservations", winner: "local", winningValue: 10, losingValue: 25 });
     // More than those orders explain: a real rise on TikTok's side, settled by the rules.

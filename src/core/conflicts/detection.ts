@@ -3,17 +3,21 @@
 //                      from the local count;
 //   stale_data         no longer raised (kept for conflicts recorded before): it compared
 //                      TikTok's clock with ours, and a skewed clock then destroyed real counts;
-// Counts by meaning, not by clocks: TikTok's count is judged against the count TikTok should
-// have (SkuSyncState.expectedTikTokTotal). Equal to it, the local count differs only by local
-// changes not yet pushed: not a conflict (the stock outbox is sending them). Different from
-// it, something happened on TikTok's side that no known event explains: a mismatch, settled
-// by the creator's rules (by default TikTok's count is kept). TikTok's timestamps only order
-// TikTok's own reports among themselves.
+// Counts by meaning, not by clocks: TikTok's count is judged against what TikTok should show
+// (SkuSyncState.tiktokExpectation), like with like: its total against a total taken from it,
+// its available count against the available count pushed to it (TikTok keeps its
+// commitments when it is sent a count, so after a push its total is not ours to expect).
+// Matching it, the local count differs only by local changes not yet pushed or by orders in
+// flight: not a conflict (the stock outbox is sending the changes). Not matching it,
+// something happened on TikTok's side that no known event explains (a person changed the
+// stock in Seller Center): a mismatch, settled by the creator's rules (by default TikTok's
+// count is kept). TikTok's timestamps only order TikTok's own reports among themselves.
 //   concurrent_update  two writers from different sources set the stock within a short window.
 // Reservations in flight are accounted for in resolution (pending_reservations), so the
 // conflict stays on record with both values.
 import type { SyncRules } from "./sync-rules.ts";
-import { readPredatesPush, type ConflictType, type SkuSyncState, type StockSource, type StockWrite } from "./sku-sync-state.ts";
+import { available } from "../inventory/inventory.ts";
+import { readPredatesPush, type ConflictType, type SkuSyncState, type StockSource, type StockWrite, type TikTokExpectation } from "./sku-sync-state.ts";
 
 export interface ExternalCount {
   source: "tiktok" | "reconciliation";
@@ -21,6 +25,8 @@ export interface ExternalCount {
   triggerId: string;
   productId?: string;
   total: number;
+  /** What TikTok can still sell: its total less its commitments and holds. */
+  available: number;
   committed: number;
   /** TikTok's time for the count, seconds since the epoch. */
   updateTime: number;
@@ -44,7 +50,11 @@ export type ExternalCountDetection =
   | { kind: "agrees" }
   /** A newer TikTok report is already on the stream, or the count was read before a push recorded since: not judged. */
   | { kind: "superseded" }
-  /** TikTok shows what it was last told (moved by its own orders): the difference is local changes it has not been sent yet. */
+  /**
+   * TikTok shows what it was last told or had (moved by its own orders): the difference is
+   * local changes it has not been sent yet. `expected`: the total expected, or after a push
+   * the available count pushed.
+   */
   | { kind: "explained"; expected: number }
   /** No local level yet: TikTok's first count becomes it. */
   | { kind: "adopt"; total: number }
@@ -68,9 +78,19 @@ export function detectExternalCountConflict(state: SkuSyncState, count: External
   });
   if (isSuperseded(state, count) || readPredatesPush(state, count.readStartedAt)) return { kind: "superseded" };
   // A webhook's report is on the stream already: it is judged against the expectation just before it.
-  const expected = count.source === "tiktok" ? (state.expectedBeforeReport[count.triggerId] ?? null) : state.expectedTikTokTotal;
-  if (expected !== null && count.total === expected) return { kind: "explained", expected };
-  return conflict("quantity_mismatch");
+  const expected = count.source === "tiktok" ? (state.expectedBeforeReport[count.triggerId] ?? null) : state.tiktokExpectation;
+  return judgeAgainstExpectation(expected, count, available(state.inventory)) ?? conflict("quantity_mismatch");
+}
+
+/** Whether TikTok's count is what it should show; null when nothing known explains it. */
+function judgeAgainstExpectation(expected: TikTokExpectation | null, count: Pick<ExternalCount, "total" | "available" | "committed">, localAvailable: number): ExternalCountDetection | null {
+  if (expected === null) return null;
+  if (expected.basis === "total") return count.total === expected.total ? { kind: "explained", expected: expected.total } : null;
+  // TikTok may sell what the pool has for it: the totals differ only by the orders each side holds.
+  if (count.available === localAvailable) return { kind: "agrees" };
+  const lowest = expected.pushed - count.committed - expected.shippedSince;
+  const highest = expected.pushed + expected.cancelledSince;
+  return count.available >= lowest && count.available <= highest ? { kind: "explained", expected: expected.pushed } : null;
 }
 
 function isSuperseded(state: SkuSyncState, count: ExternalCount): boolean {

@@ -7,14 +7,25 @@
 import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { automatedOrigin, type DomainEvent } from "../event-catalogue.ts";
-import { createEventStore } from "../event-store/index.ts";
+import { createEventStore, type EventStore } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
-import { evolveStockOutbox, initialStockOutboxState, pushedVersionFor, stockPushPending } from "../inventory/stock-outbox.ts";
+import { evolveStockOutbox, initialStockOutboxState, pushedVersionFor } from "../inventory/stock-outbox.ts";
 import { withStockPushLock } from "../inventory/stock-push-lock.ts";
 import type { TikTokShopClient, TikTokShopResult } from "../channels/tiktok-shop/api-client.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";
 import { conflictIdFor, deterministicUuid } from "./conflict-ids.ts";
-import { decideOnInventoryRead, type InventoryRead, type InventoryReadDecision } from "./reconciliation-decisions.ts";
+import {
+  availableToSell,
+  decideOnInventoryRead,
+  emptyReconciliationReport,
+  pushUnderWayByStockOutbox,
+  reconciliationPushed,
+  tallyInventoryRead,
+  type DecidedPush,
+  type InventoryRead,
+  type InventoryReadDecision,
+  type ReconciliationReport,
+} from "./reconciliation-decisions.ts";
 import { evolveSkuSync, initialSkuSyncState, SYNC_CONFLICTS_COMPONENT, type SkuSyncState } from "./sku-sync-state.ts";
 import type { SyncRules } from "./sync-rules.ts";
 import { loadSyncRules } from "./sync-rules-store.ts";
@@ -37,208 +48,184 @@ export interface ReconcileInventoryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface ReconciliationReport {
-  runId: string;
-  shops: number;
-  skusChecked: number;
-  agreed: number;
-  adopted: number;
-  conflictsDetected: number;
-  autoResolved: number;
-  leftForPerson: number;
-  pushedToTikTok: number;
-  /** SKUs left alone because the stock outbox has a push of a local change under way, or pushed a count at least as new. */
-  leftToStockOutbox: number;
-  rateLimitWarnings: number;
-  rateLimitedRetries: number;
-  failures: { shopId: string; skuId?: string; error: string }[];
-  /** Every SKU whose TikTok count differed from the local one: what the drift report shows. */
-  stockDrift: StockDrift[];
-}
-
-export interface StockDrift {
-  creatorId: string;
-  shopId: string;
-  skuId: string;
-  outcome: "adopted" | "auto_resolved" | "left_for_person";
-  externalTotal: number;
-  localTotal: number | null;
-}
-
 const API_NAME = "tiktok_shop.inventory";
-/**
- * How long a local change is the stock outbox's to push: TikTok's count is not compared with
- * it meanwhile (it would look like a conflict) and not pushed twice. Past this, the outbox has
- * stalled or dead-lettered and the reconciliation handles the SKU as before.
- */
-export const STOCK_OUTBOX_GRACE_MS = 2 * 60 * 1000;
+
+/** One run: its options with their defaults, the store, and the report it fills. */
+interface ReconciliationRun {
+  options: ReconcileInventoryOptions;
+  sql: Sql;
+  store: EventStore;
+  runId: string;
+  report: ReconciliationReport;
+  sleep: (ms: number) => Promise<void>;
+  skusPerRequest: number;
+  rulesFor: (sql: Sql, creatorId: string) => Promise<SyncRules>;
+}
+
+/** One shop within a run: TikTok's client for it, called within the shop's rate limits. */
+interface ShopReconciliation {
+  run: ReconciliationRun;
+  shopId: string;
+  creatorId: string;
+  client: TikTokShopClient;
+  callTikTok: <T>(call: () => Promise<TikTokShopResult<T>>) => Promise<TikTokShopResult<T>>;
+  recordSystemEvent: (event: DomainEvent<"system.api_rate_limit_approached" | "system.sync_failure_detected">) => Promise<unknown>;
+}
+
+// Its own events are the ones the sync-conflicts consumer must not judge again.
+const reconciliationOrigin = () => automatedOrigin(SYNC_CONFLICTS_COMPONENT);
 
 export async function reconcileInventory(options: ReconcileInventoryOptions): Promise<ReconciliationReport> {
-  const { sql } = options;
   const runId = options.runId ?? crypto.randomUUID();
-  // Its own events are the ones the sync-conflicts consumer must not judge again.
-  const reconciliationOrigin = automatedOrigin(SYNC_CONFLICTS_COMPONENT);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const maxAttempts = options.maxAttempts ?? 5;
-  const warningShare = options.rateLimitWarningShare ?? 0.2;
-  const skusPerRequest = options.skusPerRequest ?? 50;
-  const rulesFor = options.rulesFor ?? loadSyncRules;
-  const store = createEventStore({ sql });
-  const report: ReconciliationReport = {
+  const run: ReconciliationRun = {
+    options,
+    sql: options.sql,
+    store: createEventStore({ sql: options.sql }),
     runId,
-    shops: 0,
-    skusChecked: 0,
-    agreed: 0,
-    adopted: 0,
-    conflictsDetected: 0,
-    autoResolved: 0,
-    leftForPerson: 0,
-    pushedToTikTok: 0,
-    leftToStockOutbox: 0,
-    rateLimitWarnings: 0,
-    rateLimitedRetries: 0,
-    failures: [],
-    stockDrift: [],
+    report: emptyReconciliationReport(runId),
+    sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    skusPerRequest: options.skusPerRequest ?? 50,
+    rulesFor: options.rulesFor ?? loadSyncRules,
   };
+  for (const shop of await connectedShops(options.sql, options.creatorIds)) {
+    run.report.shops += 1;
+    await reconcileShop(shopReconciliation(run, shop));
+  }
+  return run.report;
+}
 
-  const shops = await sql<{ shop_id: string; creator_id: string }[]>`
+function connectedShops(sql: Sql, creatorIds: readonly string[] | undefined) {
+  return sql<{ shop_id: string; creator_id: string }[]>`
     select shop_id, creator_id from public.tiktok_shops
      -- A shop whose seller must reconnect gets no calls (its creator has been told already).
      where connection_status = 'connected'
-     ${options.creatorIds ? sql`and creator_id = any(${[...options.creatorIds]}::uuid[])` : sql``}
+     ${creatorIds ? sql`and creator_id = any(${[...creatorIds]}::uuid[])` : sql``}
      order by creator_id, shop_id`;
+}
 
-  for (const shop of shops) {
-    report.shops += 1;
-    const creatorId = shop.creator_id;
-    const client = options.clientForShop({ shopId: shop.shop_id, creatorId });
-    const recordSystemEvent = (event: DomainEvent<"system.api_rate_limit_approached" | "system.sync_failure_detected">) =>
-      store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [event], metadata: reconciliationOrigin });
-
-    const caller = createRateLimitedCaller({
-      now: options.now,
-      sleep,
-      api: API_NAME,
-      warningShare,
-      maxAttempts,
-      reportApproached: (data) => recordSystemEvent({ type: "system.api_rate_limit_approached", data }).then(() => undefined),
-    });
-    const callTikTok = async <T>(call: () => Promise<TikTokShopResult<T>>): Promise<TikTokShopResult<T>> => {
-      try {
-        return await caller.call(call);
-      } finally {
-        report.rateLimitWarnings = baseWarnings + caller.tally.warnings;
-        report.rateLimitedRetries = baseRetries + caller.tally.rateLimitedRetries;
-      }
-    };
-    const baseWarnings = report.rateLimitWarnings;
-    const baseRetries = report.rateLimitedRetries;
-
+function shopReconciliation(run: ReconciliationRun, shop: { shop_id: string; creator_id: string }): ShopReconciliation {
+  const { options, report, store } = run;
+  const creatorId = shop.creator_id;
+  const recordSystemEvent = (event: DomainEvent<"system.api_rate_limit_approached" | "system.sync_failure_detected">) =>
+    store.appendToStream({ creatorId, aggregateId: `system-${creatorId}`, aggregateType: "system", events: [event], metadata: reconciliationOrigin() });
+  const caller = createRateLimitedCaller({
+    now: options.now,
+    sleep: run.sleep,
+    api: API_NAME,
+    warningShare: options.rateLimitWarningShare ?? 0.2,
+    maxAttempts: options.maxAttempts ?? 5,
+    reportApproached: (data) => recordSystemEvent({ type: "system.api_rate_limit_approached", data }).then(() => undefined),
+  });
+  // The caller counts this shop's calls; the report adds them to the shops' before it.
+  const baseWarnings = report.rateLimitWarnings;
+  const baseRetries = report.rateLimitedRetries;
+  const callTikTok = async <T>(call: () => Promise<TikTokShopResult<T>>): Promise<TikTokShopResult<T>> => {
     try {
-      const streams = await sql<{ aggregate_id: string }[]>`
-        select aggregate_id from public.streams where creator_id = ${creatorId}::uuid and aggregate_type = 'inventory' order by aggregate_id`;
-      const skuIds = streams.map((row) => row.aggregate_id.replace(/^inventory-/, ""));
-      const rules = await rulesFor(sql, creatorId);
-      for (let start = 0; start < skuIds.length; start += skusPerRequest) {
-        // By the database's clock, as the pushes are recorded: a push recorded after this may be newer than what TikTok answers.
-        const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
-        const page = await callTikTok(() => client.searchInventory({ skuIds: skuIds.slice(start, start + skusPerRequest) }));
-        for (const product of page.data.inventory) {
-          for (const sku of product.skus) {
-            try {
-              await reconcileSku({ productId: product.product_id, available: sku.total_available_quantity, committed: sku.total_committed_quantity ?? 0, readStartedAt }, sku.id, rules);
-            } catch (error) {
-              report.failures.push({ shopId: shop.shop_id, skuId: sku.id, error: describe(error) });
-            }
-          }
-        }
-      }
-    } catch (error) {
-      report.failures.push({ shopId: shop.shop_id, error: describe(error) });
-      await recordSystemEvent({ type: "system.sync_failure_detected", data: { source: "inventory_reconciliation", reason: describe(error).slice(0, 1000), reference: shop.shop_id } }).catch(() => undefined);
+      return await caller.call(call);
+    } finally {
+      report.rateLimitWarnings = baseWarnings + caller.tally.warnings;
+      report.rateLimitedRetries = baseRetries + caller.tally.rateLimitedRetries;
     }
+  };
+  return { run, shopId: shop.shop_id, creatorId, client: options.clientForShop({ shopId: shop.shop_id, creatorId }), callTikTok, recordSystemEvent };
+}
 
-    async function reconcileSku(tiktokRead: Omit<InventoryRead, "readId">, skuId: string, rules: SyncRules): Promise<void> {
-      const { productId, committed } = tiktokRead;
-      report.skusChecked += 1;
-      const outbox = await store.aggregateStream({ aggregateId: inventoryAggregateId(skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-      if (stockPushPending(outbox.state) && outbox.state.pushableAt && options.now().getTime() - outbox.state.pushableAt.getTime() < STOCK_OUTBOX_GRACE_MS) {
-        report.leftToStockOutbox += 1;
-        return;
-      }
-      const readId = await deterministicUuid(`reconciliation:${runId}:${skuId}`);
-      const conflictId = await conflictIdFor(readId, "reconciliation");
-      const now = options.now();
-      // Set by the decision (which a concurrent append may make run again): the last one stands.
-      const decided: { read?: InventoryReadDecision } = {};
-      const result = await handleCommand({
-        store,
-        creatorId,
-        aggregateId: inventoryAggregateId(skuId),
-        aggregateType: "inventory",
-        initialState: initialSkuSyncState,
-        evolve: evolveSkuSync,
-        commandId: `reconciliation:${runId}:${skuId}`,
-        metadata: reconciliationOrigin,
-        decide: (state: SkuSyncState) => {
-          decided.read = decideOnInventoryRead(state, { ...tiktokRead, readId }, { skuId, conflictId, rules, now });
-          return decided.read.events;
-        },
-      });
-      const outcome = decided.read?.decision?.outcome;
-      if (outcome === "agrees") report.agreed += 1;
-      if (outcome === "adopted") report.adopted += 1;
-      if (outcome === "auto_resolved" || outcome === "left_for_person") report.conflictsDetected += 1;
-      if (outcome === "auto_resolved") report.autoResolved += 1;
-      if (outcome === "left_for_person") report.leftForPerson += 1;
-      if (!result.duplicate && decided.read && (outcome === "adopted" || outcome === "auto_resolved" || outcome === "left_for_person")) {
-        report.stockDrift.push({ creatorId, shopId: shop.shop_id, skuId, outcome, externalTotal: decided.read.externalTotal, localTotal: decided.read.localTotal });
-      }
-      const pushTotal = decided.read?.pushTotal ?? null;
-      if (pushTotal === null || result.duplicate) return;
-      const holds = decided.read?.holds ?? 0;
-      const pushed = await withStockPushLock(sql, shop.shop_id, skuId, () => pushDecidedCount(productId, skuId, pushTotal, committed, holds, result));
-      if (pushed) report.pushedToTikTok += 1;
-      else report.leftToStockOutbox += 1;
-    }
+/** Every SKU with an inventory stream, read from TikTok a page at a time; a failure of the shop is recorded and the run goes on. */
+async function reconcileShop(shop: ShopReconciliation): Promise<void> {
+  const { sql, report, skusPerRequest } = shop.run;
+  try {
+    const streams = await sql<{ aggregate_id: string }[]>`
+      select aggregate_id from public.streams where creator_id = ${shop.creatorId}::uuid and aggregate_type = 'inventory' order by aggregate_id`;
+    const skuIds = streams.map((row) => row.aggregate_id.replace(/^inventory-/, ""));
+    const rules = await shop.run.rulesFor(sql, shop.creatorId);
+    for (let start = 0; start < skuIds.length; start += skusPerRequest) await reconcilePage(shop, skuIds.slice(start, start + skusPerRequest), rules);
+  } catch (error) {
+    report.failures.push({ shopId: shop.shopId, error: describe(error) });
+    await shop
+      .recordSystemEvent({ type: "system.sync_failure_detected", data: { source: "inventory_reconciliation", reason: describe(error).slice(0, 1000), reference: shop.shopId } })
+      .catch(() => undefined);
+  }
+}
 
-    /**
-     * Sends TikTok the count decided at `decided.version`, unless a push recorded since (the
-     * outbox's, under the same lock) already sent one at least as new: never an older count
-     * after a newer one. Returns whether it pushed.
-     */
-    async function pushDecidedCount(productId: string, skuId: string, total: number, committed: number, holds: number, decided: { version: number; state: SkuSyncState }): Promise<boolean> {
-      const outbox = await store.aggregateStream({ aggregateId: inventoryAggregateId(skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
-      if (pushedVersionFor(outbox.state, shop.shop_id) >= decided.version) return false;
-      const availableToSell = Math.max(0, total - committed - holds);
-      await callTikTok(() => client.updateInventory(productId, { skus: [{ id: skuId, inventory: [{ quantity: availableToSell }] }] }));
-      await store.appendToStream({
-        creatorId,
-        aggregateId: inventoryAggregateId(skuId),
-        aggregateType: "inventory",
-        events: [
-          {
-            type: "inventory.external_count_pushed",
-            data: {
-              sku_id: skuId,
-              product_id: productId,
-              total,
-              available: availableToSell,
-              // The version the decision saw: an outbox push of an older change is skipped after this.
-              stream_version: decided.version,
-              pushed_by: "reconciliation",
-              shop_id: shop.shop_id,
-              ...(decided.state.pendingPushToTikTok ? { conflict_id: decided.state.pendingPushToTikTok.conflictId } : {}),
-            },
-          },
-        ],
-        metadata: reconciliationOrigin,
-        idempotencyKey: `reconciliation-push:${runId}:${skuId}`,
-      });
-      return true;
+async function reconcilePage(shop: ShopReconciliation, skuIds: string[], rules: SyncRules): Promise<void> {
+  // By the database's clock, as the pushes are recorded: a push recorded after this may be newer than what TikTok answers.
+  const [{ readStartedAt }] = await shop.run.sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
+  const page = await shop.callTikTok(() => shop.client.searchInventory({ skuIds }));
+  for (const product of page.data.inventory) {
+    for (const sku of product.skus) {
+      const read = { productId: product.product_id, available: sku.total_available_quantity, committed: sku.total_committed_quantity ?? 0, readStartedAt };
+      try {
+        await reconcileSku(shop, sku.id, read, rules);
+      } catch (error) {
+        shop.run.report.failures.push({ shopId: shop.shopId, skuId: sku.id, error: describe(error) });
+      }
     }
   }
-  return report;
+}
+
+/** One SKU: left to the outbox while its push is under way, else TikTok's count judged; then the local count sent when it was decided. */
+async function reconcileSku(shop: ShopReconciliation, skuId: string, read: Omit<InventoryRead, "readId">, rules: SyncRules): Promise<void> {
+  const { run } = shop;
+  run.report.skusChecked += 1;
+  const outbox = await run.store.aggregateStream({ aggregateId: inventoryAggregateId(skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
+  if (pushUnderWayByStockOutbox(outbox.state, run.options.now())) {
+    run.report.leftToStockOutbox += 1;
+    return;
+  }
+  const { decided, result } = await decideOnRead(shop, skuId, read, rules);
+  tallyInventoryRead(run.report, decided, result.duplicate, { creatorId: shop.creatorId, shopId: shop.shopId, skuId });
+  const pushTotal = decided?.pushTotal ?? null;
+  if (pushTotal === null || result.duplicate) return;
+  const push = { shopId: shop.shopId, skuId, productId: read.productId, total: pushTotal, availableToSell: availableToSell(pushTotal, read.committed, decided?.holds ?? 0), decided: result };
+  const pushed = await withStockPushLock(run.sql, shop.shopId, skuId, () => pushDecidedCount(shop, push));
+  if (pushed) run.report.pushedToTikTok += 1;
+  else run.report.leftToStockOutbox += 1;
+}
+
+/** The read judged and its events appended, once per run and SKU (a rerun of the run finds the command done). */
+async function decideOnRead(shop: ShopReconciliation, skuId: string, read: Omit<InventoryRead, "readId">, rules: SyncRules) {
+  const { run } = shop;
+  const readId = await deterministicUuid(`reconciliation:${run.runId}:${skuId}`);
+  const conflictId = await conflictIdFor(readId, "reconciliation");
+  const now = run.options.now();
+  // Set by the decision (which a concurrent append may make run again): the last one stands.
+  let decided: InventoryReadDecision | undefined;
+  const result = await handleCommand({
+    store: run.store,
+    creatorId: shop.creatorId,
+    aggregateId: inventoryAggregateId(skuId),
+    aggregateType: "inventory",
+    initialState: initialSkuSyncState,
+    evolve: evolveSkuSync,
+    commandId: `reconciliation:${run.runId}:${skuId}`,
+    metadata: reconciliationOrigin(),
+    decide: (state: SkuSyncState) => {
+      decided = decideOnInventoryRead(state, { ...read, readId }, { skuId, conflictId, rules, now });
+      return decided.events;
+    },
+  });
+  return { decided, result };
+}
+
+/**
+ * Sends TikTok the count decided at `push.decided.version`, unless a push recorded since (the
+ * outbox's, under the same lock) already sent one at least as new: never an older count
+ * after a newer one. Returns whether it pushed.
+ */
+async function pushDecidedCount(shop: ShopReconciliation, push: DecidedPush): Promise<boolean> {
+  const { store, runId } = shop.run;
+  const outbox = await store.aggregateStream({ aggregateId: inventoryAggregateId(push.skuId), initialState: initialStockOutboxState, evolve: evolveStockOutbox });
+  if (pushedVersionFor(outbox.state, shop.shopId) >= push.decided.version) return false;
+  await shop.callTikTok(() => shop.client.updateInventory(push.productId, { skus: [{ id: push.skuId, inventory: [{ quantity: push.availableToSell }] }] }));
+  await store.appendToStream({
+    creatorId: shop.creatorId,
+    aggregateId: inventoryAggregateId(push.skuId),
+    aggregateType: "inventory",
+    events: [reconciliationPushed(push)],
+    metadata: reconciliationOrigin(),
+    idempotencyKey: `reconciliation-push:${runId}:${push.skuId}`,
+  });
+  return true;
 }
 
 function describe(error: unknown): string {

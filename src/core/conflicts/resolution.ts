@@ -45,12 +45,12 @@ export function chooseAutomaticResolution(conflict: DetectedConflict, state: Sku
     }
   }
   if (conflict.type === "quantity_mismatch" && rules.autoResolvePendingReservations && externalValue > localValue) {
-    // TikTok's total counts the units it committed to its orders. Orders not taken here yet
-    // (the saga has still to reserve or refuse them) raise TikTok's total above ours; when
-    // the pool's last units went to another channel, TikTok's total is what we pushed (0
-    // available) plus all of its orders. Taking that as the count would hand out units that
-    // do not exist: it is kept local, and a real rise on TikTok's side is still found by the
-    // next read once those orders are taken or refused here.
+    // TikTok's total counts the units it committed to its orders, and orders not taken here
+    // yet (the saga has still to reserve or refuse them) raise it above ours. After a push
+    // detection judges TikTok's available count and never gets here for them; this is for a
+    // count no push explains (judged against TikTok's last total, or nothing yet). TikTok's
+    // total is then higher by at most those orders exactly when its available count is at
+    // most ours: keeping the local count never hands out units that may not exist.
     const notYetTakenHere = Math.max(0, (conflict.externalCommitted ?? 0) - state.inventory.reserved);
     if (externalValue - localValue <= notYetTakenHere) {
       return keepLocal("pending_reservations", `${externalValue - localValue} of the ${conflict.externalCommitted} units TikTok committed are orders not yet taken here`);

@@ -1,7 +1,7 @@
 // What conflict detection and resolution know about one SKU, folded from its inventory
 // stream: the inventory aggregate's own state, every conflict raised on it, TikTok's
 // newest report, the last stock write, and whether TikTok still has to be told a count.
-import type { ChannelId } from "../channels/channel-id.ts";
+import { channelOf, type ChannelId } from "../channels/channel-id.ts";
 import type { EventData } from "../event-catalogue.ts";
 import type { StoredEvent } from "../event-store/index.ts";
 import { evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
@@ -45,6 +45,29 @@ export interface ExternalReport {
   committed: number;
 }
 
+/**
+ * TikTok's total is its available count plus its holds and the units it committed to its
+ * orders. Taken from TikTok, the total is known and moves only by its orders' shipments
+ * (a new order or a cancellation moves units between available and committed). A push sets
+ * the available count alone and TikTok keeps its commitments, so after one only the
+ * available count is known: its total is what it was sent plus orders of its own that may
+ * not be ours to count (not taken here yet, or with one pool across channels, never ours
+ * while another channel's orders hold the pool's units). After a push TikTok's available
+ * count moves by its own orders only: lower by an order placed since (committed there until
+ * it ships), higher by one cancelled.
+ */
+export type TikTokExpectation =
+  | { basis: "total"; total: number }
+  | {
+      basis: "available";
+      /** The available count TikTok was sent. */
+      pushed: number;
+      /** Units shipped here since the push: an order TikTok took since may have left its committed units already. */
+      shippedSince: number;
+      /** Units of TikTok's orders cancelled here since the push: they went back to TikTok's available count. */
+      cancelledSince: number;
+    };
+
 export interface SkuSyncState {
   creatorId: string | null;
   inventory: InventoryState;
@@ -56,16 +79,15 @@ export interface SkuSyncState {
   /** A count decided here (local or custom won) that TikTok has not been sent yet. */
   pendingPushToTikTok: { total: number; conflictId: string } | null;
   /**
-   * The total TikTok should show by what is known: the last count pushed to it or taken
-   * from it, moved by what its own orders did since (shipments). Null until one is known.
-   * A report that differs from it is a change made on TikTok's side; a report equal to it
-   * differs from the local count only by local changes TikTok has not been sent yet.
+   * What TikTok should show by what is known: a report that differs from it is a change made
+   * on TikTok's side; a report that matches it differs from the local count only by local
+   * changes TikTok has not been sent yet, or by orders in flight. Null until one is known.
    */
-  expectedTikTokTotal: number | null;
+  tiktokExpectation: TikTokExpectation | null;
   /** TikTok's time of the newest count taken from TikTok (a report, or a count adopted from one): orders TikTok's reports only. */
   newestTikTokCountTime: number | null;
   /** The expectation as it stood just before each recent TikTok report (by event id): what that report is judged against. */
-  expectedBeforeReport: Record<string, number | null>;
+  expectedBeforeReport: Record<string, TikTokExpectation | null>;
   /** When the newest push to TikTok was recorded (the database's clock): a count read from TikTok before it may predate it. */
   lastPushRecordedAt: string | null;
 }
@@ -78,7 +100,7 @@ export const initialSkuSyncState = (): SkuSyncState => ({
   lastStockWrite: null,
   newestExternalReport: null,
   pendingPushToTikTok: null,
-  expectedTikTokTotal: null,
+  tiktokExpectation: null,
   newestTikTokCountTime: null,
   expectedBeforeReport: {},
   lastPushRecordedAt: null,
@@ -135,8 +157,16 @@ export function evolveSkuSync(state: SkuSyncState, event: StoredEvent): SkuSyncS
     case "inventory.external_count_pushed":
       next.lastPushRecordedAt = event.occurredAt.toISOString();
       next.pendingPushToTikTok = null;
-      next.expectedTikTokTotal = event.data.total;
+      next.tiktokExpectation = { basis: "available", pushed: event.data.available, shippedSince: 0, cancelledSince: 0 };
       return next;
+    case "inventory.released": {
+      const expectation = state.tiktokExpectation;
+      // Shipments are counted by their stock write; a release of another channel's order is not TikTok's.
+      if (expectation?.basis === "available" && event.data.reason !== "shipped" && channelOf(event.data) === "tiktok_shop") {
+        next.tiktokExpectation = { ...expectation, cancelledSince: expectation.cancelledSince + event.data.quantity };
+      }
+      return next;
+    }
     default:
       return next;
   }
@@ -149,11 +179,9 @@ function afterStockWrite(state: SkuSyncState, next: SkuSyncState, event: StoredE
   const reflects = event.metadata?.reflects_tiktok_update_time;
   next.hasLocalLevel = true;
   // A count taken from TikTok is what TikTok has; a shipment moved TikTok's total as it moved ours.
-  if (data.source === "tiktok" || typeof reflects === "number") next.expectedTikTokTotal = data.new_total;
+  if (data.source === "tiktok" || typeof reflects === "number") next.tiktokExpectation = { basis: "total", total: data.new_total };
   if (typeof reflects === "number") next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? reflects, reflects);
-  else if (data.source === "order" && state.expectedTikTokTotal !== null) {
-    next.expectedTikTokTotal = Math.max(0, state.expectedTikTokTotal + data.new_total - data.previous_total);
-  }
+  else if (data.source === "order") next.tiktokExpectation = afterShipment(state.tiktokExpectation, data.previous_total - data.new_total);
   next.lastStockWrite = {
     eventId: event.id,
     source: data.source,
@@ -163,6 +191,12 @@ function afterStockWrite(state: SkuSyncState, next: SkuSyncState, event: StoredE
     bySyncConflicts: event.metadata.component === SYNC_CONFLICTS_COMPONENT,
   };
   return next;
+}
+
+function afterShipment(expectation: TikTokExpectation | null, shipped: number): TikTokExpectation | null {
+  if (expectation === null) return null;
+  if (expectation.basis === "total") return { basis: "total", total: Math.max(0, expectation.total - shipped) };
+  return { ...expectation, shippedSince: expectation.shippedSince + Math.max(0, shipped) };
 }
 
 /** TikTok's report of its count: kept with the expectation it is judged against, unless it predates our latest push. */
@@ -177,12 +211,12 @@ function afterExternalReport(state: SkuSyncState, next: SkuSyncState, event: Sto
   };
   const newest = state.newestExternalReport;
   const kept = Object.entries(state.expectedBeforeReport).slice(-(KEPT_REPORT_EXPECTATIONS - 1));
-  next.expectedBeforeReport = { ...Object.fromEntries(kept), [event.id]: state.expectedTikTokTotal };
+  next.expectedBeforeReport = { ...Object.fromEntries(kept), [event.id]: state.tiktokExpectation };
   if (readPredatesPush(state, data.read_started_at === undefined ? undefined : new Date(data.read_started_at))) return next;
   // TikTok's times order TikTok's own reports: only its newest says what it has now.
   if (newest === null || report.updateTime >= newest.updateTime) {
     next.newestExternalReport = report;
-    next.expectedTikTokTotal = report.total;
+    next.tiktokExpectation = { basis: "total", total: report.total };
   }
   next.newestTikTokCountTime = Math.max(state.newestTikTokCountTime ?? report.updateTime, report.updateTime);
   // TikTok already shows the count it was to be sent.

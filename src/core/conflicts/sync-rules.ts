@@ -17,7 +17,8 @@ export const syncRulesSchema = z.strictObject({
   /**
    * Orders in flight are not a disagreement: a TikTok count lower by no more than what local
    * orders still hold (shipped there, not yet here), or higher by no more than the orders TikTok
-   * committed that are not taken here yet (the pool's units went to another channel meanwhile).
+   * committed that are not taken here yet (its available count at most ours). After a push
+   * detection already judges TikTok's available count, so this settles counts no push explains.
    */
   autoResolvePendingReservations: z.boolean(),
   /** Two writers from different sources within this many seconds are a concurrent update. */

@@ -6,7 +6,8 @@
 // done about it, for the creator's and the admins' drift report.
 import type { Sql } from "postgres";
 import { reconcileChannelStores, type ChannelReconciliationReport, type ChannelStoreToReconcile } from "../channels/channel-reconciliation.ts";
-import { reconcileInventory, type ReconcileInventoryOptions, type ReconciliationReport } from "../conflicts/reconciliation.ts";
+import { reconcileInventory, type ReconcileInventoryOptions } from "../conflicts/reconciliation.ts";
+import type { ReconciliationReport } from "../conflicts/reconciliation-decisions.ts";
 import { automatedOrigin } from "../event-catalogue.ts";
 import { createEventStore } from "../event-store/index.ts";
 import { createRateLimitedCaller } from "../channels/tiktok-shop/rate-limited-calls.ts";

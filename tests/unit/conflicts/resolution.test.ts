@@ -57,7 +57,8 @@ describe("automatic resolution strategies", () => {
   });
 
   it("pending reservations: a TikTok count higher by orders TikTok committed and the pool has not taken yet keeps the local count", () => {
-    // The pool's last 10 units went to Shopify orders; TikTok, told 0 available, commits 25 orders of its own.
+    // The pool's last 10 units went to Shopify orders; TikTok's count, with no push to judge it by, holds 25 orders of its own not taken here.
+    // (After a push the same count is no conflict at all: detection.test.ts, "after a push".)
     const soldOut = given(stockSet(10, "manual", 1), reserved("shopify-order", 10, 2));
     expect(chooseAutomaticResolution(mismatch(10, 25, { externalCommitted: 25 }), soldOut, rules())).toMatchObject({ method: "pending_reservations", winner: "local", winningValue: 10, losingValue: 25 });
     // More than those orders explain: a real rise on TikTok's side, settled by the rules.
@@ -85,7 +86,7 @@ describe("deciding on TikTok's count", () => {
     const report = reported(26, 20);
     const decision = decideOnExternalCount(
       given(stockSet(30, "manual", 1), report),
-      { source: "tiktok", triggerId: report.id, total: 26, committed: 0, updateTime: at(20) },
+      { source: "tiktok", triggerId: report.id, total: 26, available: 26, committed: 0, updateTime: at(20) },
       { ...context, triggerEventId: report.id },
     );
     expect(decision.outcome).toBe("auto_resolved");
@@ -98,13 +99,13 @@ describe("deciding on TikTok's count", () => {
   it("given the conflict is already on the stream, when the same report is handled again, then nothing is appended", () => {
     const report = reported(26, 20);
     const detected = stored("inventory.sync_conflict_detected", { conflict_id: context.conflictId, conflict_type: "quantity_mismatch", local_value: 30, external_value: 26, source: "tiktok" });
-    const decision = decideOnExternalCount(given(stockSet(30, "manual", 1), report, detected), { source: "tiktok", triggerId: report.id, total: 26, committed: 0, updateTime: at(20) }, context);
+    const decision = decideOnExternalCount(given(stockSet(30, "manual", 1), report, detected), { source: "tiktok", triggerId: report.id, total: 26, available: 26, committed: 0, updateTime: at(20) }, context);
     expect(decision).toEqual({ events: [], outcome: "already_handled" });
   });
 
   it("given no local level, when TikTok reports its first count, then it becomes the local count", () => {
     const report = reported(44, 20);
-    const decision = decideOnExternalCount(given(report), { source: "tiktok", triggerId: report.id, productId: "p1", total: 44, committed: 0, updateTime: at(20) }, context);
+    const decision = decideOnExternalCount(given(report), { source: "tiktok", triggerId: report.id, productId: "p1", total: 44, available: 44, committed: 0, updateTime: at(20) }, context);
     expect(decision.outcome).toBe("adopted");
     expect(decision.events[0]).toMatchObject({ type: "inventory.stock_updated", data: { new_total: 44, source: "tiktok" } });
   });

@@ -26,6 +26,8 @@ export function createPhoenixMessageHandler(context: MessageContext) {
   return { onFrame: (connection: Connection, data: RawData, isBinary: boolean) => onFrame(context, connection, data, isBinary) };
 }
 
+export type PhoenixMessageHandler = ReturnType<typeof createPhoenixMessageHandler>;
+
 /** An event on a joined channel; `frameBytes` is the size of the frame that carried it. */
 type ChannelEventHandler = (context: MessageContext, subscription: Subscription, message: PhoenixMessage, frameBytes: number) => Promise<void> | void;
 

@@ -44,14 +44,7 @@ export function createRestBroadcast(context: RestBroadcastContext) {
 }
 
 /** Handles `/realtime/v1/api/broadcast[/<topic>/events/<event>]`; `subPath` starts at `/api`. */
-async function handleRestBroadcast(
-  context: RestBroadcastContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  url: URL,
-  subPath: string,
-  headers: Record<string, string>,
-): Promise<void> {
+async function handleRestBroadcast(context: RestBroadcastContext, request: IncomingMessage, response: ServerResponse, url: URL, subPath: string, headers: Record<string, string>): Promise<void> {
   const singlePath = SINGLE_MESSAGE_PATH.exec(subPath);
   if (request.method !== "POST" || (subPath !== "/api/broadcast" && !singlePath)) {
     return sendJson(response, 404, { message: "Not Found" }, headers);

@@ -19,27 +19,26 @@ import { storedEvent, storedMetadata } from "../../test-data.ts";
 const CREATOR = "00000000-0000-4000-8000-000000000001";
 const started = { type: "order.validation_started", data: { order_id: "576684019603311365" } } as const;
 
-function row(overrides: Partial<EventRow> = {}): EventRow {
-  return {
-    id: "0192f1c4-0000-7000-8000-000000000001",
-    position: "42",
-    transaction_id: "9001",
-    creator_id: CREATOR,
-    aggregate_id: "order-1",
-    aggregate_type: "order",
-    event_type: "order.validation_started",
-    event_data: { order_id: "576684019603311365" },
-    metadata: storedMetadata(CREATOR),
-    schema_version: 1,
-    version: "3",
-    occurred_at: new Date("2026-11-20T12:00:00Z"),
-    processed_at: null,
-    correlation_id: "corr-1",
-    causation_id: null,
-    user_id: null,
-    ...overrides,
-  };
-}
+/** A row as public.event_store holds it: order.validation_started at schema version 1. */
+const storedRow: EventRow = {
+  id: "0192f1c4-0000-7000-8000-000000000001",
+  position: "42",
+  transaction_id: "9001",
+  creator_id: CREATOR,
+  aggregate_id: "order-1",
+  aggregate_type: "order",
+  event_type: "order.validation_started",
+  event_data: { order_id: "576684019603311365" },
+  metadata: storedMetadata(CREATOR),
+  schema_version: 1,
+  version: "3",
+  occurred_at: new Date("2026-11-20T12:00:00Z"),
+  processed_at: null,
+  correlation_id: "corr-1",
+  causation_id: null,
+  user_id: null,
+};
+const row = (overrides: Partial<EventRow> = {}): EventRow => ({ ...storedRow, ...overrides });
 
 describe("appends refused before the round trip", () => {
   it("refuses a creator id that is not a uuid, naming the field", () => {

@@ -5,18 +5,16 @@ import { consumerShardName, shardLeaseFrom, type Consumer, type ShardRow } from 
 
 const consumer: Consumer = { name: "order-summaries", handles: ["order.*"], transactional: true, handleBatch: async () => {} };
 
-function row(overrides: Partial<ShardRow> = {}): ShardRow {
-  return {
-    shard_name: consumerShardName("order-summaries", 1, 4),
-    shard_count: 4,
-    leased: true,
-    transaction_id: "812",
-    position: "4051",
-    barrier_transaction_id: null,
-    barrier_position: null,
-    ...overrides,
-  };
-}
+/** Shard 1 of 4, leased, some way into the stream, no resharding under way. */
+const leasedRow: ShardRow = {
+  shard_name: consumerShardName("order-summaries", 1, 4),
+  shard_count: 4,
+  leased: true,
+  transaction_id: "812",
+  position: "4051",
+  barrier_transaction_id: null,
+  barrier_position: null,
+};
 
 describe("a shard lease from the database's answer", () => {
   it("is none when the consumer runs fewer shards than the call's index", () => {
@@ -24,11 +22,11 @@ describe("a shard lease from the database's answer", () => {
   });
 
   it("is held when another instance has the row", () => {
-    expect(shardLeaseFrom(row({ leased: false }), consumer, 1)).toBe("held");
+    expect(shardLeaseFrom({ ...leasedRow, leased: false }, consumer, 1)).toBe("held");
   });
 
   it("runs the consumer under the shard's row name, from the shard's checkpoint", () => {
-    const lease = shardLeaseFrom(row(), consumer, 1);
+    const lease = shardLeaseFrom(leasedRow, consumer, 1);
     expect(lease).toEqual({
       consumer: { ...consumer, name: "order-summaries-shard-1-of-4" },
       shard: { index: 1, count: 4 },
@@ -38,12 +36,12 @@ describe("a shard lease from the database's answer", () => {
   });
 
   it("starts a shard that has read nothing at the start of the stream", () => {
-    const lease = shardLeaseFrom(row({ transaction_id: null, position: null }), consumer, 1);
+    const lease = shardLeaseFrom({ ...leasedRow, transaction_id: null, position: null }, consumer, 1);
     expect(lease).toMatchObject({ checkpoint: { transactionId: "0", position: 0 } });
   });
 
   it("carries the resharding barrier while the consumer moves to another shard count", () => {
-    const lease = shardLeaseFrom(row({ barrier_transaction_id: "900", barrier_position: "5000" }), consumer, 1);
+    const lease = shardLeaseFrom({ ...leasedRow, barrier_transaction_id: "900", barrier_position: "5000" }, consumer, 1);
     expect(lease).toMatchObject({ barrier: { transactionId: "900", position: 5000 } });
   });
 });

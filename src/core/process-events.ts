@@ -12,10 +12,10 @@
 import type { Sql } from "postgres";
 import { createDemandSignalsConsumer } from "./analytics/demand-signals-consumer.ts";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
-import { createConsumerRunner, setConsumerShards, type Consumer } from "./processing/index.ts";
-import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult } from "./processing/lane-call.ts";
+import { createConsumerRunner, setConsumerShards, type Consumer, type ConsumerRunner } from "./processing/index.ts";
+import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult, type LaneProbe } from "./processing/lane-call.ts";
 import { allProjections, projectionConsumer } from "./projections/index.ts";
-import { createRealtimePublisher } from "./realtime/realtime-publisher.ts";
+import { createRealtimePublisher, type RealtimePublisher } from "./realtime/realtime-publisher.ts";
 
 export const LANES = ["live", "fulfilment"] as const;
 export type LaneName = (typeof LANES)[number];
@@ -67,7 +67,7 @@ export interface ProcessLaneResult extends LaneCallResult {
   startedAt: number;
 }
 
-export function createEventProcessing(options: {
+export interface EventProcessingOptions {
   sql: Sql;
   owner: string;
   /** The sagas: the fulfilment lane's consumers. */
@@ -85,78 +85,96 @@ export function createEventProcessing(options: {
   /** Runs after a fulfilment call (work due by time rather than by an event). */
   afterFulfilmentCall?: () => Promise<void>;
   now?: () => number;
-}) {
-  const { sql } = options;
+}
+
+/** What every call of every lane shares: built once by createEventProcessing. */
+interface LaneSetup {
+  options: EventProcessingOptions;
+  lanes: Record<LaneName, Consumer[][]>;
+  publisher: RealtimePublisher;
+  now: () => number;
+}
+
+/** A lane's consumer groups for one call, each with its own runner. */
+type LaneRunners = { consumers: Consumer[]; runner: ConsumerRunner }[];
+
+export function createEventProcessing(options: EventProcessingOptions) {
   const lanes = consumerLanes(options.fulfilmentConsumers ?? [], options.shopAuthorizationConsumers ?? [], options.stockOutboxConsumers ?? [], options.channelConsumers ?? []);
-  type LaneRunners = { consumers: Consumer[]; runner: ReturnType<typeof createConsumerRunner> }[];
-  // Each call its own lease owner: two calls of one lane in the same isolate (a wake-up
-  // arriving while a call runs) must fence each other like calls in different ones.
-  const runnersForCall = (lane: LaneName, shard: number): LaneRunners =>
-    lanes[lane].map((consumers) => ({
-      consumers,
-      runner: createConsumerRunner({ sql, consumers, owner: `${options.owner}-${lane}-${shard}-${crypto.randomUUID()}`, leaseMs: options.leaseMs, shard }),
-    }));
-  const publisher = createRealtimePublisher({ sql });
-  const clock = () => performance.now();
-  const now = options.now ?? (() => Date.now());
+  const setup: LaneSetup = { options, lanes, publisher: createRealtimePublisher({ sql: options.sql }), now: options.now ?? (() => Date.now()) };
+  return {
+    processLane: (lane: LaneName, budgetMs: number, shard = 0) => processLane(setup, lane, budgetMs, shard),
+    consumers: LANES.flatMap((lane) => lanes[lane].flat()),
+  };
+}
 
-  /**
-   * One round: every group takes one batch, concurrently. Rounds rather than draining each
-   * group to the end, so the call publishes deltas between batches while a backlog lasts.
-   */
-  async function drainRound(runners: LaneRunners): Promise<LaneDrainResult> {
-    const outcomes = (await Promise.all(runners.map(({ runner }) => runner.tick()))).flat();
-    return { processed: outcomes.reduce((sum, outcome) => sum + outcome.processed, 0), skipped: outcomes.some((outcome) => outcome.skipped) };
+/**
+ * One call of a lane, for one shard: shard k serves shard k of every consumer of the lane
+ * split into more than k shards; shard 0 also serves the unsharded ones.
+ */
+async function processLane(setup: LaneSetup, lane: LaneName, budgetMs: number, shard: number): Promise<ProcessLaneResult> {
+  const { options } = setup;
+  const startedAt = setup.now();
+  await options.beforeCall?.();
+  const runners = runnersForCall(setup, lane, shard);
+  let result: LaneCallResult;
+  try {
+    result = await runLaneCall(lanePorts(setup, lane, shard, runners), { ...DEFAULT_LANE_TIMING, ...options.timing, budgetMs });
+  } finally {
+    await releaseLeases(runners);
   }
+  // After the flag's release: whatever this appends wakes a new call.
+  if (lane === "fulfilment" && shard === 0) await options.afterFulfilmentCall?.();
+  return { lane, shard, startedAt, ...result };
+}
 
-  async function releaseLeases(runners: LaneRunners): Promise<void> {
-    for (const { runner } of runners) await runner.releaseLeases();
-  }
+// Each call its own lease owner: two calls of one lane in the same isolate (a wake-up
+// arriving while a call runs) must fence each other like calls in different ones.
+function runnersForCall({ options, lanes }: LaneSetup, lane: LaneName, shard: number): LaneRunners {
+  const { sql, leaseMs } = options;
+  return lanes[lane].map((consumers) => ({
+    consumers,
+    runner: createConsumerRunner({ sql, consumers, owner: `${options.owner}-${lane}-${shard}-${crypto.randomUUID()}`, leaseMs, shard }),
+  }));
+}
 
-  /**
-   * One call of a lane, for one shard: shard k serves shard k of every consumer of the lane
-   * split into more than k shards; shard 0 also serves the unsharded ones.
-   */
-  async function processLane(lane: LaneName, budgetMs: number, shard = 0): Promise<ProcessLaneResult> {
-    const startedAt = now();
-    await options.beforeCall?.();
-    const runners = runnersForCall(lane, shard);
-    let result: LaneCallResult;
-    try {
-      result = await runLaneCall(lanePorts(lane, shard, runners), { ...DEFAULT_LANE_TIMING, ...options.timing, budgetMs });
-    } finally {
-      await releaseLeases(runners);
-    }
-    // After the flag's release: whatever this appends wakes a new call.
-    if (lane === "fulfilment" && shard === 0) await options.afterFulfilmentCall?.();
-    return { lane, shard, startedAt, ...result };
-  }
+/**
+ * One round: every group takes one batch, concurrently. Rounds rather than draining each
+ * group to the end, so the call publishes deltas between batches while a backlog lasts.
+ */
+async function drainRound(runners: LaneRunners): Promise<LaneDrainResult> {
+  const outcomes = (await Promise.all(runners.map(({ runner }) => runner.tick()))).flat();
+  return { processed: outcomes.reduce((sum, outcome) => sum + outcome.processed, 0), skipped: outcomes.some((outcome) => outcome.skipped) };
+}
 
-  function lanePorts(lane: LaneName, shard: number, runners: LaneRunners): LaneCallPorts {
-    return {
-      probe: async () => {
-        const [row] = await sql<{ head: string; xmin: string; xmax: string }[]>`
-          select head::text, xmin::text, xmax::text from public.event_processing_probe()`;
-        return { head: row.head, xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
-      },
-      drain: () => drainRound(runners),
-      publish:
-        lane === "live"
-          ? async () => {
-              const publication = await publisher.publishDue();
-              return { sent: publication.sent, waitingMs: publication.nextDueInMs };
-            }
-          : undefined,
-      releaseFlag: async () => {
-        await sql`select public.release_event_processing_lane(${lane}, ${shard}::int)`;
-      },
-      handOff: async () => {
-        await sql`select public.request_event_processing(array[${lane}]::text[], false, ${shard}::int)`;
-      },
-      clock,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    };
-  }
+async function releaseLeases(runners: LaneRunners): Promise<void> {
+  for (const { runner } of runners) await runner.releaseLeases();
+}
 
-  return { processLane, consumers: LANES.flatMap((lane) => lanes[lane].flat()) };
+/** The lane call's ports over Postgres: the wake-up flag and probe of event_processing_lanes, this call's runners, the realtime publisher (live lane only). */
+function lanePorts({ options, publisher }: LaneSetup, lane: LaneName, shard: number, runners: LaneRunners): LaneCallPorts {
+  const { sql } = options;
+  return {
+    probe: () => probeEventProcessing(sql),
+    drain: () => drainRound(runners),
+    publish: lane === "live" ? () => publishDueDeltas(publisher) : undefined,
+    releaseFlag: async () => {
+      await sql`select public.release_event_processing_lane(${lane}, ${shard}::int)`;
+    },
+    handOff: async () => {
+      await sql`select public.request_event_processing(array[${lane}]::text[], false, ${shard}::int)`;
+    },
+    clock: () => performance.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+}
+
+async function probeEventProcessing(sql: Sql): Promise<LaneProbe> {
+  const [row] = await sql<{ head: string; xmin: string; xmax: string }[]>`
+    select head::text, xmin::text, xmax::text from public.event_processing_probe()`;
+  return { head: row.head, xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
+}
+
+async function publishDueDeltas(publisher: RealtimePublisher): Promise<{ sent: number; waitingMs: number | null }> {
+  const publication = await publisher.publishDue();
+  return { sent: publication.sent, waitingMs: publication.nextDueInMs };
 }

@@ -1,10 +1,12 @@
 // Events shaped as the store's SQL functions take them: validated against the catalogue,
 // with the metadata an append's events share sent once, new ids time-ordered; and the SQL
-// functions' errors turned back into the store's typed errors.
+// functions' answers and errors turned back into the store's result and typed errors.
+// Plain functions, no database: what an append decides is tested without one.
 import type { EventMetadata } from "../event-catalogue.ts";
 import { withTraceContext } from "../tracing.ts";
 import { ConcurrencyError, EventStoreError, EventValidationError, WrongTenantError, type ActualVersion, type ExpectedVersion } from "./errors.ts";
-import type { NewEvent } from "./event-store.ts";
+import type { AppendRequest, AppendResult, NewEvent } from "./event-store.ts";
+import type { WrittenEvent } from "./grouped-appends.ts";
 import { validateEvents, type AppendContext } from "./validation.ts";
 
 /** An event as append_to_stream takes it; without `metadata` it gets the append's. */
@@ -61,6 +63,32 @@ export function toAppendRows(context: AppendContext, events: NewEvent[]) {
       user_id: metadata.user_id,
     };
   });
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What is refused before any event is looked at: a creator id that is not a uuid, an append of nothing. */
+export function checkAppendRequest(request: Pick<AppendRequest, "creatorId" | "events">): void {
+  if (!uuidPattern.test(request.creatorId)) {
+    throw new EventValidationError(`creator_id must be a uuid, got "${request.creatorId}"`, "", ["creator_id"]);
+  }
+  if (request.events.length === 0) {
+    throw new EventValidationError("Nothing to append: events is empty", "", ["events"]);
+  }
+}
+
+/** The append's answer from append_to_stream's rows: the events' places, the stream's new version, and whether the key had been used. */
+export function toAppendResult(written: readonly WrittenEvent[]): AppendResult {
+  const events = written.map((row) => ({
+    id: row.event_id,
+    position: Number(row.event_position),
+    version: Number(row.event_version),
+  }));
+  return {
+    events,
+    nextExpectedVersion: events.length ? events[events.length - 1].version : 0,
+    duplicate: written[0]?.duplicate ?? false,
+  };
 }
 
 /** Turns the SQL function's errors (CF409, CF403, bad input) into the store's typed errors. */

@@ -69,74 +69,121 @@ interface Watermark {
   settled: boolean;
 }
 
+/** What the call carries from one look to the next. */
+interface CallState {
+  watermark: Watermark | null;
+  /** Since when the call has been caught up (null: it is not). */
+  idleSince: number | null;
+  flagReleased: boolean;
+  /** The last drain found a consumer's lease held by another call. */
+  held: boolean;
+  /** When the realtime deltas are next due (null: none wait). */
+  nextPublishAt: number | null;
+  /** Events the last look drained (0 when it did not drain). */
+  lastProcessed: number;
+  /** The next pause while waiting on an open transaction: doubles up to heldPollMs. */
+  unsettledPause: number;
+}
+
+/** What the call does after a look: stop taking wake-ups (release the flag), stop, hand the lane on, or keep watching. */
+export type LaneStep = "release-flag" | "finish" | "hand-off" | "watch";
+
 export async function runLaneCall(ports: LaneCallPorts, timing: LaneCallTiming): Promise<LaneCallResult> {
-  const started = ports.clock();
-  const deadline = started + timing.budgetMs;
+  const deadline = ports.clock() + timing.budgetMs;
   const result: LaneCallResult = { processed: 0, published: 0, drains: 0, handedOff: false };
-  let watermark: Watermark | null = null;
-  let idleSince: number | null = null;
-  let flagReleased = false;
-  let held = false;
-  let nextPublishAt: number | null = null;
-  let lastProcessed = 0;
-  let unsettledPause = timing.pollMs;
+  const state: CallState = { watermark: null, idleSince: null, flagReleased: false, held: false, nextPublishAt: null, lastProcessed: 0, unsettledPause: timing.pollMs };
 
   for (;;) {
-    const probe = await ports.probe();
-    if (watermark === null || probe.head !== watermark.head) watermark = { head: probe.head, horizon: probe.xmax, settled: false };
-    if (!watermark.settled) {
-      const writersEnded = probe.xmin >= watermark.horizon;
-      const drained = await ports.drain();
-      result.drains += 1;
-      result.processed += drained.processed;
-      held = drained.skipped;
-      lastProcessed = drained.processed;
-      // Settled: a round that began after every writer below the horizon had ended found nothing.
-      if (writersEnded && !drained.skipped && drained.processed === 0) watermark.settled = true;
-      if (drained.processed > 0 && ports.publish) nextPublishAt = ports.clock();
-      idleSince = null;
-    } else {
-      lastProcessed = 0;
-    }
-
-    if (ports.publish && nextPublishAt !== null && ports.clock() >= nextPublishAt) {
-      const publication = await ports.publish();
-      result.published += publication.sent;
-      nextPublishAt = publication.waitingMs === null ? null : ports.clock() + publication.waitingMs;
-    }
+    const watermark = await lookAndDrain(ports, state, result);
+    await publishIfDue(ports, state, result);
 
     const now = ports.clock();
-    const caughtUp = watermark.settled && nextPublishAt === null;
-    if (caughtUp) idleSince ??= now;
-    else idleSince = null;
+    const caughtUp = watermark.settled && state.nextPublishAt === null;
+    state.idleSince = caughtUp ? (state.idleSince ?? now) : null;
 
-    if (!flagReleased) {
-      const lingered = idleSince !== null && now - idleSince >= timing.lingerMs;
-      if (lingered || now >= deadline) {
-        await ports.releaseFlag();
-        flagReleased = true;
-        watermark = null; // the stop protocol's probe starts a fresh watermark
-        continue;
-      }
-    } else if (caughtUp) {
-      return result;
-    } else if (now >= deadline + timing.stopGraceMs) {
+    const step = nextLaneStep({ flagReleased: state.flagReleased, caughtUp, idleSince: state.idleSince, now, deadline }, timing);
+    if (step === "release-flag") {
+      await ports.releaseFlag();
+      state.flagReleased = true;
+      state.watermark = null; // the stop protocol's probe starts a fresh watermark
+      continue;
+    }
+    if (step === "finish") return result;
+    if (step === "hand-off") {
       await ports.handOff();
       result.handedOff = true;
       return result;
     }
 
-    // Watching costs one probe per poll; a lane waiting on an open transaction or a held
-    // lease backs off, so a long transaction elsewhere does not turn into a busy loop.
-    let pause = timing.pollMs;
-    if (!watermark.settled) {
-      pause = held ? timing.heldPollMs : unsettledPause;
-      unsettledPause = Math.min(unsettledPause * 2, timing.heldPollMs);
-    } else {
-      unsettledPause = timing.pollMs;
-    }
-    if (lastProcessed > 0) pause = 0;
-    if (nextPublishAt !== null) pause = Math.min(pause, Math.max(0, nextPublishAt - now));
-    if (pause > 0) await ports.sleep(pause);
+    const wait = watchPause({ ...state, settled: watermark.settled, now }, timing);
+    state.unsettledPause = wait.unsettledPause;
+    if (wait.pause > 0) await ports.sleep(wait.pause);
   }
+}
+
+/** Probes the lane and drains one round unless the watermark is settled; returns the watermark the look ends with. */
+async function lookAndDrain(ports: LaneCallPorts, state: CallState, result: LaneCallResult): Promise<Watermark> {
+  const probe = await ports.probe();
+  if (state.watermark === null || probe.head !== state.watermark.head) state.watermark = { head: probe.head, horizon: probe.xmax, settled: false };
+  const watermark = state.watermark;
+  if (watermark.settled) {
+    state.lastProcessed = 0;
+    return watermark;
+  }
+  const writersEnded = probe.xmin >= watermark.horizon;
+  const drained = await ports.drain();
+  result.drains += 1;
+  result.processed += drained.processed;
+  state.held = drained.skipped;
+  state.lastProcessed = drained.processed;
+  // Settled: a round that began after every writer below the horizon had ended found nothing.
+  if (writersEnded && !drained.skipped && drained.processed === 0) watermark.settled = true;
+  if (drained.processed > 0 && ports.publish) state.nextPublishAt = ports.clock();
+  state.idleSince = null;
+  return watermark;
+}
+
+async function publishIfDue(ports: LaneCallPorts, state: CallState, result: LaneCallResult): Promise<void> {
+  if (!ports.publish || state.nextPublishAt === null || ports.clock() < state.nextPublishAt) return;
+  const publication = await ports.publish();
+  result.published += publication.sent;
+  state.nextPublishAt = publication.waitingMs === null ? null : ports.clock() + publication.waitingMs;
+}
+
+/**
+ * The stop protocol's decision after a look. Before the flag is released, the call stops
+ * taking wake-ups once it has lingered caught up, or at its deadline; after, it stops
+ * once caught up, and hands the lane on if that takes past the grace.
+ */
+export function nextLaneStep(
+  look: { flagReleased: boolean; caughtUp: boolean; idleSince: number | null; now: number; deadline: number },
+  timing: Pick<LaneCallTiming, "lingerMs" | "stopGraceMs">,
+): LaneStep {
+  if (!look.flagReleased) {
+    const lingered = look.idleSince !== null && look.now - look.idleSince >= timing.lingerMs;
+    return lingered || look.now >= look.deadline ? "release-flag" : "watch";
+  }
+  if (look.caughtUp) return "finish";
+  return look.now >= look.deadline + timing.stopGraceMs ? "hand-off" : "watch";
+}
+
+/**
+ * How long to wait before the next look. Watching costs one probe per poll; a lane waiting
+ * on an open transaction or a held lease backs off, so a long transaction elsewhere does
+ * not turn into a busy loop. A look that drained events looks again at once, and due
+ * deltas are never kept waiting.
+ */
+export function watchPause(
+  look: { settled: boolean; held: boolean; lastProcessed: number; nextPublishAt: number | null; unsettledPause: number; now: number },
+  timing: Pick<LaneCallTiming, "pollMs" | "heldPollMs">,
+): { pause: number; unsettledPause: number } {
+  let pause = timing.pollMs;
+  let unsettledPause = timing.pollMs;
+  if (!look.settled) {
+    pause = look.held ? timing.heldPollMs : look.unsettledPause;
+    unsettledPause = Math.min(look.unsettledPause * 2, timing.heldPollMs);
+  }
+  if (look.lastProcessed > 0) pause = 0;
+  if (look.nextPublishAt !== null) pause = Math.min(pause, Math.max(0, look.nextPublishAt - look.now));
+  return { pause, unsettledPause };
 }

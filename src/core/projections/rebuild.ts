@@ -2,10 +2,10 @@
 //   1. take the projection consumer's lease (live processing of it pauses; readers keep
 //      reading the live tables, which merely stop moving);
 //   2. fold every event into empty shadow tables shaped like the live ones;
-//   3. in ONE short transaction, replace the live rows by the shadow rows (DELETE +
-//      INSERT ... SELECT, not TRUNCATE, whose exclusive lock would block readers: with
-//      MVCC readers keep seeing the old rows until the commit) and move the checkpoint
-//      to where the rebuild stopped reading, so live processing resumes right after it.
+//   3. in ONE short transaction (rebuild-swap.ts), replace the live rows by the shadow
+//      rows (DELETE + INSERT ... SELECT, not TRUNCATE, whose exclusive lock would block
+//      readers: with MVCC readers keep seeing the old rows until the commit) and move the
+//      checkpoint to where the rebuild stopped reading, so live processing resumes right after it.
 // Progress is kept in consumer_checkpoints.rebuild_progress for the CLI and admin panel.
 // An event the fold throws on is recorded as a dead letter of the projection's consumer and
 // skipped, as live processing does, and counted in the progress; the swap settles the
@@ -16,6 +16,7 @@ import { CONSUMER_LEASE_MS } from "../processing/consumer-leases.ts";
 import { RealtimeChanges } from "../realtime/realtime-changes.ts";
 import type { Projection } from "./projection.ts";
 import { createTablesLike, dropTables, shadowSchemaFor } from "./projection-schema.ts";
+import { swapIn } from "./rebuild-swap.ts";
 
 export interface RebuildProgress {
   projection: string;
@@ -70,7 +71,7 @@ const PROGRESS_INTERVAL_MS = 250;
 const DEFAULT_PAGE_SIZE = 10_000;
 
 /** One projection being rebuilt: where it reports, and what it has folded so far. */
-interface Target {
+export interface RebuildTarget {
   projection: Projection;
   consumer: string;
   /** The checkpoint rows it leases and moves: the consumer's own, and its shards' when it is sharded. */
@@ -86,6 +87,22 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   return result;
 }
 
+/** A rebuild under way: its settings, what it rebuilds, and when its clock started. */
+interface RebuildRun {
+  sql: Sql;
+  /** Schema of the live tables, and of the throwaway shadow tables the fold writes. */
+  schema: string;
+  shadow: string;
+  owner: string;
+  pageSize: number;
+  leaseMs: number;
+  now: () => Date;
+  onProgress?: (progress: RebuildProgress) => void;
+  targets: RebuildTarget[];
+  /** performance.now() once every lease was taken: the events-per-second clock. */
+  started: number;
+}
+
 /**
  * Rebuilds projections together: the stream is read once, in large pages (the next page
  * read while this one is folded), and each page is folded into every projection's shadow
@@ -95,68 +112,103 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 export async function rebuildProjections(options: RebuildManyOptions): Promise<RebuildResult[]> {
   const { sql } = options;
   const schema = options.schema ?? "public";
-  const shadow = shadowSchemaFor(schema);
   const owner = options.owner ?? `rebuild-${crypto.randomUUID()}`;
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const leaseMs = options.leaseMs ?? 120_000;
-  const now = options.now ?? (() => new Date());
-  const targets: Target[] = options.projections.map((projection) => ({
-    projection,
-    consumer: options.consumerName?.(projection) ?? projection.name,
-    rows: [],
-    progress: { projection: projection.name, phase: "building", processed: 0, total: 0, eventsPerSecond: 0, deadLettered: 0 },
-    poisoned: [],
-  }));
+  const targets = options.projections.map((projection) => newRebuildTarget(projection, options.consumerName?.(projection) ?? projection.name));
   const tables = targets.flatMap((target) => target.projection.tables.map((table) => table.name));
-  const handles = targets.flatMap((target) => target.projection.handles);
-
+  // Taken before anything is built: a rebuild that cannot lease has nothing to undo.
   for (const target of targets) {
     target.rows = await checkpointRowsOf(sql, target.consumer);
     for (const row of target.rows) await acquireRebuildLease(sql, row, owner, leaseMs, options.waitForLeaseMs ?? CONSUMER_LEASE_MS + 15_000);
   }
-  const started = performance.now();
-  const report = async (renewLease: boolean) => {
-    const elapsedS = Math.max(0.001, (performance.now() - started) / 1000);
-    for (const { progress, consumer } of targets) {
-      progress.eventsPerSecond = Math.round(progress.processed / elapsedS);
-      options.onProgress?.({ ...progress });
-      await sql`
-        update public.consumer_checkpoints
-           set rebuild_progress = ${sql.json({ ...progress } as never)},
-               lease_expires_at = case when ${renewLease} then now() + ${leaseMs} * interval '1 millisecond' else lease_expires_at end
-         where consumer = ${consumer} and lease_owner = ${owner}`;
-    }
+  const run: RebuildRun = {
+    sql,
+    schema,
+    shadow: shadowSchemaFor(schema),
+    owner,
+    pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+    leaseMs,
+    now: options.now ?? (() => new Date()),
+    onProgress: options.onProgress,
+    targets,
+    started: performance.now(),
   };
-
   try {
-    for (const target of targets) {
-      target.progress.total = await countEvents(sql, target.projection.handles.includes("*") ? undefined : [...target.projection.handles]);
-      await sql`update public.consumer_checkpoints set rebuild_started_at = now() where consumer = ${target.consumer}`;
-    }
-    await report(true);
-    await createTablesLike(sql, { schema: shadow, likeSchema: schema, tables, throwaway: true });
-
-    const types = handles.includes("*") ? undefined : [...new Set(handles)];
-    const checkpoint = await foldStream(sql, { targets, types, pageSize, shadow, now, report: () => report(true) });
-
-    for (const target of targets) target.progress.phase = "swapping";
-    await report(true);
-    for (const target of targets) {
-      await swapIn(sql, { target, schema, shadow, owner, checkpoint, progress: { ...target.progress, phase: "done" } });
-      target.progress.phase = "done";
-    }
-    const elapsedS = Math.max(0.001, (performance.now() - started) / 1000);
-    return targets.map(({ progress }) => {
-      progress.eventsPerSecond = Math.round(progress.processed / elapsedS);
-      options.onProgress?.({ ...progress });
-      return { ...progress, checkpoint };
-    });
+    const checkpoint = await buildAndSwapIn(run, tables);
+    return finishedResults(run, checkpoint);
   } catch (error) {
     for (const target of targets) await recordFailure(sql, target, owner, error, options.onProgress);
     throw error;
   } finally {
-    await dropTables(sql, shadow, tables);
+    await dropTables(sql, run.shadow, tables);
   }
+}
+
+/** A projection to rebuild under `consumer`, nothing folded yet (its checkpoint rows are looked up when it is leased). */
+export function newRebuildTarget(projection: Projection, consumer: string): RebuildTarget {
+  return {
+    projection,
+    consumer,
+    rows: [],
+    progress: { projection: projection.name, phase: "building", processed: 0, total: 0, eventsPerSecond: 0, deadLettered: 0 },
+    poisoned: [],
+  };
+}
+
+/** The event types the rebuild reads: what any of its projections handles, or all (undefined) when one takes every event. */
+export function eventTypesToFold(targets: readonly Pick<RebuildTarget, "projection">[]): string[] | undefined {
+  const handles = targets.flatMap((target) => target.projection.handles);
+  return handles.includes("*") ? undefined : [...new Set(handles)];
+}
+
+/** A rate as the progress shows it: whole events per second, never divided by zero. */
+export function eventsPerSecond(processed: number, elapsedMs: number): number {
+  return Math.round(processed / Math.max(0.001, elapsedMs / 1000));
+}
+
+/** Counts, builds the shadow tables, folds the stream into them and swaps each projection in; returns where the fold stopped. */
+async function buildAndSwapIn(run: RebuildRun, tables: string[]): Promise<GlobalCheckpoint> {
+  const { sql, targets } = run;
+  for (const target of targets) {
+    target.progress.total = await countEvents(sql, target.projection.handles.includes("*") ? undefined : [...target.projection.handles]);
+    await sql`update public.consumer_checkpoints set rebuild_started_at = now() where consumer = ${target.consumer}`;
+  }
+  await reportProgress(run);
+  await createTablesLike(sql, { schema: run.shadow, likeSchema: run.schema, tables, throwaway: true });
+
+  const checkpoint = await foldStream(sql, { targets, types: eventTypesToFold(targets), pageSize: run.pageSize, shadow: run.shadow, now: run.now, report: () => reportProgress(run) });
+
+  for (const target of targets) target.progress.phase = "swapping";
+  await reportProgress(run);
+  for (const target of targets) {
+    await swapIn(sql, { target, schema: run.schema, shadow: run.shadow, owner: run.owner, checkpoint, progress: { ...target.progress, phase: "done" } });
+    target.progress.phase = "done";
+  }
+  return checkpoint;
+}
+
+/** Tells the caller and consumer_checkpoints (for the CLI and admin panel) how far each target is, renewing the leases as pages go by. */
+async function reportProgress({ sql, targets, started, onProgress, owner, leaseMs }: RebuildRun): Promise<void> {
+  const elapsedMs = performance.now() - started;
+  for (const { progress, consumer } of targets) {
+    progress.eventsPerSecond = eventsPerSecond(progress.processed, elapsedMs);
+    onProgress?.({ ...progress });
+    await sql`
+      update public.consumer_checkpoints
+         set rebuild_progress = ${sql.json({ ...progress } as never)},
+             lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+       where consumer = ${consumer} and lease_owner = ${owner}`;
+  }
+}
+
+/** Every target's last word: done, with its final rate and the checkpoint live processing resumes after. */
+function finishedResults({ targets, started, onProgress }: RebuildRun, checkpoint: GlobalCheckpoint): RebuildResult[] {
+  const elapsedMs = performance.now() - started;
+  return targets.map(({ progress }) => {
+    progress.eventsPerSecond = eventsPerSecond(progress.processed, elapsedMs);
+    onProgress?.({ ...progress });
+    return { ...progress, checkpoint };
+  });
 }
 
 /**
@@ -165,7 +217,7 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
  */
 async function foldStream(
   sql: Sql,
-  run: { targets: Target[]; types: string[] | undefined; pageSize: number; shadow: string; now: () => Date; report: () => Promise<void> },
+  run: { targets: RebuildTarget[]; types: string[] | undefined; pageSize: number; shadow: string; now: () => Date; report: () => Promise<void> },
 ): Promise<GlobalCheckpoint> {
   const store = createEventStore({ sql });
   const { pageSize, types } = run;
@@ -188,7 +240,7 @@ async function foldStream(
 }
 
 /** A target the rebuild did not swap in: its progress says why, and its leases go back. */
-async function recordFailure(sql: Sql, target: Target, owner: string, error: unknown, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
+async function recordFailure(sql: Sql, target: RebuildTarget, owner: string, error: unknown, onProgress?: (progress: RebuildProgress) => void): Promise<void> {
   const { progress, consumer, rows } = target;
   if (progress.phase === "done") return;
   progress.phase = "failed";
@@ -199,7 +251,7 @@ async function recordFailure(sql: Sql, target: Target, owner: string, error: unk
 }
 
 /** Folds the events of a page that a target's projection handles into its shadow tables. */
-async function foldPageInto(sql: Sql, target: Target, into: { shadow: string; now: () => Date }, page: readonly StoredEvent[]): Promise<void> {
+async function foldPageInto(sql: Sql, target: RebuildTarget, into: { shadow: string; now: () => Date }, page: readonly StoredEvent[]): Promise<void> {
   const { handles } = target.projection;
   const events = handles.includes("*") ? [...page] : page.filter((event) => typeMatches(handles, event.type));
   if (events.length === 0) return;
@@ -297,56 +349,4 @@ async function recordPoisonEvent(sql: Sql, consumer: string, event: StoredEvent,
   await sql`insert into public.consumer_attempt_log (consumer, event_id, attempt, outcome, error)
             select ${consumer}, ${event.id}, attempts, 'dead_lettered', ${message} from public.dead_letters
              where consumer = ${consumer} and event_id = ${event.id}`;
-}
-
-async function swapIn(
-  sql: Sql,
-  options: { target: Target; schema: string; shadow: string; owner: string; checkpoint: GlobalCheckpoint; progress: RebuildProgress },
-): Promise<void> {
-  const { schema, shadow, owner, checkpoint } = options;
-  const { projection, consumer, rows, poisoned } = options.target;
-  await sql.begin(async (transaction) => {
-    const tx = transaction as unknown as Sql;
-    for (const table of projection.tables) {
-      const live = tx(`${schema}.${table.name}`);
-      const copy = tx(`${shadow}.${table.name}`);
-      if (table.keptOnRebuild?.length) {
-        const assignments = table.keptOnRebuild.map((column) => `${quote(column)} = l.${quote(column)}`).join(", ");
-        const match = table.key.map((column) => `s.${quote(column)} = l.${quote(column)}`).join(" and ");
-        await tx`update ${copy} s set ${tx.unsafe(assignments)} from ${live} l where ${tx.unsafe(match)}`;
-      }
-      await tx`delete from ${live}`;
-      await tx`insert into ${live} select * from ${copy}`;
-    }
-    if (projection.readModel) {
-      // Tell every affected dashboard to refetch: the rows it holds may all have changed.
-      const [first] = projection.tables;
-      await tx`
-        insert into ${tx(`${schema}.realtime_outbox`)} as o (creator_id, dirty, changed_models, dirty_since)
-        select d.creator_id, true, array[${projection.readModel}]::text[], clock_timestamp()
-          from (select distinct creator_id from ${tx(`${schema}.${first.name}`)}) d
-         order by d.creator_id
-        on conflict (creator_id) do update set dirty = true, dirty_since = coalesce(o.dirty_since, excluded.dirty_since),
-          changed_models = array(select distinct m from unnest(o.changed_models || excluded.changed_models) m order by m)`;
-    }
-    // Every shard resumes after the checkpoint: the tables now hold every creator's events up to it.
-    const moved = await tx`
-      update public.consumer_checkpoints
-         set transaction_id = ${checkpoint.transactionId}::xid8, position = ${checkpoint.position},
-             rebuild_progress = case when consumer = ${consumer} then ${tx.json(options.progress as never)} else rebuild_progress end,
-             lease_owner = null, lease_expires_at = null, updated_at = now()
-       where consumer = any(${rows}) and lease_owner = ${owner}`;
-    if (moved.count !== rows.length) throw new Error(`Lost the lease on ${consumer} during the rebuild; live tables left as they were`);
-    // Every other open letter's event (of any shard, of any generation) was folded in order above: its effect is now in the tables.
-    await tx`
-      update public.dead_letters
-         set status = 'retried', resolved_at = now(), resolved_by = ${`rebuild of ${projection.name}`},
-             last_retry_at = now(), last_retry_outcome = 'retried', last_retry_message = 'Folded in order by a rebuild of the projection'
-       where (consumer = ${consumer} or consumer like ${`${consumer}-shard-%`}) and status in ('pending', 'retry_requested')
-         and event_id <> all(${poisoned}::uuid[])`;
-  });
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
 }

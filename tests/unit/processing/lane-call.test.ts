@@ -2,7 +2,7 @@
 // manual clock: it never stops while an append that skipped its wake-up could still be
 // unseen, it serves a burst in one call, and it hands the lane on when it cannot vouch.
 import { describe, expect, it } from "vitest";
-import { runLaneCall, type LaneCallPorts, type LaneCallTiming } from "../../../src/core/processing/lane-call.ts";
+import { nextLaneStep, runLaneCall, watchPause, type LaneCallPorts, type LaneCallTiming } from "../../../src/core/processing/lane-call.ts";
 
 const timing: LaneCallTiming = { budgetMs: 1_000, lingerMs: 100, pollMs: 5, heldPollMs: 20, stopGraceMs: 200 };
 
@@ -127,5 +127,44 @@ describe("a lane call", () => {
     expect(result.handedOff).toBe(false);
     expect(w.now()).toBeLessThan(releasedAt + timing.pollMs * 2);
     expect(result.processed).toBe(Math.floor(releasedAt / 10) + 1);
+  });
+});
+
+describe("the stop protocol's decisions", () => {
+  const look = { flagReleased: false, caughtUp: false, idleSince: null, now: 300, deadline: timing.budgetMs };
+
+  it("keeps taking wake-ups until it has lingered caught up for lingerMs, or reaches its deadline", () => {
+    expect(nextLaneStep(look, timing)).toBe("watch");
+    expect(nextLaneStep({ ...look, caughtUp: true, idleSince: 300 - timing.lingerMs + 1 }, timing)).toBe("watch");
+    expect(nextLaneStep({ ...look, caughtUp: true, idleSince: 300 - timing.lingerMs }, timing)).toBe("release-flag");
+    expect(nextLaneStep({ ...look, now: timing.budgetMs }, timing)).toBe("release-flag");
+  });
+
+  it("once the flag is released, stops when caught up and hands the lane on only past the grace", () => {
+    const released = { ...look, flagReleased: true, now: timing.budgetMs + timing.stopGraceMs - 1 };
+    expect(nextLaneStep({ ...released, caughtUp: true }, timing)).toBe("finish");
+    expect(nextLaneStep(released, timing)).toBe("watch");
+    expect(nextLaneStep({ ...released, now: timing.budgetMs + timing.stopGraceMs }, timing)).toBe("hand-off");
+  });
+});
+
+describe("the pause between looks", () => {
+  const settled = { settled: true, held: false, lastProcessed: 0, nextPublishAt: null, unsettledPause: 20, now: 100 };
+
+  it("polls at pollMs when settled, and starts the back-off over", () => {
+    expect(watchPause(settled, timing)).toEqual({ pause: timing.pollMs, unsettledPause: timing.pollMs });
+  });
+
+  it("backs off while a writer is open, doubling up to heldPollMs, and waits heldPollMs on a held lease", () => {
+    const open = { ...settled, settled: false, unsettledPause: timing.pollMs };
+    expect(watchPause(open, timing)).toEqual({ pause: timing.pollMs, unsettledPause: timing.pollMs * 2 });
+    expect(watchPause({ ...open, unsettledPause: 16 }, timing)).toEqual({ pause: 16, unsettledPause: timing.heldPollMs });
+    expect(watchPause({ ...open, held: true }, timing).pause).toBe(timing.heldPollMs);
+  });
+
+  it("looks again at once after draining events, and never sleeps past due deltas", () => {
+    expect(watchPause({ ...settled, settled: false, held: true, lastProcessed: 3 }, timing).pause).toBe(0);
+    expect(watchPause({ ...settled, nextPublishAt: 102 }, timing).pause).toBe(2);
+    expect(watchPause({ ...settled, nextPublishAt: 90 }, timing).pause).toBe(0);
   });
 });

@@ -101,11 +101,31 @@ const sections: Record<string, string> = {
       join pg_namespace n on n.oid = c.relnamespace where ${schemaFilter}`,
 };
 
-/** Lines that only differ in their `--` comments are reported apart (a function's comments are part of its body). */
+/**
+ * The text without its `--` comments and blank lines, so that lines differing only in comments
+ * (a function's comments are part of its body) are reported apart. Tracks single-quoted
+ * strings, so a `--` inside one stays; an apostrophe inside a comment is skipped with it.
+ */
 export function withoutSqlComments(text: string): string {
-  return text
+  let kept = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (inString) {
+      kept += char;
+      if (char === "'") inString = false;
+    } else if (char === "'") {
+      kept += char;
+      inString = true;
+    } else if (char === "-" && text[i + 1] === "-") {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+    } else {
+      kept += char;
+    }
+  }
+  return kept
     .split("\n")
-    .map((line) => line.replace(/(^|\s)--(?![^']*'[^']*$).*$/, "").trimEnd())
+    .map((line) => line.trimEnd())
     .filter((line) => line.trim() !== "")
     .join("\n");
 }

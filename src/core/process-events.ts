@@ -50,7 +50,8 @@ export function consumerLanes(
  * back), each with its own lease and checkpoint, served by its own process-events call.
  * Only transactional consumers (the projections, conflict detection) can be sharded: their
  * batches commit with their checkpoint, which is what lets a change of the count neither
- * skip nor repeat an event (see supabase/migrations/20261203000100_consumer_shards.sql).
+ * skip nor repeat an event (see "Consumers split into shards" in the baseline migration,
+ * supabase/migrations/20261203001400_baseline.sql, section 3).
  */
 export async function shardLiveConsumer(sql: Sql, consumerName: string, shardCount: number): Promise<void> {
   const consumer = consumerLanes([]).live.flat().find((candidate) => candidate.name === consumerName);

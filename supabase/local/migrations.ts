@@ -31,6 +31,56 @@ export class MigrationFailedError extends Error {
   }
 }
 
+/**
+ * The squash of 2026-12-03 (docs/MIGRATIONS.md): the 42 migrations up to f12fabb became one
+ * baseline with the newest one's version. A database that recorded all of them has the
+ * baseline's version too, so it counts as applied; one that stopped part-way through the old
+ * chain has the schema of neither, and the baseline must not be replayed over it.
+ */
+export const squash = {
+  baselineVersion: "20261203001400",
+  lastCommitBefore: "f12fabb",
+  /** The versions the baseline replaced, besides its own. */
+  replacedVersions: [
+    "20261122000100", "20261122000300", "20261122000400", "20261122000500", "20261122000600", "20261122000610",
+    "20261122000700", "20261122000800", "20261122000900", "20261122001000", "20261122001100", "20261122001200",
+    "20261201000100", "20261201000240", "20261201000300", "20261201000400", "20261201000500", "20261201000600",
+    "20261202000100", "20261202000200", "20261202000300", "20261202000310", "20261202000320", "20261202000500",
+    "20261202000600", "20261202000700", "20261203000100", "20261203000200", "20261203000300", "20261203000400",
+    "20261203000410", "20261203000500", "20261203000510", "20261203000600", "20261203000700", "20261203000800",
+    "20261203001000", "20261203001010", "20261203001020", "20261203001100", "20261203001110",
+  ],
+} as const;
+
+/** A MigrationFailedError of the baseline, so every caller that reports one reports this too. */
+export class SquashedChainError extends MigrationFailedError {
+  constructor(
+    baselineFile: string,
+    readonly recordedOldVersions: string[],
+  ) {
+    // The baseline's version was the old chain's last migration too.
+    const missing = [...squash.replacedVersions.filter((version) => !recordedOldVersions.includes(version)), squash.baselineVersion];
+    const reason = new Error(
+      `This database applied ${recordedOldVersions.length} of the ${squash.replacedVersions.length} migrations that were squashed into ` +
+        `${path.basename(baselineFile)} (the last: ${recordedOldVersions.at(-1)}), but not ${squash.baselineVersion}: ` +
+        `it stopped part-way through the old chain (missing: ${missing.join(", ")}), and the baseline cannot be replayed ` +
+        `over the schema it has. Local database: rebuild it with \`npm run db:reset\` (its data goes). To keep the data, ` +
+        `or for a hosted database: check out ${squash.lastCommitBefore} (the last commit before the squash), apply the rest of ` +
+        `the old chain there (\`npm run db:migrate\`, or \`supabase db push\` for hosted), then come back. See docs/MIGRATIONS.md.`,
+    );
+    super(baselineFile, undefined, reason);
+    this.name = "SquashedChainError";
+  }
+}
+
+/** Refuses a database left part-way through the chain the baseline replaced (see `squash`). */
+export function checkNotPartWayThroughSquashedChain(recorded: readonly string[], shipped: readonly MigrationFile[]): void {
+  const baseline = shipped.find((migration) => migration.version === squash.baselineVersion);
+  if (!baseline || recorded.includes(squash.baselineVersion)) return;
+  const recordedOld = squash.replacedVersions.filter((version) => recorded.includes(version));
+  if (recordedOld.length > 0) throw new SquashedChainError(baseline.file, recordedOld);
+}
+
 export function listMigrations(dir = migrationsDir): MigrationFile[] {
   return readdirSync(dir)
     .filter((entry) => entry.endsWith(".sql"))
@@ -67,8 +117,10 @@ export async function applyMigrations(
 ): Promise<string[]> {
   const log = options.log ?? (() => {});
   await ensureMigrationsTable(sql);
+  const migrations = listMigrations(options.dir);
+  checkNotPartWayThroughSquashedChain(await appliedMigrationVersions(sql), migrations);
   const applied: string[] = [];
-  for (const migration of listMigrations(options.dir)) {
+  for (const migration of migrations) {
     const text = readFileSync(migration.file, "utf8");
     try {
       const ran = await sql.begin(async (tx) => {

@@ -6,7 +6,7 @@
 // batch of one, is written by append_to_stream exactly as without grouping. A batch of
 // appends to distinct streams is one set-based statement (no subtransaction per append);
 // the database falls back to append by append when it refuses a row
-// (20261203001400_append_to_streams_set_based.sql).
+// (append_to_streams in the baseline migration's event store section, 20261203001400_baseline.sql).
 import type { Sql } from "postgres";
 import { createGroupCommit } from "../group-commit.ts";
 import type { EventMetadata } from "../event-catalogue.ts";

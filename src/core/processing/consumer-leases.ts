@@ -1,5 +1,5 @@
 // Which consumer_checkpoints row a call runs for each consumer, and the lease on it: a
-// consumer split into shards by creator (see the migration 20261203000100_consumer_shards.sql)
+// consumer split into shards by creator (see the baseline migration's section 3, 20261203001400_baseline.sql)
 // has a row per shard, and the call for shard k of a lane takes shard k of each consumer
 // that runs more than k shards. An unsharded consumer is its own shard 0 of 1.
 import type { Sql } from "postgres";

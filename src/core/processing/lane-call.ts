@@ -2,8 +2,8 @@
 // new events while they come (a call that has just caught up stays a moment, so a burst
 // is served by one call rather than one per append), then stop without losing a wake-up.
 //
-// The stop protocol, against the debounce flag in event_processing_lanes (see the
-// migration 20261201000100_event_processing_wakeup.sql):
+// The stop protocol, against the debounce flag in event_processing_lanes (see the wake-ups
+// of section 3 of the baseline migration, 20261203001400_baseline.sql):
 //   1. clear the lane's flag, so the next append posts a new call;
 //   2. probe: the last position handed out and the transaction horizon (xmax);
 //   3. drain again once every transaction below that horizon has ended (xmin >= it).

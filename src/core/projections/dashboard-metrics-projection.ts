@@ -1,7 +1,7 @@
 // The dashboard metrics projection: the pure fold of dashboard-metrics.ts kept in three
 // tables. Order facts are replaced; buckets take the batch's deltas in one set-based
-// upsert per table, adding them to what is there (the money rules are in the migration
-// 20261122000500_read_models.sql).
+// upsert per table, adding them to what is there (the money rules are in the baseline
+// migration 20261203001400_baseline.sql, section 6).
 import type { ChannelId } from "../channels/channel-id.ts";
 import type { OrderStatus } from "../orders/order.ts";
 import {

@@ -1,6 +1,6 @@
 // Dashboard metrics per creator per hour and per UTC day: GMV, net revenue, orders by
-// status, average order value, time to shipment. The money rules are in the migration
-// (20261122000500_read_models.sql): everything about an order counts in the bucket of the
+// status, average order value, time to shipment. The money rules are in the baseline migration
+// (20261203001400_baseline.sql, section 6): everything about an order counts in the bucket of the
 // order's received time, and moves there as the order changes.
 //
 // How: each order's contribution to its buckets is a pure function of a small fact

@@ -71,8 +71,8 @@ async function storeTogether(sql: Sql, deliveries: readonly DeliveryToStore[]): 
     appends: delivery.appends,
     request_received_at: delivery.requestReceivedAt?.toISOString() ?? null,
   }));
-  // A store stuck behind a lock gives up after 2.5 s (the function's own lock_timeout, migration
-  // 20261202000700), in time to answer 503 within TikTok's 3 s: no extra round trip per batch.
+  // A store stuck behind a lock gives up after 2.5 s (the function's own lock_timeout, baseline
+  // migration section 5), in time to answer 503 within TikTok's 3 s: no extra round trip per batch.
   const rows = await sql<OutcomeRow[]>`
     select ordinal, outcome, inbox_id, actual_version from public.store_webhook_deliveries(${sql.json(payload as never)}::jsonb)`;
   return rows.map((row): StoreOutcome => {

@@ -18,7 +18,7 @@ export interface LocalUserInput {
 /**
  * Creates (or, for an existing email, resets) a confirmed user: seeding for dev and tests.
  * As GoTrue's admin createUser does, it inserts the user and then writes the app_metadata
- * it was given: the insert trigger of auth.users (20261201000300_creator_sign_up.sql) makes
+ * it was given: the insert trigger of auth.users (baseline migration, section 9) makes
  * every new row a creator with a fresh creator id, and only this later update can make an
  * admin or choose the creator id. Keys the caller leaves out keep the trigger's values.
  */

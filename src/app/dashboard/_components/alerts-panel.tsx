@@ -19,29 +19,11 @@ export interface AlertsPanelProps {
 
 export function AlertsPanel({ alerts, counts, locale, onAction }: AlertsPanelProps) {
   const [expanded, setExpanded] = useState(false);
-  // What the creator just did, shown at once; the next refresh brings the alerts as folded.
-  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
-  const [acknowledged, setAcknowledged] = useState<ReadonlySet<string>>(new Set());
-  const [failure, setFailure] = useState<string | null>(null);
-
-  const visible = alerts
-    .filter((alert) => !dismissed.has(alert.id))
-    .sort((a, b) => severityRank[a.severity] - severityRank[b.severity] || Number(a.acknowledgedAt !== null) - Number(b.acknowledgedAt !== null) || b.lastOccurredAt.localeCompare(a.lastOccurredAt));
+  const { dismissed, acknowledged, failure, act } = useAlertActions(onAction);
+  const visible = alerts.filter((alert) => !dismissed.has(alert.id)).sort(byUrgency);
   const open = Math.max(0, counts.open - dismissed.size);
   const shown = expanded ? visible : visible.slice(0, ALERTS_SHOWN);
   const more = open - shown.length;
-
-  async function act(alert: AlertRow, action: AlertAction) {
-    if (!onAction) return;
-    setFailure(null);
-    const problem = await onAction(alert.id, action);
-    if (problem) {
-      setFailure(problem);
-      return;
-    }
-    if (action.action === "acknowledge") setAcknowledged((ids) => new Set([...ids, alert.id]));
-    else setDismissed((ids) => new Set([...ids, alert.id]));
-  }
 
   return (
     <section aria-labelledby="alerts-heading" className="panel dashboard-section alerts-panel">
@@ -57,13 +39,8 @@ export function AlertsPanel({ alerts, counts, locale, onAction }: AlertsPanelPro
           {failure}
         </p>
       ) : null}
-      {visible.length === 0 && open > 0 ? (
-        // A live delta brings the counts at once and the list with the next refresh: never "none" meanwhile.
-        <p className="empty-state" role="status">
-          {open === 1 ? "1 new alert" : `${open} new alerts`}: loading the details…
-        </p>
-      ) : visible.length === 0 ? (
-        <p className="empty-state">No open alerts. Stock running out, orders that cannot be fulfilled and sync problems show up here.</p>
+      {visible.length === 0 ? (
+        <NoAlertsShown open={open} />
       ) : (
         <ul className="alert-list">
           {shown.map((alert) => (
@@ -78,6 +55,43 @@ export function AlertsPanel({ alerts, counts, locale, onAction }: AlertsPanelPro
       ) : null}
     </section>
   );
+}
+
+/** The most severe first; within a severity the unacknowledged first, then the latest. */
+function byUrgency(a: AlertRow, b: AlertRow): number {
+  return severityRank[a.severity] - severityRank[b.severity] || Number(a.acknowledgedAt !== null) - Number(b.acknowledgedAt !== null) || b.lastOccurredAt.localeCompare(a.lastOccurredAt);
+}
+
+/** What the creator just did to an alert, shown at once; the next refresh brings the alerts as folded. */
+function useAlertActions(onAction: PostAlertAction | undefined) {
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
+  const [acknowledged, setAcknowledged] = useState<ReadonlySet<string>>(new Set());
+  const [failure, setFailure] = useState<string | null>(null);
+
+  async function act(alert: AlertRow, action: AlertAction) {
+    if (!onAction) return;
+    setFailure(null);
+    const problem = await onAction(alert.id, action);
+    if (problem) {
+      setFailure(problem);
+      return;
+    }
+    if (action.action === "acknowledge") setAcknowledged((ids) => new Set([...ids, alert.id]));
+    else setDismissed((ids) => new Set([...ids, alert.id]));
+  }
+  return { dismissed, acknowledged, failure, act };
+}
+
+function NoAlertsShown({ open }: { open: number }) {
+  // A live delta brings the counts at once and the list with the next refresh: never "none" meanwhile.
+  if (open > 0) {
+    return (
+      <p className="empty-state" role="status">
+        {open === 1 ? "1 new alert" : `${open} new alerts`}: loading the details…
+      </p>
+    );
+  }
+  return <p className="empty-state">No open alerts. Stock running out, orders that cannot be fulfilled and sync problems show up here.</p>;
 }
 
 function AlertItem({ alert, acknowledged, locale, onAct }: { alert: AlertRow; acknowledged: boolean; locale: string; onAct?: (action: AlertAction) => void }) {

@@ -1,7 +1,7 @@
 // The inventory aggregate, one per SKU and creator: stock on hand, what orders hold,
 // how fast it sells, and the rules that keep it from being oversold.
 import type { ChannelId } from "../channels/channel-id.ts";
-import type { DomainEvent } from "../event-catalogue.ts";
+import type { DomainEvent, EventType } from "../event-catalogue.ts";
 import type { NewEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { DAY_MS, HOUR_MS } from "../durations.ts";
@@ -95,7 +95,7 @@ export const unreserved = (state: InventoryState) => state.total - state.reserve
 export const available = (state: InventoryState) => Math.max(0, unreserved(state) - tiktokHeld(state));
 
 /** What the fold reads of an event: its type and payload, and when it happened. */
-export type InventoryEventAt = DomainEvent & { occurredAt: Date };
+export type InventoryEventAt<T extends EventType = EventType> = DomainEvent<T> & { occurredAt: Date };
 
 export function evolveInventory(state: InventoryState, event: InventoryEventAt): InventoryState {
   const next = applyInventoryEvent(state, event);
@@ -103,74 +103,66 @@ export function evolveInventory(state: InventoryState, event: InventoryEventAt):
   return next.lowStockSeverity !== null && available(next) > next.reorderPoint ? { ...next, lowStockSeverity: null } : next;
 }
 
-function applyInventoryEvent(state: InventoryState, event: InventoryEventAt): InventoryState {
-  const at = event.occurredAt.toISOString();
-  switch (event.type) {
-    case "inventory.stock_updated": {
-      const data = event.data;
-      const sold = data.source === "order" ? Math.max(0, data.previous_total - data.new_total) : 0;
-      const cutoff = event.occurredAt.getTime() - VELOCITY_WINDOW_MS;
-      return {
-        ...state,
-        skuId: data.sku_id,
-        productId: data.product_id ?? state.productId,
-        total: data.new_total,
-        recentSales: [...state.recentSales.filter((sale) => Date.parse(sale.at) >= cutoff), ...(sold ? [{ at, quantity: sold }] : [])],
-        lastChangeAt: at,
-        lastChangeSource: data.source,
-        lastSyncAt: data.source === "tiktok" || data.source === "reconciliation" ? at : state.lastSyncAt,
-        // Restocked: the next crossing of the reorder point suggests a reorder again.
-        reorderTriggered: data.source !== "order" && data.new_total > data.previous_total ? false : state.reorderTriggered,
-      };
-    }
-    case "inventory.reserved": {
-      const { order_id: orderId, quantity } = event.data;
-      return {
-        ...state,
-        skuId: event.data.sku_id,
-        reserved: state.reserved + quantity,
-        reservations: { ...state.reservations, [orderId]: (state.reservations[orderId] ?? 0) + quantity },
-        lastChangeAt: at,
-        lastChangeSource: "order",
-      };
-    }
-    case "inventory.released": {
-      const { order_id: orderId, quantity } = event.data;
-      const { [orderId]: held = 0, ...others } = state.reservations;
-      const remaining = held - quantity;
-      return {
-        ...state,
-        reserved: state.reserved - quantity,
-        reservations: remaining > 0 ? { ...others, [orderId]: remaining } : others,
-        lastChangeAt: at,
-        lastChangeSource: "order",
-      };
-    }
-    case "inventory.external_count_reported": {
-      const reportTime = event.data.tiktok_update_time;
-      const newer = !state.tiktokHolds || reportTime >= state.tiktokHolds.tiktokUpdateTime;
-      const tiktokHolds = newer
-        ? { creatorReserved: event.data.creator_reserved, campaignReserved: event.data.campaign_reserved, tiktokUpdateTime: reportTime }
-        : state.tiktokHolds;
-      return { ...state, skuId: event.data.sku_id, productId: event.data.product_id, lastSyncAt: at, tiktokHolds };
-    }
-    case "inventory.low_stock_detected":
-      return { ...state, lowStockSeverity: event.data.severity, reorderPoint: event.data.reorder_point };
-    case "inventory.reorder_triggered":
-      return { ...state, reorderPoint: event.data.reorder_point, reorderTriggered: true };
-    case "inventory.sales_spike_detected":
-      return { ...state, salesSpike: true };
-    case "inventory.sales_spike_ended":
-      return { ...state, salesSpike: false };
-    case "inventory.lead_time_changed":
-      return { ...state, leadTimeDays: event.data.lead_time_days };
-    case "inventory.sales_drop_detected":
-      return { ...state, salesDrop: true };
-    case "inventory.sales_drop_ended":
-      return { ...state, salesDrop: false };
-    default:
-      return state;
-  }
+/** How one type of event changes the SKU's state, its payload narrowed by the catalogue; a type not listed leaves it as it was. */
+type InventoryEvolvers = { [T in EventType]?: (state: InventoryState, event: InventoryEventAt<T>) => InventoryState };
+
+const inventoryEvolvers: InventoryEvolvers = {
+  "inventory.stock_updated": (state, { data, occurredAt }) => {
+    const at = occurredAt.toISOString();
+    const sold = data.source === "order" ? Math.max(0, data.previous_total - data.new_total) : 0;
+    const cutoff = occurredAt.getTime() - VELOCITY_WINDOW_MS;
+    return {
+      ...state,
+      skuId: data.sku_id,
+      productId: data.product_id ?? state.productId,
+      total: data.new_total,
+      recentSales: [...state.recentSales.filter((sale) => Date.parse(sale.at) >= cutoff), ...(sold ? [{ at, quantity: sold }] : [])],
+      lastChangeAt: at,
+      lastChangeSource: data.source,
+      lastSyncAt: data.source === "tiktok" || data.source === "reconciliation" ? at : state.lastSyncAt,
+      // Restocked: the next crossing of the reorder point suggests a reorder again.
+      reorderTriggered: data.source !== "order" && data.new_total > data.previous_total ? false : state.reorderTriggered,
+    };
+  },
+  "inventory.reserved": (state, { data: { sku_id: skuId, order_id: orderId, quantity }, occurredAt }) => ({
+    ...state,
+    skuId,
+    reserved: state.reserved + quantity,
+    reservations: { ...state.reservations, [orderId]: (state.reservations[orderId] ?? 0) + quantity },
+    lastChangeAt: occurredAt.toISOString(),
+    lastChangeSource: "order",
+  }),
+  "inventory.released": (state, { data: { order_id: orderId, quantity }, occurredAt }) => {
+    const { [orderId]: held = 0, ...others } = state.reservations;
+    const remaining = held - quantity;
+    return {
+      ...state,
+      reserved: state.reserved - quantity,
+      reservations: remaining > 0 ? { ...others, [orderId]: remaining } : others,
+      lastChangeAt: occurredAt.toISOString(),
+      lastChangeSource: "order",
+    };
+  },
+  "inventory.external_count_reported": (state, { data, occurredAt }) => {
+    const newer = !state.tiktokHolds || data.tiktok_update_time >= state.tiktokHolds.tiktokUpdateTime;
+    const tiktokHolds = newer
+      ? { creatorReserved: data.creator_reserved, campaignReserved: data.campaign_reserved, tiktokUpdateTime: data.tiktok_update_time }
+      : state.tiktokHolds;
+    return { ...state, skuId: data.sku_id, productId: data.product_id, lastSyncAt: occurredAt.toISOString(), tiktokHolds };
+  },
+  "inventory.low_stock_detected": (state, { data }) => ({ ...state, lowStockSeverity: data.severity, reorderPoint: data.reorder_point }),
+  "inventory.reorder_triggered": (state, { data }) => ({ ...state, reorderPoint: data.reorder_point, reorderTriggered: true }),
+  "inventory.sales_spike_detected": (state) => ({ ...state, salesSpike: true }),
+  "inventory.sales_spike_ended": (state) => ({ ...state, salesSpike: false }),
+  "inventory.lead_time_changed": (state, { data }) => ({ ...state, leadTimeDays: data.lead_time_days }),
+  "inventory.sales_drop_detected": (state) => ({ ...state, salesDrop: true }),
+  "inventory.sales_drop_ended": (state) => ({ ...state, salesDrop: false }),
+};
+
+// Generic in the event's type, so the evolver looked up by `event.type` takes this very event.
+function applyInventoryEvent<T extends EventType>(state: InventoryState, event: InventoryEventAt<T>): InventoryState {
+  const apply = inventoryEvolvers[event.type];
+  return apply ? apply(state, event) : state;
 }
 
 /** Units sold per hour over the last day, as of `now`. */

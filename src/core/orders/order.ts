@@ -1,6 +1,6 @@
 // The order aggregate: its state folded from events, and the rules that decide what
 // may happen next. Pure: the clock arrives in the command's metadata.
-import type { DomainEvent } from "../event-catalogue.ts";
+import type { DomainEvent, EventType } from "../event-catalogue.ts";
 import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { DomainError, illegalState } from "../domain-error.ts";
 import { orderStatusRank } from "../channels/tiktok-shop/order-status.ts";
@@ -72,72 +72,65 @@ function tiktokTime(state: OrderState, event: DomainEvent): number {
   return typeof time === "number" ? Math.max(state.tiktokUpdateTime, time) : state.tiktokUpdateTime;
 }
 
+/** How one type of event changes the order, its payload narrowed by the catalogue; a type not listed leaves it as it was. */
+type OrderEvolvers = { [T in EventType]?: (state: OrderState, event: StoredEvent<T>) => OrderState };
+
+const orderEvolvers: OrderEvolvers = {
+  "order.received_from_tiktok": (state, { data, occurredAt }) => ({
+    ...state,
+    status: advance(state, "received"),
+    orderId: data.order_id,
+    shopId: data.shop_id,
+    onHold: data.is_on_hold,
+    tiktokStatus: data.tiktok_status,
+    items: data.items ?? state.items,
+    totalMinor: data.total_minor ?? state.totalMinor,
+    currency: data.currency ?? state.currency,
+    receivedAt: occurredAt,
+  }),
+  // An order from another channel (Shopify): its items and total come with it.
+  "order.received_from_channel": (state, { data, occurredAt }) => ({
+    ...state, status: advance(state, "received"), orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: occurredAt,
+  }),
+  // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
+  "order.tiktok_status_changed": (state, { data }) => ({ ...state, onHold: data.is_on_hold, tiktokStatus: data.tiktok_status }),
+  "order.validation_started": (state) => ({ ...state, status: advance(state, "validating") }),
+  "order.validated": (state, { data }) => ({
+    ...state,
+    status: advance(state, "validated"),
+    items: data.items,
+    totalMinor: data.total_minor,
+    currency: data.currency,
+  }),
+  "order.inventory_allocated": (state, { data }) => ({ ...state, status: advance(state, "allocated"), allocations: data.allocations }),
+  "order.payment_processed": (state, { data }) => ({ ...state, status: advance(state, "paid"), paid: true, paidMinor: data.amount_minor }),
+  "order.shipped": (state, { data, occurredAt }) => ({
+    ...state,
+    status: advance(state, "shipped"),
+    shipping: { carrier: data.carrier ?? state.shipping.carrier, trackingNumber: data.tracking_number ?? state.shipping.trackingNumber },
+    shippedAt: state.shippedAt ?? occurredAt,
+    tiktokStatus: data.tiktok_status ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
+  }),
+  // The milestones are TikTok statuses too: the order's TikTok status must not stay at the last plain status change.
+  "order.delivered": (state) => ({ ...state, status: advance(state, "delivered"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") }),
+  "order.completed": (state) => ({ ...state, status: advance(state, "completed"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") }),
+  "order.cancelled": (state) => ({ ...state, status: state.status === "refunded" ? "refunded" : "cancelled", tiktokStatus: "CANCELLED" }),
+  "order.refunded": (state) => ({ ...state, status: "refunded" }),
+};
+
+// Generic in the event's type, so the evolver looked up by `event.type` takes this very event.
+function evolveByType<T extends EventType>(state: OrderState, event: StoredEvent<T>): OrderState {
+  const evolve = orderEvolvers[event.type];
+  return evolve ? evolve(state, event) : state;
+}
+
 export function evolveOrder(current: OrderState, event: StoredEvent): OrderState {
   const state: OrderState = {
     ...current,
     timeline: [...current.timeline, { type: event.type, at: event.occurredAt, version: event.version }],
     tiktokUpdateTime: tiktokTime(current, event),
   };
-  switch (event.type) {
-    case "order.received_from_tiktok": {
-      const data = event.data;
-      return {
-        ...state,
-        status: advance(state, "received"),
-        orderId: data.order_id,
-        shopId: data.shop_id,
-        onHold: data.is_on_hold,
-        tiktokStatus: data.tiktok_status,
-        items: data.items ?? state.items,
-        totalMinor: data.total_minor ?? state.totalMinor,
-        currency: data.currency ?? state.currency,
-        receivedAt: event.occurredAt,
-      };
-    }
-    case "order.received_from_channel": {
-      // An order from another channel (Shopify): its items and total come with it.
-      const data = event.data;
-      return { ...state, status: advance(state, "received"), orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: event.occurredAt };
-    }
-    case "order.tiktok_status_changed":
-      // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
-      return { ...state, onHold: event.data.is_on_hold, tiktokStatus: event.data.tiktok_status };
-    case "order.validation_started":
-      return { ...state, status: advance(state, "validating") };
-    case "order.validated":
-      return {
-        ...state,
-        status: advance(state, "validated"),
-        items: event.data.items,
-        totalMinor: event.data.total_minor,
-        currency: event.data.currency,
-      };
-    case "order.inventory_allocated":
-      return { ...state, status: advance(state, "allocated"), allocations: event.data.allocations };
-    case "order.payment_processed":
-      return { ...state, status: advance(state, "paid"), paid: true, paidMinor: event.data.amount_minor };
-    case "order.shipped": {
-      const data = event.data;
-      return {
-        ...state,
-        status: advance(state, "shipped"),
-        shipping: { carrier: data.carrier ?? state.shipping.carrier, trackingNumber: data.tracking_number ?? state.shipping.trackingNumber },
-        shippedAt: state.shippedAt ?? event.occurredAt,
-        tiktokStatus: data.tiktok_status ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
-      };
-    }
-    // The milestones are TikTok statuses too: the order's TikTok status must not stay at the last plain status change.
-    case "order.delivered":
-      return { ...state, status: advance(state, "delivered"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") };
-    case "order.completed":
-      return { ...state, status: advance(state, "completed"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") };
-    case "order.cancelled":
-      return { ...state, status: state.status === "refunded" ? "refunded" : "cancelled", tiktokStatus: "CANCELLED" };
-    case "order.refunded":
-      return { ...state, status: "refunded" };
-    default:
-      return state;
-  }
+  return evolveByType(state, event);
 }
 
 function tiktokStatusAtLeast(current: TiktokOrderStatus | null, reached: TiktokOrderStatus): TiktokOrderStatus {

@@ -71,6 +71,9 @@ type LockedRefresh =
   | { result: "refreshed"; row: CredentialRow }
   | { result: "needs_reconnecting"; reason: string };
 
+/** Whether the seller's stored credentials still need the refresh, asked again under the row lock. */
+type RefreshStillNeeded = (row: CredentialRow) => boolean | Promise<boolean>;
+
 const credentialColumns = ["seller_open_id", "creator_id", "access_token_sealed", "access_token_expires_at", "refresh_token_sealed", "refresh_token_expires_at", "status"];
 
 /** A shop with its seller's stored credentials, if any. */
@@ -155,7 +158,7 @@ async function stopSeller(tx: Sql, row: CredentialRow, reason: string, at: Date)
  */
 async function refreshUnderLock(
   tx: Sql,
-  refresh: { sellerOpenId: string; stillNeeded: (row: CredentialRow) => boolean | Promise<boolean>; encryptionKey: CryptoKey; tokens: TokenRefresher; now: () => Date },
+  refresh: { sellerOpenId: string; stillNeeded: RefreshStillNeeded; encryptionKey: CryptoKey; tokens: TokenRefresher; now: () => Date },
 ): Promise<LockedRefresh> {
   const { encryptionKey, now } = refresh;
   const [row] = await tx<CredentialRow[]>`
@@ -182,80 +185,104 @@ async function refreshUnderLock(
   return { result: "refreshed", row: await storeRotatedTokens(tx, encryptionKey, row.seller_open_id, tokens, now()) };
 }
 
-// Over 60 lines as one closure: its small operations share the key, the clock and the refresh
-// lock; what they do with the database stands in the functions above.
-export function createSellerCredentialStore(options: SellerCredentialStoreOptions) {
-  const { sql, now } = options;
-  const refreshWithinMs = options.refreshWithinMs ?? DEFAULT_REFRESH_WITHIN_MS;
-  const key = () => Promise.resolve(options.encryptionKey);
-
+/** A shop's credentials as the connect flow, TikTok's calls and its authorisation webhooks use them. */
+export interface SellerCredentialStore {
   /** Seals and stores a seller's tokens (a new authorisation, or one given again); call inside the connecting transaction. */
-  async function saveAuthorization(tx: Sql, creatorId: string, tokens: TikTokTokens): Promise<{ saved: boolean }> {
-    return saveSellerAuthorization(tx, { encryptionKey: await key(), creatorId, tokens, at: now() });
-  }
-
-  const isDue = (row: CredentialRow) => row.access_token_expires_at.getTime() - now().getTime() <= refreshWithinMs;
-
+  saveAuthorization(tx: Sql, creatorId: string, tokens: TikTokTokens): Promise<{ saved: boolean }>;
   /**
    * The token and cipher for one call about a shop of this creator, refreshed first when it
    * is due. Throws ShopNotAuthorizedError when calls for the shop have stopped.
    */
-  async function shopAccess(target: { creatorId: string; shopId: string }): Promise<ShopAccess> {
-    const { shop, credential } = connectedShop(await loadShop(sql, target.shopId), target);
-    let row = credential;
-    if (isDue(row)) {
-      try {
-        row = await refreshOrStop(row.seller_open_id, isDue, shop.shop_id);
-      } catch (error) {
-        // TikTok unreachable for a moment: a token that has not expired yet still serves; the next call refreshes.
-        const stillValid = row.access_token_expires_at.getTime() > now().getTime();
-        if (!(error instanceof TikTokShopApiError && error.retryable && stillValid)) throw error;
-      }
-    }
-    return {
-      shopId: shop.shop_id,
-      shopCipher: shop.shop_cipher ?? "",
-      sellerOpenId: row.seller_open_id,
-      accessToken: await openToken(await key(), row.access_token_sealed, row.seller_open_id),
-    };
-  }
-
+  shopAccess(target: { creatorId: string; shopId: string }): Promise<ShopAccess>;
   /**
    * TikTok answered "access token expired" to this token: refresh, unless another call has
    * already rotated it meanwhile (then its new token is the answer). Returns the token to retry with.
    */
-  async function refreshAfterRejection(access: ShopAccess): Promise<string> {
-    const encryptionKey = await key();
-    const row = await refreshOrStop(
-      access.sellerOpenId,
-      async (current) => (await openToken(encryptionKey, current.access_token_sealed, current.seller_open_id)) === access.accessToken,
-      access.shopId,
-    );
-    return openToken(encryptionKey, row.access_token_sealed, row.seller_open_id);
-  }
-
+  refreshAfterRejection(access: ShopAccess): Promise<string>;
   /** A refresh whatever the expiry says (TikTok announced the authorisation's end, webhook type 7). */
-  async function renewSeller(sellerOpenId: string): Promise<RenewalOutcome> {
-    const outcome = await refreshLocked(sellerOpenId, () => true);
-    if (outcome.result === "needs_reconnecting") return { outcome: "needs_reconnecting", reason: outcome.reason };
-    return { outcome: "renewed", accessTokenExpiresAt: outcome.row.access_token_expires_at, refreshTokenExpiresAt: outcome.row.refresh_token_expires_at };
-  }
-
-  async function refreshOrStop(sellerOpenId: string, stillNeeded: (row: CredentialRow) => boolean | Promise<boolean>, shopId: string): Promise<CredentialRow> {
-    const outcome = await refreshLocked(sellerOpenId, stillNeeded);
-    if (outcome.result === "needs_reconnecting") throw new ShopNotAuthorizedError(shopId, "needs_reconnecting");
-    return outcome.row;
-  }
-
-  async function refreshLocked(sellerOpenId: string, stillNeeded: (row: CredentialRow) => boolean | Promise<boolean>): Promise<LockedRefresh> {
-    const encryptionKey = await key();
-    return sql.begin((tx) => refreshUnderLock(tx as unknown as Sql, { sellerOpenId, stillNeeded, encryptionKey, tokens: options.tokens, now }));
-  }
-
-  return { saveAuthorization, shopAccess, refreshAfterRejection, renewSeller };
+  renewSeller(sellerOpenId: string): Promise<RenewalOutcome>;
 }
 
-export type SellerCredentialStore = ReturnType<typeof createSellerCredentialStore>;
+/** What the store's operations share: the database, the sealing key, TikTok's token endpoint, the clock and how early a token is renewed. */
+interface CredentialContext {
+  sql: Sql;
+  encryptionKey: CryptoKey | Promise<CryptoKey>;
+  tokens: TokenRefresher;
+  now: () => Date;
+  refreshWithinMs: number;
+}
+
+export function createSellerCredentialStore(options: SellerCredentialStoreOptions): SellerCredentialStore {
+  const { sql, encryptionKey, tokens, now } = options;
+  const context: CredentialContext = { sql, encryptionKey, tokens, now, refreshWithinMs: options.refreshWithinMs ?? DEFAULT_REFRESH_WITHIN_MS };
+  return {
+    saveAuthorization: (tx, creatorId, sellerTokens) => saveAuthorization(context, tx, creatorId, sellerTokens),
+    shopAccess: (target) => shopAccess(context, target),
+    refreshAfterRejection: (access) => refreshAfterRejection(context, access),
+    renewSeller: (sellerOpenId) => renewSeller(context, sellerOpenId),
+  };
+}
+
+async function saveAuthorization(context: CredentialContext, tx: Sql, creatorId: string, tokens: TikTokTokens): Promise<{ saved: boolean }> {
+  return saveSellerAuthorization(tx, { encryptionKey: await context.encryptionKey, creatorId, tokens, at: context.now() });
+}
+
+const isDue = (context: CredentialContext, row: CredentialRow) => row.access_token_expires_at.getTime() - context.now().getTime() <= context.refreshWithinMs;
+
+/** The row's access token, opened: it was sealed for the row's seller, so a token copied to another seller's row does not open. */
+function openAccessToken(encryptionKey: CryptoKey, row: CredentialRow): Promise<string> {
+  return openToken(encryptionKey, row.access_token_sealed, row.seller_open_id);
+}
+
+async function shopAccess(context: CredentialContext, target: { creatorId: string; shopId: string }): Promise<ShopAccess> {
+  const { shop, credential } = connectedShop(await loadShop(context.sql, target.shopId), target);
+  let row = credential;
+  if (isDue(context, row)) {
+    try {
+      row = await refreshOrStop(context, row.seller_open_id, (current) => isDue(context, current), shop.shop_id);
+    } catch (error) {
+      // TikTok unreachable for a moment: a token that has not expired yet still serves; the next call refreshes.
+      const stillValid = row.access_token_expires_at.getTime() > context.now().getTime();
+      if (!(error instanceof TikTokShopApiError && error.retryable && stillValid)) throw error;
+    }
+  }
+  return {
+    shopId: shop.shop_id,
+    shopCipher: shop.shop_cipher ?? "",
+    sellerOpenId: row.seller_open_id,
+    accessToken: await openAccessToken(await context.encryptionKey, row),
+  };
+}
+
+async function refreshAfterRejection(context: CredentialContext, access: ShopAccess): Promise<string> {
+  const encryptionKey = await context.encryptionKey;
+  const row = await refreshOrStop(
+    context,
+    access.sellerOpenId,
+    async (current) => (await openAccessToken(encryptionKey, current)) === access.accessToken,
+    access.shopId,
+  );
+  return openAccessToken(encryptionKey, row);
+}
+
+async function renewSeller(context: CredentialContext, sellerOpenId: string): Promise<RenewalOutcome> {
+  const outcome = await refreshLocked(context, sellerOpenId, () => true);
+  if (outcome.result === "needs_reconnecting") return { outcome: "needs_reconnecting", reason: outcome.reason };
+  return { outcome: "renewed", accessTokenExpiresAt: outcome.row.access_token_expires_at, refreshTokenExpiresAt: outcome.row.refresh_token_expires_at };
+}
+
+/** The refreshed (or still current) credentials; a seller waiting to reconnect stops the call about this shop. */
+async function refreshOrStop(context: CredentialContext, sellerOpenId: string, stillNeeded: RefreshStillNeeded, shopId: string): Promise<CredentialRow> {
+  const outcome = await refreshLocked(context, sellerOpenId, stillNeeded);
+  if (outcome.result === "needs_reconnecting") throw new ShopNotAuthorizedError(shopId, "needs_reconnecting");
+  return outcome.row;
+}
+
+async function refreshLocked(context: CredentialContext, sellerOpenId: string, stillNeeded: RefreshStillNeeded): Promise<LockedRefresh> {
+  const { sql, tokens, now } = context;
+  const encryptionKey = await context.encryptionKey;
+  return sql.begin((tx) => refreshUnderLock(tx as unknown as Sql, { sellerOpenId, stillNeeded, encryptionKey, tokens, now }));
+}
 
 /**
  * Seals a seller's tokens and stores them, active: the one way credentials are written,

@@ -127,3 +127,67 @@ describe("inventory decider", () => {
     });
   });
 });
+
+describe("inventory state", () => {
+  const at = (event: NewEvent, when: Date): NewEvent => ({ ...event, occurredAt: when });
+  const state = (events: NewEvent[]) => fold(initialInventoryState, evolveInventory, events);
+
+  it("folds stock, reservations by order, releases, TikTok's report and the last day's sales into the SKU's state", () => {
+    const released = (orderId: string, quantity: number): NewEvent => ({ type: "inventory.released", data: { sku_id: SKU, order_id: orderId, quantity, reason: "cancelled" } });
+    expect(state([
+      stocked(20, hoursAgo(30)),
+      sold(20, 18, hoursAgo(28)),
+      at(tiktokReported(18, { campaign: 2, creator: 1 }, 1_800_000_000), hoursAgo(5)),
+      at(reserved("o1", 3), hoursAgo(4)),
+      at(reserved("o1", 2), hoursAgo(4)),
+      at(reserved("o2", 1), hoursAgo(3)),
+      at(released("o1", 2), hoursAgo(2)),
+      at(released("o2", 1), hoursAgo(2)),
+      sold(18, 15, hoursAgo(1)),
+    ])).toEqual({
+      skuId: SKU,
+      productId: "1729582718312380123",
+      total: 15,
+      reserved: 3,
+      reservations: { o1: 3 },
+      reorderPoint: 10,
+      // The sale 28 hours ago has left the day's window.
+      recentSales: [{ at: hoursAgo(1).toISOString(), quantity: 3 }],
+      lastSyncAt: hoursAgo(5).toISOString(),
+      lastChangeAt: hoursAgo(1).toISOString(),
+      lastChangeSource: "order",
+      lowStockSeverity: null,
+      tiktokHolds: { creatorReserved: 1, campaignReserved: 2, tiktokUpdateTime: 1_800_000_000 },
+      reorderTriggered: false,
+    });
+  });
+
+  it("counts TikTok's or a reconciliation's total as a sync, and only a restock clears a reorder already suggested", () => {
+    const reorder: NewEvent = { type: "inventory.reorder_triggered", data: { sku_id: SKU, reorder_quantity: 30, reorder_point: 25 } };
+    const update = (from: number, to: number, source: "manual" | "tiktok" | "reconciliation"): NewEvent => ({
+      type: "inventory.stock_updated", occurredAt: hoursAgo(1), data: { sku_id: SKU, previous_total: from, new_total: to, source },
+    });
+    expect(state([stocked(20), reorder])).toMatchObject({ reorderPoint: 25, reorderTriggered: true, lastSyncAt: null });
+    expect(state([stocked(20), reorder, update(20, 18, "manual")])).toMatchObject({ reorderTriggered: true, lastSyncAt: null, lastChangeSource: "manual" });
+    expect(state([stocked(20), reorder, update(20, 19, "reconciliation")])).toMatchObject({ reorderTriggered: true, lastSyncAt: hoursAgo(1).toISOString() });
+    expect(state([stocked(20), reorder, update(20, 40, "tiktok")])).toMatchObject({ reorderTriggered: false, lastSyncAt: hoursAgo(1).toISOString(), total: 40 });
+    expect(state([stocked(20), reorder, sold(20, 18, hoursAgo(1))])).toMatchObject({ reorderTriggered: true, total: 18 });
+  });
+
+  it("keeps a spike, a drop and the lead time as they are reported, and low stock until the SKU is back above its reorder point", () => {
+    const spike: NewEvent = { type: "inventory.sales_spike_detected", data: { sku_id: SKU, observed_per_hour: 9, expected_per_hour: 1, score: 6, window_minutes: 60, available: 5, hours_to_stockout: 0.5 } };
+    const spikeEnded: NewEvent = { type: "inventory.sales_spike_ended", data: { sku_id: SKU, observed_per_hour: 1, expected_per_hour: 1 } };
+    const drop: NewEvent = { type: "inventory.sales_drop_detected", data: { sku_id: SKU, observed_units: 0, expected_units: 12, window_minutes: 360, score: 5, last_sale_at: hoursAgo(7).toISOString() } };
+    const dropEnded: NewEvent = { type: "inventory.sales_drop_ended", data: { sku_id: SKU, observed_units: 10, expected_units: 12, window_minutes: 360 } };
+    const leadTime: NewEvent = { type: "inventory.lead_time_changed", data: { sku_id: SKU, lead_time_days: 14, previous_lead_time_days: null } };
+    const low: NewEvent = { type: "inventory.low_stock_detected", data: { sku_id: SKU, available: 5, reorder_point: 8, severity: "critical", hours_to_stockout: 10 } };
+    expect(state([stocked(5), spike, drop, leadTime, low])).toMatchObject({ salesSpike: true, salesDrop: true, leadTimeDays: 14, lowStockSeverity: "critical", reorderPoint: 8 });
+    expect(state([stocked(5), spike, drop, low, spikeEnded, dropEnded, stocked(8)])).toMatchObject({ salesSpike: false, salesDrop: false, lowStockSeverity: "critical" });
+    expect(state([stocked(5), low, stocked(9)])).toMatchObject({ lowStockSeverity: null, reorderPoint: 8 });
+  });
+
+  it("is unchanged by an event it has no rule for", () => {
+    const before = state([stocked(20), reserved("o1", 2)]);
+    expect(state([stocked(20), reserved("o1", 2), { type: "order.validation_started", data: { order_id: "o1" } }])).toEqual(before);
+  });
+});

@@ -99,3 +99,66 @@ describe("order decider", () => {
     expect(spec([], { type: "StartValidation", orderId: ORDER })).toThrow(/has not been received/);
   });
 });
+
+describe("order state", () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 12, minute));
+
+  it("folds a TikTok order's journey: status, figures, shipping, TikTok's status and time, and a timeline entry per event", () => {
+    const journey: NewEvent[] = [
+      { type: "order.received_from_tiktok", occurredAt: at(0), data: { order_id: ORDER, shop_id: "7494726673780148744", tiktok_status: "ON_HOLD", is_on_hold: true, tiktok_update_time: 1764000000, items: [item], total_minor: 3499, currency: "USD" } },
+      { type: "order.tiktok_status_changed", occurredAt: at(1), data: { order_id: ORDER, previous_status: "ON_HOLD", tiktok_status: "AWAITING_SHIPMENT", is_on_hold: false, tiktok_update_time: 1764003600 } },
+      { type: "order.validation_started", occurredAt: at(2), data: { order_id: ORDER } },
+      { ...validated, occurredAt: at(3) },
+      { ...allocated, occurredAt: at(4) },
+      { ...paid, occurredAt: at(5) },
+      { ...shipped, occurredAt: at(6) },
+      { type: "order.shipped", occurredAt: at(7), data: { order_id: ORDER, tiktok_status: "IN_TRANSIT", tiktok_update_time: 1764007200 } },
+    ];
+    expect(fold(initialOrderState, evolveOrder, journey)).toEqual({
+      status: "shipped",
+      orderId: ORDER,
+      shopId: "7494726673780148744",
+      items: [item],
+      totalMinor: 3499,
+      currency: "USD",
+      onHold: false,
+      tiktokStatus: "IN_TRANSIT",
+      tiktokUpdateTime: 1764007200,
+      allocations: [{ sku_id: "sku-red", quantity: 2 }],
+      paid: true,
+      paidMinor: 3499,
+      shipping: { carrier: "USPS", trackingNumber: "1Z" },
+      receivedAt: at(0),
+      shippedAt: at(6),
+      timeline: journey.map((event, index) => ({ type: event.type, at: event.occurredAt, version: index + 1 })),
+    });
+  });
+
+  it("moves TikTok's status on to each milestone, never back from a later one", () => {
+    const delivered: NewEvent = { type: "order.delivered", data: { order_id: ORDER } };
+    const completed: NewEvent = { type: "order.completed", data: { order_id: ORDER } };
+    expect(fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, shipped]).tiktokStatus).toBe("AWAITING_COLLECTION");
+    expect(fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, shipped, delivered]).tiktokStatus).toBe("DELIVERED");
+    expect(fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, shipped, completed, delivered])).toMatchObject({ status: "completed", tiktokStatus: "COMPLETED" });
+  });
+
+  it("takes a channel order's items, total and currency as it arrives", () => {
+    const fromShopify: NewEvent = {
+      type: "order.received_from_channel",
+      occurredAt: at(0),
+      data: { order_id: "shopify-1001", channel: "shopify", shop_id: "demo.myshopify.com", channel_order_id: "1001", items: [item], total_minor: 3000, currency: "EUR", placed_at: "2026-11-20T11:59:00Z" },
+    };
+    expect(fold(initialOrderState, evolveOrder, [fromShopify])).toMatchObject({
+      status: "received", orderId: "shopify-1001", shopId: "demo.myshopify.com", items: [item], totalMinor: 3000, currency: "EUR", receivedAt: at(0), tiktokStatus: null,
+    });
+  });
+
+  it("stays refunded when a cancellation follows, and an event it has no rule for only joins the timeline", () => {
+    const refunded: NewEvent = { type: "order.refunded", data: { order_id: ORDER, amount_minor: 3499 } };
+    const refundedState = fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, refunded]);
+    expect(fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, refunded, cancelled])).toMatchObject({ status: "refunded", tiktokStatus: "CANCELLED" });
+    const onChannel: NewEvent = { type: "order.cancelled_on_channel", data: { order_id: ORDER, channel: "shopify", shop_id: "demo.myshopify.com", channel_order_id: "1001" } };
+    const after = fold(initialOrderState, evolveOrder, [received(), validated, allocated, paid, refunded, onChannel]);
+    expect(after).toEqual({ ...refundedState, timeline: [...refundedState.timeline, { type: "order.cancelled_on_channel", at: new Date("2026-11-20T12:00:00Z"), version: 6 }] });
+  });
+});

@@ -1,6 +1,7 @@
 // How Shopify's Admin API answers become ours, without a store: quantities, linkable variants,
 // a compare-and-set's outcome, a refused cancellation, and a failed request's kind.
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../rejection.ts";
 import {
   availableQuantities,
   cancelRefusalError,
@@ -57,9 +58,9 @@ describe("a compare-and-set's answer", () => {
   });
 
   it("is worth a retry while the same write is in flight, and not when Shopify refuses the request", () => {
-    const inFlight = catching(() => setAvailableOutcome(refused("IDEMPOTENCY_CONCURRENT_REQUEST")));
+    const inFlight = thrownBy(() => setAvailableOutcome(refused("IDEMPOTENCY_CONCURRENT_REQUEST")), ShopifyApiError);
     expect([inFlight.kind, inFlight.retryable]).toEqual(["throttled", true]);
-    const invalid = catching(() => setAvailableOutcome(refused("INVALID_LOCATION")));
+    const invalid = thrownBy(() => setAvailableOutcome(refused("INVALID_LOCATION")), ShopifyApiError);
     expect([invalid.kind, invalid.retryable]).toEqual(["invalid_request", false]);
     expect(invalid.message).toBe("SetAvailable: INVALID_LOCATION: refused: INVALID_LOCATION");
   });
@@ -91,13 +92,3 @@ describe("a failed request", () => {
     expect(shopifyApiErrorOf("Op", 400, "x".repeat(600), undefined).message).toHaveLength(500);
   });
 });
-
-function catching(run: () => unknown): ShopifyApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ShopifyApiError) return error;
-    throw error;
-  }
-  throw new Error("expected a ShopifyApiError");
-}

@@ -4,8 +4,8 @@ import { readAdminForPage } from "@/server/admin/admin-page-guard.ts";
 import { conflictQueueQuerySchema } from "@/server/admin/admin-schemas.ts";
 import { readConflictQueue, type ConflictQueuePage } from "@/server/admin/conflict-queue.ts";
 import { databaseClient } from "@/server/database.ts";
+import { ConflictFilters } from "./_components/conflict-filters.tsx";
 import { ConflictQueue } from "./_components/conflict-queue.tsx";
-import styles from "./admin.module.css";
 import { ProblemNotice } from "./_components/problem-notice.tsx";
 
 export const metadata: Metadata = { title: "Conflict queue" };
@@ -17,22 +17,10 @@ function firstValues(params: Record<string, string | string[] | undefined>): Rec
 }
 
 export default async function ConflictQueuePageView({ searchParams }: { searchParams: SearchParams }) {
-  const admin = await readAdminForPage("/admin");
-  const raw = firstValues(await searchParams);
-  const query = conflictQueueQuerySchema.safeParse(raw);
-  let page: ConflictQueuePage | null = null;
-  let problem: string | null = null;
-  if (!query.success) problem = "Some filters are not valid: creator must be a creator id, product a SKU or product id, ages whole minutes.";
-  else {
-    try {
-      page = await readConflictQueue(databaseClient(), { ...query.data, creatorId: query.data.creator }, new Date());
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      problem = "That page link is no longer valid; start from the first page.";
-    }
-  }
-  const status = query.success ? (query.data.status ?? "open") : "open";
-  const nextParams = page?.nextCursor ? new URLSearchParams({ ...raw, cursor: page.nextCursor }) : null;
+  await readAdminForPage("/admin");
+  const asked = firstValues(await searchParams);
+  const { page, problem, status } = await readQueuePage(asked);
+  const nextParams = page?.nextCursor ? new URLSearchParams({ ...asked, cursor: page.nextCursor }) : null;
 
   return (
     <main id="main">
@@ -41,51 +29,7 @@ export default async function ConflictQueuePageView({ searchParams }: { searchPa
         Inventory counts that TikTok Shop and CreatorFlow disagree on and that no rule could settle. Compare both values with the product&apos;s recent history, then keep
         the local count, accept TikTok&apos;s, or set a custom count. Every resolution is recorded as an event with your name, the time and your reason.
       </p>
-      <form className={`panel ${styles.filters}`} method="get" aria-label="Filter conflicts">
-        <label className={styles.field}>
-          Creator
-          <select name="creator" defaultValue={raw.creator ?? ""}>
-            <option value="">All creators</option>
-            {(page?.creators ?? []).map((creator) => (
-              <option key={creator} value={creator}>
-                {creator}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className={styles.field}>
-          Product or SKU id
-          <input name="product" defaultValue={raw.product ?? ""} inputMode="numeric" autoComplete="off" />
-        </label>
-        <label className={styles.field}>
-          Type
-          <select name="type" defaultValue={raw.type ?? ""}>
-            <option value="">Any type</option>
-            <option value="quantity_mismatch">Quantity mismatch</option>
-            <option value="concurrent_update">Concurrent update</option>
-            <option value="stale_data">Stale data</option>
-          </select>
-        </label>
-        <label className={styles.field}>
-          Older than (minutes)
-          <input name="olderThanMinutes" type="number" min={0} defaultValue={raw.olderThanMinutes ?? ""} />
-        </label>
-        <label className={styles.field}>
-          Newer than (minutes)
-          <input name="newerThanMinutes" type="number" min={0} defaultValue={raw.newerThanMinutes ?? ""} />
-        </label>
-        <label className={styles.field}>
-          Status
-          <select name="status" defaultValue={status}>
-            <option value="open">Open</option>
-            <option value="resolved">Resolved</option>
-          </select>
-        </label>
-        <div className={styles.actions}>
-          <button type="submit">Apply filters</button>
-          <Link href="/admin">Clear</Link>
-        </div>
-      </form>
+      <ConflictFilters asked={asked} creators={page?.creators ?? []} status={status} />
       <ProblemNotice problem={problem} />
       {page ? <ConflictQueue conflicts={page.conflicts} status={status} /> : null}
       {nextParams ? (
@@ -95,4 +39,18 @@ export default async function ConflictQueuePageView({ searchParams }: { searchPa
       ) : null}
     </main>
   );
+}
+
+/** The queue page asked for, or the problem with the asking, said for the admin to mend (filters not valid, a stale page link). */
+async function readQueuePage(asked: Record<string, string>): Promise<{ page: ConflictQueuePage | null; problem: string | null; status: "open" | "resolved" }> {
+  const query = conflictQueueQuerySchema.safeParse(asked);
+  if (!query.success) return { page: null, problem: "Some filters are not valid: creator must be a creator id, product a SKU or product id, ages whole minutes.", status: "open" };
+  const status = query.data.status ?? "open";
+  try {
+    return { page: await readConflictQueue(databaseClient(), { ...query.data, creatorId: query.data.creator }, new Date()), problem: null, status };
+  } catch (error) {
+    // A cursor that does not decode (an edited or truncated link): the one failure the admin can mend here.
+    if (!(error instanceof RangeError)) throw error;
+    return { page: null, problem: "That page link is no longer valid; start from the first page.", status };
+  }
 }

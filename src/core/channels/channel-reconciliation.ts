@@ -14,7 +14,7 @@ import type { Sql } from "postgres";
 import { handleCommand } from "../command-handling.ts";
 import { deterministicUuid } from "../conflicts/conflict-ids.ts";
 import { automatedOrigin } from "../event-catalogue.ts";
-import { createEventStore, type NewEvent, type StoredEvent } from "../event-store/index.ts";
+import { createEventStore, type EventStore, type NewEvent, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { available } from "../inventory/inventory.ts";
 import { channelDisagreements, type ChannelAllocation, type ChannelShopApi, type ChannelStockLevel } from "./channel.ts";
@@ -130,68 +130,88 @@ export interface ChannelReconciliationReport {
   drift: ChannelDrift[];
 }
 
-export async function reconcileChannelStores(options: {
+export interface ChannelReconciliationRun {
   sql: Sql;
   stores: readonly ChannelStoreToReconcile[];
   now: () => Date;
   /** Names the run: a rerun of a crashed run raises no conflict twice. */
   runId: string;
   graceMs?: number;
-}): Promise<ChannelReconciliationReport> {
-  const { sql } = options;
-  const eventStore = createEventStore({ sql });
-  const report: ChannelReconciliationReport = { stores: 0, skusChecked: 0, agreed: 0, conflictsRaised: 0, alreadyOpen: 0, leftToOutbox: 0, failures: [], drift: [] };
-  for (const store of options.stores) {
+}
+
+export const emptyChannelReconciliationReport = (): ChannelReconciliationReport => ({ stores: 0, skusChecked: 0, agreed: 0, conflictsRaised: 0, alreadyOpen: 0, leftToOutbox: 0, failures: [], drift: [] });
+
+export async function reconcileChannelStores(run: ChannelReconciliationRun): Promise<ChannelReconciliationReport> {
+  const eventStore = createEventStore({ sql: run.sql });
+  const report = emptyChannelReconciliationReport();
+  for (const store of run.stores) {
     report.stores += 1;
-    for (let start = 0; start < store.skus.length; start += SKUS_PER_READ) {
-      let levels: ChannelStockLevel[];
-      // By the database's clock, as pushes are recorded.
-      const [{ readStartedAt }] = await sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
+    await reconcileStore(run, eventStore, store, report);
+  }
+  return report;
+}
+
+/** A store's SKUs a page at a time; a read that fails ends the store's turn (the next run reads it again), a SKU that fails only that SKU. */
+async function reconcileStore(run: ChannelReconciliationRun, eventStore: EventStore, store: ChannelStoreToReconcile, report: ChannelReconciliationReport): Promise<void> {
+  for (let start = 0; start < store.skus.length; start += SKUS_PER_READ) {
+    // By the database's clock, as pushes are recorded.
+    const [{ readStartedAt }] = await run.sql<{ readStartedAt: Date }[]>`select clock_timestamp() as "readStartedAt"`;
+    let levels: ChannelStockLevel[];
+    try {
+      levels = await store.api.readStock(store.skus.slice(start, start + SKUS_PER_READ));
+    } catch (error) {
+      report.failures.push({ shopId: store.shopId, error: describe(error) });
+      return;
+    }
+    for (const level of levels) {
+      report.skusChecked += 1;
       try {
-        levels = await store.api.readStock(store.skus.slice(start, start + SKUS_PER_READ));
+        countReconciledSku(report, store, level, await reconcileSku(run, eventStore, store, level, readStartedAt));
       } catch (error) {
-        report.failures.push({ shopId: store.shopId, error: describe(error) });
-        break;
-      }
-      for (const level of levels) {
-        report.skusChecked += 1;
-        try {
-          await reconcileSku(store, level, readStartedAt);
-        } catch (error) {
-          report.failures.push({ shopId: store.shopId, skuId: level.skuId, error: describe(error) });
-        }
+        report.failures.push({ shopId: store.shopId, skuId: level.skuId, error: describe(error) });
       }
     }
   }
-  return report;
+}
 
-  async function reconcileSku(store: ChannelStoreToReconcile, level: ChannelStockLevel, readStartedAt: Date): Promise<void> {
-    const conflictId = await deterministicUuid(`channel-reconciliation:${options.runId}:${store.channel}:${store.shopId}:${level.skuId}`);
-    let decision: ChannelReconciliationDecision = { outcome: "agrees" };
-    const result = await handleCommand({
-      store: eventStore,
-      creatorId: store.creatorId,
-      aggregateId: inventoryAggregateId(level.skuId),
-      aggregateType: "inventory",
-      initialState: initialChannelReconciliationState,
-      evolve: evolveChannelReconciliation,
-      commandId: `channel-reconciliation:${options.runId}:${store.channel}:${store.shopId}:${level.skuId}`,
-      metadata: automatedOrigin(CHANNEL_RECONCILIATION_COMPONENT, { correlation_id: options.runId }),
-      decide: (state) => {
-        // A SKU the creator never stocked is not the pool's to judge.
-        if (state.outbox.version === 0) return [];
-        decision = decideChannelReconciliation(state, store, level, { now: options.now(), readStartedAt, graceMs: options.graceMs });
-        return decision.outcome === "conflict" ? channelConflictEvents(store, level, decision, conflictId) : [];
-      },
-    });
-    const decided = decision as ChannelReconciliationDecision;
-    if (decided.outcome === "agrees") report.agreed += 1;
-    else if (decided.outcome === "already_open") report.alreadyOpen += 1;
-    else if (decided.outcome === "left_to_outbox" || decided.outcome === "read_predates_push") report.leftToOutbox += 1;
-    else if (!result.duplicate) {
-      report.conflictsRaised += 1;
-      report.drift.push({ creatorId: store.creatorId, channel: store.channel, shopId: store.shopId, skuId: level.skuId, pool: decided.target, channelCount: decided.channel, conflictId });
-    }
+/** One SKU's decision, and whether its conflict was appended now or by an earlier try of the same run. */
+export interface ReconciledSku {
+  decision: ChannelReconciliationDecision;
+  conflictId: string;
+  duplicate: boolean;
+}
+
+async function reconcileSku(run: ChannelReconciliationRun, eventStore: EventStore, store: ChannelStoreToReconcile, level: ChannelStockLevel, readStartedAt: Date): Promise<ReconciledSku> {
+  const runKey = `channel-reconciliation:${run.runId}:${store.channel}:${store.shopId}:${level.skuId}`;
+  const conflictId = await deterministicUuid(runKey);
+  let decision: ChannelReconciliationDecision = { outcome: "agrees" };
+  const result = await handleCommand({
+    store: eventStore,
+    creatorId: store.creatorId,
+    aggregateId: inventoryAggregateId(level.skuId),
+    aggregateType: "inventory",
+    initialState: initialChannelReconciliationState,
+    evolve: evolveChannelReconciliation,
+    commandId: runKey,
+    metadata: automatedOrigin(CHANNEL_RECONCILIATION_COMPONENT, { correlation_id: run.runId }),
+    decide: (state) => {
+      // A SKU the creator never stocked is not the pool's to judge.
+      if (state.outbox.version === 0) return [];
+      decision = decideChannelReconciliation(state, store, level, { now: run.now(), readStartedAt, graceMs: run.graceMs });
+      return decision.outcome === "conflict" ? channelConflictEvents(store, level, decision, conflictId) : [];
+    },
+  });
+  return { decision, conflictId, duplicate: result.duplicate };
+}
+
+/** Counts one SKU's outcome in the run's report; a conflict an earlier try of the run raised is not counted again. */
+export function countReconciledSku(report: ChannelReconciliationReport, store: Pick<ChannelStoreToReconcile, "creatorId" | "channel" | "shopId">, level: ChannelStockLevel, { decision, conflictId, duplicate }: ReconciledSku): void {
+  if (decision.outcome === "agrees") report.agreed += 1;
+  else if (decision.outcome === "already_open") report.alreadyOpen += 1;
+  else if (decision.outcome === "left_to_outbox" || decision.outcome === "read_predates_push") report.leftToOutbox += 1;
+  else if (!duplicate) {
+    report.conflictsRaised += 1;
+    report.drift.push({ creatorId: store.creatorId, channel: store.channel, shopId: store.shopId, skuId: level.skuId, pool: decision.target, channelCount: decision.channel, conflictId });
   }
 }
 

@@ -6,19 +6,22 @@
 // change stays due (nothing is lost: the next push sends the latest count).
 import type { Sql } from "postgres";
 import { automatedOrigin, reactionTo, skuIdOf } from "../event-catalogue.ts";
-import { createEventStore, type EventStore, type StoredEvent } from "../event-store/index.ts";
+import { createEventStore, type EventStore, type NewEvent, type StoredEvent } from "../event-store/index.ts";
 import { inventoryAggregateId } from "../inventory/events.ts";
 import { withStockPushLock } from "../inventory/stock-push-lock.ts";
 import { reactorConsumer, type Consumer } from "../processing/index.ts";
-import type { ChannelAllocation, ChannelShopApi } from "./channel.ts";
+import type { ChannelAllocation, ChannelShopApi, ChannelStockWrite } from "./channel.ts";
 import type { ChannelId } from "./channel-id.ts";
 import {
   afterStaleWrite,
+  channelCountPushedEvent,
+  channelPushConflictEvents,
   channelShopKey,
   decideChannelPush,
   evolveChannelStockOutbox,
   initialChannelStockOutboxState,
   POOL_CHANGE_TYPES,
+  type ChannelCountPush,
   type ChannelPushDecision,
 } from "./channel-stock-outbox.ts";
 
@@ -61,80 +64,67 @@ export function createChannelStockOutboxConsumer(options: ChannelStockOutboxOpti
  * recovery's after an outage outlasted the consumer's retries (channel-push-recovery.ts).
  */
 export function createChannelStockPushes(options: ChannelStockOutboxOptions) {
-  return {
-    async pushPoolChange(sql: Sql, event: StoredEvent): Promise<void> {
-      const skuId = skuIdOf(event);
-      if (skuId === undefined || event.aggregateId !== inventoryAggregateId(skuId)) return;
-      const store = createEventStore({ sql });
-      for (const shop of await options.shopsListing(sql, event.creatorId, skuId)) {
-        await withStockPushLock(sql, channelShopKey(shop.channel, shop.shopId), skuId, () => pushToShop(store, event, skuId, shop));
-      }
-    },
-  };
+  return { pushPoolChange: (sql: Sql, event: StoredEvent) => pushPoolChange(options, sql, event) };
+}
 
-  async function pushToShop(store: EventStore, event: StoredEvent, skuId: string, shop: ChannelShopTarget): Promise<void> {
-    const { state } = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialChannelStockOutboxState, evolve: evolveChannelStockOutbox });
-    const key = channelShopKey(shop.channel, shop.shopId);
-    const decision = decideChannelPush(state, key, event.version, shop.allocation);
-    options.onDecision?.(decision, shop, event);
-    if (decision.action === "skip") return;
-    const handles = { ...state.shops[key]?.handles, ...shop.handles };
-    const idempotencyKey = `pool-${skuId}-${decision.streamVersion}-${decision.target}`;
-    const written = await shop.api.writeStock({ skuId, available: decision.target, expected: decision.expected, handles, idempotencyKey });
-    if (written.outcome === "written") return recordPush(store, event, shop, skuId, decision.target, decision.expected, decision.streamVersion, written.reference);
-
-    options.onDecision?.({ action: "conflict", actual: written.actual }, shop, event);
-    const after = afterStaleWrite(decision.target, written.actual);
-    if (after.action === "in_step") return recordPush(store, event, shop, skuId, decision.target, written.actual, decision.streamVersion);
-    await recordConflict(store, event, shop, skuId, decision.target, written.actual, handles);
-    if (after.write === null) return;
-    const retried = await shop.api.writeStock({ skuId, available: after.write, expected: written.actual, handles, idempotencyKey: `${idempotencyKey}-after-conflict` });
-    // Moved again meanwhile: the runner retries the event, deciding afresh from what is recorded now.
-    if (retried.outcome === "conflict") throw new Error(`${shop.channel} store ${shop.shopId} changed SKU ${skuId} again while it was being set to ${after.write}`);
-    await recordPush(store, event, shop, skuId, after.write, written.actual, decision.streamVersion, retried.reference);
+async function pushPoolChange(options: ChannelStockOutboxOptions, sql: Sql, event: StoredEvent): Promise<void> {
+  const skuId = skuIdOf(event);
+  if (skuId === undefined || event.aggregateId !== inventoryAggregateId(skuId)) return;
+  const store = createEventStore({ sql });
+  for (const shop of await options.shopsListing(sql, event.creatorId, skuId)) {
+    await withStockPushLock(sql, channelShopKey(shop.channel, shop.shopId), skuId, () => pushToShop({ store, event, skuId, shop, onDecision: options.onDecision }));
   }
+}
 
-  async function recordPush(store: EventStore, event: StoredEvent, shop: ChannelShopTarget, skuId: string, available: number, expected: number | null, streamVersion: number, reference?: string): Promise<void> {
-    await store.appendToStream({
-      creatorId: event.creatorId,
-      aggregateId: event.aggregateId,
-      aggregateType: "inventory",
-      events: [{
-        type: "inventory.channel_count_pushed",
-        data: { sku_id: skuId, channel: shop.channel, shop_id: shop.shopId, available, expected, stream_version: streamVersion, ...(reference ? { reference: reference.slice(0, 200) } : {}) },
-      }],
-      metadata: automatedOrigin(SOURCE, reactionTo(event)),
-      idempotencyKey: `${SOURCE}:${shop.channel}:${shop.shopId}:${skuId}:${streamVersion}`,
-    });
-  }
+/** One pool change on its way to one channel shop. */
+interface ShopPush {
+  store: EventStore;
+  event: StoredEvent;
+  skuId: string;
+  shop: ChannelShopTarget;
+  onDecision: ChannelStockOutboxOptions["onDecision"];
+}
 
-  /** The channel's count differs from the pool's: a sync conflict of that channel, named, with the count it holds. */
-  async function recordConflict(store: EventStore, event: StoredEvent, shop: ChannelShopTarget, skuId: string, local: number, actual: number, handles: Record<string, string>): Promise<void> {
-    await store.appendToStream({
-      creatorId: event.creatorId,
-      aggregateId: event.aggregateId,
-      aggregateType: "inventory",
-      events: [
-        {
-          type: "inventory.sync_conflict_detected",
-          data: {
-            conflict_id: crypto.randomUUID(),
-            sku_id: skuId,
-            conflict_type: "concurrent_update",
-            local_value: local,
-            external_value: Math.max(0, actual),
-            source: "shopify",
-            channel: shop.channel,
-            shop_id: shop.shopId,
-            trigger_event_id: event.id,
-          },
-        },
-        {
-          type: "inventory.channel_count_reported",
-          data: { sku_id: skuId, channel: shop.channel, shop_id: shop.shopId, available: actual, handles },
-        },
-      ],
-      metadata: automatedOrigin(SOURCE, reactionTo(event)),
-    });
-  }
+async function pushToShop(push: ShopPush): Promise<void> {
+  const { store, event, skuId, shop } = push;
+  const { state } = await store.aggregateStream({ aggregateId: event.aggregateId, initialState: initialChannelStockOutboxState, evolve: evolveChannelStockOutbox });
+  const key = channelShopKey(shop.channel, shop.shopId);
+  const decision = decideChannelPush(state, key, event.version, shop.allocation);
+  push.onDecision?.(decision, shop, event);
+  if (decision.action === "skip") return;
+  const write = { skuId, handles: { ...state.shops[key]?.handles, ...shop.handles }, idempotencyKey: `pool-${skuId}-${decision.streamVersion}-${decision.target}` };
+  const written = await shop.api.writeStock({ ...write, available: decision.target, expected: decision.expected });
+  if (written.outcome === "written") return recordPush(push, { available: decision.target, expected: decision.expected, streamVersion: decision.streamVersion, reference: written.reference });
+  await settleStaleWrite(push, decision, written.actual, write);
+}
+
+/** The shop held another count than expected: in step after all, or a conflict recorded (and the shop set down to the pool when it shows more). */
+async function settleStaleWrite(push: ShopPush, decision: Extract<ChannelPushDecision, { action: "push" }>, actual: number, write: Omit<ChannelStockWrite, "available" | "expected">): Promise<void> {
+  const { event, skuId, shop } = push;
+  push.onDecision?.({ action: "conflict", actual }, shop, event);
+  const after = afterStaleWrite(decision.target, actual);
+  if (after.action === "in_step") return recordPush(push, { available: decision.target, expected: actual, streamVersion: decision.streamVersion });
+  await appendToSku(push, channelPushConflictEvents(skuId, shop, { conflictId: crypto.randomUUID(), local: decision.target, actual, handles: write.handles, triggerEventId: event.id }));
+  if (after.write === null) return;
+  const retried = await shop.api.writeStock({ ...write, available: after.write, expected: actual, idempotencyKey: `${write.idempotencyKey}-after-conflict` });
+  // Moved again meanwhile: the runner retries the event, deciding afresh from what is recorded now.
+  if (retried.outcome === "conflict") throw new Error(`${shop.channel} store ${shop.shopId} changed SKU ${skuId} again while it was being set to ${after.write}`);
+  await recordPush(push, { available: after.write, expected: actual, streamVersion: decision.streamVersion, reference: retried.reference });
+}
+
+async function recordPush(push: ShopPush, pushed: ChannelCountPush): Promise<void> {
+  const { skuId, shop } = push;
+  // One record per shop and stream version: a retried event records its push once.
+  await appendToSku(push, [channelCountPushedEvent(skuId, shop, pushed)], `${SOURCE}:${shop.channel}:${shop.shopId}:${skuId}:${pushed.streamVersion}`);
+}
+
+async function appendToSku({ store, event }: ShopPush, events: NewEvent[], idempotencyKey?: string): Promise<void> {
+  await store.appendToStream({
+    creatorId: event.creatorId,
+    aggregateId: event.aggregateId,
+    aggregateType: "inventory",
+    events,
+    metadata: automatedOrigin(SOURCE, reactionTo(event)),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
 }

@@ -4,7 +4,7 @@
 // the count it expects the channel to hold; the channel answering that it holds something
 // else is a concurrent change there, decided by `afterStaleWrite`. TikTok Shop, which has no
 // compare-and-set, keeps its own outbox (inventory/stock-outbox.ts).
-import type { StoredEvent } from "../event-store/index.ts";
+import type { NewEvent, StoredEvent } from "../event-store/index.ts";
 import { available, evolveInventory, initialInventoryState, type InventoryState } from "../inventory/inventory.ts";
 import { allocatedToChannel, type ChannelAllocation } from "./channel.ts";
 import type { ChannelId } from "./channel-id.ts";
@@ -85,4 +85,57 @@ export type StaleWriteDecision =
 export function afterStaleWrite(target: number, actual: number): StaleWriteDecision {
   if (actual === target) return { action: "in_step" };
   return { action: "conflict", write: actual > target ? target : null };
+}
+
+/** A count written to a channel shop: what it now shows, what it was expected to hold, and the pool's version it reflects. */
+export interface ChannelCountPush {
+  available: number;
+  expected: number | null;
+  streamVersion: number;
+  /** The channel's reference for the write (Shopify: the adjustment group), if it gave one. */
+  reference?: string;
+}
+
+export function channelCountPushedEvent(skuId: string, shop: { channel: ChannelId; shopId: string }, push: ChannelCountPush): NewEvent {
+  return {
+    type: "inventory.channel_count_pushed",
+    data: {
+      sku_id: skuId,
+      channel: shop.channel,
+      shop_id: shop.shopId,
+      available: push.available,
+      expected: push.expected,
+      stream_version: push.streamVersion,
+      ...(push.reference ? { reference: push.reference.slice(0, 200) } : {}),
+    },
+  };
+}
+
+/**
+ * A push found the shop holding another count: a concurrent update of that channel, named, with
+ * the pool's count for it and the shop's (never below 0 in the conflict), and the shop's count
+ * as reported, so the next push compares against what it holds.
+ */
+export function channelPushConflictEvents(
+  skuId: string,
+  shop: { channel: ChannelId; shopId: string },
+  found: { conflictId: string; local: number; actual: number; handles: Record<string, string>; triggerEventId: string },
+): NewEvent[] {
+  return [
+    {
+      type: "inventory.sync_conflict_detected",
+      data: {
+        conflict_id: found.conflictId,
+        sku_id: skuId,
+        conflict_type: "concurrent_update",
+        local_value: found.local,
+        external_value: Math.max(0, found.actual),
+        source: "shopify",
+        channel: shop.channel,
+        shop_id: shop.shopId,
+        trigger_event_id: found.triggerEventId,
+      },
+    },
+    { type: "inventory.channel_count_reported", data: { sku_id: skuId, channel: shop.channel, shop_id: shop.shopId, available: found.actual, handles: found.handles } },
+  ];
 }

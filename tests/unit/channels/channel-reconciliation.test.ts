@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import {
   channelConflictEvents,
+  countReconciledSku,
   decideChannelReconciliation,
+  emptyChannelReconciliationReport,
   evolveChannelReconciliation,
   initialChannelReconciliationState,
 } from "../../../src/core/channels/channel-reconciliation.ts";
@@ -75,5 +77,29 @@ describe("reconciling a channel store with the pool", () => {
     expect(decideChannelReconciliation(settled, store, read(7), later)).toMatchObject({ outcome: "conflict" });
     // Another store's open conflict is not this store's.
     expect(decideChannelReconciliation(open, { ...store, shopId: "other.myshopify.com" }, read(7), later)).toMatchObject({ outcome: "conflict" });
+  });
+});
+
+describe("a reconciliation run's report", () => {
+  const store = { creatorId: "creator-1", channel: "shopify" as const, shopId };
+  const level = { skuId: sku, available: 7, handles: {} };
+
+  it("counts each SKU's outcome, and a conflict raised now with its drift", () => {
+    const report = emptyChannelReconciliationReport();
+    countReconciledSku(report, store, level, { decision: { outcome: "agrees" }, conflictId: "c-0", duplicate: false });
+    countReconciledSku(report, store, level, { decision: { outcome: "already_open", conflictId: "c-9" }, conflictId: "c-0", duplicate: false });
+    countReconciledSku(report, store, level, { decision: { outcome: "left_to_outbox" }, conflictId: "c-0", duplicate: false });
+    countReconciledSku(report, store, level, { decision: { outcome: "read_predates_push" }, conflictId: "c-0", duplicate: false });
+    countReconciledSku(report, store, level, { decision: { outcome: "conflict", pool: 12, target: 10, channel: 7 }, conflictId: "c-1", duplicate: false });
+    expect(report).toEqual({
+      stores: 0, skusChecked: 0, agreed: 1, alreadyOpen: 1, leftToOutbox: 2, conflictsRaised: 1, failures: [],
+      drift: [{ creatorId: "creator-1", channel: "shopify", shopId, skuId: sku, pool: 10, channelCount: 7, conflictId: "c-1" }],
+    });
+  });
+
+  it("does not count again a conflict an earlier try of the same run raised", () => {
+    const report = emptyChannelReconciliationReport();
+    countReconciledSku(report, store, level, { decision: { outcome: "conflict", pool: 12, target: 10, channel: 7 }, conflictId: "c-1", duplicate: true });
+    expect(report).toEqual(emptyChannelReconciliationReport());
   });
 });

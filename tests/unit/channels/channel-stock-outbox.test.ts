@@ -3,7 +3,14 @@
 // meanwhile, settled without ever showing more than either side holds.
 import { describe, expect, it } from "vitest";
 import { allocatedToChannel, channelDisagreements } from "../../../src/core/channels/channel.ts";
-import { afterStaleWrite, decideChannelPush, evolveChannelStockOutbox, initialChannelStockOutboxState } from "../../../src/core/channels/channel-stock-outbox.ts";
+import {
+  afterStaleWrite,
+  channelCountPushedEvent,
+  channelPushConflictEvents,
+  decideChannelPush,
+  evolveChannelStockOutbox,
+  initialChannelStockOutboxState,
+} from "../../../src/core/channels/channel-stock-outbox.ts";
 import { storedEvent } from "../../test-data.ts";
 
 const sku = "SKU-POOL";
@@ -46,6 +53,28 @@ describe("a write the channel found stale", () => {
     expect(afterStaleWrite(7, 7)).toEqual({ action: "in_step" });
     expect(afterStaleWrite(7, 9)).toEqual({ action: "conflict", write: 7 });
     expect(afterStaleWrite(7, 5)).toEqual({ action: "conflict", write: null });
+  });
+
+  it("is recorded as a concurrent update of that shop, with its count as reported, so the next push expects what the shop holds", () => {
+    const handles = { inventoryItemId: "gid://shopify/InventoryItem/1", locationId: "gid://shopify/Location/1" };
+    const events = channelPushConflictEvents(sku, { channel: "shopify", shopId: "pool.myshopify.com" }, { conflictId: "c-1", local: 7, actual: -2, handles, triggerEventId: "e-1" });
+    expect(events).toEqual([
+      { type: "inventory.sync_conflict_detected", data: { conflict_id: "c-1", sku_id: sku, conflict_type: "concurrent_update", local_value: 7, external_value: 0, source: "shopify", channel: "shopify", shop_id: "pool.myshopify.com", trigger_event_id: "e-1" } },
+      { type: "inventory.channel_count_reported", data: { sku_id: sku, channel: "shopify", shop_id: "pool.myshopify.com", available: -2, handles } },
+    ]);
+    const after = stream(stocked, reported(10), reserved("o1"), ...events);
+    expect(decideChannelPush(after, shop, 3)).toMatchObject({ action: "push", target: 9, expected: -2 });
+  });
+});
+
+describe("a push recorded", () => {
+  it("names the count written, the count expected and the pool's version, and is taken as what the shop holds", () => {
+    const event = channelCountPushedEvent(sku, { channel: "shopify", shopId: "pool.myshopify.com" }, { available: 9, expected: 10, streamVersion: 3, reference: "x".repeat(250) });
+    expect(event).toMatchObject({ type: "inventory.channel_count_pushed", data: { sku_id: sku, channel: "shopify", shop_id: "pool.myshopify.com", available: 9, expected: 10, stream_version: 3, reference: "x".repeat(200) } });
+    const after = stream(stocked, reported(10), reserved("o1"), event);
+    expect(after.shops[shop]).toMatchObject({ known: 9, pushedVersion: 3 });
+    expect(decideChannelPush(after, shop, 3)).toEqual({ action: "skip", reason: "already_pushed" });
+    expect(channelCountPushedEvent(sku, { channel: "shopify", shopId: "pool.myshopify.com" }, { available: 9, expected: null, streamVersion: 3 }).data).not.toHaveProperty("reference");
   });
 });
 

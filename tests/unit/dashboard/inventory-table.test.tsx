@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
-import { InventoryTable } from "../../../src/app/dashboard/_components/inventory-table.tsx";
+import { InventoryTable, newStockCount } from "../../../src/app/dashboard/_components/inventory-table.tsx";
 import { sku } from "./dashboard-fixtures.ts";
 
 afterEach(cleanup);
@@ -54,5 +54,11 @@ describe("inventory table", () => {
   it("tells a creator without products what to do", () => {
     render(<InventoryTable rows={[]} pending={{}} notice={null} locale="en-US" onAdjust={() => {}} onDismissNotice={() => {}} />);
     expect(screen.getByText(/No products yet/)).toBeTruthy();
+  });
+
+  it("takes as a new stock count only a whole number of at least 0", () => {
+    expect(newStockCount("12")).toBe(12);
+    expect(newStockCount(" 0 ")).toBe(0);
+    expect([newStockCount(""), newStockCount("  "), newStockCount("3.5"), newStockCount("-1"), newStockCount("ten")]).toEqual([null, null, null, null, null]);
   });
 });

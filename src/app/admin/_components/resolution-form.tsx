@@ -62,7 +62,7 @@ export function useResolutionForm(options: { send: (resolution: Resolution, reas
   return { kind, setKind, custom, setCustom, reason, setReason, outcome, pending, submit };
 }
 
-type ResolutionFormState = ReturnType<typeof useResolutionForm>;
+export type ResolutionFormState = ReturnType<typeof useResolutionForm>;
 
 /** Radios for the three ways to resolve, the custom count, and the reason; `channelName` names whose count disagrees (TikTok by default). */
 export function ResolutionFields({ idPrefix, reasonLabel, form, channelName = "TikTok" }: { idPrefix: string; reasonLabel: string; form: ResolutionFormState; channelName?: string }) {

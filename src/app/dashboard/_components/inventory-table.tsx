@@ -98,35 +98,19 @@ export function InventoryTable({ rows, pending, notice, locale, onAdjust, onDism
   );
 }
 
-function InventoryTableRow({ row, pending, locale, onAdjust, onOpenForecast }: { row: InventoryRow; pending: PendingAdjustment | undefined; locale: string; onAdjust(skuId: string, newTotal: number): void; onOpenForecast?(skuId: string): void }) {
+interface InventoryTableRowProps {
+  row: InventoryRow;
+  pending: PendingAdjustment | undefined;
+  locale: string;
+  onAdjust(skuId: string, newTotal: number): void;
+  onOpenForecast?(skuId: string): void;
+}
+
+function InventoryTableRow({ row, pending, locale, onAdjust, onOpenForecast }: InventoryTableRowProps) {
   const saving = pending !== undefined;
-  const inputId = useId();
-  const [value, setValue] = useState("");
-  const availableShare = row.total > 0 ? Math.max(0, row.available) / row.total : 0;
-  const reservedShare = row.total > 0 ? row.reserved / row.total : 0;
-
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const newTotal = Number(value);
-    if (value.trim() === "" || !Number.isInteger(newTotal) || newTotal < 0) return;
-    onAdjust(row.skuId, newTotal);
-    setValue("");
-  };
-
   return (
     <tr id={inventoryRowAnchor(row.skuId)} data-severity={row.severity ?? "ok"} data-sku={row.skuId} data-saving={saving ? "true" : undefined} data-queued={pending?.queued ? "true" : undefined}>
-      <th scope="row">
-        <code>{row.skuId}</code>
-        {row.hasOpenConflict ? <span className="badge">Conflict</span> : null}
-        {onOpenForecast ? (
-          <>
-            {" "}
-            <button type="button" className="link-button" onClick={() => onOpenForecast(row.skuId)}>
-              Forecast<span className="visually-hidden"> for {row.skuId}</span>
-            </button>
-          </>
-        ) : null}
-      </th>
+      <SkuHeaderCell skuId={row.skuId} hasOpenConflict={row.hasOpenConflict} onOpenForecast={onOpenForecast} />
       <td className="numeric" data-testid={`available-${row.skuId}`}>
         {formatNumber(row.available, locale)}
         {pending?.queued ? <span className="saving"> (pending: sends when online)</span> : saving ? <span className="saving"> (saving…)</span> : null}
@@ -140,36 +124,82 @@ function InventoryTableRow({ row, pending, locale, onAdjust, onOpenForecast }: {
         </span>
       </td>
       <td>
-        <span
-          className="stock-bar"
-          role="img"
-          aria-label={`${formatNumber(row.available, locale)} available and ${formatNumber(row.reserved, locale)} reserved of ${formatNumber(row.total, locale)} in stock; reorder at ${formatNumber(row.reorderPoint, locale)}`}
-        >
-          <span className="stock-bar-available" style={{ width: `${availableShare * 100}%` }} />
-          <span className="stock-bar-reserved" style={{ width: `${reservedShare * 100}%` }} />
-        </span>
+        <StockBar row={row} locale={locale} />
       </td>
       <td>
-        <form className="adjust-form" onSubmit={submit}>
-          <label htmlFor={inputId} className="visually-hidden">
-            New stock count for {row.skuId}
-          </label>
-          <input
-            id={inputId}
-            type="number"
-            inputMode="numeric"
-            min={row.reserved}
-            step={1}
-            placeholder={String(row.total)}
-            value={value}
-            onChange={(event) => setValue(event.target.value)}
-            disabled={saving}
-          />
-          <button type="submit" disabled={saving || value.trim() === ""}>
-            Set<span className="visually-hidden"> stock of {row.skuId}</span>
-          </button>
-        </form>
+        <AdjustStockForm row={row} saving={saving} onAdjust={onAdjust} />
       </td>
     </tr>
+  );
+}
+
+function SkuHeaderCell({ skuId, hasOpenConflict, onOpenForecast }: { skuId: string; hasOpenConflict: boolean; onOpenForecast?(skuId: string): void }) {
+  return (
+    <th scope="row">
+      <code>{skuId}</code>
+      {hasOpenConflict ? <span className="badge">Conflict</span> : null}
+      {onOpenForecast ? (
+        <>
+          {" "}
+          <button type="button" className="link-button" onClick={() => onOpenForecast(skuId)}>
+            Forecast<span className="visually-hidden"> for {skuId}</span>
+          </button>
+        </>
+      ) : null}
+    </th>
+  );
+}
+
+function StockBar({ row, locale }: { row: InventoryRow; locale: string }) {
+  const availableShare = row.total > 0 ? Math.max(0, row.available) / row.total : 0;
+  const reservedShare = row.total > 0 ? row.reserved / row.total : 0;
+  return (
+    <span
+      className="stock-bar"
+      role="img"
+      aria-label={`${formatNumber(row.available, locale)} available and ${formatNumber(row.reserved, locale)} reserved of ${formatNumber(row.total, locale)} in stock; reorder at ${formatNumber(row.reorderPoint, locale)}`}
+    >
+      <span className="stock-bar-available" style={{ width: `${availableShare * 100}%` }} />
+      <span className="stock-bar-reserved" style={{ width: `${reservedShare * 100}%` }} />
+    </span>
+  );
+}
+
+/** A new stock count as typed: a whole number of at least 0, or null (nothing is sent). */
+export function newStockCount(typed: string): number | null {
+  const newTotal = Number(typed);
+  return typed.trim() === "" || !Number.isInteger(newTotal) || newTotal < 0 ? null : newTotal;
+}
+
+function AdjustStockForm({ row, saving, onAdjust }: { row: InventoryRow; saving: boolean; onAdjust(skuId: string, newTotal: number): void }) {
+  const inputId = useId();
+  const [value, setValue] = useState("");
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const newTotal = newStockCount(value);
+    if (newTotal === null) return;
+    onAdjust(row.skuId, newTotal);
+    setValue("");
+  };
+  return (
+    <form className="adjust-form" onSubmit={submit}>
+      <label htmlFor={inputId} className="visually-hidden">
+        New stock count for {row.skuId}
+      </label>
+      <input
+        id={inputId}
+        type="number"
+        inputMode="numeric"
+        min={row.reserved}
+        step={1}
+        placeholder={String(row.total)}
+        value={value}
+        onChange={(event) => setValue(event.target.value)}
+        disabled={saving}
+      />
+      <button type="submit" disabled={saving || value.trim() === ""}>
+        Set<span className="visually-hidden"> stock of {row.skuId}</span>
+      </button>
+    </form>
   );
 }

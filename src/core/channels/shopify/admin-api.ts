@@ -4,7 +4,7 @@
 // version 2026-04 every quantity carries `changeFromQuantity` (what we believe Shopify holds)
 // and the mutation an `@idempotent` key; a count that moved on Shopify's side since comes
 // back as CHANGE_FROM_QUANTITY_STALE, which is a conflict to record, never an overwrite.
-import { createAdminApiClient } from "@shopify/admin-api-client";
+import { createAdminApiClient, type AdminApiClient } from "@shopify/admin-api-client";
 
 export const SHOPIFY_ADMIN_API_VERSION = "2026-10";
 const CALL_TIMEOUT_MS = 10_000;
@@ -44,6 +44,17 @@ export type SetAvailableOutcome =
   | { outcome: "written"; adjustmentGroupId: string | null }
   | { outcome: "stale" };
 
+export interface SetAvailableInput {
+  inventoryItemId: string;
+  locationId: string;
+  quantity: number;
+  changeFrom: number | null;
+  idempotencyKey: string;
+  reference?: string;
+}
+
+export type CancelOrderOutcome = { outcome: "cancelled"; jobId: string | null } | { outcome: "already_cancelled" };
+
 export interface ShopifyAdminApi {
   /** The `available` quantity of each inventory item at the location (items Shopify does not know are left out). */
   readAvailable(inventoryItemIds: readonly string[], locationId: string): Promise<ShopifyInventoryQuantity[]>;
@@ -52,13 +63,13 @@ export interface ShopifyAdminApi {
   /** Every variant with a SKU, and its inventory item (paged through). */
   inventoryItemsBySku(): Promise<{ sku: string; inventoryItemId: string }[]>;
   /** Sets `available` to `quantity` only if Shopify still holds `changeFrom` (null: no compare). */
-  setAvailable(input: { inventoryItemId: string; locationId: string; quantity: number; changeFrom: number | null; idempotencyKey: string; reference?: string }): Promise<SetAvailableOutcome>;
+  setAvailable(input: SetAvailableInput): Promise<SetAvailableOutcome>;
   /**
    * Cancels an order the pool could not cover (orderCancel, reason INVENTORY, refunded to the
    * buyer's payment methods, not restocked: the pool's count, not the order's units, is what
    * the store shows). An order already cancelled is cancelled: a retry after a lost answer is done.
    */
-  cancelOrder(input: { orderId: string; staffNote: string }): Promise<{ outcome: "cancelled"; jobId: string | null } | { outcome: "already_cancelled" }>;
+  cancelOrder(input: { orderId: string; staffNote: string }): Promise<CancelOrderOutcome>;
 }
 
 const READ_AVAILABLE = `query ReadAvailable($ids: [ID!]!, $locationId: ID!) {
@@ -92,25 +103,39 @@ const ORDER_CANCELLED = `query OrderCancelled($id: ID!) { order(id: $id) { id ca
 
 export const orderGid = (id: string) => `gid://shopify/Order/${id}`;
 
-interface CancelOrderData {
-  orderCancel: { job: { id: string; done: boolean } | null; orderCancelUserErrors: { code: string | null; field: string[] | null; message: string }[] };
-}
+/** A refusal Shopify states in the data of an answered mutation (the request itself went through). */
+export type ShopifyUserError = { code: string | null; field: string[] | null; message: string };
 
-interface ReadAvailableData {
+// The answers' shapes, as the operations above ask for them.
+interface CancelOrderData {
+  orderCancel: { job: { id: string; done: boolean } | null; orderCancelUserErrors: ShopifyUserError[] };
+}
+export interface ReadAvailableData {
   nodes: ({ id?: string; inventoryLevel?: { quantities: { name: string; quantity: number }[] } | null } | null)[];
 }
-interface VariantsData {
+export interface VariantsData {
   productVariants: { nodes: { sku: string | null; inventoryItem: { id: string } | null }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 }
-interface SetAvailableData {
-  inventorySetQuantities: { inventoryAdjustmentGroup: { id: string } | null; userErrors: { code: string | null; field: string[] | null; message: string }[] };
+export interface SetAvailableData {
+  inventorySetQuantities: { inventoryAdjustmentGroup: { id: string } | null; userErrors: ShopifyUserError[] };
 }
 
 export function createShopifyAdminApi(config: ShopifyAdminApiConfig): ShopifyAdminApi {
+  const client = shopifyAdminClient(config);
+  return {
+    readAvailable: (inventoryItemIds, locationId) => readAvailable(client, inventoryItemIds, locationId),
+    primaryLocationId: () => readPrimaryLocationId(client),
+    inventoryItemsBySku: () => readInventoryItemsBySku(client),
+    setAvailable: (input) => setAvailable(client, input),
+    cancelOrder: (input) => cancelOrder(client, input),
+  };
+}
+
+function shopifyAdminClient(config: ShopifyAdminApiConfig): AdminApiClient {
   const fetchImpl = config.fetch ?? fetch;
   const timeoutMs = config.timeoutMs ?? CALL_TIMEOUT_MS;
   const apiBase = config.apiBaseUrl?.replace(/\/+$/, "");
-  const client = createAdminApiClient({
+  return createAdminApiClient({
     storeDomain: config.shopDomain,
     apiVersion: SHOPIFY_ADMIN_API_VERSION,
     accessToken: config.accessToken,
@@ -120,84 +145,112 @@ export function createShopifyAdminApi(config: ShopifyAdminApiConfig): ShopifyAdm
       return fetchImpl(target, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) });
     },
   });
-
-  async function call<T>(label: string, operation: string, variables: Record<string, unknown>): Promise<T> {
-    let answer;
-    try {
-      answer = await client.request<T>(operation, { variables });
-    } catch (error) {
-      throw new ShopifyApiError("network", `${label}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (answer.errors) throw errorOf(label, answer.errors.networkStatusCode, answer.errors.message, answer.errors.graphQLErrors);
-    if (answer.data === undefined) throw new ShopifyApiError("invalid_response", `${label}: no data in the answer`);
-    return answer.data;
-  }
-
-  return {
-    async readAvailable(inventoryItemIds, locationId) {
-      if (inventoryItemIds.length === 0) return [];
-      const data = await call<ReadAvailableData>("ReadAvailable", READ_AVAILABLE, { ids: inventoryItemIds, locationId });
-      return data.nodes.flatMap((node) => {
-        const available = node?.inventoryLevel?.quantities.find((quantity) => quantity.name === "available");
-        return node?.id && available ? [{ inventoryItemId: node.id, locationId, available: available.quantity }] : [];
-      });
-    },
-    async primaryLocationId() {
-      const data = await call<{ locations: { nodes: { id: string }[] } }>("PrimaryLocation", PRIMARY_LOCATION, {});
-      return data.locations.nodes[0]?.id ?? null;
-    },
-    async inventoryItemsBySku() {
-      const items: { sku: string; inventoryItemId: string }[] = [];
-      let after: string | null = null;
-      for (let page = 0; page < MAX_VARIANT_PAGES; page += 1) {
-        const data: VariantsData = await call<VariantsData>("VariantsWithSku", VARIANTS_WITH_SKU, { after });
-        for (const variant of data.productVariants.nodes) {
-          if (variant.sku && variant.inventoryItem?.id) items.push({ sku: variant.sku, inventoryItemId: variant.inventoryItem.id });
-        }
-        if (!data.productVariants.pageInfo.hasNextPage) return items;
-        after = data.productVariants.pageInfo.endCursor;
-      }
-      return items;
-    },
-    async setAvailable(input) {
-      const data = await call<SetAvailableData>("SetAvailable", SET_AVAILABLE, {
-        idempotencyKey: input.idempotencyKey,
-        input: {
-          name: "available",
-          reason: "correction",
-          ...(input.reference ? { referenceDocumentUri: input.reference } : {}),
-          quantities: [{ inventoryItemId: input.inventoryItemId, locationId: input.locationId, quantity: input.quantity, changeFromQuantity: input.changeFrom }],
-        },
-      });
-      const { userErrors, inventoryAdjustmentGroup } = data.inventorySetQuantities;
-      if (userErrors.some((error) => error.code === "CHANGE_FROM_QUANTITY_STALE" || error.code === "COMPARE_QUANTITY_STALE")) return { outcome: "stale" };
-      if (userErrors.some((error) => error.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) throw new ShopifyApiError("throttled", "SetAvailable: the same write is still in progress on Shopify");
-      if (userErrors.length > 0) throw new ShopifyApiError("invalid_request", `SetAvailable: ${userErrors.map((error) => `${error.code ?? "ERROR"}: ${error.message}`).join("; ")}`.slice(0, 500));
-      return { outcome: "written", adjustmentGroupId: inventoryAdjustmentGroup?.id ?? null };
-    },
-    async cancelOrder(input) {
-      const data = await call<CancelOrderData>("CancelOrder", CANCEL_ORDER, {
-        orderId: orderGid(input.orderId),
-        reason: "INVENTORY",
-        restock: false,
-        refundMethod: { originalPaymentMethodsRefund: true },
-        notifyCustomer: true,
-        staffNote: input.staffNote.slice(0, 255),
-      });
-      const errors = data.orderCancel.orderCancelUserErrors;
-      if (errors.length === 0) return { outcome: "cancelled", jobId: data.orderCancel.job?.id ?? null };
-      // Refused as INVALID: cancelled already (by us before a lost answer, or on Shopify), or not cancellable; the order says which.
-      if (errors.some((error) => error.code === "INVALID")) {
-        const order = await call<{ order: { cancelledAt: string | null } | null }>("OrderCancelled", ORDER_CANCELLED, { id: orderGid(input.orderId) });
-        if (order.order?.cancelledAt) return { outcome: "already_cancelled" };
-      }
-      const kind = errors.some((error) => error.code === "INTERNAL_ERROR") ? "server" : "invalid_request";
-      throw new ShopifyApiError(kind, `CancelOrder: ${errors.map((error) => `${error.code ?? "ERROR"}: ${error.message}`).join("; ")}`.slice(0, 500));
-    },
-  };
 }
 
-function errorOf(label: string, status: number | undefined, message: string | undefined, graphQLErrors: { message: string; extensions?: Record<string, unknown> }[] | undefined): ShopifyApiError {
+/** One operation's data, or a ShopifyApiError saying whether a retry may mend it. */
+async function requestData<T>(client: AdminApiClient, label: string, operation: string, variables: Record<string, unknown>): Promise<T> {
+  let answer;
+  try {
+    answer = await client.request<T>(operation, { variables });
+  } catch (error) {
+    throw new ShopifyApiError("network", `${label}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (answer.errors) throw shopifyApiErrorOf(label, answer.errors.networkStatusCode, answer.errors.message, answer.errors.graphQLErrors);
+  if (answer.data === undefined) throw new ShopifyApiError("invalid_response", `${label}: no data in the answer`);
+  return answer.data;
+}
+
+async function readAvailable(client: AdminApiClient, inventoryItemIds: readonly string[], locationId: string): Promise<ShopifyInventoryQuantity[]> {
+  if (inventoryItemIds.length === 0) return [];
+  const data = await requestData<ReadAvailableData>(client, "ReadAvailable", READ_AVAILABLE, { ids: inventoryItemIds, locationId });
+  return availableQuantities(data, locationId);
+}
+
+async function readPrimaryLocationId(client: AdminApiClient): Promise<string | null> {
+  const data = await requestData<{ locations: { nodes: { id: string }[] } }>(client, "PrimaryLocation", PRIMARY_LOCATION, {});
+  return data.locations.nodes[0]?.id ?? null;
+}
+
+async function readInventoryItemsBySku(client: AdminApiClient): Promise<{ sku: string; inventoryItemId: string }[]> {
+  const items: { sku: string; inventoryItemId: string }[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < MAX_VARIANT_PAGES; page += 1) {
+    const data: VariantsData = await requestData<VariantsData>(client, "VariantsWithSku", VARIANTS_WITH_SKU, { after });
+    items.push(...inventoryItemsWithSku(data));
+    if (!data.productVariants.pageInfo.hasNextPage) return items;
+    after = data.productVariants.pageInfo.endCursor;
+  }
+  return items;
+}
+
+async function setAvailable(client: AdminApiClient, input: SetAvailableInput): Promise<SetAvailableOutcome> {
+  const data = await requestData<SetAvailableData>(client, "SetAvailable", SET_AVAILABLE, {
+    idempotencyKey: input.idempotencyKey,
+    input: {
+      name: "available",
+      reason: "correction",
+      ...(input.reference ? { referenceDocumentUri: input.reference } : {}),
+      quantities: [{ inventoryItemId: input.inventoryItemId, locationId: input.locationId, quantity: input.quantity, changeFromQuantity: input.changeFrom }],
+    },
+  });
+  return setAvailableOutcome(data.inventorySetQuantities);
+}
+
+async function cancelOrder(client: AdminApiClient, input: { orderId: string; staffNote: string }): Promise<CancelOrderOutcome> {
+  const data = await requestData<CancelOrderData>(client, "CancelOrder", CANCEL_ORDER, {
+    orderId: orderGid(input.orderId),
+    reason: "INVENTORY",
+    restock: false,
+    refundMethod: { originalPaymentMethodsRefund: true },
+    notifyCustomer: true,
+    staffNote: input.staffNote.slice(0, 255),
+  });
+  const errors = data.orderCancel.orderCancelUserErrors;
+  if (errors.length === 0) return { outcome: "cancelled", jobId: data.orderCancel.job?.id ?? null };
+  // Refused as INVALID: cancelled already (by us before a lost answer, or on Shopify), or not cancellable; the order says which.
+  if (errors.some((error) => error.code === "INVALID")) {
+    const order = await requestData<{ order: { cancelledAt: string | null } | null }>(client, "OrderCancelled", ORDER_CANCELLED, { id: orderGid(input.orderId) });
+    if (order.order?.cancelledAt) return { outcome: "already_cancelled" };
+  }
+  throw cancelRefusalError(errors);
+}
+
+// How Shopify's answers map to ours: plain functions of the answer, tested without a store.
+
+/** The `available` quantity of each item Shopify knows at the location; an unknown id answers a null node. */
+export function availableQuantities(data: ReadAvailableData, locationId: string): ShopifyInventoryQuantity[] {
+  return data.nodes.flatMap((node) => {
+    const available = node?.inventoryLevel?.quantities.find((quantity) => quantity.name === "available");
+    return node?.id && available ? [{ inventoryItemId: node.id, locationId, available: available.quantity }] : [];
+  });
+}
+
+/** A page's variants that carry a SKU and an inventory item (the rest cannot be linked to the pool). */
+export function inventoryItemsWithSku(data: VariantsData): { sku: string; inventoryItemId: string }[] {
+  return data.productVariants.nodes.flatMap((variant) => (variant.sku && variant.inventoryItem?.id ? [{ sku: variant.sku, inventoryItemId: variant.inventoryItem.id }] : []));
+}
+
+/** A stale compare is an answer (a conflict to record), a write still in flight a retry later, any other refusal ours to mend. */
+export function setAvailableOutcome(answer: SetAvailableData["inventorySetQuantities"]): SetAvailableOutcome {
+  const { userErrors, inventoryAdjustmentGroup } = answer;
+  if (userErrors.some((error) => error.code === "CHANGE_FROM_QUANTITY_STALE" || error.code === "COMPARE_QUANTITY_STALE")) return { outcome: "stale" };
+  if (userErrors.some((error) => error.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) throw new ShopifyApiError("throttled", "SetAvailable: the same write is still in progress on Shopify");
+  if (userErrors.length > 0) throw new ShopifyApiError("invalid_request", userErrorsText("SetAvailable", userErrors));
+  return { outcome: "written", adjustmentGroupId: inventoryAdjustmentGroup?.id ?? null };
+}
+
+/** A cancellation Shopify refused (and the order is not cancelled): its internal error is worth a retry, anything else is not. */
+export function cancelRefusalError(errors: readonly ShopifyUserError[]): ShopifyApiError {
+  const kind = errors.some((error) => error.code === "INTERNAL_ERROR") ? "server" : "invalid_request";
+  return new ShopifyApiError(kind, userErrorsText("CancelOrder", errors));
+}
+
+function userErrorsText(label: string, errors: readonly ShopifyUserError[]): string {
+  return `${label}: ${errors.map((error) => `${error.code ?? "ERROR"}: ${error.message}`).join("; ")}`.slice(0, 500);
+}
+
+/** A failed request as an error of its kind; the text is Shopify's, never the request's (it would hold the token). */
+export function shopifyApiErrorOf(label: string, status: number | undefined, message: string | undefined, graphQLErrors: { message: string; extensions?: Record<string, unknown> }[] | undefined): ShopifyApiError {
   const http = status !== undefined && status !== 200 ? ` (HTTP ${status})` : "";
   const text = `${label}${http}: ${message ?? graphQLErrors?.map((error) => error.message).join("; ") ?? "failed"}`.slice(0, 500);
   if (graphQLErrors?.some((error) => error.extensions?.code === "THROTTLED")) return new ShopifyApiError("throttled", text);

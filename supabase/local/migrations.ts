@@ -32,7 +32,7 @@ export class MigrationFailedError extends Error {
 }
 
 /**
- * The squash of 2026-12-03 (docs/MIGRATIONS.md): the 42 migrations up to f12fabb became one
+ * The squash of 2026-12-02 (docs/MIGRATIONS.md): the 42 migrations up to f12fabb became one
  * baseline with the newest one's version. A database that recorded all of them has the
  * baseline's version too, so it counts as applied; one that stopped part-way through the old
  * chain has the schema of neither, and the baseline must not be replayed over it.

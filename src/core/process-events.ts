@@ -59,11 +59,6 @@ export async function shardLiveConsumer(sql: Sql, consumerName: string, shardCou
   if (!consumer.transactional) throw new Error(`${consumerName} is not transactional; only transactional consumers can be sharded`);
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64) throw new Error(`The shard count must be a whole number from 1 to 64, got ${shardCount}`);
   await setConsumerShards(sql, { consumer: consumerName, lane: "live", shardCount });
-  // A running shard steps onto its barrier only in a call of its own, and the last to do so
-  // starts the new generation. With no traffic that call would wait for the safety net, and
-  // a call in flight may have looked before the barrier was set: one call per shard now
-  // (forced past the wake-up flags) completes the move without waiting.
-  await sql`select public.request_event_processing(array['live'], true)`;
 }
 
 export interface ProcessLaneResult extends LaneCallResult {

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -6,9 +7,10 @@ const appAlias = { "@": fileURLToPath(new URL("./src", import.meta.url)) };
 
 export default defineConfig({
   test: {
-    // Two workers on the two-core CI machine (Vitest's default leaves one): the unit specs run
-    // beside the integration files, which wait on Postgres and Deno more than they compute.
-    maxWorkers: 2,
+    // Vitest's default (one fewer than the cores) leaves a two-core machine one worker: at least
+    // two, so the unit specs run beside the integration files, which wait on Postgres and Deno
+    // more than they compute. Larger machines keep the default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         resolve: { alias: appAlias },

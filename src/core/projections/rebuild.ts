@@ -16,7 +16,10 @@ import { CONSUMER_LEASE_MS } from "../processing/consumer-leases.ts";
 import { RealtimeChanges } from "../realtime/realtime-changes.ts";
 import type { Projection } from "./projection.ts";
 import { createTablesLike, dropTables, shadowSchemaFor } from "./projection-schema.ts";
+import { acquireRebuildLeases } from "./rebuild-lease.ts";
 import { swapIn } from "./rebuild-swap.ts";
+
+export { RebuildLeaseUnavailableError } from "./rebuild-lease.ts";
 
 export interface RebuildProgress {
   projection: string;
@@ -59,13 +62,6 @@ export interface RebuildManyOptions extends Omit<RebuildOptions, "projection" | 
 }
 
 export type RebuildResult = RebuildProgress & { checkpoint: GlobalCheckpoint };
-
-export class RebuildLeaseUnavailableError extends Error {
-  constructor(consumer: string) {
-    super(`Consumer ${consumer} is held by another instance; rebuild not started`);
-    this.name = "RebuildLeaseUnavailableError";
-  }
-}
 
 const PROGRESS_INTERVAL_MS = 250;
 const DEFAULT_PAGE_SIZE = 10_000;
@@ -116,11 +112,10 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
   const leaseMs = options.leaseMs ?? 120_000;
   const targets = options.projections.map((projection) => newRebuildTarget(projection, options.consumerName?.(projection) ?? projection.name));
   const tables = targets.flatMap((target) => target.projection.tables.map((table) => table.name));
-  // Taken before anything is built: a rebuild that cannot lease has nothing to undo.
-  for (const target of targets) {
-    target.rows = await checkpointRowsOf(sql, target.consumer);
-    for (const row of target.rows) await acquireRebuildLease(sql, row, owner, leaseMs, options.waitForLeaseMs ?? CONSUMER_LEASE_MS + 15_000);
-  }
+  // Taken before anything is built: a rebuild that cannot lease every row gives back what it
+  // took and has nothing else to undo.
+  for (const target of targets) target.rows = await checkpointRowsOf(sql, target.consumer);
+  await acquireRebuildLeases(sql, targets.flatMap((target) => target.rows), { owner, leaseMs, waitMs: options.waitForLeaseMs ?? CONSUMER_LEASE_MS + 15_000 });
   const run: RebuildRun = {
     sql,
     schema,
@@ -279,20 +274,6 @@ async function checkpointRowsOf(sql: Sql, consumer: string): Promise<string[]> {
   if (!setting) return [consumer];
   if (!setting.settled) throw new RebuildDuringReshardingError(consumer);
   return [...new Set([consumer, ...setting.shards])];
-}
-
-async function acquireRebuildLease(sql: Sql, consumer: string, owner: string, leaseMs: number, waitMs: number): Promise<void> {
-  await sql`insert into public.consumer_checkpoints (consumer) values (${consumer}) on conflict do nothing`;
-  const deadline = performance.now() + waitMs;
-  for (;;) {
-    const taken = await sql`
-      update public.consumer_checkpoints
-         set lease_owner = ${owner}, lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-       where consumer = ${consumer} and (lease_owner is null or lease_owner = ${owner} or lease_expires_at < now())`;
-    if (taken.count === 1) return;
-    if (performance.now() > deadline) throw new RebuildLeaseUnavailableError(consumer);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function countEvents(sql: Sql, types: string[] | undefined): Promise<number> {

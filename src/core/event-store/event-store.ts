@@ -77,6 +77,12 @@ export interface ReadAllOptions {
   until?: GlobalCheckpoint;
   /** Only the events of the creators of shard `index` of `count` (public.creator_shard). */
   shard?: { index: number; count: number };
+  /**
+   * Also answer `settled`: how far the read has seen the whole stream when the page is not full.
+   * A consumer of a few types (or one shard's creators) stands there, instead of at its last
+   * event, so its next read does not scan again past everything it skipped.
+   */
+  settled?: boolean;
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

@@ -122,10 +122,11 @@ export async function readAllAfter(
   { sql, upcasters }: EventReads,
   checkpoint: GlobalCheckpoint,
   options: ReadAllOptions = {},
-): Promise<{ events: StoredEvent[]; checkpoint: GlobalCheckpoint }> {
+): Promise<{ events: StoredEvent[]; checkpoint: GlobalCheckpoint; settled?: GlobalCheckpoint }> {
   const filter = options.types ? compileTypeFilter(options.types) : undefined;
   const { until, shard } = options;
-  const rows = await sql<EventRow[]>`
+  const limit = options.limit ?? 500;
+  const page = sql<EventRow[]>`
     select * from public.event_store
      where (transaction_id, position) > (${checkpoint.transactionId}::xid8, ${checkpoint.position})
        and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -133,9 +134,38 @@ export async function readAllAfter(
        ${until ? sql`and (transaction_id, position) <= (${until.transactionId}::xid8, ${until.position})` : sql``}
        ${shard && shard.count > 1 ? sql`and public.creator_shard(creator_id, ${shard.count}) = ${shard.index}` : sql``}
      order by transaction_id, position
-     limit ${options.limit ?? 500}`;
-  const events = rows.map((row) => toStoredEvent(upcasters, row));
-  return { events, checkpoint: checkpointAfter(events, checkpoint) };
+     limit ${limit}`;
+  if (!options.settled || until) {
+    const events = (await page).map((row) => toStoredEvent(upcasters, row));
+    return { events, checkpoint: checkpointAfter(events, checkpoint) };
+  }
+  // The last event of the whole stream below the statement's xmin (one backward index probe):
+  // every event up to it has committed, none can still appear before it, and a page that is not
+  // full has read every one after the checkpoint that the filters let through.
+  const rows = await sql<(EventRow & SettledColumns)[]>`
+    select h.settled_transaction_id::text, h.settled_position, e.*
+      from (select s.transaction_id as settled_transaction_id, s.position as settled_position
+              from public.event_store s
+             where s.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             order by s.transaction_id desc, s.position desc
+             limit 1) h
+      left join lateral (${page}) e on true`;
+  const events = rows.filter((row) => row.id !== null).map((row) => toStoredEvent(upcasters, row));
+  const after = checkpointAfter(events, checkpoint);
+  const horizon = rows[0] ? { transactionId: rows[0].settled_transaction_id, position: Number(rows[0].settled_position) } : undefined;
+  const settled = events.length < limit && horizon && isPast(horizon, after) ? horizon : undefined;
+  return { events, checkpoint: after, settled };
+}
+
+interface SettledColumns {
+  settled_transaction_id: string;
+  settled_position: string;
+}
+
+/** Whether checkpoint `a` is further along the global stream than `b` (transaction ids are xid8, beyond 2^53). */
+export function isPast(a: GlobalCheckpoint, b: GlobalCheckpoint): boolean {
+  const [ta, tb] = [BigInt(a.transactionId), BigInt(b.transactionId)];
+  return ta > tb || (ta === tb && a.position > b.position);
 }
 
 /** Where a reader stands after `events` (read in stream order from `checkpoint`): at the last of them, or still where it was. */

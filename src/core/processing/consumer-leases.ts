@@ -65,6 +65,7 @@ export function createShardLeases(options: { sql: Sql; owner: string; leaseMs: n
     releaseAll: () => releaseShards(holder),
     moveCheckpoint: (tx: Sql, shardName: string, event: StoredEvent, count: number) => moveCheckpoint(tx, holder.owner, shardName, event, count),
     assertLease: (tx: Sql, shardName: string) => assertLease(tx, holder.owner, shardName),
+    moveToSettled: (settled: ReadonlyMap<string, GlobalCheckpoint>) => moveToSettled(holder, settled),
     standAtBarrier: (lease: ShardLease, baseName: string) => standAtBarrier(holder, lease, baseName),
   };
 }
@@ -108,6 +109,26 @@ async function moveCheckpoint(tx: Sql, owner: string, shardName: string, event: 
      where consumer = ${shardName} and lease_owner = ${owner} and lease_expires_at > now()
        and (barrier_transaction_id is null or (${event.transactionId}::xid8, ${event.position}::bigint) <= (barrier_transaction_id, barrier_position))`;
   if (moved.count !== 1) throw new LeaseLostError(shardName);
+}
+
+/**
+ * Moves checkpoints on to where their reads saw the whole stream settled (readAllAfter's
+ * `settled`), in one statement: a consumer of a few types otherwise stays at its last event and
+ * every read scans again past all it skipped. Fenced like a batch's move (the lease, never
+ * backwards), and never while the shard is resharded: its barrier decides where it stops.
+ */
+async function moveToSettled({ sql, owner }: LeaseHolder, settled: ReadonlyMap<string, GlobalCheckpoint>): Promise<void> {
+  if (settled.size === 0) return;
+  const names = [...settled.keys()];
+  const points = [...settled.values()];
+  await sql`
+    update public.consumer_checkpoints c
+       set transaction_id = s.transaction_id, position = s.position, updated_at = now()
+      from unnest(${names}::text[], ${points.map((point) => point.transactionId)}::xid8[], ${points.map((point) => point.position)}::bigint[])
+           as s(consumer, transaction_id, position)
+     where c.consumer = s.consumer and c.lease_owner = ${owner} and c.lease_expires_at > now()
+       and c.barrier_transaction_id is null
+       and (c.transaction_id, c.position) < (s.transaction_id, s.position)`;
 }
 
 async function assertLease(tx: Sql, owner: string, shardName: string): Promise<void> {

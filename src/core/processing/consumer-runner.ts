@@ -4,7 +4,7 @@
 // (consumer-failures.ts).
 import type { Sql } from "postgres";
 import { eventPriority, type EventPriority } from "../event-catalogue.ts";
-import { createEventStore, type StoredEvent } from "../event-store/index.ts";
+import { createEventStore, type GlobalCheckpoint, type StoredEvent } from "../event-store/index.ts";
 import { traceConsumerWork } from "../tracing.ts";
 import type { Consumer, ConsumerContext } from "./consumer.ts";
 import { clearRetry, describeError, isWaitingForRetry, recordFailure, type FailurePorts } from "./consumer-failures.ts";
@@ -60,16 +60,17 @@ async function carryOutRetries(deps: RunnerDeps, lease: ShardLease, letters: Req
   return settled;
 }
 
-/** The shard's next batch; at its resharding barrier with nothing left, it stands there and yields none. */
-async function readNextBatch(deps: RunnerDeps, base: Consumer, lease: ShardLease): Promise<StoredEvent[]> {
+/** The shard's next batch, and how far it has seen the stream when that is past the batch; at its resharding barrier with nothing left, it stands there and yields none. */
+async function readNextBatch(deps: RunnerDeps, base: Consumer, lease: ShardLease): Promise<{ events: StoredEvent[]; settled?: GlobalCheckpoint }> {
   const page = await deps.store.readAllAfter(lease.checkpoint, {
     limit: base.batchSize ?? DEFAULT_BATCH_SIZE,
     types: base.handles.includes("*") ? undefined : [...base.handles],
     until: lease.barrier ?? undefined,
     shard: lease.shard,
+    settled: true,
   });
   if (page.events.length === 0 && lease.barrier) await deps.leases.standAtBarrier(lease, base.name);
-  return page.events;
+  return page;
 }
 
 /** Takes each consumer's shard; what could not run this round is already an outcome. */
@@ -98,7 +99,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   async function tick(): Promise<BatchOutcome[]> {
     const { leased, outcomes } = await leaseShards(deps, consumers);
     const requested = await readRequestedRetries(sql, leased.map(({ lease }) => lease.consumer.name));
-    const pending: { consumer: Consumer; events: StoredEvent[]; rank: number }[] = [];
+    const pending: { consumer: Consumer; events: StoredEvent[]; settled?: GlobalCheckpoint; rank: number }[] = [];
+    const settled = new Map<string, GlobalCheckpoint>();
     for (const { base, lease } of leased) {
       const { consumer } = lease;
       const letters = requested.filter((letter) => letter.consumer === consumer.name);
@@ -111,13 +113,21 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         outcomes.push({ ...idleOutcome(consumer.name), waiting: true });
         continue;
       }
-      const events = await skippedIfLeaseLost(consumer.name, () => readNextBatch(deps, base, lease));
-      if (!Array.isArray(events)) outcomes.push(events);
-      else if (events.length === 0) outcomes.push(idleOutcome(consumer.name));
-      else pending.push({ consumer, events, rank: Math.min(...events.map((event) => priorityRank[eventPriority(event.type)])) });
+      const page = await skippedIfLeaseLost(consumer.name, () => readNextBatch(deps, base, lease));
+      if (!("events" in page)) outcomes.push(page);
+      else if (page.events.length === 0) {
+        outcomes.push(idleOutcome(consumer.name));
+        if (page.settled) settled.set(consumer.name, page.settled);
+      } else pending.push({ consumer, events: page.events, settled: page.settled, rank: Math.min(...page.events.map((event) => priorityRank[eventPriority(event.type)])) });
     }
     pending.sort((a, b) => a.rank - b.rank);
-    for (const { consumer, events } of pending) outcomes.push(await skippedIfLeaseLost(consumer.name, () => processBatch(batchDeps, consumer, events)));
+    for (const { consumer, events, settled: seen } of pending) {
+      const outcome = await skippedIfLeaseLost(consumer.name, () => processBatch(batchDeps, consumer, events));
+      outcomes.push(outcome);
+      if (seen && outcome.processed === events.length) settled.set(consumer.name, seen);
+    }
+    // Past what they skipped, once their batch is done: nothing there is theirs.
+    await leases.moveToSettled(settled);
     return outcomes;
   }
 

@@ -292,4 +292,69 @@ describe("consumer runner", () => {
     await victim.drain({ budgetMs: 30_000 });
     expect(await handled(name)).toHaveLength(4);
   });
+
+  it("stands a consumer of a few types past the events it skipped, and never past one it has not handled", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("sparse");
+    await startAtEndOfStream(name);
+    let clock = Date.now();
+    let failing = false;
+    const runner = createConsumerRunner({
+      sql,
+      consumers: [recordingConsumer(name, creatorId, { handles: ["order.shipped"], failOn: () => failing })],
+      owner: "runner-sparse",
+      now: () => new Date(clock),
+    });
+
+    // Only events it does not handle: it stands at the last of them, so its next read starts after them.
+    const received = await appendReceivedOnly(creatorId, 3);
+    expect(await runner.tick()).toMatchObject([{ processed: 0, failed: false }]);
+    expect(await checkpointEvent(name)).toBe(received.at(-1));
+
+    // Its own event fails: it stays before it, although the read saw the stream after it.
+    failing = true;
+    const [, shipped] = await appendOrders(creatorId, 1);
+    const after = await appendReceivedOnly(creatorId, 2);
+    expect(await runner.tick()).toMatchObject([{ processed: 0, failed: true }]);
+    expect(await checkpointEvent(name)).toBe(received.at(-1));
+
+    // Handled at its retry, then past what followed it.
+    failing = false;
+    const [retry] = await sql<{ next_attempt_at: Date }[]>`select next_attempt_at from consumer_retries where consumer = ${name}`;
+    clock = retry.next_attempt_at.getTime();
+    await runner.drain({ budgetMs: 30_000 });
+    expect(await handled(name)).toEqual([shipped]);
+    expect(await checkpointEvent(name)).toBe(after.at(-1));
+  });
+
+  it("reads a full page on from its last event, skipping nothing after it", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("full-page");
+    await startAtEndOfStream(name);
+    const received = await appendReceivedOnly(creatorId, 5);
+    const runner = createConsumerRunner({ sql, consumers: [{ ...recordingConsumer(name, creatorId, { handles: ["order.received_from_tiktok"] }), batchSize: 2 }], owner: "runner-full-page" });
+    expect(await runner.tick()).toMatchObject([{ processed: 2 }]);
+    expect(await checkpointEvent(name)).toBe(received[1]);
+    await runner.drain({ budgetMs: 30_000 });
+    expect(await handled(name)).toEqual(received);
+  });
 });
+
+async function appendReceivedOnly(creatorId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const orderId = uniqueOrderId();
+    const result = await store.appendToStream({ metadata: { source: "automated_system" }, creatorId, aggregateId: `order-${orderId}`, aggregateType: "order", events: [orderReceived(orderId)] });
+    ids.push(result.events[0].id);
+  }
+  return ids;
+}
+
+/** The event a consumer's checkpoint stands at. */
+async function checkpointEvent(consumer: string): Promise<string | null> {
+  const [row] = await sql<{ id: string | null }[]>`
+    select e.id::text from consumer_checkpoints c
+      left join event_store e on (e.transaction_id, e.position) = (c.transaction_id, c.position)
+     where c.consumer = ${consumer}`;
+  return row.id;
+}

@@ -27,7 +27,9 @@ describe("a rebuild's lease under live traffic", () => {
     await models.append(creatorId, `order-${orderId}`, [received(orderId, at("2026-09-01T10:00:00Z"))]);
     const holder = liveCall("live-a");
     const next = liveCall("live-b");
-    expect((await holder.tick()).find((outcome) => outcome.consumer === consumer)).toMatchObject({ processed: 1 });
+    const first = (await holder.tick()).find((outcome) => outcome.consumer === consumer);
+    expect(first).toMatchObject({ skipped: false, failed: false });
+    expect(first?.processed).toBeGreaterThan(0);
     expect(await checkpointRow(consumer)).toMatchObject({ lease_owner: "live-a" });
 
     const rebuild = rebuildProjection({ sql, projection: dashboardMetricsProjection, schema: models.schema, consumerName: consumer, owner: "rebuild-lease-test", waitForLeaseMs: 60_000 });
@@ -42,7 +44,9 @@ describe("a rebuild's lease under live traffic", () => {
 
     // Live processing goes on after the rebuild: the want went with it.
     await models.append(creatorId, `order-${orderId}-2`, [received(`${orderId}-2`, at("2026-09-01T11:00:00Z"))]);
-    expect((await next.tick()).find((outcome) => outcome.consumer === consumer)).toMatchObject({ processed: 1 });
+    const resumed = (await next.tick()).find((outcome) => outcome.consumer === consumer);
+    expect(resumed).toMatchObject({ skipped: false, failed: false });
+    expect(resumed?.processed).toBeGreaterThan(0);
     await next.releaseLeases();
     await holder.releaseLeases();
   });

@@ -32,7 +32,8 @@ async function throttledCalls(client: ReturnType<typeof createTikTokShopClient>,
 }
 
 describe("429s at a configured rate", () => {
-  it("refuses about the configured share of calls, whatever the per-second limit allows", async () => {
+  // 200 HTTP calls one after another: about 1.5 s alone, past Vitest's 5 s on a busy machine.
+  it("refuses about the configured share of calls, whatever the per-second limit allows", { timeout: 30_000 }, async () => {
     const throttled = await withSimulator({ rateLimitErrorRate: 0.25, seed: 5 }, async (client, rejected) => {
       const outcomes = await throttledCalls(client, 200);
       expect(rejected.rate_limited_random).toBe(outcomes.filter(Boolean).length);

@@ -19,7 +19,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const SHOP_ID = "7100000000000000001";
 const SATURATION_WEBHOOKS = Number(process.env.INGEST_SATURATION_WEBHOOKS ?? 6_000);
 const SATURATION_CONCURRENCY = Number(process.env.INGEST_CONCURRENCY ?? 64);
-const FIXED_RATE_PER_S = 500;
+// INGEST_FIXED_RATE_PER_S: a lower rate keeps most batches at one delivery even on a loaded machine.
+const FIXED_RATE_PER_S = Number(process.env.INGEST_FIXED_RATE_PER_S ?? 500);
 // Its own embedded PostgreSQL on BENCH_DB_PORT (default 54353) and the stand-in on the next port.
 const DB_PORT = Number(process.env.BENCH_DB_PORT ?? 54353);
 const FIXED_RATE_SECONDS = Number(process.env.INGEST_FIXED_RATE_SECONDS ?? 10);

@@ -9,6 +9,9 @@ import { available, evolveInventory, initialInventoryState, type InventoryState 
 import { allocatedToChannel, type ChannelAllocation } from "./channel.ts";
 import type { ChannelId } from "./channel-id.ts";
 
+/** The stock source a channel's counts are recorded under: a channel added to ChannelId must name its own here. */
+const stockSourceOf: Record<ChannelId, "tiktok" | "shopify"> = { tiktok_shop: "tiktok", shopify: "shopify" };
+
 /** What is known of one channel shop's count of the SKU. */
 export interface ChannelShopStock {
   /** The count the channel holds as far as we know (its newest report, or our last push); null: never seen. */
@@ -130,7 +133,7 @@ export function channelPushConflictEvents(
         conflict_type: "concurrent_update",
         local_value: found.local,
         external_value: Math.max(0, found.actual),
-        source: "shopify",
+        source: stockSourceOf[shop.channel],
         channel: shop.channel,
         shop_id: shop.shopId,
         trigger_event_id: found.triggerEventId,

@@ -65,6 +65,12 @@ describe("a write the channel found stale", () => {
     const after = stream(stocked, reported(10), reserved("o1"), ...events);
     expect(decideChannelPush(after, shop, 3)).toMatchObject({ action: "push", target: 9, expected: -2 });
   });
+
+  it("names the channel's own stock source", () => {
+    const found = { conflictId: "c-2", local: 4, actual: 3, handles: {}, triggerEventId: "e-2" };
+    expect(channelPushConflictEvents(sku, { channel: "tiktok_shop", shopId: "7000" }, found)[0].data).toMatchObject({ source: "tiktok", channel: "tiktok_shop" });
+    expect(channelPushConflictEvents(sku, { channel: "shopify", shopId: "a.myshopify.com" }, found)[0].data).toMatchObject({ source: "shopify", channel: "shopify" });
+  });
 });
 
 describe("a push recorded", () => {

@@ -3,6 +3,15 @@ import type { DashboardSnapshot } from "./dashboard-types.ts";
 
 export type FetchSnapshot = () => Promise<DashboardSnapshot>;
 
+/** Whether the app's server answers at all (any status); false when the request cannot be made. */
+export type ReachServer = () => Promise<boolean>;
+
+export const reachServer: ReachServer = () =>
+  fetch("/api/ping", { method: "HEAD", cache: "no-store" }).then(
+    () => true,
+    () => false,
+  );
+
 export interface AdjustmentRequest {
   newTotal: number;
   expectedVersion: number;

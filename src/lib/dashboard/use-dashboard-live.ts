@@ -8,7 +8,7 @@
 // queued (src/lib/offline/adjustment-queue.ts) and sent, as it was made, when the connection
 // returns: by the service worker's background sync, or by this page while it is open.
 import { useCallback, useEffect, useReducer, useRef, useState, type Dispatch, type RefObject } from "react";
-import type { FetchSnapshot, PostAdjustment } from "./dashboard-api.ts";
+import { reachServer, type FetchSnapshot, type PostAdjustment, type ReachServer } from "./dashboard-api.ts";
 import { dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState } from "./dashboard-state.ts";
 import type { DashboardSnapshot } from "./dashboard-types.ts";
 import type { ChannelStatus, RealtimeConnector } from "./realtime-connection.ts";
@@ -29,6 +29,8 @@ export interface DashboardLiveOptions {
   newCommandId?: () => string;
   /** The page's monotonic clock in ms, for how long a live order took to show; performance.now() unless a test drives it. */
   clock?: () => number;
+  /** Asked when the channel fails while the browser says it is online; /api/ping unless a test answers. */
+  reachServer?: ReachServer;
 }
 
 export interface DashboardLive {
@@ -52,7 +54,7 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
   const clock = useRef(options.clock ?? pageClock);
   const sync = useSnapshotSync({ initialSequence: initial.sequence, fetchSnapshot, refreshDelayMs: options.refreshDelayMs ?? 1_500, clock, dispatch, unmounted });
   const adjustments = useStockAdjustments({ creatorId, state, postAdjustment, newCommandId: options.newCommandId, dispatch, unmounted });
-  const connection = useChannelConnection({ connect, creatorId, sync, sendQueuedRef: adjustments.sendQueuedRef, unmounted });
+  const connection = useChannelConnection({ connect, creatorId, sync, sendQueuedRef: adjustments.sendQueuedRef, unmounted, reach: options.reachServer ?? reachServer });
 
   // React runs effects of a render that no input event caused (a socket message) after the
   // browser has painted it, generally: this is when a live order is on screen.
@@ -72,8 +74,9 @@ export function useDashboardLive(options: DashboardLiveOptions): DashboardLive {
  * Joins the creator's channel and follows the connection: a (re)join or coming back online
  * refetches the figures and sends what was queued; leaving the page leaves the channel.
  */
-function useChannelConnection({ connect, creatorId, sync, sendQueuedRef, unmounted }: {
+function useChannelConnection({ connect, creatorId, sync, sendQueuedRef, unmounted, reach }: {
   connect: RealtimeConnector;
+  reach: ReachServer;
   creatorId: string;
   sync: ReturnType<typeof useSnapshotSync>;
   sendQueuedRef: RefObject<() => Promise<void>>;
@@ -91,6 +94,9 @@ function useChannelConnection({ connect, creatorId, sync, sendQueuedRef, unmount
         void sendQueuedRef.current();
       } else if (status === "error") {
         setConnection(isOffline() ? "offline" : "reconnecting");
+        // navigator.onLine can say online while nothing can be reached (Chromium offline
+        // emulation, a captive network): if the server does not answer either, this is offline.
+        if (!isOffline()) void reach().then((reachable) => !reachable && !unmounted.current && setConnection((current) => (current === "live" ? current : "offline")));
       } else {
         setConnection("offline");
       }
@@ -113,7 +119,7 @@ function useChannelConnection({ connect, creatorId, sync, sendQueuedRef, unmount
       window.removeEventListener("online", backOnline);
       cancelQuietRefresh();
     };
-  }, [connect, creatorId, handleMessage, refetch, cancelQuietRefresh, sendQueuedRef, unmounted]);
+  }, [connect, creatorId, handleMessage, refetch, cancelQuietRefresh, sendQueuedRef, unmounted, reach]);
   return connection;
 }
 

@@ -56,7 +56,7 @@ function deferred<T>() {
 /** Lets the promise callbacks queued by the component run. */
 const settle = () => act(async () => {});
 
-function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?: FetchSnapshot; postAdjustment?: PostAdjustment; clock?: () => number } = {}) {
+function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?: FetchSnapshot; postAdjustment?: PostAdjustment; clock?: () => number; reachServer?: () => Promise<boolean> } = {}) {
   const channel = fakeChannel();
   const initial = options.initial ?? snapshot();
   const fetchSnapshot = vi.fn(options.fetchSnapshot ?? (async () => initial));
@@ -71,6 +71,7 @@ function renderDashboard(options: { initial?: DashboardSnapshot; fetchSnapshot?:
       // Long enough that only gaps, rejoins and unknown messages refetch during a test.
       refreshDelayMs={3_600_000}
       clock={options.clock}
+      reachServer={options.reachServer ?? (async () => true)}
     />,
   );
   return { channel, fetchSnapshot, postAdjustment };
@@ -98,6 +99,20 @@ describe("live dashboard", () => {
 
     await channel.status("closed");
     expect(connectionStatus()).toContain("Offline");
+  });
+
+  it("shows offline when the channel fails and the server does not answer, though the browser says it is online", async () => {
+    const reachable = deferred<boolean>();
+    const { channel } = renderDashboard({ reachServer: () => reachable.promise });
+    await channel.join();
+    await channel.status("error");
+    expect(connectionStatus()).toContain("Reconnecting…");
+    await act(async () => reachable.resolve(false));
+    expect(screen.getByTestId("offline-since")).toBeTruthy();
+
+    // The channel joins again: live, whatever the last answer was.
+    await channel.join();
+    expect(connectionStatus()).toContain("Live");
   });
 
   it("applies a delta in sequence at once and marks the new order, without refetching", async () => {

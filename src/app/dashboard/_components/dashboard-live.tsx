@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
-import { adjustmentPoster, alertActionPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment, type PostAlertAction } from "@/lib/dashboard/dashboard-api.ts";
+import { adjustmentPoster, alertActionPoster, snapshotFetcher, type FetchSnapshot, type PostAdjustment, type PostAlertAction, type ReachServer } from "@/lib/dashboard/dashboard-api.ts";
 import { pipelineCounts } from "@/lib/dashboard/dashboard-state.ts";
 import type { DashboardSnapshot } from "@/lib/dashboard/dashboard-types.ts";
 import { connectCreatorChannel, type RealtimeConnector } from "@/lib/dashboard/realtime-connection.ts";
@@ -31,9 +31,11 @@ export interface DashboardLiveProps {
   refreshDelayMs?: number;
   /** The page's monotonic clock (performance.now()); tests drive their own. */
   clock?: () => number;
+  /** Whether the server answers, asked when the channel fails while the browser says online. */
+  reachServer?: ReachServer;
 }
 
-export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, postAlertAction, refreshDelayMs, clock }: DashboardLiveProps) {
+export function DashboardLive({ initial, locale, creatorQuery = null, connect, fetchSnapshot, postAdjustment, postAlertAction, refreshDelayMs, clock, reachServer }: DashboardLiveProps) {
   const defaultFetch = useMemo(() => snapshotFetcher(creatorQuery), [creatorQuery]);
   const defaultPost = useMemo(() => adjustmentPoster(creatorQuery), [creatorQuery]);
   const defaultAlertAction = useMemo(() => alertActionPoster(creatorQuery), [creatorQuery]);
@@ -44,6 +46,7 @@ export function DashboardLive({ initial, locale, creatorQuery = null, connect, f
     postAdjustment: postAdjustment ?? defaultPost,
     refreshDelayMs,
     clock,
+    reachServer,
   });
   const { data, newOrderIds, lastUpdateAt, arrivals, pending, notice } = live.state;
   const forecast = useForecastSku();

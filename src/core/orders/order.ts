@@ -96,12 +96,15 @@ export function orderStatusAfter(status: OrderStatus, type: EventType): OrderSta
   return next ? next(status) : status;
 }
 
-/** How one type of event changes the order apart from its status, its payload narrowed by the catalogue; a type not listed leaves it as it was. */
-type OrderEvolvers = { [T in EventType]?: (state: OrderState, event: StoredEvent<T>) => OrderState };
+/**
+ * The fields one type of event changes apart from the status, its payload narrowed by the
+ * catalogue; a type not listed changes none. Only the changes: evolveOrder makes the one
+ * copy of the order they go into.
+ */
+type OrderEvolvers = { [T in EventType]?: (state: OrderState, event: StoredEvent<T>) => Partial<OrderState> };
 
 const orderEvolvers: OrderEvolvers = {
   "order.received_from_tiktok": (state, { data, occurredAt }) => ({
-    ...state,
     orderId: data.order_id,
     shopId: data.shop_id,
     onHold: data.is_on_hold,
@@ -112,45 +115,42 @@ const orderEvolvers: OrderEvolvers = {
     receivedAt: occurredAt,
   }),
   // An order from another channel (Shopify): its items and total come with it.
-  "order.received_from_channel": (state, { data, occurredAt }) => ({
-    ...state, orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: occurredAt,
+  "order.received_from_channel": (_, { data, occurredAt }) => ({
+    orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: occurredAt,
   }),
   // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
-  "order.tiktok_status_changed": (state, { data }) => ({ ...state, onHold: data.is_on_hold, tiktokStatus: data.tiktok_status }),
-  "order.validated": (state, { data }) => ({
-    ...state,
+  "order.tiktok_status_changed": (_, { data }) => ({ onHold: data.is_on_hold, tiktokStatus: data.tiktok_status }),
+  "order.validated": (_, { data }) => ({
     items: data.items,
     totalMinor: data.total_minor,
     currency: data.currency,
   }),
-  "order.inventory_allocated": (state, { data }) => ({ ...state, allocations: data.allocations }),
-  "order.payment_processed": (state, { data }) => ({ ...state, paid: true, paidMinor: data.amount_minor }),
+  "order.inventory_allocated": (_, { data }) => ({ allocations: data.allocations }),
+  "order.payment_processed": (_, { data }) => ({ paid: true, paidMinor: data.amount_minor }),
   "order.shipped": (state, { data, occurredAt }) => ({
-    ...state,
     shipping: { carrier: data.carrier ?? state.shipping.carrier, trackingNumber: data.tracking_number ?? state.shipping.trackingNumber },
     shippedAt: state.shippedAt ?? occurredAt,
     tiktokStatus: data.tiktok_status ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
   }),
   // The milestones are TikTok statuses too: the order's TikTok status must not stay at the last plain status change.
-  "order.delivered": (state) => ({ ...state, tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") }),
-  "order.completed": (state) => ({ ...state, tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") }),
-  "order.cancelled": (state) => ({ ...state, tiktokStatus: "CANCELLED" }),
+  "order.delivered": (state) => ({ tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") }),
+  "order.completed": (state) => ({ tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") }),
+  "order.cancelled": () => ({ tiktokStatus: "CANCELLED" }),
 };
 
 // Generic in the event's type, so the evolver looked up by `event.type` takes this very event.
-function evolveByType<T extends EventType>(state: OrderState, event: StoredEvent<T>): OrderState {
-  const evolve = orderEvolvers[event.type];
-  return evolve ? evolve(state, event) : state;
+function changesOf<T extends EventType>(state: OrderState, event: StoredEvent<T>): Partial<OrderState> | undefined {
+  return orderEvolvers[event.type]?.(state, event);
 }
 
 export function evolveOrder(current: OrderState, event: StoredEvent): OrderState {
-  const state: OrderState = {
+  return {
     ...current,
     timeline: [...current.timeline, { type: event.type, at: event.occurredAt, version: event.version }],
     tiktokUpdateTime: tiktokTime(current, event),
     status: orderStatusAfter(current.status, event.type),
+    ...changesOf(current, event),
   };
-  return evolveByType(state, event);
 }
 
 function tiktokStatusAtLeast(current: TiktokOrderStatus | null, reached: TiktokOrderStatus): TiktokOrderStatus {

@@ -63,8 +63,8 @@ export const initialOrderState = (): OrderState => ({
   timeline: [],
 });
 
-function advance(state: OrderState, status: OrderStatus): OrderStatus {
-  return progressRank[status] > progressRank[state.status] ? status : state.status;
+function advance(current: OrderStatus, status: OrderStatus): OrderStatus {
+  return progressRank[status] > progressRank[current] ? status : current;
 }
 
 function tiktokTime(state: OrderState, event: DomainEvent): number {
@@ -72,13 +72,39 @@ function tiktokTime(state: OrderState, event: DomainEvent): number {
   return typeof time === "number" ? Math.max(state.tiktokUpdateTime, time) : state.tiktokUpdateTime;
 }
 
-/** How one type of event changes the order, its payload narrowed by the catalogue; a type not listed leaves it as it was. */
-type OrderEvolvers = { [T in EventType]?: (state: OrderState, event: StoredEvent<T>) => OrderState };
+/** How one type of event moves the order's status; a type not listed leaves it where it was. */
+const statusAfterByType: { [T in EventType]?: (status: OrderStatus) => OrderStatus } = {
+  "order.received_from_tiktok": (status) => advance(status, "received"),
+  "order.received_from_channel": (status) => advance(status, "received"),
+  "order.validation_started": (status) => advance(status, "validating"),
+  "order.validated": (status) => advance(status, "validated"),
+  "order.inventory_allocated": (status) => advance(status, "allocated"),
+  "order.payment_processed": (status) => advance(status, "paid"),
+  "order.shipped": (status) => advance(status, "shipped"),
+  "order.delivered": (status) => advance(status, "delivered"),
+  "order.completed": (status) => advance(status, "completed"),
+  "order.cancelled": (status) => (status === "refunded" ? "refunded" : "cancelled"),
+  "order.refunded": () => "refunded",
+};
+
+/**
+ * The order's status after an event of `type`: the status evolveOrder gives it, for a fold
+ * that needs the status alone (the dashboard's order facts) without copying a whole order.
+ */
+export function orderStatusAfter(status: OrderStatus, type: EventType): OrderStatus {
+  const next = statusAfterByType[type];
+  return next ? next(status) : status;
+}
+
+/**
+ * The fields one type of event changes apart from the status, its payload narrowed by the
+ * catalogue; a type not listed changes none. Only the changes: evolveOrder makes the one
+ * copy of the order they go into.
+ */
+type OrderEvolvers = { [T in EventType]?: (state: OrderState, event: StoredEvent<T>) => Partial<OrderState> };
 
 const orderEvolvers: OrderEvolvers = {
   "order.received_from_tiktok": (state, { data, occurredAt }) => ({
-    ...state,
-    status: advance(state, "received"),
     orderId: data.order_id,
     shopId: data.shop_id,
     onHold: data.is_on_hold,
@@ -89,48 +115,42 @@ const orderEvolvers: OrderEvolvers = {
     receivedAt: occurredAt,
   }),
   // An order from another channel (Shopify): its items and total come with it.
-  "order.received_from_channel": (state, { data, occurredAt }) => ({
-    ...state, status: advance(state, "received"), orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: occurredAt,
+  "order.received_from_channel": (_, { data, occurredAt }) => ({
+    orderId: data.order_id, shopId: data.shop_id, items: data.items, totalMinor: data.total_minor, currency: data.currency, receivedAt: occurredAt,
   }),
   // The end of TikTok's one-hour hold arrives this way (ON_HOLD → AWAITING_SHIPMENT).
-  "order.tiktok_status_changed": (state, { data }) => ({ ...state, onHold: data.is_on_hold, tiktokStatus: data.tiktok_status }),
-  "order.validation_started": (state) => ({ ...state, status: advance(state, "validating") }),
-  "order.validated": (state, { data }) => ({
-    ...state,
-    status: advance(state, "validated"),
+  "order.tiktok_status_changed": (_, { data }) => ({ onHold: data.is_on_hold, tiktokStatus: data.tiktok_status }),
+  "order.validated": (_, { data }) => ({
     items: data.items,
     totalMinor: data.total_minor,
     currency: data.currency,
   }),
-  "order.inventory_allocated": (state, { data }) => ({ ...state, status: advance(state, "allocated"), allocations: data.allocations }),
-  "order.payment_processed": (state, { data }) => ({ ...state, status: advance(state, "paid"), paid: true, paidMinor: data.amount_minor }),
+  "order.inventory_allocated": (_, { data }) => ({ allocations: data.allocations }),
+  "order.payment_processed": (_, { data }) => ({ paid: true, paidMinor: data.amount_minor }),
   "order.shipped": (state, { data, occurredAt }) => ({
-    ...state,
-    status: advance(state, "shipped"),
     shipping: { carrier: data.carrier ?? state.shipping.carrier, trackingNumber: data.tracking_number ?? state.shipping.trackingNumber },
     shippedAt: state.shippedAt ?? occurredAt,
     tiktokStatus: data.tiktok_status ?? tiktokStatusAtLeast(state.tiktokStatus, "AWAITING_COLLECTION"),
   }),
   // The milestones are TikTok statuses too: the order's TikTok status must not stay at the last plain status change.
-  "order.delivered": (state) => ({ ...state, status: advance(state, "delivered"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") }),
-  "order.completed": (state) => ({ ...state, status: advance(state, "completed"), tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") }),
-  "order.cancelled": (state) => ({ ...state, status: state.status === "refunded" ? "refunded" : "cancelled", tiktokStatus: "CANCELLED" }),
-  "order.refunded": (state) => ({ ...state, status: "refunded" }),
+  "order.delivered": (state) => ({ tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "DELIVERED") }),
+  "order.completed": (state) => ({ tiktokStatus: tiktokStatusAtLeast(state.tiktokStatus, "COMPLETED") }),
+  "order.cancelled": () => ({ tiktokStatus: "CANCELLED" }),
 };
 
 // Generic in the event's type, so the evolver looked up by `event.type` takes this very event.
-function evolveByType<T extends EventType>(state: OrderState, event: StoredEvent<T>): OrderState {
-  const evolve = orderEvolvers[event.type];
-  return evolve ? evolve(state, event) : state;
+function changesOf<T extends EventType>(state: OrderState, event: StoredEvent<T>): Partial<OrderState> | undefined {
+  return orderEvolvers[event.type]?.(state, event);
 }
 
 export function evolveOrder(current: OrderState, event: StoredEvent): OrderState {
-  const state: OrderState = {
+  return {
     ...current,
     timeline: [...current.timeline, { type: event.type, at: event.occurredAt, version: event.version }],
     tiktokUpdateTime: tiktokTime(current, event),
+    status: orderStatusAfter(current.status, event.type),
+    ...changesOf(current, event),
   };
-  return evolveByType(state, event);
 }
 
 function tiktokStatusAtLeast(current: TiktokOrderStatus | null, reached: TiktokOrderStatus): TiktokOrderStatus {

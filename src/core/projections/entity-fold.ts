@@ -8,7 +8,11 @@ import type { StoredEvent } from "../event-store/index.ts";
 export interface EntityFold<Entity, Group> {
   /** The entity before its first event. */
   start(group: Group, event: StoredEvent): Entity;
-  /** Applies the event to `entity`, a copy made for it (the state passed in is never changed). */
+  /**
+   * Applies the event to `entity`, this batch's own copy (the state passed in is never
+   * changed). It may set the copy's fields, never change what they point to in place: the
+   * copy shares them with the entity as it was before the batch.
+   */
   apply(entity: Entity, event: StoredEvent): void;
   /** Whether the entity has folded the event already. */
   hasFolded(entity: Entity, event: StoredEvent): boolean;
@@ -31,13 +35,14 @@ export function foldEntities<Entity extends object, Group extends { events: read
   const moves: EntityMove<Entity>[] = [];
   for (const [key, group] of groups) {
     const before = state.get(key);
-    let after = before;
+    // One copy per entity and batch, not per event: the batch's events then move it in place.
+    let after: Entity | undefined;
     const folded: StoredEvent[] = [];
     for (const event of group.events) {
-      if (after && fold.hasFolded(after, event)) continue;
-      const next = after ? { ...after } : fold.start(group, event);
-      fold.apply(next, event);
-      after = next;
+      const current = after ?? before;
+      if (current && fold.hasFolded(current, event)) continue;
+      after ??= before ? { ...before } : fold.start(group, event);
+      fold.apply(after, event);
       folded.push(event);
     }
     if (after && folded.length > 0) {

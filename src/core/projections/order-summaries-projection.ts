@@ -80,7 +80,9 @@ function summaryRow({ summary: { order, ...summary } }: ChangedSummary) {
     received_at: order.receivedAt?.toISOString() ?? null,
     shipped_at: order.shippedAt?.toISOString() ?? null,
     cancelled_at: summary.cancelledAt?.toISOString() ?? null,
-    timeline: order.timeline,
+    // As the ISO strings JSON would make of the dates anyway: JSON.stringify calling Date's
+    // toJSON for every entry was several times the cost of the rest of the row.
+    timeline: order.timeline.map(({ type, at, version }) => ({ type, at: at.toISOString(), version })),
     last_version: summary.lastVersion,
     last_event_at: summary.lastEventAt.toISOString(),
   };

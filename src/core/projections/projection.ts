@@ -126,7 +126,7 @@ export function dayStart(at: Date): Date {
 export interface OrderEvents {
   creatorId: string;
   orderId: string;
-  events: StoredEvent[];
+  events: readonly StoredEvent[];
 }
 
 /** The (creator_id, order_id) of every order a batch's events touch: the rows an order read model loads. */
@@ -134,9 +134,22 @@ export function orderKeysOf(events: readonly StoredEvent[]): { creator_id: strin
   return [...eventsByOrder(events).values()].map((entry) => ({ creator_id: entry.creatorId, order_id: entry.orderId }));
 }
 
+// A batch is grouped by its load (orderKeysOf) and again by its fold, and a rebuild's page by
+// two order projections: the grouping is kept with the batch (its array) and made once. A
+// batch is never changed once read; the length check guards against one that grew anyway.
+const groupedBatches = new WeakMap<readonly StoredEvent[], { length: number; byOrder: ReadonlyMap<string, OrderEvents> }>();
+
 /** A batch's events grouped by (creator, order id), in stream order; keys are `creator|order`. */
-export function eventsByOrder(events: readonly StoredEvent[]): Map<string, OrderEvents> {
-  const byOrder = new Map<string, OrderEvents>();
+export function eventsByOrder(events: readonly StoredEvent[]): ReadonlyMap<string, OrderEvents> {
+  const grouped = groupedBatches.get(events);
+  if (grouped && grouped.length === events.length) return grouped.byOrder;
+  const byOrder = groupByOrder(events);
+  groupedBatches.set(events, { length: events.length, byOrder });
+  return byOrder;
+}
+
+function groupByOrder(events: readonly StoredEvent[]): Map<string, { creatorId: string; orderId: string; events: StoredEvent[] }> {
+  const byOrder = new Map<string, { creatorId: string; orderId: string; events: StoredEvent[] }>();
   for (const event of events) {
     const orderId = orderIdOf(event);
     if (typeof orderId !== "string") continue;

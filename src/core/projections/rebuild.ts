@@ -219,12 +219,14 @@ async function foldStream(
   let checkpoint: GlobalCheckpoint = startOfGlobalStream;
   let lastReport = performance.now();
   let nextPage = store.readAllAfter(checkpoint, { limit: pageSize, types });
+  const handledBy = run.targets.map((target) => handledEventsOf(target.projection));
   for (;;) {
     const page = await nextPage;
     if (page.events.length === 0) return checkpoint;
     const more = page.events.length === pageSize;
     if (more) nextPage = store.readAllAfter(page.checkpoint, { limit: pageSize, types });
-    await Promise.all(run.targets.map((target) => foldPageInto(sql, target, { shadow: run.shadow, now: run.now }, page.events)));
+    const shared = new Map<string, StoredEvent[]>();
+    await Promise.all(run.targets.map((target, index) => foldPageInto(sql, target, { shadow: run.shadow, now: run.now }, handledBy[index](page.events, shared))));
     checkpoint = page.checkpoint;
     if (performance.now() - lastReport >= PROGRESS_INTERVAL_MS) {
       lastReport = performance.now();
@@ -245,10 +247,36 @@ async function recordFailure(sql: Sql, target: RebuildTarget, owner: string, err
   await sql`update public.consumer_checkpoints set lease_owner = null, lease_expires_at = null where consumer = any(${rows}) and lease_owner = ${owner}`;
 }
 
+/**
+ * Picks from a page the events a projection handles. Projections that handle the same types
+ * get the same array from one page (`shared`), so what a fold works out from its batch
+ * (eventsByOrder) is worked out once; whether a type is handled is remembered (typeMatches
+ * for each of many events of a few types).
+ */
+function handledEventsOf(projection: Projection): (page: readonly StoredEvent[], shared: Map<string, StoredEvent[]>) => StoredEvent[] {
+  const { handles } = projection;
+  const key = JSON.stringify(handles);
+  const known = new Map<string, boolean>();
+  const handlesType = (type: string) => {
+    let match = known.get(type);
+    if (match === undefined) {
+      match = typeMatches(handles, type);
+      known.set(type, match);
+    }
+    return match;
+  };
+  return (page, shared) => {
+    let events = shared.get(key);
+    if (!events) {
+      events = handles.includes("*") ? [...page] : page.filter((event) => handlesType(event.type));
+      shared.set(key, events);
+    }
+    return events;
+  };
+}
+
 /** Folds the events of a page that a target's projection handles into its shadow tables. */
-async function foldPageInto(sql: Sql, target: RebuildTarget, into: { shadow: string; now: () => Date }, page: readonly StoredEvent[]): Promise<void> {
-  const { handles } = target.projection;
-  const events = handles.includes("*") ? [...page] : page.filter((event) => typeMatches(handles, event.type));
+async function foldPageInto(sql: Sql, target: RebuildTarget, into: { shadow: string; now: () => Date }, events: StoredEvent[]): Promise<void> {
   if (events.length === 0) return;
   target.poisoned.push(...(await foldIntoShadow(sql, { projection: target.projection, consumer: target.consumer, shadow: into.shadow, now: into.now }, events)));
   target.progress.deadLettered = target.poisoned.length;

@@ -18,6 +18,15 @@ describe("order summaries fold", () => {
     expect(summaries.get(`${specCreatorId}|gone`)).toMatchObject({ refundedMinor: 1000, cancelledAt: at("2026-04-01T10:15:00Z"), lastVersion: 4 });
   });
 
+  it("folds a later batch into a copy: the read model it was given stays as it was", () => {
+    const [first, ...later] = events.filter((event) => event.aggregateId === "order-gone");
+    const before = orderSummariesProjection.fold(new Map(), [first], { replay: false, rebuilding: false, now: () => at("2026-04-01T12:00:00Z") }).state;
+    const snapshot = structuredClone(before);
+    const after = orderSummariesProjection.fold(before, later, { replay: false, rebuilding: false, now: () => at("2026-04-01T12:00:00Z") }).state;
+    expect(before).toEqual(snapshot);
+    expect(after.get(`${specCreatorId}|gone`)).toMatchObject({ order: { status: "refunded" }, refundedMinor: 1000, lastVersion: 4 });
+  });
+
   it("gets the same read model when its events are replayed, and writes nothing", () => {
     const { once, replayed } = projectTwice(orderSummariesProjection, events);
     expect(once.writes.map((write) => write.summary.orderId)).toEqual(["held", "gone"]);

@@ -28,6 +28,11 @@ begin
     and coalesce(length(p_metadata ->> 'environment') between 1 and 50, false);
 end;
 $$;
+-- The check calls it as whoever inserts the row: the service role (append_to_stream runs as
+-- its caller) or the owner. The API roles insert nothing into event_store and run only what
+-- RLS policies call (tests/integration/security/database-grants.test.ts).
+revoke execute on function public.event_metadata_says_where_from(jsonb, uuid) from public, anon, authenticated;
+grant execute on function public.event_metadata_says_where_from(jsonb, uuid) to service_role;
 
 -- The constraint keeps its name (errors and tests name it). A database migrated before the
 -- squash exempts the positions written before metadata was required ("position <= N or

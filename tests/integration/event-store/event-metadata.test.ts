@@ -2,6 +2,7 @@
 // trip, and the database refuses a row without it whichever path writes (append_to_stream
 // called directly, the webhook's group commit), while events stored before it was required
 // still move and read back upcast.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createEventStore, EventValidationError, toAppendRows, type AppendRequest } from "../../../src/core/event-store/index.ts";
 import { SERVICE_VERSION } from "../../../src/core/service-identity.ts";
@@ -185,5 +186,35 @@ describe("the database behind the store", () => {
         if (!(error instanceof Undo)) throw error;
       });
     expect(await eventsOf(`order-${orderId}`)).toEqual([]);
+  });
+
+  it("keeps a database's exemption for old events when the metadata check moves into a function", async () => {
+    // The part of migration 20261203001700 that replaces the check, run on the check as a
+    // database migrated before the squash has it (inline, exempting the positions written
+    // before metadata was required), then on the check as the baseline made it; undone at the end.
+    const migration = readFileSync(new URL("../../../supabase/migrations/20261203001700_lean_single_append.sql", import.meta.url), "utf8");
+    const replaceCheck = migration.slice(migration.indexOf("do $migration$"), migration.indexOf("$migration$;") + "$migration$;".length);
+    const checkNow = async (tx: typeof sql) =>
+      (await tx<{ check: string }[]>`select pg_get_constraintdef(oid) as check from pg_constraint
+         where conrelid = 'public.event_store'::regclass and conname = 'event_store_metadata_says_where_from'`)[0].check;
+    class Undo extends Error {}
+    await sql
+      .begin(async (tx) => {
+        await tx`alter table public.event_store drop constraint event_store_metadata_says_where_from`;
+        await tx`alter table public.event_store add constraint event_store_metadata_says_where_from
+                   check (position <= 41 or coalesce(metadata ->> 'source' in ('tiktok_webhook', 'api_call'), false)) not valid`;
+        await tx.unsafe(replaceCheck);
+        expect(await checkNow(tx as unknown as typeof sql)).toBe('CHECK ((("position" <= 41) OR event_metadata_says_where_from(metadata, creator_id))) NOT VALID');
+        await tx`alter table public.event_store drop constraint event_store_metadata_says_where_from`;
+        await tx`alter table public.event_store add constraint event_store_metadata_says_where_from
+                   check (coalesce(metadata ->> 'source' in ('tiktok_webhook', 'api_call'), false)) not valid`;
+        await tx.unsafe(replaceCheck);
+        expect(await checkNow(tx as unknown as typeof sql)).toBe("CHECK (event_metadata_says_where_from(metadata, creator_id)) NOT VALID");
+        throw new Undo();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Undo)) throw error;
+      });
+    expect(await checkNow(sql)).toBe("CHECK (event_metadata_says_where_from(metadata, creator_id))");
   });
 });

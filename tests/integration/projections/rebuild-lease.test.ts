@@ -27,9 +27,7 @@ describe("a rebuild's lease under live traffic", () => {
     await models.append(creatorId, `order-${orderId}`, [received(orderId, at("2026-09-01T10:00:00Z"))]);
     const holder = liveCall("live-a");
     const next = liveCall("live-b");
-    const first = (await holder.tick()).find((outcome) => outcome.consumer === consumer);
-    expect(first).toMatchObject({ skipped: false, failed: false });
-    expect(first?.processed).toBeGreaterThan(0);
+    expect((await holder.tick()).find((outcome) => outcome.consumer === consumer)).toMatchObject({ skipped: false, failed: false });
     expect(await checkpointRow(consumer)).toMatchObject({ lease_owner: "live-a" });
 
     const rebuild = rebuildProjection({ sql, projection: dashboardMetricsProjection, schema: models.schema, consumerName: consumer, owner: "rebuild-lease-test", waitForLeaseMs: 60_000 });
@@ -44,9 +42,8 @@ describe("a rebuild's lease under live traffic", () => {
 
     // Live processing goes on after the rebuild: the want went with it.
     await models.append(creatorId, `order-${orderId}-2`, [received(`${orderId}-2`, at("2026-09-01T11:00:00Z"))]);
-    const resumed = (await next.tick()).find((outcome) => outcome.consumer === consumer);
-    expect(resumed).toMatchObject({ skipped: false, failed: false });
-    expect(resumed?.processed).toBeGreaterThan(0);
+    expect((await next.tick()).find((outcome) => outcome.consumer === consumer)).toMatchObject({ skipped: false, failed: false });
+    expect(await checkpointRow(consumer)).toMatchObject({ lease_owner: "live-b" });
     await next.releaseLeases();
     await holder.releaseLeases();
   });

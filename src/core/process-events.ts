@@ -12,8 +12,8 @@
 import type { Sql } from "postgres";
 import { createDemandSignalsConsumer } from "./analytics/demand-signals-consumer.ts";
 import { createSyncConflictsConsumer } from "./conflicts/sync-conflicts-consumer.ts";
-import { createConsumerRunner, setConsumerShards, type Consumer, type ConsumerRunner } from "./processing/index.ts";
-import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult, type LaneProbe } from "./processing/lane-call.ts";
+import { createConsumerRunner, probeEventProcessing, setConsumerShards, type Consumer, type ConsumerRunner } from "./processing/index.ts";
+import { DEFAULT_LANE_TIMING, runLaneCall, type LaneCallPorts, type LaneCallResult, type LaneCallTiming, type LaneDrainResult } from "./processing/lane-call.ts";
 import { allProjections, projectionConsumer } from "./projections/index.ts";
 import { createRealtimePublisher, type RealtimePublisher } from "./realtime/realtime-publisher.ts";
 
@@ -167,12 +167,6 @@ function lanePorts({ options, publisher }: LaneSetup, lane: LaneName, shard: num
     clock: () => performance.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
-}
-
-async function probeEventProcessing(sql: Sql): Promise<LaneProbe> {
-  const [row] = await sql<{ head: string; xmin: string; xmax: string }[]>`
-    select head::text, xmin::text, xmax::text from public.event_processing_probe()`;
-  return { head: row.head, xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
 }
 
 async function publishDueDeltas(publisher: RealtimePublisher): Promise<{ sent: number; waitingMs: number | null }> {

@@ -10,6 +10,7 @@ import type { Consumer, ConsumerContext } from "./consumer.ts";
 import { clearRetry, describeError, isWaitingForRetry, recordFailure, type FailurePorts } from "./consumer-failures.ts";
 import { CONSUMER_LEASE_MS, createShardLeases, LeaseLostError, type ShardLease, type ShardLeases } from "./consumer-leases.ts";
 import { carryOutRetry, readRequestedRetries, type RequestedRetry } from "./dead-letter-retry.ts";
+import { probeEventProcessing } from "./processing-probe.ts";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.ts";
 
 export { LeaseLostError } from "./consumer-leases.ts";
@@ -40,6 +41,8 @@ export interface BatchOutcome {
 
 const priorityRank: Record<EventPriority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
 const DEFAULT_BATCH_SIZE = 500;
+/** How long a drain waits before looking again while a transaction open elsewhere holds its reads back. */
+const DRAIN_UNSETTLED_PAUSE_MS = 10;
 
 const idleOutcome = (consumer: string): BatchOutcome => ({ consumer, processed: 0, waiting: false, failed: false, deadLettered: false, skipped: false });
 
@@ -131,20 +134,30 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
     return outcomes;
   }
 
-  /** Ticks until every consumer is idle or waiting, or the time budget is spent. */
+  /**
+   * Ticks until a round finds every consumer idle or waiting and could see everything
+   * written before it, or until the time budget is spent. Reads are gap-free, so a
+   * transaction open elsewhere holds them back: an idle round only counts once every
+   * transaction that had started when the last progress was made had ended before it began.
+   */
   async function drain(drainOptions: { budgetMs: number; clock?: () => number } = { budgetMs: 10_000 }) {
     const clock = drainOptions.clock ?? (() => performance.now());
     const deadline = clock() + drainOptions.budgetMs;
     let processed = 0;
     let ticks = 0;
+    let horizon: bigint | null = null;
     try {
       while (clock() < deadline) {
+        const before = await probeEventProcessing(sql);
+        horizon ??= before.xmax;
         const outcomes = await tick();
         ticks += 1;
         const progressed = outcomes.reduce((sum, outcome) => sum + outcome.processed, 0);
         processed += progressed;
         const anotherTry = outcomes.some((outcome) => outcome.failed || outcome.deadLettered);
-        if (progressed === 0 && !anotherTry) break;
+        if (progressed > 0 || anotherTry) horizon = null;
+        else if (before.xmin >= horizon) break;
+        else await new Promise((resolve) => setTimeout(resolve, DRAIN_UNSETTLED_PAUSE_MS));
       }
     } finally {
       await leases.releaseAll();

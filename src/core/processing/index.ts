@@ -1,4 +1,5 @@
 export * from "./lane-call.ts";
+export * from "./processing-probe.ts";
 export * from "./consumer.ts";
 export * from "./reactor.ts";
 export * from "./consumer-runner.ts";

@@ -342,6 +342,30 @@ describe("consumer runner", () => {
     }
     expect(await handled(name)).toEqual(received);
   });
+
+  it("drains past a transaction open elsewhere: it returns only once it could read what was appended before it", async () => {
+    const creatorId = newCreatorId();
+    const name = uniqueConsumerName("drain-open-tx");
+    await startAtEndOfStream(name);
+    // A transaction that has its id before the append holds every gap-free read below it back.
+    const holder = await sql.reserve();
+    await holder`begin`;
+    await holder`select pg_current_xact_id()`;
+    const ids = await appendOrders(creatorId, 2);
+    const runner = createConsumerRunner({ sql, consumers: [recordingConsumer(name, creatorId)], owner: "runner-drain-open-tx" });
+    // The drain's clock is read once a round: the holder ends after three rounds found nothing readable.
+    let rounds = 0;
+    let ended: Promise<unknown> | null = null;
+    const clock = () => {
+      rounds += 1;
+      if (rounds === 4) ended = holder`commit`.finally(() => holder.release());
+      return performance.now();
+    };
+    await runner.drain({ budgetMs: 60_000, clock });
+    await ended;
+    expect(rounds).toBeGreaterThan(4);
+    expect(await handled(name)).toEqual(ids);
+  });
 });
 
 async function appendReceivedOnly(creatorId: string, count: number): Promise<string[]> {

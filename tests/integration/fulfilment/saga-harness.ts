@@ -169,11 +169,14 @@ export function simulatedDependencies(providers: ReturnType<typeof simulatedProv
 
 export const uniqueConsumerName = () => uniqueId("test-fulfilment-");
 
-/** Places a new consumer at the end of the stream, so it sees only what the test appends next. */
+/**
+ * Places a new consumer at the end of the stream, so it sees only what the test appends next:
+ * past every transaction that has started (the snapshot's xmax), not at the last committed
+ * event, which leaves it behind whatever another transaction commits after that look.
+ */
 export async function startAtEndOfStream(consumer: string): Promise<void> {
-  const [end] = await sql<{ transaction_id: string; position: string }[]>`
-    select transaction_id::text, position from event_store order by transaction_id desc, position desc limit 1`;
-  await sql`insert into consumer_checkpoints (consumer, transaction_id, position) values (${consumer}, ${end?.transaction_id ?? "0"}::xid8, ${end?.position ?? 0})`;
+  await sql`insert into consumer_checkpoints (consumer, transaction_id, position)
+            values (${consumer}, pg_snapshot_xmax(pg_current_snapshot()), 0)`;
 }
 
 /**
